@@ -1,0 +1,69 @@
+/**
+ * redrive: a durable job queue with a first-class dead-letter queue and safe, throttled replay.
+ * This module is the only public entry point.
+ */
+
+export type { BackpressureLevel, BackpressureOptions, BackpressureStatus } from './core/backpressure.js';
+export { BackpressureMonitor, computeBackpressure } from './core/backpressure.js';
+export type {
+  CircuitBreakerOptions,
+  CircuitBreakerStats,
+  CircuitPermit,
+  CircuitState,
+  CircuitStateChange,
+  CircuitStateName,
+  FailureRateOptions,
+} from './core/circuit-breaker.js';
+export { CircuitBreaker } from './core/circuit-breaker.js';
+export type { Classification } from './core/classify.js';
+export { classifyError, parseRetryAfter } from './core/classify.js';
+export type { Clock, Random, TimerHandle } from './core/clock.js';
+export { createSeededRandom, createSystemClock, FakeClock, systemClock, systemRandom } from './core/clock.js';
+export type { DeadLetter, DeadLetterStatus, FailureType, NewDeadLetter } from './core/dead-letter.js';
+export { DEAD_LETTER_STATUSES, DEAD_LETTER_TRANSITIONS } from './core/dead-letter.js';
+export {
+  BackpressureError,
+  CircuitOpenError,
+  JobTimeoutError,
+  NotFoundError,
+  PermanentError,
+  RateLimitedError,
+  RedriveError,
+  ReplayError,
+  StateConflictError,
+  StoreUnavailableError,
+  ValidationError,
+} from './core/errors.js';
+export { errorFingerprint, normalizeErrorMessage } from './core/fingerprint.js';
+export type {
+  AttemptRecord,
+  ClaimedJob,
+  Job,
+  JobCounts,
+  JobState,
+  Priority,
+  PriorityName,
+} from './core/job.js';
+export { canTransition, isTerminal, JOB_STATES, JOB_TRANSITIONS } from './core/job.js';
+export type { SlidingWindowOptions, SlidingWindowStats } from './core/rate-limit/sliding-window.js';
+export { SlidingWindowLimiter } from './core/rate-limit/sliding-window.js';
+export type { TokenBucketOptions, TokenBucketStats } from './core/rate-limit/token-bucket.js';
+export { TokenBucket } from './core/rate-limit/token-bucket.js';
+export type { BackoffOptions, JitterMode, RetryPolicy } from './core/retry.js';
+export { computeRetryDelay, createRetryPolicy, DEFAULT_BACKOFF } from './core/retry.js';
+
+export type { Listener, RedriveEvents } from './events.js';
+export { TypedEmitter } from './events.js';
+export type { ActiveJob } from './queue/active-job.js';
+export { LeaseLostError } from './queue/active-job.js';
+export type { DeadLetterSettings } from './queue/dead-letter-builder.js';
+export type { JobOptions } from './queue/job-options.js';
+export type { JsonlImportOptions, JsonlImportResult, JsonlLineError } from './queue/jsonl-import.js';
+export type { BulkJob, EnqueuedJob, QueueOptions } from './queue/queue.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, Queue } from './queue/queue.js';
+export type { JobHandler, WorkerStats } from './queue/worker.js';
+export { Worker } from './queue/worker.js';
+export type { WorkerOptions } from './queue/worker-options.js';
+export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
+export { SqliteStore } from './store/sqlite/sqlite-store.js';
+export type * from './store/store.js';

@@ -1,0 +1,80 @@
+/**
+ * The job as a handler sees it. The abort controller is created only when the handler reads
+ * `signal` or a timeout is set, so handlers that ignore cancellation pay nothing for it.
+ */
+import type { ClaimedJob } from '../core/job.js';
+
+/** A claimed job handed to a handler. */
+export interface ActiveJob<Payload = unknown> {
+  readonly id: string;
+  readonly queue: string;
+  readonly name: string;
+  readonly payload: Payload;
+  /** 1-based number of this attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Times this job was recovered after its worker lost the lease. */
+  readonly orphanCount: number;
+  readonly createdAt: number;
+  /** The dead letter this job replays, if any. */
+  readonly replayOf: string | null;
+  /** The fencing token of this attempt. */
+  readonly token: string;
+  /** Aborted when the attempt times out, the lease is lost, or shutdown gives up waiting. */
+  readonly signal: AbortSignal;
+}
+
+/** The lease was lost (another worker owns the job now); the attempt's result will be discarded. */
+export class LeaseLostError extends Error {
+  readonly code = 'LEASE_LOST';
+  constructor(jobId: string) {
+    super(`lost the lease of job ${jobId}; its result will be discarded`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Worker-side state of one claimed job. */
+export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
+  readonly id: string;
+  readonly queue: string;
+  readonly name: string;
+  readonly payload: Payload;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly orphanCount: number;
+  readonly createdAt: number;
+  readonly replayOf: string | null;
+  readonly token: string;
+  /** When the handler started (0 while buffered). */
+  startedAt = 0;
+  /** The attempt has an outcome (or was given up); later results are ignored. */
+  settled = false;
+  /** The store no longer lets this worker finish the job. */
+  lost = false;
+  timer: unknown;
+  private controller: AbortController | undefined;
+
+  constructor(readonly claimed: ClaimedJob<Payload>) {
+    this.id = claimed.id;
+    this.queue = claimed.queue;
+    this.name = claimed.name;
+    this.payload = claimed.payload;
+    this.attempt = claimed.attemptsMade + 1;
+    this.maxAttempts = claimed.maxAttempts;
+    this.orphanCount = claimed.orphanCount;
+    this.createdAt = claimed.createdAt;
+    this.replayOf = claimed.replayOf;
+    this.token = claimed.token;
+  }
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /** Aborts the handler's signal with `reason`. */
+  abort(reason: Error): void {
+    this.controller ??= new AbortController();
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+}

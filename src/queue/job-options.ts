@@ -1,0 +1,201 @@
+/**
+ * Validation of what `Queue.add` accepts. Hand-written rather than schema-driven because it runs
+ * once per enqueued job on the hot path; every message names the offending field.
+ */
+import { ValidationError } from '../core/errors.js';
+import { type Priority, priorityNumber } from '../core/job.js';
+import { type BackoffOptions, createRetryPolicy } from '../core/retry.js';
+import type { NewJob } from '../store/job-store.js';
+
+/** Per-job options. */
+export interface JobOptions {
+  /** `high` | `normal` | `low`, or 2 | 1 | 0. Higher runs first. Default `normal`. */
+  priority?: Priority;
+  /** Run no sooner than this many ms from now. */
+  delay?: number;
+  /** Run no sooner than this time (a Date or ms since the epoch). Overrides `delay`. */
+  runAt?: Date | number;
+  /** Total attempts before the job is dead-lettered (first run included). Default 3. */
+  maxAttempts?: number;
+  /** Abort the handler's signal and count a retryable failure after this many ms. */
+  timeout?: number;
+  /** Retry backoff. Default exponential from 1 s, ±20 % jitter, capped at 1 h. */
+  backoff?: BackoffOptions;
+  /** A second add with the same key (in the same queue) returns the first job instead of a new one. */
+  idempotencyKey?: string;
+}
+
+/** Limits applied to every job of a queue. */
+export interface JobLimits {
+  maxPayloadBytes: number;
+}
+
+const PRIORITIES = new Set<unknown>(['high', 'normal', 'low', 0, 1, 2]);
+const MAX_NAME_LENGTH = 200;
+const MAX_KEY_LENGTH = 512;
+
+function assertInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(field, `must be an integer between ${min} and ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return typeof value;
+}
+
+/** Serializes a payload, refusing what JSON cannot represent faithfully or what is too large. */
+export function serializePayload(payload: unknown, limits: JobLimits, field = 'payload'): string {
+  if (payload === undefined) throw new ValidationError(field, 'is required (use null for an empty payload)');
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(payload, rejectUnserializable);
+  } catch (error) {
+    if (error instanceof UnserializableValue) {
+      throw new ValidationError(
+        error.key ? `${field}.${error.key}` : field,
+        `${error.what} is not JSON-serializable`,
+      );
+    }
+    throw new ValidationError(field, `is not JSON-serializable (${(error as Error).message})`);
+  }
+  if (json === undefined) throw new ValidationError(field, 'is not JSON-serializable');
+  // Byte length only matters when the string could be near the limit.
+  if (json.length * 3 > limits.maxPayloadBytes) {
+    const bytes = Buffer.byteLength(json);
+    if (bytes > limits.maxPayloadBytes) {
+      throw new ValidationError(
+        field,
+        `is ${bytes} bytes, over the limit of ${limits.maxPayloadBytes} (maxPayloadBytes)`,
+      );
+    }
+  }
+  return json;
+}
+
+class UnserializableValue extends Error {
+  constructor(
+    readonly key: string,
+    readonly what: string,
+  ) {
+    super(what);
+  }
+}
+
+function rejectUnserializable(key: string, value: unknown): unknown {
+  const type = typeof value;
+  if (type === 'bigint' || type === 'function' || type === 'symbol')
+    throw new UnserializableValue(key, `a ${type}`);
+  if (type === 'number' && !Number.isFinite(value as number))
+    throw new UnserializableValue(key, String(value));
+  return value;
+}
+
+/** Validates one job and turns it into the store's {@link NewJob}. */
+export function buildNewJob(
+  queue: string,
+  name: unknown,
+  payload: unknown,
+  options: JobOptions | undefined,
+  defaults: JobOptions,
+  limits: JobLimits,
+  now: number,
+  replayOf: string | null = null,
+): NewJob {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    throw new ValidationError('name', `must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  const payloadJson = serializePayload(payload, limits);
+  if (options === undefined && defaults === EMPTY) {
+    return {
+      queue,
+      name,
+      payloadJson,
+      priority: 1,
+      runAt: now,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      timeoutMs: null,
+      backoff: null,
+      idempotencyKey: null,
+      replayOf,
+    };
+  }
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new ValidationError('options', 'must be an object');
+  }
+  const o = options === undefined ? defaults : { ...defaults, ...options };
+  if (o.priority !== undefined && !PRIORITIES.has(o.priority)) {
+    throw new ValidationError(
+      'options.priority',
+      `must be 'high', 'normal', 'low' or 0..2, got ${describe(o.priority)}`,
+    );
+  }
+  let runAt = now;
+  if (o.runAt !== undefined) {
+    const at = o.runAt instanceof Date ? o.runAt.getTime() : o.runAt;
+    if (typeof at !== 'number' || !Number.isFinite(at)) {
+      throw new ValidationError('options.runAt', 'must be a valid Date or a number of ms since the epoch');
+    }
+    runAt = Math.max(now, Math.floor(at));
+  } else if (o.delay !== undefined) {
+    runAt = now + assertInteger('options.delay', o.delay, 0);
+  }
+  const maxAttempts =
+    o.maxAttempts === undefined
+      ? DEFAULT_MAX_ATTEMPTS
+      : assertInteger('options.maxAttempts', o.maxAttempts, 1, 1000);
+  const timeoutMs = o.timeout === undefined ? null : assertInteger('options.timeout', o.timeout, 1);
+  if (o.backoff !== undefined) {
+    try {
+      createRetryPolicy(o.backoff);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        throw new ValidationError(`options.${error.field}`, error.message.slice(error.field.length + 2));
+      }
+      throw error;
+    }
+  }
+  if (
+    o.idempotencyKey !== undefined &&
+    (typeof o.idempotencyKey !== 'string' ||
+      o.idempotencyKey.length === 0 ||
+      o.idempotencyKey.length > MAX_KEY_LENGTH)
+  ) {
+    throw new ValidationError(
+      'options.idempotencyKey',
+      `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
+    );
+  }
+  return {
+    queue,
+    name,
+    payloadJson,
+    priority: priorityNumber(o.priority),
+    runAt,
+    maxAttempts,
+    timeoutMs,
+    backoff: o.backoff ?? null,
+    idempotencyKey: o.idempotencyKey ?? null,
+    replayOf,
+  };
+}
+
+/** The default number of attempts. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** The empty defaults object; identity-compared to take the fast path. */
+export const EMPTY: JobOptions = Object.freeze({});
+
+/** Validates a queue name. */
+export function assertQueueName(name: unknown): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.:-]{0,127}$/.test(name)) {
+    throw new ValidationError(
+      'queue',
+      'must be 1-128 characters of letters, digits, ".", ":", "_" or "-", starting with a letter or digit',
+    );
+  }
+  return name;
+}

@@ -1,0 +1,691 @@
+/**
+ * The consumer side. A worker claims batches of jobs with leases, runs them up to `concurrency`
+ * at a time, heartbeats their leases, writes completions back in batches, and sweeps expired
+ * leases of crashed workers. Delivery is at-least-once; a stale worker's result is refused by
+ * the fencing token, never applied twice.
+ */
+
+import type { CircuitPermit } from '../core/breaker/types.js';
+import { type Clock, type Random, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
+import { JobTimeoutError, ValidationError } from '../core/errors.js';
+import { TokenBucket } from '../core/rate-limit/token-bucket.js';
+import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
+import type { RedriveEvents } from '../events.js';
+import { TypedEmitter } from '../events.js';
+import type { JobCompletion } from '../store/job-store.js';
+import type { Store } from '../store/store.js';
+import { type ActiveJob, LeaseLostError, RunningJob } from './active-job.js';
+import { buildJobDeadLetter } from './dead-letter-builder.js';
+import { decideFailure } from './failure-outcome.js';
+import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
+
+/** A job handler. Its return value (JSON-serializable) is stored as the job's result. */
+export type JobHandler<Payload = unknown, Result = unknown> = (
+  job: ActiveJob<Payload>,
+) => Promise<Result> | Result;
+
+/** Counters of a worker since it started. */
+export interface WorkerStats {
+  workerId: string;
+  queue: string;
+  state: 'idle' | 'running' | 'closing' | 'closed';
+  running: number;
+  buffered: number;
+  completed: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+  leasesLost: number;
+  recovered: number;
+}
+
+/** Completions written per store call at most. */
+const MAX_COMPLETION_BATCH = 1000;
+/** Largest automatic prefetch. */
+const MAX_AUTO_PREFETCH = 500;
+/** Automatic prefetch aims to hold this much work (by average handler time) per slot. */
+const PREFETCH_TARGET_MS = 20;
+
+/** Runs a queue's jobs. */
+export class Worker<Payload = unknown, Result = unknown> {
+  readonly queue: string;
+  readonly workerId: string;
+  private readonly store: Store;
+  private readonly handler: JobHandler<Payload, Result>;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly emitter = new TypedEmitter<RedriveEvents>();
+  private readonly defaultPolicy: RetryPolicy;
+  private readonly limiter: TokenBucket | undefined;
+  private readonly raw: WorkerOptions;
+
+  private state: WorkerStats['state'] = 'idle';
+  private readonly held = new Map<string, RunningJob<Payload>>();
+  private buffer: RunningJob<Payload>[] = [];
+  private head = 0;
+  private running = 0;
+  private completions: JobCompletion[] = [];
+  private readonly completionJobs = new Map<string, { job: RunningJob<Payload>; durationMs: number }>();
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Immediate | undefined;
+  private claiming = false;
+  private wakeRequested = false;
+  private idleDelay = 1;
+  private pollTimer: TimerHandle | undefined;
+  private dispatchTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private maintenanceTimer: TimerHandle | undefined;
+  private lastHeartbeat = 0;
+  private unwatch: (() => void) | undefined;
+  private avgDurationMs = Number.NaN;
+  private drained: (() => void) | undefined;
+  private readonly stats_ = {
+    completed: 0,
+    failed: 0,
+    retried: 0,
+    deadLettered: 0,
+    leasesLost: 0,
+    recovered: 0,
+  };
+
+  constructor(queue: string, handler: JobHandler<Payload, Result>, options: WorkerOptions) {
+    if (typeof handler !== 'function') throw new ValidationError('handler', 'must be a function');
+    this.queue = queue;
+    this.handler = handler;
+    this.raw = options;
+    this.clock = options?.clock ?? systemClock;
+    this.random = options?.random ?? systemRandom;
+    const resolved = resolveWorkerOptions(options, this.random);
+    this.options = resolved;
+    this.workerId = resolved.workerId;
+    this.store = options.store;
+    this.defaultPolicy = createRetryPolicy(options.backoff);
+    this.limiter = resolved.rateLimit
+      ? new TokenBucket({
+          limit: resolved.rateLimit.limit,
+          intervalMs: resolved.rateLimit.intervalMs,
+          clock: this.clock,
+        })
+      : undefined;
+    if (resolved.autorun) this.run();
+  }
+
+  /** Listens to this worker's events. */
+  on<E extends keyof RedriveEvents>(event: E, listener: (payload: RedriveEvents[E]) => void): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /** Starts processing (called by the constructor unless `autorun: false`). */
+  run(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    if (this.store.capabilities.notify && this.store.watchQueue) {
+      this.unwatch = this.store.watchQueue(this.queue, () => this.wake());
+    }
+    this.lastHeartbeat = this.clock.now();
+    this.scheduleHeartbeat();
+    this.scheduleMaintenance(0);
+    this.kick();
+  }
+
+  /** A snapshot of the worker's counters. */
+  stats(): WorkerStats {
+    return {
+      workerId: this.workerId,
+      queue: this.queue,
+      state: this.state,
+      running: this.running,
+      buffered: this.buffer.length - this.head,
+      ...this.stats_,
+    };
+  }
+
+  // ---- claiming ---------------------------------------------------------------------------
+
+  private wake(): void {
+    if (this.state !== 'running') return;
+    this.idleDelay = 1;
+    if (this.pollTimer) {
+      this.clock.clearTimeout(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+    this.kick();
+  }
+
+  private prefetchTarget(): number {
+    const { concurrency, prefetch } = this.options;
+    if (prefetch !== 'auto') return Math.max(prefetch, concurrency);
+    if (Number.isNaN(this.avgDurationMs)) return concurrency;
+    const perSlot = Math.ceil(PREFETCH_TARGET_MS / Math.max(this.avgDurationMs, 0.001));
+    return Math.min(MAX_AUTO_PREFETCH, Math.max(concurrency, perSlot * concurrency));
+  }
+
+  /** Claims more jobs when the buffer runs low. Single-flight: a kick during a claim reruns it after. */
+  private kick(): void {
+    if (this.state !== 'running') return;
+    if (this.claiming) {
+      this.wakeRequested = true;
+      return;
+    }
+    const buffered = this.buffer.length - this.head;
+    const freeSlots = this.options.concurrency - this.running;
+    const target = this.prefetchTarget();
+    if (buffered >= Math.max(freeSlots, Math.ceil(target / 2)) && buffered > 0) return;
+    const limit = Math.max(0, target - buffered);
+    if (limit === 0) return;
+    this.claiming = true;
+    this.claim(limit).then(
+      (count) => {
+        this.claiming = false;
+        if (count > 0) {
+          this.idleDelay = 1;
+          this.dispatch();
+        }
+        if (this.wakeRequested || count === limit) {
+          this.wakeRequested = false;
+          this.kick();
+        } else if (count === 0) {
+          void this.schedulePoll();
+        }
+      },
+      (error: unknown) => {
+        this.claiming = false;
+        this.reportError(error);
+        this.idleDelay = this.options.pollIntervalMs;
+        void this.schedulePoll();
+      },
+    );
+  }
+
+  private async claim(limit: number): Promise<number> {
+    await this.flushCompletions();
+    const breaker = this.raw.circuitBreaker;
+    if (breaker && !breaker.isAllowed()) return 0;
+    if (this.state !== 'running') return 0;
+    const claimed = await this.store.claimJobs({
+      queue: this.queue,
+      workerId: this.workerId,
+      limit: breaker && breaker.state.name === 'half_open' ? 1 : limit,
+      leaseMs: this.options.leaseMs,
+      now: this.clock.now(),
+      claimId: this.random.id(6),
+    });
+    for (const job of claimed) {
+      const running = new RunningJob(job as never) as RunningJob<Payload>;
+      this.held.set(running.id, running);
+      this.buffer.push(running);
+    }
+    return claimed.length;
+  }
+
+  private async schedulePoll(): Promise<void> {
+    if (this.state !== 'running' || this.pollTimer) return;
+    let delay = this.idleDelay;
+    this.idleDelay = Math.min(this.idleDelay * 2, this.options.pollIntervalMs);
+    const breaker = this.raw.circuitBreaker;
+    const breakerState = breaker?.state;
+    if (breakerState?.name === 'open') delay = Math.max(delay, breakerState.reopenAt - this.clock.now());
+    else if (!this.store.capabilities.notify) delay = Math.min(delay, this.options.pollIntervalMs);
+    else {
+      try {
+        const next = await this.store.nextScheduledAt({ queue: this.queue });
+        if (next !== null) delay = Math.min(Math.max(delay, 0), Math.max(0, next - this.clock.now()));
+        // With notify, polling only catches what notify cannot see (due delayed jobs, other hosts).
+        else delay = this.options.pollIntervalMs;
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+    if (this.state !== 'running' || this.pollTimer) return;
+    this.pollTimer = this.clock.setTimeout(() => {
+      this.pollTimer = undefined;
+      this.kick();
+    }, delay);
+  }
+
+  // ---- running ----------------------------------------------------------------------------
+
+  private dispatch(): void {
+    while (this.running < this.options.concurrency && this.head < this.buffer.length) {
+      if (this.state !== 'running') break;
+      if (this.limiter && !this.limiter.tryTake()) {
+        if (!this.dispatchTimer) {
+          this.dispatchTimer = this.clock.setTimeout(
+            () => {
+              this.dispatchTimer = undefined;
+              this.dispatch();
+            },
+            Math.max(1, this.limiter.retryAfterMs()),
+          );
+        }
+        return;
+      }
+      const job = this.buffer[this.head++]!;
+      if (job.lost) continue;
+      const breaker = this.raw.circuitBreaker;
+      let permit: CircuitPermit | false | undefined;
+      if (breaker) {
+        permit = breaker.tryAcquire();
+        if (!permit) {
+          this.head--;
+          void this.releaseBuffered();
+          return;
+        }
+      }
+      this.start(job, permit || undefined);
+    }
+    if (this.head === this.buffer.length && this.head > 0) {
+      this.buffer = [];
+      this.head = 0;
+    }
+    this.kick();
+  }
+
+  private start(job: RunningJob<Payload>, permit: CircuitPermit | undefined): void {
+    this.running++;
+    job.startedAt = this.clock.now();
+    if (this.emitter.hasListeners('job.active')) {
+      this.emitter.emit('job.active', {
+        queue: this.queue,
+        jobId: job.id,
+        name: job.name,
+        attempt: job.attempt,
+        workerId: this.workerId,
+      });
+    }
+    const timeoutMs = job.claimed.timeoutMs;
+    if (timeoutMs !== null) {
+      job.timer = this.clock.setTimeout(() => {
+        const error = new JobTimeoutError(timeoutMs);
+        job.abort(error);
+        this.onFailure(job, error, permit);
+      }, timeoutMs);
+    }
+    let result: Promise<Result> | Result;
+    try {
+      result = this.handler(job);
+    } catch (error) {
+      this.onFailure(job, error, permit);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.onSuccess(job, value, permit),
+        (error) => this.onFailure(job, error, permit),
+      );
+    } else {
+      this.onSuccess(job, result, permit);
+    }
+  }
+
+  /** Marks the attempt finished; false if it already was (timeout fired, lease lost, shutdown). */
+  private settle(job: RunningJob<Payload>): boolean {
+    if (job.settled) return false;
+    job.settled = true;
+    this.running--;
+    if (job.timer !== undefined) this.clock.clearTimeout(job.timer as TimerHandle);
+    const duration = this.clock.now() - job.startedAt;
+    this.avgDurationMs = Number.isNaN(this.avgDurationMs)
+      ? duration
+      : this.avgDurationMs * 0.9 + duration * 0.1;
+    if (this.running === 0 && this.drained) this.drained();
+    return true;
+  }
+
+  private onSuccess(job: RunningJob<Payload>, value: Result, permit: CircuitPermit | undefined): void {
+    if (!this.settle(job)) return;
+    permit?.success();
+    let resultJson: string | null = null;
+    if (value !== undefined) {
+      try {
+        resultJson = JSON.stringify(value) ?? null;
+      } catch {
+        resultJson = null;
+      }
+    }
+    this.completions.push({ id: job.id, token: job.token, resultJson });
+    if (this.emitter.hasListeners('job.completed')) {
+      this.completionJobs.set(job.id, { job, durationMs: this.clock.now() - job.startedAt });
+    }
+    if (this.completions.length >= MAX_COMPLETION_BATCH) void this.flushCompletions();
+    else if (!this.flushTimer) this.flushTimer = setImmediate(() => void this.flushCompletions());
+    this.dispatch();
+  }
+
+  /** Writes pending completions in one store call. Single-flight. */
+  private flushCompletions(): Promise<void> {
+    if (this.flushTimer) {
+      clearImmediate(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    if (this.flushing)
+      return this.flushing.then(() => (this.completions.length ? this.flushCompletions() : undefined));
+    if (this.completions.length === 0) return Promise.resolve();
+    const batch = this.completions;
+    this.completions = [];
+    this.flushing = this.store
+      .completeJobs({ completions: batch, now: this.clock.now() })
+      .then(
+        (results) => {
+          for (const result of results) {
+            this.held.delete(result.id);
+            if (result.ok) {
+              this.stats_.completed++;
+              const entry = this.completionJobs.get(result.id);
+              if (entry) {
+                this.completionJobs.delete(result.id);
+                this.emitter.emit('job.completed', {
+                  queue: this.queue,
+                  jobId: result.id,
+                  name: entry.job.name,
+                  attempt: entry.job.attempt,
+                  durationMs: entry.durationMs,
+                });
+              }
+            } else {
+              this.completionJobs.delete(result.id);
+              this.leaseLost(
+                result.id,
+                `completion refused (${result.reason}): another worker owns the job now`,
+              );
+            }
+          }
+        },
+        (error: unknown) => {
+          // The store is unreachable: keep the completions and try again; if the leases expire
+          // meanwhile, the fencing tokens refuse them and the jobs run again (at-least-once).
+          this.completions.unshift(...batch);
+          this.reportError(error);
+        },
+      )
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  private onFailure(job: RunningJob<Payload>, error: unknown, permit: CircuitPermit | undefined): void {
+    if (!this.settle(job)) return;
+    if (job.lost) {
+      this.held.delete(job.id);
+      this.dispatch();
+      return;
+    }
+    const now = this.clock.now();
+    const decision = decideFailure({
+      error,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      rateLimitDelays: job.claimed.rateLimitDelays,
+      maxRateLimitDelays: this.options.maxRateLimitDelays,
+      backoff: job.claimed.backoff,
+      defaultPolicy: this.defaultPolicy,
+      now,
+      random: this.random,
+    });
+    if (permit) {
+      if (decision.classification.kind === 'permanent') permit.success();
+      else permit.failure(error);
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    const outcome =
+      decision.kind === 'dead_letter'
+        ? {
+            kind: 'dead_letter' as const,
+            deadLetter: buildJobDeadLetter({
+              queue: this.queue,
+              failureType: decision.failureType,
+              error: err,
+              workerId: this.workerId,
+              settings: this.raw.deadLetter ?? {},
+              now,
+              firstFailedAt: job.claimed.attempts[0]?.endedAt ?? now,
+              random: this.random,
+            }),
+          }
+        : decision;
+    const code = (err as { code?: unknown }).code;
+    this.store
+      .failJob({
+        id: job.id,
+        token: job.token,
+        now,
+        outcome,
+        attempt: {
+          attempt: job.attempt,
+          outcome:
+            decision.kind === 'rate_limited'
+              ? 'rate_limited'
+              : err instanceof JobTimeoutError
+                ? 'timed_out'
+                : 'failed',
+          startedAt: job.startedAt,
+          endedAt: now,
+          workerId: this.workerId,
+          errorClass: err.name,
+          ...(code === undefined ? {} : { errorCode: String(code) }),
+          message: err.message,
+          ...(err.stack === undefined ? {} : { stack: err.stack }),
+        },
+      })
+      .then(
+        (result) => {
+          this.held.delete(job.id);
+          if (!result.ok) {
+            this.leaseLost(job.id, `failure refused (${result.reason}): another worker owns the job now`);
+            return;
+          }
+          this.stats_.failed++;
+          const base = { queue: this.queue, jobId: job.id, name: job.name };
+          this.emitter.emit('job.failed', {
+            ...base,
+            attempt: job.attempt,
+            error: err,
+            willRetry: decision.kind !== 'dead_letter',
+          });
+          if (decision.kind === 'dead_letter') {
+            this.stats_.deadLettered++;
+            this.emitter.emit('job.dead_lettered', {
+              ...base,
+              deadLetterId: result.deadLetterId ?? '',
+              failureType: decision.failureType,
+            });
+          } else {
+            this.stats_.retried++;
+            this.emitter.emit('job.retried', {
+              ...base,
+              attempt: job.attempt,
+              runAt: decision.runAt,
+              reason: decision.kind === 'rate_limited' ? 'rate_limited' : 'error',
+            });
+          }
+        },
+        (storeError: unknown) => {
+          // The lease will expire and recovery will return the job without spending an attempt.
+          this.held.delete(job.id);
+          this.reportError(storeError);
+        },
+      );
+    this.dispatch();
+  }
+
+  private leaseLost(jobId: string, message: string): void {
+    this.stats_.leasesLost++;
+    this.emitter.emit('alert', {
+      type: 'lease_lost',
+      queue: this.queue,
+      message: `job ${jobId}: ${message}`,
+    });
+  }
+
+  private reportError(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.emitter.emit('error', { queue: this.queue, error: err });
+  }
+
+  // ---- leases -----------------------------------------------------------------------------
+
+  private scheduleHeartbeat(): void {
+    this.heartbeatTimer = this.clock.setTimeout(() => void this.heartbeat(), this.options.heartbeatMs);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const now = this.clock.now();
+    const lag = now - this.lastHeartbeat - this.options.heartbeatMs;
+    this.lastHeartbeat = now;
+    if (lag > this.options.heartbeatMs) {
+      this.emitter.emit('alert', {
+        type: 'heartbeat_lag',
+        queue: this.queue,
+        message: `heartbeat ran ${lag} ms late: something blocks the event loop; leases may expire and jobs run twice`,
+        value: lag,
+        threshold: this.options.heartbeatMs,
+      });
+    }
+    const leases = [...this.held.values()]
+      .filter((j) => !j.settled)
+      .map((j) => ({ id: j.id, token: j.token }));
+    if (leases.length > 0) {
+      try {
+        const results = await this.store.extendLeases({ leases, leaseMs: this.options.leaseMs, now });
+        for (const result of results) {
+          if (result.ok) continue;
+          const job = this.held.get(result.id);
+          if (!job || job.settled) continue;
+          job.lost = true;
+          job.abort(new LeaseLostError(job.id));
+          this.leaseLost(job.id, `heartbeat refused (${result.reason}); the handler's signal was aborted`);
+        }
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+    if (this.state === 'running' || this.state === 'closing') this.scheduleHeartbeat();
+  }
+
+  private scheduleMaintenance(delay: number): void {
+    this.maintenanceTimer = this.clock.setTimeout(() => void this.maintain(), delay);
+  }
+
+  /** Sweeps expired leases (of any worker) and old completed jobs. */
+  private async maintain(): Promise<void> {
+    if (this.state !== 'running') return;
+    try {
+      await this.recoverOrphans();
+      const retention = this.options.completedRetentionMs;
+      if (retention !== false) {
+        await this.store.removeJobs({
+          queue: this.queue,
+          states: ['completed'],
+          before: this.clock.now() - retention,
+          limit: 1000,
+        });
+      }
+    } catch (error) {
+      this.reportError(error);
+    }
+    if (this.state === 'running') this.scheduleMaintenance(this.options.recoveryIntervalMs);
+  }
+
+  /** Runs one recovery sweep now; returns what it did. */
+  async recoverOrphans(): Promise<{ recovered: string[]; deadLettered: string[] }> {
+    const now = this.clock.now();
+    const result = await this.store.recoverExpiredLeases({
+      now,
+      maxOrphans: this.options.maxOrphans,
+      limit: 1000,
+      deadLetterFor: (job) =>
+        buildJobDeadLetter({
+          queue: job.queue,
+          failureType: 'poison_pill',
+          error: Object.assign(
+            new Error(`job ${job.id} lost its worker ${job.orphanCount} times (the lease expired each time)`),
+            { name: 'PoisonPillError', code: 'POISON_PILL' },
+          ),
+          workerId: null,
+          settings: this.raw.deadLetter ?? {},
+          now,
+          firstFailedAt: now,
+          random: this.random,
+        }),
+    });
+    this.stats_.recovered += result.recovered.length;
+    for (const jobId of result.recovered) {
+      this.emitter.emit('job.stalled', { queue: this.queue, jobId, action: 'recovered' });
+    }
+    for (const { jobId, deadLetterId } of result.deadLettered) {
+      this.emitter.emit('job.stalled', { queue: this.queue, jobId, action: 'dead_lettered', deadLetterId });
+    }
+    if (result.recovered.length > 0) this.wake();
+    return { recovered: result.recovered, deadLettered: result.deadLettered.map((d) => d.jobId) };
+  }
+
+  // ---- shutdown ---------------------------------------------------------------------------
+
+  private async releaseBuffered(): Promise<void> {
+    const jobs = this.buffer.slice(this.head).filter((j) => !j.lost);
+    this.buffer = [];
+    this.head = 0;
+    if (jobs.length === 0) return;
+    for (const job of jobs) this.held.delete(job.id);
+    try {
+      await this.store.releaseJobs({
+        leases: jobs.map((j) => ({ id: j.id, token: j.token })),
+        now: this.clock.now(),
+      });
+    } catch (error) {
+      // Their leases will expire and recovery returns them.
+      this.reportError(error);
+    }
+  }
+
+  /**
+   * Stops claiming, returns prefetched jobs to the queue at once, waits for running jobs up to
+   * `timeoutMs` (default `shutdownTimeoutMs`), then aborts the rest and releases their leases so
+   * another worker starts them without waiting for expiry. Does not close the store.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'closing';
+    this.unwatch?.();
+    for (const timer of [this.pollTimer, this.dispatchTimer, this.maintenanceTimer]) {
+      if (timer) this.clock.clearTimeout(timer);
+    }
+    if (wasRunning) {
+      await this.releaseBuffered();
+      if (this.running > 0) {
+        const timeoutMs = options.timeoutMs ?? this.options.shutdownTimeoutMs;
+        await new Promise<void>((resolve) => {
+          const timer = this.clock.setTimeout(resolve, timeoutMs);
+          this.drained = () => {
+            this.clock.clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.drained = undefined;
+      }
+      const unfinished = [...this.held.values()].filter((j) => !j.settled && j.startedAt > 0);
+      for (const job of unfinished) {
+        job.abort(new Error('worker shut down before the job finished; it was released to another worker'));
+        job.settled = true;
+        this.running--;
+      }
+      await this.flushCompletions();
+      if (unfinished.length > 0) {
+        try {
+          await this.store.releaseJobs({
+            leases: unfinished.map((j) => ({ id: j.id, token: j.token })),
+            now: this.clock.now(),
+          });
+        } catch (error) {
+          this.reportError(error);
+        }
+      }
+      while (this.flushing) await this.flushing;
+    }
+    if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
+    this.state = 'closed';
+  }
+}

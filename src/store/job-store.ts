@@ -1,0 +1,201 @@
+/**
+ * The job half of the Store seam. Each method names the entity and the change, takes one params
+ * object and executes one atomic state change. Policy (retry timing, classification, caps) is
+ * decided by the caller and passed in; a store never decides it.
+ */
+import type { NewDeadLetter } from '../core/dead-letter.js';
+import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../core/job.js';
+import type { BackoffOptions } from '../core/retry.js';
+
+/** A job to insert. The store assigns the id. */
+export interface NewJob {
+  queue: string;
+  name: string;
+  /** The payload, already serialized to JSON (validated and size-checked by the caller). */
+  payloadJson: string;
+  priority: 0 | 1 | 2;
+  runAt: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  backoff: BackoffOptions | null;
+  idempotencyKey: string | null;
+  replayOf: string | null;
+}
+
+/** Params of {@link JobStore.insertJobs}. */
+export interface InsertJobsParams {
+  jobs: readonly NewJob[];
+  now: number;
+}
+
+/** One result per inserted job, in input order. `created: false` means an idempotency key matched. */
+export interface InsertJobResult {
+  id: string;
+  created: boolean;
+}
+
+/** Params of {@link JobStore.claimJobs}. */
+export interface ClaimJobsParams {
+  queue: string;
+  workerId: string;
+  limit: number;
+  leaseMs: number;
+  now: number;
+  /** A fresh random id for this claim; the fencing token of each claimed job derives from it. */
+  claimId: string;
+}
+
+/** A completion to apply. */
+export interface JobCompletion {
+  id: string;
+  token: string;
+  /** The handler's result, serialized to JSON, or null. */
+  resultJson: string | null;
+}
+
+/** Params of {@link JobStore.completeJobs}. */
+export interface CompleteJobsParams {
+  completions: readonly JobCompletion[];
+  now: number;
+}
+
+/**
+ * The outcome of a fenced change. `stale_token`: another claim owns the job now (or owned it last);
+ * `not_active`: the job finished or was recovered; `not_found`: no such job.
+ */
+export type FenceResult =
+  | { id: string; ok: true; duplicate?: boolean }
+  | { id: string; ok: false; reason: 'stale_token' | 'not_active' | 'not_found' };
+
+/** What happens to a failed job: decided by the caller's retry policy and classification. */
+export type FailureOutcome =
+  | { kind: 'retry'; runAt: number }
+  | { kind: 'rate_limited'; runAt: number }
+  | { kind: 'dead_letter'; deadLetter: DeadLetterFromJob };
+
+/**
+ * A dead letter to create from a job. The store copies the job's queue, id, name, payload and
+ * attempt history into it, so the record is complete even if the caller never loaded the payload.
+ */
+export type DeadLetterFromJob = Omit<NewDeadLetter, 'queue' | 'jobId' | 'jobName' | 'payload' | 'attempts'>;
+
+/** Params of {@link JobStore.failJob}. */
+export interface FailJobParams {
+  id: string;
+  token: string;
+  attempt: AttemptRecord;
+  outcome: FailureOutcome;
+  now: number;
+}
+
+/** Params of {@link JobStore.extendLeases}. */
+export interface ExtendLeasesParams {
+  leases: readonly { id: string; token: string }[];
+  leaseMs: number;
+  now: number;
+}
+
+/** Params of {@link JobStore.releaseJobs}. */
+export interface ReleaseJobsParams {
+  leases: readonly { id: string; token: string }[];
+  now: number;
+}
+
+/** Params of {@link JobStore.recoverExpiredLeases}. */
+export interface RecoverExpiredLeasesParams {
+  now: number;
+  /** An orphan whose orphan count reaches this is dead-lettered as a poison pill. */
+  maxOrphans: number;
+  limit: number;
+  /** Builds the poison-pill dead letter for a job (ids and times are the caller's policy). */
+  deadLetterFor: (job: { id: string; queue: string; name: string; orphanCount: number }) => DeadLetterFromJob;
+}
+
+/** What a recovery sweep did. */
+export interface RecoveryResult {
+  /** Jobs returned to `waiting` without spending an attempt. */
+  recovered: string[];
+  /** Poison pills moved to the dead-letter queue, with their dead-letter ids. */
+  deadLettered: { jobId: string; deadLetterId: string }[];
+}
+
+/** Params of {@link JobStore.listJobs}. */
+export interface ListJobsParams {
+  queue?: string;
+  states?: readonly JobState[];
+  limit: number;
+  /** Return jobs with ids after this one (keyset pagination in id order). */
+  afterId?: string;
+}
+
+/** Params of {@link JobStore.removeJobs}. */
+export interface RemoveJobsParams {
+  queue?: string;
+  /** Only terminal or not-yet-running states may be removed; `active` jobs are never removed. */
+  states: readonly Exclude<JobState, 'active'>[];
+  /** Only jobs that finished (or, for queued jobs, were created) before this time. */
+  before?: number;
+  limit: number;
+}
+
+/** Optional features a store may declare; callers check these, never `instanceof`. */
+export interface StoreCapabilities {
+  /** Several database files share the load. */
+  sharded?: boolean;
+  /** The store can wake workers when jobs arrive ({@link JobStore.watchQueue}). */
+  notify?: boolean;
+  /** Jobs can be inserted synchronously inside the application's own transaction. */
+  transactionalEnqueue?: boolean;
+}
+
+/** The job operations every store implements. */
+export interface JobStore {
+  /** A short name of the backend (`sqlite`, `redis`, `postgres`). */
+  readonly kind: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Inserts jobs atomically (all or none), honouring idempotency keys. */
+  insertJobs(params: InsertJobsParams): Promise<InsertJobResult[]>;
+  /**
+   * Claims up to `limit` due jobs of a queue in one atomic step (highest priority, then earliest
+   * due, then oldest), giving each a lease and a fencing token. Returns nothing while the queue is paused.
+   */
+  claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]>;
+  /** Completes jobs whose token is current; one result per completion, in input order. */
+  completeJobs(params: CompleteJobsParams): Promise<FenceResult[]>;
+  /** Records a failed attempt and applies the caller's outcome, if the token is current. */
+  failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }>;
+  /** Extends the leases whose token is current (heartbeat). */
+  extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]>;
+  /** Returns claimed jobs to `waiting` at once, without spending an attempt (graceful shutdown). */
+  releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]>;
+  /**
+   * Returns jobs whose lease expired to `waiting` without spending an attempt, or dead-letters
+   * them as poison pills. Changes only rows whose lease and token it read.
+   */
+  recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult>;
+  /** The earliest `runAt` of a scheduled job of the queue, if any. */
+  nextScheduledAt(params: { queue: string }): Promise<number | null>;
+
+  getJob(params: { id: string }): Promise<Job | null>;
+  listJobs(params: ListJobsParams): Promise<Job[]>;
+  countJobs(params: { queue?: string }): Promise<JobCounts>;
+  /** Names of every queue the store has seen. */
+  listQueues(): Promise<{ name: string; paused: boolean }[]>;
+  pauseQueue(params: { queue: string }): Promise<void>;
+  resumeQueue(params: { queue: string }): Promise<void>;
+  isQueuePaused(params: { queue: string }): Promise<boolean>;
+  /** Removes up to `limit` matching jobs; returns how many went. */
+  removeJobs(params: RemoveJobsParams): Promise<number>;
+
+  /**
+   * Calls `listener` soon after jobs may have become available in `queue` (an insert in this
+   * process, or another process's commit). Only with `capabilities.notify`. Returns an unsubscribe.
+   */
+  watchQueue?(queue: string, listener: () => void): () => void;
+  /** Synchronous insert in the caller's open transaction. Only with `capabilities.transactionalEnqueue`. */
+  insertJobsSync?(params: InsertJobsParams): InsertJobResult[];
+
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}

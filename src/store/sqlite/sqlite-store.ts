@@ -1,0 +1,704 @@
+/**
+ * The embedded store: one SQLite database file in WAL mode, shared safely by several processes.
+ * Writes take the lock up front (`BEGIN IMMEDIATE`) and wait out other writers with
+ * `busy_timeout`; every hot path is one statement per batch of jobs.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import { ValidationError } from '../../core/errors.js';
+import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
+import { emptyJobCounts } from '../../core/job.js';
+import type { ListDeadLettersParams } from '../dead-letter-store.js';
+import type {
+  ClaimJobsParams,
+  CompleteJobsParams,
+  ExtendLeasesParams,
+  FailJobParams,
+  FenceResult,
+  InsertJobResult,
+  InsertJobsParams,
+  ListJobsParams,
+  NewJob,
+  RecoverExpiredLeasesParams,
+  RecoveryResult,
+  ReleaseJobsParams,
+  RemoveJobsParams,
+  StoreCapabilities,
+} from '../job-store.js';
+import type { Store } from '../store.js';
+import { QueueWatcher } from './queue-watcher.js';
+import {
+  claimedJobFromRow,
+  type DeadLetterRow,
+  deadLetterFromRow,
+  deadLetterParams,
+  INSERT_DEAD_LETTER_SQL,
+  JOB_COLUMNS,
+  type JobRow,
+  jobFromRow,
+} from './rows.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { translateSqliteError } from './sqlite-errors.js';
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created if missing. `:memory:` for a private in-memory store. */
+  path?: string;
+  /**
+   * An open better-sqlite3 connection owned by the application. Jobs added with `Queue.addSync`
+   * then join the application's own transactions. The store does not close it.
+   */
+  database?: Database.Database;
+  /** `NORMAL` (default: durable across process crashes, may lose the last commits on power loss) or `FULL`. */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How long a write waits for another process's lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** How often idle watchers look for other processes' commits. Default 5 ms; 0 disables. */
+  pollIntervalMs?: number;
+}
+
+/** Rows inserted per multi-row INSERT statement. */
+const INSERT_CHUNK = 200;
+const INSERT_COLUMNS =
+  '(queue, name, payload, state, priority, max_attempts, run_at, created_at, timeout_ms, backoff, idempotency_key, replay_of)';
+const INSERT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const PROMOTE_BATCH = 1000;
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** The embedded SQLite store. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly capabilities: StoreCapabilities = { notify: true, transactionalEnqueue: true };
+  /** The database file path (or `:memory:`). */
+  readonly path: string;
+
+  private readonly db: Database.Database;
+  private readonly ownsDatabase: boolean;
+  private readonly watcher: QueueWatcher;
+  private readonly knownQueues = new Set<string>();
+  private readonly insertStatements = new Map<number, Statement>();
+  private readonly stmt: Record<string, Statement>;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    const path = options.database ? options.database.name : (options.path ?? ':memory:');
+    this.path = path;
+    this.ownsDatabase = !options.database;
+    let db: Database.Database | undefined = options.database;
+    try {
+      if (!db) {
+        if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+        db = new Database(path);
+      }
+      this.db = db;
+      this.configure(options);
+      this.db.exec(SCHEMA_SQL);
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new ValidationError(
+          'path',
+          `${path} was written by a newer redrive (schema ${version}, this one knows ${SCHEMA_VERSION})`,
+        );
+      }
+      if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.stmt = this.prepareStatements();
+    } catch (error) {
+      if (this.ownsDatabase && db?.open) db.close();
+      throw translateSqliteError(error, path);
+    }
+    this.watcher = new QueueWatcher(
+      () => this.db.pragma('data_version', { simple: true }) as number,
+      options.pollIntervalMs ?? 5,
+    );
+  }
+
+  private configure(options: SqliteStoreOptions): void {
+    const synchronous = options.synchronous ?? 'NORMAL';
+    if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+      throw new ValidationError('synchronous', `must be 'NORMAL' or 'FULL', got ${String(synchronous)}`);
+    }
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    if (this.path !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${synchronous}`);
+    this.db.pragma('temp_store = MEMORY');
+  }
+
+  private prepareStatements(): Record<string, Statement> {
+    const p = (sql: string) => this.db.prepare(sql);
+    return {
+      insertOne: p(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}`),
+      insertKeyed: p(
+        `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}
+         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+      ),
+      findByKey: p('SELECT id FROM redrive_jobs WHERE queue = ? AND idempotency_key = ?').pluck(),
+      ensureQueue: p('INSERT OR IGNORE INTO redrive_queues (name) VALUES (?)'),
+      isPaused: p('SELECT paused FROM redrive_queues WHERE name = ?').pluck(),
+      setPaused: p(
+        'INSERT INTO redrive_queues (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused',
+      ),
+      listQueues: p('SELECT name, paused FROM redrive_queues ORDER BY name'),
+      promote: p(
+        `UPDATE redrive_jobs SET state = 'waiting' WHERE id IN (
+           SELECT id FROM redrive_jobs WHERE queue = ? AND state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ${PROMOTE_BATCH})`,
+      ),
+      claim: p(
+        `UPDATE redrive_jobs
+            SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
+                lease_expires_at = @leaseExpiresAt, started_at = @now
+          WHERE id IN (SELECT id FROM redrive_jobs WHERE queue = @queue AND state = 'waiting'
+                        ORDER BY priority DESC, run_at, id LIMIT @limit)
+          RETURNING ${JOB_COLUMNS}`,
+      ),
+      complete: p(
+        `UPDATE redrive_jobs
+            SET state = 'completed', finished_at = @now, lease_expires_at = NULL,
+                attempts_made = attempts_made + 1, result = c.result
+           FROM (SELECT value ->> '$[0]' AS id, value ->> '$[1]' AS token, value ->> '$[2]' AS result
+                   FROM json_each(@batch)) AS c
+          WHERE redrive_jobs.id = c.id AND redrive_jobs.claim_token = c.token AND redrive_jobs.state = 'active'
+          RETURNING redrive_jobs.id`,
+      ).pluck(),
+      extend: p(
+        `UPDATE redrive_jobs SET lease_expires_at = @leaseExpiresAt
+           FROM (SELECT value ->> '$[0]' AS id, value ->> '$[1]' AS token FROM json_each(@batch)) AS c
+          WHERE redrive_jobs.id = c.id AND redrive_jobs.claim_token = c.token AND redrive_jobs.state = 'active'
+          RETURNING redrive_jobs.id`,
+      ).pluck(),
+      release: p(
+        `UPDATE redrive_jobs SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, run_at = MIN(run_at, @now)
+           FROM (SELECT value ->> '$[0]' AS id, value ->> '$[1]' AS token FROM json_each(@batch)) AS c
+          WHERE redrive_jobs.id = c.id AND redrive_jobs.claim_token = c.token AND redrive_jobs.state = 'active'
+          RETURNING redrive_jobs.id`,
+      ).pluck(),
+      fenceState: p('SELECT state, claim_token FROM redrive_jobs WHERE id = ?'),
+      jobForFailure: p(
+        'SELECT id, queue, name, payload, state, claim_token, attempts, attempts_made FROM redrive_jobs WHERE id = ?',
+      ),
+      retry: p(
+        `UPDATE redrive_jobs SET state = @state, run_at = @runAt, attempts_made = attempts_made + @spent,
+                rate_limit_delays = rate_limit_delays + @rateLimited, attempts = @attempts,
+                lease_expires_at = NULL, worker_id = NULL
+          WHERE id = @id AND claim_token = @token AND state = 'active'`,
+      ),
+      deadLetterJob: p(
+        `UPDATE redrive_jobs SET state = 'dead_lettered', finished_at = @now, attempts_made = attempts_made + @spent,
+                attempts = @attempts, lease_expires_at = NULL, dead_letter_id = @deadLetterId
+          WHERE id = @id AND claim_token = @token AND state = 'active'`,
+      ),
+      insertDeadLetter: p(INSERT_DEAD_LETTER_SQL),
+      expiredLeases: p(
+        `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at
+           FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`,
+      ),
+      orphanToWaiting: p(
+        `UPDATE redrive_jobs SET state = 'waiting', orphan_count = orphan_count + 1, attempts = @attempts,
+                lease_expires_at = NULL, worker_id = NULL
+          WHERE id = @id AND claim_token = @token AND state = 'active'`,
+      ),
+      orphanToDeadLetter: p(
+        `UPDATE redrive_jobs SET state = 'dead_lettered', orphan_count = orphan_count + 1, attempts = @attempts,
+                finished_at = @now, lease_expires_at = NULL, dead_letter_id = @deadLetterId
+          WHERE id = @id AND claim_token = @token AND state = 'active'`,
+      ),
+      nextScheduled: p(
+        "SELECT MIN(run_at) FROM redrive_jobs WHERE queue = ? AND state = 'scheduled'",
+      ).pluck(),
+      getJob: p(`SELECT ${JOB_COLUMNS} FROM redrive_jobs WHERE id = ?`),
+      getDeadLetter: p('SELECT * FROM redrive_dead_letters WHERE id = ?'),
+      getDeadLetterByJob: p('SELECT * FROM redrive_dead_letters WHERE job_id = ?'),
+    };
+  }
+
+  /** Runs `fn` in a write transaction that takes the lock up front, translating SQLite failures. */
+  private write<T>(fn: () => T): T {
+    if (this.closed) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw translateSqliteError(error, this.path);
+    }
+  }
+
+  private read<T>(fn: () => T): T {
+    if (this.closed) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
+    try {
+      return fn();
+    } catch (error) {
+      throw translateSqliteError(error, this.path);
+    }
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  async insertJobs(params: InsertJobsParams): Promise<InsertJobResult[]> {
+    return this.insertJobsSync(params);
+  }
+
+  insertJobsSync(params: InsertJobsParams): InsertJobResult[] {
+    const { jobs, now } = params;
+    if (jobs.length === 0) return [];
+    const run = () => this.insertInCurrentTransaction(jobs, now);
+    // A single unkeyed job is one statement: autocommit is already atomic and saves BEGIN/COMMIT.
+    const results =
+      jobs.length === 1 && jobs[0]?.idempotencyKey === null && this.knownQueues.has(jobs[0].queue)
+        ? this.read(run)
+        : this.write(run);
+    const notified = new Set<string>();
+    for (const job of jobs) {
+      if (!notified.has(job.queue)) {
+        notified.add(job.queue);
+        this.watcher.notify(job.queue);
+      }
+    }
+    return results;
+  }
+
+  private insertInCurrentTransaction(jobs: readonly NewJob[], now: number): InsertJobResult[] {
+    for (const job of jobs) {
+      if (!this.knownQueues.has(job.queue)) {
+        this.stmt.ensureQueue!.run(job.queue);
+        this.knownQueues.add(job.queue);
+      }
+    }
+    const results: InsertJobResult[] = new Array(jobs.length);
+    if (jobs.length === 1 && jobs[0]!.idempotencyKey === null) {
+      const info = this.stmt.insertOne!.run(...insertValues(jobs[0]!, now));
+      results[0] = { id: String(info.lastInsertRowid), created: true };
+      return results;
+    }
+    let start = 0;
+    while (start < jobs.length) {
+      // Runs of unkeyed jobs go through multi-row INSERTs; keyed jobs one by one (they may match).
+      const job = jobs[start]!;
+      if (job.idempotencyKey !== null) {
+        results[start] = this.insertKeyed(job, now);
+        start++;
+        continue;
+      }
+      let end = start;
+      while (end < jobs.length && end - start < INSERT_CHUNK && jobs[end]!.idempotencyKey === null) end++;
+      const chunk = jobs.slice(start, end);
+      const values: unknown[] = [];
+      for (const j of chunk) values.push(...insertValues(j, now));
+      const ids = (
+        this.multiInsert(chunk.length)
+          .raw()
+          .all(...values) as [number][]
+      ).map((r) => r[0]);
+      // Row ids grow with insertion order within one statement; RETURNING order is unspecified.
+      ids.sort((a, b) => a - b);
+      for (let i = 0; i < ids.length; i++) results[start + i] = { id: String(ids[i]), created: true };
+      start = end;
+    }
+    return results;
+  }
+
+  private insertKeyed(job: NewJob, now: number): InsertJobResult {
+    const info = this.stmt.insertKeyed!.run(...insertValues(job, now));
+    if (info.changes === 1) return { id: String(info.lastInsertRowid), created: true };
+    const existing = this.stmt.findByKey!.get(job.queue, job.idempotencyKey) as number;
+    return { id: String(existing), created: false };
+  }
+
+  private multiInsert(rows: number): Statement {
+    let stmt = this.insertStatements.get(rows);
+    if (!stmt) {
+      const placeholders = new Array(rows).fill(INSERT_PLACEHOLDERS).join(', ');
+      stmt = this.db.prepare(
+        `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${placeholders} RETURNING id`,
+      );
+      this.insertStatements.set(rows, stmt);
+    }
+    return stmt;
+  }
+
+  async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    const { queue, now } = params;
+    const rows = this.write(() => {
+      if (this.stmt.isPaused!.get(queue) === 1) return [] as JobRow[];
+      this.stmt.promote!.run(queue, now);
+      return this.stmt.claim!.all({
+        queue,
+        claimId: params.claimId,
+        workerId: params.workerId,
+        leaseExpiresAt: now + params.leaseMs,
+        now,
+        limit: params.limit,
+      }) as JobRow[];
+    });
+    if (rows.length > 1) rows.sort(claimOrder);
+    return rows.map(claimedJobFromRow);
+  }
+
+  async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
+    const { completions, now } = params;
+    if (completions.length === 0) return [];
+    const batch = JSON.stringify(completions.map((c) => [Number(c.id), c.token, c.resultJson]));
+    return this.write(() => {
+      const done = this.stmt.complete!.all({ now, batch }) as number[];
+      return this.fenceResults(completions, done, 'completed');
+    });
+  }
+
+  async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
+    if (params.leases.length === 0) return [];
+    const batch = JSON.stringify(params.leases.map((l) => [Number(l.id), l.token]));
+    return this.write(() => {
+      const ok = this.stmt.extend!.all({ batch, leaseExpiresAt: params.now + params.leaseMs }) as number[];
+      return this.fenceResults(params.leases, ok, null);
+    });
+  }
+
+  async releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {
+    if (params.leases.length === 0) return [];
+    const batch = JSON.stringify(params.leases.map((l) => [Number(l.id), l.token]));
+    const results = this.write(() => {
+      const ok = this.stmt.release!.all({ batch, now: params.now }) as number[];
+      return this.fenceResults(params.leases, ok, null);
+    });
+    if (results.some((r) => r.ok)) for (const queue of this.knownQueues) this.watcher.notify(queue);
+    return results;
+  }
+
+  /**
+   * Builds per-item results from the ids a fenced statement changed. For the others, reads why:
+   * a repeated completion by the same token reports `duplicate` instead of a conflict.
+   */
+  private fenceResults(
+    items: readonly { id: string; token: string }[],
+    changedIds: number[],
+    finishedState: JobState | null,
+  ): FenceResult[] {
+    const changed = new Set(changedIds);
+    return items.map((item): FenceResult => {
+      if (changed.has(Number(item.id))) return { id: item.id, ok: true };
+      const row = this.stmt.fenceState!.get(Number(item.id)) as
+        | { state: JobState; claim_token: string | null }
+        | undefined;
+      if (!row) return { id: item.id, ok: false, reason: 'not_found' };
+      if (row.claim_token !== item.token) return { id: item.id, ok: false, reason: 'stale_token' };
+      if (finishedState !== null && row.state === finishedState)
+        return { id: item.id, ok: true, duplicate: true };
+      return { id: item.id, ok: false, reason: 'not_active' };
+    });
+  }
+
+  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
+    const { id, token, outcome, now } = params;
+    const result = this.write((): FenceResult & { deadLetterId?: string } => {
+      const row = this.stmt.jobForFailure!.get(Number(id)) as
+        | Pick<
+            JobRow,
+            'id' | 'queue' | 'name' | 'payload' | 'state' | 'claim_token' | 'attempts' | 'attempts_made'
+          >
+        | undefined;
+      if (!row) return { id, ok: false, reason: 'not_found' };
+      if (row.claim_token !== token) return { id, ok: false, reason: 'stale_token' };
+      if (row.state !== 'active') {
+        const duplicate =
+          outcome.kind === 'dead_letter' ? row.state === 'dead_lettered' : row.state !== 'completed';
+        return duplicate ? { id, ok: true, duplicate: true } : { id, ok: false, reason: 'not_active' };
+      }
+      const attempts = appendAttempt(row.attempts, params.attempt);
+      const spent = outcome.kind === 'rate_limited' ? 0 : 1;
+      if (outcome.kind === 'dead_letter') {
+        const dl = outcome.deadLetter;
+        this.stmt.insertDeadLetter!.run(
+          deadLetterParams(
+            {
+              ...dl,
+              queue: row.queue,
+              jobId: id,
+              jobName: row.name,
+              payload: JSON.parse(row.payload),
+              attempts: JSON.parse(attempts),
+            },
+            now,
+          ),
+        );
+        this.stmt.deadLetterJob!.run({ id: Number(id), token, now, spent, attempts, deadLetterId: dl.id });
+        return { id, ok: true, deadLetterId: dl.id };
+      }
+      this.stmt.retry!.run({
+        id: Number(id),
+        token,
+        state: outcome.runAt <= now ? 'waiting' : 'scheduled',
+        runAt: outcome.runAt,
+        spent,
+        rateLimited: outcome.kind === 'rate_limited' ? 1 : 0,
+        attempts,
+      });
+      return { id, ok: true };
+    });
+    if (result.ok && outcome.kind !== 'dead_letter' && outcome.runAt <= now) {
+      const job = await this.getJob({ id });
+      if (job) this.watcher.notify(job.queue);
+    }
+    return result;
+  }
+
+  async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
+    const { now } = params;
+    const result = this.write((): RecoveryResult & { queues: Set<string> } => {
+      const rows = this.stmt.expiredLeases!.all(now, params.limit) as Pick<
+        JobRow,
+        | 'id'
+        | 'queue'
+        | 'name'
+        | 'payload'
+        | 'claim_token'
+        | 'orphan_count'
+        | 'attempts'
+        | 'attempts_made'
+        | 'worker_id'
+        | 'started_at'
+      >[];
+      const out = {
+        recovered: [] as string[],
+        deadLettered: [] as RecoveryResult['deadLettered'],
+        queues: new Set<string>(),
+      };
+      for (const row of rows) {
+        const id = String(row.id);
+        const attempts = appendAttempt(row.attempts, {
+          attempt: row.attempts_made + 1,
+          outcome: 'orphaned',
+          startedAt: row.started_at ?? now,
+          endedAt: now,
+          workerId: row.worker_id,
+          message: 'the lease expired before the worker finished (worker crashed, hung or lost its store)',
+        });
+        const orphanCount = row.orphan_count + 1;
+        if (orphanCount >= params.maxOrphans) {
+          const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
+          const changed = this.stmt.orphanToDeadLetter!.run({
+            id: row.id,
+            token: row.claim_token,
+            attempts,
+            now,
+            deadLetterId: dl.id,
+          }).changes;
+          if (changed === 1) {
+            this.stmt.insertDeadLetter!.run(
+              deadLetterParams(
+                {
+                  ...dl,
+                  queue: row.queue,
+                  jobId: id,
+                  jobName: row.name,
+                  payload: JSON.parse(row.payload),
+                  attempts: JSON.parse(attempts),
+                },
+                now,
+              ),
+            );
+            out.deadLettered.push({ jobId: id, deadLetterId: dl.id });
+          }
+        } else {
+          const changed = this.stmt.orphanToWaiting!.run({
+            id: row.id,
+            token: row.claim_token,
+            attempts,
+          }).changes;
+          if (changed === 1) {
+            out.recovered.push(id);
+            out.queues.add(row.queue);
+          }
+        }
+      }
+      return out;
+    });
+    for (const queue of result.queues) this.watcher.notify(queue);
+    return { recovered: result.recovered, deadLettered: result.deadLettered };
+  }
+
+  async nextScheduledAt(params: { queue: string }): Promise<number | null> {
+    return this.read(() => (this.stmt.nextScheduled!.get(params.queue) as number | null) ?? null);
+  }
+
+  async getJob(params: { id: string }): Promise<Job | null> {
+    const numeric = Number(params.id);
+    if (!Number.isSafeInteger(numeric)) return null;
+    const row = this.read(() => this.stmt.getJob!.get(numeric) as JobRow | undefined);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async listJobs(params: ListJobsParams): Promise<Job[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (params.queue !== undefined) {
+      where.push('queue = ?');
+      args.push(params.queue);
+    }
+    if (params.states && params.states.length > 0) {
+      where.push(`state IN (${params.states.map(() => '?').join(', ')})`);
+      args.push(...params.states);
+    }
+    if (params.afterId !== undefined) {
+      where.push('id > ?');
+      args.push(Number(params.afterId));
+    }
+    const sql = `SELECT ${JOB_COLUMNS} FROM redrive_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    const rows = this.read(() => this.db.prepare(sql).all(...args, params.limit) as JobRow[]);
+    return rows.map(jobFromRow);
+  }
+
+  async countJobs(params: { queue?: string }): Promise<JobCounts> {
+    const counts = emptyJobCounts();
+    const sql =
+      params.queue === undefined
+        ? 'SELECT state, COUNT(*) AS n FROM redrive_jobs GROUP BY state'
+        : 'SELECT state, COUNT(*) AS n FROM redrive_jobs WHERE queue = ? GROUP BY state';
+    const rows = this.read(
+      () =>
+        (params.queue === undefined
+          ? this.db.prepare(sql).all()
+          : this.db.prepare(sql).all(params.queue)) as { state: JobState; n: number }[],
+    );
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  async listQueues(): Promise<{ name: string; paused: boolean }[]> {
+    const rows = this.read(() => this.stmt.listQueues!.all() as { name: string; paused: number }[]);
+    return rows.map((r) => ({ name: r.name, paused: r.paused === 1 }));
+  }
+
+  async pauseQueue(params: { queue: string }): Promise<void> {
+    this.write(() => this.stmt.setPaused!.run(params.queue, 1));
+    this.knownQueues.add(params.queue);
+  }
+
+  async resumeQueue(params: { queue: string }): Promise<void> {
+    this.write(() => this.stmt.setPaused!.run(params.queue, 0));
+    this.knownQueues.add(params.queue);
+    this.watcher.notify(params.queue);
+  }
+
+  async isQueuePaused(params: { queue: string }): Promise<boolean> {
+    return this.read(() => this.stmt.isPaused!.get(params.queue) === 1);
+  }
+
+  async removeJobs(params: RemoveJobsParams): Promise<number> {
+    const states = params.states.filter((s) => (s as string) !== 'active');
+    if (states.length === 0) return 0;
+    const where = [`state IN (${states.map(() => '?').join(', ')})`];
+    const args: unknown[] = [...states];
+    if (params.queue !== undefined) {
+      where.push('queue = ?');
+      args.push(params.queue);
+    }
+    if (params.before !== undefined) {
+      where.push('COALESCE(finished_at, created_at) < ?');
+      args.push(params.before);
+    }
+    const sql = `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`;
+    return this.write(() => this.db.prepare(sql).run(...args, params.limit).changes);
+  }
+
+  watchQueue(queue: string, listener: () => void): () => void {
+    return this.watcher.watch(queue, listener);
+  }
+
+  // ---- dead letters -----------------------------------------------------------------------
+
+  async insertDeadLetters(params: {
+    deadLetters: readonly import('../../core/dead-letter.js').NewDeadLetter[];
+    now: number;
+  }): Promise<{ inserted: number }> {
+    return this.write(() => {
+      let inserted = 0;
+      for (const dl of params.deadLetters) {
+        inserted += this.stmt.insertDeadLetter!.run(deadLetterParams(dl, params.now)).changes;
+      }
+      return { inserted };
+    });
+  }
+
+  async getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
+    const row = this.read(() => this.stmt.getDeadLetter!.get(params.id) as DeadLetterRow | undefined);
+    return row ? deadLetterFromRow(row) : null;
+  }
+
+  async getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
+    const row = this.read(() => this.stmt.getDeadLetterByJob!.get(params.jobId) as DeadLetterRow | undefined);
+    return row ? deadLetterFromRow(row) : null;
+  }
+
+  async listDeadLetters(params: ListDeadLettersParams): Promise<{ items: DeadLetter[]; total: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (params.statuses && params.statuses.length > 0) {
+      where.push(`status IN (${params.statuses.map(() => '?').join(', ')})`);
+      args.push(...params.statuses);
+    }
+    if (params.queue !== undefined) {
+      where.push('queue = ?');
+      args.push(params.queue);
+    }
+    if (params.domain !== undefined) {
+      where.push('domain = ?');
+      args.push(params.domain);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return this.read(() => {
+      const total = this.db
+        .prepare(`SELECT COUNT(*) FROM redrive_dead_letters ${clause}`)
+        .pluck()
+        .get(...args) as number;
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM redrive_dead_letters ${clause} ORDER BY dead_lettered_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+        )
+        .all(...args, params.limit, params.offset ?? 0) as DeadLetterRow[];
+      return { items: rows.map(deadLetterFromRow), total };
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Runs `PRAGMA integrity_check`; returns `['ok']` for a healthy database. */
+  integrityCheck(): string[] {
+    return this.read(
+      () => this.db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[],
+    ).map((r) => r.integrity_check);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher.close();
+    if (this.ownsDatabase) this.db.close();
+  }
+}
+
+function insertValues(job: NewJob, now: number): unknown[] {
+  return [
+    job.queue,
+    job.name,
+    job.payloadJson,
+    job.runAt > now ? 'scheduled' : 'waiting',
+    job.priority,
+    job.maxAttempts,
+    job.runAt,
+    now,
+    job.timeoutMs,
+    job.backoff === null ? null : JSON.stringify(job.backoff),
+    job.idempotencyKey,
+    job.replayOf,
+  ];
+}
+
+function appendAttempt(existing: string | null, attempt: AttemptRecord): string {
+  const list = existing === null ? [] : (JSON.parse(existing) as AttemptRecord[]);
+  list.push(attempt);
+  return JSON.stringify(list);
+}
+
+function claimOrder(a: JobRow, b: JobRow): number {
+  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+}

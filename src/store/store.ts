@@ -1,0 +1,11 @@
+/**
+ * The Store seam: `Queue`, `Worker` and `DeadLetterQueue` talk only to this interface.
+ */
+import type { DeadLetterStore } from './dead-letter-store.js';
+import type { JobStore } from './job-store.js';
+
+export type * from './dead-letter-store.js';
+export type * from './job-store.js';
+
+/** A backend for redrive: jobs and dead letters, each change atomic. */
+export interface Store extends JobStore, DeadLetterStore {}
