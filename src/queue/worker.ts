@@ -12,7 +12,8 @@ import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { RedriveEvents } from '../events.js';
 import { TypedEmitter } from '../events.js';
-import type { JobCompletion } from '../store/job-store.js';
+import type { ClaimedJob } from '../core/job.js';
+import type { FenceResult, JobCompletion } from '../store/job-store.js';
 import type { Store } from '../store/store.js';
 import { type ActiveJob, LeaseLostError, RunningJob } from './active-job.js';
 import { buildJobDeadLetter } from './dead-letter-builder.js';
@@ -199,20 +200,35 @@ export class Worker<Payload = unknown, Result = unknown> {
   }
 
   private async claim(limit: number): Promise<number> {
-    await this.flushCompletions();
     const breaker = this.raw.circuitBreaker;
-    if (breaker && !breaker.isAllowed()) return 0;
-    if (this.state !== 'running') return 0;
-    const claimed = await this.store.claimJobs({
+    const allowed = !breaker || breaker.isAllowed();
+    const combined = allowed && this.store.completeAndClaimJobs && !this.flushing && this.completions.length > 0;
+    if (!combined) await this.flushCompletions();
+    if (!allowed || this.state !== 'running') return 0;
+    const params = {
       queue: this.queue,
       workerId: this.workerId,
       limit: breaker && breaker.state.name === 'half_open' ? 1 : limit,
       leaseMs: this.options.leaseMs,
       now: this.clock.now(),
       claimId: this.random.id(6),
-    });
+    };
+    let claimed: ClaimedJob[];
+    if (combined && this.store.completeAndClaimJobs) {
+      const batch = this.takeCompletions();
+      try {
+        const result = await this.store.completeAndClaimJobs({ completions: batch, claim: params });
+        this.completionsWritten(result.completed);
+        claimed = result.claimed;
+      } catch (error) {
+        this.completionsFailed(batch, error);
+        throw error;
+      }
+    } else {
+      claimed = await this.store.claimJobs(params);
+    }
     for (const job of claimed) {
-      const running = new RunningJob(job as never) as RunningJob<Payload>;
+      const running = new RunningJob(job as ClaimedJob<Payload>);
       this.held.set(running.id, running);
       this.buffer.push(running);
     }
@@ -353,56 +369,65 @@ export class Worker<Payload = unknown, Result = unknown> {
     this.dispatch();
   }
 
-  /** Writes pending completions in one store call. Single-flight. */
-  private flushCompletions(): Promise<void> {
+  private takeCompletions(): JobCompletion[] {
     if (this.flushTimer) {
       clearImmediate(this.flushTimer);
       this.flushTimer = undefined;
     }
-    if (this.flushing)
-      return this.flushing.then(() => (this.completions.length ? this.flushCompletions() : undefined));
-    if (this.completions.length === 0) return Promise.resolve();
     const batch = this.completions;
     this.completions = [];
+    return batch;
+  }
+
+  /** Writes pending completions in one store call. Single-flight. */
+  private flushCompletions(): Promise<void> {
+    if (this.flushing) {
+      return this.flushing.then(() => (this.completions.length > 0 ? this.flushCompletions() : undefined));
+    }
+    const batch = this.takeCompletions();
+    if (batch.length === 0) return Promise.resolve();
     this.flushing = this.store
       .completeJobs({ completions: batch, now: this.clock.now() })
       .then(
-        (results) => {
-          for (const result of results) {
-            this.held.delete(result.id);
-            if (result.ok) {
-              this.stats_.completed++;
-              const entry = this.completionJobs.get(result.id);
-              if (entry) {
-                this.completionJobs.delete(result.id);
-                this.emitter.emit('job.completed', {
-                  queue: this.queue,
-                  jobId: result.id,
-                  name: entry.job.name,
-                  attempt: entry.job.attempt,
-                  durationMs: entry.durationMs,
-                });
-              }
-            } else {
-              this.completionJobs.delete(result.id);
-              this.leaseLost(
-                result.id,
-                `completion refused (${result.reason}): another worker owns the job now`,
-              );
-            }
-          }
-        },
-        (error: unknown) => {
-          // The store is unreachable: keep the completions and try again; if the leases expire
-          // meanwhile, the fencing tokens refuse them and the jobs run again (at-least-once).
-          this.completions.unshift(...batch);
-          this.reportError(error);
-        },
+        (results) => this.completionsWritten(results),
+        (error: unknown) => this.completionsFailed(batch, error),
       )
       .finally(() => {
         this.flushing = undefined;
       });
     return this.flushing;
+  }
+
+  private completionsWritten(results: readonly FenceResult[]): void {
+    for (const result of results) {
+      this.held.delete(result.id);
+      if (result.ok) {
+        this.stats_.completed++;
+        const entry = this.completionJobs.get(result.id);
+        if (entry) {
+          this.completionJobs.delete(result.id);
+          this.emitter.emit('job.completed', {
+            queue: this.queue,
+            jobId: result.id,
+            name: entry.job.name,
+            attempt: entry.job.attempt,
+            durationMs: entry.durationMs,
+          });
+        }
+      } else {
+        this.completionJobs.delete(result.id);
+        this.leaseLost(result.id, `completion refused (${result.reason}): another worker owns the job now`);
+      }
+    }
+  }
+
+  /**
+   * The store is unreachable: keep the completions and try again; if the leases expire meanwhile,
+   * the fencing tokens refuse them and the jobs run again (at-least-once).
+   */
+  private completionsFailed(batch: JobCompletion[], error: unknown): void {
+    this.completions.unshift(...batch);
+    this.reportError(error);
   }
 
   private onFailure(job: RunningJob<Payload>, error: unknown, permit: CircuitPermit | undefined): void {

@@ -77,7 +77,16 @@ export type FailureOutcome =
  * A dead letter to create from a job. The store copies the job's queue, id, name, payload and
  * attempt history into it, so the record is complete even if the caller never loaded the payload.
  */
-export type DeadLetterFromJob = Omit<NewDeadLetter, 'queue' | 'jobId' | 'jobName' | 'payload' | 'attempts'>;
+export type DeadLetterFromJob = Omit<
+  NewDeadLetter,
+  'queue' | 'jobId' | 'jobName' | 'payload' | 'attempts' | 'replayOf' | 'replayCount' | 'initialStatus'
+> & {
+  /**
+   * Applied by the store to the job's payload before it is copied into the dead letter (secret
+   * redaction is the caller's policy; the store only runs the transform).
+   */
+  redactPayload?: (payload: unknown) => unknown;
+};
 
 /** Params of {@link JobStore.failJob}. */
 export interface FailJobParams {
@@ -163,6 +172,14 @@ export interface JobStore {
   claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]>;
   /** Completes jobs whose token is current; one result per completion, in input order. */
   completeJobs(params: CompleteJobsParams): Promise<FenceResult[]>;
+  /**
+   * Optional: {@link JobStore.completeJobs} then {@link JobStore.claimJobs} in one atomic step, so
+   * a busy worker pays one round trip (one commit) per batch instead of two.
+   */
+  completeAndClaimJobs?(params: {
+    completions: readonly JobCompletion[];
+    claim: ClaimJobsParams;
+  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }>;
   /** Records a failed attempt and applies the caller's outcome, if the token is current. */
   failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }>;
   /** Extends the leases whose token is current (heartbeat). */
