@@ -1,0 +1,80 @@
+/**
+ * `redrive stats`: how many jobs each queue holds in each state.
+ */
+import type { Command } from 'commander';
+import { emptyJobCounts, JOB_STATES, type JobCounts } from '../../core/job.js';
+import { formatTable, printJson } from '../format.js';
+import { openStore, parseStoreUrl, resolveStoreUrl, storeExists } from '../store-url.js';
+
+interface StatsOptions {
+  json?: boolean;
+  store?: string;
+}
+
+/** One queue's line of `redrive stats --json`. */
+export interface QueueStats extends JobCounts {
+  name: string;
+  paused: boolean;
+  total: number;
+}
+
+/** What `redrive stats --json` prints. */
+export interface StatsReport {
+  store: string;
+  queues: QueueStats[];
+  totals: JobCounts & { total: number };
+}
+
+function total(counts: JobCounts): number {
+  return JOB_STATES.reduce((n, state) => n + counts[state], 0);
+}
+
+/** Reads the counts of every queue in the store at `url`. A SQLite file that does not exist holds no queues. */
+export async function readStats(url: string): Promise<StatsReport> {
+  const location = parseStoreUrl(url);
+  const totals = emptyJobCounts();
+  const queues: QueueStats[] = [];
+  if (storeExists(location)) {
+    const store = openStore(location);
+    try {
+      for (const queue of await store.listQueues()) {
+        const counts = await store.countJobs({ queue: queue.name });
+        for (const state of JOB_STATES) totals[state] += counts[state];
+        queues.push({ name: queue.name, paused: queue.paused, ...counts, total: total(counts) });
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  return { store: location.url, queues, totals: { ...totals, total: total(totals) } };
+}
+
+/** Registers `stats` on the program. */
+export function registerStats(program: Command): void {
+  program
+    .command('stats')
+    .description('count the jobs of every queue in each state')
+    .option('--json', 'print JSON instead of a table')
+    .option('--store <url>', 'store URL (default: $REDRIVE_STORE, else sqlite:./data/redrive.db)')
+    .action(async (options: StatsOptions) => {
+      const report = await readStats(resolveStoreUrl(options.store));
+      if (options.json) {
+        printJson(report);
+        return;
+      }
+      if (report.queues.length === 0) {
+        process.stdout.write(`no queues in ${report.store}\n`);
+        return;
+      }
+      const header = ['QUEUE', 'PAUSED', ...JOB_STATES.map((s) => s.toUpperCase()), 'TOTAL'];
+      const row = (name: string, paused: string, counts: JobCounts & { total: number }) => [
+        name,
+        paused,
+        ...JOB_STATES.map((s) => counts[s]),
+        counts.total,
+      ];
+      const rows = report.queues.map((q) => row(q.name, q.paused ? 'yes' : 'no', q));
+      if (report.queues.length > 1) rows.push(row('(all)', '', report.totals));
+      process.stdout.write(`${formatTable(header, rows)}\n`);
+    });
+}

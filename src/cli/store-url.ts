@@ -1,0 +1,74 @@
+/**
+ * Store URLs: where the CLI finds its jobs. `--store` wins, then `REDRIVE_STORE`, then the default
+ * `sqlite:./data/redrive.db`.
+ *
+ *   sqlite:./data/redrive.db     a file relative to the working directory
+ *   sqlite:/var/lib/app/jobs.db  an absolute path (also sqlite:///var/lib/app/jobs.db)
+ */
+import { existsSync } from 'node:fs';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { CliError } from './cli-error.js';
+
+/** The store used when neither `--store` nor `REDRIVE_STORE` is given. */
+export const DEFAULT_STORE_URL = 'sqlite:./data/redrive.db';
+
+/** A parsed store URL. */
+export interface StoreLocation {
+  kind: 'sqlite';
+  /** The database file. */
+  path: string;
+  /** The URL as given, for messages. */
+  url: string;
+}
+
+const COMING = new Map([
+  ['redis', 'Redis'],
+  ['rediss', 'Redis'],
+  ['postgres', 'PostgreSQL'],
+  ['postgresql', 'PostgreSQL'],
+]);
+
+/** The store URL to use: the option, else `REDRIVE_STORE`, else {@link DEFAULT_STORE_URL}. */
+export function resolveStoreUrl(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (option !== undefined) return option;
+  const fromEnv = env.REDRIVE_STORE;
+  return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : DEFAULT_STORE_URL;
+}
+
+/** Parses a store URL; throws a {@link CliError} that says what is accepted. */
+export function parseStoreUrl(url: string): StoreLocation {
+  const text = url.trim();
+  if (text === '') throw new CliError(`the store URL is empty (expected ${DEFAULT_STORE_URL})`);
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(text);
+  if (!match) {
+    throw new CliError(
+      `'${text}' is not a store URL (expected sqlite:<path>, for example ${DEFAULT_STORE_URL})`,
+    );
+  }
+  const scheme = match[1]!.toLowerCase();
+  const rest = match[2]!;
+  if (scheme === 'sqlite') {
+    const path = rest.startsWith('//') ? rest.slice(2) : rest;
+    if (path === '')
+      throw new CliError(`'${text}' names no database file (for example ${DEFAULT_STORE_URL})`);
+    return { kind: 'sqlite', path, url: text };
+  }
+  const coming = COMING.get(scheme);
+  if (coming) {
+    throw new CliError(
+      `the ${coming} store is not available in this version of redrive; use sqlite:<path> (for example ${DEFAULT_STORE_URL})`,
+    );
+  }
+  throw new CliError(`unsupported store URL scheme '${scheme}:' (expected sqlite:<path>)`);
+}
+
+/** Whether the store holds anything yet (a SQLite file that does not exist holds nothing). */
+export function storeExists(location: StoreLocation): boolean {
+  return location.path === ':memory:' || existsSync(location.path);
+}
+
+/** Opens the store a location names. */
+export function openStore(location: StoreLocation): Store {
+  return new SqliteStore({ path: location.path });
+}
