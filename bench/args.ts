@@ -1,0 +1,57 @@
+/**
+ * Command-line options of bench/run.ts.
+ */
+
+export interface RunArgs {
+  /** Scenario or group names; all when undefined. */
+  only: string[] | undefined;
+  /** Sizes divided by 10. */
+  quick: boolean;
+  /** Runs per scenario (the median counts); undefined: 3 for the backlog scenarios, 1 otherwise. */
+  repeat: number | undefined;
+  /** Run the FULL pass: true forces it, false skips it, undefined decides by the NORMAL pass's time. */
+  full: boolean | undefined;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--repeat N] [--full | --no-full]
+
+  --quick       sizes divided by 10 (a smoke run)
+  --only X      run only scenario or group X (repeatable, or comma-separated):
+                enqueue-single, enqueue-bulk, process-c1, process-c50, latency-same, latency-cross,
+                backlog-1m (with its backlog-10k baseline); groups: enqueue, process, latency, backlog
+  --repeat N    run each scenario N times in fresh processes and keep the median run
+                (default: 3 for backlog-10k/backlog-1m, whose ratio is noisy; 1 otherwise)
+  --full        also run every scenario at synchronous=FULL (also BENCH_FULL=1)
+  --no-full     NORMAL only (also BENCH_FULL=0)
+                without either, FULL runs when the NORMAL pass took under 3 minutes
+`;
+
+function envFull(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (['1', 'true', 'yes'].includes(value.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(value.toLowerCase())) return false;
+  throw new Error(`BENCH_FULL must be 1 or 0, got ${JSON.stringify(value)}`);
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): RunArgs {
+  const args: RunArgs = { only: undefined, quick: false, repeat: undefined, full: envFull(env.BENCH_FULL) };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--full') args.full = true;
+    else if (arg === '--no-full') args.full = false;
+    else if (arg === '--repeat' || arg.startsWith('--repeat=')) {
+      const value = Number(arg === '--repeat' ? argv[++i] : arg.slice('--repeat='.length));
+      if (!Number.isInteger(value) || value < 1) throw new Error('--repeat needs a positive integer');
+      args.repeat = value;
+    } else if (arg === '--only' || arg.startsWith('--only=')) {
+      const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      if (!value) throw new Error('--only needs a scenario name');
+      args.only = [...(args.only ?? []), ...value.split(',').filter(Boolean)];
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  return args;
+}

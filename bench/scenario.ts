@@ -1,0 +1,75 @@
+/**
+ * Runs one scenario in this process and prints its result as one JSON line on stdout:
+ *
+ *   node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick]
+ *
+ * bench/run.ts starts one such process per scenario, so each has its own heap and RSS figures.
+ * Progress and errors go to stderr.
+ */
+import type { BenchResult, Measurement, Synchronous } from './result.js';
+import { RssSampler, rssMb } from './rss.js';
+import { backlogScenario } from './scenarios/backlog.js';
+import type { Scenario } from './scenarios/context.js';
+import { enqueueBulk } from './scenarios/enqueue-bulk.js';
+import { enqueueSingle } from './scenarios/enqueue-single.js';
+import { latencyCross } from './scenarios/latency-cross.js';
+import { latencySame } from './scenarios/latency-same.js';
+import { processScenario } from './scenarios/process.js';
+import { isScenario, type ScenarioName, sizesFor } from './scenarios.js';
+import { createTempDb } from './temp-db.js';
+
+const SCENARIO_FUNCTIONS: Record<ScenarioName, Scenario> = {
+  'enqueue-single': enqueueSingle,
+  'enqueue-bulk': enqueueBulk,
+  'process-c1': processScenario(1),
+  'process-c50': processScenario(50),
+  'latency-same': latencySame,
+  'latency-cross': latencyCross,
+  'backlog-10k': backlogScenario('small'),
+  'backlog-1m': backlogScenario('large'),
+};
+
+const [name, synchronous, ...flags] = process.argv.slice(2);
+if (!name || !isScenario(name) || (synchronous !== 'NORMAL' && synchronous !== 'FULL')) {
+  process.stderr.write('usage: node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick]\n');
+  process.exit(2);
+}
+
+const rssStartMb = rssMb();
+const rss = new RssSampler(100);
+const db = createTempDb(synchronous as Synchronous);
+let measurement: Measurement | undefined;
+let error: string | undefined;
+try {
+  measurement = await SCENARIO_FUNCTIONS[name]({
+    db,
+    synchronous: synchronous as Synchronous,
+    sizes: sizesFor(flags.includes('--quick')),
+    rss,
+  });
+} catch (e) {
+  error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  process.stderr.write(`${name} (${synchronous}) failed: ${error}\n`);
+} finally {
+  db.remove();
+}
+rss.stop();
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+const result: BenchResult = {
+  scenario: name,
+  synchronous: synchronous as Synchronous,
+  jobs: measurement?.jobs ?? 0,
+  seconds: round(measurement?.seconds ?? 0, 3),
+  jobsPerSec: measurement && measurement.seconds > 0 ? Math.round(measurement.jobs / measurement.seconds) : 0,
+  ...(measurement?.p50Ms === undefined ? {} : { p50Ms: measurement.p50Ms }),
+  ...(measurement?.p99Ms === undefined ? {} : { p99Ms: measurement.p99Ms }),
+  peakRssMb: rss.peakMb,
+  rssStartMb,
+  rssEndMb: rssMb(),
+  sampledPeakRssMb: rss.sampledPeakMb,
+  ...(measurement?.details ? { details: measurement.details } : {}),
+  ...(error === undefined ? {} : { error: error.split('\n')[0] }),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(error === undefined ? 0 : 1);

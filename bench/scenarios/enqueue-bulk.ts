@@ -1,0 +1,23 @@
+/**
+ * enqueue-bulk: `addBulk` in calls of 1,000 jobs. Building each call's entries is timed too (it is
+ * part of what a producer pays, and a few percent at most).
+ */
+import { Queue } from '../../src/index.js';
+import { makeBulk } from '../payload.js';
+import { expectCount, QUEUE, type Scenario, secondsSince } from './context.js';
+
+export const enqueueBulk: Scenario = async ({ db, sizes }) => {
+  const store = db.open();
+  const queue = new Queue(QUEUE, { store });
+  const total = sizes.enqueueBulk;
+  const chunk = sizes.bulkChunk;
+  const start = performance.now();
+  for (let seq = 0; seq < total; seq += chunk) {
+    await queue.addBulk(makeBulk(seq, Math.min(chunk, total - seq)));
+  }
+  const seconds = secondsSince(start);
+  expectCount('waiting jobs', (await queue.getCounts()).waiting, total);
+  await queue.close();
+  await store.close();
+  return { jobs: total, seconds, details: { chunk } };
+};
