@@ -116,6 +116,11 @@ function retryAfterOf(err: Record<string, unknown>, now: number): number | undef
 function classifyOnce(error: unknown, now: number): Classification | undefined {
   if (error instanceof PermanentError) return { kind: 'permanent', reason: 'permanent_error' };
   if (error instanceof ValidationError) return { kind: 'permanent', reason: 'validation_error' };
+  // Schema validators (zod, ajv, yup, joi) name their errors so; bad input never gets better on retry.
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'ZodError' || name === 'ValidationError' || name === 'AjvValidationError') {
+    return { kind: 'permanent', reason: 'validation_error' };
+  }
   if (error instanceof RateLimitedError) {
     const ms = Number.isFinite(error.retryAfterMs)
       ? Math.max(0, error.retryAfterMs)

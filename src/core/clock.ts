@@ -34,11 +34,9 @@ export function createSystemClock(): Clock {
   const anchorMono = performance.now();
   return {
     now: () => anchorWall + Math.floor(performance.now() - anchorMono),
-    setTimeout: (fn, ms) => {
-      const t = setTimeout(fn, ms);
-      t.unref?.();
-      return t as unknown as TimerHandle;
-    },
+    // Timers keep the process alive: a running worker or a pending wait is work the process has
+    // to finish. Everything that sets one clears it on close.
+    setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
     clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
   };
 }

@@ -61,6 +61,7 @@ export class Queue<Payload = unknown> {
   private lastBacklogCheck = 0;
   private pending: PendingAdd[] = [];
   private flushScheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(name: string, options: QueueOptions) {
@@ -102,7 +103,7 @@ export class Queue<Payload = unknown> {
       this.pending.push({ job, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        queueMicrotask(() => this.flush());
+        queueMicrotask(() => void this.flush());
       }
     }).then((result) => this.enqueued(name, result));
   }
@@ -187,12 +188,12 @@ export class Queue<Payload = unknown> {
     });
   }
 
-  private flush(): void {
+  private flush(): Promise<void> {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
-    this.store.insertJobs({ jobs: batch.map((p) => p.job), now: this.clock.now() }).then(
+    if (batch.length === 0) return Promise.resolve();
+    const write = this.store.insertJobs({ jobs: batch.map((p) => p.job), now: this.clock.now() }).then(
       (results) => {
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
       },
@@ -200,6 +201,9 @@ export class Queue<Payload = unknown> {
         for (const p of batch) p.reject(error);
       },
     );
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
+    return write;
   }
 
   private enqueued(name: string, result: InsertJobResult): EnqueuedJob {
@@ -310,10 +314,11 @@ export class Queue<Payload = unknown> {
     if (this.closed) throw new ValidationError('queue', `queue ${this.name} is closed`);
   }
 
-  /** Waits for pending adds, then refuses new ones. Does not close the store. */
+  /** Refuses new adds and waits for pending ones to be stored. Does not close the store. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    void this.flush();
+    await Promise.all(this.inFlight);
   }
 }

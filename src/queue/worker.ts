@@ -7,17 +7,18 @@
 
 import type { CircuitPermit } from '../core/breaker/types.js';
 import { type Clock, type Random, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
-import { JobTimeoutError, ValidationError } from '../core/errors.js';
+import { JobTimeoutError, StoreUnavailableError, ValidationError } from '../core/errors.js';
+import type { ClaimedJob } from '../core/job.js';
 import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { RedriveEvents } from '../events.js';
 import { TypedEmitter } from '../events.js';
-import type { ClaimedJob } from '../core/job.js';
 import type { FenceResult, JobCompletion } from '../store/job-store.js';
 import type { Store } from '../store/store.js';
 import { type ActiveJob, LeaseLostError, RunningJob } from './active-job.js';
 import { buildJobDeadLetter } from './dead-letter-builder.js';
 import { decideFailure } from './failure-outcome.js';
+import { assertQueueName } from './job-options.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 /** A job handler. Its return value (JSON-serializable) is stored as the job's result. */
@@ -43,7 +44,7 @@ export interface WorkerStats {
 /** Completions written per store call at most. */
 const MAX_COMPLETION_BATCH = 1000;
 /** Largest automatic prefetch. */
-const MAX_AUTO_PREFETCH = 500;
+const MAX_AUTO_PREFETCH = 1000;
 /** Automatic prefetch aims to hold this much work (by average handler time) per slot. */
 const PREFETCH_TARGET_MS = 20;
 
@@ -71,6 +72,7 @@ export class Worker<Payload = unknown, Result = unknown> {
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Immediate | undefined;
   private claiming = false;
+  private claimInFlight: Promise<number> | undefined;
   private wakeRequested = false;
   private idleDelay = 1;
   private pollTimer: TimerHandle | undefined;
@@ -79,6 +81,7 @@ export class Worker<Payload = unknown, Result = unknown> {
   private maintenanceTimer: TimerHandle | undefined;
   private lastHeartbeat = 0;
   private unwatch: (() => void) | undefined;
+  private unwatchBreaker: (() => void) | undefined;
   private avgDurationMs = Number.NaN;
   private drained: (() => void) | undefined;
   private readonly stats_ = {
@@ -92,7 +95,7 @@ export class Worker<Payload = unknown, Result = unknown> {
 
   constructor(queue: string, handler: JobHandler<Payload, Result>, options: WorkerOptions) {
     if (typeof handler !== 'function') throw new ValidationError('handler', 'must be a function');
-    this.queue = queue;
+    this.queue = assertQueueName(queue);
     this.handler = handler;
     this.raw = options;
     this.clock = options?.clock ?? systemClock;
@@ -124,6 +127,16 @@ export class Worker<Payload = unknown, Result = unknown> {
     if (this.store.capabilities.notify && this.store.watchQueue) {
       this.unwatch = this.store.watchQueue(this.queue, () => this.wake());
     }
+    this.unwatchBreaker = this.raw.circuitBreaker?.onStateChange((change) => {
+      if (change.to.name === 'open' || change.to.name === 'forced_open') {
+        this.emitter.emit('alert', {
+          type: 'circuit_open',
+          queue: this.queue,
+          message: `circuit breaker opened (${change.reason}); the worker stops claiming until it recovers`,
+        });
+      }
+      if (change.to.name === 'closed' || change.to.name === 'half_open') this.wake();
+    });
     this.lastHeartbeat = this.clock.now();
     this.scheduleHeartbeat();
     this.scheduleMaintenance(0);
@@ -169,14 +182,18 @@ export class Worker<Payload = unknown, Result = unknown> {
       this.wakeRequested = true;
       return;
     }
+    // Held jobs (running + prefetched) count against the target, so slow handlers, whose target
+    // is `concurrency`, never hoard leases on jobs they cannot start yet.
     const buffered = this.buffer.length - this.head;
+    const held = buffered + this.running;
     const freeSlots = this.options.concurrency - this.running;
     const target = this.prefetchTarget();
-    if (buffered >= Math.max(freeSlots, Math.ceil(target / 2)) && buffered > 0) return;
-    const limit = Math.max(0, target - buffered);
-    if (limit === 0) return;
+    if (buffered > 0 && buffered >= freeSlots && held >= Math.ceil(target / 2)) return;
+    const limit = Math.max(target - held, freeSlots - buffered);
+    if (limit <= 0) return;
     this.claiming = true;
-    this.claim(limit).then(
+    this.claimInFlight = this.claim(limit);
+    this.claimInFlight.then(
       (count) => {
         this.claiming = false;
         if (count > 0) {
@@ -202,7 +219,8 @@ export class Worker<Payload = unknown, Result = unknown> {
   private async claim(limit: number): Promise<number> {
     const breaker = this.raw.circuitBreaker;
     const allowed = !breaker || breaker.isAllowed();
-    const combined = allowed && this.store.completeAndClaimJobs && !this.flushing && this.completions.length > 0;
+    const combined =
+      allowed && this.store.completeAndClaimJobs && !this.flushing && this.completions.length > 0;
     if (!combined) await this.flushCompletions();
     if (!allowed || this.state !== 'running') return 0;
     const params = {
@@ -237,18 +255,19 @@ export class Worker<Payload = unknown, Result = unknown> {
 
   private async schedulePoll(): Promise<void> {
     if (this.state !== 'running' || this.pollTimer) return;
+    // Without notify, poll adaptively: a few ms right after work, backing off to pollIntervalMs.
     let delay = this.idleDelay;
     this.idleDelay = Math.min(this.idleDelay * 2, this.options.pollIntervalMs);
-    const breaker = this.raw.circuitBreaker;
-    const breakerState = breaker?.state;
-    if (breakerState?.name === 'open') delay = Math.max(delay, breakerState.reopenAt - this.clock.now());
-    else if (!this.store.capabilities.notify) delay = Math.min(delay, this.options.pollIntervalMs);
-    else {
+    const breakerState = this.raw.circuitBreaker?.state;
+    if (breakerState?.name === 'open') {
+      delay = Math.max(delay, breakerState.reopenAt - this.clock.now());
+    } else if (this.store.capabilities.notify) {
+      // Notify covers new and released jobs; polling only catches delayed jobs falling due and
+      // anything notify cannot see, so sleep until the next due job, at most pollIntervalMs.
+      delay = this.options.pollIntervalMs;
       try {
         const next = await this.store.nextScheduledAt({ queue: this.queue });
-        if (next !== null) delay = Math.min(Math.max(delay, 0), Math.max(0, next - this.clock.now()));
-        // With notify, polling only catches what notify cannot see (due delayed jobs, other hosts).
-        else delay = this.options.pollIntervalMs;
+        if (next !== null) delay = Math.min(delay, Math.max(0, next - this.clock.now()));
       } catch (error) {
         this.reportError(error);
       }
@@ -547,6 +566,9 @@ export class Worker<Payload = unknown, Result = unknown> {
   private reportError(error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
     this.emitter.emit('error', { queue: this.queue, error: err });
+    if (err instanceof StoreUnavailableError) {
+      this.emitter.emit('alert', { type: 'store_error', queue: this.queue, message: err.message });
+    }
   }
 
   // ---- leases -----------------------------------------------------------------------------
@@ -618,6 +640,7 @@ export class Worker<Payload = unknown, Result = unknown> {
     const now = this.clock.now();
     const result = await this.store.recoverExpiredLeases({
       now,
+      queue: this.queue,
       maxOrphans: this.options.maxOrphans,
       limit: 1000,
       deadLetterFor: (job) =>
@@ -675,10 +698,13 @@ export class Worker<Payload = unknown, Result = unknown> {
     const wasRunning = this.state === 'running';
     this.state = 'closing';
     this.unwatch?.();
+    this.unwatchBreaker?.();
     for (const timer of [this.pollTimer, this.dispatchTimer, this.maintenanceTimer]) {
       if (timer) this.clock.clearTimeout(timer);
     }
     if (wasRunning) {
+      // A claim already at the store lands its jobs in the buffer: wait for it, then hand them back.
+      await this.claimInFlight?.catch(() => 0);
       await this.releaseBuffered();
       if (this.running > 0) {
         const timeoutMs = options.timeoutMs ?? this.options.shutdownTimeoutMs;
@@ -695,6 +721,7 @@ export class Worker<Payload = unknown, Result = unknown> {
       for (const job of unfinished) {
         job.abort(new Error('worker shut down before the job finished; it was released to another worker'));
         job.settled = true;
+        if (job.timer !== undefined) this.clock.clearTimeout(job.timer as TimerHandle);
         this.running--;
       }
       await this.flushCompletions();

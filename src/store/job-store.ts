@@ -113,6 +113,8 @@ export interface ReleaseJobsParams {
 /** Params of {@link JobStore.recoverExpiredLeases}. */
 export interface RecoverExpiredLeasesParams {
   now: number;
+  /** Only this queue's jobs; every queue when omitted. */
+  queue?: string;
   /** An orphan whose orphan count reaches this is dead-lettered as a poison pill. */
   maxOrphans: number;
   limit: number;
@@ -184,11 +186,15 @@ export interface JobStore {
   failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }>;
   /** Extends the leases whose token is current (heartbeat). */
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]>;
-  /** Returns claimed jobs to `waiting` at once, without spending an attempt (graceful shutdown). */
+  /**
+   * Returns claimed jobs to `waiting` at once, without spending an attempt (graceful shutdown).
+   * The token is cleared, so a late result of the released attempt is refused as stale.
+   */
   releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]>;
   /**
    * Returns jobs whose lease expired to `waiting` without spending an attempt, or dead-letters
-   * them as poison pills. Changes only rows whose lease and token it read.
+   * them as poison pills. Changes only rows whose lease and token it read, and clears the token,
+   * so the lost worker's late completion or failure is refused as stale.
    */
   recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult>;
   /** The earliest `runAt` of a scheduled job of the queue, if any. */
