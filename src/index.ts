@@ -67,3 +67,72 @@ export type { WorkerOptions } from './queue/worker-options.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export type * from './store/store.js';
+
+// Dead-letter queue, replay queue and adaptive throttling.
+
+export type {
+  AdaptiveThrottleOptions,
+  AdaptiveThrottleStats,
+  ThrottleDecision,
+  ThrottleHealth,
+  ThrottleHealthLevel,
+  ThrottlePermit,
+} from './core/adaptive-throttle.js';
+export { AdaptiveThrottle } from './core/adaptive-throttle.js';
+export type { DeadLetterAuditEntry, NewDeadLetterAuditEntry } from './core/dead-letter.js';
+export {
+  ARCHIVABLE_DEAD_LETTER_STATUSES,
+  canTransitionDeadLetter,
+  EXPIRABLE_DEAD_LETTER_STATUSES,
+  REDRIVABLE_DEAD_LETTER_STATUSES,
+  REPLAYABLE_DEAD_LETTER_STATUSES,
+  RESOLVABLE_DEAD_LETTER_STATUSES,
+} from './core/dead-letter.js';
+export type { FailureInput } from './dlq/capture.js';
+export type {
+  ForceRedriveOptions,
+  ResolveBatchResult,
+  ResolveOptions,
+  StoreFailureResult,
+} from './dlq/dead-letter-queue.js';
+export { DeadLetterQueue } from './dlq/dead-letter-queue.js';
+export type { DeadLetterQueueEvents, DeadLetterQueueMetrics } from './dlq/events.js';
+export type { FallbackLine, FallbackRecoveryResult } from './dlq/fallback.js';
+export { FallbackFile } from './dlq/fallback.js';
+export type { DeadLetterQueueOptions, OperatorAction } from './dlq/options.js';
+export { DLQ_DEFAULTS } from './dlq/options.js';
+export type {
+  DeadLetterListFilter,
+  DeadLetterListPage,
+  DeadLetterStats,
+  JsonPathCondition,
+  ListOptions,
+  SlaBreachReport,
+} from './dlq/queries.js';
+export { MAX_PAGE_SIZE } from './dlq/queries.js';
+export type { RedactOptions, Redactor } from './dlq/redact.js';
+export { createRedactor, DEFAULT_SECRET_KEY_FRAGMENTS, REDACTED, redactSecrets } from './dlq/redact.js';
+export type {
+  QueueReplayOptions,
+  ReplayContext,
+  ReplayHandler,
+  ReplayOutcome,
+} from './dlq/replay-registry.js';
+export { queueReplayHandler, ReplayRegistry } from './dlq/replay-registry.js';
+export type {
+  BatchReplayOptions,
+  BatchReplayResult,
+  RetryOptions,
+  RetryResult,
+  ThrottledReplayResult,
+} from './dlq/replay-runner.js';
+export type { CleanupStats } from './dlq/retention.js';
+export type {
+  EnqueueResult,
+  ReplayBackpressureStatus,
+  ReplayQueueEntry,
+  ReplayQueueOptions,
+  ReplayQueueStats,
+  ReplayRateLimitStatus,
+} from './replay/replay-queue.js';
+export { REPLAY_QUEUE_DEFAULTS, ReplayQueue } from './replay/replay-queue.js';

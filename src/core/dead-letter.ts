@@ -78,10 +78,20 @@ export interface NewDeadLetter {
   firstFailedAt: number;
   deadLetteredAt: number;
   expiresAt: number | null;
+  /**
+   * The dead letter this one continues: set when a replayed job failed again. The store carries the
+   * predecessor's replay ledger (`replayCount`, `maxReplays`) over, so a replay budget survives the
+   * chain. Optional; default null.
+   */
+  replayOf?: string | null;
+  /** Replays already spent (carried over a replay chain or from an import). Default 0. */
+  replayCount?: number;
+  /** The status to create the record in. Default `pending`. */
+  initialStatus?: 'pending' | 'requires_review';
 }
 
 /** A stored dead letter. */
-export interface DeadLetter extends NewDeadLetter {
+export interface DeadLetter extends Omit<NewDeadLetter, 'replayOf' | 'replayCount' | 'initialStatus'> {
   status: DeadLetterStatus;
   /** Bumped on every state change; operators name the generation they saw. */
   generation: number;
@@ -91,4 +101,56 @@ export interface DeadLetter extends NewDeadLetter {
   resolutionNote: string | null;
   archivedAt: number | null;
   updatedAt: number;
+  /** The dead letter this one continues (a replayed job that failed again), if any. */
+  replayOf: string | null;
+  /** When the current or last replay started. */
+  replayStartedAt: number | null;
+  /** When the last replay finished. */
+  lastReplayAt: number | null;
+  /** Why the last replay failed (null if it succeeded or none ran). */
+  lastReplayError: string | null;
+  /** The job a successful queue replay enqueued. */
+  replayJobId: string | null;
 }
+
+/** Whether `from -> to` is a legal dead-letter transition. */
+export function canTransitionDeadLetter(from: DeadLetterStatus, to: DeadLetterStatus): boolean {
+  return DEAD_LETTER_TRANSITIONS[from].includes(to);
+}
+
+/** Statuses an operator may resolve. */
+export const RESOLVABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
+
+/** Statuses a normal retry may acquire (force-redrive also takes `requires_review`). */
+export const REPLAYABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pending'];
+
+/** Statuses force-redrive may acquire. */
+export const REDRIVABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
+
+/** Statuses whose TTL still runs: `expire` moves them to `expired`. */
+export const EXPIRABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
+
+/** Statuses `archive` moves to `archived`. */
+export const ARCHIVABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['resolved', 'expired'];
+
+/** One entry of the operator audit trail. */
+export interface DeadLetterAuditEntry {
+  /** Monotonic sequence number (newest is highest). */
+  seq: number;
+  /** The dead letter acted on; null for bulk actions (purge, fallback recovery). */
+  deadLetterId: string | null;
+  /** `force_redrive`, `retry`, `resolve`, `purge`, ... */
+  action: string;
+  actor: string;
+  reason: string | null;
+  ticket: string | null;
+  at: number;
+  beforeStatus: DeadLetterStatus | null;
+  afterStatus: DeadLetterStatus | null;
+  beforeGeneration: number | null;
+  afterGeneration: number | null;
+  details: Record<string, unknown>;
+}
+
+/** An audit entry to append (the store assigns `seq`). */
+export type NewDeadLetterAuditEntry = Omit<DeadLetterAuditEntry, 'seq'>;

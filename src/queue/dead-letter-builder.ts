@@ -4,6 +4,7 @@
  */
 import type { Random } from '../core/clock.js';
 import { errorFingerprint } from '../core/fingerprint.js';
+import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from '../dlq/redact.js';
 import type { DeadLetterFromJob } from '../store/job-store.js';
 
 /** Dead-letter settings of a worker. */
@@ -16,6 +17,11 @@ export interface DeadLetterSettings {
   ttlMs?: number;
   /** The version of the handler code, recorded for forensics. */
   handlerVersion?: string;
+  /**
+   * Secret redaction of the job's payload in its dead letter (the job row itself is unchanged).
+   * Default: the default secret keys; `false` stores the payload as it is.
+   */
+  redact?: RedactOptions | false;
 }
 
 /** Default dead-letter settings. */
@@ -88,5 +94,20 @@ export function buildJobDeadLetter(params: {
     firstFailedAt: params.firstFailedAt,
     deadLetteredAt: params.now,
     expiresAt: params.now + (params.settings.ttlMs ?? DEAD_LETTER_DEFAULTS.ttlMs),
+    ...redaction(params.settings),
   };
+}
+
+const redactors = new WeakMap<RedactOptions, Redactor>();
+
+/** The payload transform the store applies (built once per settings object). */
+function redaction(settings: DeadLetterSettings): { redactPayload?: Redactor } {
+  if (settings.redact === false) return {};
+  if (settings.redact === undefined) return { redactPayload: redactSecrets };
+  let redactor = redactors.get(settings.redact);
+  if (!redactor) {
+    redactor = createRedactor(settings.redact);
+    redactors.set(settings.redact, redactor);
+  }
+  return { redactPayload: redactor };
 }

@@ -1,26 +1,271 @@
 /**
- * The dead-letter half of the Store seam.
+ * The dead-letter half of the Store seam. Every method names the entity and the change, takes one
+ * params object and is atomic. Policy (budgets, retention ages, what to do next) comes from the
+ * caller; the store only executes state changes and answers queries — filtering, ordering and
+ * pagination always happen in the store, never by loading every row.
  */
-import type { DeadLetter, DeadLetterStatus, NewDeadLetter } from '../core/dead-letter.js';
+import type {
+  DeadLetter,
+  DeadLetterAuditEntry,
+  DeadLetterStatus,
+  NewDeadLetter,
+  NewDeadLetterAuditEntry,
+} from '../core/dead-letter.js';
+
+/** The JSON fields a {@link JsonFieldFilter} can look into. */
+export type DeadLetterJsonField = 'payload' | 'metadata' | 'snapshot' | 'requestData' | 'responseData';
+
+/**
+ * A condition on a value inside one of a dead letter's JSON fields, e.g.
+ * `{ field: 'payload', path: 'customer.id', op: 'eq', value: 42 }`. `path` is a dotted path with
+ * optional array indexes (`items[0].sku`). Numbers compare as numbers, strings as strings;
+ * `exists` matches when the path holds any non-null value.
+ */
+export interface JsonFieldFilter {
+  field: DeadLetterJsonField;
+  path: string;
+  op?: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists';
+  value?: string | number | boolean | null;
+}
+
+/** Filters shared by listing, counting and grouping. All given conditions must hold. */
+export interface DeadLetterFilter {
+  /** Only these statuses; every status when absent or empty. */
+  statuses?: readonly DeadLetterStatus[];
+  domain?: string;
+  /** Any of these domains. */
+  domains?: readonly string[];
+  /** None of these domains. */
+  excludeDomains?: readonly string[];
+  queue?: string;
+  failureType?: string;
+  entityType?: string;
+  entityId?: string;
+  userId?: string;
+  jobId?: string;
+  fingerprint?: string;
+  /** A substring of the error message (case-insensitive for ASCII letters). */
+  errorText?: string;
+  /** Dead-lettered at or after this time. */
+  from?: number;
+  /** Dead-lettered before this time. */
+  to?: number;
+  /** `expiresAt` at or before this time (past its TTL). */
+  expiresBefore?: number;
+  /** Last state change before this time. */
+  updatedBefore?: number;
+  /** Replays spent are below the entry's budget (`replayCount < maxReplays`). */
+  belowReplayCap?: boolean;
+  /** Never replayed, or the last replay finished before this time. */
+  lastReplayBefore?: number;
+  /** Conditions on JSON fields (payload, metadata, ...). */
+  json?: readonly JsonFieldFilter[];
+}
 
 /** Params of {@link DeadLetterStore.listDeadLetters}. */
-export interface ListDeadLettersParams {
-  statuses?: readonly DeadLetterStatus[];
-  queue?: string;
-  domain?: string;
+export interface ListDeadLettersParams extends DeadLetterFilter {
+  /** Rows to return; 0 returns only the total. */
   limit: number;
+  /** Rows to skip (page navigation). Ignored when `cursor` is given. */
   offset?: number;
+  /** An opaque `nextCursor` from a previous page of the same query (keyset pagination). */
+  cursor?: string;
+  /** `newest` first (default) or `oldest` first, by dead-letter time. */
+  order?: 'newest' | 'oldest';
+  /** Count the matching rows. Default true. */
+  withTotal?: boolean;
+}
+
+/** A page of dead letters. */
+export interface DeadLetterPage {
+  items: DeadLetter[];
+  /** Matching rows in total; null when `withTotal` was false. */
+  total: number | null;
+  /** Continues after the last item; null when this page was the last. */
+  nextCursor: string | null;
+}
+
+/** Why a state change was refused. */
+export type DeadLetterConflictReason =
+  | 'not_found'
+  /** The entry's generation differs from the one the caller saw. */
+  | 'stale_generation'
+  /** Its replay budget is spent. */
+  | 'at_cap'
+  /** Its status does not allow the change (see `deadLetter.status`). */
+  | 'invalid_status';
+
+/** The outcome of a guarded single-entry change. */
+export type DeadLetterChangeResult =
+  | { ok: true; deadLetter: DeadLetter }
+  | { ok: false; reason: DeadLetterConflictReason; deadLetter: DeadLetter | null };
+
+/** Who did something and why, written to the audit trail with the change, in its transaction. */
+export interface AuditInput {
+  action: string;
+  actor: string;
+  reason?: string | null;
+  ticket?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Params of {@link DeadLetterStore.acquireDeadLetterForReplay}. */
+export interface AcquireDeadLetterParams {
+  id: string;
+  now: number;
+  /** Refuse (`stale_generation`) unless the entry is still at this generation. */
+  expectedGeneration?: number;
+  /**
+   * Force-redrive: also take `requires_review` entries, skip the budget check and grant a fresh
+   * budget of `freshBudget` replays (counting this one).
+   */
+  force?: { freshBudget: number };
+  /** Written to the audit trail in the same transaction, with before/after status and generation. */
+  audit?: AuditInput;
+}
+
+/** Params of {@link DeadLetterStore.finishDeadLetterReplay}. */
+export interface FinishDeadLetterReplayParams {
+  id: string;
+  /** The generation the acquire returned; a finish for an older acquisition is refused. */
+  generation: number;
+  now: number;
+  /** Where the entry goes; decided by the caller (cap-aware). */
+  status: 'resolved' | 'pending' | 'requires_review';
+  /** Why the replay failed (recorded as `lastReplayError`). */
+  error?: string | null;
+  /** The job a queue replay enqueued. */
+  replayJobId?: string | null;
+  /** Recorded as `resolvedBy` / `resolutionNote` when resolved. */
+  resolvedBy?: string | null;
+  note?: string | null;
+  audit?: AuditInput;
+}
+
+/** Params of {@link DeadLetterStore.resolveDeadLetters}. */
+export interface ResolveDeadLettersParams {
+  ids: readonly string[];
+  now: number;
+  actor: string;
+  note?: string | null;
+  /** Per id, the generation the operator saw; entries that moved on are skipped. */
+  expectedGenerations?: Readonly<Record<string, number>>;
+  /** Audit action name; default `resolve`. An audit row is written per resolved entry. */
+  auditAction?: string;
+}
+
+/** What {@link DeadLetterStore.resolveDeadLetters} did, per id. */
+export interface ResolveDeadLettersResult {
+  resolved: string[];
+  skipped: { id: string; status: DeadLetterStatus; reason: 'stale_generation' | 'invalid_status' }[];
+  notFound: string[];
+}
+
+/** Params of {@link DeadLetterStore.transitionDeadLetters}: bounded bulk lifecycle moves. */
+export type TransitionDeadLettersParams =
+  /** `pending`/`requires_review` entries whose `expiresAt <= now` become `expired`. */
+  | { action: 'expire'; now: number; limit: number; ids?: readonly string[] }
+  /** `resolved`/`expired` entries last changed before `before` become `archived`. */
+  | { action: 'archive'; now: number; before: number; limit: number; ids?: readonly string[] }
+  /**
+   * `replaying` entries whose replay started before `before` (the replayer died) go back to
+   * `pending`, or to `requires_review` when their budget is spent.
+   */
+  | { action: 'release_stuck'; now: number; before: number; limit: number };
+
+/** Params of {@link DeadLetterStore.purgeDeadLetters}. Only `archived` entries are ever deleted. */
+export interface PurgeDeadLettersParams {
+  /** Only these ids (still only archived ones). */
+  ids?: readonly string[];
+  /** Only entries archived before this time. */
+  before?: number;
+  limit: number;
+  now: number;
+}
+
+/** Status x domain counts. `byStatus` honours the `domain` scope, `byDomain` the `status` scope. */
+export interface DeadLetterFacets {
+  byStatus: Partial<Record<DeadLetterStatus, number>>;
+  byDomain: Record<string, number>;
+  /** Every non-empty (status, domain) cell. */
+  cells: { status: DeadLetterStatus; domain: string; count: number }[];
+}
+
+/** One group of {@link DeadLetterStore.topDeadLetterFailures}. */
+export interface FailureGroup {
+  fingerprint: string;
+  count: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  /** One entry of the group, to open. */
+  sampleId: string;
+  errorClass: string | null;
+  errorMessage: string;
+  domain: string;
+}
+
+/** Counts and ages for dashboards. */
+export interface DeadLetterStoreStats {
+  total: number;
+  byStatus: Record<DeadLetterStatus, number>;
+  byDomain: Record<string, number>;
+  /** Dead-letter time of the oldest `pending` entry. */
+  oldestPendingAt: number | null;
+  /** `pending` entries with budget left. */
+  replayable: number;
+  /** Open entries past their TTL, not yet expired by a sweep. */
+  dueForExpiry: number;
+  /** Entries deleted by purges, ever (the store keeps the tally). */
+  purgedTotal: number;
+}
+
+/** Params of {@link DeadLetterStore.listAudit}. */
+export interface ListAuditParams {
+  deadLetterId?: string;
+  action?: string;
+  actor?: string;
+  /** Entries with a sequence number below this (the previous page's `nextBefore`). */
+  before?: number;
+  limit: number;
 }
 
 /** The dead-letter operations every store implements. */
 export interface DeadLetterStore {
-  /** Inserts records; a record whose id already exists is left as it is (idempotent import). */
+  /**
+   * Inserts records; a record whose id (or job) already exists is left as it is (idempotent
+   * import). Returns the ids that were new.
+   */
   insertDeadLetters(params: {
     deadLetters: readonly NewDeadLetter[];
     now: number;
-  }): Promise<{ inserted: number }>;
+  }): Promise<{ inserted: number; ids: string[] }>;
   getDeadLetter(params: { id: string }): Promise<DeadLetter | null>;
   /** The dead letter of a job, if it has one. */
   getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null>;
-  listDeadLetters(params: ListDeadLettersParams): Promise<{ items: DeadLetter[]; total: number }>;
+  /** A filtered, ordered page (offset or keyset), with the total. */
+  listDeadLetters(params: ListDeadLettersParams): Promise<DeadLetterPage>;
+  facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets>;
+  /** Groups matching entries by error fingerprint, largest first. */
+  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]>;
+  getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats>;
+
+  /**
+   * Atomically moves a `pending` entry with budget left (or, with `force`, a `pending` or
+   * `requires_review` entry) to `replaying`, spending one replay and bumping the generation. Of two
+   * concurrent callers exactly one gets `ok: true`.
+   */
+  acquireDeadLetterForReplay(params: AcquireDeadLetterParams): Promise<DeadLetterChangeResult>;
+  /** Ends a replay the caller acquired: `replaying` -> the given status. */
+  finishDeadLetterReplay(params: FinishDeadLetterReplayParams): Promise<DeadLetterChangeResult>;
+  /** Resolves `pending`/`requires_review` entries in one transaction; reports each id. */
+  resolveDeadLetters(params: ResolveDeadLettersParams): Promise<ResolveDeadLettersResult>;
+  /** A bounded bulk lifecycle move (expire, archive, release stuck replays). Returns the ids moved. */
+  transitionDeadLetters(params: TransitionDeadLettersParams): Promise<{ ids: string[] }>;
+  /** Deletes up to `limit` archived entries; returns the ids deleted and adds them to the tally. */
+  purgeDeadLetters(params: PurgeDeadLettersParams): Promise<{ ids: string[] }>;
+
+  /** Appends audit entries (bulk actions, or actions with no state change). */
+  appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }>;
+  /** Audit entries, newest first. */
+  listAudit(params: ListAuditParams): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }>;
 }

@@ -83,7 +83,12 @@ CREATE TABLE IF NOT EXISTS redrive_dead_letters (
   resolved_by        TEXT,
   resolution_note    TEXT,
   archived_at        INTEGER,
-  updated_at         INTEGER NOT NULL
+  updated_at         INTEGER NOT NULL,
+  replay_of          TEXT,
+  replay_started_at  INTEGER,
+  last_replay_at     INTEGER,
+  last_replay_error  TEXT,
+  replay_job_id      TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS redrive_dead_letters_job ON redrive_dead_letters (job_id) WHERE job_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_recent ON redrive_dead_letters (dead_lettered_at DESC);
@@ -91,4 +96,81 @@ CREATE INDEX IF NOT EXISTS redrive_dead_letters_status ON redrive_dead_letters (
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_domain ON redrive_dead_letters (domain, status);
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_queue ON redrive_dead_letters (queue, status);
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_fingerprint ON redrive_dead_letters (fingerprint);
+`;
+
+/**
+ * Dead-letter columns added after the first schema, with their types. Databases created before
+ * them get them by `ALTER TABLE ... ADD COLUMN` on open (additive: nothing is rewritten or dropped).
+ */
+export const DEAD_LETTER_ADDED_COLUMNS: readonly [name: string, type: string][] = [
+  ['replay_of', 'TEXT'],
+  ['replay_started_at', 'INTEGER'],
+  ['last_replay_at', 'INTEGER'],
+  ['last_replay_error', 'TEXT'],
+  ['replay_job_id', 'TEXT'],
+];
+
+/**
+ * The dead-letter queue's own tables, indexes and triggers, applied after the added columns exist.
+ *
+ * - `redrive_dead_letter_counts` keeps a row count per (domain, status), maintained by triggers in
+ *   the same transaction as every insert, status change and delete, so facets and the usual list
+ *   totals read a few rows instead of counting millions.
+ * - `redrive_dead_letter_audit` is the operator audit trail (who, when, why, before/after).
+ * - `redrive_dead_letter_tally` holds durable counters (entries ever purged).
+ */
+export const DEAD_LETTER_SCHEMA_SQL = `
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_updated ON redrive_dead_letters (status, updated_at);
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_expiry ON redrive_dead_letters (expires_at)
+  WHERE status IN ('pending', 'requires_review') AND expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_replaying ON redrive_dead_letters (replay_started_at)
+  WHERE status = 'replaying';
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_domain_time ON redrive_dead_letters (domain, status, dead_lettered_at DESC);
+
+CREATE TABLE IF NOT EXISTS redrive_dead_letter_audit (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  dead_letter_id    TEXT,
+  action            TEXT    NOT NULL,
+  actor             TEXT    NOT NULL,
+  reason            TEXT,
+  ticket            TEXT,
+  at                INTEGER NOT NULL,
+  before_status     TEXT,
+  after_status      TEXT,
+  before_generation INTEGER,
+  after_generation  INTEGER,
+  details           TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS redrive_dead_letter_audit_entry ON redrive_dead_letter_audit (dead_letter_id, seq);
+
+CREATE TABLE IF NOT EXISTS redrive_dead_letter_tally (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_count_insert AFTER INSERT ON redrive_dead_letters BEGIN
+  INSERT INTO redrive_dead_letter_counts (domain, status, n) VALUES (NEW.domain, NEW.status, 1)
+    ON CONFLICT (domain, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_count_delete AFTER DELETE ON redrive_dead_letters BEGIN
+  UPDATE redrive_dead_letter_counts SET n = n - 1 WHERE domain = OLD.domain AND status = OLD.status;
+END;
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_count_update AFTER UPDATE OF status, domain ON redrive_dead_letters
+  WHEN OLD.status IS NOT NEW.status OR OLD.domain IS NOT NEW.domain BEGIN
+  UPDATE redrive_dead_letter_counts SET n = n - 1 WHERE domain = OLD.domain AND status = OLD.status;
+  INSERT INTO redrive_dead_letter_counts (domain, status, n) VALUES (NEW.domain, NEW.status, 1)
+    ON CONFLICT (domain, status) DO UPDATE SET n = n + 1;
+END;
+`;
+
+/** The counts table; created (and filled from existing rows) once, before the triggers. */
+export const DEAD_LETTER_COUNTS_SQL = `
+CREATE TABLE redrive_dead_letter_counts (
+  domain TEXT    NOT NULL,
+  status TEXT    NOT NULL,
+  n      INTEGER NOT NULL,
+  PRIMARY KEY (domain, status)
+) WITHOUT ROWID;
+INSERT INTO redrive_dead_letter_counts (domain, status, n)
+  SELECT domain, status, COUNT(*) FROM redrive_dead_letters GROUP BY domain, status;
 `;

@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DeadLetter } from '../../core/dead-letter.js';
+import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
 import { emptyJobCounts } from '../../core/job.js';
-import type { ListDeadLettersParams } from '../dead-letter-store.js';
+import type * as DL from '../dead-letter-store.js';
 import type {
   ClaimJobsParams,
   CompleteJobsParams,
@@ -29,17 +29,9 @@ import type {
 } from '../job-store.js';
 import type { Store } from '../store.js';
 import { QueueWatcher } from './queue-watcher.js';
-import {
-  claimedJobFromRow,
-  type DeadLetterRow,
-  deadLetterFromRow,
-  deadLetterParams,
-  INSERT_DEAD_LETTER_SQL,
-  JOB_COLUMNS,
-  type JobRow,
-  jobFromRow,
-} from './rows.js';
+import { claimedJobFromRow, JOB_COLUMNS, type JobRow, jobFromRow } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** Options of {@link SqliteStore}. */
@@ -81,6 +73,8 @@ export class SqliteStore implements Store {
   private readonly knownQueues = new Set<string>();
   private readonly insertStatements = new Map<number, Statement>();
   private readonly stmt: Record<string, Statement>;
+  /** The dead-letter half of the store (its own file); every DeadLetterStore method delegates to it. */
+  private readonly deadLetters: SqliteDeadLetters;
   private closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -105,6 +99,7 @@ export class SqliteStore implements Store {
       }
       if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       this.stmt = this.prepareStatements();
+      this.deadLetters = new SqliteDeadLetters(this.db, { path, isClosed: () => this.closed });
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
       throw translateSqliteError(error, path);
@@ -189,7 +184,6 @@ export class SqliteStore implements Store {
                 attempts = @attempts, lease_expires_at = NULL, dead_letter_id = @deadLetterId
           WHERE id = @id AND claim_token = @token AND state = 'active'`,
       ),
-      insertDeadLetter: p(INSERT_DEAD_LETTER_SQL),
       expiredLeases: p(
         `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at
            FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`,
@@ -208,8 +202,6 @@ export class SqliteStore implements Store {
         "SELECT MIN(run_at) FROM redrive_jobs WHERE queue = ? AND state = 'scheduled'",
       ).pluck(),
       getJob: p(`SELECT ${JOB_COLUMNS} FROM redrive_jobs WHERE id = ?`),
-      getDeadLetter: p('SELECT * FROM redrive_dead_letters WHERE id = ?'),
-      getDeadLetterByJob: p('SELECT * FROM redrive_dead_letters WHERE job_id = ?'),
     };
   }
 
@@ -407,19 +399,15 @@ export class SqliteStore implements Store {
       const spent = outcome.kind === 'rate_limited' ? 0 : 1;
       if (outcome.kind === 'dead_letter') {
         const dl = outcome.deadLetter;
-        this.stmt.insertDeadLetter!.run(
-          deadLetterParams(
-            {
-              ...dl,
-              queue: row.queue,
-              jobId: id,
-              jobName: row.name,
-              payload: JSON.parse(row.payload),
-              attempts: JSON.parse(attempts),
-            },
-            now,
-          ),
-        );
+        this.deadLetters.insertFromJob({
+          deadLetter: dl,
+          jobId: id,
+          queue: row.queue,
+          jobName: row.name,
+          payloadJson: row.payload,
+          attemptsJson: attempts,
+          now,
+        });
         this.stmt.deadLetterJob!.run({ id: Number(id), token, now, spent, attempts, deadLetterId: dl.id });
         return { id, ok: true, deadLetterId: dl.id };
       }
@@ -483,19 +471,15 @@ export class SqliteStore implements Store {
             deadLetterId: dl.id,
           }).changes;
           if (changed === 1) {
-            this.stmt.insertDeadLetter!.run(
-              deadLetterParams(
-                {
-                  ...dl,
-                  queue: row.queue,
-                  jobId: id,
-                  jobName: row.name,
-                  payload: JSON.parse(row.payload),
-                  attempts: JSON.parse(attempts),
-                },
-                now,
-              ),
-            );
+            this.deadLetters.insertFromJob({
+              deadLetter: dl,
+              jobId: id,
+              queue: row.queue,
+              jobName: row.name,
+              payloadJson: row.payload,
+              attemptsJson: attempts,
+              now,
+            });
             out.deadLettered.push({ jobId: id, deadLetterId: dl.id });
           }
         } else {
@@ -604,59 +588,53 @@ export class SqliteStore implements Store {
     return this.watcher.watch(queue, listener);
   }
 
-  // ---- dead letters -----------------------------------------------------------------------
+  // ---- dead letters (implemented in sqlite-dead-letters.ts) --------------------------------
 
-  async insertDeadLetters(params: {
-    deadLetters: readonly import('../../core/dead-letter.js').NewDeadLetter[];
-    now: number;
-  }): Promise<{ inserted: number }> {
-    return this.write(() => {
-      let inserted = 0;
-      for (const dl of params.deadLetters) {
-        inserted += this.stmt.insertDeadLetter!.run(deadLetterParams(dl, params.now)).changes;
-      }
-      return { inserted };
-    });
+  insertDeadLetters(params: { deadLetters: readonly NewDeadLetter[]; now: number }) {
+    return this.deadLetters.insertDeadLetters(params);
   }
-
-  async getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
-    const row = this.read(() => this.stmt.getDeadLetter!.get(params.id) as DeadLetterRow | undefined);
-    return row ? deadLetterFromRow(row) : null;
+  getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
+    return this.deadLetters.getDeadLetter(params);
   }
-
-  async getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
-    const row = this.read(() => this.stmt.getDeadLetterByJob!.get(params.jobId) as DeadLetterRow | undefined);
-    return row ? deadLetterFromRow(row) : null;
+  getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
+    return this.deadLetters.getDeadLetterByJob(params);
   }
-
-  async listDeadLetters(params: ListDeadLettersParams): Promise<{ items: DeadLetter[]; total: number }> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (params.statuses && params.statuses.length > 0) {
-      where.push(`status IN (${params.statuses.map(() => '?').join(', ')})`);
-      args.push(...params.statuses);
-    }
-    if (params.queue !== undefined) {
-      where.push('queue = ?');
-      args.push(params.queue);
-    }
-    if (params.domain !== undefined) {
-      where.push('domain = ?');
-      args.push(params.domain);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return this.read(() => {
-      const total = this.db
-        .prepare(`SELECT COUNT(*) FROM redrive_dead_letters ${clause}`)
-        .pluck()
-        .get(...args) as number;
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM redrive_dead_letters ${clause} ORDER BY dead_lettered_at DESC, rowid DESC LIMIT ? OFFSET ?`,
-        )
-        .all(...args, params.limit, params.offset ?? 0) as DeadLetterRow[];
-      return { items: rows.map(deadLetterFromRow), total };
-    });
+  listDeadLetters(params: DL.ListDeadLettersParams): Promise<DL.DeadLetterPage> {
+    return this.deadLetters.listDeadLetters(params);
+  }
+  facetDeadLetters(
+    params: Parameters<DL.DeadLetterStore['facetDeadLetters']>[0],
+  ): Promise<DL.DeadLetterFacets> {
+    return this.deadLetters.facetDeadLetters(params);
+  }
+  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.FailureGroup[]> {
+    return this.deadLetters.topDeadLetterFailures(params);
+  }
+  getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {
+    return this.deadLetters.getDeadLetterStats(params);
+  }
+  acquireDeadLetterForReplay(params: DL.AcquireDeadLetterParams): Promise<DL.DeadLetterChangeResult> {
+    return this.deadLetters.acquireDeadLetterForReplay(params);
+  }
+  finishDeadLetterReplay(params: DL.FinishDeadLetterReplayParams): Promise<DL.DeadLetterChangeResult> {
+    return this.deadLetters.finishDeadLetterReplay(params);
+  }
+  resolveDeadLetters(params: DL.ResolveDeadLettersParams): Promise<DL.ResolveDeadLettersResult> {
+    return this.deadLetters.resolveDeadLetters(params);
+  }
+  transitionDeadLetters(params: DL.TransitionDeadLettersParams): Promise<{ ids: string[] }> {
+    return this.deadLetters.transitionDeadLetters(params);
+  }
+  purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
+    return this.deadLetters.purgeDeadLetters(params);
+  }
+  appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
+    return this.deadLetters.appendAudit(params);
+  }
+  listAudit(
+    params: DL.ListAuditParams,
+  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
+    return this.deadLetters.listAudit(params);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

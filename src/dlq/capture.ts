@@ -1,0 +1,244 @@
+/**
+ * Capture: turns a failed operation into a dead-letter record (validated, fingerprinted, secrets
+ * redacted), and writes records to the store in group commits — every `store()` call made in the
+ * same tick shares one transaction. A batch the store refuses goes to the fallback file.
+ */
+import { z } from 'zod';
+import type { Random } from '../core/clock.js';
+import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
+import { ValidationError } from '../core/errors.js';
+import { errorFingerprint } from '../core/fingerprint.js';
+import type { AttemptRecord } from '../core/job.js';
+import { newDeadLetterId } from '../queue/dead-letter-builder.js';
+import type { Store } from '../store/store.js';
+import type { FallbackFile } from './fallback.js';
+import type { Redactor } from './redact.js';
+
+/** A failed operation to record. Only `domain` and `failureType` are required. */
+export interface FailureInput {
+  /** An id of your own makes `store()` idempotent (a second call with it changes nothing). */
+  id?: string;
+  /** Business domain: `payment`, `webhook`, `email` ... */
+  domain: string;
+  /** Specific failure: `PG_TIMEOUT`, `AMOUNT_MISMATCH`, `permanent` ... */
+  failureType: FailureType;
+  entityType?: string | null;
+  entityId?: string | number | null;
+  userId?: string | number | null;
+  /** The error itself: its class, message, code and stack are recorded and fingerprinted. */
+  error?: unknown;
+  errorCode?: string | null;
+  /** Overrides the error's message. */
+  errorMessage?: string;
+  /** The operation's input (redacted before storage). */
+  payload?: unknown;
+  /** State to recover from. */
+  snapshot?: unknown;
+  requestData?: unknown;
+  responseData?: unknown;
+  metadata?: Record<string, unknown>;
+  /** Guidance for operators. */
+  nextActionHint?: string | null;
+  /** Suggested action: `replay`, `manual_check` ... */
+  recommendedAction?: string | null;
+  /** Set these to let the default queue replay handler re-enqueue the operation as a job. */
+  queue?: string | null;
+  jobName?: string | null;
+  jobId?: string | null;
+  attempts?: AttemptRecord[];
+  workerId?: string | null;
+  handlerVersion?: string | null;
+  /** Overrides the queue's `maxReplayAttempts` for this entry. */
+  maxReplays?: number;
+  /** Overrides the queue's expiry for this entry (ms after now); null never expires. */
+  ttlMs?: number | null;
+  firstFailedAt?: number;
+}
+
+const optionalText = (max: number) => z.string().max(max).nullish();
+const idLike = z.union([z.string().max(200), z.number().finite()]).nullish();
+
+const inputSchema = z.object({
+  id: z.string().min(1).max(200).optional(),
+  domain: z.string().min(1).max(200),
+  failureType: z.string().min(1).max(200),
+  entityType: optionalText(200),
+  entityId: idLike,
+  userId: idLike,
+  errorCode: optionalText(200),
+  errorMessage: z.string().max(100_000).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  nextActionHint: optionalText(2000),
+  recommendedAction: optionalText(200),
+  queue: optionalText(200),
+  jobName: optionalText(200),
+  jobId: optionalText(200),
+  attempts: z.array(z.unknown()).optional(),
+  workerId: optionalText(200),
+  handlerVersion: optionalText(200),
+  maxReplays: z.number().int().min(0).max(1000).optional(),
+  ttlMs: z.number().finite().positive().nullish(),
+  firstFailedAt: z.number().finite().optional(),
+});
+
+/** What capture needs from the queue. */
+export interface CaptureContext {
+  now: number;
+  random: Random;
+  redact: Redactor | null;
+  maxReplays: number;
+  ttlMs: number;
+  identity: string;
+  handlerVersion: string | undefined;
+}
+
+/**
+ * Builds the record to store.
+ *
+ * @throws ValidationError naming the offending field
+ */
+export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDeadLetter {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(issue?.path.join('.') || 'failure', issue?.message ?? 'invalid');
+  }
+  const error = input.error;
+  const err = error instanceof Error ? error : null;
+  const errorClass = err
+    ? err.name || err.constructor?.name || 'Error'
+    : error === undefined
+      ? null
+      : typeof error;
+  const errorMessage = input.errorMessage ?? (err ? err.message : error === undefined ? '' : String(error));
+  const code = input.errorCode ?? (err as { code?: unknown } | null)?.code;
+  const stack = err?.stack ?? null;
+  const redact = ctx.redact ?? ((v: unknown) => v);
+  const safe = (v: unknown) => (v === undefined ? null : redact(jsonSafe(v)));
+  const ttl = input.ttlMs === undefined ? ctx.ttlMs : input.ttlMs;
+  const text = (v: string | number | null | undefined) => (v === undefined || v === null ? null : String(v));
+  return {
+    id: input.id ?? newDeadLetterId(ctx.now, ctx.random),
+    queue: input.queue ?? null,
+    jobId: input.jobId ?? null,
+    jobName: input.jobName ?? null,
+    domain: input.domain,
+    failureType: input.failureType,
+    entityType: input.entityType ?? null,
+    entityId: text(input.entityId),
+    userId: text(input.userId),
+    errorClass,
+    errorCode: code === undefined || code === null ? null : String(code),
+    errorMessage,
+    errorStack: stack,
+    fingerprint: errorFingerprint({
+      errorClass: errorClass ?? input.failureType,
+      message: errorMessage || String(code ?? input.failureType),
+      stack,
+    }),
+    payload: safe(input.payload),
+    attempts: input.attempts ?? [],
+    snapshot: safe(input.snapshot),
+    requestData: safe(input.requestData),
+    responseData: safe(input.responseData),
+    metadata: (safe(input.metadata ?? {}) as Record<string, unknown>) ?? {},
+    nextActionHint: input.nextActionHint ?? null,
+    recommendedAction: input.recommendedAction ?? null,
+    workerId: input.workerId ?? ctx.identity,
+    handlerVersion: input.handlerVersion ?? ctx.handlerVersion ?? null,
+    maxReplays: input.maxReplays ?? ctx.maxReplays,
+    firstFailedAt: input.firstFailedAt ?? ctx.now,
+    deadLetteredAt: ctx.now,
+    expiresAt: ttl === null ? null : ctx.now + ttl,
+  };
+}
+
+/** Round-trips through JSON so that what is stored is exactly what will be read back. */
+function jsonSafe(value: unknown): unknown {
+  try {
+    const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    return text === undefined ? null : JSON.parse(text);
+  } catch {
+    return { unserializable: String(value) };
+  }
+}
+
+/** The outcome of writing one record. */
+export type WriteOutcome =
+  | { kind: 'stored'; created: boolean }
+  | { kind: 'fallback'; path: string; error: Error }
+  | { kind: 'lost'; error: Error; fallbackError: Error | null };
+
+interface Pending {
+  record: NewDeadLetter;
+  resolve: (outcome: WriteOutcome) => void;
+}
+
+/** Largest group commit. */
+const MAX_BATCH = 1000;
+
+/** Writes records to the store in group commits; falls back to the file when the store fails. */
+export class DeadLetterWriter {
+  private pending: Pending[] = [];
+  private scheduled = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly fallback: FallbackFile | null,
+    private readonly now: () => number,
+  ) {}
+
+  /** Queues a record for the next group commit; resolves with where it went. Never rejects. */
+  write(record: NewDeadLetter): Promise<WriteOutcome> {
+    return new Promise<WriteOutcome>((resolve) => {
+      this.pending.push({ record, resolve });
+      if (this.pending.length >= MAX_BATCH) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves when every write accepted so far has settled. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const task = this.commit(batch).finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const records = batch.map((p) => p.record);
+    try {
+      const { ids } = await this.store.insertDeadLetters({ deadLetters: records, now: this.now() });
+      const created = new Set(ids);
+      for (const p of batch) p.resolve({ kind: 'stored', created: created.has(p.record.id) });
+      return;
+    } catch (storeError) {
+      const error = asError(storeError);
+      if (!this.fallback) {
+        for (const p of batch) p.resolve({ kind: 'lost', error, fallbackError: null });
+        return;
+      }
+      try {
+        await this.fallback.append(records, error.message, this.now());
+        for (const p of batch) p.resolve({ kind: 'fallback', path: this.fallback.path, error });
+      } catch (fallbackError) {
+        for (const p of batch) p.resolve({ kind: 'lost', error, fallbackError: asError(fallbackError) });
+      }
+    }
+  }
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,570 @@
+/**
+ * The dead-letter queue: forensic records of failed operations (queue jobs land here by
+ * themselves; anything else through `store()`), operator workflows with generation checks and an
+ * audit trail, retention, queries and throttled replay. It talks only to the `Store` interface.
+ */
+import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
+import { type Clock, type Random, systemClock, systemRandom } from '../core/clock.js';
+import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
+import {
+  NotFoundError,
+  RedriveError,
+  StateConflictError,
+  StoreUnavailableError,
+  ValidationError,
+} from '../core/errors.js';
+import { TypedEmitter } from '../events.js';
+import type { DeadLetterFacets, DeadLetterFilter, FailureGroup } from '../store/dead-letter-store.js';
+import type { Store } from '../store/store.js';
+import { buildDeadLetter, DeadLetterWriter, type FailureInput, type WriteOutcome } from './capture.js';
+import { type DeadLetterQueueEvents, type DeadLetterQueueMetrics, emptyDeadLetterMetrics } from './events.js';
+import { FallbackFile, type FallbackRecoveryResult } from './fallback.js';
+import {
+  type DeadLetterQueueConfig,
+  type DeadLetterQueueOptions,
+  type OperatorAction,
+  resolveDeadLetterQueueOptions,
+} from './options.js';
+import {
+  type DeadLetterListFilter,
+  type DeadLetterListPage,
+  type DeadLetterStats,
+  deadLetterStats,
+  type ListOptions,
+  listDeadLetters,
+  type SlaBreachReport,
+  selectEntries,
+  slaBreached,
+  toStoreFilter,
+} from './queries.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { ReplayRegistry } from './replay-registry.js';
+import {
+  type BatchReplayOptions,
+  type BatchReplayResult,
+  type ReplayDeps,
+  type RetryOptions,
+  type RetryResult,
+  replayBatch,
+  replayEntry,
+  replayOneThrottled,
+  type ThrottledReplayResult,
+} from './replay-runner.js';
+import * as retention from './retention.js';
+
+/** The result of {@link DeadLetterQueue.store}. */
+export interface StoreFailureResult {
+  /** The record is durable: in the store, or (when the store failed) in the fallback file. */
+  success: boolean;
+  id: string | null;
+  /** Why the store write failed (null when it did not). */
+  error: string | null;
+  /** The fallback file the record went to, when the store write failed. */
+  fallbackPath: string | null;
+  /** False when a record with this id already existed (idempotent `store`). */
+  created: boolean;
+  /** True in fire-and-forget mode: the write is under way (see `flush()`). */
+  queued: boolean;
+}
+
+/** Options of {@link DeadLetterQueue.resolve}. */
+export interface ResolveOptions {
+  actor: string;
+  note?: string;
+  expectedGeneration?: number;
+}
+
+/** The report of {@link DeadLetterQueue.resolveBatch}. */
+export interface ResolveBatchResult {
+  requested: number;
+  resolved: string[];
+  skipped: { id: string; status: string; reason: string }[];
+  notFound: string[];
+  chunks: number;
+}
+
+/** Options of {@link DeadLetterQueue.forceRedrive}. */
+export interface ForceRedriveOptions {
+  actor: string;
+  reason: string;
+  ticket?: string;
+  expectedGeneration?: number;
+}
+
+/** A dead-letter queue on a {@link Store}. */
+export class DeadLetterQueue {
+  /** The store the entries live in. */
+  readonly backing: Store;
+  readonly config: DeadLetterQueueConfig;
+  readonly registry: ReplayRegistry;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly redactor: Redactor | null;
+  private readonly fallback: FallbackFile | null;
+  private readonly writer: DeadLetterWriter;
+  private readonly emitter = new TypedEmitter<DeadLetterQueueEvents>();
+  private readonly counters: DeadLetterQueueMetrics = emptyDeadLetterMetrics();
+  private readonly authorize: DeadLetterQueueOptions['authorize'];
+  private readonly deps: ReplayDeps;
+
+  /** @throws ValidationError naming the offending option */
+  constructor(options: DeadLetterQueueOptions) {
+    this.config = resolveDeadLetterQueueOptions(options);
+    this.backing = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? systemRandom;
+    this.redactor = options.redact === false ? null : createRedactor(options.redact ?? {});
+    this.registry = options.replayHandlers ?? new ReplayRegistry();
+    this.authorize = options.authorize;
+    this.fallback = this.config.fallbackPath === false ? null : new FallbackFile(this.config.fallbackPath);
+    this.writer = new DeadLetterWriter(this.backing, this.fallback, () => this.clock.now());
+    this.deps = {
+      store: this.backing,
+      clock: this.clock,
+      registry: this.registry,
+      config: this.config,
+      emitter: this.emitter,
+      metrics: this.counters,
+    };
+  }
+
+  /** Listens to an event; returns an unsubscribe function. */
+  on<E extends keyof DeadLetterQueueEvents>(
+    event: E,
+    listener: (payload: DeadLetterQueueEvents[E]) => void,
+  ): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /** Counters since creation (stored, fallback writes, lost, replays, removals ...). */
+  metrics(): DeadLetterQueueMetrics {
+    return { ...this.counters };
+  }
+
+  /** The fallback file path, or null when disabled. */
+  get fallbackPath(): string | null {
+    return this.fallback?.path ?? null;
+  }
+
+  // ---- capture ------------------------------------------------------------------------------
+
+  /**
+   * Records a failed operation. Secrets are redacted and the error fingerprinted before anything
+   * is written. In `sync` mode resolves once the record is durable (store or fallback file); in
+   * `async` mode resolves at once. If neither the store nor the fallback file takes the record, a
+   * sync call rejects with `StoreUnavailableError` and an async one emits `dead_letter.lost`.
+   *
+   * @throws ValidationError naming the offending field
+   */
+  async store(failure: FailureInput, options: { mode?: 'sync' | 'async' } = {}): Promise<StoreFailureResult> {
+    if (!this.config.enabled) {
+      return {
+        success: false,
+        id: null,
+        error: 'the dead-letter queue is disabled',
+        fallbackPath: null,
+        created: false,
+        queued: false,
+      };
+    }
+    const record = buildDeadLetter(failure, {
+      now: this.clock.now(),
+      random: this.random,
+      redact: this.redactor,
+      maxReplays: this.config.maxReplayAttempts,
+      ttlMs: this.config.expiryHours * 3_600_000,
+      identity: this.config.identity,
+      handlerVersion: this.config.handlerVersion,
+    });
+    const written = this.writer
+      .write(record)
+      .then((outcome) => this.account(record.id, record.domain, record.failureType, outcome));
+    if ((options.mode ?? this.config.mode) === 'async') {
+      return { success: true, id: record.id, error: null, fallbackPath: null, created: true, queued: true };
+    }
+    const outcome = await written;
+    switch (outcome.kind) {
+      case 'stored':
+        return {
+          success: true,
+          id: record.id,
+          error: null,
+          fallbackPath: null,
+          created: outcome.created,
+          queued: false,
+        };
+      case 'fallback':
+        return {
+          success: true,
+          id: record.id,
+          error: outcome.error.message,
+          fallbackPath: outcome.path,
+          created: true,
+          queued: false,
+        };
+      default:
+        throw new StoreUnavailableError(
+          `dead letter ${record.id} could not be stored (${outcome.error.message}) nor written to the fallback file (${outcome.fallbackError?.message ?? 'disabled'})`,
+          { cause: outcome.error, details: { id: record.id } },
+        );
+    }
+  }
+
+  private account(id: string, domain: string, failureType: string, outcome: WriteOutcome): WriteOutcome {
+    if (outcome.kind === 'stored') {
+      this.counters.stored++;
+      if (this.emitter.hasListeners('dead_letter.stored'))
+        this.emitter.emit('dead_letter.stored', { id, domain, failureType });
+    } else if (outcome.kind === 'fallback') {
+      this.counters.storeFailures++;
+      this.counters.fallbackWrites++;
+      this.emitter.emit('dead_letter.fallback', { id, path: outcome.path, error: outcome.error });
+    } else {
+      this.counters.storeFailures++;
+      this.counters.lost++;
+      this.emitter.emit('dead_letter.lost', {
+        id,
+        error: outcome.error,
+        fallbackError: outcome.fallbackError,
+      });
+    }
+    return outcome;
+  }
+
+  /** Resolves when every `store()` call so far has settled (for fire-and-forget mode and shutdown). */
+  flush(): Promise<void> {
+    return this.writer.drain();
+  }
+
+  /**
+   * Imports the fallback file into the store (call it once the store is healthy again).
+   * Idempotent by id: a crash mid-import, or a second call, duplicates nothing.
+   */
+  async recoverFallback(options: { batchSize?: number } = {}): Promise<FallbackRecoveryResult> {
+    if (!this.fallback) {
+      return { imported: 0, duplicates: 0, rejected: 0, rejectedPath: null, files: [] };
+    }
+    const result = await this.fallback.recover(
+      async (records) =>
+        (await this.backing.insertDeadLetters({ deadLetters: records, now: this.clock.now() })).ids,
+      options.batchSize ?? 500,
+    );
+    this.counters.fallbackRecovered += result.imported;
+    this.counters.fallbackDuplicates += result.duplicates;
+    this.counters.fallbackRejected += result.rejected;
+    if (result.files.length > 0) {
+      this.emitter.emit('dead_letter.fallback_recovered', {
+        imported: result.imported,
+        duplicates: result.duplicates,
+        rejected: result.rejected,
+        path: this.fallback.path,
+      });
+    }
+    return result;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** One entry, or null. */
+  get(id: string): Promise<DeadLetter | null> {
+    return this.backing.getDeadLetter({ id });
+  }
+
+  /** One entry, or a {@link NotFoundError}. */
+  async mustGet(id: string): Promise<DeadLetter> {
+    const entry = await this.backing.getDeadLetter({ id });
+    if (!entry) throw new NotFoundError(`dead letter ${id} does not exist`, { id });
+    return entry;
+  }
+
+  /** The dead letter of a job, or null. */
+  getByJob(jobId: string): Promise<DeadLetter | null> {
+    return this.backing.getDeadLetterByJob({ jobId });
+  }
+
+  /** A page of entries (all statuses unless filtered), newest first, with totals. */
+  list(filter: DeadLetterListFilter = {}, options: ListOptions = {}): Promise<DeadLetterListPage> {
+    return listDeadLetters(this.backing, filter, options);
+  }
+
+  /** Status x domain counts; `byStatus` scoped by `domain`, `byDomain` by `status`. */
+  facets(scope: Parameters<Store['facetDeadLetters']>[0] = {}): Promise<DeadLetterFacets> {
+    return this.backing.facetDeadLetters(scope);
+  }
+
+  /** The most frequent failures, grouped by error fingerprint. Default: open entries, top 10. */
+  topFailures(filter: DeadLetterListFilter & { limit?: number } = {}): Promise<FailureGroup[]> {
+    const { limit = 10, ...rest } = filter;
+    const storeFilter = toStoreFilter({ status: ['pending', 'requires_review'], ...rest });
+    return this.backing.topDeadLetterFailures({ ...storeFilter, limit });
+  }
+
+  /** Counts per status and domain, the age of the oldest pending entry, and more. */
+  stats(): Promise<DeadLetterStats> {
+    return deadLetterStats(this.backing, this.clock);
+  }
+
+  /** Pending entries with replay budget left, oldest first. */
+  replayable(options: { domain?: string; failureType?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+    return selectEntries(this.backing, this.selection(['pending'], options, true), options.limit ?? 100);
+  }
+
+  /** Pending entries, oldest first. */
+  pending(options: { domain?: string; failureType?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+    return selectEntries(this.backing, this.selection(['pending'], options, false), options.limit ?? 100);
+  }
+
+  /** Entries past their TTL: already expired, or open and due for the next `expire()`. */
+  expired(options: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return selectEntries(
+      this.backing,
+      { statuses: ['pending', 'requires_review', 'expired'], expiresBefore: this.clock.now() },
+      options.limit ?? 100,
+    );
+  }
+
+  /** Open entries older than their domain's SLA (`sla` option). */
+  slaBreached(options: { limit?: number } = {}): Promise<SlaBreachReport> {
+    return slaBreached(this.backing, this.clock, this.config, options.limit ?? 100);
+  }
+
+  private selection(
+    statuses: DeadLetterFilter['statuses'],
+    options: { domain?: string; failureType?: string },
+    belowReplayCap: boolean,
+  ): DeadLetterFilter {
+    return {
+      statuses,
+      ...(belowReplayCap ? { belowReplayCap } : {}),
+      ...(options.domain !== undefined ? { domain: options.domain } : {}),
+      ...(options.failureType !== undefined ? { failureType: options.failureType } : {}),
+    };
+  }
+
+  /** The audit trail, newest first (of one entry, or all). */
+  audit(
+    options: { id?: string; action?: string; actor?: string; before?: number; limit?: number } = {},
+  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
+    return this.backing.listAudit({
+      limit: Math.min(Math.max(1, options.limit ?? 50), 1000),
+      ...(options.id !== undefined ? { deadLetterId: options.id } : {}),
+      ...(options.action !== undefined ? { action: options.action } : {}),
+      ...(options.actor !== undefined ? { actor: options.actor } : {}),
+      ...(options.before !== undefined ? { before: options.before } : {}),
+    });
+  }
+
+  // ---- operator workflows ---------------------------------------------------------------------
+
+  private async allow(action: OperatorAction): Promise<void> {
+    if (this.authorize && !(await this.authorize(action))) {
+      throw new RedriveError('FORBIDDEN', 403, `${action.actor} may not ${action.action.replace('_', '-')}`, {
+        details: { ...action },
+      });
+    }
+  }
+
+  /**
+   * Replays one entry through its handler: cap gate, atomic acquire, handler, cap-aware finish.
+   * `success` means the handler succeeded.
+   *
+   * @throws NotFoundError (404); StateConflictError (409: resolved, archived, at cap, not
+   *   replayable, no handler, stale generation, or being replayed by someone else); ReplayError (500)
+   */
+  async retry(id: string, options: RetryOptions = {}): Promise<RetryResult> {
+    await this.allow({ action: 'retry', actor: options.actor ?? 'system', ids: [id] });
+    return replayEntry(this.deps, id, options);
+  }
+
+  /**
+   * Admin override for an entry whose budget is spent (after fixing the cause): audited (actor,
+   * reason, ticket, before/after state), grants a fresh budget of `maxReplayAttempts` replays
+   * counting this one, so a still-broken entry converges to `requires_review` again.
+   */
+  async forceRedrive(id: string, options: ForceRedriveOptions): Promise<RetryResult> {
+    if (typeof options?.actor !== 'string' || options.actor.trim() === '')
+      throw new ValidationError('actor', 'force-redrive needs the acting operator');
+    if (typeof options.reason !== 'string' || options.reason.trim() === '')
+      throw new ValidationError('reason', 'force-redrive needs a reason for the audit trail');
+    await this.allow({ action: 'force_redrive', actor: options.actor, ids: [id] });
+    return replayEntry(this.deps, id, {
+      actor: options.actor,
+      ...(options.expectedGeneration !== undefined ? { expectedGeneration: options.expectedGeneration } : {}),
+      force: { reason: options.reason, ticket: options.ticket ?? null },
+    });
+  }
+
+  /**
+   * Closes an entry by hand (`pending` or `requires_review` -> `resolved`), audited.
+   *
+   * @throws NotFoundError (404); StateConflictError (409) when resolved, archived, replaying or stale
+   */
+  async resolve(
+    id: string,
+    options: ResolveOptions,
+  ): Promise<{
+    success: true;
+    id: string;
+    previousStatus: string;
+    status: 'resolved';
+    resolvedAt: number;
+    note: string | null;
+  }> {
+    assertActor(options?.actor);
+    await this.allow({ action: 'resolve', actor: options.actor, ids: [id] });
+    const before = await this.mustGet(id);
+    const now = this.clock.now();
+    const result = await this.backing.resolveDeadLetters({
+      ids: [id],
+      now,
+      actor: options.actor,
+      note: options.note ?? null,
+      ...(options.expectedGeneration !== undefined
+        ? { expectedGenerations: { [id]: options.expectedGeneration } }
+        : {}),
+    });
+    if (result.notFound.length > 0) throw new NotFoundError(`dead letter ${id} does not exist`, { id });
+    const skipped = result.skipped[0];
+    if (skipped) {
+      throw new StateConflictError(
+        skipped.reason === 'stale_generation'
+          ? `dead letter ${id} changed since you saw it; reload before you resolve it`
+          : `dead letter ${id} is ${skipped.status}; it cannot be resolved`,
+        { id, reason: skipped.reason, status: skipped.status },
+      );
+    }
+    this.counters.resolved++;
+    this.emitter.emit('dead_letter.resolved', { ids: [id], actor: options.actor });
+    return {
+      success: true,
+      id,
+      previousStatus: before.status,
+      status: 'resolved',
+      resolvedAt: now,
+      note: options.note ?? null,
+    };
+  }
+
+  /** Resolves many entries in chunks (one transaction each); reports resolved / skipped / not found. */
+  async resolveBatch(
+    ids: readonly string[],
+    options: {
+      actor: string;
+      note?: string;
+      chunkSize?: number;
+      expectedGenerations?: Record<string, number>;
+    },
+  ): Promise<ResolveBatchResult> {
+    if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be an array of ids');
+    assertActor(options?.actor);
+    const chunkSize = options.chunkSize ?? this.config.resolveChunkSize;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1)
+      throw new ValidationError('chunkSize', 'must be a positive integer');
+    await this.allow({ action: 'resolve', actor: options.actor, ids });
+    const report: ResolveBatchResult = {
+      requested: ids.length,
+      resolved: [],
+      skipped: [],
+      notFound: [],
+      chunks: 0,
+    };
+    for (let i = 0; i < ids.length; i += chunkSize) {
+      const r = await this.backing.resolveDeadLetters({
+        ids: ids.slice(i, i + chunkSize),
+        now: this.clock.now(),
+        actor: options.actor,
+        note: options.note ?? null,
+        ...(options.expectedGenerations ? { expectedGenerations: options.expectedGenerations } : {}),
+      });
+      report.chunks++;
+      report.resolved.push(...r.resolved);
+      report.skipped.push(...r.skipped);
+      report.notFound.push(...r.notFound);
+    }
+    if (report.resolved.length > 0) {
+      this.counters.resolved += report.resolved.length;
+      this.emitter.emit('dead_letter.resolved', { ids: report.resolved, actor: options.actor });
+    }
+    return report;
+  }
+
+  /** Replays up to `batchSize` replayable entries (oldest first); `dryRun` only counts them. */
+  async replay(options: BatchReplayOptions = {}): Promise<BatchReplayResult> {
+    await this.allow({ action: 'replay_batch', actor: options.actor ?? 'system', ids: [] });
+    return replayBatch(this.deps, options);
+  }
+
+  /**
+   * Throttle-aware batch replay (default up to 100 entries, health checked before each entry):
+   * stops early with `earlyStopReason` when the throttle reports an emergency or the breaker is open.
+   */
+  async replayThrottled(
+    options: BatchReplayOptions & { throttle: AdaptiveThrottle },
+  ): Promise<BatchReplayResult> {
+    if (!options?.throttle) throw new ValidationError('throttle', 'an AdaptiveThrottle is required');
+    await this.allow({ action: 'replay_batch', actor: options.actor ?? 'system', ids: [] });
+    return replayBatch(this.deps, options);
+  }
+
+  /** One throttle-aware replay: TTL, budget, throttle permit, replay. */
+  async replayOneThrottled(
+    id: string,
+    throttle: AdaptiveThrottle,
+    options: RetryOptions = {},
+  ): Promise<ThrottledReplayResult> {
+    await this.allow({ action: 'retry', actor: options.actor ?? 'system', ids: [id] });
+    return replayOneThrottled(this.deps, id, throttle, options);
+  }
+
+  // ---- retention ------------------------------------------------------------------------------
+
+  /** Expires open entries past their TTL (drained in batches). Returns how many. */
+  async expire(): Promise<number> {
+    return (await retention.expireEntries(this.deps)).length;
+  }
+
+  /** Archives resolved and expired entries older than `days` (default: the retention period). */
+  async archiveOlderThan(days = this.config.retentionDays): Promise<number> {
+    return (await retention.archiveOlderThan(this.deps, days)).length;
+  }
+
+  /** Expire, then archive. */
+  async cleanup(options: { daysOld?: number } = {}): Promise<{ expired: number; archived: number }> {
+    const expired = await this.expire();
+    const archived = await this.archiveOlderThan(options.daysOld ?? this.config.retentionDays);
+    return { expired, archived };
+  }
+
+  /** Deletes archived entries (given ids, or archived more than `olderThanDays` ago). Counted and audited. */
+  async purgeArchived(
+    options: { ids?: readonly string[]; olderThanDays?: number; actor?: string } = {},
+  ): Promise<number> {
+    await this.allow({ action: 'purge', actor: options.actor ?? 'retention', ids: options.ids ?? [] });
+    return (await retention.purgeArchived(this.deps, options)).length;
+  }
+
+  /** Archived entries older than `days`. */
+  countArchivedOlderThan(days: number): Promise<number> {
+    return retention.countArchivedOlderThan(this.deps, days);
+  }
+
+  /** What cleanup and purge would do now. */
+  cleanupStats(): Promise<retention.CleanupStats> {
+    return retention.cleanupStats(this.deps);
+  }
+
+  /** Returns abandoned replays (older than `stuckReplayMs`) to `pending` / `requires_review`. */
+  async releaseStuckReplays(): Promise<number> {
+    return (await retention.releaseStuckReplays(this.deps)).length;
+  }
+
+  /** Waits for pending writes. Does not close the store. */
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}
+
+function assertActor(actor: unknown): void {
+  if (typeof actor !== 'string' || actor.trim() === '')
+    throw new ValidationError('actor', 'must name the operator');
+}

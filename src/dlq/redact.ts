@@ -1,0 +1,124 @@
+/**
+ * Secret redaction by key. Dead letters keep payloads, snapshots and request/response bodies for
+ * forensics; values under keys that name secrets (password, token, authorization, cookie, api key
+ * ...) are replaced before anything is stored or written to the fallback file, at any depth.
+ */
+
+/** The marker that replaces a secret value. */
+export const REDACTED = '[REDACTED]';
+
+/**
+ * Key fragments that mark a secret. A key matches when, lower-cased and stripped of `-`, `_`,
+ * `.` and spaces, it contains one of these (so `X-Api-Key`, `api_key`, `clientSecret` and
+ * `refresh_token` all match).
+ */
+export const DEFAULT_SECRET_KEY_FRAGMENTS: readonly string[] = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'authorization',
+  'cookie',
+  'apikey',
+  'privatekey',
+  'accesskey',
+  'signature',
+  'credential',
+  'creditcard',
+  'cardnumber',
+  'cvv',
+  'cvc',
+  'iban',
+  'ssn',
+  'sessionid',
+];
+
+/** Keys that match only exactly (after normalisation): too short to match as fragments. */
+export const DEFAULT_SECRET_KEYS_EXACT: readonly string[] = ['auth', 'pwd', 'pin', 'otp', 'jwt'];
+
+/** Options of {@link createRedactor}. */
+export interface RedactOptions {
+  /** More key fragments to treat as secret (same normalisation as the defaults). */
+  keys?: readonly string[];
+  /** Keys matched by a pattern (tested against the raw key). */
+  patterns?: readonly RegExp[];
+  /** Replace the default fragments instead of extending them. */
+  replaceDefaults?: boolean;
+  /** The replacement value. Default {@link REDACTED}. */
+  replacement?: string;
+  /** Deepest level walked; deeper values are replaced with `[TRUNCATED]`. Default 32. */
+  maxDepth?: number;
+}
+
+/** A function returning a redacted deep copy of its input (the input is never modified). */
+export type Redactor = (value: unknown) => unknown;
+
+const normalise = (key: string) => key.toLowerCase().replace(/[-_.\s]/g, '');
+
+/** Builds a redactor. */
+export function createRedactor(options: RedactOptions = {}): Redactor {
+  const fragments = [
+    ...(options.replaceDefaults ? [] : DEFAULT_SECRET_KEY_FRAGMENTS),
+    ...(options.keys ?? []).map(normalise),
+  ].filter((f) => f.length > 0);
+  const exact = new Set(options.replaceDefaults ? [] : DEFAULT_SECRET_KEYS_EXACT);
+  const patterns = options.patterns ?? [];
+  const replacement = options.replacement ?? REDACTED;
+  const maxDepth = options.maxDepth ?? 32;
+  const cache = new Map<string, boolean>();
+
+  const isSecret = (key: string): boolean => {
+    let hit = cache.get(key);
+    if (hit === undefined) {
+      const n = normalise(key);
+      hit = exact.has(n) || fragments.some((f) => n.includes(f)) || patterns.some((p) => p.test(key));
+      if (cache.size < 10_000) cache.set(key, hit);
+    }
+    return hit;
+  };
+
+  const walk = (value: unknown, depth: number, seen: WeakSet<object>): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= maxDepth) return '[TRUNCATED]';
+    if (seen.has(value)) return '[Circular]';
+    if (value instanceof Date) return value.toISOString();
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function' && !Array.isArray(value)) {
+      return walk((toJSON as () => unknown).call(value), depth, seen);
+    }
+    seen.add(value);
+    let out: unknown;
+    if (Array.isArray(value)) {
+      out = value.map((item) => walk(item, depth + 1, seen));
+    } else if (value instanceof Map) {
+      const obj: Record<string, unknown> = {};
+      for (const [k, v] of value)
+        obj[String(k)] = isSecret(String(k)) ? replacement : walk(v, depth + 1, seen);
+      out = obj;
+    } else {
+      const obj: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        obj[k] = isSecret(k) && v !== null && v !== undefined ? replacement : walk(v, depth + 1, seen);
+      }
+      out = obj;
+    }
+    seen.delete(value);
+    return out;
+  };
+
+  return (value) => walk(value, 0, new WeakSet());
+}
+
+/** The redactor with the default keys. */
+export const redactSecrets: Redactor = createRedactor();
+
+/** Whether a (stored) value contains the default redaction marker anywhere. */
+export function containsRedaction(value: unknown, replacement = REDACTED): boolean {
+  if (value === replacement) return true;
+  if (value === null || typeof value !== 'object') return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    if (containsRedaction(v, replacement)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,215 @@
+/**
+ * Builds the WHERE clause, ordering and keyset cursor of dead-letter queries. Every value is bound
+ * as a parameter; JSON paths are validated and quoted, never spliced in raw.
+ */
+import { ValidationError } from '../../core/errors.js';
+import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
+
+/** A SQL condition and its parameters. */
+export interface SqlWhere {
+  /** `WHERE ...`, or the empty string. */
+  clause: string;
+  args: unknown[];
+}
+
+const JSON_COLUMNS: Record<DeadLetterJsonField, string> = {
+  payload: 'payload',
+  metadata: 'metadata',
+  snapshot: 'snapshot',
+  requestData: 'request_data',
+  responseData: 'response_data',
+};
+
+const SEGMENT = /^(?:[A-Za-z0-9_$-]+|\[\d+\])/;
+
+/**
+ * Converts `customer.id` or `items[0].sku` to a SQLite JSON path (`$."customer"."id"`).
+ *
+ * @throws ValidationError naming `json.path` for anything else
+ */
+export function toSqliteJsonPath(path: string): string {
+  if (typeof path !== 'string' || path.length === 0 || path.length > 200) {
+    throw new ValidationError('json.path', 'must be a non-empty dotted path of at most 200 characters');
+  }
+  let rest = path;
+  let out = '$';
+  let first = true;
+  while (rest.length > 0) {
+    if (!first) {
+      if (rest.startsWith('.')) rest = rest.slice(1);
+      else if (!rest.startsWith('[')) break;
+    }
+    const match = SEGMENT.exec(rest);
+    if (!match) break;
+    const segment = match[0];
+    out += segment.startsWith('[') ? segment : `."${segment}"`;
+    rest = rest.slice(segment.length);
+    first = false;
+  }
+  if (rest.length > 0 || first) {
+    throw new ValidationError(
+      'json.path',
+      `${JSON.stringify(path)} is not a dotted path like customer.id or items[0].sku`,
+    );
+  }
+  return out;
+}
+
+const OPS = { eq: '=', ne: 'IS NOT', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+function jsonCondition(filter: JsonFieldFilter, args: unknown[]): string {
+  const column = JSON_COLUMNS[filter.field];
+  if (!column) throw new ValidationError('json.field', `unknown field ${String(filter.field)}`);
+  const path = toSqliteJsonPath(filter.path);
+  const op = filter.op ?? 'eq';
+  if (op === 'exists') {
+    args.push(path);
+    return `json_extract(${column}, ?) IS NOT NULL`;
+  }
+  const sqlOp = OPS[op];
+  if (!sqlOp) throw new ValidationError('json.op', `unknown operator ${String(op)}`);
+  const value = filter.value;
+  if (value === null || value === undefined) {
+    args.push(path);
+    return op === 'ne' ? `json_type(${column}, ?) IS NOT 'null'` : `json_type(${column}, ?) = 'null'`;
+  }
+  if (!['string', 'number', 'boolean'].includes(typeof value)) {
+    throw new ValidationError('json.value', 'must be a string, number, boolean or null');
+  }
+  args.push(path, typeof value === 'boolean' ? Number(value) : value);
+  return `json_extract(${column}, ?) ${sqlOp} ?`;
+}
+
+/** `column IN (?, ...)` (or `NOT IN`), pushing the values. */
+export function inListSql(
+  column: string,
+  values: readonly unknown[],
+  args: unknown[],
+  negate = false,
+): string {
+  args.push(...values);
+  return `${column} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`;
+}
+
+/** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */
+export function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The conditions of a filter, as SQL. */
+export function buildWhere(
+  filter: DeadLetterFilter,
+  extra: string[] = [],
+  extraArgs: unknown[] = [],
+): SqlWhere {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const eq = (column: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    args.push(value);
+  };
+  if (filter.statuses && filter.statuses.length > 0) where.push(inListSql('status', filter.statuses, args));
+  eq('domain', filter.domain);
+  if (filter.domains && filter.domains.length > 0) where.push(inListSql('domain', filter.domains, args));
+  if (filter.excludeDomains && filter.excludeDomains.length > 0)
+    where.push(inListSql('domain', filter.excludeDomains, args, true));
+  eq('queue', filter.queue);
+  eq('failure_type', filter.failureType);
+  eq('entity_type', filter.entityType);
+  eq('entity_id', filter.entityId);
+  eq('user_id', filter.userId);
+  eq('job_id', filter.jobId);
+  eq('fingerprint', filter.fingerprint);
+  if (filter.errorText !== undefined && filter.errorText !== '') {
+    where.push(`error_message LIKE ? ESCAPE '\\'`);
+    args.push(`%${likeEscape(filter.errorText)}%`);
+  }
+  if (filter.from !== undefined) {
+    where.push('dead_lettered_at >= ?');
+    args.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    where.push('dead_lettered_at < ?');
+    args.push(filter.to);
+  }
+  if (filter.expiresBefore !== undefined) {
+    where.push('expires_at <= ?');
+    args.push(filter.expiresBefore);
+  }
+  if (filter.updatedBefore !== undefined) {
+    where.push('updated_at < ?');
+    args.push(filter.updatedBefore);
+  }
+  if (filter.belowReplayCap) where.push('replay_count < max_replays');
+  if (filter.lastReplayBefore !== undefined) {
+    where.push('(last_replay_at IS NULL OR last_replay_at < ?)');
+    args.push(filter.lastReplayBefore);
+  }
+  for (const json of filter.json ?? []) where.push(jsonCondition(json, args));
+  where.push(...extra);
+  args.push(...extraArgs);
+  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/** Whether the filter only names statuses and domains, so the counts table can answer its total. */
+export function countableFromTally(filter: DeadLetterFilter): boolean {
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined) continue;
+    if (key === 'statuses' || key === 'domain' || key === 'domains') continue;
+    if (key === 'json' && Array.isArray(value) && value.length === 0) continue;
+    if (key === 'excludeDomains' && Array.isArray(value) && value.length === 0) continue;
+    if (key === 'belowReplayCap' && value === false) continue;
+    return false;
+  }
+  return true;
+}
+
+/** A keyset position: the last row's dead-letter time and row id. */
+export interface Cursor {
+  at: number;
+  seq: number;
+  order: 'newest' | 'oldest';
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.seq, cursor.order === 'newest' ? 'n' : 'o'])).toString(
+    'base64url',
+  );
+}
+
+/** @throws ValidationError naming `cursor` when it is not one this store produced */
+export function decodeCursor(text: string): Cursor {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      Number.isSafeInteger(value[0]) &&
+      Number.isSafeInteger(value[1]) &&
+      (value[2] === 'n' || value[2] === 'o')
+    ) {
+      return { at: value[0], seq: value[1], order: value[2] === 'n' ? 'newest' : 'oldest' };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('cursor', 'is not a cursor returned by a previous page');
+}
+
+/**
+ * ORDER BY and the keyset condition. The tiebreak direction follows the time indexes (declared
+ * `DESC`, so a forward scan yields time descending with row id ascending), which lets SQLite walk
+ * an index instead of sorting.
+ */
+export function ordering(order: 'newest' | 'oldest'): { orderBy: string; after: string } {
+  return order === 'newest'
+    ? {
+        orderBy: 'ORDER BY dead_lettered_at DESC, rowid ASC',
+        after: '(dead_lettered_at < ? OR (dead_lettered_at = ? AND rowid > ?))',
+      }
+    : {
+        orderBy: 'ORDER BY dead_lettered_at ASC, rowid DESC',
+        after: '(dead_lettered_at > ? OR (dead_lettered_at = ? AND rowid < ?))',
+      };
+}
