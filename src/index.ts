@@ -68,6 +68,32 @@ export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export type * from './store/store.js';
 
+// Tasks, periodic jobs and worker pools.
+
+export type {
+  PeriodicEvents,
+  PeriodicJob,
+  PeriodicJobInfo,
+  PeriodicSchedulerOptions,
+  PeriodicSlot,
+  PeriodicTarget,
+  PeriodicTiming,
+} from './queue/periodic.js';
+export { PeriodicScheduler, periodicSlotKey } from './queue/periodic.js';
+export type {
+  ErrorClass,
+  RoutableTask,
+  Task,
+  TaskHandler,
+  TaskOptions,
+  TaskQueue,
+  TaskStats,
+} from './queue/tasks.js';
+export { createTaskRouter, defineTask, TaskRegistry } from './queue/tasks.js';
+export type { WorkerPoolEvents, WorkerPoolStats } from './queue/worker-pool.js';
+export { WorkerPool } from './queue/worker-pool.js';
+export type { AutoScaleOptions, WorkerPoolOptions } from './queue/worker-pool-options.js';
+
 // Dead-letter queue, replay queue and adaptive throttling.
 
 export type {
