@@ -3,10 +3,12 @@
  * recovering service). Two mechanisms, both on an injected clock:
  *
  * - **Client-side throttling** (Google SRE book, "Handling Overload"): over a sliding window the
- *   client counts `requests` (every call it wanted to make, including those it refused itself)
- *   and `accepts` (calls the downstream handled). A new call is refused locally with probability
- *   `max(0, (requests - K * accepts) / (requests + 1))`. While the downstream accepts everything
- *   the probability is 0; as it starts failing, the client sheds load before sending it.
+ *   client counts `requests` (every call it wanted to make and that got an answer, including those
+ *   it refused itself) and `accepts` (calls the downstream handled). A new call is refused locally
+ *   with probability `max(0, (requests - K * accepts) / (requests + 1))`. While the downstream
+ *   accepts everything the probability is 0; as it starts failing, the client sheds load before
+ *   sending it. A call counts when it settles (a call still in flight is neither), and nothing is
+ *   shed below `minRequests` requests in the window.
  * - **AIMD concurrency**: at most `limit` calls in flight. Each success adds `increase / limit`
  *   (one step per "round" of calls); a failure multiplies the limit by `decrease`, at most once per
  *   `decreaseCooldownMs` so that one burst of failures is one signal.
@@ -22,6 +24,11 @@ export interface AdaptiveThrottleOptions {
   windowMs?: number;
   /** Granularity of the window. Default `windowMs / 60`. */
   bucketMs?: number;
+  /**
+   * Below this many requests in the window nothing is shed (a handful of calls is no evidence of
+   * overload). Default 10; 0 applies the formula from the first call.
+   */
+  minRequests?: number;
   /** Starting concurrency limit. Default 10. */
   initialLimit?: number;
   /** Lowest concurrency limit. Default 1. */
@@ -57,7 +64,7 @@ export interface ThrottlePermit {
   success(): void;
   /** The downstream failed or refused the call (overload, timeout, 5xx). */
   failure(): void;
-  /** The call was not made after all (counts as nothing but the request). */
+  /** The call was not made after all (counts as nothing). */
   release(): void;
 }
 
@@ -105,6 +112,7 @@ export class AdaptiveThrottle {
   readonly k: number;
   readonly windowMs: number;
   private readonly bucketMs: number;
+  private readonly minRequests: number;
   private readonly minLimit: number;
   private readonly maxLimit: number;
   private readonly initialLimit: number;
@@ -128,6 +136,7 @@ export class AdaptiveThrottle {
     this.k = options.k ?? 2;
     this.windowMs = options.windowMs ?? 120_000;
     this.bucketMs = options.bucketMs ?? Math.max(1, Math.floor(this.windowMs / 60));
+    this.minRequests = options.minRequests ?? 10;
     this.initialLimit = options.initialLimit ?? 10;
     this.minLimit = options.minLimit ?? 1;
     this.maxLimit = options.maxLimit ?? 100;
@@ -135,6 +144,7 @@ export class AdaptiveThrottle {
     this.decrease = options.decrease ?? 0.5;
     this.cooldownMs = options.decreaseCooldownMs ?? 1000;
     this.emergencyProbability = options.emergencyProbability ?? 0.5;
+    check('minRequests', this.minRequests, this.minRequests >= 0, 'must be >= 0');
     check('k', this.k, this.k >= 1 && Number.isFinite(this.k), 'must be a finite number >= 1');
     check('windowMs', this.windowMs, this.windowMs > 0 && Number.isFinite(this.windowMs), 'must be positive');
     check(
@@ -207,18 +217,23 @@ export class AdaptiveThrottle {
     return { requests, accepts };
   }
 
-  /** `max(0, (requests - K * accepts) / (requests + 1))` over the window. */
+  /** `max(0, (requests - K * accepts) / (requests + 1))` over the window (0 below `minRequests`). */
   rejectionProbability(): number {
     const { requests, accepts } = this.counts();
+    return this.probability(requests, accepts);
+  }
+
+  private probability(requests: number, accepts: number): number {
+    if (requests < this.minRequests) return 0;
     return Math.max(0, (requests - this.k * accepts) / (requests + 1));
   }
 
-  /** Asks to make one call. Every call counts as a request, refused or not. */
+  /** Asks to make one call. A refused call counts as a request at once; a permitted one when it settles. */
   tryAcquire(): ThrottleDecision {
     const now = this.clock.now();
     const probability = this.rejectionProbability();
-    this.bucket(now).requests++;
     if (probability > 0 && this.random.next() < probability) {
+      this.bucket(now).requests++;
       this.throttled++;
       return {
         ok: false,
@@ -228,6 +243,7 @@ export class AdaptiveThrottle {
       };
     }
     if (this.inFlight >= this.limit) {
+      this.bucket(now).requests++;
       this.concurrencyRejected++;
       return {
         ok: false,
@@ -257,13 +273,16 @@ export class AdaptiveThrottle {
 
   private onSuccess(): void {
     this.successes++;
-    this.bucket(this.clock.now()).accepts++;
+    const bucket = this.bucket(this.clock.now());
+    bucket.requests++;
+    bucket.accepts++;
     this.limitValue = Math.min(this.maxLimit, this.limitValue + this.increase / Math.max(1, this.limitValue));
   }
 
   private onFailure(): void {
     this.failures++;
     const now = this.clock.now();
+    this.bucket(now).requests++;
     if (now - this.lastDecreaseAt >= this.cooldownMs) {
       this.lastDecreaseAt = now;
       this.limitValue = Math.max(this.minLimit, this.limitValue * this.decrease);
@@ -294,7 +313,7 @@ export class AdaptiveThrottle {
     return {
       requests,
       accepts,
-      rejectionProbability: Math.max(0, (requests - this.k * accepts) / (requests + 1)),
+      rejectionProbability: this.probability(requests, accepts),
       limit: this.limit,
       inFlight: this.inFlight,
       throttled: this.throttled,

@@ -56,8 +56,67 @@ export interface DeadLetterRow {
   replay_job_id: string | null;
 }
 
-/** The select list of a dead-letter row. */
-export const DEAD_LETTER_SELECT = 'rowid AS seq, *';
+/** The columns of a dead-letter row, in {@link DeadLetterRow} order (`seq` is the rowid). */
+export const DEAD_LETTER_COLUMN_NAMES = [
+  'seq',
+  'id',
+  'queue',
+  'job_id',
+  'job_name',
+  'domain',
+  'failure_type',
+  'entity_type',
+  'entity_id',
+  'user_id',
+  'error_class',
+  'error_code',
+  'error_message',
+  'error_stack',
+  'fingerprint',
+  'payload',
+  'attempts',
+  'snapshot',
+  'request_data',
+  'response_data',
+  'metadata',
+  'next_action_hint',
+  'recommended_action',
+  'worker_id',
+  'handler_version',
+  'status',
+  'generation',
+  'replay_count',
+  'max_replays',
+  'first_failed_at',
+  'dead_lettered_at',
+  'expires_at',
+  'resolved_at',
+  'resolved_by',
+  'resolution_note',
+  'archived_at',
+  'updated_at',
+  'replay_of',
+  'replay_started_at',
+  'last_replay_at',
+  'last_replay_error',
+  'replay_job_id',
+] as const satisfies readonly (keyof DeadLetterRow)[];
+
+/** The select list of a dead-letter row (explicit, so raw rows have a fixed column order). */
+export const DEAD_LETTER_SELECT = DEAD_LETTER_COLUMN_NAMES.map((c) =>
+  c === 'seq' ? 'rowid AS seq' : c,
+).join(', ');
+
+/** Column positions in a raw row. */
+const C = Object.fromEntries(DEAD_LETTER_COLUMN_NAMES.map((name, i) => [name, i])) as Record<
+  (typeof DEAD_LETTER_COLUMN_NAMES)[number],
+  number
+>;
+
+/** The row id (keyset tiebreak) and dead-letter time of a raw row. */
+export function rawPosition(raw: readonly unknown[]): { seq: number; at: number } {
+  return { seq: raw[C.seq] as number, at: raw[C.dead_lettered_at] as number };
+}
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
@@ -212,4 +271,54 @@ export function auditValues(entry: NewDeadLetterAuditEntry): unknown[] {
     entry.afterGeneration,
     JSON.stringify(entry.details ?? {}),
   ];
+}
+
+/**
+ * Maps a raw row (an array in {@link DEAD_LETTER_COLUMN_NAMES} order, from a `.raw()` statement)
+ * to a {@link DeadLetter} without an intermediate row object (the listing hot path).
+ */
+export function deadLetterFromRaw(raw: readonly unknown[]): DeadLetter {
+  return {
+    id: raw[C.id] as DeadLetterRow['id'],
+    queue: raw[C.queue] as DeadLetterRow['queue'],
+    jobId: raw[C.job_id] as DeadLetterRow['job_id'],
+    jobName: raw[C.job_name] as DeadLetterRow['job_name'],
+    domain: raw[C.domain] as DeadLetterRow['domain'],
+    failureType: raw[C.failure_type] as DeadLetterRow['failure_type'],
+    entityType: raw[C.entity_type] as DeadLetterRow['entity_type'],
+    entityId: raw[C.entity_id] as DeadLetterRow['entity_id'],
+    userId: raw[C.user_id] as DeadLetterRow['user_id'],
+    errorClass: raw[C.error_class] as DeadLetterRow['error_class'],
+    errorCode: raw[C.error_code] as DeadLetterRow['error_code'],
+    errorMessage: raw[C.error_message] as DeadLetterRow['error_message'],
+    errorStack: raw[C.error_stack] as DeadLetterRow['error_stack'],
+    fingerprint: raw[C.fingerprint] as DeadLetterRow['fingerprint'],
+    payload: parseJson(raw[C.payload] as DeadLetterRow['payload']),
+    attempts: JSON.parse(raw[C.attempts] as DeadLetterRow['attempts']) as AttemptRecord[],
+    snapshot: parseJson(raw[C.snapshot] as DeadLetterRow['snapshot']),
+    requestData: parseJson(raw[C.request_data] as DeadLetterRow['request_data']),
+    responseData: parseJson(raw[C.response_data] as DeadLetterRow['response_data']),
+    metadata: JSON.parse(raw[C.metadata] as DeadLetterRow['metadata']) as Record<string, unknown>,
+    nextActionHint: raw[C.next_action_hint] as DeadLetterRow['next_action_hint'],
+    recommendedAction: raw[C.recommended_action] as DeadLetterRow['recommended_action'],
+    workerId: raw[C.worker_id] as DeadLetterRow['worker_id'],
+    handlerVersion: raw[C.handler_version] as DeadLetterRow['handler_version'],
+    status: raw[C.status] as DeadLetterRow['status'],
+    generation: raw[C.generation] as DeadLetterRow['generation'],
+    replayCount: raw[C.replay_count] as DeadLetterRow['replay_count'],
+    maxReplays: raw[C.max_replays] as DeadLetterRow['max_replays'],
+    firstFailedAt: raw[C.first_failed_at] as DeadLetterRow['first_failed_at'],
+    deadLetteredAt: raw[C.dead_lettered_at] as DeadLetterRow['dead_lettered_at'],
+    expiresAt: raw[C.expires_at] as DeadLetterRow['expires_at'],
+    resolvedAt: raw[C.resolved_at] as DeadLetterRow['resolved_at'],
+    resolvedBy: raw[C.resolved_by] as DeadLetterRow['resolved_by'],
+    resolutionNote: raw[C.resolution_note] as DeadLetterRow['resolution_note'],
+    archivedAt: raw[C.archived_at] as DeadLetterRow['archived_at'],
+    updatedAt: raw[C.updated_at] as DeadLetterRow['updated_at'],
+    replayOf: raw[C.replay_of] as DeadLetterRow['replay_of'],
+    replayStartedAt: raw[C.replay_started_at] as DeadLetterRow['replay_started_at'],
+    lastReplayAt: raw[C.last_replay_at] as DeadLetterRow['last_replay_at'],
+    lastReplayError: raw[C.last_replay_error] as DeadLetterRow['last_replay_error'],
+    replayJobId: raw[C.replay_job_id] as DeadLetterRow['replay_job_id'],
+  };
 }

@@ -206,10 +206,10 @@ export function ordering(order: 'newest' | 'oldest'): { orderBy: string; after: 
   return order === 'newest'
     ? {
         orderBy: 'ORDER BY dead_lettered_at DESC, rowid ASC',
-        after: '(dead_lettered_at < ? OR (dead_lettered_at = ? AND rowid > ?))',
+        after: 'dead_lettered_at <= ? AND (dead_lettered_at < ? OR rowid > ?)',
       }
     : {
         orderBy: 'ORDER BY dead_lettered_at ASC, rowid DESC',
-        after: '(dead_lettered_at > ? OR (dead_lettered_at = ? AND rowid < ?))',
+        after: 'dead_lettered_at >= ? AND (dead_lettered_at > ? OR rowid < ?)',
       };
 }

@@ -126,6 +126,7 @@ CREATE INDEX IF NOT EXISTS redrive_dead_letters_expiry ON redrive_dead_letters (
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_replaying ON redrive_dead_letters (replay_started_at)
   WHERE status = 'replaying';
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_domain_time ON redrive_dead_letters (domain, status, dead_lettered_at DESC);
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_domain_recent ON redrive_dead_letters (domain, dead_lettered_at DESC);
 
 CREATE TABLE IF NOT EXISTS redrive_dead_letter_audit (
   seq               INTEGER PRIMARY KEY AUTOINCREMENT,

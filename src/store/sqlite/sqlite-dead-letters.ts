@@ -41,10 +41,12 @@ import {
   auditValues,
   DEAD_LETTER_SELECT,
   type DeadLetterRow,
+  deadLetterFromRaw,
   deadLetterFromRow,
   deadLetterValues,
   INSERT_AUDIT_SQL,
   INSERT_DEAD_LETTER_SQL,
+  rawPosition,
 } from './dead-letter-rows.js';
 import {
   buildWhere,
@@ -89,6 +91,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
   private readonly isClosed: () => boolean;
   private readonly stmt: Record<string, Statement>;
   private readonly listStatements = new Map<string, Statement>();
+  private readonly rowidStatements = new Map<number, Statement>();
 
   /** Applies the dead-letter schema (additive migrations included) and prepares statements. */
   constructor(db: Database.Database, options: { path: string; isClosed?: () => boolean }) {
@@ -126,9 +129,6 @@ export class SqliteDeadLetters implements DeadLetterStore {
       getByJob: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE job_id = ?`),
       jobReplayOf: p('SELECT replay_of FROM redrive_jobs WHERE id = ?').pluck(),
       ledger: p('SELECT replay_count, max_replays FROM redrive_dead_letters WHERE id = ?'),
-      byRowids: p(
-        `SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE rowid IN (SELECT value FROM json_each(?))`,
-      ),
       byIds: p(
         `SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))`,
       ),
@@ -324,6 +324,20 @@ export class SqliteDeadLetters implements DeadLetterStore {
     return row ? deadLetterFromRow(row) : null;
   }
 
+  /** `SELECT ... WHERE rowid IN (?, ...)` for `n` ids, returning raw rows (cached per size). */
+  private byRowids(n: number): Statement {
+    let stmt = this.rowidStatements.get(n);
+    if (!stmt) {
+      stmt = this.db
+        .prepare(
+          `SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE rowid IN (${new Array(n).fill('?').join(', ')})`,
+        )
+        .raw();
+      this.rowidStatements.set(n, stmt);
+    }
+    return stmt;
+  }
+
   private prepared(sql: string): Statement {
     let stmt = this.listStatements.get(sql);
     if (!stmt) {
@@ -358,18 +372,15 @@ export class SqliteDeadLetters implements DeadLetterStore {
         .pluck()
         .all(...page.args, limit, offset) as number[];
       if (seqs.length === 0) return { items: [], total, nextCursor: null };
-      const rows = this.stmt.byRowids!.all(JSON.stringify(seqs)) as DeadLetterRow[];
-      const bySeq = new Map(rows.map((r) => [r.seq, r]));
+      const raws = this.byRowids(seqs.length).all(...seqs) as unknown[][];
+      const bySeq = new Map(raws.map((raw) => [rawPosition(raw).seq, raw]));
       const items: DeadLetter[] = [];
       for (const seq of seqs) {
-        const row = bySeq.get(seq);
-        if (row) items.push(deadLetterFromRow(row));
+        const raw = bySeq.get(seq);
+        if (raw) items.push(deadLetterFromRaw(raw));
       }
       const last = bySeq.get(seqs[seqs.length - 1]!);
-      const nextCursor =
-        seqs.length === limit && last
-          ? encodeCursor({ at: last.dead_lettered_at, seq: last.seq, order })
-          : null;
+      const nextCursor = seqs.length === limit && last ? encodeCursor({ ...rawPosition(last), order }) : null;
       return { items, total, nextCursor };
     });
   }

@@ -1,0 +1,194 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError, ValidationError } from '../../src/index.js';
+import { createDlqHarness, type DlqHarness } from './helpers.js';
+
+let h: DlqHarness;
+beforeEach(() => {
+  h = createDlqHarness({ handlerVersion: 'app@1.2.3' });
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+class GatewayError extends Error {
+  code = 'PG_TIMEOUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+describe('DeadLetterQueue.store', () => {
+  it('records a failed operation with its full forensic context', async () => {
+    const error = new GatewayError('gateway timed out after 30000 ms for order 1234');
+    const result = await h.dlq.store({
+      domain: 'payment',
+      failureType: 'PG_TIMEOUT',
+      entityType: 'order',
+      entityId: 1234,
+      userId: 77,
+      error,
+      payload: { orderId: 1234, amount: 50 },
+      snapshot: { balance: 100 },
+      requestData: { url: '/charge' },
+      responseData: { status: 504 },
+      metadata: { region: 'eu' },
+      nextActionHint: 'check the gateway status page',
+      recommendedAction: 'replay',
+    });
+    expect(result).toEqual({
+      success: true,
+      id: expect.stringMatching(/^dl_/),
+      error: null,
+      fallbackPath: null,
+      created: true,
+      queued: false,
+    });
+    const entry = await h.dlq.mustGet(result.id!);
+    expect(entry).toMatchObject({
+      domain: 'payment',
+      failureType: 'PG_TIMEOUT',
+      entityType: 'order',
+      entityId: '1234',
+      userId: '77',
+      errorClass: 'GatewayError',
+      errorCode: 'PG_TIMEOUT',
+      errorMessage: 'gateway timed out after 30000 ms for order 1234',
+      payload: { orderId: 1234, amount: 50 },
+      snapshot: { balance: 100 },
+      requestData: { url: '/charge' },
+      responseData: { status: 504 },
+      metadata: { region: 'eu' },
+      nextActionHint: 'check the gateway status page',
+      recommendedAction: 'replay',
+      workerId: 'test-host:1',
+      handlerVersion: 'app@1.2.3',
+      status: 'pending',
+      generation: 1,
+      replayCount: 0,
+      maxReplays: 2,
+      firstFailedAt: h.t0,
+      deadLetteredAt: h.t0,
+      expiresAt: h.t0 + 72 * 3_600_000,
+    });
+    expect(entry.errorStack).toContain('GatewayError');
+    expect(entry.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('groups the same bug under one fingerprint however its ids differ', async () => {
+    // The same code path (same frames) failing for different orders.
+    const charge = (message: string) => new GatewayError(message);
+    const errors = ['order 1 failed: "abc"', 'order 987 failed: "zz"', 'card declined'].map(charge);
+    const [a, b, c] = await Promise.all(
+      errors.map((error) => h.dlq.store({ domain: 'd', failureType: 'f', error })),
+    );
+    const [ea, eb, ec] = await Promise.all([a!, b!, c!].map((r) => h.dlq.mustGet(r.id!)));
+    expect(ea!.fingerprint).toBe(eb!.fingerprint);
+    expect(ec!.fingerprint).not.toBe(ea!.fingerprint);
+  });
+
+  it('works without an Error object, and per-entry budget and TTL override the defaults', async () => {
+    const r = await h.dlq.store({
+      domain: 'webhook',
+      failureType: 'HTTP_410',
+      errorCode: '410',
+      errorMessage: 'gone',
+      maxReplays: 5,
+      ttlMs: null,
+      handlerVersion: 'hooks@9',
+      workerId: 'w-7',
+    });
+    expect(await h.dlq.mustGet(r.id!)).toMatchObject({
+      errorClass: null,
+      errorCode: '410',
+      errorMessage: 'gone',
+      maxReplays: 5,
+      expiresAt: null,
+      handlerVersion: 'hooks@9',
+      workerId: 'w-7',
+    });
+  });
+
+  it('is idempotent for an id of the caller', async () => {
+    const first = await h.dlq.store({ id: 'import-1', domain: 'd', failureType: 'f' });
+    const second = await h.dlq.store({ id: 'import-1', domain: 'd', failureType: 'g' });
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ success: true, id: 'import-1', created: false });
+    expect((await h.dlq.mustGet('import-1')).failureType).toBe('f');
+  });
+
+  it('validates at the boundary, naming the field', async () => {
+    await expect(h.dlq.store({ domain: '', failureType: 'f' })).rejects.toMatchObject({ field: 'domain' });
+    await expect(
+      h.dlq.store({ domain: 'd', failureType: 'f', metadata: 'x' as unknown as Record<string, unknown> }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(h.dlq.store({ domain: 'd', failureType: 'f', maxReplays: -1 })).rejects.toMatchObject({
+      field: 'maxReplays',
+    });
+  });
+
+  it('writes concurrent calls in one group commit', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        h.dlq.store({ domain: 'bulk', failureType: 'f', error: new PermanentError(`n ${i}`) }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(300);
+    expect(h.faults.calls.get('insertDeadLetters')).toBe(1);
+    expect((await h.dlq.stats()).byDomain.bulk).toBe(300);
+    expect(h.dlq.metrics().stored).toBe(300);
+  });
+
+  it('fire-and-forget mode returns at once; flush() waits for the write', async () => {
+    const stored: string[] = [];
+    h.dlq.on('dead_letter.stored', (e) => stored.push(e.id));
+    const r = await h.dlq.store({ domain: 'd', failureType: 'f' }, { mode: 'async' });
+    expect(r).toMatchObject({ success: true, queued: true });
+    await h.dlq.flush();
+    expect(stored).toEqual([r.id]);
+    expect(await h.dlq.get(r.id!)).not.toBeNull();
+  });
+
+  it('records nothing while disabled', async () => {
+    const off = createDlqHarness({ enabled: false });
+    try {
+      expect(await off.dlq.store({ domain: 'd', failureType: 'f' })).toMatchObject({
+        success: false,
+        id: null,
+      });
+      expect((await off.dlq.stats()).total).toBe(0);
+    } finally {
+      await off.cleanup();
+    }
+  });
+});
+
+describe('DeadLetterQueue options', () => {
+  it.each([
+    [{ retentionDays: -1 }, 'retentionDays'],
+    [{ expiryHours: 0 }, 'expiryHours'],
+    [{ maxReplayAttempts: 1.5 }, 'maxReplayAttempts'],
+    [{ batchSize: 0 }, 'batchSize'],
+    [{ mode: 'later' as 'sync' }, 'mode'],
+    [{ sla: { domains: { pay: -5 } } }, 'sla.domains.pay'],
+  ])('rejects %o naming %s', (options, field) => {
+    expect(() => createDlqHarness(options)).toThrow(ValidationError);
+    try {
+      createDlqHarness(options);
+    } catch (error) {
+      expect((error as ValidationError).field).toBe(field);
+    }
+  });
+
+  it('has the seed defaults', () => {
+    expect(h.dlq.config).toMatchObject({
+      enabled: true,
+      retentionDays: 30,
+      expiryHours: 72,
+      maxReplayAttempts: 2,
+      retryDelayMs: 60_000,
+      batchSize: 10,
+      mode: 'sync',
+    });
+  });
+});
