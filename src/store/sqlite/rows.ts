@@ -66,9 +66,62 @@ export function jobFromRow(row: JobRow): Job {
   };
 }
 
-/** Maps a claimed row (with its claim token) to a {@link ClaimedJob}. */
-export function claimedJobFromRow(row: JobRow): ClaimedJob {
-  const job = jobFromRow(row) as ClaimedJob;
-  job.token = row.claim_token as string;
-  return job;
+/** The columns a claim reads, in {@link ClaimRow} order. */
+export const CLAIM_COLUMNS =
+  'id, name, payload, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, timeout_ms, backoff, idempotency_key, attempts, replay_of';
+
+/** A raw claim row, in {@link CLAIM_COLUMNS} order. */
+export type ClaimRow = [
+  id: number,
+  name: string,
+  payload: string,
+  priority: 0 | 1 | 2,
+  attemptsMade: number,
+  maxAttempts: number,
+  orphanCount: number,
+  rateLimitDelays: number,
+  runAt: number,
+  createdAt: number,
+  timeoutMs: number | null,
+  backoff: string | null,
+  idempotencyKey: string | null,
+  attempts: string | null,
+  replayOf: string | null,
+];
+
+/** Builds a {@link ClaimedJob} from a raw claim row and the claim's own values. */
+export function claimedJobFromClaimRow(
+  row: ClaimRow,
+  queue: string,
+  claimId: string,
+  workerId: string,
+  leaseExpiresAt: number,
+  now: number,
+): ClaimedJob {
+  return {
+    id: String(row[0]),
+    queue,
+    name: row[1],
+    payload: JSON.parse(row[2]),
+    state: 'active',
+    priority: row[3],
+    attemptsMade: row[4],
+    maxAttempts: row[5],
+    orphanCount: row[6],
+    rateLimitDelays: row[7],
+    runAt: row[8],
+    createdAt: row[9],
+    startedAt: now,
+    finishedAt: null,
+    leaseExpiresAt,
+    workerId,
+    timeoutMs: row[10],
+    backoff: parseJson(row[11]) as Job['backoff'],
+    idempotencyKey: row[12],
+    result: null,
+    attempts: (parseJson(row[13]) as AttemptRecord[] | null) ?? [],
+    deadLetterId: null,
+    replayOf: row[14],
+    token: `${row[4] + 1}:${claimId}`,
+  };
 }

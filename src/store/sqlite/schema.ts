@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS redrive_jobs (
 CREATE INDEX IF NOT EXISTS redrive_jobs_claim ON redrive_jobs (queue, priority DESC, run_at, id) WHERE state = 'waiting';
 CREATE INDEX IF NOT EXISTS redrive_jobs_scheduled ON redrive_jobs (queue, run_at) WHERE state = 'scheduled';
 CREATE INDEX IF NOT EXISTS redrive_jobs_lease ON redrive_jobs (lease_expires_at) WHERE state = 'active';
-CREATE INDEX IF NOT EXISTS redrive_jobs_finished ON redrive_jobs (state, finished_at) WHERE state IN ('completed', 'dead_lettered');
+CREATE INDEX IF NOT EXISTS redrive_jobs_completed ON redrive_jobs (queue, finished_at) WHERE state = 'completed';
+CREATE INDEX IF NOT EXISTS redrive_jobs_dead_lettered ON redrive_jobs (queue, finished_at) WHERE state = 'dead_lettered';
 CREATE UNIQUE INDEX IF NOT EXISTS redrive_jobs_idempotency ON redrive_jobs (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS redrive_queues (

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
-import { emptyJobCounts } from '../../core/job.js';
+import { emptyJobCounts, JOB_STATES } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
 import type {
   ClaimJobsParams,
@@ -19,6 +19,7 @@ import type {
   FenceResult,
   InsertJobResult,
   InsertJobsParams,
+  JobCompletion,
   ListJobsParams,
   NewJob,
   RecoverExpiredLeasesParams,
@@ -29,14 +30,21 @@ import type {
 } from '../job-store.js';
 import type { Store } from '../store.js';
 import { QueueWatcher } from './queue-watcher.js';
-import { claimedJobFromRow, JOB_COLUMNS, type JobRow, jobFromRow } from './rows.js';
+import {
+  CLAIM_COLUMNS,
+  type ClaimRow,
+  claimedJobFromClaimRow,
+  JOB_COLUMNS,
+  type JobRow,
+  jobFromRow,
+} from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
-  /** Database file; its directory is created if missing. `:memory:` for a private in-memory store. */
+  /** Database file (required unless `database` is given); its directory is created if missing. `:memory:` for a throwaway in-memory store. */
   path?: string;
   /**
    * An open better-sqlite3 connection owned by the application. Jobs added with `Queue.addSync`
@@ -52,7 +60,9 @@ export interface SqliteStoreOptions {
 }
 
 /** Rows inserted per multi-row INSERT statement. */
-const INSERT_CHUNK = 200;
+const INSERT_CHUNK = 1000;
+/** Rows per multi-row VALUES statement (12 bound values each). */
+const VALUES_CHUNK = 200;
 const INSERT_COLUMNS =
   '(queue, name, payload, state, priority, max_attempts, run_at, created_at, timeout_ms, backoff, idempotency_key, replay_of)';
 const INSERT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
@@ -71,14 +81,20 @@ export class SqliteStore implements Store {
   private readonly ownsDatabase: boolean;
   private readonly watcher: QueueWatcher;
   private readonly knownQueues = new Set<string>();
-  private readonly insertStatements = new Map<number, Statement>();
   private readonly stmt: Record<string, Statement>;
   /** The dead-letter half of the store (its own file); every DeadLetterStore method delegates to it. */
   private readonly deadLetters: SqliteDeadLetters;
+  private readonly valuesStatements = new Map<number, Statement>();
   private closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
-    const path = options.database ? options.database.name : (options.path ?? ':memory:');
+    if (!options.database && (typeof options.path !== 'string' || options.path === '')) {
+      throw new ValidationError(
+        'path',
+        "a database file path is required (use ':memory:' explicitly for a throwaway in-memory store)",
+      );
+    }
+    const path = options.database ? options.database.name : (options.path as string);
     this.path = path;
     this.ownsDatabase = !options.database;
     let db: Database.Database | undefined = options.database;
@@ -125,6 +141,12 @@ export class SqliteStore implements Store {
     const p = (sql: string) => this.db.prepare(sql);
     return {
       insertOne: p(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}`),
+      insertUniform: p(
+        `INSERT INTO redrive_jobs ${INSERT_COLUMNS}
+         SELECT @queue, @name, value, @state, @priority, @max_attempts, @run_at, @created_at, @timeout_ms,
+                @backoff, NULL, @replay_of
+           FROM json_each(@batch) ORDER BY key`,
+      ),
       insertKeyed: p(
         `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}
          ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
@@ -140,13 +162,15 @@ export class SqliteStore implements Store {
         `UPDATE redrive_jobs SET state = 'waiting' WHERE id IN (
            SELECT id FROM redrive_jobs WHERE queue = ? AND state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ${PROMOTE_BATCH})`,
       ),
-      claim: p(
+      claimCandidates: p(
+        `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting'
+          ORDER BY priority DESC, run_at, id LIMIT ?`,
+      ).raw(),
+      claimByIds: p(
         `UPDATE redrive_jobs
             SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
                 lease_expires_at = @leaseExpiresAt, started_at = @now
-          WHERE id IN (SELECT id FROM redrive_jobs WHERE queue = @queue AND state = 'waiting'
-                        ORDER BY priority DESC, run_at, id LIMIT @limit)
-          RETURNING ${JOB_COLUMNS}`,
+          WHERE id IN (SELECT value FROM json_each(@ids))`,
       ),
       complete: p(
         `UPDATE redrive_jobs
@@ -164,7 +188,8 @@ export class SqliteStore implements Store {
           RETURNING redrive_jobs.id`,
       ).pluck(),
       release: p(
-        `UPDATE redrive_jobs SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, run_at = MIN(run_at, @now)
+        `UPDATE redrive_jobs SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, claim_token = NULL,
+                run_at = MIN(run_at, @now)
            FROM (SELECT value ->> '$[0]' AS id, value ->> '$[1]' AS token FROM json_each(@batch)) AS c
           WHERE redrive_jobs.id = c.id AND redrive_jobs.claim_token = c.token AND redrive_jobs.state = 'active'
           RETURNING redrive_jobs.id`,
@@ -186,11 +211,12 @@ export class SqliteStore implements Store {
       ),
       expiredLeases: p(
         `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at
-           FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`,
+           FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
+          ORDER BY lease_expires_at LIMIT @limit`,
       ),
       orphanToWaiting: p(
         `UPDATE redrive_jobs SET state = 'waiting', orphan_count = orphan_count + 1, attempts = @attempts,
-                lease_expires_at = NULL, worker_id = NULL
+                lease_expires_at = NULL, worker_id = NULL, claim_token = NULL
           WHERE id = @id AND claim_token = @token AND state = 'active'`,
       ),
       orphanToDeadLetter: p(
@@ -202,6 +228,8 @@ export class SqliteStore implements Store {
         "SELECT MIN(run_at) FROM redrive_jobs WHERE queue = ? AND state = 'scheduled'",
       ).pluck(),
       getJob: p(`SELECT ${JOB_COLUMNS} FROM redrive_jobs WHERE id = ?`),
+      countAll: p(countByStateSql('')).raw(),
+      countQueue: p(countByStateSql('queue = @queue AND')).raw(),
     };
   }
 
@@ -234,6 +262,8 @@ export class SqliteStore implements Store {
     const { jobs, now } = params;
     if (jobs.length === 0) return [];
     const run = () => this.insertInCurrentTransaction(jobs, now);
+    // Inside the application's transaction the queue rows may still roll back: do not cache them.
+    const inOuterTransaction = this.db.inTransaction;
     // A single unkeyed job is one statement: autocommit is already atomic and saves BEGIN/COMMIT.
     const results =
       jobs.length === 1 && jobs[0]?.idempotencyKey === null && this.knownQueues.has(jobs[0].queue)
@@ -243,6 +273,7 @@ export class SqliteStore implements Store {
     for (const job of jobs) {
       if (!notified.has(job.queue)) {
         notified.add(job.queue);
+        if (!inOuterTransaction) this.knownQueues.add(job.queue);
         this.watcher.notify(job.queue);
       }
     }
@@ -250,10 +281,13 @@ export class SqliteStore implements Store {
   }
 
   private insertInCurrentTransaction(jobs: readonly NewJob[], now: number): InsertJobResult[] {
+    // Queues are cached only once the insert committed (see insertJobsSync): a failed batch rolls
+    // its queue rows back too.
+    let ensured: Set<string> | undefined;
     for (const job of jobs) {
-      if (!this.knownQueues.has(job.queue)) {
+      if (!this.knownQueues.has(job.queue) && !ensured?.has(job.queue)) {
         this.stmt.ensureQueue!.run(job.queue);
-        this.knownQueues.add(job.queue);
+        (ensured ??= new Set()).add(job.queue);
       }
     }
     const results: InsertJobResult[] = new Array(jobs.length);
@@ -264,7 +298,7 @@ export class SqliteStore implements Store {
     }
     let start = 0;
     while (start < jobs.length) {
-      // Runs of unkeyed jobs go through multi-row INSERTs; keyed jobs one by one (they may match).
+      // Runs of unkeyed jobs go through one set-based INSERT each; keyed jobs one by one (they may match).
       const job = jobs[start]!;
       if (job.idempotencyKey !== null) {
         results[start] = this.insertKeyed(job, now);
@@ -273,20 +307,52 @@ export class SqliteStore implements Store {
       }
       let end = start;
       while (end < jobs.length && end - start < INSERT_CHUNK && jobs[end]!.idempotencyKey === null) end++;
-      const chunk = jobs.slice(start, end);
-      const values: unknown[] = [];
-      for (const j of chunk) values.push(...insertValues(j, now));
-      const ids = (
-        this.multiInsert(chunk.length)
-          .raw()
-          .all(...values) as [number][]
-      ).map((r) => r[0]);
-      // Row ids grow with insertion order within one statement; RETURNING order is unspecified.
-      ids.sort((a, b) => a - b);
-      for (let i = 0; i < ids.length; i++) results[start + i] = { id: String(ids[i]), created: true };
+      const firstId = sameAttributes(jobs, start, end)
+        ? this.insertUniformRun(jobs, start, end, now)
+        : this.insertMixedRun(jobs, start, end, now);
+      for (let i = start; i < end; i++) results[i] = { id: String(firstId + i - start), created: true };
       start = end;
     }
     return results;
+  }
+
+  /**
+   * Jobs that differ only in payload (the usual bulk add) go in one statement that binds the
+   * shared attributes once and reads the payloads from a JSON array of strings. Returns the first
+   * new id: one INSERT appends rows with consecutive row ids (max(rowid) + 1 each), in input order.
+   */
+  private insertUniformRun(jobs: readonly NewJob[], start: number, end: number, now: number): number {
+    const first = jobs[start]!;
+    let batch = '[';
+    for (let i = start; i < end; i++) batch += (i > start ? ',' : '') + JSON.stringify(jobs[i]!.payloadJson);
+    const info = this.stmt.insertUniform!.run({
+      ...insertNamedValues(first, now),
+      batch: `${batch}]`,
+    });
+    return Number(info.lastInsertRowid) - info.changes + 1;
+  }
+
+  /** Jobs with differing attributes go in multi-row VALUES statements of up to {@link VALUES_CHUNK} rows. */
+  private insertMixedRun(jobs: readonly NewJob[], start: number, end: number, now: number): number {
+    let firstId = -1;
+    for (let chunkStart = start; chunkStart < end; chunkStart += VALUES_CHUNK) {
+      const chunkEnd = Math.min(end, chunkStart + VALUES_CHUNK);
+      const values: unknown[] = [];
+      for (let i = chunkStart; i < chunkEnd; i++) values.push(...insertValues(jobs[i]!, now));
+      const info = this.valuesInsert(chunkEnd - chunkStart).run(values);
+      if (firstId < 0) firstId = Number(info.lastInsertRowid) - info.changes + 1;
+    }
+    return firstId;
+  }
+
+  private valuesInsert(rows: number): Statement {
+    let stmt = this.valuesStatements.get(rows);
+    if (!stmt) {
+      const placeholders = new Array(rows).fill(INSERT_PLACEHOLDERS).join(', ');
+      stmt = this.db.prepare(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${placeholders}`);
+      this.valuesStatements.set(rows, stmt);
+    }
+    return stmt;
   }
 
   private insertKeyed(job: NewJob, now: number): InsertJobResult {
@@ -296,52 +362,71 @@ export class SqliteStore implements Store {
     return { id: String(existing), created: false };
   }
 
-  private multiInsert(rows: number): Statement {
-    let stmt = this.insertStatements.get(rows);
-    if (!stmt) {
-      const placeholders = new Array(rows).fill(INSERT_PLACEHOLDERS).join(', ');
-      stmt = this.db.prepare(
-        `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${placeholders} RETURNING id`,
-      );
-      this.insertStatements.set(rows, stmt);
-    }
-    return stmt;
+  async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    return this.write(() => this.claimInTransaction(params));
   }
 
-  async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+  /**
+   * Reads the next jobs through the claim index, then leases exactly those rows: both inside one
+   * IMMEDIATE transaction, so no other writer can claim them in between. (Two statements beat one
+   * UPDATE ... RETURNING, which materialises every returned column first.)
+   */
+  private claimInTransaction(params: ClaimJobsParams): ClaimedJob[] {
     const { queue, now } = params;
-    const rows = this.write(() => {
-      if (this.stmt.isPaused!.get(queue) === 1) return [] as JobRow[];
-      this.stmt.promote!.run(queue, now);
-      return this.stmt.claim!.all({
-        queue,
-        claimId: params.claimId,
-        workerId: params.workerId,
-        leaseExpiresAt: now + params.leaseMs,
-        now,
-        limit: params.limit,
-      }) as JobRow[];
+    if (this.stmt.isPaused!.get(queue) === 1) return [];
+    this.stmt.promote!.run(queue, now);
+    const rows = this.stmt.claimCandidates!.all(queue, params.limit) as ClaimRow[];
+    if (rows.length === 0) return [];
+    let ids = '[';
+    for (let i = 0; i < rows.length; i++) ids += (i > 0 ? ',' : '') + rows[i]![0];
+    const leaseExpiresAt = now + params.leaseMs;
+    this.stmt.claimByIds!.run({
+      ids: `${ids}]`,
+      claimId: params.claimId,
+      workerId: params.workerId,
+      leaseExpiresAt,
+      now,
     });
-    if (rows.length > 1) rows.sort(claimOrder);
-    return rows.map(claimedJobFromRow);
+    return rows.map((row) =>
+      claimedJobFromClaimRow(row, queue, params.claimId, params.workerId, leaseExpiresAt, now),
+    );
+  }
+
+  /** Completes a batch and claims the next one in a single transaction (one commit instead of two). */
+  async completeAndClaimJobs(params: {
+    completions: readonly JobCompletion[];
+    claim: ClaimJobsParams;
+  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
+    return this.write(() => ({
+      completed: this.completeInTransaction(params.completions, params.claim.now),
+      claimed: this.claimInTransaction(params.claim),
+    }));
   }
 
   async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
-    const { completions, now } = params;
+    if (params.completions.length === 0) return [];
+    return this.write(() => this.completeInTransaction(params.completions, params.now));
+  }
+
+  private completeInTransaction(completions: readonly JobCompletion[], now: number): FenceResult[] {
     if (completions.length === 0) return [];
-    const batch = JSON.stringify(completions.map((c) => [Number(c.id), c.token, c.resultJson]));
-    return this.write(() => {
-      const done = this.stmt.complete!.all({ now, batch }) as number[];
-      return this.fenceResults(completions, done, 'completed');
-    });
+    let batch = '[';
+    for (let i = 0; i < completions.length; i++) {
+      const c = completions[i]!;
+      batch += `${i > 0 ? ',' : ''}[${Number(c.id)},${JSON.stringify(c.token)},${c.resultJson === null ? 'null' : JSON.stringify(c.resultJson)}]`;
+    }
+    const repeated = this.tokensOfRepeatedIds(completions);
+    const done = this.stmt.complete!.all({ now, batch: `${batch}]` }) as number[];
+    return this.fenceResults(completions, done, 'completed', repeated);
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
     if (params.leases.length === 0) return [];
     const batch = JSON.stringify(params.leases.map((l) => [Number(l.id), l.token]));
     return this.write(() => {
+      const repeated = this.tokensOfRepeatedIds(params.leases);
       const ok = this.stmt.extend!.all({ batch, leaseExpiresAt: params.now + params.leaseMs }) as number[];
-      return this.fenceResults(params.leases, ok, null);
+      return this.fenceResults(params.leases, ok, null, repeated);
     });
   }
 
@@ -349,8 +434,9 @@ export class SqliteStore implements Store {
     if (params.leases.length === 0) return [];
     const batch = JSON.stringify(params.leases.map((l) => [Number(l.id), l.token]));
     const results = this.write(() => {
+      const repeated = this.tokensOfRepeatedIds(params.leases);
       const ok = this.stmt.release!.all({ batch, now: params.now }) as number[];
-      return this.fenceResults(params.leases, ok, null);
+      return this.fenceResults(params.leases, ok, null, repeated);
     });
     if (results.some((r) => r.ok)) for (const queue of this.knownQueues) this.watcher.notify(queue);
     return results;
@@ -364,11 +450,16 @@ export class SqliteStore implements Store {
     items: readonly { id: string; token: string }[],
     changedIds: number[],
     finishedState: JobState | null,
+    repeated?: Map<number, string | null>,
   ): FenceResult[] {
     const changed = new Set(changedIds);
     return items.map((item): FenceResult => {
-      if (changed.has(Number(item.id))) return { id: item.id, ok: true };
-      const row = this.stmt.fenceState!.get(Number(item.id)) as
+      const id = Number(item.id);
+      // A job named twice in one batch (a stale and the current lease): only the token it held counts.
+      if (changed.has(id) && (!repeated?.has(id) || repeated.get(id) === item.token)) {
+        return { id: item.id, ok: true };
+      }
+      const row = this.stmt.fenceState!.get(id) as
         | { state: JobState; claim_token: string | null }
         | undefined;
       if (!row) return { id: item.id, ok: false, reason: 'not_found' };
@@ -377,6 +468,25 @@ export class SqliteStore implements Store {
         return { id: item.id, ok: true, duplicate: true };
       return { id: item.id, ok: false, reason: 'not_active' };
     });
+  }
+
+  /**
+   * For jobs named more than once in a batch (rare), their token before the batch's statement runs,
+   * so that {@link fenceResults} can tell which item matched. Undefined when no id repeats.
+   */
+  private tokensOfRepeatedIds(items: readonly { id: string }[]): Map<number, string | null> | undefined {
+    if (items.length < 2) return undefined;
+    const seen = new Set<number>();
+    let repeated: Map<number, string | null> | undefined;
+    for (const item of items) {
+      const id = Number(item.id);
+      if (seen.has(id) && !repeated?.has(id)) {
+        const row = this.stmt.fenceState!.get(id) as { claim_token: string | null } | undefined;
+        (repeated ??= new Map()).set(id, row?.claim_token ?? null);
+      }
+      seen.add(id);
+    }
+    return repeated;
   }
 
   async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
@@ -391,8 +501,13 @@ export class SqliteStore implements Store {
       if (!row) return { id, ok: false, reason: 'not_found' };
       if (row.claim_token !== token) return { id, ok: false, reason: 'stale_token' };
       if (row.state !== 'active') {
+        // A resend of the failure this token recorded (it is still the job's last attempt) is a
+        // duplicate; after a release, an orphan recovery or a completion the token is refused.
         const duplicate =
-          outcome.kind === 'dead_letter' ? row.state === 'dead_lettered' : row.state !== 'completed';
+          isLastAttempt(row.attempts, params.attempt) &&
+          (outcome.kind === 'dead_letter'
+            ? row.state === 'dead_lettered'
+            : row.state === 'scheduled' || row.state === 'waiting');
         return duplicate ? { id, ok: true, duplicate: true } : { id, ok: false, reason: 'not_active' };
       }
       const attempts = appendAttempt(row.attempts, params.attempt);
@@ -432,7 +547,11 @@ export class SqliteStore implements Store {
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
     const { now } = params;
     const result = this.write((): RecoveryResult & { queues: Set<string> } => {
-      const rows = this.stmt.expiredLeases!.all(now, params.limit) as Pick<
+      const rows = this.stmt.expiredLeases!.all({
+        now,
+        queue: params.queue ?? null,
+        limit: params.limit,
+      }) as Pick<
         JobRow,
         | 'id'
         | 'queue'
@@ -531,19 +650,20 @@ export class SqliteStore implements Store {
     return rows.map(jobFromRow);
   }
 
+  /**
+   * One COUNT per state, each answered from that state's partial index, so counting never scans
+   * the table (a GROUP BY over a million rows would block the event loop for tens of ms).
+   */
   async countJobs(params: { queue?: string }): Promise<JobCounts> {
     const counts = emptyJobCounts();
-    const sql =
+    const row = this.read(() =>
       params.queue === undefined
-        ? 'SELECT state, COUNT(*) AS n FROM redrive_jobs GROUP BY state'
-        : 'SELECT state, COUNT(*) AS n FROM redrive_jobs WHERE queue = ? GROUP BY state';
-    const rows = this.read(
-      () =>
-        (params.queue === undefined
-          ? this.db.prepare(sql).all()
-          : this.db.prepare(sql).all(params.queue)) as { state: JobState; n: number }[],
+        ? (this.stmt.countAll!.get() as number[])
+        : (this.stmt.countQueue!.get({ queue: params.queue }) as number[]),
     );
-    for (const row of rows) counts[row.state] = row.n;
+    JOB_STATES.forEach((state, i) => {
+      counts[state] = row[i] ?? 0;
+    });
     return counts;
   }
 
@@ -567,21 +687,33 @@ export class SqliteStore implements Store {
     return this.read(() => this.stmt.isPaused!.get(params.queue) === 1);
   }
 
+  /**
+   * Deletes per state, with the state written literally into the SQL so that SQLite can use that
+   * state's partial index (a bound parameter would not match the index's WHERE clause).
+   */
   async removeJobs(params: RemoveJobsParams): Promise<number> {
-    const states = params.states.filter((s) => (s as string) !== 'active');
-    if (states.length === 0) return 0;
-    const where = [`state IN (${states.map(() => '?').join(', ')})`];
-    const args: unknown[] = [...states];
-    if (params.queue !== undefined) {
-      where.push('queue = ?');
-      args.push(params.queue);
-    }
-    if (params.before !== undefined) {
-      where.push('COALESCE(finished_at, created_at) < ?');
-      args.push(params.before);
-    }
-    const sql = `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`;
-    return this.write(() => this.db.prepare(sql).run(...args, params.limit).changes);
+    const states = [...new Set(params.states)].filter((s): s is RemovableState => REMOVABLE_STATES.has(s));
+    return this.write(() => {
+      let removed = 0;
+      for (const state of states) {
+        if (removed >= params.limit) break;
+        const where = [`state = '${state}'`];
+        const args: unknown[] = [];
+        if (params.queue !== undefined) {
+          where.push('queue = ?');
+          args.push(params.queue);
+        }
+        if (params.before !== undefined) {
+          where.push(
+            state === 'completed' || state === 'dead_lettered' ? 'finished_at < ?' : 'created_at < ?',
+          );
+          args.push(params.before);
+        }
+        const sql = `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`;
+        removed += this.db.prepare(sql).run(...args, params.limit - removed).changes;
+      }
+      return removed;
+    });
   }
 
   watchQueue(queue: string, listener: () => void): () => void {
@@ -671,12 +803,72 @@ function insertValues(job: NewJob, now: number): unknown[] {
   ];
 }
 
+type RemovableState = Exclude<JobState, 'active'>;
+const REMOVABLE_STATES: ReadonlySet<string> = new Set<RemovableState>([
+  'scheduled',
+  'waiting',
+  'completed',
+  'dead_lettered',
+]);
+
+/** A single-row query counting each state (in {@link JOB_STATES} order) through its own index. */
+function countByStateSql(queueFilter: string): string {
+  const count = (state: string) =>
+    `(SELECT COUNT(*) FROM redrive_jobs WHERE ${queueFilter} state = '${state}')`;
+  return `SELECT ${JOB_STATES.map(count).join(', ')}`;
+}
+
+/** Whether jobs[start..end) differ in nothing but their payload. */
+function sameAttributes(jobs: readonly NewJob[], start: number, end: number): boolean {
+  const a = jobs[start]!;
+  for (let i = start + 1; i < end; i++) {
+    const b = jobs[i]!;
+    if (
+      b.queue !== a.queue ||
+      b.name !== a.name ||
+      b.priority !== a.priority ||
+      b.runAt !== a.runAt ||
+      b.maxAttempts !== a.maxAttempts ||
+      b.timeoutMs !== a.timeoutMs ||
+      b.replayOf !== a.replayOf ||
+      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== JSON.stringify(a.backoff))
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function insertNamedValues(job: NewJob, now: number): Record<string, unknown> {
+  return {
+    queue: job.queue,
+    name: job.name,
+    state: job.runAt > now ? 'scheduled' : 'waiting',
+    priority: job.priority,
+    max_attempts: job.maxAttempts,
+    run_at: job.runAt,
+    created_at: now,
+    timeout_ms: job.timeoutMs,
+    backoff: job.backoff === null ? null : JSON.stringify(job.backoff),
+    replay_of: job.replayOf,
+  };
+}
+
+/** Whether `attempt` is the last recorded attempt (same number, outcome, times and worker). */
+function isLastAttempt(existing: string | null, attempt: AttemptRecord): boolean {
+  const last = existing === null ? undefined : (JSON.parse(existing) as AttemptRecord[]).at(-1);
+  return (
+    last !== undefined &&
+    last.attempt === attempt.attempt &&
+    last.outcome === attempt.outcome &&
+    last.startedAt === attempt.startedAt &&
+    last.endedAt === attempt.endedAt &&
+    last.workerId === attempt.workerId
+  );
+}
+
 function appendAttempt(existing: string | null, attempt: AttemptRecord): string {
   const list = existing === null ? [] : (JSON.parse(existing) as AttemptRecord[]);
   list.push(attempt);
   return JSON.stringify(list);
-}
-
-function claimOrder(a: JobRow, b: JobRow): number {
-  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
 }
