@@ -14,6 +14,13 @@ const EXPLANATIONS: Record<string, string> = {
   SQLITE_BUSY: 'the database stayed locked by another connection longer than busy_timeout',
   SQLITE_LOCKED: 'the database table is locked by another statement on this connection',
   SQLITE_PERM: 'permission denied while accessing the database file',
+  // Creating the database's directory (before SQLite runs) fails with file-system codes.
+  ENOTDIR: 'a parent of the database path is a file, not a directory',
+  EEXIST: 'a parent of the database path exists and is not a directory',
+  EACCES: 'permission denied creating the database directory or file',
+  EPERM: 'permission denied creating the database directory or file',
+  EROFS: 'the file system holding the database is read-only',
+  ENOSPC: 'the disk is full; free space and retry',
 };
 
 function explanationFor(code: string): string | undefined {
