@@ -55,10 +55,8 @@ export function serializePayload(payload: unknown, limits: JobLimits, field = 'p
     json = JSON.stringify(payload, rejectUnserializable);
   } catch (error) {
     if (error instanceof UnserializableValue) {
-      throw new ValidationError(
-        error.key ? `${field}.${error.key}` : field,
-        `${error.what} is not JSON-serializable`,
-      );
+      const path = unserializablePath(payload);
+      throw new ValidationError(path ? `${field}.${path}` : field, `${error.what} is not JSON-serializable`);
     }
     throw new ValidationError(field, `is not JSON-serializable (${(error as Error).message})`);
   }
@@ -83,6 +81,26 @@ class UnserializableValue extends Error {
   ) {
     super(what);
   }
+}
+
+/**
+ * The full path (`order.lines.0.price`) of the value {@link rejectUnserializable} refuses, found by
+ * a second, path-tracking pass. Runs only on the error path, so the hot path pays nothing for it.
+ */
+function unserializablePath(payload: unknown): string {
+  const paths = new Map<unknown, string>();
+  let path = '';
+  try {
+    JSON.stringify(payload, function (this: unknown, key: string, value: unknown) {
+      const parent = paths.get(this);
+      path = parent ? `${parent}.${key}` : key;
+      if (typeof value === 'object' && value !== null) paths.set(value, path);
+      return rejectUnserializable(key, value);
+    });
+  } catch {
+    // Expected: it stops at the refused value, with `path` pointing at it.
+  }
+  return path;
 }
 
 function rejectUnserializable(key: string, value: unknown): unknown {

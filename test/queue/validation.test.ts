@@ -1,0 +1,169 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Queue, ValidationError, Worker } from '../../src/index.js';
+import { createHarness, type Harness } from './helpers.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+/** Runs `fn` and returns the ValidationError it throws (sync or async), failing otherwise. */
+async function validationError(fn: () => unknown): Promise<ValidationError> {
+  let thrown: unknown;
+  try {
+    await fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ValidationError);
+  const error = thrown as ValidationError;
+  expect(error.code).toBe('VALIDATION_FAILED');
+  expect(error.status).toBe(400);
+  expect(error.message.startsWith(`${error.field}: `)).toBe(true);
+  return error;
+}
+
+describe('job validation', () => {
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+
+  const cases: [string, unknown, Record<string, unknown> | undefined, string][] = [
+    ['a bad priority name', {}, { priority: 'urgent' }, 'options.priority'],
+    ['a priority out of range', {}, { priority: 3 }, 'options.priority'],
+    ['a negative delay', {}, { delay: -1 }, 'options.delay'],
+    ['a fractional delay', {}, { delay: 1.5 }, 'options.delay'],
+    ['an invalid runAt', {}, { runAt: new Date('nope') }, 'options.runAt'],
+    ['maxAttempts 0', {}, { maxAttempts: 0 }, 'options.maxAttempts'],
+    ['a zero timeout', {}, { timeout: 0 }, 'options.timeout'],
+    ['a bad backoff', {}, { backoff: { type: 'linear', delayMs: 1 } }, 'options.backoff.type'],
+    ['an empty idempotency key', {}, { idempotencyKey: '' }, 'options.idempotencyKey'],
+    ['options that are not an object', {}, 'fast' as never, 'options'],
+    ['a BigInt payload', 10n, undefined, 'payload'],
+    ['a BigInt inside the payload', { amount: 10n }, undefined, 'payload.amount'],
+    ['a function inside the payload', { cb: () => 1 }, undefined, 'payload.cb'],
+    [
+      'a BigInt deep inside the payload',
+      { order: { lines: [{ price: 1n }] } },
+      undefined,
+      'payload.order.lines.0.price',
+    ],
+    ['a function in a nested object', { a: { b: { fn() {} } } }, undefined, 'payload.a.b.fn'],
+    ['a symbol inside the payload', { s: Symbol('x') }, undefined, 'payload.s'],
+    ['NaN inside the payload', { n: Number.NaN }, undefined, 'payload.n'],
+    ['a circular payload', circular, undefined, 'payload'],
+    ['an undefined payload', undefined, undefined, 'payload'],
+  ];
+
+  it.each(cases)('refuses %s', async (_what, payload, options, field) => {
+    const q = h.queue('v');
+    const error = await validationError(() => q.add('job', payload, options as never));
+    expect(error.field).toBe(field);
+    expect(error.details).toEqual({ field });
+    expect((await q.getCounts()).waiting + (await q.getCounts()).scheduled).toBe(0);
+  });
+
+  it('refuses a bad job name', async () => {
+    const q = h.queue('v');
+    expect((await validationError(() => q.add('', 1))).field).toBe('name');
+    expect((await validationError(() => q.add('x'.repeat(201), 1))).field).toBe('name');
+    expect((await validationError(() => q.add(42 as never, 1))).field).toBe('name');
+  });
+
+  it('refuses a payload over maxPayloadBytes, counting bytes, not characters', async () => {
+    const q = h.queue('v', { maxPayloadBytes: 100 });
+    const okPayload = 'a'.repeat(98); // JSON: 100 bytes with the quotes
+    await expect(q.add('fits', okPayload)).resolves.toMatchObject({ created: true });
+    const error = await validationError(() => q.add('big', 'a'.repeat(99)));
+    expect(error.field).toBe('payload');
+    expect(error.message).toMatch(/101 bytes, over the limit of 100/);
+    // 40 characters of 3 bytes each: 122 bytes though only 42 characters.
+    expect((await validationError(() => q.add('wide', '€'.repeat(40)))).field).toBe('payload');
+    expect((await q.getCounts()).waiting).toBe(1);
+  });
+
+  it('enforces the default 1 MiB payload limit', async () => {
+    const q = h.queue('v');
+    const error = await validationError(() => q.add('huge', { blob: 'x'.repeat(1024 * 1024) }));
+    expect(error.field).toBe('payload');
+  });
+
+  it('addSync validates the same way', async () => {
+    const q = h.queue('v');
+    expect((await validationError(() => q.addSync('x', { n: 1n }))).field).toBe('payload.n');
+    expect((await validationError(() => q.addSync('x', 1, { maxAttempts: 0 }))).field).toBe(
+      'options.maxAttempts',
+    );
+  });
+});
+
+describe('queue validation', () => {
+  it.each([
+    ['', 'empty'],
+    ['has space', 'a space'],
+    ['-leading-dash', 'a leading dash'],
+    ['x'.repeat(129), 'too long'],
+    ['a/b', 'a slash'],
+  ])('refuses queue name %j (%s)', async (name) => {
+    const error = await validationError(() => new Queue(name, { store: h.store }));
+    expect(error.field).toBe('queue');
+  });
+
+  it('accepts names with letters, digits, dots, colons, underscores and dashes', () => {
+    expect(new Queue('Mail.v2:high_priority-1', { store: h.store }).name).toBe('Mail.v2:high_priority-1');
+  });
+
+  it('refuses a missing store, a bad maxPayloadBytes and bad defaultJobOptions', async () => {
+    expect((await validationError(() => new Queue('q', {} as never))).field).toBe('store');
+    expect((await validationError(() => new Queue('q', { store: h.store, maxPayloadBytes: 0 }))).field).toBe(
+      'maxPayloadBytes',
+    );
+    expect(
+      (
+        await validationError(
+          () => new Queue('q', { store: h.store, defaultJobOptions: { maxAttempts: -1 } }),
+        )
+      ).field,
+    ).toBe('options.maxAttempts');
+  });
+});
+
+describe('worker validation', () => {
+  const handler = async () => undefined;
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['concurrency 0', { concurrency: 0 }, 'concurrency'],
+    ['fractional concurrency', { concurrency: 1.5 }, 'concurrency'],
+    ['heartbeatMs equal to leaseMs', { leaseMs: 30_000, heartbeatMs: 30_000 }, 'heartbeatMs'],
+    ['heartbeatMs above leaseMs', { leaseMs: 1000, heartbeatMs: 5000 }, 'heartbeatMs'],
+    ['heartbeatMs above the default leaseMs', { heartbeatMs: 40_000 }, 'heartbeatMs'],
+    ['a tiny leaseMs', { leaseMs: 10, heartbeatMs: 5 }, 'leaseMs'],
+    ['maxOrphans 0', { maxOrphans: 0 }, 'maxOrphans'],
+    ['a negative shutdownTimeoutMs', { shutdownTimeoutMs: -1 }, 'shutdownTimeoutMs'],
+    ['a bad prefetch', { prefetch: 'lots' }, 'prefetch'],
+    ['a rate limit of 0', { rateLimit: { limit: 0, intervalMs: 1000 } }, 'rateLimit.limit'],
+    ['an unknown autorun value', { autorun: 'yes' }, 'autorun'],
+  ];
+
+  it.each(cases)('refuses %s', async (_what, options, field) => {
+    const error = await validationError(
+      () => new Worker('w', handler, { store: h.store, clock: h.clock, autorun: false, ...options }),
+    );
+    expect(error.field).toBe(field);
+  });
+
+  it('refuses a missing handler and a missing store', async () => {
+    expect((await validationError(() => new Worker('w', 'nope' as never, { store: h.store }))).field).toBe(
+      'handler',
+    );
+    expect((await validationError(() => new Worker('w', handler, undefined as never))).field).toBe('store');
+  });
+
+  it('refuses a bad queue name, like Queue does', async () => {
+    const error = await validationError(
+      () => new Worker('has space', handler, { store: h.store, clock: h.clock, autorun: false }),
+    );
+    expect(error.field).toBe('queue');
+  });
+});
