@@ -3,6 +3,7 @@
  * redacted), and writes records to the store in group commits — every `store()` call made in the
  * same tick shares one transaction. A batch the store refuses goes to the fallback file.
  */
+import { randomFillSync } from 'node:crypto';
 import { z } from 'zod';
 import type { Random } from '../core/clock.js';
 import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
@@ -113,8 +114,9 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
   const errorMessage = input.errorMessage ?? (err ? err.message : error === undefined ? '' : String(error));
   const code = input.errorCode ?? (err as { code?: unknown } | null)?.code;
   const stack = err?.stack ?? null;
-  const redact = ctx.redact ?? ((v: unknown) => v);
-  const safe = (v: unknown) => (v === undefined ? null : redact(jsonSafe(v)));
+  // The redactor returns a JSON-safe deep copy already; without it, a JSON round trip makes one.
+  const redact = ctx.redact;
+  const safe = (v: unknown) => (v === undefined ? null : redact ? redact(v) : jsonSafe(v));
   const ttl = input.ttlMs === undefined ? ctx.ttlMs : input.ttlMs;
   const text = (v: string | number | null | undefined) => (v === undefined || v === null ? null : String(v));
   return {
@@ -161,6 +163,27 @@ function jsonSafe(value: unknown): unknown {
   } catch {
     return { unserializable: String(value) };
   }
+}
+
+/**
+ * Randomness for record ids without a `crypto` call per id: random bytes are drawn 4 KiB at a time
+ * (ids need uniqueness, not secrecy). `next()` is `Math.random`.
+ */
+export function createPooledRandom(): Random {
+  const pool = Buffer.alloc(4096);
+  let offset = pool.length;
+  return {
+    next: () => Math.random(),
+    id: (bytes = 8) => {
+      if (offset + bytes > pool.length) {
+        randomFillSync(pool);
+        offset = 0;
+      }
+      const out = pool.toString('hex', offset, offset + bytes);
+      offset += bytes;
+      return out;
+    },
+  };
 }
 
 /** The outcome of writing one record. */

@@ -4,7 +4,7 @@
  * audit trail, retention, queries and throttled replay. It talks only to the `Store` interface.
  */
 import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
-import { type Clock, type Random, systemClock, systemRandom } from '../core/clock.js';
+import { type Clock, type Random, systemClock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
 import {
   NotFoundError,
@@ -16,7 +16,13 @@ import {
 import { TypedEmitter } from '../events.js';
 import type { DeadLetterFacets, DeadLetterFilter, FailureGroup } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
-import { buildDeadLetter, DeadLetterWriter, type FailureInput, type WriteOutcome } from './capture.js';
+import {
+  buildDeadLetter,
+  createPooledRandom,
+  DeadLetterWriter,
+  type FailureInput,
+  type WriteOutcome,
+} from './capture.js';
 import { type DeadLetterQueueEvents, type DeadLetterQueueMetrics, emptyDeadLetterMetrics } from './events.js';
 import { FallbackFile, type FallbackRecoveryResult } from './fallback.js';
 import {
@@ -112,7 +118,7 @@ export class DeadLetterQueue {
     this.config = resolveDeadLetterQueueOptions(options);
     this.backing = options.store;
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? systemRandom;
+    this.random = options.random ?? createPooledRandom();
     this.redactor = options.redact === false ? null : createRedactor(options.redact ?? {});
     this.registry = options.replayHandlers ?? new ReplayRegistry();
     this.authorize = options.authorize;

@@ -51,7 +51,11 @@ export interface RedactOptions {
   maxDepth?: number;
 }
 
-/** A function returning a redacted deep copy of its input (the input is never modified). */
+/**
+ * A function returning a redacted deep copy of its input (the input is never modified). The copy
+ * is JSON-safe: dates and other `toJSON` values are converted, bigints become strings, cycles
+ * become `[Circular]`.
+ */
 export type Redactor = (value: unknown) => unknown;
 
 const normalise = (key: string) => key.toLowerCase().replace(/[-_.\s]/g, '');
@@ -79,6 +83,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   };
 
   const walk = (value: unknown, depth: number, seen: WeakSet<object>): unknown => {
+    if (typeof value === 'bigint') return value.toString();
     if (value === null || typeof value !== 'object') return value;
     if (depth >= maxDepth) return '[TRUNCATED]';
     if (seen.has(value)) return '[Circular]';

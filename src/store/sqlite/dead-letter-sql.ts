@@ -2,6 +2,7 @@
  * Builds the WHERE clause, ordering and keyset cursor of dead-letter queries. Every value is bound
  * as a parameter; JSON paths are validated and quoted, never spliced in raw.
  */
+import { DEAD_LETTER_STATUSES } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
 
@@ -91,6 +92,25 @@ export function inListSql(
   return `${column} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`;
 }
 
+/**
+ * The status condition, with the (validated) statuses written as literals in lifecycle order, so
+ * that it matches the WHERE of the partial indexes (`status IN ('resolved', 'expired')`,
+ * `status = 'archived'`) and SQLite can use them.
+ *
+ * @throws ValidationError naming `statuses` for an unknown status
+ */
+export function statusCondition(statuses: readonly string[]): string {
+  for (const s of statuses) {
+    if (!(DEAD_LETTER_STATUSES as readonly string[]).includes(s)) {
+      throw new ValidationError('statuses', `unknown status ${JSON.stringify(s)}`);
+    }
+  }
+  const ordered = DEAD_LETTER_STATUSES.filter((s) => statuses.includes(s));
+  return ordered.length === 1
+    ? `status = '${ordered[0]}'`
+    : `status IN (${ordered.map((s) => `'${s}'`).join(', ')})`;
+}
+
 /** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */
 export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -109,7 +129,7 @@ export function buildWhere(
     where.push(`${column} = ?`);
     args.push(value);
   };
-  if (filter.statuses && filter.statuses.length > 0) where.push(inListSql('status', filter.statuses, args));
+  if (filter.statuses && filter.statuses.length > 0) where.push(statusCondition(filter.statuses));
   eq('domain', filter.domain);
   if (filter.domains && filter.domains.length > 0) where.push(inListSql('domain', filter.domains, args));
   if (filter.excludeDomains && filter.excludeDomains.length > 0)

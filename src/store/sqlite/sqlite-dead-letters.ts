@@ -55,6 +55,7 @@ import {
   encodeCursor,
   inListSql,
   ordering,
+  statusCondition,
 } from './dead-letter-sql.js';
 import { DEAD_LETTER_ADDED_COLUMNS, DEAD_LETTER_COUNTS_SQL, DEAD_LETTER_SCHEMA_SQL } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
@@ -155,10 +156,10 @@ export class SqliteDeadLetters implements DeadLetterStore {
       ),
       expire: p(
         `UPDATE redrive_dead_letters SET status = 'expired', generation = generation + 1, updated_at = @now
-          WHERE rowid IN (SELECT rowid FROM redrive_dead_letters INDEXED BY redrive_dead_letters_expiry
+          WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
                            WHERE status IN ('pending', 'requires_review') AND expires_at <= @now
                              AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
-                           ORDER BY expires_at LIMIT @limit)
+                           LIMIT @limit)
           RETURNING id`,
       ).pluck(),
       archive: p(
@@ -192,15 +193,20 @@ export class SqliteDeadLetters implements DeadLetterStore {
            ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
       ),
       tally: p('SELECT value FROM redrive_dead_letter_tally WHERE name = ?').pluck(),
+      addCount: p(
+        `INSERT INTO redrive_dead_letter_counts (domain, status, n) VALUES (?, ?, ?)
+           ON CONFLICT (domain, status) DO UPDATE SET n = n + excluded.n`,
+      ),
       counts: p('SELECT domain, status, n FROM redrive_dead_letter_counts WHERE n > 0'),
       oldestPending: p(
         "SELECT MIN(dead_lettered_at) FROM redrive_dead_letters WHERE status = 'pending'",
       ).pluck(),
-      replayable: p(
-        "SELECT COUNT(*) FROM redrive_dead_letters WHERE status = 'pending' AND replay_count < max_replays",
+      // Pending entries at their cap are rare and have their own partial index; replayable = pending - those.
+      pendingAtCap: p(
+        "SELECT COUNT(*) FROM redrive_dead_letters WHERE status = 'pending' AND replay_count >= max_replays",
       ).pluck(),
       dueForExpiry: p(
-        `SELECT COUNT(*) FROM redrive_dead_letters INDEXED BY redrive_dead_letters_expiry
+        `SELECT COUNT(*) FROM redrive_dead_letters
           WHERE status IN ('pending', 'requires_review') AND expires_at <= ?`,
       ).pluck(),
     };
@@ -210,6 +216,16 @@ export class SqliteDeadLetters implements DeadLetterStore {
     if (this.isClosed()) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
     try {
       return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw translateSqliteError(error, this.path);
+    }
+  }
+
+  /** Runs reads in one deferred transaction (one consistent snapshot). */
+  private snapshot<T>(fn: () => T): T {
+    if (this.isClosed()) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
+    try {
+      return this.db.transaction(fn).deferred();
     } catch (error) {
       throw translateSqliteError(error, this.path);
     }
@@ -294,7 +310,9 @@ export class SqliteDeadLetters implements DeadLetterStore {
         record.initialStatus = ledger.replay_count >= ledger.max_replays ? 'requires_review' : 'pending';
       }
     }
-    this.stmt.insert!.run(...deadLetterValues(record, input.now));
+    if (this.stmt.insert!.run(...deadLetterValues(record, input.now)).changes === 1) {
+      this.stmt.addCount!.run(record.domain, record.initialStatus ?? 'pending', 1);
+    }
   }
 
   async insertDeadLetters(params: {
@@ -305,9 +323,18 @@ export class SqliteDeadLetters implements DeadLetterStore {
     return this.write(() => {
       const ids: string[] = [];
       const insert = this.stmt.insert!;
+      // The counts table is kept here, once per (domain, status) of the batch, not by a trigger per row.
+      const counts = new Map<string, { domain: string; status: string; n: number }>();
       for (const dl of params.deadLetters) {
-        if (insert.run(...deadLetterValues(dl, params.now)).changes === 1) ids.push(dl.id);
+        if (insert.run(...deadLetterValues(dl, params.now)).changes !== 1) continue;
+        ids.push(dl.id);
+        const status = dl.initialStatus ?? 'pending';
+        const key = `${status}\u0000${dl.domain}`;
+        const cell = counts.get(key);
+        if (cell) cell.n++;
+        else counts.set(key, { domain: dl.domain, status, n: 1 });
       }
+      for (const cell of counts.values()) this.stmt.addCount!.run(cell.domain, cell.status, cell.n);
       return { inserted: ids.length, ids };
     });
   }
@@ -361,16 +388,30 @@ export class SqliteDeadLetters implements DeadLetterStore {
       extraArgs.push(cursor.at, cursor.at, cursor.seq);
     }
     const page = buildWhere(params, extra, extraArgs);
-    return this.read(() => {
-      const total = params.withTotal === false ? null : this.count(params);
+    const select = (orderBy: string, n: number, skip: number) =>
+      this.prepared(`SELECT rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...page.args, n, skip) as number[];
+    // One read snapshot: the total and the page agree even while other processes write.
+    return this.snapshot(() => {
+      const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
+      const total = withTotal === false ? null : this.count(filter);
       if (limit === 0) return { items: [], total, nextCursor: null };
       const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
       // Page through row ids only (an index-only scan for the common filters), then load the rows.
-      const seqs = this.prepared(
-        `SELECT rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT ? OFFSET ?`,
-      )
-        .pluck()
-        .all(...page.args, limit, offset) as number[];
+      // A page in the back half is read from the other end (the orders are exact reverses), so no
+      // page skips more than half of the matching rows.
+      let seqs: number[];
+      if (params.cursor === undefined && total !== null && offset > total / 2 && offset < total) {
+        const end = Math.min(total, offset + limit);
+        seqs = select(
+          ordering(order === 'newest' ? 'oldest' : 'newest').orderBy,
+          end - offset,
+          total - end,
+        ).reverse();
+      } else {
+        seqs = select(orderBy, limit, offset);
+      }
       if (seqs.length === 0) return { items: [], total, nextCursor: null };
       const raws = this.byRowids(seqs.length).all(...seqs) as unknown[][];
       const bySeq = new Map(raws.map((raw) => [rawPosition(raw).seq, raw]));
@@ -390,8 +431,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     if (countableFromTally(filter)) {
       const where: string[] = [];
       const args: unknown[] = [];
-      if (filter.statuses && filter.statuses.length > 0)
-        where.push(inListSql('status', filter.statuses, args));
+      if (filter.statuses && filter.statuses.length > 0) where.push(statusCondition(filter.statuses));
       if (filter.domain !== undefined) {
         where.push('domain = ?');
         args.push(filter.domain);
@@ -477,7 +517,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
         byStatus,
         byDomain,
         oldestPendingAt: (this.stmt.oldestPending!.get() as number | null) ?? null,
-        replayable: this.stmt.replayable!.get() as number,
+        replayable: byStatus.pending - (this.stmt.pendingAtCap!.get() as number),
         dueForExpiry: this.stmt.dueForExpiry!.get(params.now) as number,
         purgedTotal: (this.stmt.tally!.get('purged') as number | undefined) ?? 0,
       };
