@@ -9,11 +9,13 @@ export interface RunArgs {
   quick: boolean;
   /** Runs per scenario (the median counts); undefined: 3 for the backlog scenarios, 1 otherwise. */
   repeat: number | undefined;
+  /** Run only this pass (overrides `full`). */
+  sync: 'NORMAL' | 'FULL' | undefined;
   /** Run the FULL pass: true forces it, false skips it, undefined decides by the NORMAL pass's time. */
   full: boolean | undefined;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--repeat N] [--full | --no-full]
+export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--repeat N] [--full | --no-full | --sync S]
 
   --quick       sizes divided by 10 (a smoke run)
   --only X      run only scenario or group X (repeatable, or comma-separated):
@@ -23,7 +25,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
                 (default: 3 for backlog-10k/backlog-1m, whose ratio is noisy; 1 otherwise)
   --full        also run every scenario at synchronous=FULL (also BENCH_FULL=1)
   --no-full     NORMAL only (also BENCH_FULL=0)
-                without either, FULL runs when the NORMAL pass took under 3 minutes
+  --sync S      run only the NORMAL or only the FULL pass
+                without any of these, FULL runs when the NORMAL pass took under 3 minutes
 `;
 
 function envFull(value: string | undefined): boolean | undefined {
@@ -34,13 +37,23 @@ function envFull(value: string | undefined): boolean | undefined {
 }
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): RunArgs {
-  const args: RunArgs = { only: undefined, quick: false, repeat: undefined, full: envFull(env.BENCH_FULL) };
+  const args: RunArgs = {
+    only: undefined,
+    quick: false,
+    repeat: undefined,
+    sync: undefined,
+    full: envFull(env.BENCH_FULL),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') args.quick = true;
     else if (arg === '--full') args.full = true;
     else if (arg === '--no-full') args.full = false;
-    else if (arg === '--repeat' || arg.startsWith('--repeat=')) {
+    else if (arg === '--sync' || arg.startsWith('--sync=')) {
+      const value = (arg === '--sync' ? argv[++i] : arg.slice('--sync='.length))?.toUpperCase();
+      if (value !== 'NORMAL' && value !== 'FULL') throw new Error('--sync needs NORMAL or FULL');
+      args.sync = value;
+    } else if (arg === '--repeat' || arg.startsWith('--repeat=')) {
       const value = Number(arg === '--repeat' ? argv[++i] : arg.slice('--repeat='.length));
       if (!Number.isInteger(value) || value < 1) throw new Error('--repeat needs a positive integer');
       args.repeat = value;

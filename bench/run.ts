@@ -1,5 +1,6 @@
 /**
- * The benchmark harness: `npm run bench -- [--quick] [--only <scenario>] [--full | --no-full]`.
+ * The benchmark harness: `npm run bench -- [--quick] [--only <scenario>] [--repeat N]
+ * [--full | --no-full | --sync NORMAL|FULL]` (`--help` lists the options).
  *
  * Runs every scenario (or those of `--only`), each in a fresh process (`--repeat N` runs: the
  * median counts; backlog scenarios default to 3) on a fresh SQLite database
@@ -93,11 +94,13 @@ async function main(): Promise<number> {
     );
   }
   const started = performance.now();
-  const results = await runPass(scenarios, 'NORMAL', args);
+  const runNormal = args.sync !== 'FULL';
+  const results = runNormal ? await runPass(scenarios, 'NORMAL', args) : [];
   const normalSeconds = (performance.now() - started) / 1000;
-  const runFull = args.full ?? normalSeconds < AUTO_FULL_BUDGET_S;
+  const runFull =
+    args.sync === undefined ? (args.full ?? normalSeconds < AUTO_FULL_BUDGET_S) : args.sync === 'FULL';
   if (runFull) results.push(...(await runPass(scenarios, 'FULL', args)));
-  else {
+  else if (args.sync === undefined) {
     process.stderr.write(
       `-- skipping synchronous=FULL (${args.full === false ? 'disabled' : `NORMAL pass took ${normalSeconds.toFixed(0)} s`}; pass --full to force)\n`,
     );
@@ -120,7 +123,7 @@ async function main(): Promise<number> {
     meta: {
       date: new Date().toISOString(),
       quick: args.quick,
-      passes: runFull ? ['NORMAL', 'FULL'] : ['NORMAL'],
+      passes: [...(runNormal ? ['NORMAL'] : []), ...(runFull ? ['FULL'] : [])],
       repeat: args.repeat ?? `1 (backlog: ${DEFAULT_BACKLOG_REPEAT})`,
       totalSeconds: Math.round(totalSeconds),
       node: process.version,
