@@ -64,6 +64,8 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, Queue } from './queue/queue.js';
 export type { JobHandler, WorkerStats } from './queue/worker.js';
 export { Worker } from './queue/worker.js';
 export type { WorkerOptions } from './queue/worker-options.js';
+export type { ShardedSqliteStoreOptions } from './store/sqlite/sharded-sqlite-store.js';
+export { ShardedSqliteStore } from './store/sqlite/sharded-sqlite-store.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export type * from './store/store.js';

@@ -725,6 +725,20 @@ export class SqliteStore implements Store {
   insertDeadLetters(params: { deadLetters: readonly NewDeadLetter[]; now: number }) {
     return this.deadLetters.insertDeadLetters(params);
   }
+
+  /**
+   * Deletes dead letters by id without retention rules: only for moving records between the files
+   * of a sharded store, after they were copied. Not part of the Store interface.
+   */
+  async deleteDeadLettersById(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.write(
+      () =>
+        this.db
+          .prepare('DELETE FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))')
+          .run(JSON.stringify(ids)).changes,
+    );
+  }
   getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
     return this.deadLetters.getDeadLetter(params);
   }
