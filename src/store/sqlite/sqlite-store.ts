@@ -287,7 +287,8 @@ export class SqliteStore implements Store {
     for (const job of jobs) {
       if (!this.knownQueues.has(job.queue) && !ensured?.has(job.queue)) {
         this.stmt.ensureQueue!.run(job.queue);
-        (ensured ??= new Set()).add(job.queue);
+        ensured ??= new Set();
+        ensured.add(job.queue);
       }
     }
     const results: InsertJobResult[] = new Array(jobs.length);
@@ -482,7 +483,8 @@ export class SqliteStore implements Store {
       const id = Number(item.id);
       if (seen.has(id) && !repeated?.has(id)) {
         const row = this.stmt.fenceState!.get(id) as { claim_token: string | null } | undefined;
-        (repeated ??= new Map()).set(id, row?.claim_token ?? null);
+        repeated ??= new Map();
+        repeated.set(id, row?.claim_token ?? null);
       }
       seen.add(id);
     }
