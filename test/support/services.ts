@@ -1,0 +1,130 @@
+/**
+ * External services for integration tests (Redis now; PostgreSQL later).
+ *
+ * A suite that needs Redis awaits {@link redisService} at the top of its file and wraps its cases
+ * in `describe.skipIf(!redis.available)`. When Redis does not answer:
+ * - locally, the suite is skipped with a loud warning on stderr (naming the URL and the reason);
+ * - under `CI=true`, `redisService()` throws, so the test file fails: CI must never pass by skipping.
+ *
+ * The URL is `REDIS_URL`, default `redis://127.0.0.1:6379`. The check is a raw RESP `PING` over
+ * `node:net` (no client library), cached per process.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+
+/** Default Redis URL for tests. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Whether a service answered. */
+export type ServiceStatus =
+  | { available: true; url: string; host: string; port: number }
+  | { available: false; url: string; host: string; port: number; reason: string };
+
+/** The Redis URL tests use (`REDIS_URL` or the default). */
+export function redisUrl(): string {
+  return process.env.REDIS_URL || DEFAULT_REDIS_URL;
+}
+
+/** `true` when running under CI (`CI=true` or `CI=1`). */
+export function underCi(): boolean {
+  const ci = (process.env.CI ?? '').toLowerCase();
+  return ci === 'true' || ci === '1';
+}
+
+function hostPort(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  return { host, port: parsed.port ? Number(parsed.port) : 6379 };
+}
+
+/**
+ * Sends `PING` over a raw TCP connection. Any RESP reply counts as reachable (`-NOAUTH` too: the
+ * server is there, authentication is the client's business).
+ */
+export function pingRedis(url: string, timeoutMs = 1000): Promise<ServiceStatus> {
+  const { host, port } = hostPort(url);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (status: ServiceStatus) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(status);
+    };
+    const down = (reason: string) => finish({ available: false, url, host, port, reason });
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => down(`no reply to PING within ${timeoutMs} ms`), timeoutMs);
+    let reply = '';
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) {
+        if (reply.startsWith('+') || reply.startsWith('-')) finish({ available: true, url, host, port });
+        else down(`unexpected reply to PING: ${JSON.stringify(reply.slice(0, 40))}`);
+      }
+    });
+    socket.once('error', (error) => down(error.message));
+    socket.once('close', () => down('connection closed before a reply'));
+  });
+}
+
+let cached: Promise<ServiceStatus> | undefined;
+
+/**
+ * Checks Redis once per process.
+ *
+ * @throws Error under CI when Redis is unreachable (the suite must fail, not skip)
+ */
+export async function redisService(): Promise<ServiceStatus> {
+  cached ??= pingRedis(redisUrl());
+  const status = await cached;
+  if (!status.available) {
+    const message =
+      `Redis at ${status.url} is unreachable (${status.reason}). Start redis-server or set REDIS_URL; ` +
+      'the suites that need Redis';
+    if (underCi()) throw new Error(`${message} fail under CI=true.`);
+    warnOnce(`\n${'!'.repeat(100)}\n!! SKIPPED: ${message} are skipped.\n${'!'.repeat(100)}\n`);
+  }
+  return status;
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(message);
+}
+
+/**
+ * A key prefix no other test (or concurrent run) uses: `test:{label}:{pid}:{random}:`. Put every key
+ * a test touches under one, and delete them with {@link deleteKeysWithPrefix}.
+ */
+export function uniqueKeyPrefix(label: string): string {
+  return `test:${label}:${process.pid}:${randomBytes(4).toString('hex')}:`;
+}
+
+/** The subset of a Redis client that {@link deleteKeysWithPrefix} needs (ioredis fits). */
+export interface ScanningClient {
+  scan(cursor: string | number, ...args: (string | number)[]): Promise<[string, string[]]>;
+  del(...keys: string[]): Promise<number>;
+}
+
+/**
+ * Deletes every key starting with `prefix` (SCAN MATCH; test clean-up only — never in library code).
+ * Glob metacharacters in the prefix are escaped.
+ *
+ * @returns the number of keys deleted
+ */
+export async function deleteKeysWithPrefix(client: ScanningClient, prefix: string): Promise<number> {
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await client.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
