@@ -217,6 +217,10 @@ export class Worker<Payload = unknown, Result = unknown> {
   }
 
   private async claim(limit: number): Promise<number> {
+    // Yield to the event loop once per batch: with a synchronous store and fast handlers, claims,
+    // handlers and completions would otherwise chain as microtasks for the whole drain and starve
+    // heartbeats, timers and I/O (an HTTP server in the same process, say).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const breaker = this.raw.circuitBreaker;
     const allowed = !breaker || breaker.isAllowed();
     const combined =
@@ -313,6 +317,11 @@ export class Worker<Payload = unknown, Result = unknown> {
     if (this.head === this.buffer.length && this.head > 0) {
       this.buffer = [];
       this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.buffer.length) {
+      // A worker that claims again before its buffer empties would otherwise keep every job it
+      // ever started reachable from the array.
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
     }
     this.kick();
   }
@@ -384,7 +393,13 @@ export class Worker<Payload = unknown, Result = unknown> {
       this.completionJobs.set(job.id, { job, durationMs: this.clock.now() - job.startedAt });
     }
     if (this.completions.length >= MAX_COMPLETION_BATCH) void this.flushCompletions();
-    else if (!this.flushTimer) this.flushTimer = setImmediate(() => void this.flushCompletions());
+    else if (!this.flushTimer) {
+      this.flushTimer = setImmediate(() => {
+        this.flushTimer = undefined;
+        // A claim about to run writes these completions in its own transaction.
+        if (!this.claiming) void this.flushCompletions();
+      });
+    }
     this.dispatch();
   }
 
