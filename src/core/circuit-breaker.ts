@@ -158,6 +158,21 @@ export class CircuitBreaker implements CircuitBreakerLike {
     else this.transition(next, 'forced', now);
   }
 
+  /**
+   * Opens a closed or half-open circuit now, as if its failure rule had fired: it recovers through
+   * half-open after `recoveryTimeoutMs`, as usual. For callers that learn of an outage outside a
+   * permit (a replay that failed, a connection that dropped). No effect when the circuit is already
+   * open, forced open or disabled.
+   *
+   * @param reason recorded as the state change's reason; default `tripped`
+   */
+  trip(reason = 'tripped'): void {
+    const now = this.clock.now();
+    this.refresh(now);
+    const name = this.current.name;
+    if (name === 'closed' || name === 'half_open') this.open(now, reason);
+  }
+
   /** Lets every call through and ignores outcomes until {@link CircuitBreaker.reset}. */
   disable(): void {
     if (this.current.name !== 'disabled') this.transition({ name: 'disabled' }, 'disabled', this.clock.now());
