@@ -119,8 +119,10 @@ export {
 export type { FailureInput } from './dlq/capture.js';
 export type {
   ForceRedriveOptions,
+  ResolveBatchOptions,
   ResolveBatchResult,
   ResolveOptions,
+  ResolveResult,
   StoreFailureResult,
 } from './dlq/dead-letter-queue.js';
 export { DeadLetterQueue } from './dlq/dead-letter-queue.js';

@@ -4,27 +4,15 @@
  * audit trail, retention, queries and throttled replay. It talks only to the `Store` interface.
  */
 import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
-import { type Clock, type Random, systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
-import {
-  NotFoundError,
-  RedriveError,
-  StateConflictError,
-  StoreUnavailableError,
-  ValidationError,
-} from '../core/errors.js';
+import { NotFoundError, RedriveError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
 import type { DeadLetterFacets, DeadLetterFilter, FailureGroup } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
-import {
-  buildDeadLetter,
-  createPooledRandom,
-  DeadLetterWriter,
-  type FailureInput,
-  type WriteOutcome,
-} from './capture.js';
+import { createPooledRandom, type FailureInput } from './capture.js';
 import { type DeadLetterQueueEvents, type DeadLetterQueueMetrics, emptyDeadLetterMetrics } from './events.js';
-import { FallbackFile, type FallbackRecoveryResult } from './fallback.js';
+import type { FallbackRecoveryResult } from './fallback.js';
 import {
   type DeadLetterQueueConfig,
   type DeadLetterQueueOptions,
@@ -43,7 +31,8 @@ import {
   slaBreached,
   toStoreFilter,
 } from './queries.js';
-import { createRedactor, type Redactor } from './redact.js';
+import { FailureRecorder, type StoreFailureResult } from './recorder.js';
+import { createRedactor } from './redact.js';
 import { ReplayRegistry } from './replay-registry.js';
 import {
   type BatchReplayOptions,
@@ -56,38 +45,19 @@ import {
   replayOneThrottled,
   type ThrottledReplayResult,
 } from './replay-runner.js';
+import {
+  assertActor,
+  type ResolveBatchOptions,
+  type ResolveBatchResult,
+  type ResolveOptions,
+  type ResolveResult,
+  resolveEntries,
+  resolveEntry,
+} from './resolve.js';
 import * as retention from './retention.js';
 
-/** The result of {@link DeadLetterQueue.store}. */
-export interface StoreFailureResult {
-  /** The record is durable: in the store, or (when the store failed) in the fallback file. */
-  success: boolean;
-  id: string | null;
-  /** Why the store write failed (null when it did not). */
-  error: string | null;
-  /** The fallback file the record went to, when the store write failed. */
-  fallbackPath: string | null;
-  /** False when a record with this id already existed (idempotent `store`). */
-  created: boolean;
-  /** True in fire-and-forget mode: the write is under way (see `flush()`). */
-  queued: boolean;
-}
-
-/** Options of {@link DeadLetterQueue.resolve}. */
-export interface ResolveOptions {
-  actor: string;
-  note?: string;
-  expectedGeneration?: number;
-}
-
-/** The report of {@link DeadLetterQueue.resolveBatch}. */
-export interface ResolveBatchResult {
-  requested: number;
-  resolved: string[];
-  skipped: { id: string; status: string; reason: string }[];
-  notFound: string[];
-  chunks: number;
-}
+export type { StoreFailureResult } from './recorder.js';
+export type { ResolveBatchOptions, ResolveBatchResult, ResolveOptions, ResolveResult } from './resolve.js';
 
 /** Options of {@link DeadLetterQueue.forceRedrive}. */
 export interface ForceRedriveOptions {
@@ -104,10 +74,7 @@ export class DeadLetterQueue {
   readonly config: DeadLetterQueueConfig;
   readonly registry: ReplayRegistry;
   private readonly clock: Clock;
-  private readonly random: Random;
-  private readonly redactor: Redactor | null;
-  private readonly fallback: FallbackFile | null;
-  private readonly writer: DeadLetterWriter;
+  private readonly recorder: FailureRecorder;
   private readonly emitter = new TypedEmitter<DeadLetterQueueEvents>();
   private readonly counters: DeadLetterQueueMetrics = emptyDeadLetterMetrics();
   private readonly authorize: DeadLetterQueueOptions['authorize'];
@@ -118,12 +85,17 @@ export class DeadLetterQueue {
     this.config = resolveDeadLetterQueueOptions(options);
     this.backing = options.store;
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? createPooledRandom();
-    this.redactor = options.redact === false ? null : createRedactor(options.redact ?? {});
     this.registry = options.replayHandlers ?? new ReplayRegistry();
     this.authorize = options.authorize;
-    this.fallback = this.config.fallbackPath === false ? null : new FallbackFile(this.config.fallbackPath);
-    this.writer = new DeadLetterWriter(this.backing, this.fallback, () => this.clock.now());
+    this.recorder = new FailureRecorder(
+      this.backing,
+      this.config,
+      this.clock,
+      options.random ?? createPooledRandom(),
+      options.redact === false ? null : createRedactor(options.redact ?? {}),
+      this.emitter,
+      this.counters,
+    );
     this.deps = {
       store: this.backing,
       clock: this.clock,
@@ -147,12 +119,12 @@ export class DeadLetterQueue {
     return { ...this.counters };
   }
 
+  // ---- capture (recorder.ts) -------------------------------------------------------------------
+
   /** The fallback file path, or null when disabled. */
   get fallbackPath(): string | null {
-    return this.fallback?.path ?? null;
+    return this.recorder.fallbackPath;
   }
-
-  // ---- capture ------------------------------------------------------------------------------
 
   /**
    * Records a failed operation. Secrets are redacted and the error fingerprinted before anything
@@ -162,111 +134,21 @@ export class DeadLetterQueue {
    *
    * @throws ValidationError naming the offending field
    */
-  async store(failure: FailureInput, options: { mode?: 'sync' | 'async' } = {}): Promise<StoreFailureResult> {
-    if (!this.config.enabled) {
-      return {
-        success: false,
-        id: null,
-        error: 'the dead-letter queue is disabled',
-        fallbackPath: null,
-        created: false,
-        queued: false,
-      };
-    }
-    const record = buildDeadLetter(failure, {
-      now: this.clock.now(),
-      random: this.random,
-      redact: this.redactor,
-      maxReplays: this.config.maxReplayAttempts,
-      ttlMs: this.config.expiryHours * 3_600_000,
-      identity: this.config.identity,
-      handlerVersion: this.config.handlerVersion,
-    });
-    const written = this.writer
-      .write(record)
-      .then((outcome) => this.account(record.id, record.domain, record.failureType, outcome));
-    if ((options.mode ?? this.config.mode) === 'async') {
-      return { success: true, id: record.id, error: null, fallbackPath: null, created: true, queued: true };
-    }
-    const outcome = await written;
-    switch (outcome.kind) {
-      case 'stored':
-        return {
-          success: true,
-          id: record.id,
-          error: null,
-          fallbackPath: null,
-          created: outcome.created,
-          queued: false,
-        };
-      case 'fallback':
-        return {
-          success: true,
-          id: record.id,
-          error: outcome.error.message,
-          fallbackPath: outcome.path,
-          created: true,
-          queued: false,
-        };
-      default:
-        throw new StoreUnavailableError(
-          `dead letter ${record.id} could not be stored (${outcome.error.message}) nor written to the fallback file (${outcome.fallbackError?.message ?? 'disabled'})`,
-          { cause: outcome.error, details: { id: record.id } },
-        );
-    }
-  }
-
-  private account(id: string, domain: string, failureType: string, outcome: WriteOutcome): WriteOutcome {
-    if (outcome.kind === 'stored') {
-      this.counters.stored++;
-      if (this.emitter.hasListeners('dead_letter.stored'))
-        this.emitter.emit('dead_letter.stored', { id, domain, failureType });
-    } else if (outcome.kind === 'fallback') {
-      this.counters.storeFailures++;
-      this.counters.fallbackWrites++;
-      this.emitter.emit('dead_letter.fallback', { id, path: outcome.path, error: outcome.error });
-    } else {
-      this.counters.storeFailures++;
-      this.counters.lost++;
-      this.emitter.emit('dead_letter.lost', {
-        id,
-        error: outcome.error,
-        fallbackError: outcome.fallbackError,
-      });
-    }
-    return outcome;
+  store(failure: FailureInput, options: { mode?: 'sync' | 'async' } = {}): Promise<StoreFailureResult> {
+    return this.recorder.store(failure, options);
   }
 
   /** Resolves when every `store()` call so far has settled (for fire-and-forget mode and shutdown). */
   flush(): Promise<void> {
-    return this.writer.drain();
+    return this.recorder.flush();
   }
 
   /**
    * Imports the fallback file into the store (call it once the store is healthy again).
    * Idempotent by id: a crash mid-import, or a second call, duplicates nothing.
    */
-  async recoverFallback(options: { batchSize?: number } = {}): Promise<FallbackRecoveryResult> {
-    if (!this.fallback) {
-      return { imported: 0, duplicates: 0, rejected: 0, rejectedPath: null, files: [] };
-    }
-    const result = await this.fallback.recover(
-      async (records) =>
-        (await this.backing.insertDeadLetters({ deadLetters: records, now: this.clock.now() })).ids,
-      options.batchSize ?? 500,
-    );
-    this.counters.fallbackRecovered += result.imported;
-    this.counters.fallbackDuplicates += result.duplicates;
-    this.counters.fallbackRejected += result.rejected;
-    if (result.files.length > 0) {
-      this.emitter.emit('dead_letter.fallback_recovered', {
-        imported: result.imported,
-        duplicates: result.duplicates,
-        rejected: result.rejected,
-        path: this.fallback.path,
-      });
-    }
-    return result;
+  recoverFallback(options: { batchSize?: number } = {}): Promise<FallbackRecoveryResult> {
+    return this.recorder.recoverFallback(options);
   }
 
   // ---- queries ------------------------------------------------------------------------------
@@ -405,93 +287,18 @@ export class DeadLetterQueue {
    *
    * @throws NotFoundError (404); StateConflictError (409) when resolved, archived, replaying or stale
    */
-  async resolve(
-    id: string,
-    options: ResolveOptions,
-  ): Promise<{
-    success: true;
-    id: string;
-    previousStatus: string;
-    status: 'resolved';
-    resolvedAt: number;
-    note: string | null;
-  }> {
+  async resolve(id: string, options: ResolveOptions): Promise<ResolveResult> {
     assertActor(options?.actor);
     await this.allow({ action: 'resolve', actor: options.actor, ids: [id] });
-    const before = await this.mustGet(id);
-    const now = this.clock.now();
-    const result = await this.backing.resolveDeadLetters({
-      ids: [id],
-      now,
-      actor: options.actor,
-      note: options.note ?? null,
-      ...(options.expectedGeneration !== undefined
-        ? { expectedGenerations: { [id]: options.expectedGeneration } }
-        : {}),
-    });
-    if (result.notFound.length > 0) throw new NotFoundError(`dead letter ${id} does not exist`, { id });
-    const skipped = result.skipped[0];
-    if (skipped) {
-      throw new StateConflictError(
-        skipped.reason === 'stale_generation'
-          ? `dead letter ${id} changed since you saw it; reload before you resolve it`
-          : `dead letter ${id} is ${skipped.status}; it cannot be resolved`,
-        { id, reason: skipped.reason, status: skipped.status },
-      );
-    }
-    this.counters.resolved++;
-    this.emitter.emit('dead_letter.resolved', { ids: [id], actor: options.actor });
-    return {
-      success: true,
-      id,
-      previousStatus: before.status,
-      status: 'resolved',
-      resolvedAt: now,
-      note: options.note ?? null,
-    };
+    return resolveEntry(this.deps, id, options);
   }
 
   /** Resolves many entries in chunks (one transaction each); reports resolved / skipped / not found. */
-  async resolveBatch(
-    ids: readonly string[],
-    options: {
-      actor: string;
-      note?: string;
-      chunkSize?: number;
-      expectedGenerations?: Record<string, number>;
-    },
-  ): Promise<ResolveBatchResult> {
+  async resolveBatch(ids: readonly string[], options: ResolveBatchOptions): Promise<ResolveBatchResult> {
     if (!Array.isArray(ids)) throw new ValidationError('ids', 'must be an array of ids');
     assertActor(options?.actor);
-    const chunkSize = options.chunkSize ?? this.config.resolveChunkSize;
-    if (!Number.isInteger(chunkSize) || chunkSize < 1)
-      throw new ValidationError('chunkSize', 'must be a positive integer');
     await this.allow({ action: 'resolve', actor: options.actor, ids });
-    const report: ResolveBatchResult = {
-      requested: ids.length,
-      resolved: [],
-      skipped: [],
-      notFound: [],
-      chunks: 0,
-    };
-    for (let i = 0; i < ids.length; i += chunkSize) {
-      const r = await this.backing.resolveDeadLetters({
-        ids: ids.slice(i, i + chunkSize),
-        now: this.clock.now(),
-        actor: options.actor,
-        note: options.note ?? null,
-        ...(options.expectedGenerations ? { expectedGenerations: options.expectedGenerations } : {}),
-      });
-      report.chunks++;
-      report.resolved.push(...r.resolved);
-      report.skipped.push(...r.skipped);
-      report.notFound.push(...r.notFound);
-    }
-    if (report.resolved.length > 0) {
-      this.counters.resolved += report.resolved.length;
-      this.emitter.emit('dead_letter.resolved', { ids: report.resolved, actor: options.actor });
-    }
-    return report;
+    return resolveEntries(this.deps, ids, options);
   }
 
   /** Replays up to `batchSize` replayable entries (oldest first); `dryRun` only counts them. */
@@ -568,9 +375,4 @@ export class DeadLetterQueue {
   async close(): Promise<void> {
     await this.flush();
   }
-}
-
-function assertActor(actor: unknown): void {
-  if (typeof actor !== 'string' || actor.trim() === '')
-    throw new ValidationError('actor', 'must name the operator');
 }
