@@ -61,9 +61,15 @@ describe('docs/dead-letter-queue.md', () => {
     expect(entry.payload).toEqual({ orderId: 'o-1', amount: 25, card: { token: REDACTED } });
     expect(entry.requestData).toEqual({ url: '/charge', headers: { Authorization: REDACTED } });
 
-    const page = await dlq.list({ domain: 'payment', status: ['pending', 'requires_review'] }, { pageSize: 50 });
+    const page = await dlq.list(
+      { domain: 'payment', status: ['pending', 'requires_review'] },
+      { pageSize: 50 },
+    );
     expect(page.totalCount).toBe(1);
-    const failed = await dlq.retry(id!, { actor: 'ann@example.com', expectedGeneration: page.results[0]?.generation });
+    const failed = await dlq.retry(id!, {
+      actor: 'ann@example.com',
+      expectedGeneration: page.results[0]?.generation,
+    });
     expect(failed).toMatchObject({ success: false, status: 'pending' });
     await expect(
       dlq.retry(id!, { actor: 'ann@example.com', expectedGeneration: page.results[0]?.generation }),
@@ -76,7 +82,8 @@ describe('docs/dead-letter-queue.md', () => {
   });
 
   it('throttled replay, ReplayQueue and the redactor examples', async () => {
-    for (let i = 0; i < 30; i++) await h.dlq.store({ domain: 'payment', failureType: 'x', payload: { orderId: `o${i}`, amount: i } });
+    for (let i = 0; i < 30; i++)
+      await h.dlq.store({ domain: 'payment', failureType: 'x', payload: { orderId: `o${i}`, amount: i } });
     const breaker = new CircuitBreaker({ failureThreshold: 5, clock: h.clock });
     const handlers = new ReplayRegistry();
     handlers.forDomain('payment', (entry) =>
@@ -86,15 +93,33 @@ describe('docs/dead-letter-queue.md', () => {
       }),
     );
     const dlq = h.otherProcess({ replayHandlers: handlers });
-    const throttle = new AdaptiveThrottle({ k: 2, windowMs: 120_000, initialLimit: 10, maxLimit: 100, clock: h.clock });
-    const result = await dlq.replayThrottled({ throttle, breaker, domain: 'payment', batchSize: 10, maxEntries: 500 });
+    const throttle = new AdaptiveThrottle({
+      k: 2,
+      windowMs: 120_000,
+      initialLimit: 10,
+      maxLimit: 100,
+      clock: h.clock,
+    });
+    const result = await dlq.replayThrottled({
+      throttle,
+      breaker,
+      domain: 'payment',
+      batchSize: 10,
+      maxEntries: 500,
+    });
     // The gateway is down: after 5 failures the breaker opens and the batch stops there.
     expect(result).toMatchObject({ earlyStopReason: 'circuit_open', failed: 5, succeeded: 0, total: 5 });
     expect((await dlq.stats()).byStatus.pending).toBe(30);
     gatewayUp = true;
 
-    const buffer = new ReplayQueue<string>({ maxDepth: 10_000, rateLimit: 1000, rateWindowMs: 60_000, clock: h.clock });
-    for (const e of await h.dlq.replayable({ limit: 5 })) expect(buffer.enqueue(e.id, 'dashboard').accepted).toBe(true);
+    const buffer = new ReplayQueue<string>({
+      maxDepth: 10_000,
+      rateLimit: 1000,
+      rateWindowMs: 60_000,
+      clock: h.clock,
+    });
+    for (const e of await h.dlq.replayable({ limit: 5 }))
+      expect(buffer.enqueue(e.id, 'dashboard').accepted).toBe(true);
     for (let e = buffer.dequeue(); e; e = buffer.dequeue()) await h.dlq.retry(e.item, { actor: e.source });
     expect(charged).toHaveLength(5);
     expect(buffer.stats()).toMatchObject({ enqueued: 5, dequeued: 5, depth: 0 });
