@@ -139,7 +139,7 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
       stack,
     }),
     payload: safe(input.payload),
-    attempts: input.attempts ?? [],
+    attempts: input.attempts === undefined ? [] : (jsonSafe(input.attempts) as AttemptRecord[]),
     snapshot: safe(input.snapshot),
     requestData: safe(input.requestData),
     responseData: safe(input.responseData),

@@ -192,3 +192,35 @@ describe('DeadLetterQueue options', () => {
     });
   });
 });
+
+describe('records are always serializable', () => {
+  it('bigints, dates and cycles in any field do not poison a group commit', async () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const results = await Promise.all([
+      h.dlq.store({ domain: 'd', failureType: 'f', payload: { big: 10n, when: new Date(0), cyclic } }),
+      h.dlq.store({
+        domain: 'd',
+        failureType: 'f',
+        attempts: [
+          {
+            attempt: 1,
+            outcome: 'failed',
+            startedAt: 0,
+            endedAt: 1,
+            workerId: null,
+            message: 'x',
+            extra: 5n,
+          } as never,
+        ],
+      }),
+      h.dlq.store({ domain: 'd', failureType: 'f' }),
+    ]);
+    expect(results.every((r) => r.success && r.fallbackPath === null)).toBe(true);
+    expect((await h.dlq.mustGet(results[0]!.id!)).payload).toEqual({
+      big: '10',
+      when: '1970-01-01T00:00:00.000Z',
+      cyclic: { a: 1, self: '[Circular]' },
+    });
+  });
+});
