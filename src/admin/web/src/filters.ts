@@ -1,0 +1,129 @@
+/**
+ * The dead-letter browser's state (filter, page, order) and its round trip through the URL hash,
+ * so every view of the list can be bookmarked, shared and reached with Back.
+ */
+import { DEAD_LETTER_STATUSES, type DeadLetterFilter, type DeadLetterStatus } from './types.js';
+
+export const PAGE_SIZES = [25, 50, 100] as const;
+
+export interface ListState {
+  status: DeadLetterStatus[];
+  domain: string;
+  queue: string;
+  failureType: string;
+  q: string;
+  fingerprint: string;
+  entityId: string;
+  from: number | undefined;
+  to: number | undefined;
+  /** A payload field (dotted path without the `payload.` prefix) and the value it must equal. */
+  payloadPath: string;
+  payloadValue: string;
+  page: number;
+  pageSize: number;
+  order: 'newest' | 'oldest';
+}
+
+const TEXT_KEYS = ['domain', 'queue', 'failureType', 'q', 'fingerprint', 'entityId'] as const;
+
+function int(value: string | null, fallback: number): number {
+  const n = Number(value);
+  return value !== null && Number.isInteger(n) ? n : fallback;
+}
+
+function time(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function parseListState(params: URLSearchParams): ListState {
+  const status = (params.get('status') ?? '')
+    .split(',')
+    .filter((s): s is DeadLetterStatus => (DEAD_LETTER_STATUSES as readonly string[]).includes(s));
+  const pageSize = int(params.get('pageSize'), 25);
+  return {
+    status,
+    domain: params.get('domain') ?? '',
+    queue: params.get('queue') ?? '',
+    failureType: params.get('failureType') ?? '',
+    q: params.get('q') ?? '',
+    fingerprint: params.get('fingerprint') ?? '',
+    entityId: params.get('entityId') ?? '',
+    from: time(params.get('from')),
+    to: time(params.get('to')),
+    payloadPath: params.get('pp') ?? '',
+    payloadValue: params.get('pv') ?? '',
+    page: Math.max(1, int(params.get('page'), 1)),
+    pageSize: (PAGE_SIZES as readonly number[]).includes(pageSize) ? pageSize : 25,
+    order: params.get('order') === 'oldest' ? 'oldest' : 'newest',
+  };
+}
+
+export function serializeListState(state: ListState): string {
+  const params = new URLSearchParams();
+  if (state.status.length > 0) params.set('status', state.status.join(','));
+  for (const key of TEXT_KEYS) if (state[key]) params.set(key, state[key]);
+  if (state.from !== undefined) params.set('from', String(state.from));
+  if (state.to !== undefined) params.set('to', String(state.to));
+  if (state.payloadPath) {
+    params.set('pp', state.payloadPath);
+    params.set('pv', state.payloadValue);
+  }
+  if (state.page > 1) params.set('page', String(state.page));
+  if (state.pageSize !== 25) params.set('pageSize', String(state.pageSize));
+  if (state.order !== 'newest') params.set('order', state.order);
+  return params.toString();
+}
+
+/** `42` -> 42, `true` -> true, `null` -> null, anything else stays a string. */
+export function coerceValue(raw: string): string | number | boolean | null {
+  const trimmed = raw.trim();
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  if (trimmed === 'null') return null;
+  if (trimmed !== '' && /^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  return raw;
+}
+
+/** The API filter of a list state. */
+export function toFilter(state: ListState): DeadLetterFilter {
+  const filter: DeadLetterFilter = {};
+  if (state.status.length > 0) filter.status = [...state.status];
+  for (const key of TEXT_KEYS) if (state[key]) filter[key] = state[key];
+  if (state.from !== undefined) filter.from = state.from;
+  if (state.to !== undefined) filter.to = state.to;
+  if (state.payloadPath) {
+    const path = state.payloadPath.startsWith('payload.')
+      ? state.payloadPath
+      : `payload.${state.payloadPath}`;
+    filter.where = [{ path, value: coerceValue(state.payloadValue) }];
+  }
+  return filter;
+}
+
+/** Whether any filter (not page or order) is set. */
+export function hasFilter(state: ListState): boolean {
+  return (
+    state.status.length > 0 ||
+    TEXT_KEYS.some((k) => state[k] !== '') ||
+    state.from !== undefined ||
+    state.to !== undefined ||
+    state.payloadPath !== ''
+  );
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** ms -> the value of an `<input type=datetime-local>` (local time). */
+export function toLocalInput(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function fromLocalInput(value: string): number | undefined {
+  if (!value) return undefined;
+  const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? ms : undefined;
+}
