@@ -325,3 +325,28 @@ describe("SqliteStore on the application's own connection (transactional enqueue
     db.close();
   });
 });
+
+describe('SqliteStore on a full disk', () => {
+  it('refuses the write that does not fit with a clear error, keeps what committed, and stays consistent', async () => {
+    const path = join(dir, 'full.sqlite');
+    const db = new Database(path);
+    const store = new SqliteStore({ database: db, pollIntervalMs: 0 });
+    await store.insertJobs({ jobs: [job({ payloadJson: '"before"' })], now: T0 });
+    // Cap the file at its current size plus a little: the next large batch cannot fit, as on a full disk.
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 2}`);
+    const big = JSON.stringify('x'.repeat(4000));
+    const error = await catchAsync(
+      store.insertJobs({ jobs: Array.from({ length: 50 }, () => job({ payloadJson: big })), now: T0 }),
+    );
+    expectStoreUnavailable(error, path, /disk is full/);
+    // The failed batch left nothing behind; earlier data and the file are intact.
+    expect(await store.countJobs({})).toMatchObject({ waiting: 1 });
+    expect(store.integrityCheck()).toEqual(['ok']);
+    // Once space is back, writes succeed again.
+    db.pragma('max_page_count = 1073741823');
+    expect((await store.insertJobs({ jobs: [job()], now: T0 }))[0]?.created).toBe(true);
+    await store.close();
+    db.close();
+  });
+});
