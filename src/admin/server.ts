@@ -160,7 +160,9 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   });
   app.decorateRequest('identity', null);
 
-  // JSON bodies: an empty body is `{}` (a POST without a body), anything else must parse.
+  // Only JSON bodies (a form or text/plain POST, which a browser may send cross-site, is a 415).
+  app.removeContentTypeParser('text/plain');
+  // An empty JSON body is `{}` (a POST without a body); anything else must parse.
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (typeof body === 'string' && body.trim() === '') {
