@@ -2,6 +2,113 @@
 // change the sources and run `npm run build:dashboard`.
 "use strict";
 (() => {
+  // src/admin/web/src/types.ts
+  var DEAD_LETTER_STATUSES = [
+    "pending",
+    "requires_review",
+    "replaying",
+    "resolved",
+    "expired",
+    "archived"
+  ];
+  var JOB_STATES = [
+    "waiting",
+    "scheduled",
+    "active",
+    "completed",
+    "dead_lettered"
+  ];
+
+  // src/admin/web/src/filters.ts
+  var PAGE_SIZES = [25, 50, 100];
+  var TEXT_KEYS = ["domain", "queue", "failureType", "q", "fingerprint", "entityId"];
+  function int(value, fallback) {
+    const n = Number(value);
+    return value !== null && Number.isInteger(n) ? n : fallback;
+  }
+  function time(value) {
+    if (value === null || value === "") return void 0;
+    const n = Number(value);
+    return Number.isFinite(n) ? n : void 0;
+  }
+  function parseListState(params) {
+    const status = (params.get("status") ?? "").split(",").filter((s) => DEAD_LETTER_STATUSES.includes(s));
+    const pageSize = int(params.get("pageSize"), 25);
+    return {
+      status,
+      domain: params.get("domain") ?? "",
+      queue: params.get("queue") ?? "",
+      failureType: params.get("failureType") ?? "",
+      q: params.get("q") ?? "",
+      fingerprint: params.get("fingerprint") ?? "",
+      entityId: params.get("entityId") ?? "",
+      from: time(params.get("from")),
+      to: time(params.get("to")),
+      payloadPath: params.get("pp") ?? "",
+      payloadValue: params.get("pv") ?? "",
+      page: Math.max(1, int(params.get("page"), 1)),
+      pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 25,
+      order: params.get("order") === "oldest" ? "oldest" : "newest",
+      cursor: params.get("cursor") ?? ""
+    };
+  }
+  function serializeListState(state) {
+    const params = new URLSearchParams();
+    if (state.status.length > 0) params.set("status", state.status.join(","));
+    for (const key of TEXT_KEYS) if (state[key]) params.set(key, state[key]);
+    if (state.from !== void 0) params.set("from", String(state.from));
+    if (state.to !== void 0) params.set("to", String(state.to));
+    if (state.payloadPath) {
+      params.set("pp", state.payloadPath);
+      params.set("pv", state.payloadValue);
+    }
+    if (state.page > 1) params.set("page", String(state.page));
+    if (state.pageSize !== 25) params.set("pageSize", String(state.pageSize));
+    if (state.order !== "newest") params.set("order", state.order);
+    if (state.cursor) params.set("cursor", state.cursor);
+    return params.toString();
+  }
+  function coerceValue(raw) {
+    try {
+      const value = JSON.parse(raw);
+      if (value === null || ["string", "number", "boolean"].includes(typeof value)) {
+        return value;
+      }
+    } catch {
+    }
+    return raw;
+  }
+  function encodeValue(value) {
+    if (typeof value === "string" && coerceValue(value) === value) return value;
+    return JSON.stringify(value);
+  }
+  function toFilter(state) {
+    const filter = {};
+    if (state.status.length > 0) filter.status = [...state.status];
+    for (const key of TEXT_KEYS) if (state[key]) filter[key] = state[key];
+    if (state.from !== void 0) filter.from = state.from;
+    if (state.to !== void 0) filter.to = state.to;
+    if (state.payloadPath) {
+      const path = state.payloadPath.startsWith("payload.") ? state.payloadPath : `payload.${state.payloadPath}`;
+      filter.where = [{ path, value: coerceValue(state.payloadValue) }];
+    }
+    return filter;
+  }
+  function hasFilter(state) {
+    return state.status.length > 0 || TEXT_KEYS.some((k) => state[k] !== "") || state.from !== void 0 || state.to !== void 0 || state.payloadPath !== "";
+  }
+  var pad = (n) => String(n).padStart(2, "0");
+  function toLocalInput(ms) {
+    if (ms === void 0) return "";
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+  function fromLocalInput(value) {
+    if (!value) return void 0;
+    const ms = new Date(value).getTime();
+    return Number.isFinite(ms) ? ms : void 0;
+  }
+
   // src/admin/web/src/api.ts
   var TOKEN_KEY = "redrive.token";
   function getToken() {
@@ -98,9 +205,7 @@
       from: filter.from,
       to: filter.to
     };
-    for (const condition of filter.where ?? []) {
-      query[condition.path] = condition.value === null ? "null" : String(condition.value);
-    }
+    for (const condition of filter.where ?? []) query[condition.path] = encodeValue(condition.value);
     return query;
   }
   var api = {
@@ -123,7 +228,9 @@
     preview: (selection) => request("POST", "dead-letters/batch/preview", { body: selection }),
     batchResolve: (body) => request("POST", "dead-letters/batch/resolve", { body }),
     batchReplay: (body) => request("POST", "dead-letters/batch/replay", { body }),
-    purge: (olderThanDays) => request("POST", "dead-letters/purge", { body: { olderThanDays } }),
+    purge: (olderThanDays, dryRun = false) => request("POST", "dead-letters/purge", {
+      body: { olderThanDays, ...dryRun ? { dryRun } : {} }
+    }),
     audit: (query) => request("GET", "audit", { query })
   };
 
@@ -179,11 +286,11 @@
       again?.focus();
     }
   }
-  var pad = (n, width = 2) => String(n).padStart(width, "0");
+  var pad2 = (n, width = 2) => String(n).padStart(width, "0");
   function formatTime(ms) {
     if (ms === null || ms === void 0 || !Number.isFinite(ms)) return "—";
     const d = new Date(ms);
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
   }
   function formatDuration(ms) {
     if (ms === null || ms === void 0 || !Number.isFinite(ms)) return "—";
@@ -647,105 +754,6 @@
     return d.errorClass ? `${d.errorClass}: ${message}` : message || "(no message)";
   }
 
-  // src/admin/web/src/types.ts
-  var DEAD_LETTER_STATUSES = [
-    "pending",
-    "requires_review",
-    "replaying",
-    "resolved",
-    "expired",
-    "archived"
-  ];
-  var JOB_STATES = [
-    "waiting",
-    "scheduled",
-    "active",
-    "completed",
-    "dead_lettered"
-  ];
-
-  // src/admin/web/src/filters.ts
-  var PAGE_SIZES = [25, 50, 100];
-  var TEXT_KEYS = ["domain", "queue", "failureType", "q", "fingerprint", "entityId"];
-  function int(value, fallback) {
-    const n = Number(value);
-    return value !== null && Number.isInteger(n) ? n : fallback;
-  }
-  function time(value) {
-    if (value === null || value === "") return void 0;
-    const n = Number(value);
-    return Number.isFinite(n) ? n : void 0;
-  }
-  function parseListState(params) {
-    const status = (params.get("status") ?? "").split(",").filter((s) => DEAD_LETTER_STATUSES.includes(s));
-    const pageSize = int(params.get("pageSize"), 25);
-    return {
-      status,
-      domain: params.get("domain") ?? "",
-      queue: params.get("queue") ?? "",
-      failureType: params.get("failureType") ?? "",
-      q: params.get("q") ?? "",
-      fingerprint: params.get("fingerprint") ?? "",
-      entityId: params.get("entityId") ?? "",
-      from: time(params.get("from")),
-      to: time(params.get("to")),
-      payloadPath: params.get("pp") ?? "",
-      payloadValue: params.get("pv") ?? "",
-      page: Math.max(1, int(params.get("page"), 1)),
-      pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 25,
-      order: params.get("order") === "oldest" ? "oldest" : "newest"
-    };
-  }
-  function serializeListState(state) {
-    const params = new URLSearchParams();
-    if (state.status.length > 0) params.set("status", state.status.join(","));
-    for (const key of TEXT_KEYS) if (state[key]) params.set(key, state[key]);
-    if (state.from !== void 0) params.set("from", String(state.from));
-    if (state.to !== void 0) params.set("to", String(state.to));
-    if (state.payloadPath) {
-      params.set("pp", state.payloadPath);
-      params.set("pv", state.payloadValue);
-    }
-    if (state.page > 1) params.set("page", String(state.page));
-    if (state.pageSize !== 25) params.set("pageSize", String(state.pageSize));
-    if (state.order !== "newest") params.set("order", state.order);
-    return params.toString();
-  }
-  function coerceValue(raw) {
-    const trimmed = raw.trim();
-    if (trimmed === "true") return true;
-    if (trimmed === "false") return false;
-    if (trimmed === "null") return null;
-    if (trimmed !== "" && /^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-    return raw;
-  }
-  function toFilter(state) {
-    const filter = {};
-    if (state.status.length > 0) filter.status = [...state.status];
-    for (const key of TEXT_KEYS) if (state[key]) filter[key] = state[key];
-    if (state.from !== void 0) filter.from = state.from;
-    if (state.to !== void 0) filter.to = state.to;
-    if (state.payloadPath) {
-      const path = state.payloadPath.startsWith("payload.") ? state.payloadPath : `payload.${state.payloadPath}`;
-      filter.where = [{ path, value: coerceValue(state.payloadValue) }];
-    }
-    return filter;
-  }
-  function hasFilter(state) {
-    return state.status.length > 0 || TEXT_KEYS.some((k) => state[k] !== "") || state.from !== void 0 || state.to !== void 0 || state.payloadPath !== "";
-  }
-  var pad2 = (n) => String(n).padStart(2, "0");
-  function toLocalInput(ms) {
-    if (ms === void 0) return "";
-    const d = new Date(ms);
-    return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-  }
-  function fromLocalInput(value) {
-    if (!value) return void 0;
-    const ms = new Date(value).getTime();
-    return Number.isFinite(ms) ? ms : void 0;
-  }
-
   // src/admin/web/src/dead-letters.ts
   var LIST_QUERY_KEY = "redrive.listQuery";
   var OPEN_STATUSES = ["pending", "requires_review"];
@@ -753,16 +761,16 @@
   var MAX_DOMAIN_COLUMNS = 8;
   var BATCH_RESOLVE_CAP = 1e4;
   function filterKey(state) {
-    return serializeListState({ ...state, page: 1, pageSize: 25, order: "newest" });
+    return serializeListState({ ...state, page: 1, pageSize: 25, order: "newest", cursor: "" });
   }
   function mountDeadLetters(main2, ctx2, params) {
     let state = parseListState(params);
     let currentKey = filterKey(state);
     let loadSeq = 0;
     let page = null;
-    const selected = /* @__PURE__ */ new Set();
+    const selected = /* @__PURE__ */ new Map();
     sessionStorage.setItem(LIST_QUERY_KEY, serializeListState(state));
-    const go = (next) => ctx2.navigate(`/dead-letters?${serializeListState(next)}`);
+    const go = (next, cursor = "") => ctx2.navigate(`/dead-letters?${serializeListState({ ...next, cursor })}`);
     const input = (id, label, props = {}) => {
       const el = h("input", { id: `f-${id}`, name: id, type: "text", autocomplete: "off", ...props });
       return { el, field: h("div", { class: "field" }, h("label", { for: `f-${id}` }, label), el) };
@@ -915,12 +923,21 @@
         ...state.status.length === 1 ? { status: state.status[0] } : {},
         ...state.domain ? { domain: state.domain } : {}
       };
-      const list = api.deadLetters(filter, { page: state.page, pageSize: state.pageSize, order: state.order }).then((p) => {
+      const list = api.deadLetters(filter, {
+        page: state.page,
+        pageSize: state.pageSize,
+        order: state.order,
+        ...state.cursor ? { cursor: state.cursor } : {}
+      }).then((p) => {
         if (mine !== loadSeq) return;
         page = p;
         renderTable(p);
       }).catch((error) => {
         if (mine !== loadSeq) return;
+        if (state.cursor && error instanceof ApiError && error.status === 400) {
+          go(state);
+          return;
+        }
         page = null;
         countRegion.textContent = "";
         patch(tableRegion, errorBox("Could not load dead letters", error));
@@ -1153,7 +1170,7 @@
                   checked: allSelected,
                   onchange: (e) => {
                     const on = e.target.checked;
-                    for (const d of p.items) on ? selected.add(d.id) : selected.delete(d.id);
+                    for (const d of p.items) on ? selected.set(d.id, d.generation) : selected.delete(d.id);
                     renderTable(p);
                     renderBulkBar();
                   }
@@ -1185,7 +1202,7 @@
                     "data-focus-key": `select-${d.id}`,
                     checked: selected.has(d.id),
                     onchange: (e) => {
-                      e.target.checked ? selected.add(d.id) : selected.delete(d.id);
+                      e.target.checked ? selected.set(d.id, d.generation) : selected.delete(d.id);
                       renderBulkBar();
                     }
                   })
@@ -1238,7 +1255,17 @@
           btn("« First", 1, p.page <= 1, "First page"),
           btn("‹ Previous", p.page - 1, p.page <= 1, "Previous page"),
           h("span", { class: "page-of" }, `Page ${formatNumber(p.page)} of ${formatNumber(pages)}`),
-          btn("Next ›", p.page + 1, p.page >= pages, "Next page"),
+          h(
+            "button",
+            {
+              type: "button",
+              disabled: p.page >= pages,
+              "aria-label": "Next page",
+              "data-focus-key": "pager-next",
+              onclick: () => go({ ...state, page: p.page + 1 }, p.nextCursor ?? "")
+            },
+            "Next ›"
+          ),
           btn("Last »", pages, p.page >= pages, "Last page"),
           h(
             "form",
@@ -1302,21 +1329,24 @@
       void load();
     };
     function resolveSelected() {
-      const ids = [...selected];
+      const ids = [...selected.keys()];
+      const generations = Object.fromEntries(selected);
       const plan = {
         title: `Resolve ${ids.length} selected dead ${ids.length === 1 ? "letter" : "letters"}`,
-        description: "Marks them resolved (closed by hand, without a replay). Entries that are no longer pending or in review are skipped.",
+        description: "Marks them resolved (closed by hand, without a replay). Entries that are no longer pending or in review, or that changed since this page was loaded, are skipped.",
         fields: [{ id: "note", label: "Note for the audit trail", type: "text" }],
         preview: async () => {
           const p = await api.preview({ ids });
           const notes = [];
-          if (p.count < ids.length)
-            notes.push(`${ids.length - p.count} of the selected entries no longer exist.`);
+          const missing = p.notFound?.length ?? ids.length - p.count;
+          if (missing > 0) notes.push(`${formatNumber(missing)} of the selected entries no longer exist.`);
+          const closed = Object.entries(p.byStatus ?? {}).filter(([s, n]) => !OPEN_STATUSES.includes(s) && (n ?? 0) > 0).map(([s, n]) => `${formatNumber(n ?? 0)} ${humanize(s)}`);
+          if (closed.length > 0) notes.push(`Not resolvable, will be skipped: ${closed.join(", ")}.`);
           return { ...p, notes };
         },
         confirmLabel: "Resolve them",
         run: async (v) => {
-          const r = await api.batchResolve({ ids, ...v.note ? { note: v.note } : {} });
+          const r = await api.batchResolve({ ids, generations, ...v.note ? { note: v.note } : {} });
           selected.clear();
           return batchResolveMessage(r.resolved, r.skipped, r.notFound);
         }
@@ -1427,15 +1457,21 @@
             type: "number",
             value: "30",
             min: 0,
-            required: true
+            required: true,
+            affectsPreview: true
           }
         ],
-        preview: async () => {
-          const p = await api.preview({ filter: { status: ["archived"] } });
+        preview: async (v) => {
+          const days = Math.max(0, Number(v.olderThanDays) || 0);
+          const [dry, archived] = await Promise.all([
+            api.purge(days, true),
+            api.preview({ filter: { status: ["archived"] } })
+          ]);
           return {
-            ...p,
+            count: dry.purged,
+            sample: dry.purged > 0 ? archived.sample : [],
             notes: [
-              "This counts every archived entry: the purge deletes at most this many, only those archived more than the given number of days ago."
+              `${formatNumber(archived.count)} archived in all; those archived more than ${days} days ago are deleted. The sample shows the newest archived entries.`
             ]
           };
         },
@@ -1593,9 +1629,8 @@
           h(
             "p",
             { class: "error-line" },
-            d.errorClass ? h("strong", null, d.errorClass) : null,
-            d.errorCode ? h("span", { class: "badge" }, d.errorCode) : null,
-            d.errorClass || d.errorCode ? " " : null,
+            d.errorClass ? [h("strong", null, d.errorClass), " "] : null,
+            d.errorCode ? [h("span", { class: "badge" }, d.errorCode), " "] : null,
             d.errorMessage || "(no message)"
           ),
           d.errorStack ? collapsible("Stack trace", d.errorStack) : null
@@ -1604,7 +1639,7 @@
         section(
           "data",
           "Data",
-          jsonBlock("Payload", d.payload, true),
+          jsonBlock("Payload", d.payload),
           jsonBlock("Snapshot", d.snapshot),
           jsonBlock("Request", d.requestData),
           jsonBlock("Response", d.responseData),
@@ -1804,12 +1839,12 @@
   function collapsible(summary, text, open = false) {
     return h("details", { open }, h("summary", null, summary), h("pre", { class: "stack" }, text));
   }
-  function jsonBlock(title, value, open = false) {
+  function jsonBlock(title, value) {
     const empty = value === null || value === void 0 || typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0;
     if (empty) return h("p", { class: "muted json-empty" }, `${title}: none`);
     return h(
       "details",
-      { open: open || void 0, class: "json" },
+      { open: true, class: "json" },
       h("summary", null, title),
       h("pre", { class: "json", tabindex: 0, "aria-label": `${title} as JSON` }, prettyJson(value))
     );
@@ -1852,8 +1887,8 @@
   }
 
   // src/admin/web/src/chart.ts
-  var WIDTH = 640;
-  var HEIGHT = 200;
+  var WIDTH = 1e3;
+  var HEIGHT = 220;
   var MARGIN = { top: 12, right: 12, bottom: 26, left: 44 };
   function toRates(points) {
     const out = [];
@@ -1920,8 +1955,7 @@
         class: "chart",
         viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
         role: "img",
-        "aria-labelledby": titleId,
-        preserveAspectRatio: "none"
+        "aria-labelledby": titleId
       },
       svg("title", { id: titleId }, summary),
       grid,

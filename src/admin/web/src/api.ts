@@ -2,6 +2,7 @@
  * The admin API client: bearer token (from the URL hash or the login box, kept in
  * sessionStorage), JSON in and out, and errors as {@link ApiError} with the server's code.
  */
+import { encodeValue } from './filters.js';
 import type {
   AuditEntry,
   BatchPreview,
@@ -133,9 +134,7 @@ export function filterQuery(filter: DeadLetterFilter): Query {
     from: filter.from,
     to: filter.to,
   };
-  for (const condition of filter.where ?? []) {
-    query[condition.path] = condition.value === null ? 'null' : String(condition.value);
-  }
+  for (const condition of filter.where ?? []) query[condition.path] = encodeValue(condition.value);
   return query;
 }
 
@@ -169,7 +168,7 @@ export const api = {
 
   deadLetters: (
     filter: DeadLetterFilter,
-    page: { page: number; pageSize: number; order: 'newest' | 'oldest' },
+    page: { page: number; pageSize: number; order: 'newest' | 'oldest'; cursor?: string },
   ) => request<DeadLetterPage>('GET', 'dead-letters', { query: { ...filterQuery(filter), ...page } }),
   facets: (scope: { status?: DeadLetterStatus; domain?: string }) =>
     request<Facets>('GET', 'dead-letters/facets', { query: scope }),
@@ -186,15 +185,22 @@ export const api = {
     request<ResolveResult>('POST', `dead-letters/${encodeURIComponent(id)}/resolve`, { body }),
   preview: (selection: { filter: DeadLetterFilter } | { ids: string[] }) =>
     request<BatchPreview>('POST', 'dead-letters/batch/preview', { body: selection }),
-  batchResolve: (body: { ids?: string[]; filter?: DeadLetterFilter; note?: string; dryRun?: boolean }) =>
-    request<BatchResolveResult>('POST', 'dead-letters/batch/resolve', { body }),
+  batchResolve: (body: {
+    ids?: string[];
+    filter?: DeadLetterFilter;
+    generations?: Record<string, number>;
+    note?: string;
+    dryRun?: boolean;
+  }) => request<BatchResolveResult>('POST', 'dead-letters/batch/resolve', { body }),
   batchReplay: (body: {
     filter?: { domain?: string; queue?: string; failureType?: string };
     batchSize?: number;
     dryRun?: boolean;
   }) => request<BatchReplayResult>('POST', 'dead-letters/batch/replay', { body }),
-  purge: (olderThanDays: number) =>
-    request<{ purged: number }>('POST', 'dead-letters/purge', { body: { olderThanDays } }),
+  purge: (olderThanDays: number, dryRun = false) =>
+    request<{ purged: number; dryRun: boolean }>('POST', 'dead-letters/purge', {
+      body: { olderThanDays, ...(dryRun ? { dryRun } : {}) },
+    }),
   audit: (query: {
     deadLetterId?: string;
     action?: string;

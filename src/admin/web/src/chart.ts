@@ -4,8 +4,8 @@
 import { formatNumber, formatRate, h, svg } from './dom.js';
 import type { ThroughputPoint } from './types.js';
 
-const WIDTH = 640;
-const HEIGHT = 200;
+const WIDTH = 1000;
+const HEIGHT = 220;
 const MARGIN = { top: 12, right: 12, bottom: 26, left: 44 };
 
 /** Per-second rates from per-sample deltas. */
@@ -93,7 +93,6 @@ export function throughputChart(
       viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
       role: 'img',
       'aria-labelledby': titleId,
-      preserveAspectRatio: 'none',
     },
     svg('title', { id: titleId }, summary),
     grid,

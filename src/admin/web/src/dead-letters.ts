@@ -32,7 +32,7 @@ const MAX_DOMAIN_COLUMNS = 8;
 const BATCH_RESOLVE_CAP = 10_000;
 
 function filterKey(state: ListState): string {
-  return serializeListState({ ...state, page: 1, pageSize: 25, order: 'newest' });
+  return serializeListState({ ...state, page: 1, pageSize: 25, order: 'newest', cursor: '' });
 }
 
 export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchParams): View {
@@ -40,10 +40,13 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
   let currentKey = filterKey(state);
   let loadSeq = 0;
   let page: DeadLetterPage | null = null;
-  const selected = new Set<string>();
+  /** Selected ids and the generation each was displayed at (sent with a bulk resolve). */
+  const selected = new Map<string, number>();
   sessionStorage.setItem(LIST_QUERY_KEY, serializeListState(state));
 
-  const go = (next: ListState) => ctx.navigate(`/dead-letters?${serializeListState(next)}`);
+  /** Navigates to another view of the list; only "Next" passes the API's cursor along. */
+  const go = (next: ListState, cursor = '') =>
+    ctx.navigate(`/dead-letters?${serializeListState({ ...next, cursor })}`);
 
   // ---- filter form ----------------------------------------------------------------------------
 
@@ -214,7 +217,12 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
       ...(state.domain ? { domain: state.domain } : {}),
     };
     const list = api
-      .deadLetters(filter, { page: state.page, pageSize: state.pageSize, order: state.order })
+      .deadLetters(filter, {
+        page: state.page,
+        pageSize: state.pageSize,
+        order: state.order,
+        ...(state.cursor ? { cursor: state.cursor } : {}),
+      })
       .then((p) => {
         if (mine !== loadSeq) return;
         page = p;
@@ -222,6 +230,11 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
       })
       .catch((error: unknown) => {
         if (mine !== loadSeq) return;
+        if (state.cursor && error instanceof ApiError && error.status === 400) {
+          // A cursor from another query or an older version: fall back to the page number.
+          go(state);
+          return;
+        }
         page = null;
         countRegion.textContent = '';
         patch(tableRegion, errorBox('Could not load dead letters', error));
@@ -487,7 +500,7 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
                     checked: allSelected,
                     onchange: (e: Event) => {
                       const on = (e.target as HTMLInputElement).checked;
-                      for (const d of p.items) on ? selected.add(d.id) : selected.delete(d.id);
+                      for (const d of p.items) on ? selected.set(d.id, d.generation) : selected.delete(d.id);
                       renderTable(p);
                       renderBulkBar();
                     },
@@ -521,7 +534,9 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
                       'data-focus-key': `select-${d.id}`,
                       checked: selected.has(d.id),
                       onchange: (e: Event) => {
-                        (e.target as HTMLInputElement).checked ? selected.add(d.id) : selected.delete(d.id);
+                        (e.target as HTMLInputElement).checked
+                          ? selected.set(d.id, d.generation)
+                          : selected.delete(d.id);
                         renderBulkBar();
                       },
                     }),
@@ -577,7 +592,17 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
         btn('« First', 1, p.page <= 1, 'First page'),
         btn('‹ Previous', p.page - 1, p.page <= 1, 'Previous page'),
         h('span', { class: 'page-of' }, `Page ${formatNumber(p.page)} of ${formatNumber(pages)}`),
-        btn('Next ›', p.page + 1, p.page >= pages, 'Next page'),
+        h(
+          'button',
+          {
+            type: 'button',
+            disabled: p.page >= pages,
+            'aria-label': 'Next page',
+            'data-focus-key': 'pager-next',
+            onclick: () => go({ ...state, page: p.page + 1 }, p.nextCursor ?? ''),
+          },
+          'Next ›',
+        ),
         btn('Last »', pages, p.page >= pages, 'Last page'),
         h(
           'form',
@@ -650,22 +675,27 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
   };
 
   function resolveSelected(): void {
-    const ids = [...selected];
+    const ids = [...selected.keys()];
+    const generations = Object.fromEntries(selected);
     const plan: BulkPlan = {
       title: `Resolve ${ids.length} selected dead ${ids.length === 1 ? 'letter' : 'letters'}`,
       description:
-        'Marks them resolved (closed by hand, without a replay). Entries that are no longer pending or in review are skipped.',
+        'Marks them resolved (closed by hand, without a replay). Entries that are no longer pending or in review, or that changed since this page was loaded, are skipped.',
       fields: [{ id: 'note', label: 'Note for the audit trail', type: 'text' }],
       preview: async () => {
         const p = await api.preview({ ids });
         const notes: string[] = [];
-        if (p.count < ids.length)
-          notes.push(`${ids.length - p.count} of the selected entries no longer exist.`);
+        const missing = p.notFound?.length ?? ids.length - p.count;
+        if (missing > 0) notes.push(`${formatNumber(missing)} of the selected entries no longer exist.`);
+        const closed = Object.entries(p.byStatus ?? {})
+          .filter(([s, n]) => !OPEN_STATUSES.includes(s as DeadLetterStatus) && (n ?? 0) > 0)
+          .map(([s, n]) => `${formatNumber(n ?? 0)} ${humanize(s)}`);
+        if (closed.length > 0) notes.push(`Not resolvable, will be skipped: ${closed.join(', ')}.`);
         return { ...p, notes };
       },
       confirmLabel: 'Resolve them',
       run: async (v) => {
-        const r = await api.batchResolve({ ids, ...(v.note ? { note: v.note } : {}) });
+        const r = await api.batchResolve({ ids, generations, ...(v.note ? { note: v.note } : {}) });
         selected.clear();
         return batchResolveMessage(r.resolved, r.skipped, r.notFound);
       },
@@ -783,14 +813,20 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
           value: '30',
           min: 0,
           required: true,
+          affectsPreview: true,
         },
       ],
-      preview: async () => {
-        const p = await api.preview({ filter: { status: ['archived'] } });
+      preview: async (v) => {
+        const days = Math.max(0, Number(v.olderThanDays) || 0);
+        const [dry, archived] = await Promise.all([
+          api.purge(days, true),
+          api.preview({ filter: { status: ['archived'] } }),
+        ]);
         return {
-          ...p,
+          count: dry.purged,
+          sample: dry.purged > 0 ? archived.sample : [],
           notes: [
-            'This counts every archived entry: the purge deletes at most this many, only those archived more than the given number of days ago.',
+            `${formatNumber(archived.count)} archived in all; those archived more than ${days} days ago are deleted. The sample shows the newest archived entries.`,
           ],
         };
       },

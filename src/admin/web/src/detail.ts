@@ -149,9 +149,8 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
         h(
           'p',
           { class: 'error-line' },
-          d.errorClass ? h('strong', null, d.errorClass) : null,
-          d.errorCode ? h('span', { class: 'badge' }, d.errorCode) : null,
-          d.errorClass || d.errorCode ? ' ' : null,
+          d.errorClass ? [h('strong', null, d.errorClass), ' '] : null,
+          d.errorCode ? [h('span', { class: 'badge' }, d.errorCode), ' '] : null,
           d.errorMessage || '(no message)',
         ),
         d.errorStack ? collapsible('Stack trace', d.errorStack) : null,
@@ -160,7 +159,7 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
       section(
         'data',
         'Data',
-        jsonBlock('Payload', d.payload, true),
+        jsonBlock('Payload', d.payload),
         jsonBlock('Snapshot', d.snapshot),
         jsonBlock('Request', d.requestData),
         jsonBlock('Response', d.responseData),
@@ -385,7 +384,7 @@ function collapsible(summary: string, text: string, open = false): HTMLElement {
   return h('details', { open }, h('summary', null, summary), h('pre', { class: 'stack' }, text));
 }
 
-function jsonBlock(title: string, value: unknown, open = false): HTMLElement {
+function jsonBlock(title: string, value: unknown): HTMLElement {
   const empty =
     value === null ||
     value === undefined ||
@@ -393,7 +392,7 @@ function jsonBlock(title: string, value: unknown, open = false): HTMLElement {
   if (empty) return h('p', { class: 'muted json-empty' }, `${title}: none`);
   return h(
     'details',
-    { open: open || undefined, class: 'json' },
+    { open: true, class: 'json' },
     h('summary', null, title),
     h('pre', { class: 'json', tabindex: 0, 'aria-label': `${title} as JSON` }, prettyJson(value)),
   );

@@ -22,6 +22,8 @@ export interface ListState {
   page: number;
   pageSize: number;
   order: 'newest' | 'oldest';
+  /** The API's keyset cursor for `page` (set by "Next"; constant time at any depth), or ''. */
+  cursor: string;
 }
 
 const TEXT_KEYS = ['domain', 'queue', 'failureType', 'q', 'fingerprint', 'entityId'] as const;
@@ -57,6 +59,7 @@ export function parseListState(params: URLSearchParams): ListState {
     page: Math.max(1, int(params.get('page'), 1)),
     pageSize: (PAGE_SIZES as readonly number[]).includes(pageSize) ? pageSize : 25,
     order: params.get('order') === 'oldest' ? 'oldest' : 'newest',
+    cursor: params.get('cursor') ?? '',
   };
 }
 
@@ -73,17 +76,30 @@ export function serializeListState(state: ListState): string {
   if (state.page > 1) params.set('page', String(state.page));
   if (state.pageSize !== 25) params.set('pageSize', String(state.pageSize));
   if (state.order !== 'newest') params.set('order', state.order);
+  if (state.cursor) params.set('cursor', state.cursor);
   return params.toString();
 }
 
-/** `42` -> 42, `true` -> true, `null` -> null, anything else stays a string. */
+/**
+ * A field value as the API reads it: a JSON literal when it parses as one (`42`, `true`, `null`,
+ * `"00123"`), else the text itself.
+ */
 export function coerceValue(raw: string): string | number | boolean | null {
-  const trimmed = raw.trim();
-  if (trimmed === 'true') return true;
-  if (trimmed === 'false') return false;
-  if (trimmed === 'null') return null;
-  if (trimmed !== '' && /^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
+      return value as string | number | boolean | null;
+    }
+  } catch {
+    // Not a JSON literal: plain text.
+  }
   return raw;
+}
+
+/** The query-string text the API reads back as `value` (the inverse of {@link coerceValue}). */
+export function encodeValue(value: string | number | boolean | null): string {
+  if (typeof value === 'string' && coerceValue(value) === value) return value;
+  return JSON.stringify(value);
 }
 
 /** The API filter of a list state. */

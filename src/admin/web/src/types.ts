@@ -130,6 +130,9 @@ export interface DeadLetterPage {
   total: number;
   page: number;
   pageSize: number;
+  totalPages: number;
+  /** Pass as `cursor` for the next page in constant time at any depth. */
+  nextCursor: string | null;
 }
 
 export interface Facets {
@@ -176,6 +179,9 @@ export interface ResolveResult {
 export interface BatchPreview {
   count: number;
   sample: DeadLetterSummary[];
+  /** With `ids`: how many are in each status, and the ids that do not exist. */
+  byStatus?: Partial<Record<DeadLetterStatus, number>>;
+  notFound?: string[];
 }
 
 export interface BatchResolveResult {
@@ -183,8 +189,10 @@ export interface BatchResolveResult {
   skipped: number;
   notFound: number;
   dryRun: boolean;
+  truncated: boolean;
   ids: string[];
   skippedItems: { id: string; status: string; reason: string }[];
+  notFoundIds: string[];
 }
 
 export interface BatchReplayResult {
