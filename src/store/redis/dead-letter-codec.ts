@@ -1,0 +1,208 @@
+/**
+ * Dead letters <-> Redis hashes. A dead letter is stored as a hash whose field names are the
+ * {@link DeadLetter} property names: strings as they are, numbers in decimal, JSON-valued
+ * properties as JSON text; a null property is an absent field. The scripts add `seq` and `member`
+ * (index bookkeeping, see lua/lib/dead-letters.lua).
+ */
+import type {
+  DeadLetter,
+  DeadLetterAuditEntry,
+  DeadLetterStatus,
+  NewDeadLetter,
+  NewDeadLetterAuditEntry,
+} from '../../core/dead-letter.js';
+import { ValidationError } from '../../core/errors.js';
+import type { AttemptRecord } from '../../core/job.js';
+import type { DeadLetterFromJob } from '../job-store.js';
+
+const NULLABLE_STRINGS = [
+  'queue',
+  'jobId',
+  'jobName',
+  'entityType',
+  'entityId',
+  'userId',
+  'errorClass',
+  'errorCode',
+  'errorStack',
+  'nextActionHint',
+  'recommendedAction',
+  'workerId',
+  'handlerVersion',
+  'resolvedBy',
+  'resolutionNote',
+  'replayOf',
+  'lastReplayError',
+  'replayJobId',
+] as const;
+const NULLABLE_NUMBERS = [
+  'expiresAt',
+  'resolvedAt',
+  'archivedAt',
+  'replayStartedAt',
+  'lastReplayAt',
+] as const;
+const NULLABLE_JSON = ['payload', 'snapshot', 'requestData', 'responseData'] as const;
+
+/** The marker stored when a payload transform throws (the raw payload is never stored then). */
+export const REDACTION_FAILED = '[REDACTED: the redaction transform failed]';
+
+/** A HGETALL result (a record, or a flat field/value list from a script) as a {@link DeadLetter}. */
+export function deadLetterFromHash(h: Record<string, string>): DeadLetter {
+  const out: Record<string, unknown> = {
+    id: h.id,
+    domain: h.domain,
+    failureType: h.failureType,
+    errorMessage: h.errorMessage ?? '',
+    fingerprint: h.fingerprint,
+    status: h.status as DeadLetterStatus,
+    generation: Number(h.generation ?? 1),
+    replayCount: Number(h.replayCount ?? 0),
+    maxReplays: Number(h.maxReplays ?? 0),
+    firstFailedAt: Number(h.firstFailedAt),
+    deadLetteredAt: Number(h.deadLetteredAt),
+    updatedAt: Number(h.updatedAt),
+    attempts: h.attempts === undefined ? [] : (JSON.parse(h.attempts) as AttemptRecord[]),
+    metadata: h.metadata === undefined ? {} : (JSON.parse(h.metadata) as Record<string, unknown>),
+  };
+  for (const name of NULLABLE_STRINGS) out[name] = h[name] ?? null;
+  for (const name of NULLABLE_NUMBERS) out[name] = h[name] === undefined ? null : Number(h[name]);
+  for (const name of NULLABLE_JSON) out[name] = h[name] === undefined ? null : JSON.parse(h[name]);
+  return out as unknown as DeadLetter;
+}
+
+const toJson = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+
+function push(fields: string[], name: string, value: string | number | null | undefined): void {
+  if (value === null || value === undefined) return;
+  fields.push(name, typeof value === 'number' ? String(value) : value);
+}
+
+function validateCommon(dl: Partial<NewDeadLetter>, at: string): void {
+  const need = (ok: boolean, field: string, message: string) => {
+    if (!ok) throw new ValidationError(`${at}.${field}`, message);
+  };
+  need(typeof dl.id === 'string' && dl.id !== '', 'id', 'must be a non-empty string');
+  need(typeof dl.domain === 'string', 'domain', 'must be a string');
+  need(typeof dl.failureType === 'string', 'failureType', 'must be a string');
+  need(typeof dl.errorMessage === 'string', 'errorMessage', 'must be a string');
+  need(typeof dl.fingerprint === 'string', 'fingerprint', 'must be a string');
+  need(Number.isSafeInteger(dl.maxReplays), 'maxReplays', 'must be an integer');
+  need(Number.isFinite(dl.firstFailedAt), 'firstFailedAt', 'must be a finite number');
+  need(Number.isFinite(dl.deadLetteredAt), 'deadLetteredAt', 'must be a finite number');
+  need(
+    dl.expiresAt === null || dl.expiresAt === undefined || Number.isFinite(dl.expiresAt),
+    'expiresAt',
+    'must be a finite number or null',
+  );
+}
+
+/** The caller's properties shared by both kinds of insert, as field/value pairs. */
+function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
+  const fields: string[] = [];
+  push(fields, 'id', dl.id);
+  push(fields, 'domain', dl.domain);
+  push(fields, 'failureType', dl.failureType);
+  push(fields, 'entityType', dl.entityType);
+  push(fields, 'entityId', dl.entityId);
+  push(fields, 'userId', dl.userId);
+  push(fields, 'errorClass', dl.errorClass);
+  push(fields, 'errorCode', dl.errorCode);
+  push(fields, 'errorMessage', dl.errorMessage);
+  push(fields, 'errorStack', dl.errorStack);
+  push(fields, 'fingerprint', dl.fingerprint);
+  push(fields, 'snapshot', toJson(dl.snapshot));
+  push(fields, 'requestData', toJson(dl.requestData));
+  push(fields, 'responseData', toJson(dl.responseData));
+  push(fields, 'metadata', JSON.stringify(dl.metadata ?? {}));
+  push(fields, 'nextActionHint', dl.nextActionHint);
+  push(fields, 'recommendedAction', dl.recommendedAction);
+  push(fields, 'workerId', dl.workerId);
+  push(fields, 'handlerVersion', dl.handlerVersion);
+  push(fields, 'maxReplays', dl.maxReplays);
+  push(fields, 'firstFailedAt', dl.firstFailedAt);
+  push(fields, 'deadLetteredAt', dl.deadLetteredAt);
+  push(fields, 'expiresAt', dl.expiresAt);
+  return fields;
+}
+
+/** The field/value pairs of a standalone record (insert-dead-letters.lua). */
+export function newDeadLetterFields(dl: NewDeadLetter, index: number): string[] {
+  validateCommon(dl, `deadLetters[${index}]`);
+  const status = dl.initialStatus ?? 'pending';
+  if (status !== 'pending' && status !== 'requires_review') {
+    throw new ValidationError(
+      `deadLetters[${index}].initialStatus`,
+      "must be 'pending' or 'requires_review'",
+    );
+  }
+  const fields = commonFields(dl);
+  push(fields, 'queue', dl.queue);
+  push(fields, 'jobId', dl.jobId);
+  push(fields, 'jobName', dl.jobName);
+  push(fields, 'payload', toJson(dl.payload));
+  push(fields, 'attempts', JSON.stringify(dl.attempts ?? []));
+  push(fields, 'replayOf', dl.replayOf);
+  push(fields, 'replayCount', dl.replayCount ?? 0);
+  push(fields, 'status', status);
+  return fields;
+}
+
+/** The caller's part of a job's dead letter (the script adds the job's own fields). */
+export function deadLetterFromJobFields(dl: DeadLetterFromJob): string[] {
+  validateCommon(dl, 'deadLetter');
+  return commonFields(dl);
+}
+
+/**
+ * The payload to store for a job's dead letter: the caller's redaction of the job's payload, the
+ * failure marker when the transform throws, or '' (the script copies the job's payload).
+ */
+export function redactedPayloadArg(
+  redact: ((payload: unknown) => unknown) | undefined,
+  payloadJson: string | null,
+): string {
+  if (!redact || payloadJson === null) return '';
+  try {
+    return JSON.stringify(redact(JSON.parse(payloadJson)) ?? null);
+  } catch {
+    return JSON.stringify(REDACTION_FAILED);
+  }
+}
+
+/** An audit entry's JSON as append-audit.lua stores it (without `seq`). */
+export function auditEntryJson(entry: NewDeadLetterAuditEntry): string {
+  return JSON.stringify({
+    deadLetterId: entry.deadLetterId,
+    action: entry.action,
+    actor: entry.actor,
+    reason: entry.reason ?? null,
+    ticket: entry.ticket ?? null,
+    at: entry.at,
+    beforeStatus: entry.beforeStatus,
+    afterStatus: entry.afterStatus,
+    beforeGeneration: entry.beforeGeneration,
+    afterGeneration: entry.afterGeneration,
+    details: entry.details ?? {},
+  });
+}
+
+/** A stored audit entry (its JSON and sequence number) as a {@link DeadLetterAuditEntry}. */
+export function auditFromJson(seq: string | number, json: string): DeadLetterAuditEntry {
+  const e = JSON.parse(json) as Omit<DeadLetterAuditEntry, 'seq'>;
+  return {
+    seq: Number(seq),
+    deadLetterId: e.deadLetterId ?? null,
+    action: e.action,
+    actor: e.actor,
+    reason: e.reason ?? null,
+    ticket: e.ticket ?? null,
+    at: e.at,
+    beforeStatus: e.beforeStatus ?? null,
+    afterStatus: e.afterStatus ?? null,
+    beforeGeneration: e.beforeGeneration ?? null,
+    afterGeneration: e.afterGeneration ?? null,
+    details: (e.details && !Array.isArray(e.details) ? e.details : {}) as Record<string, unknown>,
+  };
+}

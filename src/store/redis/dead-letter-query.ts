@@ -1,0 +1,275 @@
+/**
+ * Plans dead-letter queries for scan-dead-letters.lua: which time-ordered index to read (the
+ * smallest that covers the filter), the time range, and the rest of the filter as JSON for the
+ * script's matcher; and the opaque keyset cursor.
+ *
+ * Indexes: every entry by time; per (status, domain) cell; per queue; per fingerprint. Statuses
+ * and domains narrow to cells; a queue or fingerprint to its own index; `from`/`to` to a score
+ * range of whichever index is read. Every other condition (error text, JSON paths, entity, user,
+ * TTL, budget...) is checked by the script on each candidate the index yields.
+ */
+import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../core/dead-letter.js';
+import { ValidationError } from '../../core/errors.js';
+import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
+import type { RedisKeys } from './keys.js';
+
+const JSON_FIELDS: ReadonlySet<DeadLetterJsonField> = new Set([
+  'payload',
+  'metadata',
+  'snapshot',
+  'requestData',
+  'responseData',
+]);
+const OPS = new Set(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'exists']);
+const SEGMENT = /^(?:[A-Za-z0-9_$-]+|\[\d+\])/;
+
+/** A JSON path segment for the script: an object key or an array index. */
+export type PathSegment = { k: string } | { i: number };
+
+/**
+ * Parses `customer.id` or `items[0].sku` into segments.
+ *
+ * @throws ValidationError naming `json.path` for anything else
+ */
+export function parseJsonPath(path: string): PathSegment[] {
+  if (typeof path !== 'string' || path.length === 0 || path.length > 200) {
+    throw new ValidationError('json.path', 'must be a non-empty dotted path of at most 200 characters');
+  }
+  const segments: PathSegment[] = [];
+  let rest = path;
+  while (rest.length > 0) {
+    if (segments.length > 0) {
+      if (rest.startsWith('.')) rest = rest.slice(1);
+      else if (!rest.startsWith('[')) break;
+    }
+    const match = SEGMENT.exec(rest);
+    if (!match) break;
+    const segment = match[0];
+    segments.push(segment.startsWith('[') ? { i: Number(segment.slice(1, -1)) } : { k: segment });
+    rest = rest.slice(segment.length);
+  }
+  if (rest.length > 0 || segments.length === 0) {
+    throw new ValidationError(
+      'json.path',
+      `${JSON.stringify(path)} is not a dotted path like customer.id or items[0].sku`,
+    );
+  }
+  return segments;
+}
+
+function jsonCondition(filter: JsonFieldFilter): Record<string, unknown> {
+  if (!JSON_FIELDS.has(filter.field))
+    throw new ValidationError('json.field', `unknown field ${String(filter.field)}`);
+  const op = filter.op ?? 'eq';
+  if (!OPS.has(op)) throw new ValidationError('json.op', `unknown operator ${String(op)}`);
+  const value = filter.value;
+  if (value !== undefined && value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+    throw new ValidationError('json.value', 'must be a string, number, boolean or null');
+  }
+  return { field: filter.field, path: parseJsonPath(filter.path), op, value: value ?? null };
+}
+
+function validStatuses(statuses: readonly string[] | undefined): DeadLetterStatus[] | undefined {
+  if (!statuses || statuses.length === 0) return undefined;
+  for (const s of statuses) {
+    if (!(DEAD_LETTER_STATUSES as readonly string[]).includes(s)) {
+      throw new ValidationError('statuses', `unknown status ${JSON.stringify(s)}`);
+    }
+  }
+  return DEAD_LETTER_STATUSES.filter((s) => statuses.includes(s));
+}
+
+/** The domains a filter allows (undefined: any), folding `domain` and `domains` together. */
+function allowedDomains(filter: DeadLetterFilter): string[] | undefined {
+  let allowed: string[] | undefined;
+  if (filter.domain !== undefined) allowed = [filter.domain];
+  if (filter.domains && filter.domains.length > 0) {
+    allowed = allowed ? allowed.filter((d) => filter.domains!.includes(d)) : [...new Set(filter.domains)];
+  }
+  if (allowed && filter.excludeDomains && filter.excludeDomains.length > 0) {
+    allowed = allowed.filter((d) => !filter.excludeDomains!.includes(d));
+  }
+  return allowed;
+}
+
+/** A planned scan. */
+export interface ScanPlan {
+  /** Index keys to merge (disjoint), or dead-letter ids when `kind` is `ids`. */
+  kind: 'zsets' | 'ids';
+  sources: string[];
+  /** Lowest dead-letter time (inclusive), `-inf` when unbounded. */
+  min: string;
+  /** Highest dead-letter time (exclusive), `+inf` when unbounded. */
+  max: string;
+  /** The conditions the script checks per candidate, as JSON ('' when the index covers them all). */
+  filterJson: string;
+  /** Whether nothing matches whatever the data (e.g. every allowed domain excluded). */
+  empty: boolean;
+}
+
+/** Facts a plan needs from the store: known domains and index sizes. */
+export interface PlanContext {
+  domains: readonly string[];
+  /** Entries per "status:domain" cell (the maintained counts). */
+  counts: ReadonlyMap<string, number>;
+  /** Size of an index zset (queue, fingerprint). */
+  size(key: string): Promise<number>;
+  /** The dead-letter id of a job, if any. */
+  byJob(jobId: string): Promise<string | null>;
+}
+
+/** The conditions of a filter as the script's matcher reads them (everything, time included). */
+export function residualFilter(filter: DeadLetterFilter): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const statuses = validStatuses(filter.statuses);
+  if (statuses) out.statuses = statuses;
+  const domains = allowedDomains(filter);
+  if (domains) out.domains = domains;
+  else if (filter.excludeDomains && filter.excludeDomains.length > 0)
+    out.excludeDomains = filter.excludeDomains;
+  for (const name of [
+    'queue',
+    'failureType',
+    'entityType',
+    'entityId',
+    'userId',
+    'jobId',
+    'fingerprint',
+  ] as const) {
+    if (filter[name] !== undefined) out[name] = filter[name];
+  }
+  if (filter.errorText !== undefined && filter.errorText !== '')
+    out.errorText = filter.errorText.toLowerCase();
+  for (const name of ['from', 'to', 'expiresBefore', 'updatedBefore', 'lastReplayBefore'] as const) {
+    const v = filter[name];
+    if (v !== undefined) {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new ValidationError(name, 'must be a number');
+      out[name] = v;
+    }
+  }
+  if (filter.belowReplayCap) out.belowReplayCap = true;
+  if (filter.json && filter.json.length > 0) out.json = filter.json.map(jsonCondition);
+  return out;
+}
+
+/** Whether a filter names only statuses and domains (its total comes from the maintained counts). */
+export function countableFromCounts(filter: DeadLetterFilter): boolean {
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined) continue;
+    if (key === 'statuses' || key === 'domain' || key === 'domains') continue;
+    if ((key === 'json' || key === 'excludeDomains') && Array.isArray(value) && value.length === 0) continue;
+    if (key === 'belowReplayCap' && value === false) continue;
+    return false;
+  }
+  return true;
+}
+
+/** The total of a status/domain-only filter, from the maintained counts. */
+export function countFromCounts(filter: DeadLetterFilter, counts: ReadonlyMap<string, number>): number {
+  const statuses = validStatuses(filter.statuses);
+  const domains = allowedDomains(filter);
+  let total = 0;
+  for (const [cell, n] of counts) {
+    const split = cell.indexOf(':');
+    const status = cell.slice(0, split) as DeadLetterStatus;
+    const domain = cell.slice(split + 1);
+    if (statuses && !statuses.includes(status)) continue;
+    if (domains && !domains.includes(domain)) continue;
+    total += n;
+  }
+  return total;
+}
+
+/** Chooses the smallest index that covers the filter, and what the script still has to check. */
+export async function planScan(
+  filter: DeadLetterFilter,
+  keys: RedisKeys,
+  ctx: PlanContext,
+): Promise<ScanPlan> {
+  const residual = residualFilter(filter);
+  const min = filter.from === undefined ? '-inf' : String(filter.from);
+  const max = filter.to === undefined ? '+inf' : String(filter.to);
+  const base = { min, max, filterJson: JSON.stringify(residual), empty: false };
+  if (filter.jobId !== undefined) {
+    const id = await ctx.byJob(filter.jobId);
+    return { ...base, kind: 'ids', sources: id ? [id] : [], empty: id === null };
+  }
+  const options: { sources: string[]; size: number; covers: string[] }[] = [];
+  if (filter.fingerprint !== undefined) {
+    const key = keys.deadLetterFingerprint(filter.fingerprint);
+    options.push({ sources: [key], size: await ctx.size(key), covers: ['fingerprint'] });
+  }
+  if (filter.queue !== undefined) {
+    const key = keys.deadLetterQueue(filter.queue);
+    options.push({ sources: [key], size: await ctx.size(key), covers: ['queue'] });
+  }
+  const statuses = validStatuses(filter.statuses);
+  const domains = allowedDomains(filter);
+  const excluding = filter.excludeDomains !== undefined && filter.excludeDomains.length > 0;
+  if (statuses || domains || excluding) {
+    const cellDomains = (domains ?? ctx.domains).filter((d) => !filter.excludeDomains?.includes(d));
+    const sources: string[] = [];
+    let size = 0;
+    for (const status of statuses ?? DEAD_LETTER_STATUSES) {
+      for (const domain of cellDomains) {
+        const n = ctx.counts.get(`${status}:${domain}`) ?? 0;
+        if (n > 0) {
+          sources.push(keys.deadLetterCell(status, domain));
+          size += n;
+        }
+      }
+    }
+    options.push({ sources, size, covers: ['statuses', 'domains', 'excludeDomains'] });
+  }
+  if (options.length === 0) {
+    return { ...base, kind: 'zsets', sources: [keys.deadLetterAll], filterJson: emptyAsBlank(residual, []) };
+  }
+  options.sort((a, b) => a.size - b.size);
+  const best = options[0]!;
+  if (best.sources.length === 0) return { ...base, kind: 'zsets', sources: [], empty: true };
+  return { ...base, kind: 'zsets', sources: best.sources, filterJson: emptyAsBlank(residual, best.covers) };
+}
+
+/** The residual filter minus what the chosen index guarantees (time is the score range), or ''. */
+function emptyAsBlank(residual: Record<string, unknown>, covered: readonly string[]): string {
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(residual)) {
+    if (covered.includes(key) || key === 'from' || key === 'to') continue;
+    rest[key] = value;
+  }
+  return Object.keys(rest).length === 0 ? '' : JSON.stringify(rest);
+}
+
+/** A keyset position: the last entry's dead-letter time and index member. */
+export interface Cursor {
+  at: number;
+  member: string;
+  order: 'newest' | 'oldest';
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(
+    JSON.stringify([cursor.at, cursor.member, cursor.order === 'newest' ? 'n' : 'o']),
+  ).toString('base64url');
+}
+
+/** @throws ValidationError naming `cursor` when it is not one this store produced */
+export function decodeCursor(text: string): Cursor {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      typeof value[0] === 'number' &&
+      Number.isFinite(value[0]) &&
+      typeof value[1] === 'string' &&
+      /^\d{16}/.test(value[1]) &&
+      (value[2] === 'n' || value[2] === 'o')
+    ) {
+      return { at: value[0], member: value[1], order: value[2] === 'n' ? 'newest' : 'oldest' };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('cursor', 'is not a cursor returned by a previous page');
+}

@@ -1,0 +1,217 @@
+/**
+ * Jobs <-> Redis: the arguments of insert-jobs.lua, and the job hash (field names in
+ * lua/lib/jobs.lua) and claim rows read back into {@link Job} and {@link ClaimedJob}.
+ */
+import { ValidationError } from '../../core/errors.js';
+import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
+import type { NewJob } from '../job-store.js';
+
+type Field = string | null;
+
+const parseJson = (text: Field | undefined): unknown =>
+  text === null || text === undefined || text === '' ? null : JSON.parse(text);
+const numberOr = (text: Field | undefined, fallback: number): number =>
+  text === null || text === undefined || text === '' ? fallback : Number(text);
+const numberOrNull = (text: Field | undefined): number | null =>
+  text === null || text === undefined || text === '' ? null : Number(text);
+const stringOrNull = (text: Field | undefined): string | null =>
+  text === null || text === undefined || text === '' ? null : text;
+
+const JOB_STATES_SET: ReadonlySet<string> = new Set([
+  'scheduled',
+  'waiting',
+  'active',
+  'completed',
+  'dead_lettered',
+]);
+
+function fail(index: number, field: string, message: string): never {
+  throw new ValidationError(`jobs[${index}].${field}`, message);
+}
+
+/**
+ * Checks every job of a batch before anything is sent: a script that failed half-way would leave
+ * half a batch behind (Redis does not roll a script back), so all validation happens here.
+ */
+export function validateNewJobs(jobs: readonly NewJob[]): void {
+  jobs.forEach((job, i) => {
+    if (job === null || typeof job !== 'object') fail(i, 'job', 'must be an object');
+    if (typeof job.queue !== 'string' || job.queue === '') fail(i, 'queue', 'must be a non-empty string');
+    if (typeof job.name !== 'string') fail(i, 'name', 'must be a string');
+    if (typeof job.payloadJson !== 'string' || job.payloadJson === '')
+      fail(i, 'payloadJson', 'must be a JSON text');
+    if (job.priority !== 0 && job.priority !== 1 && job.priority !== 2)
+      fail(i, 'priority', 'must be 0, 1 or 2');
+    if (typeof job.runAt !== 'number' || !Number.isFinite(job.runAt))
+      fail(i, 'runAt', 'must be a finite number');
+    if (!Number.isSafeInteger(job.maxAttempts)) fail(i, 'maxAttempts', 'must be an integer');
+    if (job.timeoutMs !== null && (typeof job.timeoutMs !== 'number' || !Number.isFinite(job.timeoutMs)))
+      fail(i, 'timeoutMs', 'must be a finite number or null');
+    if (job.backoff !== null && (typeof job.backoff !== 'object' || job.backoff === undefined))
+      fail(i, 'backoff', 'must be an object or null');
+    if (job.idempotencyKey !== null && typeof job.idempotencyKey !== 'string')
+      fail(i, 'idempotencyKey', 'must be a string or null');
+    if (job.replayOf !== null && (typeof job.replayOf !== 'string' || job.replayOf === ''))
+      fail(i, 'replayOf', 'must be a non-empty string or null');
+  });
+}
+
+const timeoutArg = (job: NewJob) => (job.timeoutMs === null ? '' : String(job.timeoutMs));
+const backoffArg = (job: NewJob) => (job.backoff === null ? '' : JSON.stringify(job.backoff));
+
+/** Whether jobs[start..end) differ in nothing but their payload and carry no idempotency key. */
+export function uniformRun(jobs: readonly NewJob[], start: number, end: number): boolean {
+  const a = jobs[start]!;
+  if (a.idempotencyKey !== null) return false;
+  const backoff = backoffArg(a);
+  for (let i = start + 1; i < end; i++) {
+    const b = jobs[i]!;
+    if (
+      b.idempotencyKey !== null ||
+      b.queue !== a.queue ||
+      b.name !== a.name ||
+      b.priority !== a.priority ||
+      b.runAt !== a.runAt ||
+      b.maxAttempts !== a.maxAttempts ||
+      b.timeoutMs !== a.timeoutMs ||
+      b.replayOf !== a.replayOf ||
+      (b.backoff !== a.backoff && backoffArg(b) !== backoff)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The mode and ARGV (after base, clock mode and now) of insert-jobs.lua for jobs[start..end). */
+export function insertArgs(jobs: readonly NewJob[], start: number, end: number): (string | number)[] {
+  if (uniformRun(jobs, start, end)) {
+    const a = jobs[start]!;
+    const args: (string | number)[] = [
+      'uniform',
+      a.queue,
+      a.name,
+      a.priority,
+      Math.round(a.runAt),
+      a.maxAttempts,
+      timeoutArg(a),
+      backoffArg(a),
+      a.replayOf ?? '',
+      end - start,
+    ];
+    for (let i = start; i < end; i++) args.push(jobs[i]!.payloadJson);
+    return args;
+  }
+  const args: (string | number)[] = ['mixed', end - start];
+  for (let i = start; i < end; i++) {
+    const job = jobs[i]!;
+    args.push(
+      job.queue,
+      job.name,
+      job.payloadJson,
+      job.priority,
+      Math.round(job.runAt),
+      job.maxAttempts,
+      timeoutArg(job),
+      backoffArg(job),
+      job.idempotencyKey === null ? '' : `=${job.idempotencyKey}`,
+      job.replayOf ?? '',
+    );
+  }
+  return args;
+}
+
+/** A flat field/value list (as HGETALL inside a script returns it) as a record. */
+export function fieldsToRecord(flat: readonly (string | null)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const value = flat[i + 1];
+    if (value !== null && value !== undefined) out[flat[i]!] = value;
+  }
+  return out;
+}
+
+/** A job hash (HGETALL) as a {@link Job}. */
+export function jobFromHash(id: string, h: Record<string, string>): Job {
+  const state = h.s as JobState;
+  if (!JOB_STATES_SET.has(state)) throw new Error(`redrive: job ${id} has no valid state in Redis`);
+  return {
+    id,
+    queue: h.q!,
+    name: h.n ?? '',
+    payload: JSON.parse(h.p!),
+    state,
+    priority: numberOr(h.pr, 1) as 0 | 1 | 2,
+    attemptsMade: numberOr(h.am, 0),
+    maxAttempts: numberOr(h.ma, 0),
+    orphanCount: numberOr(h.oc, 0),
+    rateLimitDelays: numberOr(h.rl, 0),
+    runAt: numberOr(h.ra, 0),
+    createdAt: numberOr(h.ca, 0),
+    startedAt: numberOrNull(h.sa),
+    finishedAt: numberOrNull(h.fa),
+    leaseExpiresAt: numberOrNull(h.le),
+    workerId: stringOrNull(h.w),
+    timeoutMs: numberOrNull(h.to),
+    backoff: parseJson(h.bo) as Job['backoff'],
+    idempotencyKey: h.ik ?? null,
+    result: parseJson(h.r),
+    attempts: (parseJson(h.at) as AttemptRecord[] | null) ?? [],
+    deadLetterId: stringOrNull(h.dl),
+    replayOf: stringOrNull(h.ro),
+  };
+}
+
+/**
+ * A claim row of claim-jobs.lua: id, token, then name, payload, priority, attemptsMade,
+ * maxAttempts, orphanCount, rateLimitDelays, runAt, createdAt, timeoutMs, backoff,
+ * idempotencyKey, attempts, replayOf.
+ */
+export type ClaimRow = Field[];
+
+/** Builds a {@link ClaimedJob} from a claim row and the claim's own values. */
+export function claimedJobFromRow(
+  row: ClaimRow,
+  queue: string,
+  workerId: string,
+  leaseExpiresAt: number,
+  now: number,
+): ClaimedJob {
+  return {
+    id: row[0]!,
+    queue,
+    name: row[2] ?? '',
+    payload: JSON.parse(row[3]!),
+    state: 'active',
+    priority: numberOr(row[4], 1) as 0 | 1 | 2,
+    attemptsMade: numberOr(row[5], 0),
+    maxAttempts: numberOr(row[6], 0),
+    orphanCount: numberOr(row[7], 0),
+    rateLimitDelays: numberOr(row[8], 0),
+    runAt: numberOr(row[9], 0),
+    createdAt: numberOr(row[10], 0),
+    startedAt: now,
+    finishedAt: null,
+    leaseExpiresAt,
+    workerId,
+    timeoutMs: numberOrNull(row[11]),
+    backoff: parseJson(row[12]) as Job['backoff'],
+    idempotencyKey: row[13] ?? null,
+    result: null,
+    attempts: (parseJson(row[14]) as AttemptRecord[] | null) ?? [],
+    deadLetterId: null,
+    replayOf: stringOrNull(row[15]),
+    token: row[1]!,
+  };
+}
+
+/** The signature fail-job.lua compares to tell a resent failure from a new one. */
+export function attemptSignature(attempt: AttemptRecord): string {
+  return JSON.stringify([
+    attempt.attempt,
+    attempt.outcome,
+    attempt.startedAt,
+    attempt.endedAt,
+    attempt.workerId,
+  ]);
+}

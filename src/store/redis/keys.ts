@@ -1,0 +1,129 @@
+/**
+ * The Redis store's key layout. Every key of a store starts with `{<prefix>}:`: the braces are the
+ * Redis Cluster hash tag, so all of a store's keys — each queue's jobs and indexes, and the
+ * dead-letter records those jobs move into — hash to one slot. That is what lets every state
+ * change (a job moving to the dead-letter queue included) be one atomic script. To spread queues
+ * over a cluster, give groups of queues their own store (their own prefix).
+ *
+ * Variable parts (queue names, ids, domains) always come last or after a fixed token, so two
+ * different names can never build the same key. Scripts receive the base (`{<prefix>}:`) and build
+ * per-job and per-queue keys from it; those keys carry the same hash tag, hence the same slot.
+ *
+ *   {p}:queues                  hash   queue name -> "1" paused / "0"
+ *   {p}:ids                     string job id counter
+ *   {p}:j:<id>                  hash   one job (fields: see job-codec.ts)
+ *   {p}:q:<queue>:wait          zset   waiting jobs, score (2 - priority) * 1e13 + runAt, member zero-padded id
+ *   {p}:q:<queue>:sched         zset   scheduled jobs by runAt
+ *   {p}:q:<queue>:active        zset   active jobs by lease expiry
+ *   {p}:q:<queue>:done          zset   completed jobs by finish time
+ *   {p}:q:<queue>:dead          zset   dead-lettered jobs by finish time
+ *   {p}:q:<queue>:ids           zset   every job of the queue by id (listing in id order)
+ *   {p}:q:<queue>:ik            hash   idempotency key -> job id
+ *   {p}:notify:<queue>          pub/sub channel: jobs may be available
+ *   {p}:dl:e:<id>               hash   one dead letter (fields: see dead-letter-codec.ts)
+ *   {p}:dl:job                  hash   job id -> dead-letter id
+ *   {p}:dl:seq                  string dead-letter sequence (insertion order, keyset tiebreak)
+ *   {p}:dl:t                    zset   every dead letter by dead-letter time
+ *   {p}:dl:c:<status>:<domain>  zset   dead letters of one (status, domain) cell by dead-letter time
+ *   {p}:dl:q:<queue>            zset   dead letters of a queue by dead-letter time
+ *   {p}:dl:f:<fingerprint>      zset   dead letters of a fingerprint by dead-letter time
+ *   {p}:dl:domains              set    every domain seen
+ *   {p}:dl:counts               hash   "<status>:<domain>" -> count (facets, totals)
+ *   {p}:dl:expiry               zset   open entries (pending, requires_review) by expiresAt
+ *   {p}:dl:closed               zset   resolved and expired entries by updatedAt (archive)
+ *   {p}:dl:archived             zset   archived entries by updatedAt (purge)
+ *   {p}:dl:replaying            zset   replaying entries by replayStartedAt (release stuck)
+ *   {p}:dl:atcap                set    pending entries whose replay budget is spent
+ *   {p}:dl:tally                hash   durable counters (purged)
+ *   {p}:audit:seq               string audit sequence
+ *   {p}:audit:e                 hash   seq -> audit entry (JSON)
+ *   {p}:audit:all               zset   every audit entry by seq
+ *   {p}:audit:dl:<id>           zset   audit entries of one dead letter by seq
+ */
+import { ValidationError } from '../../core/errors.js';
+
+/** The default key prefix. */
+export const DEFAULT_PREFIX = 'redrive';
+
+/** Builds the keys of one store. */
+export class RedisKeys {
+  /** `{<prefix>}:` — the start of every key. */
+  readonly base: string;
+  readonly queues: string;
+  readonly ids: string;
+  readonly deadLetterJobs: string;
+  readonly deadLetterSeq: string;
+  readonly deadLetterAll: string;
+  readonly deadLetterDomains: string;
+  readonly deadLetterCounts: string;
+  readonly deadLetterExpiry: string;
+  readonly deadLetterAtCap: string;
+  readonly deadLetterTally: string;
+  readonly auditSeq: string;
+  readonly auditEntries: string;
+  readonly auditAll: string;
+
+  constructor(readonly prefix: string = DEFAULT_PREFIX) {
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
+      throw new ValidationError(
+        'prefix',
+        'must be a non-empty string without { or } (the store adds its hash tag)',
+      );
+    }
+    this.base = `{${prefix}}:`;
+    this.queues = `${this.base}queues`;
+    this.ids = `${this.base}ids`;
+    this.deadLetterJobs = `${this.base}dl:job`;
+    this.deadLetterSeq = `${this.base}dl:seq`;
+    this.deadLetterAll = `${this.base}dl:t`;
+    this.deadLetterDomains = `${this.base}dl:domains`;
+    this.deadLetterCounts = `${this.base}dl:counts`;
+    this.deadLetterExpiry = `${this.base}dl:expiry`;
+    this.deadLetterAtCap = `${this.base}dl:atcap`;
+    this.deadLetterTally = `${this.base}dl:tally`;
+    this.auditSeq = `${this.base}audit:seq`;
+    this.auditEntries = `${this.base}audit:e`;
+    this.auditAll = `${this.base}audit:all`;
+  }
+
+  job(id: string): string {
+    return `${this.base}j:${id}`;
+  }
+
+  /** A per-queue key: `wait`, `sched`, `active`, `done`, `dead`, `ids` or `ik`. */
+  queue(queue: string, kind: 'wait' | 'sched' | 'active' | 'done' | 'dead' | 'ids' | 'ik'): string {
+    return `${this.base}q:${queue}:${kind}`;
+  }
+
+  /** The pub/sub channel announcing jobs in `queue`. */
+  notifyChannel(queue: string): string {
+    return `${this.base}notify:${queue}`;
+  }
+
+  /** The queue a {@link notifyChannel} names. */
+  queueOfChannel(channel: string): string | undefined {
+    const start = `${this.base}notify:`;
+    return channel.startsWith(start) ? channel.slice(start.length) : undefined;
+  }
+
+  deadLetter(id: string): string {
+    return `${this.base}dl:e:${id}`;
+  }
+
+  deadLetterCell(status: string, domain: string): string {
+    return `${this.base}dl:c:${status}:${domain}`;
+  }
+
+  deadLetterQueue(queue: string): string {
+    return `${this.base}dl:q:${queue}`;
+  }
+
+  deadLetterFingerprint(fingerprint: string): string {
+    return `${this.base}dl:f:${fingerprint}`;
+  }
+
+  /** A SCAN pattern matching every key of this store (and nothing of another prefix). */
+  pattern(): string {
+    return `${this.base.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+  }
+}

@@ -1,0 +1,18 @@
+-- claim-jobs.lua: claims up to `limit` due jobs of one queue, giving each a lease and a fencing
+-- token (`<attempt>:<claimId>`); promotes due scheduled jobs first. Nothing while paused.
+--
+-- KEYS[1]  {p}:queues (registry; holds the paused flag)
+-- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] queue;  ARGV[5] worker id;
+-- ARGV[6]  limit;  ARGV[7] lease ms;  ARGV[8] claim id
+-- Returns  { now, leaseExpiresAt, jobs } with jobs a list of
+--          { id, token, name, payload, priority, attemptsMade, maxAttempts, orphanCount,
+--            rateLimitDelays, runAt, createdAt, timeoutMs, backoff, idempotencyKey, attempts, replayOf }
+--          (absent fields are null).
+--!include lib/common.lua
+--!include lib/jobs.lua
+--!include lib/claim.lua
+
+local now = store_clock(ARGV[2], tonumber(ARGV[3]))
+local lease_ms = tonumber(ARGV[7])
+local jobs = claim(KEYS[1], ARGV[4], ARGV[5], tonumber(ARGV[6]), lease_ms, now, ARGV[8])
+return { int(now), int(now + lease_ms), jobs }

@@ -1,0 +1,29 @@
+-- extend-leases.lua: heartbeat: moves the lease of each active job whose token is current to
+-- now + leaseMs.
+--
+-- KEYS[1]  {p}:queues (declared for routing; not written)
+-- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] lease ms;  ARGV[5] N;
+-- ARGV[6..] N pairs: id, token
+-- Returns  { leaseExpiresAt, outcomes }: 'ok', 'stale_token', 'not_active' or 'not_found' per lease.
+--!include lib/common.lua
+--!include lib/jobs.lua
+
+local now = store_clock(ARGV[2], tonumber(ARGV[3]))
+local lease = int(now + tonumber(ARGV[4]))
+local out = {}
+local batch = batch_new()
+for i = 1, tonumber(ARGV[5]) do
+  local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
+  local k = jkey(id)
+  local f = redis.call('HMGET', k, 's', 'tk', 'q')
+  if not f[1] then out[i] = 'not_found'
+  elseif f[2] ~= token then out[i] = 'stale_token'
+  elseif f[1] ~= 'active' then out[i] = 'not_active'
+  else
+    redis.call('HSET', k, 'le', lease)
+    batch_add(batch, f[3], 'zadd:active', lease, id)
+    out[i] = 'ok'
+  end
+end
+batch_apply(batch)
+return { lease, out }

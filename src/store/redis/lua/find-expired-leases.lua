@@ -1,0 +1,29 @@
+-- find-expired-leases.lua: reads (changes nothing) the active jobs whose lease expired before now,
+-- earliest expiry first, across the given queues: the first half of a recovery sweep. The caller
+-- builds poison-pill dead letters for those that will reach maxOrphans, then runs
+-- recover-expired-leases.lua, which changes only jobs still holding the lease and token read here.
+--
+-- KEYS[1]  {p}:queues
+-- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] limit;
+-- ARGV[5]  a queue name, or '' for every registered queue
+-- Returns  a list of { id, token, queue, name, orphanCount }.
+--!include lib/common.lua
+--!include lib/jobs.lua
+
+local now = store_clock(ARGV[2], tonumber(ARGV[3]))
+local limit = tonumber(ARGV[4])
+local queues
+if ARGV[5] ~= '' then queues = { ARGV[5] } else queues = redis.call('HKEYS', KEYS[1]) end
+local found = {}
+for _, queue in ipairs(queues) do
+  local hits = redis.call('ZRANGEBYSCORE', qkey(queue, 'active'), '-inf', '(' .. int(now), 'WITHSCORES', 'LIMIT', 0, limit)
+  for i = 1, #hits, 2 do found[#found + 1] = { hits[i], tonumber(hits[i + 1]) } end
+end
+table.sort(found, function(a, b) return a[2] < b[2] end)
+local out = {}
+for i = 1, math.min(limit, #found) do
+  local id = found[i][1]
+  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'n', 'oc')
+  if f[1] then out[#out + 1] = { id, f[1], f[2], f[3], int(num(f[4], 0)) } end
+end
+return out

@@ -1,0 +1,21 @@
+-- insert-dead-letters.lua: inserts dead-letter records; a record whose id, or whose job, exists
+-- already is left as it is (idempotent import).
+--
+-- KEYS[1]  {p}:dl:t (declared for routing)
+-- ARGV[1]  key base;  ARGV[2] now;  ARGV[3] N;  ARGV[4..] N groups: id, jobId ('' = none), field
+--          count M, then M field/value pairs (every non-null property, `status` included).
+-- Returns  the ids that were new, in input order.
+--!include lib/common.lua
+--!include lib/dead-letters.lua
+
+local now = tonumber(ARGV[2])
+local inserted = {}
+local a = 4
+for _ = 1, tonumber(ARGV[3]) do
+  local id, job_id, m = ARGV[a], nz(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local fields = {}
+  for i = 1, m * 2 do fields[i] = ARGV[a + 2 + i] end
+  a = a + 3 + m * 2
+  if dl_insert(id, job_id, fields, now) then inserted[#inserted + 1] = id end
+end
+return inserted

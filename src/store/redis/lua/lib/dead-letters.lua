@@ -1,0 +1,161 @@
+-- lib/dead-letters.lua: dead-letter keys, index maintenance, insert and audit. Needs lib/common.lua.
+--
+-- A dead letter is a hash at {p}:dl:e:<id> whose fields are the DeadLetter properties (absent =
+-- null; JSON-valued ones as JSON text), plus `seq` (insertion order) and `member` (its member in
+-- the time-ordered indexes: 16 digits of 1e15 - seq, then the id, so that among equal times the
+-- newest-first order lists the earlier insert first).
+
+local function dkey(id)
+  return B .. 'dl:e:' .. id
+end
+
+local function cell_key(status, domain)
+  return B .. 'dl:c:' .. status .. ':' .. domain
+end
+
+local META = {
+  'status', 'domain', 'queue', 'fingerprint', 'deadLetteredAt', 'member', 'expiresAt', 'updatedAt',
+  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId',
+}
+
+-- The fields that indexes and guards need, as a table (numbers converted).
+local function dl_meta(id)
+  local f = redis.call('HMGET', dkey(id), unpack(META))
+  if not f[1] then return nil end
+  return {
+    id = id, status = f[1], domain = f[2], queue = nz(f[3]), fingerprint = f[4],
+    at = tonumber(f[5]), member = f[6], expiresAt = num(f[7], nil), updatedAt = num(f[8], 0),
+    replayStartedAt = num(f[9], nil), replayCount = num(f[10], 0), maxReplays = num(f[11], 0),
+    generation = num(f[12], 1), jobId = nz(f[13]),
+  }
+end
+
+-- Adds (sign 1) or removes (sign -1) the entry's status-dependent index entries and counts.
+local function dl_status_index(m, sign)
+  local cell = cell_key(m.status, m.domain)
+  if sign > 0 then redis.call('ZADD', cell, m.at, m.member) else redis.call('ZREM', cell, m.member) end
+  redis.call('HINCRBY', B .. 'dl:counts', m.status .. ':' .. m.domain, sign)
+  local open = m.status == 'pending' or m.status == 'requires_review'
+  if open and m.expiresAt then
+    if sign > 0 then redis.call('ZADD', B .. 'dl:expiry', m.expiresAt, m.id)
+    else redis.call('ZREM', B .. 'dl:expiry', m.id) end
+  end
+  local function scored(key, cond, score)
+    if not cond then return end
+    if sign > 0 then redis.call('ZADD', key, score, m.id) else redis.call('ZREM', key, m.id) end
+  end
+  scored(B .. 'dl:closed', m.status == 'resolved' or m.status == 'expired', m.updatedAt)
+  scored(B .. 'dl:archived', m.status == 'archived', m.updatedAt)
+  scored(B .. 'dl:replaying', m.status == 'replaying', m.replayStartedAt or 0)
+  if m.status == 'pending' and m.replayCount >= m.maxReplays then
+    if sign > 0 then redis.call('SADD', B .. 'dl:atcap', m.id) else redis.call('SREM', B .. 'dl:atcap', m.id) end
+  end
+end
+
+-- Indexes that do not depend on the status (added on insert, removed on purge).
+local function dl_identity_index(m, sign)
+  local function z(key)
+    if sign > 0 then redis.call('ZADD', key, m.at, m.member) else redis.call('ZREM', key, m.member) end
+  end
+  z(B .. 'dl:t')
+  if m.queue then z(B .. 'dl:q:' .. m.queue) end
+  z(B .. 'dl:f:' .. m.fingerprint)
+  if m.jobId then
+    if sign > 0 then redis.call('HSET', B .. 'dl:job', m.jobId, m.id)
+    elseif redis.call('HGET', B .. 'dl:job', m.jobId) == m.id then redis.call('HDEL', B .. 'dl:job', m.jobId) end
+  end
+  if sign > 0 then redis.call('SADD', B .. 'dl:domains', m.domain) end
+end
+
+-- Whether a record with this id, or for this job, exists already (inserts leave it as it is).
+local function dl_exists(id, job_id)
+  if redis.call('EXISTS', dkey(id)) == 1 then return true end
+  return job_id ~= nil and redis.call('HEXISTS', B .. 'dl:job', job_id) == 1
+end
+
+-- Inserts a dead letter from field/value pairs (every non-null property; `status`,
+-- `replayCount` and `maxReplays` included). Returns false when it existed already.
+local function dl_insert(id, job_id, fields, now)
+  if dl_exists(id, job_id) then return false end
+  local seq = redis.call('INCR', B .. 'dl:seq')
+  local member = string.format('%016d', 1000000000000000 - seq) .. id
+  local key = dkey(id)
+  call_many('HSET', key, fields)
+  redis.call('HSET', key, 'seq', seq, 'member', member, 'generation', 1, 'updatedAt', now)
+  local m = dl_meta(id)
+  dl_identity_index(m, 1)
+  dl_status_index(m, 1)
+  return true
+end
+
+-- Sets fields (a flat name/value list; value false = delete the field) and re-indexes.
+local function dl_update(m, changes)
+  dl_status_index(m, -1)
+  local set, del = {}, {}
+  for i = 1, #changes, 2 do
+    if changes[i + 1] == false then del[#del + 1] = changes[i]
+    else set[#set + 1] = changes[i]; set[#set + 1] = changes[i + 1] end
+  end
+  local key = dkey(m.id)
+  if #set > 0 then redis.call('HSET', key, unpack(set)) end
+  if #del > 0 then redis.call('HDEL', key, unpack(del)) end
+  local after = dl_meta(m.id)
+  dl_status_index(after, 1)
+  return after
+end
+
+-- Appends an audit entry. `input` is decoded JSON {action, actor, reason?, ticket?, details?
+-- (JSON text)}; before/after are dl_meta tables or nil. Returns the sequence number.
+local function audit_append(dead_letter_id, action, actor, reason, ticket, details_json, at, before, after)
+  local seq = redis.call('INCR', B .. 'audit:seq')
+  local entry = '{"deadLetterId":' .. jstr(dead_letter_id)
+    .. ',"action":' .. jstr(action) .. ',"actor":' .. jstr(actor)
+    .. ',"reason":' .. jstr(reason) .. ',"ticket":' .. jstr(ticket)
+    .. ',"at":' .. int(at)
+    .. ',"beforeStatus":' .. jstr(before and before.status)
+    .. ',"afterStatus":' .. jstr(after and after.status)
+    .. ',"beforeGeneration":' .. (before and int(before.generation) or 'null')
+    .. ',"afterGeneration":' .. (after and int(after.generation) or 'null')
+    .. ',"details":' .. (nz(details_json) or '{}') .. '}'
+  redis.call('HSET', B .. 'audit:e', seq, entry)
+  redis.call('ZADD', B .. 'audit:all', seq, seq)
+  if dead_letter_id then redis.call('ZADD', B .. 'audit:dl:' .. dead_letter_id, seq, seq) end
+  return seq
+end
+
+-- Writes the audit entry of a single-entry change when the caller asked for one (`audit_json`
+-- is JSON {action, actor, reason, ticket, details} or '').
+local function audit_change(audit_json, id, before, after, now)
+  if not nz(audit_json) then return end
+  local a = cjson.decode(audit_json)
+  local function s(v) if v == nil or v == cjson.null then return nil end return v end
+  audit_append(id, a.action, a.actor, s(a.reason), s(a.ticket), s(a.details), now, before, after)
+end
+
+-- Creates the dead letter of a failing job (failJob, or a poison pill found by recovery). `fields`
+-- are the caller's properties; the job's queue, id, name, payload (or the caller's redacted copy),
+-- attempts and replay link are added here. A job that replays an earlier dead letter carries that
+-- entry's replay ledger over, and lands in requires_review when the budget is spent.
+local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now)
+  local all = {}
+  for i = 1, #fields do all[i] = fields[i] end
+  local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
+  put('queue', job.queue)
+  put('jobId', job_id)
+  put('jobName', job.name)
+  put('payload', payload)
+  put('attempts', attempts)
+  local status = 'pending'
+  if job.replay_of then
+    put('replayOf', job.replay_of)
+    local ledger = redis.call('HMGET', dkey(job.replay_of), 'replayCount', 'maxReplays')
+    if ledger[2] then
+      local rc, mr = num(ledger[1], 0), num(ledger[2], 0)
+      put('replayCount', int(rc))
+      put('maxReplays', int(mr))
+      if rc >= mr then status = 'requires_review' end
+    end
+  end
+  put('status', status)
+  return dl_insert(dl_id, job_id, all, now)
+end

@@ -1,0 +1,65 @@
+-- lib/jobs.lua: job keys and the small steps every job transition shares. Needs lib/common.lua.
+--
+-- Job hash fields (absent = null or 0): q queue, n name, p payload JSON, pr priority, ma max
+-- attempts, to timeout ms, bo backoff JSON, ik idempotency key, ro replay-of, ca created at,
+-- ra run at, s state, am attempts made, oc orphan count, rl rate-limit delays, sa started at,
+-- fa finished at, le lease expiry, tk fencing token, w worker id, r result JSON, at attempts JSON
+-- array, la signature of the last attempt (duplicate detection), dl dead-letter id.
+
+local function jkey(id)
+  return B .. 'j:' .. id
+end
+
+local function qkey(queue, kind)
+  return B .. 'q:' .. queue .. ':' .. kind
+end
+
+-- Waiting-set members are zero-padded ids, so equal scores (same priority and due time) order by id.
+local function pad(id)
+  return string.rep('0', 15 - #id) .. id
+end
+
+local function unpad(member)
+  return (string.gsub(member, '^0+', ''))
+end
+
+-- Claim order in one score: priority (high first), then due time. Exact in a double.
+local function wait_score(priority, run_at)
+  if run_at < 0 then run_at = 0 elseif run_at > 9999999999999 then run_at = 9999999999999 end
+  return (2 - priority) * 10000000000000 + run_at
+end
+
+-- Appends one attempt record (JSON text) to a JSON array (text, or absent).
+local function append_attempt(list, attempt)
+  if not nz(list) or list == '[]' then return '[' .. attempt .. ']' end
+  return string.sub(list, 1, -2) .. ',' .. attempt .. ']'
+end
+
+-- Tells idle workers of `queue` (in every process) that jobs may be available.
+local function notify(queue)
+  redis.call('PUBLISH', B .. 'notify:' .. queue, '1')
+end
+
+-- Per-queue batches of index changes, applied once per queue at the end of a script.
+local function batch_new()
+  return {}
+end
+
+local function batch_add(batch, queue, kind, ...)
+  local q = batch[queue]
+  if not q then q = {}; batch[queue] = q end
+  local list = q[kind]
+  if not list then list = {}; q[kind] = list end
+  for _, v in ipairs({...}) do list[#list + 1] = v end
+end
+
+-- kinds: zrem:<set> members, zadd:<set> score/member pairs.
+local function batch_apply(batch)
+  for queue, kinds in pairs(batch) do
+    for kind, list in pairs(kinds) do
+      local op, set = string.match(kind, '^(%a+):(%a+)$')
+      if op == 'zrem' then call_many('ZREM', qkey(queue, set), list)
+      else call_many('ZADD', qkey(queue, set), list) end
+    end
+  end
+end

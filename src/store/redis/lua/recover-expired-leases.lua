@@ -1,0 +1,58 @@
+-- recover-expired-leases.lua: the second half of a recovery sweep. For each job read by
+-- find-expired-leases.lua, if it is still active with the same token and its lease expired before
+-- now: appends an 'orphaned' attempt, counts the orphan and either returns it to waiting (token and
+-- worker cleared, no attempt spent) or, when the caller sent a poison-pill dead letter for it,
+-- moves it to the dead-letter queue with that record.
+--
+-- KEYS[1]  {p}:queues (declared for routing; not written)
+-- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] maxOrphans;  ARGV[5] N;
+-- ARGV[6..] N groups: id, token, dead-letter id ('' = none), redacted payload ('' = the job's),
+--          field count M, then M field/value pairs of the dead letter.
+-- Returns  { recoveredIds, deadLettered } with deadLettered a list of { jobId, deadLetterId }.
+--!include lib/common.lua
+--!include lib/jobs.lua
+--!include lib/dead-letters.lua
+
+local ORPHAN_MESSAGE = 'the lease expired before the worker finished (worker crashed, hung or lost its store)'
+local now = store_clock(ARGV[2], tonumber(ARGV[3]))
+local max_orphans = tonumber(ARGV[4])
+local recovered, dead = {}, {}
+local touched = {}
+local a = 6
+for _ = 1, tonumber(ARGV[5]) do
+  local id, token, dl_id, payload, m = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4])
+  local fields = {}
+  for i = 1, m * 2 do fields[i] = ARGV[a + 4 + i] end
+  a = a + 5 + m * 2
+  local k = jkey(id)
+  local f = redis.call('HMGET', k, 's', 'tk', 'le', 'oc', 'am', 'sa', 'w', 'q', 'at', 'n', 'p', 'ro', 'pr', 'ra')
+  if f[1] == 'active' and f[2] == token and num(f[3], now) < now then
+    local queue = f[8]
+    local attempt = '{"attempt":' .. int(num(f[5], 0) + 1) .. ',"outcome":"orphaned","startedAt":'
+      .. int(num(f[6], now)) .. ',"endedAt":' .. int(now) .. ',"workerId":' .. jstr(nz(f[7]))
+      .. ',"message":' .. jstr(ORPHAN_MESSAGE) .. '}'
+    local attempts = append_attempt(f[9], attempt)
+    local orphans = num(f[4], 0) + 1
+    redis.call('ZREM', qkey(queue, 'active'), id)
+    if orphans >= max_orphans then
+      if dl_id ~= '' then
+        dl_insert_from_job(dl_id, fields, id, { queue = queue, name = f[10], replay_of = nz(f[12]) },
+          nz(payload) or f[11], attempts, now)
+        redis.call('HSET', k, 's', 'dead_lettered', 'oc', orphans, 'at', attempts, 'la', 'orphaned',
+          'fa', int(now), 'le', '', 'dl', dl_id)
+        redis.call('ZADD', qkey(queue, 'dead'), now, id)
+        dead[#dead + 1] = { id, dl_id }
+      else
+        -- Read as not yet a poison pill, so no record was built: leave it for the next sweep.
+        redis.call('ZADD', qkey(queue, 'active'), f[3], id)
+      end
+    else
+      redis.call('HSET', k, 's', 'waiting', 'oc', orphans, 'at', attempts, 'la', 'orphaned', 'le', '', 'w', '', 'tk', '')
+      redis.call('ZADD', qkey(queue, 'wait'), wait_score(tonumber(f[13]), tonumber(f[14])), pad(id))
+      recovered[#recovered + 1] = id
+      touched[queue] = true
+    end
+  end
+end
+for queue in pairs(touched) do notify(queue) end
+return { recovered, dead }

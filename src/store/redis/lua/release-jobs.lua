@@ -1,0 +1,33 @@
+-- release-jobs.lua: graceful shutdown: returns active jobs whose token is current to waiting at
+-- once, without spending an attempt. The token is cleared, so a late result is refused as stale;
+-- runAt becomes min(runAt, now).
+--
+-- KEYS[1]  {p}:queues (declared for routing; not written)
+-- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] N;  ARGV[5..] N pairs: id, token
+-- Returns  outcomes: 'ok', 'stale_token', 'not_active' or 'not_found' per lease.
+--!include lib/common.lua
+--!include lib/jobs.lua
+
+local now = store_clock(ARGV[2], tonumber(ARGV[3]))
+local out = {}
+local batch = batch_new()
+local touched = {}
+for i = 1, tonumber(ARGV[4]) do
+  local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
+  local k = jkey(id)
+  local f = redis.call('HMGET', k, 's', 'tk', 'q', 'pr', 'ra')
+  if not f[1] then out[i] = 'not_found'
+  elseif f[2] ~= token then out[i] = 'stale_token'
+  elseif f[1] ~= 'active' then out[i] = 'not_active'
+  else
+    local run_at = math.min(tonumber(f[5]), now)
+    redis.call('HSET', k, 's', 'waiting', 'le', '', 'w', '', 'tk', '', 'ra', int(run_at))
+    batch_add(batch, f[3], 'zrem:active', id)
+    batch_add(batch, f[3], 'zadd:wait', wait_score(tonumber(f[4]), run_at), pad(id))
+    touched[f[3]] = true
+    out[i] = 'ok'
+  end
+end
+batch_apply(batch)
+for queue in pairs(touched) do notify(queue) end
+return out

@@ -1,0 +1,53 @@
+-- remove-jobs.lua: deletes up to `limit` jobs of one queue in one state (never `active`).
+-- Completed and dead-lettered jobs are taken by finish time (`before`: finished before it);
+-- waiting and scheduled ones in set order, with `before` checked against their creation time,
+-- examining at most `budget` of them from `offset` per call (the caller continues with the
+-- returned offset). A removed job's idempotency key is freed.
+--
+-- KEYS[1]  {p}:queues (declared for routing; not written)
+-- ARGV[1]  key base;  ARGV[2] queue;  ARGV[3] state: completed | dead_lettered | waiting | scheduled;
+-- ARGV[4]  before ('' = any time);  ARGV[5] limit;  ARGV[6] offset;  ARGV[7] budget
+-- Returns  { removedCount, next } where next is the offset to continue from, or 'end'.
+--!include lib/common.lua
+--!include lib/jobs.lua
+
+local queue, state, before = ARGV[2], ARGV[3], num(ARGV[4], nil)
+local limit, offset, budget = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local SETS = { completed = 'done', dead_lettered = 'dead', waiting = 'wait', scheduled = 'sched' }
+local set = SETS[state]
+if not set or limit <= 0 then return { 0, 'end' } end
+local zset = qkey(queue, set)
+
+local function remove(id)
+  local k = jkey(id)
+  local key = redis.call('HGET', k, 'ik')
+  if key and redis.call('HGET', qkey(queue, 'ik'), key) == id then redis.call('HDEL', qkey(queue, 'ik'), key) end
+  redis.call('DEL', k)
+  redis.call('ZREM', qkey(queue, 'ids'), id)
+end
+
+local removed = 0
+if set == 'done' or set == 'dead' then
+  local ids
+  if before then ids = redis.call('ZRANGEBYSCORE', zset, '-inf', '(' .. int(before), 'LIMIT', 0, limit)
+  else ids = redis.call('ZRANGE', zset, 0, limit - 1) end
+  for _, id in ipairs(ids) do remove(id) end
+  call_many('ZREM', zset, ids)
+  return { #ids, 'end' }
+end
+
+local members = redis.call('ZRANGE', zset, offset, offset + budget - 1)
+local gone = {}
+for _, member in ipairs(members) do
+  if removed >= limit then break end
+  local id = member
+  if set == 'wait' then id = unpad(member) end
+  if not before or num(redis.call('HGET', jkey(id), 'ca'), 0) < before then
+    remove(id)
+    gone[#gone + 1] = member
+    removed = removed + 1
+  end
+end
+call_many('ZREM', zset, gone)
+if removed >= limit or #members < budget then return { removed, 'end' } end
+return { removed, int(offset + #members - removed) }

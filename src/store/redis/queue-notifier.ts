@@ -1,0 +1,77 @@
+/**
+ * Wakes idle workers of a Redis store. Inserts made through the same store notify at once;
+ * inserts, releases, retries and recoveries by any process reach every other process through
+ * pub/sub (the scripts PUBLISH on `{prefix}:notify:<queue>`), received on one dedicated
+ * subscriber connection per store, opened on the first watch.
+ */
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.js';
+
+export class QueueNotifier {
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private subscriber: Redis | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly keys: RedisKeys,
+    private readonly openSubscriber: () => Redis,
+  ) {}
+
+  /** Registers `listener` for `queue`; returns an unsubscribe function. */
+  watch(queue: string, listener: () => void): () => void {
+    if (this.closed) return () => {};
+    let set = this.listeners.get(queue);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(queue, set);
+      this.subscribe(queue);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(queue) === set) {
+        this.listeners.delete(queue);
+        this.subscriber?.unsubscribe(this.keys.notifyChannel(queue)).catch(() => {});
+      }
+    };
+  }
+
+  /** Tells this process's watchers of `queue` that jobs may be available. */
+  notify(queue: string): void {
+    const set = this.listeners.get(queue);
+    if (set) for (const listener of [...set]) listener();
+  }
+
+  private subscribe(queue: string): void {
+    if (!this.subscriber) {
+      const sub = this.openSubscriber();
+      // Connection errors are retried by ioredis (it resubscribes on reconnect); workers poll meanwhile.
+      sub.on('error', () => {});
+      sub.on('message', (channel: string) => {
+        const name = this.keys.queueOfChannel(channel);
+        if (name !== undefined) this.notify(name);
+      });
+      // After a reconnect, jobs may have arrived while the subscription was down: wake everyone.
+      sub.on('ready', () => {
+        for (const name of this.listeners.keys()) this.notify(name);
+      });
+      this.subscriber = sub;
+    }
+    this.subscriber.subscribe(this.keys.notifyChannel(queue)).catch(() => {});
+  }
+
+  /** Forgets every listener and closes the subscriber connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    const sub = this.subscriber;
+    this.subscriber = undefined;
+    if (sub) {
+      try {
+        await sub.quit();
+      } catch {
+        sub.disconnect();
+      }
+    }
+  }
+}

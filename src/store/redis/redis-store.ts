@@ -1,0 +1,604 @@
+/**
+ * The Redis store (ioredis): every state change is one Lua script (lua/*.lua), so it is atomic
+ * with respect to every other client; the hot paths are batch-shaped (one script call claims,
+ * completes, or completes-and-claims a whole batch; inserts go in chunks of `insertChunk` jobs,
+ * several chunks in one MULTI/EXEC). Keys: see keys.ts. Idle workers are woken through pub/sub.
+ *
+ * Clock: with `clock: 'server'` (the default) every lease and due-time decision uses the Redis
+ * server's time (`TIME` inside the script); absolute times passed by the caller (`runAt`) are
+ * re-based by the difference between the server's and the caller's clock, so a delay stays the
+ * same delay and a skewed or jumping host clock cannot mass-expire leases. With `clock: 'caller'`
+ * the caller's `now` is used as given (what the conformance suite, which passes explicit times,
+ * needs). Dead-letter and audit times always come from the caller.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
+import { ValidationError } from '../../core/errors.js';
+import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
+import { emptyJobCounts } from '../../core/job.js';
+import type * as DL from '../dead-letter-store.js';
+import type {
+  ClaimJobsParams,
+  CompleteJobsParams,
+  ExtendLeasesParams,
+  FailJobParams,
+  FenceResult,
+  InsertJobResult,
+  InsertJobsParams,
+  JobCompletion,
+  ListJobsParams,
+  RecoverExpiredLeasesParams,
+  RecoveryResult,
+  ReleaseJobsParams,
+  RemoveJobsParams,
+  StoreCapabilities,
+} from '../job-store.js';
+import type { Store } from '../store.js';
+import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
+import {
+  attemptSignature,
+  type ClaimRow,
+  claimedJobFromRow,
+  fieldsToRecord,
+  insertArgs,
+  jobFromHash,
+  validateNewJobs,
+} from './job-codec.js';
+import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
+import { QueueNotifier } from './queue-notifier.js';
+import { RedisDeadLetters } from './redis-dead-letters.js';
+import { translateRedisError } from './redis-errors.js';
+import { defineScripts, runScript, type ScriptName } from './scripts.js';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://...`. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** An ioredis client owned by the application (not closed by the store; must have no `keyPrefix`). */
+  client?: Redis;
+  /** Options for the client the store creates (merged over the store's defaults). */
+  redisOptions?: RedisOptions;
+  /** Key prefix; every key is `{prefix}:...` (one Redis Cluster slot per store). Default `redrive`. */
+  prefix?: string;
+  /** Whose clock decides leases and due times: the Redis `server` (default) or the `caller`'s `now`. */
+  clock?: 'server' | 'caller';
+  /** Jobs per insert script call; larger batches are several calls in one MULTI/EXEC. Default 1000. */
+  insertChunk?: number;
+  /** Most dead letters one query may examine for conditions no index covers. Default 1,000,000. */
+  maxScan?: number;
+}
+
+/** Defaults of the client the store creates: fail fast while Redis is down, never resend blindly. */
+const CLIENT_DEFAULTS: RedisOptions = {
+  // A call made while disconnected waits for one reconnection attempt, then fails (503).
+  maxRetriesPerRequest: 1,
+  // A call in flight when the connection drops is reported as failed, not silently sent again.
+  autoResendUnfulfilledCommands: false,
+  connectTimeout: 5000,
+  // Every call settles: a server that stops answering fails the call after this long.
+  commandTimeout: 15_000,
+};
+
+const LIST_BUDGET = 1000;
+const REMOVE_BUDGET = 1000;
+
+type Arg = string | number | (string | number)[];
+
+/** The Redis store. */
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly capabilities: StoreCapabilities = { notify: true };
+  /** The key layout (prefix and hash tag). */
+  readonly keys: RedisKeys;
+  /** Where the store points, for messages (no password). */
+  readonly location: string;
+
+  private readonly client: Redis;
+  private readonly ownsClient: boolean;
+  private readonly clockMode: 'server' | 'caller';
+  private readonly insertChunk: number;
+  private readonly notifier: QueueNotifier;
+  private readonly deadLetters: RedisDeadLetters;
+  private closed = false;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+    const clock = options.clock ?? 'server';
+    if (clock !== 'server' && clock !== 'caller') {
+      throw new ValidationError('clock', `must be 'server' or 'caller', got ${String(clock)}`);
+    }
+    this.clockMode = clock;
+    this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
+    if (options.client) {
+      if (options.client.options.keyPrefix) {
+        throw new ValidationError('client', 'must have no keyPrefix (use the store prefix option instead)');
+      }
+      this.client = options.client;
+      this.ownsClient = false;
+      this.location = describe(options.client);
+    } else {
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      this.client = new Redis(url, { ...CLIENT_DEFAULTS, ...options.redisOptions });
+      this.ownsClient = true;
+      this.location = redactUrl(url);
+      // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
+      this.client.on('error', () => {});
+    }
+    defineScripts(this.client);
+    this.notifier = new QueueNotifier(this.keys, () => {
+      const sub = this.client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
+      return sub;
+    });
+    this.deadLetters = new RedisDeadLetters({
+      client: this.client,
+      keys: this.keys,
+      maxScan: Math.max(1, Math.floor(options.maxScan ?? 1_000_000)),
+      call: (what, fn) => this.call(what, fn),
+    });
+  }
+
+  /** The ioredis client the store uses (for health checks; do not change its keys). */
+  get redis(): Redis {
+    return this.client;
+  }
+
+  /** Runs a Redis call, translating connection failures into StoreUnavailableError. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new ValidationError('store', `the Redis store at ${this.location} is closed`);
+    try {
+      return await fn();
+    } catch (error) {
+      throw translateRedisError(error, what, this.location);
+    }
+  }
+
+  private script(name: ScriptName, keys: string[], args: Arg[]): Promise<unknown> {
+    return this.call(
+      name,
+      () => runScript(this.client, name, keys, [this.keys.base, ...args]) as Promise<unknown>,
+    );
+  }
+
+  /** A script taking the clock mode and the caller's now after the base. */
+  private timed(name: ScriptName, now: number, args: Arg[]): Promise<unknown> {
+    if (typeof now !== 'number' || !Number.isFinite(now))
+      throw new ValidationError('now', 'must be a finite number');
+    return this.script(name, [this.keys.queues], [this.clockMode, Math.round(now), ...args]);
+  }
+
+  /** Checks the server answers (PING); throws StoreUnavailableError otherwise. */
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.client.ping());
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  async insertJobs(params: InsertJobsParams): Promise<InsertJobResult[]> {
+    const { jobs, now } = params;
+    if (jobs.length === 0) return [];
+    validateNewJobs(jobs);
+    if (typeof now !== 'number' || !Number.isFinite(now))
+      throw new ValidationError('now', 'must be a finite number');
+    const chunks: Arg[][] = [];
+    for (let start = 0; start < jobs.length; start += this.insertChunk) {
+      const end = Math.min(jobs.length, start + this.insertChunk);
+      chunks.push([this.keys.base, this.clockMode, Math.round(now), insertArgs(jobs, start, end)]);
+    }
+    const keys = [this.keys.queues, this.keys.ids];
+    let replies: [string[], string[]][];
+    if (chunks.length === 1) {
+      replies = [
+        (await this.call(
+          'insert-jobs',
+          () => runScript(this.client, 'insert-jobs', keys, chunks[0]!) as Promise<unknown>,
+        )) as [string[], string[]],
+      ];
+    } else {
+      // Several script calls, applied all together or not at all.
+      const multi = this.client.multi();
+      for (const args of chunks) runScript(multi, 'insert-jobs', keys, args);
+      const results = await this.call('insert-jobs', () => multi.exec());
+      replies = (results ?? []).map(([error, reply]) => {
+        if (error) throw translateRedisError(error, 'insert-jobs', this.location);
+        return reply as [string[], string[]];
+      });
+    }
+    const out: InsertJobResult[] = new Array(jobs.length);
+    let i = 0;
+    for (const [ids, outcomes] of replies) {
+      for (let j = 0; j < ids.length; j++) out[i++] = { id: ids[j]!, created: outcomes[j] === 'created' };
+    }
+    const notified = new Set<string>();
+    for (const job of jobs) {
+      if (!notified.has(job.queue)) {
+        notified.add(job.queue);
+        this.notifier.notify(job.queue);
+      }
+    }
+    return out;
+  }
+
+  private claimArgs(params: ClaimJobsParams): Arg[] {
+    if (typeof params.queue !== 'string' || params.queue === '')
+      throw new ValidationError('queue', 'must be a non-empty string');
+    if (!Number.isSafeInteger(params.limit) || params.limit < 0)
+      throw new ValidationError('limit', 'must be a non-negative integer');
+    if (typeof params.leaseMs !== 'number' || !Number.isFinite(params.leaseMs) || params.leaseMs < 0)
+      throw new ValidationError('leaseMs', 'must be a non-negative number');
+    if (typeof params.claimId !== 'string' || params.claimId === '')
+      throw new ValidationError('claimId', 'must be a non-empty string');
+    return [params.queue, String(params.workerId), params.limit, Math.round(params.leaseMs), params.claimId];
+  }
+
+  private decodeClaim(
+    queue: string,
+    workerId: string,
+    now: string,
+    lease: string,
+    rows: ClaimRow[],
+  ): ClaimedJob[] {
+    const started = Number(now);
+    const leaseExpiresAt = Number(lease);
+    return rows.map((row) => claimedJobFromRow(row, queue, workerId, leaseExpiresAt, started));
+  }
+
+  async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    const args = this.claimArgs(params);
+    if (params.limit === 0) return [];
+    const [now, lease, rows] = (await this.timed('claim-jobs', params.now, args)) as [
+      string,
+      string,
+      ClaimRow[],
+    ];
+    return this.decodeClaim(params.queue, String(params.workerId), now, lease, rows);
+  }
+
+  async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
+    if (params.completions.length === 0) return [];
+    const triples = completionArgs(params.completions);
+    const [, outcomes] = (await this.timed('complete-jobs', params.now, [
+      params.completions.length,
+      triples,
+    ])) as [string, string[]];
+    return fenceResults(params.completions, outcomes);
+  }
+
+  /** Completes a batch and claims the next one in one script call (one round trip). */
+  async completeAndClaimJobs(params: {
+    completions: readonly JobCompletion[];
+    claim: ClaimJobsParams;
+  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
+    const { claim } = params;
+    const args = this.claimArgs(claim);
+    const [now, lease, outcomes, rows] = (await this.timed('complete-and-claim-jobs', claim.now, [
+      ...args,
+      params.completions.length,
+      completionArgs(params.completions),
+    ])) as [string, string, string[], ClaimRow[]];
+    return {
+      completed: fenceResults(params.completions, outcomes),
+      claimed: this.decodeClaim(claim.queue, String(claim.workerId), now, lease, rows),
+    };
+  }
+
+  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
+    const { id, token, outcome, attempt } = params;
+    const head: Arg[] = [
+      String(id),
+      String(token),
+      JSON.stringify(attempt),
+      attemptSignature(attempt),
+      outcome.kind,
+    ];
+    let reply: string[];
+    if (outcome.kind === 'dead_letter') {
+      const { redactPayload, ...dl } = outcome.deadLetter;
+      const fields = deadLetterFromJobFields(dl);
+      let payload = '';
+      if (redactPayload) {
+        const raw = await this.call('failJob', () => this.client.hget(this.keys.job(String(id)), 'p'));
+        payload = redactedPayloadArg(redactPayload, raw);
+      }
+      reply = (await this.timed('fail-job', params.now, [
+        ...head,
+        dl.id,
+        payload,
+        fields.length / 2,
+        fields,
+      ])) as string[];
+    } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
+      if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
+        throw new ValidationError('outcome.runAt', 'must be a finite number');
+      reply = (await this.timed('fail-job', params.now, [...head, Math.round(outcome.runAt)])) as string[];
+    } else {
+      throw new ValidationError(
+        'outcome.kind',
+        `unknown outcome ${String((outcome as { kind: unknown }).kind)}`,
+      );
+    }
+    switch (reply[0]) {
+      case 'retried':
+        return { id, ok: true };
+      case 'dead_lettered':
+        return { id, ok: true, deadLetterId: reply[1]! };
+      case 'duplicate':
+        return { id, ok: true, duplicate: true };
+      default:
+        return { id, ok: false, reason: reply[0] as 'stale_token' | 'not_active' | 'not_found' };
+    }
+  }
+
+  async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
+    if (params.leases.length === 0) return [];
+    const [, outcomes] = (await this.timed('extend-leases', params.now, [
+      Math.round(params.leaseMs),
+      params.leases.length,
+      params.leases.flatMap((l) => [String(l.id), String(l.token)]),
+    ])) as [string, string[]];
+    return fenceResults(params.leases, outcomes);
+  }
+
+  async releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {
+    if (params.leases.length === 0) return [];
+    const outcomes = (await this.timed('release-jobs', params.now, [
+      params.leases.length,
+      params.leases.flatMap((l) => [String(l.id), String(l.token)]),
+    ])) as string[];
+    const results = fenceResults(params.leases, outcomes);
+    if (results.some((r) => r.ok)) for (const queue of await this.queueNames()) this.notifier.notify(queue);
+    return results;
+  }
+
+  async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
+    const limit = Math.max(0, Math.floor(params.limit));
+    if (limit === 0) return { recovered: [], deadLettered: [] };
+    const found = (await this.timed('find-expired-leases', params.now, [limit, params.queue ?? ''])) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ][];
+    if (found.length === 0) return { recovered: [], deadLettered: [] };
+    const groups: Arg[] = [];
+    for (const [id, token, queue, name, orphans] of found) {
+      const orphanCount = Number(orphans) + 1;
+      if (orphanCount < params.maxOrphans) {
+        groups.push(id, token, '', '', 0);
+        continue;
+      }
+      const { redactPayload, ...dl } = params.deadLetterFor({ id, queue, name, orphanCount });
+      const fields = deadLetterFromJobFields(dl);
+      let payload = '';
+      if (redactPayload) {
+        const raw = await this.call('recoverExpiredLeases', () => this.client.hget(this.keys.job(id), 'p'));
+        payload = redactedPayloadArg(redactPayload, raw);
+      }
+      groups.push(id, token, dl.id, payload, fields.length / 2, fields);
+    }
+    const [recovered, dead] = (await this.timed('recover-expired-leases', params.now, [
+      params.maxOrphans,
+      found.length,
+      ...groups,
+    ])) as [string[], [string, string][]];
+    if (recovered.length > 0) {
+      const queues = new Set(found.filter(([id]) => recovered.includes(id)).map(([, , queue]) => queue));
+      for (const queue of queues) this.notifier.notify(queue);
+    }
+    return { recovered, deadLettered: dead.map(([jobId, deadLetterId]) => ({ jobId, deadLetterId })) };
+  }
+
+  async nextScheduledAt(params: { queue: string }): Promise<number | null> {
+    const first = await this.call('nextScheduledAt', () =>
+      this.client.zrange(this.keys.queue(params.queue, 'sched'), '0', '0', 'WITHSCORES'),
+    );
+    return first.length >= 2 ? Number(first[1]) : null;
+  }
+
+  async getJob(params: { id: string }): Promise<Job | null> {
+    const hash = await this.call('getJob', () => this.client.hgetall(this.keys.job(String(params.id))));
+    return hash && Object.keys(hash).length > 0 ? jobFromHash(String(params.id), hash) : null;
+  }
+
+  /** Every registered queue name. */
+  private async queueNames(): Promise<string[]> {
+    return this.call('listQueues', () => this.client.hkeys(this.keys.queues));
+  }
+
+  async listJobs(params: ListJobsParams): Promise<Job[]> {
+    const limit = Math.max(0, Math.floor(params.limit));
+    if (limit === 0) return [];
+    let after = '';
+    if (params.afterId !== undefined) {
+      if (!/^\d+$/.test(params.afterId)) return [];
+      after = params.afterId;
+    }
+    const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
+    const states = params.states ?? [];
+    const all: Job[] = [];
+    for (const queue of queues) {
+      let from = after;
+      let found = 0;
+      for (;;) {
+        const [rows, next] = (await this.script(
+          'list-jobs',
+          [this.keys.queues],
+          [queue, from, limit - found, LIST_BUDGET, [...states]],
+        )) as [(string | null)[][], string];
+        for (const row of rows) {
+          const h = fieldsToRecord(row);
+          all.push(jobFromHash(h.id!, h));
+        }
+        found += rows.length;
+        if (found >= limit || next === 'end') break;
+        from = next;
+      }
+    }
+    all.sort((a, b) => Number(a.id) - Number(b.id));
+    return all.slice(0, limit);
+  }
+
+  async countJobs(params: { queue?: string }): Promise<JobCounts> {
+    const counts = emptyJobCounts();
+    const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
+    if (queues.length === 0) return counts;
+    const sets: [JobState, 'wait' | 'sched' | 'active' | 'done' | 'dead'][] = [
+      ['scheduled', 'sched'],
+      ['waiting', 'wait'],
+      ['active', 'active'],
+      ['completed', 'done'],
+      ['dead_lettered', 'dead'],
+    ];
+    const pipeline = this.client.pipeline();
+    for (const queue of queues) for (const [, set] of sets) pipeline.zcard(this.keys.queue(queue, set));
+    const replies = (await this.call('countJobs', () => pipeline.exec())) ?? [];
+    replies.forEach(([error, n], i) => {
+      if (error) throw translateRedisError(error, 'countJobs', this.location);
+      counts[sets[i % sets.length]![0]] += Number(n);
+    });
+    return counts;
+  }
+
+  async listQueues(): Promise<{ name: string; paused: boolean }[]> {
+    const all = await this.call('listQueues', () => this.client.hgetall(this.keys.queues));
+    return Object.entries(all ?? {})
+      .map(([name, paused]) => ({ name, paused: paused === '1' }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async pauseQueue(params: { queue: string }): Promise<void> {
+    await this.script('set-queue-paused', [this.keys.queues], [params.queue, 'paused']);
+  }
+
+  async resumeQueue(params: { queue: string }): Promise<void> {
+    await this.script('set-queue-paused', [this.keys.queues], [params.queue, 'resumed']);
+    this.notifier.notify(params.queue);
+  }
+
+  async isQueuePaused(params: { queue: string }): Promise<boolean> {
+    return (await this.call('isQueuePaused', () => this.client.hget(this.keys.queues, params.queue))) === '1';
+  }
+
+  async removeJobs(params: RemoveJobsParams): Promise<number> {
+    const limit = Math.max(0, Math.floor(params.limit));
+    const removable = new Set(['completed', 'dead_lettered', 'waiting', 'scheduled']);
+    const states = [...new Set(params.states)].filter((s) => removable.has(s));
+    const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
+    let removed = 0;
+    for (const state of states) {
+      for (const queue of queues) {
+        let offset = 0;
+        while (removed < limit) {
+          const [n, next] = (await this.script(
+            'remove-jobs',
+            [this.keys.queues],
+            [queue, state, params.before ?? '', limit - removed, offset, REMOVE_BUDGET],
+          )) as [number, string];
+          removed += Number(n);
+          if (next === 'end') break;
+          offset = Number(next);
+        }
+      }
+    }
+    return removed;
+  }
+
+  watchQueue(queue: string, listener: () => void): () => void {
+    return this.notifier.watch(queue, listener);
+  }
+
+  // ---- dead letters (implemented in redis-dead-letters.ts) ---------------------------------
+
+  insertDeadLetters(params: { deadLetters: readonly NewDeadLetter[]; now: number }) {
+    return this.deadLetters.insertDeadLetters(params);
+  }
+  getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
+    return this.deadLetters.getDeadLetter(params);
+  }
+  getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
+    return this.deadLetters.getDeadLetterByJob(params);
+  }
+  listDeadLetters(params: DL.ListDeadLettersParams): Promise<DL.DeadLetterPage> {
+    return this.deadLetters.listDeadLetters(params);
+  }
+  facetDeadLetters(
+    params: Parameters<DL.DeadLetterStore['facetDeadLetters']>[0],
+  ): Promise<DL.DeadLetterFacets> {
+    return this.deadLetters.facetDeadLetters(params);
+  }
+  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.FailureGroup[]> {
+    return this.deadLetters.topDeadLetterFailures(params);
+  }
+  getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {
+    return this.deadLetters.getDeadLetterStats(params);
+  }
+  acquireDeadLetterForReplay(params: DL.AcquireDeadLetterParams): Promise<DL.DeadLetterChangeResult> {
+    return this.deadLetters.acquireDeadLetterForReplay(params);
+  }
+  finishDeadLetterReplay(params: DL.FinishDeadLetterReplayParams): Promise<DL.DeadLetterChangeResult> {
+    return this.deadLetters.finishDeadLetterReplay(params);
+  }
+  resolveDeadLetters(params: DL.ResolveDeadLettersParams): Promise<DL.ResolveDeadLettersResult> {
+    return this.deadLetters.resolveDeadLetters(params);
+  }
+  transitionDeadLetters(params: DL.TransitionDeadLettersParams): Promise<{ ids: string[] }> {
+    return this.deadLetters.transitionDeadLetters(params);
+  }
+  purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
+    return this.deadLetters.purgeDeadLetters(params);
+  }
+  appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
+    return this.deadLetters.appendAudit(params);
+  }
+  listAudit(
+    params: DL.ListAuditParams,
+  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
+    return this.deadLetters.listAudit(params);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.notifier.close();
+    if (this.ownsClient) {
+      try {
+        await this.client.quit();
+      } catch {
+        this.client.disconnect();
+      }
+    }
+  }
+}
+
+/** The triples of complete-jobs.lua. */
+function completionArgs(completions: readonly JobCompletion[]): string[] {
+  const out: string[] = new Array(completions.length * 3);
+  for (let i = 0; i < completions.length; i++) {
+    const c = completions[i]!;
+    out[i * 3] = String(c.id);
+    out[i * 3 + 1] = String(c.token);
+    out[i * 3 + 2] = c.resultJson ?? '';
+  }
+  return out;
+}
+
+/** Maps the scripts' named outcomes to {@link FenceResult}s. */
+function fenceResults(items: readonly { id: string }[], outcomes: readonly string[]): FenceResult[] {
+  return items.map((item, i): FenceResult => {
+    const outcome = outcomes[i];
+    if (outcome === 'ok') return { id: item.id, ok: true };
+    if (outcome === 'duplicate') return { id: item.id, ok: true, duplicate: true };
+    return { id: item.id, ok: false, reason: outcome as 'stale_token' | 'not_active' | 'not_found' };
+  });
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+function describe(client: Redis): string {
+  const o = client.options;
+  return `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+}
