@@ -2425,8 +2425,11 @@
     });
     setUnauthorizedHandler(() => {
       if (loginShown) return;
+      const hadToken = getToken() !== null;
       setToken(null);
-      showLogin("Your token was not accepted (it may have been revoked). Sign in again.");
+      showLogin(
+        hadToken ? "Your token was not accepted (it may have been revoked). Sign in again." : void 0
+      );
     });
     window.addEventListener("hashchange", () => {
       if (takeTokenFromHash()) void connect();
@@ -2435,10 +2438,6 @@
     await connect();
   }
   async function connect() {
-    if (!getToken()) {
-      showLogin();
-      return;
-    }
     try {
       start(await api.whoami());
     } catch (error) {

@@ -192,8 +192,11 @@ async function boot(): Promise<void> {
   });
   setUnauthorizedHandler(() => {
     if (loginShown) return;
+    const hadToken = getToken() !== null;
     setToken(null);
-    showLogin('Your token was not accepted (it may have been revoked). Sign in again.');
+    showLogin(
+      hadToken ? 'Your token was not accepted (it may have been revoked). Sign in again.' : undefined,
+    );
   });
   window.addEventListener('hashchange', () => {
     if (takeTokenFromHash()) void connect();
@@ -203,10 +206,8 @@ async function boot(): Promise<void> {
 }
 
 async function connect(): Promise<void> {
-  if (!getToken()) {
-    showLogin();
-    return;
-  }
+  // Without a token, ask anyway: a server with no tokens configured (loopback only) lets every
+  // local caller in; any other answers 401 and the login box comes up.
   try {
     start(await api.whoami());
   } catch (error) {
