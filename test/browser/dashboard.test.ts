@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminServer } from '../../src/admin/server.js';
-import { Queue } from '../../src/index.js';
+import { Queue, Worker } from '../../src/index.js';
 import {
   artifactsDir,
   chromiumAvailability,
@@ -20,6 +20,7 @@ import {
   type RoleName,
   startDashboardServer,
   TOKENS,
+  until,
 } from './support.js';
 
 const availability = chromiumAvailability();
@@ -151,6 +152,31 @@ describe.skipIf(!availability.ok && !availability.mustFail)('dashboard in Chromi
     expect(await reports.textContent()).toBe('5');
     await new Queue('reports', { store: server.store }).add('monthly', { month: '2024-06' });
     await reports.filter({ hasText: /^6$/ }).waitFor({ timeout: 6000 });
+
+    // The chart draws what the server sampled: 5 jobs completed after a baseline sample.
+    await server.admin.throughput.sample();
+    const emailsQueue = new Queue('emails', { store: server.store });
+    await emailsQueue.addBulk(
+      Array.from({ length: 5 }, (_, i) => ({
+        name: 'welcome',
+        payload: { to: `late${i}@example.com`, mode: 'ok' },
+      })),
+    );
+    const worker = new Worker('emails', async () => ({ sent: true }), {
+      store: server.store,
+      pollIntervalMs: 5,
+    });
+    try {
+      await until('the 5 new jobs to complete', async () => (await emailsQueue.getCounts()).completed === 17);
+    } finally {
+      await worker.close();
+    }
+    await server.admin.throughput.sample();
+    await page
+      .locator('svg.chart title')
+      .filter({ hasText: /: 5 completed, 0 failed/ })
+      .waitFor({ state: 'attached', timeout: 6000 });
+    await page.locator('svg.chart polyline.completed').waitFor({ state: 'attached' });
 
     // Operators pause and resume queues.
     await page.getByRole('button', { name: 'Pause queue reports' }).click();

@@ -81,7 +81,7 @@ export interface DashboardServer {
 }
 
 /** Polls `check` every 10 ms until it holds, for at most `timeoutMs`. */
-async function until(
+export async function until(
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 15_000,
