@@ -4,9 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { ValidationError } from '../core/errors.js';
 import { CliError } from './cli-error.js';
+import { registerBench } from './commands/bench.js';
+import { registerDlq } from './commands/dlq/index.js';
 import { registerEnqueue } from './commands/enqueue.js';
+import { registerList } from './commands/list.js';
+import { registerPurge } from './commands/purge.js';
+import { registerRetry } from './commands/retry.js';
+import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
+import { registerWorker } from './commands/worker.js';
 
 function packageVersion(): string {
   try {
@@ -38,11 +46,26 @@ export function buildProgram(): Command {
       'after',
       `
 The store is sqlite:<path> (--store, or the REDRIVE_STORE environment variable;
-default sqlite:./data/redrive.db).
-Exit codes: 0 ok, 1 the command failed, 2 usage error.`,
+default sqlite:./data/redrive.db). Every command takes --json; redrive <command> --help shows
+its options and examples.
+Exit codes: 0 ok, 1 the command failed, 2 usage error.
+
+Examples:
+  redrive stats
+  redrive enqueue emails send-welcome --payload '{"to":"ada@example.com"}'
+  redrive worker ./dist/jobs.js --queue emails
+  redrive dlq list --status pending
+  redrive serve`,
     );
   registerStats(program);
   registerEnqueue(program);
+  registerList(program);
+  registerRetry(program);
+  registerPurge(program);
+  registerWorker(program);
+  registerDlq(program);
+  registerBench(program);
+  registerServe(program);
   return program;
 }
 
@@ -58,15 +81,26 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    // A command that ran but partly failed sets process.exitCode itself.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; everything else commander reports is a usage error.
       return error.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`redrive: ${describe(error)}\n`);
-    return error instanceof CliError ? error.exitCode : 1;
+    if (error instanceof CliError) return error.exitCode;
+    // Input the library refused (a bad option value, a payload too large): a usage error.
+    return error instanceof ValidationError ? 2 : 1;
   }
+}
+
+// Output piped into `head` and the like: stop quietly when the reader goes away.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 process.exitCode = await main();

@@ -7,9 +7,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DeadLetterStatus } from '../../core/dead-letter.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { type DeadLetterListFilter, MAX_PAGE_SIZE, toStoreFilter } from '../../dlq/queries.js';
+import { MAX_PAGE_SIZE } from '../../dlq/queries.js';
 import { type AdminContext, identityOf, requireRole } from '../context.js';
-import { filterBodySchema, filterFromBody, filterFromQuery } from '../dead-letter-filter.js';
+import {
+  filterBodySchema,
+  filterFromBody,
+  filterFromQuery,
+  OPEN_STATUSES as OPEN,
+  openIdsMatching,
+} from '../dead-letter-filter.js';
 import { fullDeadLetter, summarizeDeadLetter } from '../serialize.js';
 import { intParam, parseBody, parseQuery, parseWith, textParam } from '../validation.js';
 
@@ -76,38 +82,9 @@ const purgeBody = z.strictObject({
 
 const topQuery = z.object({ limit: intParam(1, 100).optional() });
 
-const OPEN: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
-
 function exactlyOne(body: { ids?: unknown; filter?: unknown }): void {
   if ((body.ids === undefined) === (body.filter === undefined)) {
     throw new ValidationError('body', 'give either ids or filter');
-  }
-}
-
-/** Ids of open entries matching a filter, oldest first, at most `max` (pages of 1000 from the store). */
-async function openIdsMatching(
-  ctx: AdminContext,
-  filter: DeadLetterListFilter,
-  max: number,
-): Promise<{ ids: string[]; truncated: boolean }> {
-  const requested = filter.status === undefined ? OPEN : [filter.status].flat();
-  const statuses = requested.filter((s) => OPEN.includes(s));
-  if (statuses.length === 0) return { ids: [], truncated: false };
-  const storeFilter = toStoreFilter({ ...filter, status: statuses });
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await ctx.store.listDeadLetters({
-      ...storeFilter,
-      limit: Math.min(1000, max + 1 - ids.length),
-      order: 'oldest',
-      withTotal: false,
-      ...(cursor !== undefined ? { cursor } : {}),
-    });
-    for (const item of page.items) ids.push(item.id);
-    if (ids.length > max) return { ids: ids.slice(0, max), truncated: true };
-    if (page.nextCursor === null || page.items.length === 0) return { ids, truncated: false };
-    cursor = page.nextCursor;
   }
 }
 
@@ -238,7 +215,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
     let ids: string[];
     let truncated = false;
     if (body.filter) {
-      ({ ids, truncated } = await openIdsMatching(ctx, filterFromBody(body.filter), MAX_BATCH_IDS));
+      ({ ids, truncated } = await openIdsMatching(ctx.store, filterFromBody(body.filter), MAX_BATCH_IDS));
     } else {
       ids = [...new Set(body.ids)];
     }

@@ -11,6 +11,7 @@ import { assertQueueName } from '../../queue/job-options.js';
 import { Queue } from '../../queue/queue.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { printJson } from '../format.js';
+import { startProgress } from '../progress.js';
 import { openStore, parseStoreUrl, resolveStoreUrl } from '../store-url.js';
 
 interface EnqueueOptions {
@@ -69,7 +70,8 @@ export function registerEnqueue(program: Command): void {
 Examples:
   redrive enqueue emails send-welcome --payload '{"to":"ada@example.com"}' --priority high
   redrive enqueue reports build --payload '{"day":"2026-01-31"}' --delay 60000
-  redrive enqueue emails --file jobs.jsonl --skip-invalid`,
+  redrive enqueue emails --file jobs.jsonl --skip-invalid
+  redrive enqueue emails --file jobs.jsonl --json     (a summary: added, duplicates, skipped lines)`,
     )
     .action(async (queueName: string, name: string | undefined, options: EnqueueOptions) => {
       try {
@@ -117,15 +119,16 @@ async function importFile(
   name: string | undefined,
   options: EnqueueOptions,
 ): Promise<void> {
-  const progress = !options.json && process.stderr.isTTY === true;
+  const bar = startProgress(`adding to ${queue.name}`, 0, options);
   let result: Awaited<ReturnType<Queue['addFromFile']>>;
   try {
     result = await queue.addFromFile(file, {
       ...(name === undefined ? {} : { name }),
       skipInvalid: options.skipInvalid ?? false,
-      onProgress: progress
-        ? ({ added, total }) => process.stderr.write(`\radding to ${queue.name}: ${added}/${total}`)
-        : undefined,
+      onProgress: ({ added, total }) => {
+        bar.setTotal(total);
+        bar.update(added);
+      },
     });
   } catch (error) {
     if (error instanceof ValidationError && error.field === 'path') {
@@ -138,7 +141,7 @@ async function importFile(
     }
     throw error;
   } finally {
-    if (progress) process.stderr.write('\r\x1b[K');
+    bar.stop();
   }
   if (options.json) {
     printJson({ queue: queue.name, file, ...result });

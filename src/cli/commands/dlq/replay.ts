@@ -1,0 +1,108 @@
+/**
+ * `redrive dlq replay`: batch replay — replays replayable entries (pending, budget left, not
+ * replayed in the last minute), oldest first, in batches, with a progress bar and a dry run.
+ */
+import type { Command } from 'commander';
+import type { BatchReplayResult } from '../../../dlq/replay-runner.js';
+import {
+  actorName,
+  type CommonOptions,
+  cliDeadLetterQueue,
+  loadReplayHandlers,
+  positiveInt,
+  withCommonOptions,
+  withStore,
+} from '../../common.js';
+import { formatTable, printJson, truncate } from '../../format.js';
+import { startProgress } from '../../progress.js';
+
+interface DlqReplayOptions extends CommonOptions {
+  domain?: string;
+  queue?: string;
+  failureType?: string;
+  limit?: number;
+  batchSize?: number;
+  actor?: string;
+  handlers?: string;
+  dryRun?: boolean;
+}
+
+export function registerDlqReplay(dlq: Command): void {
+  withCommonOptions(
+    dlq
+      .command('replay')
+      .description('batch replay: replay replayable dead letters (oldest first) through their handlers')
+      .option('--domain <domain>', 'only this domain')
+      .option('--queue <queue>', 'only dead letters of this queue')
+      .option('--failure-type <type>', 'only this failure type')
+      .option('--limit <n>', 'at most this many entries (default 100)', positiveInt(1_000_000))
+      .option('--batch-size <n>', 'entries per batch (default 50)', positiveInt(1000))
+      .option('--actor <name>', 'who is acting, for the audit trail (default cli:<user>)')
+      .option('--handlers <module>', 'a module exporting a ReplayRegistry with your replay handlers')
+      .option('--dry-run', 'count what would be replayed; change nothing'),
+  )
+    .addHelpText(
+      'after',
+      `
+Exit code 1 if any replay failed.
+
+Examples:
+  redrive dlq replay --queue emails --dry-run
+  redrive dlq replay --domain payment --limit 1000 --handlers ./replay-handlers.js
+  redrive dlq replay --failure-type retries_exhausted --json`,
+    )
+    .action(async (options: DlqReplayOptions) => {
+      const registry = await loadReplayHandlers(options.handlers);
+      const limit = options.limit ?? 100;
+      const batchSize = Math.min(options.batchSize ?? 50, limit);
+      const selection = {
+        ...(options.domain !== undefined ? { domain: options.domain } : {}),
+        ...(options.queue !== undefined ? { queue: options.queue } : {}),
+        ...(options.failureType !== undefined ? { failureType: options.failureType } : {}),
+      };
+      const total: BatchReplayResult = {
+        total: 0,
+        succeeded: 0,
+        failed: 0,
+        skipped: 0,
+        earlyStopReason: null,
+        dryRun: options.dryRun === true,
+        errors: [],
+      };
+      await withStore(options, async (store) => {
+        const dlq = cliDeadLetterQueue(store, registry);
+        const dry = await dlq.replay({ ...selection, batchSize: 100, maxEntries: limit, dryRun: true });
+        if (options.dryRun) {
+          Object.assign(total, dry);
+          return;
+        }
+        const bar = startProgress('replaying', dry.succeeded, options);
+        const off = dlq.on('dead_letter.replayed', () => bar.increment());
+        try {
+          Object.assign(
+            total,
+            await dlq.replay({ ...selection, batchSize, maxEntries: limit, actor: actorName(options.actor) }),
+          );
+        } finally {
+          off();
+          bar.stop();
+        }
+      });
+      if (options.json) printJson(total);
+      else {
+        const verb = total.dryRun ? 'would replay' : 'replayed';
+        process.stdout.write(
+          `${verb} ${total.succeeded} of ${total.total} dead letter(s); ${total.failed} failed, ${total.skipped} skipped${total.earlyStopReason ? ` (stopped early: ${total.earlyStopReason})` : ''}\n`,
+        );
+        if (total.errors.length > 0) {
+          process.stdout.write(
+            `${formatTable(
+              ['ID', 'ERROR'],
+              total.errors.slice(0, 50).map((e) => [e.id, truncate(e.error, 100)]),
+            )}\n`,
+          );
+        }
+      }
+      if (total.failed > 0) process.exitCode = 1;
+    });
+}
