@@ -107,8 +107,7 @@ export function uniqueKeyPrefix(label: string): string {
 
 /** The subset of a Redis client that {@link deleteKeysWithPrefix} needs (ioredis fits). */
 export interface ScanningClient {
-  scan(cursor: string | number, ...args: (string | number)[]): Promise<[string, string[]]>;
-  del(...keys: string[]): Promise<number>;
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
 }
 
 /**
@@ -122,9 +121,12 @@ export async function deleteKeysWithPrefix(client: ScanningClient, prefix: strin
   let cursor = '0';
   let deleted = 0;
   do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    const [next, keys] = (await client.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [
+      string,
+      string[],
+    ];
     cursor = next;
-    if (keys.length > 0) deleted += await client.del(...keys);
+    if (keys.length > 0) deleted += (await client.call('DEL', ...keys)) as number;
   } while (cursor !== '0');
   return deleted;
 }
