@@ -2,25 +2,32 @@
  * `npm start`: redrive on an embedded SQLite database under ./data/. A producer adds jobs to three
  * queues at a steady rate; workers run them, and some fail the way real jobs fail: transiently
  * (retried with backoff, then succeed), permanently (dead-lettered at once), by timing out, or by
- * being rate-limited. Live stats are redrawn every second; Ctrl-C shuts down gracefully.
+ * being rate-limited. The admin server serves the dashboard on 127.0.0.1:7878 (or the next free
+ * port) with a random admin token; its URL is printed. Live stats are redrawn every second;
+ * Ctrl-C shuts down gracefully.
  *
  *   npm start                         run until Ctrl-C
  *   npm start -- --duration 20        run 20 s, then shut down and print a summary
  *   npm start -- --fresh              start from an empty database
  *   npm start -- --db ./data/x.db     use another database file
+ *   npm start -- --port 9000          serve the dashboard from port 9000 (or the next free one)
+ *   npm start -- --no-dashboard       no admin server
  */
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Queue, SqliteStore, Worker } from '../src/index.js';
+import { type DemoAdmin, startDemoAdmin } from './admin.js';
 import { liveFrame, plainLine, summary } from './render.js';
 import { createHandler, DEMO_QUEUES, type DemoPayload } from './scenarios.js';
 import { DemoStats } from './stats.js';
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--db <path>] [--fresh]
+const USAGE = `usage: npm start -- [--duration <seconds>] [--db <path>] [--fresh] [--port <port>] [--no-dashboard]
 
   --duration <seconds>  stop after this long, shut down gracefully and print a summary
   --db <path>           database file (default ./data/demo.db)
   --fresh               delete the database file first
+  --port <port>         dashboard port (default 7878, or the next free one)
+  --no-dashboard        do not start the admin server and dashboard
   --help                show this help`;
 
 /** Producer ticks per second. */
@@ -32,10 +39,19 @@ interface DemoArgs {
   durationMs: number | undefined;
   path: string;
   fresh: boolean;
+  port: number;
+  dashboard: boolean;
 }
 
 function parseDemoArgs(argv: string[]): DemoArgs {
-  let values: { duration?: string; db?: string; fresh?: boolean; help?: boolean };
+  let values: {
+    duration?: string;
+    db?: string;
+    fresh?: boolean;
+    port?: string;
+    'no-dashboard'?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -43,6 +59,8 @@ function parseDemoArgs(argv: string[]): DemoArgs {
         duration: { type: 'string' },
         db: { type: 'string' },
         fresh: { type: 'boolean' },
+        port: { type: 'string' },
+        'no-dashboard': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,7 +80,17 @@ function parseDemoArgs(argv: string[]): DemoArgs {
     }
     durationMs = Math.round(seconds * 1000);
   }
-  return { durationMs, path: values.db ?? './data/demo.db', fresh: values.fresh ?? false };
+  const port = values.port === undefined ? 7878 : Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    fail(`--port must be a port number, got ${JSON.stringify(values.port)}`, 2);
+  }
+  return {
+    durationMs,
+    path: values.db ?? './data/demo.db',
+    fresh: values.fresh ?? false,
+    port,
+    dashboard: values['no-dashboard'] !== true,
+  };
 }
 
 function fail(message: string, code: number): never {
@@ -100,6 +128,21 @@ const workers = DEMO_QUEUES.map((q) => {
 });
 
 let stopping = false;
+
+// ---- admin server and dashboard --------------------------------------------------------------
+
+let admin: DemoAdmin | undefined;
+if (args.dashboard) {
+  try {
+    admin = await startDemoAdmin({ store, queues: DEMO_QUEUES, workers, port: args.port });
+  } catch (error) {
+    console.error(`demo: the dashboard could not start (${(error as Error).message}); running without it`);
+  }
+}
+if (admin) {
+  console.log(`redrive dashboard: ${admin.dashboardUrl}`);
+  console.log(`  admin token: ${admin.token}   metrics: ${admin.url}metrics (Authorization: Bearer <token>)`);
+}
 
 // ---- producer ------------------------------------------------------------------------------
 
@@ -143,8 +186,18 @@ const view = setInterval(() => {
     .then((snapshots) => {
       if (stopping) return;
       const elapsedMs = performance.now() - startedAt;
-      if (tty) draw(liveFrame({ path: args.path, elapsedMs, durationMs: args.durationMs, snapshots, stats }));
-      else console.log(plainLine(elapsedMs, snapshots));
+      if (tty) {
+        draw(
+          liveFrame({
+            path: args.path,
+            elapsedMs,
+            durationMs: args.durationMs,
+            snapshots,
+            stats,
+            dashboardUrl: admin?.dashboardUrl,
+          }),
+        );
+      } else console.log(plainLine(elapsedMs, snapshots));
     })
     .catch((error: Error) => console.error(`demo: could not read stats: ${error.message}`))
     .finally(() => {
@@ -175,6 +228,7 @@ async function shutdown(reason: string): Promise<void> {
     // Workers stop claiming, hand prefetched jobs back, and let running ones finish (or release them).
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(queues.map((q) => q.close()));
+    await admin?.close();
     const snapshots = await stats.sample(store);
     await store.close();
     const elapsedMs = performance.now() - startedAt;

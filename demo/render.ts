@@ -35,6 +35,8 @@ export function liveFrame(params: {
   durationMs: number | undefined;
   snapshots: QueueSnapshot[];
   stats: DemoStats;
+  /** The dashboard's URL (with its token), shown under the title. */
+  dashboardUrl?: string | undefined;
 }): string[] {
   const { snapshots, stats } = params;
   const clock =
@@ -63,6 +65,7 @@ export function liveFrame(params: {
   ]);
   const lines = [
     `redrive demo · ${params.path} · ${clock} · Ctrl-C stops gracefully`,
+    ...(params.dashboardUrl ? [`dashboard: ${params.dashboardUrl}`] : []),
     '',
     ...table(rows),
     '',
