@@ -353,6 +353,25 @@ describe.skipIf(!availability.ok && !availability.mustFail)('dashboard in Chromi
     await shot(admin, 'purge-preview');
   });
 
+  it('replays matching entries in bulk after a dry-run preview', async () => {
+    const pending = (await server.dlq.list({ domain: 'email', status: 'pending' }, { pageSize: 1 }))
+      .totalCount;
+    expect(pending).toBeGreaterThan(0);
+    const page = await openAs('operator', '/dead-letters?domain=email&status=pending');
+    await textOf(resultCount(page), new RegExp(`^${pending} dead letter`));
+    await page.getByRole('button', { name: 'Replay matching…' }).click();
+    const panel = page.getByTestId('bulk-panel');
+    await textOf(panel.getByTestId('preview-count'), new RegExp(`^${pending}$`));
+    await textOf(panel, /ignores: status/);
+    await shot(page, 'replay-preview');
+    await panel.getByRole('button', { name: 'Replay them' }).click();
+    await textOf(message(page), new RegExp(`Replayed ${pending}: ${pending} succeeded, 0 failed`));
+    await textOf(resultCount(page), /^No dead letters match/);
+    expect((await server.dlq.list({ domain: 'email', status: 'pending' }, { pageSize: 1 })).totalCount).toBe(
+      0,
+    );
+  });
+
   it('lets every local caller in as admin when the server has no tokens (loopback only)', async () => {
     const open = createAdminServer({ store: server.store, logger: false, processMetrics: false });
     const { url } = await open.listen({ host: '127.0.0.1', port: 0 });
