@@ -148,7 +148,11 @@ export function mountAudit(main: HTMLElement, ctx: Ctx, params: URLSearchParams)
       items = append ? [...items, ...page.items] : page.items;
       nextBefore = page.nextBefore;
       status.textContent =
-        items.length === 0 ? 'No audit entries match.' : `Showing the newest ${items.length} audit entries.`;
+        items.length === 0
+          ? 'No audit entries match.'
+          : items.length === 1
+            ? 'Showing the only audit entry.'
+            : `Showing the newest ${items.length} audit entries.`;
       patch(tableRegion, items.length > 0 ? auditTable(items, { showDeadLetter: true }) : null);
       patch(
         more,
