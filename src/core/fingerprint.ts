@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 
 const MASKS: [RegExp, string][] = [
+  [/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '<email>'],
+  [/\bhttps?:\/\/[^\s"'<>]+/g, '<url>'],
   [/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>'],
   [/\b[0-9a-f]{16,}\b/gi, '<hex>'],
   [/\b\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?\b/g, '<time>'],
