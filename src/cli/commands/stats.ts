@@ -56,6 +56,16 @@ export function registerStats(program: Command): void {
     .description('count the jobs of every queue in each state')
     .option('--json', 'print JSON instead of a table')
     .option('--store <url>', 'store URL (default: $REDRIVE_STORE, else sqlite:./data/redrive.db)')
+    .addHelpText(
+      'after',
+      `
+A store that does not exist yet holds no queues (it is not created).
+
+Examples:
+  redrive stats
+  redrive stats --json
+  redrive stats --store sqlite:/var/lib/app/jobs.db`,
+    )
     .action(async (options: StatsOptions) => {
       const report = await readStats(resolveStoreUrl(options.store));
       if (options.json) {

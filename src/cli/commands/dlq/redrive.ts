@@ -3,6 +3,7 @@
  * spent (after fixing the cause): audited with a reason and ticket, with a fresh budget.
  */
 import type { Command } from 'commander';
+import { UsageError } from '../../cli-error.js';
 import {
   actorName,
   type CommonOptions,
@@ -42,6 +43,8 @@ Examples:
   redrive dlq redrive dl_0mww7qsa4bbd40eccf0c3 --reason "upstream back" --generation 5 --json`,
     )
     .action(async (id: string, options: DlqRedriveOptions) => {
+      if (options.reason.trim() === '')
+        throw new UsageError('--reason must say why (it goes to the audit trail)');
       const registry = await loadReplayHandlers(options.handlers);
       const outcomes = await withStore(options, (store) => {
         const dlq = cliDeadLetterQueue(store, registry);
