@@ -13,6 +13,10 @@ export interface RunArgs {
   sync: 'NORMAL' | 'FULL' | undefined;
   /** Run the FULL pass: true forces it, false skips it, undefined decides by the NORMAL pass's time. */
   full: boolean | undefined;
+  /** `redis`: run the scenarios on the Redis store, side by side with BullMQ (bench/redis-run.ts). */
+  store: 'sqlite' | 'redis';
+  /** With `--store redis`: also run BullMQ (default true). */
+  bullmq: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--repeat N] [--full | --no-full | --sync S]
@@ -27,6 +31,11 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
   --no-full     NORMAL only (also BENCH_FULL=0)
   --sync S      run only the NORMAL or only the FULL pass
                 without any of these, FULL runs when the NORMAL pass took under 3 minutes
+  --store redis run enqueue-bulk and process-c50 (default; or --only enqueue-single, process-c1,
+                latency-same) on the Redis store at BENCH_REDIS_URL / REDIS_URL
+                (default redis://127.0.0.1:6379), each followed by BullMQ doing the same on the
+                same Redis, with the ratio against the >= 3x BullMQ target
+  --no-bullmq   with --store redis: skip the BullMQ runs
 `;
 
 function envFull(value: string | undefined): boolean | undefined {
@@ -43,13 +52,20 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     repeat: undefined,
     sync: undefined,
     full: envFull(env.BENCH_FULL),
+    store: 'sqlite',
+    bullmq: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') args.quick = true;
     else if (arg === '--full') args.full = true;
     else if (arg === '--no-full') args.full = false;
-    else if (arg === '--sync' || arg.startsWith('--sync=')) {
+    else if (arg === '--no-bullmq') args.bullmq = false;
+    else if (arg === '--store' || arg.startsWith('--store=')) {
+      const value = arg === '--store' ? argv[++i] : arg.slice('--store='.length);
+      if (value !== 'sqlite' && value !== 'redis') throw new Error('--store needs sqlite or redis');
+      args.store = value;
+    } else if (arg === '--sync' || arg.startsWith('--sync=')) {
       const value = (arg === '--sync' ? argv[++i] : arg.slice('--sync='.length))?.toUpperCase();
       if (value !== 'NORMAL' && value !== 'FULL') throw new Error('--sync needs NORMAL or FULL');
       args.sync = value;

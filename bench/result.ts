@@ -16,6 +16,8 @@ export interface RssPoint {
 export interface BenchResult {
   scenario: string;
   synchronous: Synchronous;
+  /** `redis` (redrive's Redis store) or `bullmq`; absent for the SQLite store. */
+  store?: 'redis' | 'bullmq';
   /** Jobs measured (samples, for latency scenarios). */
   jobs: number;
   seconds: number;

@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type RunArgs, USAGE } from './args.js';
 import { medianRun } from './median-run.js';
+import { runRedisComparison } from './redis-run.js';
 import type { BenchResult, Synchronous } from './result.js';
 import { type ScenarioName, selectScenarios } from './scenarios.js';
 import { REPO_ROOT, runScenario } from './spawn-scenario.js';
@@ -86,6 +87,7 @@ async function main(): Promise<number> {
     if (!(error as Error).message.includes('usage:')) process.stderr.write(USAGE);
     return 2;
   }
+  if (args.store === 'redis') return runRedisComparison(args);
 
   const loadAtStart = loadavg()[0]!;
   if (loadAtStart > cpus().length / 2) {

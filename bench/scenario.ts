@@ -1,15 +1,21 @@
 /**
  * Runs one scenario in this process and prints its result as one JSON line on stdout:
  *
- *   node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick]
+ *   node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick] [--store sqlite|redis|bullmq]
+ *
+ * `--store redis` runs the scenario on a RedisStore (fresh key prefix, see redis-db.ts); `--store
+ * bullmq` runs BullMQ's version of it on the same Redis (enqueue-bulk and the process scenarios).
  *
  * bench/run.ts starts one such process per scenario, so each has its own heap and RSS figures.
  * Progress and errors go to stderr.
  */
+
+import { createRedisBenchDb } from './redis-db.js';
 import type { BenchResult, Measurement, Synchronous } from './result.js';
 import { RssSampler, rssMb } from './rss.js';
 import { backlogScenario } from './scenarios/backlog.js';
-import type { Scenario } from './scenarios/context.js';
+import { bullmqEnqueueBulk, bullmqProcess } from './scenarios/bullmq.js';
+import type { BenchDb, Scenario } from './scenarios/context.js';
 import { enqueueBulk } from './scenarios/enqueue-bulk.js';
 import { enqueueSingle } from './scenarios/enqueue-single.js';
 import { latencyCross } from './scenarios/latency-cross.js';
@@ -29,19 +35,37 @@ const SCENARIO_FUNCTIONS: Record<ScenarioName, Scenario> = {
   'backlog-1m': backlogScenario('large'),
 };
 
+/** BullMQ's versions of the scenarios the Redis comparison runs. */
+const BULLMQ_FUNCTIONS: Partial<Record<ScenarioName, Scenario>> = {
+  'enqueue-bulk': bullmqEnqueueBulk,
+  'process-c1': bullmqProcess(1),
+  'process-c50': bullmqProcess(50),
+};
+
 const [name, synchronous, ...flags] = process.argv.slice(2);
-if (!name || !isScenario(name) || (synchronous !== 'NORMAL' && synchronous !== 'FULL')) {
-  process.stderr.write('usage: node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick]\n');
+const storeFlag = flags.indexOf('--store');
+const storeKind = storeFlag >= 0 ? flags[storeFlag + 1] : 'sqlite';
+if (
+  !name ||
+  !isScenario(name) ||
+  (synchronous !== 'NORMAL' && synchronous !== 'FULL') ||
+  (storeKind !== 'sqlite' && storeKind !== 'redis' && storeKind !== 'bullmq') ||
+  (storeKind === 'bullmq' && !BULLMQ_FUNCTIONS[name])
+) {
+  process.stderr.write(
+    'usage: node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick] [--store sqlite|redis|bullmq]\n',
+  );
   process.exit(2);
 }
 
 const rssStartMb = rssMb();
 const rss = new RssSampler(100);
-const db = createTempDb(synchronous as Synchronous);
+const db: BenchDb = storeKind === 'sqlite' ? createTempDb(synchronous as Synchronous) : createRedisBenchDb();
+const run = storeKind === 'bullmq' ? BULLMQ_FUNCTIONS[name]! : SCENARIO_FUNCTIONS[name];
 let measurement: Measurement | undefined;
 let error: string | undefined;
 try {
-  measurement = await SCENARIO_FUNCTIONS[name]({
+  measurement = await run({
     db,
     synchronous: synchronous as Synchronous,
     sizes: sizesFor(flags.includes('--quick')),
@@ -51,7 +75,7 @@ try {
   error = e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`${name} (${synchronous}) failed: ${error}\n`);
 } finally {
-  db.remove();
+  await db.remove();
 }
 rss.stop();
 
@@ -59,6 +83,7 @@ const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 *
 const result: BenchResult = {
   scenario: name,
   synchronous: synchronous as Synchronous,
+  ...(storeKind === 'sqlite' ? {} : { store: storeKind }),
   jobs: measurement?.jobs ?? 0,
   seconds: round(measurement?.seconds ?? 0, 3),
   jobsPerSec: measurement && measurement.seconds > 0 ? Math.round(measurement.jobs / measurement.seconds) : 0,

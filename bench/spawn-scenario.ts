@@ -30,9 +30,18 @@ export function runScenario(
   synchronous: Synchronous,
   quick: boolean,
   timeoutMs = 10 * 60_000,
+  store: 'sqlite' | 'redis' | 'bullmq' = 'sqlite',
 ): Promise<BenchResult> {
   const load1 = Math.round(loadavg()[0]! * 100) / 100;
-  const args = ['--import', 'tsx', SCENARIO_SCRIPT, scenario, synchronous, ...(quick ? ['--quick'] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    SCENARIO_SCRIPT,
+    scenario,
+    synchronous,
+    ...(quick ? ['--quick'] : []),
+    ...(store === 'sqlite' ? [] : ['--store', store]),
+  ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.setEncoding('utf8');

@@ -7,7 +7,6 @@
  */
 import { Queue } from '../../src/index.js';
 import type { BenchPayload } from '../payload.js';
-import { settle } from '../settle.js';
 import { QUEUE, type Scenario } from './context.js';
 import { drain } from './drain.js';
 import { prefill } from './prefill.js';
@@ -22,7 +21,7 @@ export function backlogScenario(depth: 'small' | 'large'): Scenario {
     const prefillStart = performance.now();
     await prefill(queue, count + backlog);
     const prefillSeconds = (performance.now() - prefillStart) / 1000;
-    await settle(db.path);
+    await db.settle();
     rss.mark('drain');
     const result = await drain(store, count, {
       concurrency: 50,

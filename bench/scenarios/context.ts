@@ -1,15 +1,27 @@
 /**
  * What every scenario receives: its fresh database, the sizes of this run, and the RSS sampler.
  */
+import type { Store } from '../../src/index.js';
 import type { Measurement, Synchronous } from '../result.js';
 import type { RssSampler } from '../rss.js';
 import type { Sizes } from '../scenarios.js';
-import type { TempDb } from '../temp-db.js';
+
+/** Where a scenario's jobs live: a fresh SQLite file (temp-db.ts) or a fresh Redis prefix (redis-db.ts). */
+export interface BenchDb {
+  /** The database file, or the Redis URL. */
+  path: string;
+  /** Opens a store on it (several may be open at once, as several processes would). */
+  open(): Store;
+  /** Brings a freshly filled database to the same state before a measured drain. */
+  settle(): Promise<void>;
+  /** Deletes everything the scenario wrote. */
+  remove(): void | Promise<void>;
+}
 
 export const QUEUE = 'bench';
 
 export interface ScenarioContext {
-  db: TempDb;
+  db: BenchDb;
   synchronous: Synchronous;
   sizes: Sizes;
   rss: RssSampler;

@@ -5,7 +5,6 @@
  */
 import { Queue } from '../../src/index.js';
 import type { BenchPayload } from '../payload.js';
-import { settle } from '../settle.js';
 import { expectCount, QUEUE, type Scenario } from './context.js';
 import { drain } from './drain.js';
 import { prefill } from './prefill.js';
@@ -17,7 +16,7 @@ export function processScenario(concurrency: number): Scenario {
     const total = sizes.process;
     rss.mark('prefill');
     await prefill(queue, total);
-    await settle(db.path);
+    await db.settle();
     rss.mark('drain');
     const result = await drain(store, total, {
       concurrency,

@@ -56,14 +56,28 @@ export function validateNewJobs(jobs: readonly NewJob[]): void {
   });
 }
 
-const timeoutArg = (job: NewJob) => (job.timeoutMs === null ? '' : String(job.timeoutMs));
-const backoffArg = (job: NewJob) => (job.backoff === null ? '' : JSON.stringify(job.backoff));
+/**
+ * The start of field `d` (see lua/lib/jobs.lua): `[name, priority, maxAttempts, timeoutMs, backoff,
+ * idempotencyKey, replayOf,` — the script appends createdAt and the closing bracket.
+ */
+function head(job: NewJob): string {
+  const text = JSON.stringify([
+    job.name,
+    job.priority,
+    job.maxAttempts,
+    job.timeoutMs,
+    job.backoff,
+    job.idempotencyKey,
+    job.replayOf,
+  ]);
+  return `${text.slice(0, -1)},`;
+}
 
 /** Whether jobs[start..end) differ in nothing but their payload and carry no idempotency key. */
 export function uniformRun(jobs: readonly NewJob[], start: number, end: number): boolean {
   const a = jobs[start]!;
   if (a.idempotencyKey !== null) return false;
-  const backoff = backoffArg(a);
+  const backoff = a.backoff === null ? 'null' : JSON.stringify(a.backoff);
   for (let i = start + 1; i < end; i++) {
     const b = jobs[i]!;
     if (
@@ -75,7 +89,7 @@ export function uniformRun(jobs: readonly NewJob[], start: number, end: number):
       b.maxAttempts !== a.maxAttempts ||
       b.timeoutMs !== a.timeoutMs ||
       b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && backoffArg(b) !== backoff)
+      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== backoff)
     ) {
       return false;
     }
@@ -90,13 +104,9 @@ export function insertArgs(jobs: readonly NewJob[], start: number, end: number):
     const args: (string | number)[] = [
       'uniform',
       a.queue,
-      a.name,
       a.priority,
       Math.round(a.runAt),
-      a.maxAttempts,
-      timeoutArg(a),
-      backoffArg(a),
-      a.replayOf ?? '',
+      head(a),
       end - start,
     ];
     for (let i = start; i < end; i++) args.push(jobs[i]!.payloadJson);
@@ -107,15 +117,11 @@ export function insertArgs(jobs: readonly NewJob[], start: number, end: number):
     const job = jobs[i]!;
     args.push(
       job.queue,
-      job.name,
-      job.payloadJson,
       job.priority,
       Math.round(job.runAt),
-      job.maxAttempts,
-      timeoutArg(job),
-      backoffArg(job),
+      head(job),
+      job.payloadJson,
       job.idempotencyKey === null ? '' : `=${job.idempotencyKey}`,
-      job.replayOf ?? '',
     );
   }
   return args;
@@ -131,78 +137,107 @@ export function fieldsToRecord(flat: readonly (string | null)[]): Record<string,
   return out;
 }
 
+/** Field `d` parsed: name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf, createdAt. */
+type Fixed = [
+  name: string,
+  priority: 0 | 1 | 2,
+  maxAttempts: number,
+  timeoutMs: number | null,
+  backoff: Job['backoff'],
+  idempotencyKey: string | null,
+  replayOf: string | null,
+  createdAt: number,
+];
+
 /** A job hash (HGETALL) as a {@link Job}. */
 export function jobFromHash(id: string, h: Record<string, string>): Job {
   const state = h.s as JobState;
   if (!JOB_STATES_SET.has(state)) throw new Error(`redrive: job ${id} has no valid state in Redis`);
+  const d = JSON.parse(h.d!) as Fixed;
   return {
     id,
     queue: h.q!,
-    name: h.n ?? '',
+    name: d[0],
     payload: JSON.parse(h.p!),
     state,
-    priority: numberOr(h.pr, 1) as 0 | 1 | 2,
+    priority: d[1],
     attemptsMade: numberOr(h.am, 0),
-    maxAttempts: numberOr(h.ma, 0),
+    maxAttempts: d[2],
     orphanCount: numberOr(h.oc, 0),
     rateLimitDelays: numberOr(h.rl, 0),
     runAt: numberOr(h.ra, 0),
-    createdAt: numberOr(h.ca, 0),
+    createdAt: d[7],
     startedAt: numberOrNull(h.sa),
     finishedAt: numberOrNull(h.fa),
     leaseExpiresAt: numberOrNull(h.le),
     workerId: stringOrNull(h.w),
-    timeoutMs: numberOrNull(h.to),
-    backoff: parseJson(h.bo) as Job['backoff'],
-    idempotencyKey: h.ik ?? null,
+    timeoutMs: d[3],
+    backoff: d[4],
+    idempotencyKey: d[5],
     result: parseJson(h.r),
     attempts: (parseJson(h.at) as AttemptRecord[] | null) ?? [],
     deadLetterId: stringOrNull(h.dl),
-    replayOf: stringOrNull(h.ro),
+    replayOf: d[6],
   };
 }
 
 /**
- * A claim row of claim-jobs.lua: id, token, then name, payload, priority, attemptsMade,
- * maxAttempts, orphanCount, rateLimitDelays, runAt, createdAt, timeoutMs, backoff,
- * idempotencyKey, attempts, replayOf.
+ * One job of a claim (lua/lib/claim.lua): id, attemptsMade, orphanCount, rateLimitDelays, runAt,
+ * attempts, d, payload.
  */
-export type ClaimRow = Field[];
+export type ClaimRow = [
+  id: string,
+  attemptsMade: number,
+  orphanCount: number,
+  rateLimitDelays: number,
+  runAt: number,
+  attempts: AttemptRecord[] | null,
+  fixed: Fixed,
+  payload: unknown,
+];
 
-/** Builds a {@link ClaimedJob} from a claim row and the claim's own values. */
-export function claimedJobFromRow(
-  row: ClaimRow,
+/** Builds the {@link ClaimedJob}s of a claim from its JSON reply and the claim's own values. */
+export function claimedJobsFromJson(
+  json: string,
   queue: string,
   workerId: string,
+  claimId: string,
   leaseExpiresAt: number,
   now: number,
-): ClaimedJob {
-  return {
-    id: row[0]!,
-    queue,
-    name: row[2] ?? '',
-    payload: JSON.parse(row[3]!),
-    state: 'active',
-    priority: numberOr(row[4], 1) as 0 | 1 | 2,
-    attemptsMade: numberOr(row[5], 0),
-    maxAttempts: numberOr(row[6], 0),
-    orphanCount: numberOr(row[7], 0),
-    rateLimitDelays: numberOr(row[8], 0),
-    runAt: numberOr(row[9], 0),
-    createdAt: numberOr(row[10], 0),
-    startedAt: now,
-    finishedAt: null,
-    leaseExpiresAt,
-    workerId,
-    timeoutMs: numberOrNull(row[11]),
-    backoff: parseJson(row[12]) as Job['backoff'],
-    idempotencyKey: row[13] ?? null,
-    result: null,
-    attempts: (parseJson(row[14]) as AttemptRecord[] | null) ?? [],
-    deadLetterId: null,
-    replayOf: stringOrNull(row[15]),
-    token: row[1]!,
-  };
+): ClaimedJob[] {
+  if (json === '[]') return [];
+  const rows = JSON.parse(json) as ClaimRow[];
+  const jobs: ClaimedJob[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload] = rows[i]!;
+    jobs[i] = {
+      id,
+      queue,
+      name: d[0],
+      payload,
+      state: 'active',
+      priority: d[1],
+      attemptsMade,
+      maxAttempts: d[2],
+      orphanCount,
+      rateLimitDelays,
+      runAt,
+      createdAt: d[7],
+      startedAt: now,
+      finishedAt: null,
+      leaseExpiresAt,
+      workerId,
+      timeoutMs: d[3],
+      backoff: d[4],
+      idempotencyKey: d[5],
+      result: null,
+      attempts: attempts ?? [],
+      deadLetterId: null,
+      replayOf: d[6],
+      token: `${attemptsMade + 1}:${claimId}`,
+    };
+  }
+  return jobs;
 }
 
 /** The signature fail-job.lua compares to tell a resent failure from a new one. */

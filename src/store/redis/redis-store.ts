@@ -37,8 +37,7 @@ import type { Store } from '../store.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
 import {
   attemptSignature,
-  type ClaimRow,
-  claimedJobFromRow,
+  claimedJobsFromJson,
   fieldsToRecord,
   insertArgs,
   jobFromHash,
@@ -230,27 +229,22 @@ export class RedisStore implements Store {
     return [params.queue, String(params.workerId), params.limit, Math.round(params.leaseMs), params.claimId];
   }
 
-  private decodeClaim(
-    queue: string,
-    workerId: string,
-    now: string,
-    lease: string,
-    rows: ClaimRow[],
-  ): ClaimedJob[] {
-    const started = Number(now);
-    const leaseExpiresAt = Number(lease);
-    return rows.map((row) => claimedJobFromRow(row, queue, workerId, leaseExpiresAt, started));
+  private decodeClaim(params: ClaimJobsParams, now: string, lease: string, json: string): ClaimedJob[] {
+    return claimedJobsFromJson(
+      json,
+      params.queue,
+      String(params.workerId),
+      params.claimId,
+      Number(lease),
+      Number(now),
+    );
   }
 
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
     const args = this.claimArgs(params);
     if (params.limit === 0) return [];
-    const [now, lease, rows] = (await this.timed('claim-jobs', params.now, args)) as [
-      string,
-      string,
-      ClaimRow[],
-    ];
-    return this.decodeClaim(params.queue, String(params.workerId), now, lease, rows);
+    const [now, lease, json] = (await this.timed('claim-jobs', params.now, args)) as [string, string, string];
+    return this.decodeClaim(params, now, lease, json);
   }
 
   async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
@@ -259,7 +253,7 @@ export class RedisStore implements Store {
     const [, outcomes] = (await this.timed('complete-jobs', params.now, [
       params.completions.length,
       triples,
-    ])) as [string, string[]];
+    ])) as [string, string[] | 'all_ok'];
     return fenceResults(params.completions, outcomes);
   }
 
@@ -270,14 +264,14 @@ export class RedisStore implements Store {
   }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
     const { claim } = params;
     const args = this.claimArgs(claim);
-    const [now, lease, outcomes, rows] = (await this.timed('complete-and-claim-jobs', claim.now, [
+    const [now, lease, outcomes, json] = (await this.timed('complete-and-claim-jobs', claim.now, [
       ...args,
       params.completions.length,
       completionArgs(params.completions),
-    ])) as [string, string, string[], ClaimRow[]];
+    ])) as [string, string, string[] | 'all_ok', string];
     return {
       completed: fenceResults(params.completions, outcomes),
-      claimed: this.decodeClaim(claim.queue, String(claim.workerId), now, lease, rows),
+      claimed: this.decodeClaim(claim, now, lease, json),
     };
   }
 
@@ -585,7 +579,11 @@ function completionArgs(completions: readonly JobCompletion[]): string[] {
 }
 
 /** Maps the scripts' named outcomes to {@link FenceResult}s. */
-function fenceResults(items: readonly { id: string }[], outcomes: readonly string[]): FenceResult[] {
+function fenceResults(
+  items: readonly { id: string }[],
+  outcomes: readonly string[] | 'all_ok',
+): FenceResult[] {
+  if (outcomes === 'all_ok') return items.map((item) => ({ id: item.id, ok: true }));
   return items.map((item, i): FenceResult => {
     const outcome = outcomes[i];
     if (outcome === 'ok') return { id: item.id, ok: true };

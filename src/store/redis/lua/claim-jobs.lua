@@ -4,10 +4,9 @@
 -- KEYS[1]  {p}:queues (registry; holds the paused flag)
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] queue;  ARGV[5] worker id;
 -- ARGV[6]  limit;  ARGV[7] lease ms;  ARGV[8] claim id
--- Returns  { now, leaseExpiresAt, jobs } with jobs a list of
---          { id, token, name, payload, priority, attemptsMade, maxAttempts, orphanCount,
---            rateLimitDelays, runAt, createdAt, timeoutMs, backoff, idempotencyKey, attempts, replayOf }
---          (absent fields are null).
+-- Returns  { now, leaseExpiresAt, jobs } with jobs one JSON text: an array with, per claimed job,
+--          [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload] (see
+--          lib/claim.lua; the token is `<attemptsMade + 1>:<claimId>`).
 --!include lib/common.lua
 --!include lib/jobs.lua
 --!include lib/claim.lua

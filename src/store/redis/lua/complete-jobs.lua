@@ -4,7 +4,7 @@
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] N;
 -- ARGV[5..] N triples: id, token, result JSON ('' for null)
 -- Returns  { now, outcomes }: one of 'ok', 'duplicate', 'stale_token', 'not_active', 'not_found'
---          per completion, in input order.
+--          per completion, in input order; or outcomes = 'all_ok' when every one was applied.
 --!include lib/common.lua
 --!include lib/jobs.lua
 --!include lib/complete.lua

@@ -19,13 +19,13 @@
 local now, offset = store_clock(ARGV[2], tonumber(ARGV[3]))
 local id, token, kind = ARGV[4], ARGV[5], ARGV[8]
 local k = jkey(id)
-local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'n', 'p', 'ro', 'la', 'pr')
+local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'd', 'p', 'la', 'pr')
 local state = f[1]
 if not state then return { 'not_found' } end
 if f[2] ~= token then return { 'stale_token' } end
 if state ~= 'active' then
   -- A resend of the failure this token recorded (still the job's last attempt) is a duplicate.
-  local same = f[10] == ARGV[7]
+  local same = f[9] == ARGV[7]
   local landed
   if kind == 'dead_letter' then landed = state == 'dead_lettered' else landed = state == 'scheduled' or state == 'waiting' end
   if same and landed then return { 'duplicate' } end
@@ -43,7 +43,10 @@ if kind == 'dead_letter' then
   local fields = {}
   for i = 1, tonumber(ARGV[11]) * 2 do fields[i] = ARGV[11 + i] end
   local payload = nz(ARGV[10]) or f[8]
-  dl_insert_from_job(dl_id, fields, id, { queue = queue, name = f[7], replay_of = nz(f[9]) }, payload, attempts, now)
+  local d = cjson.decode(f[7])
+  local replay_of = d[7]
+  if replay_of == cjson.null then replay_of = nil end
+  dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now)
   redis.call('HSET', k, 's', 'dead_lettered', 'fa', int(now), 'am', made, 'at', attempts, 'la', ARGV[7], 'le', '', 'dl', dl_id)
   redis.call('ZADD', qkey(queue, 'dead'), now, id)
   return { 'dead_lettered', dl_id }
@@ -54,7 +57,7 @@ local next_state = run_at <= now and 'waiting' or 'scheduled'
 redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', made, 'rl', num(f[5], 0) + (1 - spent),
   'at', attempts, 'la', ARGV[7], 'le', '', 'w', '')
 if next_state == 'waiting' then
-  redis.call('ZADD', qkey(queue, 'wait'), wait_score(tonumber(f[11]), run_at), pad(id))
+  redis.call('ZADD', qkey(queue, 'wait'), wait_score(tonumber(f[10]), run_at), pad(id))
   notify(queue)
 else
   redis.call('ZADD', qkey(queue, 'sched'), run_at, id)

@@ -23,7 +23,7 @@ table.sort(found, function(a, b) return a[2] < b[2] end)
 local out = {}
 for i = 1, math.min(limit, #found) do
   local id = found[i][1]
-  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'n', 'oc')
-  if f[1] then out[#out + 1] = { id, f[1], f[2], f[3], int(num(f[4], 0)) } end
+  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'd', 'oc')
+  if f[1] then out[#out + 1] = { id, f[1], f[2], fixed(f[3], 1), int(num(f[4], 0)) } end
 end
 return out

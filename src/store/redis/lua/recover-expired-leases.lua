@@ -25,7 +25,7 @@ for _ = 1, tonumber(ARGV[5]) do
   for i = 1, m * 2 do fields[i] = ARGV[a + 4 + i] end
   a = a + 5 + m * 2
   local k = jkey(id)
-  local f = redis.call('HMGET', k, 's', 'tk', 'le', 'oc', 'am', 'sa', 'w', 'q', 'at', 'n', 'p', 'ro', 'pr', 'ra')
+  local f = redis.call('HMGET', k, 's', 'tk', 'le', 'oc', 'am', 'sa', 'w', 'q', 'at', 'd', 'p', 'pr', 'ra')
   if f[1] == 'active' and f[2] == token and num(f[3], now) < now then
     local queue = f[8]
     local attempt = '{"attempt":' .. int(num(f[5], 0) + 1) .. ',"outcome":"orphaned","startedAt":'
@@ -36,7 +36,7 @@ for _ = 1, tonumber(ARGV[5]) do
     redis.call('ZREM', qkey(queue, 'active'), id)
     if orphans >= max_orphans then
       if dl_id ~= '' then
-        dl_insert_from_job(dl_id, fields, id, { queue = queue, name = f[10], replay_of = nz(f[12]) },
+        dl_insert_from_job(dl_id, fields, id, { queue = queue, name = fixed(f[10], 1), replay_of = fixed(f[10], 7) },
           nz(payload) or f[11], attempts, now)
         redis.call('HSET', k, 's', 'dead_lettered', 'oc', orphans, 'at', attempts, 'la', 'orphaned',
           'fa', int(now), 'le', '', 'dl', dl_id)
@@ -48,7 +48,7 @@ for _ = 1, tonumber(ARGV[5]) do
       end
     else
       redis.call('HSET', k, 's', 'waiting', 'oc', orphans, 'at', attempts, 'la', 'orphaned', 'le', '', 'w', '', 'tk', '')
-      redis.call('ZADD', qkey(queue, 'wait'), wait_score(tonumber(f[13]), tonumber(f[14])), pad(id))
+      redis.call('ZADD', qkey(queue, 'wait'), wait_score(tonumber(f[12]), tonumber(f[13])), pad(id))
       recovered[#recovered + 1] = id
       touched[queue] = true
     end

@@ -42,7 +42,7 @@ for _, member in ipairs(members) do
   if removed >= limit then break end
   local id = member
   if set == 'wait' then id = unpad(member) end
-  if not before or num(redis.call('HGET', jkey(id), 'ca'), 0) < before then
+  if not before or (fixed(redis.call('HGET', jkey(id), 'd') or '[]', 8) or 0) < before then
     remove(id)
     gone[#gone + 1] = member
     removed = removed + 1

@@ -2,9 +2,11 @@
 
 -- Completes each { id, token, result } (from ARGV starting at `first`, `n` triples) whose token
 -- is current. Returns one outcome per completion: 'ok'; 'duplicate' (this token already
--- completed it); 'stale_token'; 'not_active'; 'not_found'.
+-- completed it); 'stale_token'; 'not_active'; 'not_found' — or the single string 'all_ok' when
+-- every completion was applied (the common case, kept small).
 local function complete(first, n, now)
   local out = {}
+  local all_ok = true
   local batch = batch_new()
   local finished = int(now)
   for i = 1, n do
@@ -12,6 +14,7 @@ local function complete(first, n, now)
     local id, token = ARGV[a], ARGV[a + 1]
     local k = jkey(id)
     local f = redis.call('HMGET', k, 's', 'tk', 'am', 'q')
+    if f[1] ~= 'active' or f[2] ~= token then all_ok = false end
     if not f[1] then
       out[i] = 'not_found'
     elseif f[2] ~= token then
@@ -28,5 +31,6 @@ local function complete(first, n, now)
     end
   end
   batch_apply(batch)
+  if all_ok then return 'all_ok' end
   return out
 end

@@ -1,10 +1,12 @@
 -- lib/jobs.lua: job keys and the small steps every job transition shares. Needs lib/common.lua.
 --
--- Job hash fields (absent = null or 0): q queue, n name, p payload JSON, pr priority, ma max
--- attempts, to timeout ms, bo backoff JSON, ik idempotency key, ro replay-of, ca created at,
--- ra run at, s state, am attempts made, oc orphan count, rl rate-limit delays, sa started at,
--- fa finished at, le lease expiry, tk fencing token, w worker id, r result JSON, at attempts JSON
--- array, la signature of the last attempt (duplicate detection), dl dead-letter id.
+-- Job hash fields (absent or '' = null or 0): q queue; d the attributes fixed at insert, as one
+-- JSON array [name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,
+-- createdAt]; p payload JSON; pr priority; ik idempotency key (also in d; kept apart for
+-- removal); ra run at; s state; am attempts made; oc orphan count;
+-- rl rate-limit delays; sa started at; fa finished at; le lease expiry; tk fencing token; w worker
+-- id; r result JSON; at attempts JSON array; la signature of the last attempt (duplicate
+-- detection); dl dead-letter id.
 
 local function jkey(id)
   return B .. 'j:' .. id
@@ -27,6 +29,13 @@ end
 local function wait_score(priority, run_at)
   if run_at < 0 then run_at = 0 elseif run_at > 9999999999999 then run_at = 9999999999999 end
   return (2 - priority) * 10000000000000 + run_at
+end
+
+-- A field of d (1-based: 1 name, 2 priority, 3 maxAttempts, ..., 8 createdAt).
+local function fixed(d, i)
+  local v = cjson.decode(d)[i]
+  if v == cjson.null then return nil end
+  return v
 end
 
 -- Appends one attempt record (JSON text) to a JSON array (text, or absent).

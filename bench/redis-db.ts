@@ -1,0 +1,50 @@
+/**
+ * A fresh Redis "database" for one benchmark scenario: a RedisStore under a key prefix no one else
+ * uses, on the Redis at BENCH_REDIS_URL (or REDIS_URL, default redis://127.0.0.1:6379); its keys
+ * are deleted (SCAN + UNLINK of the prefix) afterwards.
+ */
+import { Redis } from 'ioredis';
+import { RedisStore } from '../src/store/redis/redis-store.js';
+import type { BenchDb } from './scenarios/context.js';
+import { sleep } from './wait.js';
+
+export function benchRedisUrl(): string {
+  return process.env.BENCH_REDIS_URL || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+}
+
+/** Deletes every key matching `pattern` (SCAN, then UNLINK in batches). */
+export async function deleteKeys(url: string, pattern: string): Promise<number> {
+  const admin = new Redis(url);
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) deleted += await admin.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    admin.disconnect();
+  }
+  return deleted;
+}
+
+export function createRedisBenchDb(): BenchDb {
+  const url = benchRedisUrl();
+  const prefix = `bench-${process.pid}-${Date.now().toString(36)}`;
+  const stores: RedisStore[] = [];
+  return {
+    path: url,
+    open: () => {
+      const store = new RedisStore({ url, prefix });
+      stores.push(store);
+      return store;
+    },
+    // Nothing to checkpoint; a short pause lets the prefill's replies and GC settle.
+    settle: () => sleep(250),
+    remove: async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      await deleteKeys(url, `{${prefix}}:*`);
+    },
+  };
+}

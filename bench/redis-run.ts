@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- --store redis [--quick] [--only ...] [--repeat N] [--no-bullmq]`: runs
+ * enqueue-bulk and process-c50 (by default) on redrive's Redis store and then the same with BullMQ
+ * on the same Redis, alternating the two so that load from other processes hits both alike; each
+ * run is a fresh process, and with `--repeat N` the median run of each side counts. Prints a table
+ * of both figures and their ratio against the target (redrive >= 3x BullMQ) and writes
+ * .bench/redis-results.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { RunArgs } from './args.js';
+import { medianRun } from './median-run.js';
+import { benchRedisUrl } from './redis-db.js';
+import type { BenchResult } from './result.js';
+import { type ScenarioName, selectScenarios } from './scenarios.js';
+import { REPO_ROOT, runScenario } from './spawn-scenario.js';
+
+/** Scenarios the Redis store runs, and those BullMQ runs too. */
+const REDIS_SCENARIOS: readonly ScenarioName[] = [
+  'enqueue-single',
+  'enqueue-bulk',
+  'process-c1',
+  'process-c50',
+  'latency-same',
+];
+const BULLMQ_SCENARIOS: ReadonlySet<ScenarioName> = new Set(['enqueue-bulk', 'process-c1', 'process-c50']);
+const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['enqueue-bulk', 'process-c50'];
+
+/** The target: redrive's Redis store at least this many times BullMQ's jobs/s. */
+export const BULLMQ_FACTOR_TARGET = 3;
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
+}
+
+export async function runRedisComparison(args: RunArgs): Promise<number> {
+  const wanted = args.only ? selectScenarios(args.only) : DEFAULT_SCENARIOS;
+  const scenarios = wanted.filter((s) => REDIS_SCENARIOS.includes(s));
+  const skipped = wanted.filter((s) => !REDIS_SCENARIOS.includes(s));
+  if (skipped.length > 0) process.stderr.write(`-- not run on Redis: ${skipped.join(', ')}\n`);
+  const repeat = args.repeat ?? 1;
+  const loadAtStart = loadavg()[0]!;
+  if (loadAtStart > cpus().length / 2) {
+    process.stderr.write(
+      `-- warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs: other processes will skew the figures (both sides alike: runs alternate)\n`,
+    );
+  }
+  const started = performance.now();
+  const results: BenchResult[] = [];
+  const rows: string[][] = [
+    ['scenario', 'jobs', 'redrive (redis)', 'BullMQ', 'ratio', 'target', 'met', 'runs (redrive | BullMQ)'],
+  ];
+  for (const scenario of scenarios) {
+    const ours: BenchResult[] = [];
+    const theirs: BenchResult[] = [];
+    const withBullmq = args.bullmq && BULLMQ_SCENARIOS.has(scenario);
+    for (let i = 1; i <= repeat; i++) {
+      const label = repeat > 1 ? ` run ${i}/${repeat}` : '';
+      process.stderr.write(`-- ${scenario} on redis${args.quick ? ' quick' : ''}${label}\n`);
+      const run = await runScenario(scenario, 'NORMAL', args.quick, undefined, 'redis');
+      process.stdout.write(`${JSON.stringify(run)}\n`);
+      ours.push(run);
+      if (withBullmq) {
+        process.stderr.write(`-- ${scenario} by BullMQ${args.quick ? ' quick' : ''}${label}\n`);
+        const other = await runScenario(scenario, 'NORMAL', args.quick, undefined, 'bullmq');
+        process.stdout.write(`${JSON.stringify(other)}\n`);
+        theirs.push(other);
+      }
+    }
+    const mine = medianRun(ours);
+    const bull = withBullmq ? medianRun(theirs) : undefined;
+    results.push(mine, ...(bull ? [bull] : []));
+    const figure = (r: BenchResult) =>
+      r.error ? 'ERROR' : r.p50Ms !== undefined ? `p50 ${r.p50Ms} ms` : `${int(r.jobsPerSec)}/s`;
+    const ratio =
+      bull && !bull.error && !mine.error && bull.jobsPerSec > 0
+        ? mine.jobsPerSec / bull.jobsPerSec
+        : undefined;
+    rows.push([
+      scenario,
+      mine.error ? '' : int(mine.jobs),
+      figure(mine),
+      bull ? figure(bull) : '',
+      ratio === undefined ? '' : `${ratio.toFixed(2)}x`,
+      bull ? `>= ${BULLMQ_FACTOR_TARGET}x` : '',
+      ratio === undefined ? '' : ratio >= BULLMQ_FACTOR_TARGET ? 'yes' : 'NO',
+      `${ours.map((r) => (r.error ? 'err' : int(r.jobsPerSec))).join(' ')}${theirs.length ? ` | ${theirs.map((r) => (r.error ? 'err' : int(r.jobsPerSec))).join(' ')}` : ''}`,
+    ]);
+  }
+  const totalSeconds = (performance.now() - started) / 1000;
+  const dir = join(REPO_ROOT, '.bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'redis-results.json');
+  let redisVersion = '';
+  try {
+    redisVersion =
+      execFileSync('redis-cli', ['-u', benchRedisUrl(), 'info', 'server'], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => l.startsWith('redis_version:'))
+        ?.slice('redis_version:'.length)
+        .trim() ?? '';
+  } catch {
+    // redis-cli missing: leave the version out
+  }
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        meta: {
+          date: new Date().toISOString(),
+          quick: args.quick,
+          repeat,
+          redis: benchRedisUrl(),
+          redisVersion,
+          node: process.version,
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model ?? '',
+          loadavgStart: Math.round(loadAtStart * 100) / 100,
+          loadavgEnd: Math.round(loadavg()[0]! * 100) / 100,
+          totalSeconds: Math.round(totalSeconds),
+        },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`\n${pad(rows)}\n`);
+  process.stdout.write(
+    `\n${results.length} results in ${totalSeconds.toFixed(0)} s on ${cpus().length} x ${cpus()[0]?.model ?? ''}, node ${process.version}, Redis ${redisVersion || '?'} at ${benchRedisUrl()}; results in ${file}\n`,
+  );
+  return results.some((r) => r.error) ? 1 : 0;
+}
