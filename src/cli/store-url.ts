@@ -4,8 +4,11 @@
  *
  *   sqlite:./data/redrive.db     a file relative to the working directory
  *   sqlite:/var/lib/app/jobs.db  an absolute path (also sqlite:///var/lib/app/jobs.db)
+ *   redis://host:6379/0?prefix=app  the Redis store (rediss:// for TLS; see store/redis/redis-url.ts)
  */
 import { existsSync } from 'node:fs';
+import { RedisStore } from '../store/redis/redis-store.js';
+import { isRedisUrl, redactRedisUrl, redisStoreOptionsFromUrl } from '../store/redis/redis-url.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { CliError } from './cli-error.js';
@@ -15,16 +18,16 @@ export const DEFAULT_STORE_URL = 'sqlite:./data/redrive.db';
 
 /** A parsed store URL. */
 export interface StoreLocation {
-  kind: 'sqlite';
-  /** The database file. */
+  kind: 'sqlite' | 'redis';
+  /** The database file (for Redis: the URL without its password). */
   path: string;
   /** The URL as given, for messages. */
   url: string;
+  /** Redis: the URL with its credentials, to connect. */
+  redisUrl?: string;
 }
 
 const COMING = new Map([
-  ['redis', 'Redis'],
-  ['rediss', 'Redis'],
   ['postgres', 'PostgreSQL'],
   ['postgresql', 'PostgreSQL'],
 ]);
@@ -48,6 +51,14 @@ export function parseStoreUrl(url: string): StoreLocation {
   }
   const scheme = match[1]!.toLowerCase();
   const rest = match[2]!;
+  if (isRedisUrl(text)) {
+    try {
+      redisStoreOptionsFromUrl(text);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    return { kind: 'redis', path: redactRedisUrl(text), url: redactRedisUrl(text), redisUrl: text };
+  }
   if (scheme === 'sqlite') {
     const path = rest.startsWith('//') ? rest.slice(2) : rest;
     if (path === '')
@@ -65,10 +76,13 @@ export function parseStoreUrl(url: string): StoreLocation {
 
 /** Whether the store holds anything yet (a SQLite file that does not exist holds nothing). */
 export function storeExists(location: StoreLocation): boolean {
+  if (location.kind === 'redis') return true;
   return location.path === ':memory:' || existsSync(location.path);
 }
 
 /** Opens the store a location names. */
 export function openStore(location: StoreLocation): Store {
+  if (location.kind === 'redis')
+    return new RedisStore(redisStoreOptionsFromUrl(location.redisUrl ?? location.url));
   return new SqliteStore({ path: location.path });
 }

@@ -150,9 +150,9 @@ describe('redrive CLI', () => {
   });
 
   it('a bad store URL exits 1 with a clear one-line error', async () => {
-    const redis = await redrive(['stats', '--store', 'redis://127.0.0.1:6379']);
+    const redis = await redrive(['stats', '--store', 'redis://127.0.0.1:6379/x']);
     expect(redis.code).toBe(1);
-    expectOneLineError(redis, /Redis store is not available in this version/);
+    expectOneLineError(redis, /the path must be a database number/);
 
     const fromEnv = await redrive(['stats'], { REDRIVE_STORE: 'postgres://localhost/jobs' });
     expect(fromEnv.code).toBe(1);

@@ -169,7 +169,8 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     createdAt: d[7],
     startedAt: numberOrNull(h.sa),
     finishedAt: numberOrNull(h.fa),
-    leaseExpiresAt: numberOrNull(h.le),
+    // A lease exists only while the job is active (completion leaves the field behind).
+    leaseExpiresAt: state === 'active' ? numberOrNull(h.le) : null,
     workerId: stringOrNull(h.w),
     timeoutMs: d[3],
     backoff: d[4],

@@ -52,7 +52,8 @@ export function translateRedisError(error: unknown, what: string, where: string)
   const outcome = ambiguous(message)
     ? ' The call may or may not have been applied; retrying a completion or failure is safe (fenced and duplicate-checked).'
     : '';
-  return new StoreUnavailableError(`Redis store at ${where}: ${what} failed: ${message}.${outcome}`, {
+  const text = message.replace(/[.\s]+$/, '');
+  return new StoreUnavailableError(`Redis store at ${where}: ${what} failed: ${text}.${outcome}`, {
     cause: error,
     details: { operation: what, redis: where, ...(typeof code === 'string' ? { code } : {}) },
   });

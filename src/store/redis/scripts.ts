@@ -47,12 +47,14 @@ export interface LoadedScript {
 
 /**
  * The directory of the `.lua` files: next to this module when running from the sources, or
- * `src/store/redis/lua` of the package when running from the bundle in `dist/`.
+ * `src/store/redis/lua` of the package when running from the bundles in `dist/` (`dist/index.js`
+ * and `dist/cli/main.js`; the package ships that directory).
  */
 function luaDirectory(): string {
   const candidates = [
     new URL('./lua/', import.meta.url),
     new URL('../src/store/redis/lua/', import.meta.url),
+    new URL('../../src/store/redis/lua/', import.meta.url),
   ];
   for (const url of candidates) {
     const path = fileURLToPath(url);

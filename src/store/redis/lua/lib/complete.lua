@@ -7,7 +7,8 @@
 local function complete(first, n, now)
   local out = {}
   local all_ok = true
-  local batch = batch_new()
+  -- Per queue: ids leaving the active set, and score/id pairs entering the done set.
+  local leaving, done = {}, {}
   local finished = int(now)
   for i = 1, n do
     local a = first + (i - 1) * 3
@@ -20,9 +21,20 @@ local function complete(first, n, now)
     elseif f[2] ~= token then
       out[i] = 'stale_token'
     elseif f[1] == 'active' then
-      redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', num(f[3], 0) + 1, 'le', '', 'r', ARGV[a + 2])
-      batch_add(batch, f[4], 'zrem:active', id)
-      batch_add(batch, f[4], 'zadd:done', finished, id)
+      -- The lease field stays: a lease means nothing once the job is not active (see lib/jobs.lua).
+      local result = ARGV[a + 2]
+      if result == '' then
+        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', num(f[3], 0) + 1)
+      else
+        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', num(f[3], 0) + 1, 'r', result)
+      end
+      local queue = f[4]
+      local l = leaving[queue]
+      if not l then l = {}; leaving[queue] = l; done[queue] = {} end
+      local d = done[queue]
+      l[#l + 1] = id
+      d[#d + 1] = finished
+      d[#d + 1] = id
       out[i] = 'ok'
     elseif f[1] == 'completed' then
       out[i] = 'duplicate'
@@ -30,7 +42,10 @@ local function complete(first, n, now)
       out[i] = 'not_active'
     end
   end
-  batch_apply(batch)
+  for queue, ids in pairs(leaving) do
+    call_many('ZREM', qkey(queue, 'active'), ids)
+    call_many('ZADD', qkey(queue, 'done'), done[queue])
+  end
   if all_ok then return 'all_ok' end
   return out
 end
