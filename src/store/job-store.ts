@@ -210,6 +210,8 @@ export interface JobStore {
   isQueuePaused(params: { queue: string }): Promise<boolean>;
   /** Removes up to `limit` matching jobs; returns how many went. */
   removeJobs(params: RemoveJobsParams): Promise<number>;
+  /** Optional: removes the given jobs unless they are `active`; returns how many went. */
+  removeJobsById?(params: { ids: readonly string[] }): Promise<number>;
 
   /**
    * Calls `listener` soon after jobs may have become available in `queue` (an insert in this

@@ -308,6 +308,18 @@ export class ShardedSqliteStore implements Store {
     return removed;
   }
 
+  async removeJobsById(params: { ids: readonly string[] }): Promise<number> {
+    const byShard = new Map<number, string[]>();
+    for (const id of params.ids) {
+      const where = this.locate(id);
+      if (!where) continue;
+      byShard.set(where.shard, [...(byShard.get(where.shard) ?? []), where.localId]);
+    }
+    let removed = 0;
+    for (const [shard, ids] of byShard) removed += await this.shards[shard]!.removeJobsById({ ids });
+    return removed;
+  }
+
   watchQueue(queue: string, listener: () => void): () => void {
     const stops = this.shards.map((shard) => shard.watchQueue(queue, listener));
     return () => {

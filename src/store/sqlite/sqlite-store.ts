@@ -718,6 +718,19 @@ export class SqliteStore implements Store {
     });
   }
 
+  async removeJobsById(params: { ids: readonly string[] }): Promise<number> {
+    const ids = params.ids.map(Number).filter(Number.isSafeInteger);
+    if (ids.length === 0) return 0;
+    return this.write(
+      () =>
+        this.db
+          .prepare(
+            "DELETE FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?)) AND state != 'active'",
+          )
+          .run(JSON.stringify(ids)).changes,
+    );
+  }
+
   watchQueue(queue: string, listener: () => void): () => void {
     return this.watcher.watch(queue, listener);
   }

@@ -146,6 +146,24 @@ export function adminCases(factory: StoreFactory): void {
       expect((await store().getDeadLetter({ id: 'dl-b' }))?.jobId).toBe(b.dead);
     });
 
+    it('removes single jobs by id (optional method), never an active one', async () => {
+      const s = store();
+      if (!s.removeJobsById) {
+        // Optional: a store without it says so by not having the method; callers answer 501.
+        expect(s.removeJobsById).toBeUndefined();
+        return;
+      }
+      const ids = await oneOfEach(s, 'a');
+      expect(
+        await s.removeJobsById({ ids: [ids.completed, ids.waiting[0]!, ids.active, 'no-such-id'] }),
+      ).toBe(2);
+      expect(await s.getJob({ id: ids.completed })).toBeNull();
+      expect(await s.getJob({ id: ids.waiting[0]! })).toBeNull();
+      expect((await mustGet(s, ids.active)).state).toBe('active');
+      expect((await mustGet(s, ids.waiting[1]!)).state).toBe('waiting');
+      expect(await s.removeJobsById({ ids: [] })).toBe(0);
+    });
+
     it('reports the earliest scheduled time per queue', async () => {
       expect(await store().nextScheduledAt({ queue: 'q' })).toBeNull();
       await insert(store(), [
