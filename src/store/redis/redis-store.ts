@@ -13,7 +13,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
-import { ValidationError } from '../../core/errors.js';
+import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
 import { emptyJobCounts } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
@@ -65,7 +65,15 @@ export interface RedisStoreOptions {
   insertChunk?: number;
   /** Most dead letters one query may examine for conditions no index covers. Default 1,000,000. */
   maxScan?: number;
+  /**
+   * How long a call made while the connection is down waits for it to come back before failing
+   * with StoreUnavailableError. Such a call was never sent, so it had no effect. Default 2000 ms.
+   */
+  readyTimeoutMs?: number;
 }
+
+/** Why a call was abandoned: the connection closed while it waited for its reply. */
+const CONNECTION_LOST = Symbol('connection lost');
 
 /** Defaults of the client the store creates: fail fast while Redis is down, never resend blindly. */
 const CLIENT_DEFAULTS: RedisOptions = {
@@ -99,6 +107,10 @@ export class RedisStore implements Store {
   private readonly notifier: QueueNotifier;
   private readonly deadLetters: RedisDeadLetters;
   private closed = false;
+  private readonly readyTimeoutMs: number;
+  private lastConnectionError: string | undefined;
+  private readyWait: Promise<void> | undefined;
+  private lost: Promise<never> | undefined;
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
@@ -120,9 +132,12 @@ export class RedisStore implements Store {
       this.client = new Redis(url, { ...CLIENT_DEFAULTS, ...options.redisOptions });
       this.ownsClient = true;
       this.location = redactUrl(url);
-      // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
-      this.client.on('error', () => {});
     }
+    // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
+    this.client.on('error', (error: Error) => {
+      this.lastConnectionError = error.message;
+    });
+    this.readyTimeoutMs = Math.max(0, options.readyTimeoutMs ?? 2000);
     defineScripts(this.client);
     this.notifier = new QueueNotifier(this.keys, () => {
       const sub = this.client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
@@ -145,10 +160,79 @@ export class RedisStore implements Store {
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new ValidationError('store', `the Redis store at ${this.location} is closed`);
     try {
-      return await fn();
+      if (this.client.status !== 'ready') await this.whenReady(what);
+      const sent = fn();
+      // Settle at once if the connection drops before the reply (ioredis would hold the call until
+      // its command timeout); its late outcome is ignored.
+      sent.catch(() => {});
+      return await Promise.race([sent, this.connectionLost()]);
     } catch (error) {
+      if (error === CONNECTION_LOST) {
+        throw new StoreUnavailableError(
+          `Redis store at ${this.location}: ${what} failed: the connection was lost before the reply. The call may or may not have been applied; retrying a completion or failure is safe (fenced and duplicate-checked).`,
+          { details: { operation: what, redis: this.location, ambiguous: true } },
+        );
+      }
       throw translateRedisError(error, what, this.location);
     }
+  }
+
+  /** A promise rejected (with {@link CONNECTION_LOST}) when the current connection closes. */
+  private connectionLost(): Promise<never> {
+    if (!this.lost) {
+      const client = this.client;
+      const lost = new Promise<never>((_, reject) => {
+        const onClose = () => {
+          client.off('close', onClose);
+          if (this.lost === lost) this.lost = undefined;
+          reject(CONNECTION_LOST);
+        };
+        client.on('close', onClose);
+      });
+      lost.catch(() => {});
+      this.lost = lost;
+    }
+    return this.lost;
+  }
+
+  /**
+   * Waits (shared by every caller) until the connection is ready, at most `readyTimeoutMs`. A call
+   * made during an outage thus fails without being sent, instead of waiting in ioredis' offline
+   * queue for as long as the outage lasts (ioredis counts retries per failed reconnection, and a
+   * server or proxy that accepts connections and then drops them never fails one).
+   */
+  private whenReady(what: string): Promise<void> {
+    const client = this.client;
+    if (client.status === 'wait') client.connect().catch(() => {});
+    this.readyWait ??= new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        this.readyWait = undefined;
+      };
+      const onReady = () => {
+        done();
+        resolve();
+      };
+      const onEnd = () => {
+        done();
+        reject(new StoreUnavailableError(`Redis store at ${this.location}: the connection was closed`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        const cause = this.lastConnectionError ? ` (last error: ${this.lastConnectionError})` : '';
+        reject(
+          new StoreUnavailableError(
+            `Redis store at ${this.location}: ${what} failed: Redis did not answer within ${this.readyTimeoutMs} ms${cause}; the call was not sent`,
+            { details: { operation: what, redis: this.location } },
+          ),
+        );
+      }, this.readyTimeoutMs);
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+    });
+    return this.readyWait;
   }
 
   private script(name: ScriptName, keys: string[], args: Arg[]): Promise<unknown> {
