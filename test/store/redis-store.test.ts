@@ -61,7 +61,7 @@ function keySlot(key: string): number {
 }
 
 /** A TCP proxy in front of Redis that can pass, cut (reset every connection and refuse new ones) or blackhole. */
-class Proxy {
+class TcpProxy {
   mode: 'pass' | 'cut' | 'blackhole' = 'pass';
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
@@ -509,13 +509,13 @@ describe.skipIf(!redis.available)('RedisStore', () => {
   });
 
   describe('while Redis is down', () => {
-    const proxies: Proxy[] = [];
+    const proxies: TcpProxy[] = [];
     afterEach(async () => {
       await Promise.all(proxies.splice(0).map((p) => p.stop()));
     });
 
-    async function proxied(options: RedisStoreOptions = {}): Promise<{ store: RedisStore; proxy: Proxy }> {
-      const proxy = new Proxy();
+    async function proxied(options: RedisStoreOptions = {}): Promise<{ store: RedisStore; proxy: TcpProxy }> {
+      const proxy = new TcpProxy();
       proxies.push(proxy);
       await proxy.start({ host: target.hostname, port: Number(target.port || 6379) });
       const store = open({ ...options, url: `redis://127.0.0.1:${proxy.port}` });
