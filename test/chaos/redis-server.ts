@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { pingRedis } from '../support/services.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../support/wait.js';
 
 /** `true` when a `redis-server` binary is on the PATH. */
 export function redisServerAvailable(): boolean {

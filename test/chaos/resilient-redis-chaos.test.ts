@@ -13,7 +13,7 @@ import { ResilientRedis } from '../../src/resilient-redis/resilient-redis.js';
 import { deleteKeysWithPrefix, redisService, uniqueKeyPrefix } from '../support/services.js';
 import { PrivateRedis, redisServerAvailable } from './redis-server.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { PromiseTracker, pause, waitFor } from './wait.js';
+import { PromiseTracker, pause, waitFor } from '../support/wait.js';
 
 const redis = await redisService();
 

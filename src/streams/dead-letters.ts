@@ -1,0 +1,152 @@
+/**
+ * The DLQ stream `{stream}:dlq`: moving a message there (XADD to the DLQ and XACK in the main stream
+ * in one MULTI/EXEC), listing it, and replaying entries back onto the main stream.
+ */
+
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../core/errors.js';
+import { withDeadline } from './connection.js';
+import { dlqFields, type RawEntry, replayFields, toDeadLetterEntry } from './entries.js';
+import type { DeadLetterEntry, DeadLetterFilter, DlqReplayResult, StreamMessage } from './types.js';
+
+/** Where the DLQ lives and who writes to it. */
+export interface DlqTarget {
+  stream: string;
+  group: string;
+  consumer: string;
+  dlqStream: string;
+  operationTimeoutMs: number;
+}
+
+/** Entries read per XRANGE page when scanning the DLQ. */
+const PAGE = 200;
+
+/**
+ * Moves `message` to the DLQ and acks it in the main stream, atomically (MULTI/EXEC): a crash or a
+ * lost connection leaves it either pending in the main stream or in the DLQ, never both or neither.
+ * If the outcome is unknown (connection lost before EXEC's reply) the caller must not resend: the
+ * message, if still pending, comes back through the reclaim path.
+ *
+ * @returns the DLQ entry id
+ */
+export async function moveToDlq(
+  redis: Redis,
+  target: DlqTarget,
+  message: StreamMessage,
+  meta: { reason: string; attempts: number; at: number },
+): Promise<string> {
+  const fields = dlqFields(message, { ...meta, group: target.group, consumer: target.consumer });
+  const reply = await withDeadline(
+    redis
+      .multi()
+      .xadd(target.dlqStream, '*', ...fields)
+      .xack(target.stream, target.group, message.id)
+      .exec(),
+    target.operationTimeoutMs,
+    'dead-letter move',
+  );
+  if (!reply) throw new Error('dead-letter move: EXEC aborted');
+  const [xadd, xack] = reply;
+  if (xadd?.[0]) throw xadd[0];
+  if (xack?.[0]) throw xack[0];
+  return xadd?.[1] as string;
+}
+
+/** DLQ entries from `start` (inclusive, default the oldest), at most `count`. */
+export async function listDlq(
+  redis: Redis,
+  target: DlqTarget,
+  options: { start?: string; count?: number } = {},
+): Promise<DeadLetterEntry[]> {
+  const count = options.count ?? 100;
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+    throw new ValidationError('count', `must be an integer in 1..10000, got ${count}`);
+  }
+  const raw = (await withDeadline(
+    redis.xrange(target.dlqStream, options.start ?? '-', '+', 'COUNT', count),
+    target.operationTimeoutMs,
+    'XRANGE dlq',
+  )) as RawEntry[];
+  return raw.map(toDeadLetterEntry);
+}
+
+function matches(entry: DeadLetterEntry, filter: DeadLetterFilter): boolean {
+  if (filter.originalIds && !filter.originalIds.includes(entry.originalId)) return false;
+  if (typeof filter.reason === 'string' && !entry.failureReason.includes(filter.reason)) return false;
+  if (filter.reason instanceof RegExp && !filter.reason.test(entry.failureReason)) return false;
+  if (filter.since !== undefined && entry.deadLetteredAt < filter.since) return false;
+  if (filter.until !== undefined && entry.deadLetteredAt >= filter.until) return false;
+  return !filter.where || filter.where(entry);
+}
+
+/** Finds DLQ entries by id, or by scanning with a filter (oldest first). */
+async function select(
+  redis: Redis,
+  target: DlqTarget,
+  what: string | string[] | DeadLetterFilter,
+): Promise<{ entries: DeadLetterEntry[]; notFound: string[] }> {
+  if (typeof what === 'string' || Array.isArray(what)) {
+    const ids = typeof what === 'string' ? [what] : what;
+    if (ids.length === 0) return { entries: [], notFound: [] };
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.xrange(target.dlqStream, id, id);
+    const replies = (await withDeadline(pipeline.exec(), target.operationTimeoutMs, 'XRANGE dlq')) ?? [];
+    const entries: DeadLetterEntry[] = [];
+    const notFound: string[] = [];
+    replies.forEach(([error, raw], i) => {
+      if (error) throw error;
+      const found = (raw as RawEntry[])[0];
+      if (found) entries.push(toDeadLetterEntry(found));
+      else notFound.push(ids[i] as string);
+    });
+    return { entries, notFound };
+  }
+  const limit = what.limit ?? 1000;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new ValidationError('limit', `must be a positive integer, got ${limit}`);
+  const entries: DeadLetterEntry[] = [];
+  let start = '-';
+  for (;;) {
+    const raw = (await withDeadline(
+      redis.xrange(target.dlqStream, start, '+', 'COUNT', PAGE),
+      target.operationTimeoutMs,
+      'XRANGE dlq',
+    )) as RawEntry[];
+    for (const r of raw) {
+      const entry = toDeadLetterEntry(r);
+      if (matches(entry, what)) entries.push(entry);
+      if (entries.length >= limit) return { entries, notFound: [] };
+    }
+    if (raw.length < PAGE) return { entries, notFound: [] };
+    start = `(${(raw.at(-1) as RawEntry)[0]}`;
+  }
+}
+
+/**
+ * Puts DLQ entries back on their stream, without the DLQ metadata and with `replayed_from_dlq`
+ * set to the DLQ entry id. Each entry moves in one MULTI/EXEC (XADD to the stream, XDEL from the
+ * DLQ), so it is never lost nor duplicated by a crash between the two.
+ */
+export async function replayDlq(
+  redis: Redis,
+  target: DlqTarget,
+  what: string | string[] | DeadLetterFilter,
+): Promise<DlqReplayResult> {
+  const { entries, notFound } = await select(redis, target, what);
+  const replayed: DlqReplayResult['replayed'] = [];
+  for (const entry of entries) {
+    const reply = await withDeadline(
+      redis
+        .multi()
+        .xadd(target.stream, '*', ...replayFields(entry))
+        .xdel(target.dlqStream, entry.id)
+        .exec(),
+      target.operationTimeoutMs,
+      'DLQ replay',
+    );
+    const xadd = reply?.[0];
+    if (!reply || xadd?.[0]) throw xadd?.[0] ?? new Error('DLQ replay: EXEC aborted');
+    replayed.push({ dlqId: entry.id, newId: xadd?.[1] as string, originalId: entry.originalId });
+  }
+  return { replayed, notFound };
+}

@@ -1,0 +1,669 @@
+/**
+ * StreamProcessor: consumes a Redis stream through a consumer group, with at-least-once delivery.
+ *
+ * - The group is created with MKSTREAM (an existing group is fine: BUSYGROUP is ignored).
+ * - A reader connection blocks in XREADGROUP (COUNT `batchSize`, BLOCK `blockMs`); handlers run
+ *   with `concurrency`, each with a timeout that aborts its signal; successes are acked in batches
+ *   on a second (writer) connection.
+ * - A failure leaves the message pending. Pending messages idle for `claimMinIdleMs` are reclaimed
+ *   with XAUTOCLAIM (by any consumer); their delivery count is the attempt number. After
+ *   `maxRetries` retries, or at once for a `PermanentError`, the message moves to `{stream}:dlq`
+ *   with its failure, and is acked in the main stream in the same MULTI/EXEC.
+ * - Claims are renewed: every `renewIntervalMs` the messages this consumer holds (running, or
+ *   waiting for a slot) get their idle time reset with XCLAIM ... JUSTID, where it still owns them
+ *   (checked atomically). `claimMinIdleMs` must exceed `handlerTimeoutMs`, so a message is only
+ *   reclaimed once its consumer stopped renewing (crashed, hung, or lost Redis). A consumer that
+ *   finds its claim taken aborts the handler (`ClaimLostError`) and does not ack.
+ * - Pending messages trimmed from the stream (XAUTOCLAIM's deleted ids) are acked and counted.
+ * - Other consumers idle for `consumerIdleMs` with nothing pending are removed (checked atomically).
+ * - The stream and the DLQ are trimmed with approximate MAXLEN; removals are counted.
+ * - Connection loss: every loop retries with a backoff, and a blocked read that outlives its BLOCK
+ *   drops its connection, so consumption resumes by itself when Redis comes back.
+ * - `stop()` interrupts the blocking read, hands unstarted messages back at once, waits for running
+ *   handlers up to `stopTimeoutMs`, flushes acks, and removes this consumer if nothing is pending.
+ */
+
+import type { Redis } from 'ioredis';
+import { type Clock, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
+import {
+  JobTimeoutError,
+  PermanentError,
+  StateConflictError,
+  StoreUnavailableError,
+} from '../core/errors.js';
+import { TypedEmitter } from '../events.js';
+import { AckBatcher } from './acks.js';
+import { removeIdleConsumers, setIdle, trimStream } from './claims.js';
+import { DeadlineError, openConnection, whenReady, withDeadline } from './connection.js';
+import { type DlqTarget, listDlq, moveToDlq, replayDlq } from './dead-letters.js';
+import { failureReason, type RawEntry } from './entries.js';
+import { ClaimLostError, ProcessorStoppingError } from './errors.js';
+import { readHealth } from './health.js';
+import { HeldMessage } from './held.js';
+import { type ResolvedStreamOptions, resolveStreamOptions, type StreamProcessorOptions } from './options.js';
+import { type PendingHost, reclaim, removeIdle, renew } from './pending.js';
+import type {
+  DeadLetterEntry,
+  DeadLetterFilter,
+  DlqReplayResult,
+  StreamHandler,
+  StreamHealth,
+  StreamMessage,
+  StreamProcessorEvents,
+  StreamProcessorStats,
+} from './types.js';
+
+/** Extra time a blocked XREADGROUP gets past its BLOCK before its connection counts as stuck. */
+const READ_GRACE_MS = 1000;
+/** Failure reasons remembered for messages that may come back through a reclaim. */
+const MAX_REMEMBERED_FAILURES = 10_000;
+
+/** A consumer-group processor for one Redis stream; see the module comment. */
+export class StreamProcessor {
+  private readonly opts: ResolvedStreamOptions;
+  private readonly handler: StreamHandler;
+  private readonly clock: Clock;
+  private readonly source: Pick<StreamProcessorOptions, 'connection' | 'client'>;
+  private readonly emitter = new TypedEmitter<StreamProcessorEvents>();
+  private readonly target: DlqTarget;
+  private readonly host: PendingHost;
+  private readonly acks: AckBatcher;
+  private reader: Redis | undefined;
+  private writerConn: Redis | undefined;
+  private readerId: number | undefined;
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private readLoop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly held = new Map<string, HeldMessage>();
+  private queue: HeldMessage[] = [];
+  private queueHead = 0;
+  /** Handlers running now (their messages are in `held` with phase `running`). */
+  private active = 0;
+  private watchdog: TimerHandle | undefined;
+  private readonly timers = new Set<TimerHandle>();
+  private readonly sleepers = new Set<{ timer: TimerHandle; resolve: () => void }>();
+  private roomWaiter: (() => void) | undefined;
+  private readonly failures = new Map<string, string>();
+  private readonly counters: PendingHost['counters'] = {
+    read: 0,
+    processed: 0,
+    acked: 0,
+    failed: 0,
+    timeouts: 0,
+    retried: 0,
+    deadLettered: 0,
+    reclaimed: 0,
+    trimmedWhilePending: 0,
+    claimsRenewed: 0,
+    claimsLost: 0,
+    consumersRemoved: 0,
+    trimmedMain: 0,
+    trimmedDlq: 0,
+    replayedFromDlq: 0,
+    readErrors: 0,
+    stuckReads: 0,
+    errors: 0,
+  };
+
+  /** @throws ValidationError naming the offending option */
+  constructor(options: StreamProcessorOptions) {
+    this.opts = resolveStreamOptions(options, options?.random ?? systemRandom);
+    this.handler = options.handler;
+    this.clock = options.clock ?? systemClock;
+    this.source = { connection: options.connection, client: options.client };
+    this.target = {
+      stream: this.opts.stream,
+      group: this.opts.group,
+      consumer: this.opts.consumer,
+      dlqStream: this.opts.dlqStream,
+      operationTimeoutMs: this.opts.operationTimeoutMs,
+    };
+    this.acks = new AckBatcher(
+      (ids) =>
+        withDeadline(
+          this.writer().xack(this.opts.stream, this.opts.group, ...ids),
+          this.opts.operationTimeoutMs,
+          'XACK',
+        ).then(() => {}),
+      (ids) => {
+        this.counters.acked += ids.length;
+        for (const id of ids) this.release(id);
+      },
+      (error) => this.report('ack', error),
+      this.opts.batchSize,
+      this.clock,
+    );
+    this.host = {
+      opts: this.opts,
+      target: this.target,
+      held: this.held,
+      counters: this.counters,
+      emitter: this.emitter,
+      writer: () => this.writer(),
+      isRunning: () => this.state === 'running',
+      admit: (entry, attempt) => this.admit(entry, attempt),
+      pump: () => this.pump(),
+      deadLetter: (m, reason, attempts) => this.deadLetter(m, reason, attempts),
+      failureOf: (id) => this.failures.get(id),
+      loseClaim: (h) => {
+        h.lost = true;
+        this.abortHandler(h, new ClaimLostError(h.id));
+        this.release(h.id);
+      },
+      ensureGroup: () => this.ensureGroup(),
+      report: (op, e) => this.report(op, e),
+    };
+  }
+
+  /** This consumer's name. */
+  get consumer(): string {
+    return this.opts.consumer;
+  }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on<E extends keyof StreamProcessorEvents>(
+    event: E,
+    listener: (e: StreamProcessorEvents[E]) => void,
+  ): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /**
+   * Connects, creates the group (MKSTREAM) if needed, and starts consuming.
+   *
+   * @throws StoreUnavailableError when Redis cannot be reached within `operationTimeoutMs`
+   * @throws StateConflictError when already started or stopped
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new StateConflictError(`stream processor is ${this.state}`);
+    try {
+      await this.writerConnection();
+      this.reader = openConnection(this.source, `redrive:${this.opts.consumer}:reader`);
+      this.reader.on('ready', () => this.learnReaderId());
+      await withDeadline(this.reader.connect(), this.opts.operationTimeoutMs, 'connect');
+      await this.ensureGroup();
+    } catch (error) {
+      this.state = 'stopped';
+      await this.closeConnections();
+      throw new StoreUnavailableError(`stream processor could not start on ${this.opts.stream}`, {
+        cause: error,
+      });
+    }
+    this.state = 'running';
+    this.readLoop = this.consume();
+    this.every(this.opts.claimIntervalMs, () => reclaim(this.host), 0);
+    this.every(this.opts.renewIntervalMs, () => renew(this.host));
+    if (this.opts.consumerIdleMs !== false)
+      this.every(this.opts.consumerCleanupIntervalMs, () => removeIdle(this.host));
+    this.every(this.opts.trimIntervalMs, () => this.trim().then(() => {}));
+  }
+
+  /**
+   * Stops gracefully: no new reads; unstarted messages handed back at once (their idle time set to
+   * `claimMinIdleMs`, so any consumer reclaims them now); running handlers awaited up to
+   * `stopTimeoutMs`, then aborted (`ProcessorStoppingError`) and handed back; acks flushed; this
+   * consumer removed from the group if nothing is pending for it; connections closed.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Health of the stream and the group, read from Redis. */
+  async health(): Promise<StreamHealth> {
+    const writer = await this.writerConnection();
+    const connected =
+      writer.status === 'ready' && (this.state !== 'running' || this.reader?.status === 'ready');
+    return readHealth(writer, this.opts, this.opts.operationTimeoutMs, connected);
+  }
+
+  /** DLQ entries, oldest first, from `start` (an id; default the oldest), at most `count` (default 100). */
+  async listDlq(options: { start?: string; count?: number } = {}): Promise<DeadLetterEntry[]> {
+    return listDlq(await this.writerConnection(), this.target, options);
+  }
+
+  /**
+   * Puts DLQ entries back on the stream, each in one MULTI/EXEC (XADD without the DLQ metadata and
+   * with `replayed_from_dlq` = the DLQ id, then XDEL from the DLQ).
+   *
+   * @param what a DLQ entry id, several ids, or a filter
+   */
+  async replayFromDlq(what: string | string[] | DeadLetterFilter): Promise<DlqReplayResult> {
+    const result = await replayDlq(await this.writerConnection(), this.target, what);
+    this.counters.replayedFromDlq += result.replayed.length;
+    return result;
+  }
+
+  /** Trims the stream (when `maxLen` is set) and the DLQ with approximate MAXLEN; counts removals. */
+  async trim(): Promise<{ main: number; dlq: number }> {
+    const out = { main: 0, dlq: 0 };
+    try {
+      const writer = await this.writerConnection();
+      const ms = this.opts.operationTimeoutMs;
+      if (this.opts.maxLen !== undefined) {
+        out.main = await trimStream(writer, this.opts.stream, this.opts.maxLen, ms);
+        this.counters.trimmedMain += out.main;
+        if (out.main > 0) this.emitter.emit('trimmed', { stream: this.opts.stream, count: out.main });
+      }
+      out.dlq = await trimStream(writer, this.opts.dlqStream, this.opts.dlqMaxLen, ms);
+      this.counters.trimmedDlq += out.dlq;
+      if (out.dlq > 0) this.emitter.emit('trimmed', { stream: this.opts.dlqStream, count: out.dlq });
+    } catch (error) {
+      this.report('trim', error);
+    }
+    return out;
+  }
+
+  /** Lifetime counters and the local state. */
+  stats(): StreamProcessorStats {
+    return {
+      consumer: this.opts.consumer,
+      running: this.state === 'running',
+      active: this.active,
+      held: this.held.size,
+      ...this.counters,
+    };
+  }
+
+  // --- reading ------------------------------------------------------------------------------
+
+  private async consume(): Promise<void> {
+    const maxHeld = this.opts.concurrency + this.opts.prefetch;
+    const minRead = Math.max(1, Math.min(this.opts.batchSize, Math.floor(maxHeld / 2)));
+    let backoff = 0;
+    while (this.state === 'running') {
+      const room = maxHeld - this.held.size;
+      if (room < minRead) {
+        await new Promise<void>((resolve) => {
+          this.roomWaiter = resolve;
+        });
+        continue;
+      }
+      const reader = this.reader as Redis;
+      if (reader.status !== 'ready') {
+        await whenReady(reader, 200);
+        continue;
+      }
+      try {
+        const reply = (await withDeadline(
+          reader.call(
+            'xreadgroup',
+            'GROUP',
+            this.opts.group,
+            this.opts.consumer,
+            'COUNT',
+            Math.min(this.opts.batchSize, room),
+            'BLOCK',
+            this.opts.blockMs,
+            'STREAMS',
+            this.opts.stream,
+            '>',
+          ),
+          this.opts.blockMs + READ_GRACE_MS,
+          'XREADGROUP',
+        )) as [string, RawEntry[]][] | null;
+        backoff = 0;
+        const entries = reply?.[0]?.[1];
+        if (entries && entries.length > 0 && this.state === 'running') {
+          this.counters.read += entries.length;
+          for (const entry of entries) this.admit(entry, 1);
+          this.pump();
+        } else if (entries && entries.length > 0) {
+          // Read while stopping: hand them straight back.
+          await setIdle(
+            this.writer(),
+            this.target,
+            entries.map((e) => e[0]),
+            this.opts.claimMinIdleMs,
+          ).catch(() => {});
+        }
+      } catch (error) {
+        if (this.state !== 'running') break;
+        this.counters.readErrors++;
+        if (error instanceof DeadlineError) {
+          // No reply long after BLOCK ended: a dead peer that never closed. Reconnect.
+          this.counters.stuckReads++;
+          reader.disconnect(true);
+        } else if (error instanceof Error && error.message.startsWith('NOGROUP')) {
+          // The stream or group is gone (deleted, or Redis restarted empty): create it again.
+          await this.ensureGroup().catch((e: unknown) => this.report('create group', e));
+        }
+        this.report('read', error);
+        backoff = Math.min(Math.max(50, backoff * 2), 1000);
+        await this.sleep(backoff);
+      }
+    }
+  }
+
+  /** Holds a message and queues it for a handler slot (unless already held). */
+  private admit(entry: RawEntry, attempt: number): void {
+    const id = entry[0];
+    if (this.held.has(id)) return;
+    const held = new HeldMessage(id, this.opts.stream, entry[1], attempt, this.opts.consumer);
+    this.held.set(id, held);
+    this.queue.push(held);
+  }
+
+  private pump(): void {
+    while (this.active < this.opts.concurrency && this.queueHead < this.queue.length) {
+      const held = this.queue[this.queueHead++] as HeldMessage;
+      if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      if (!held.lost && held.phase === 'queued' && this.state === 'running') this.run(held);
+    }
+  }
+
+  // --- handling -----------------------------------------------------------------------------
+
+  private run(held: HeldMessage): void {
+    held.phase = 'running';
+    held.startedAt = this.clock.now();
+    this.active++;
+    let result: void | Promise<void>;
+    try {
+      result = this.handler(held, held);
+    } catch (error) {
+      this.settle(held, error);
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      this.armWatchdog();
+      (result as Promise<void>).then(
+        () => this.settle(held),
+        (error: unknown) => this.settle(held, error ?? new Error('handler rejected with no reason')),
+      );
+    } else {
+      this.settle(held);
+    }
+  }
+
+  /** Takes the handler's outcome (the first of: its result, a timeout, a lost claim, a stop). */
+  private settle(held: HeldMessage, error?: unknown): void {
+    if (held.settled) return;
+    held.settled = true;
+    this.active--;
+    if (held.lost) {
+      this.pump();
+      return;
+    }
+    if (error === undefined) {
+      this.counters.processed++;
+      if (this.emitter.hasListeners('processed')) {
+        const m = held;
+        this.emitter.emit('processed', {
+          id: m.id,
+          attempt: m.attempt,
+          durationMs: this.clock.now() - held.startedAt,
+        });
+      }
+      held.phase = 'acking';
+      this.acks.add(held.id);
+    } else {
+      void this.failed(held, error);
+    }
+    this.pump();
+  }
+
+  /** The held messages whose handlers run now (a snapshot). */
+  private runningHandlers(): HeldMessage[] {
+    const out: HeldMessage[] = [];
+    for (const h of this.held.values()) if (h.phase === 'running' && !h.settled) out.push(h);
+    return out;
+  }
+
+  private abortHandler(held: HeldMessage, reason: Error): void {
+    held.abort(reason);
+    if (held.phase === 'running') this.settle(held, reason);
+  }
+
+  /** One timer for every running handler: aborts those past `handlerTimeoutMs`. */
+  private armWatchdog(): void {
+    if (this.watchdog !== undefined) return;
+    const timeout = this.opts.handlerTimeoutMs;
+    const step = Math.min(1000, Math.max(5, Math.floor(timeout / 20)));
+    this.watchdog = this.clock.setTimeout(() => {
+      this.watchdog = undefined;
+      const now = this.clock.now();
+      for (const held of this.runningHandlers()) {
+        if (now - held.startedAt >= timeout) this.abortHandler(held, new JobTimeoutError(timeout));
+      }
+      if (this.active > 0) this.armWatchdog();
+    }, step);
+  }
+
+  private async failed(held: HeldMessage, error: unknown): Promise<void> {
+    const message = held;
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (err instanceof ProcessorStoppingError) {
+      // Not the message's fault: hand it back so that another consumer takes it at once.
+      await setIdle(this.writer(), this.target, [message.id], this.opts.claimMinIdleMs).catch(() => {});
+      this.release(message.id);
+      return;
+    }
+    this.counters.failed++;
+    if (err instanceof JobTimeoutError) this.counters.timeouts++;
+    const reason = failureReason(err);
+    const exhausted = message.attempt >= this.opts.maxRetries + 1 || err instanceof PermanentError;
+    this.emitter.emit('failed', {
+      id: message.id,
+      attempt: message.attempt,
+      error: err,
+      willRetry: !exhausted,
+    });
+    if (exhausted) {
+      await this.deadLetter(message, reason, message.attempt);
+      return;
+    }
+    this.counters.retried++;
+    this.remember(message.id, reason);
+    if (this.opts.retryDelayMs !== undefined) {
+      const idle = this.opts.claimMinIdleMs - this.opts.retryDelayMs;
+      await setIdle(this.writer(), this.target, [message.id], idle).catch((e: unknown) =>
+        this.report('retry delay', e),
+      );
+    }
+    // Still pending for this consumer: reclaimed (by anyone) once idle for claimMinIdleMs.
+    this.release(message.id);
+  }
+
+  /**
+   * Moves a message to the DLQ (MULTI/EXEC with its XACK). A failed move is never resent: the
+   * message, still pending, comes back through a reclaim and is dead-lettered then.
+   */
+  private async deadLetter(message: StreamMessage, reason: string, attempts: number): Promise<void> {
+    if (!this.held.has(message.id)) this.held.set(message.id, HeldMessage.of(message, this.opts.consumer));
+    try {
+      const dlqId = await moveToDlq(this.writer(), this.target, message, {
+        reason,
+        attempts,
+        at: this.clock.now(),
+      });
+      this.counters.deadLettered++;
+      this.failures.delete(message.id);
+      this.emitter.emit('dead_lettered', { id: message.id, dlqId, reason, attempts });
+    } catch (error) {
+      this.remember(message.id, reason);
+      this.report('dead-letter', error);
+    } finally {
+      this.release(message.id);
+    }
+  }
+
+  private remember(id: string, reason: string): void {
+    this.failures.delete(id);
+    this.failures.set(id, reason);
+    if (this.failures.size > MAX_REMEMBERED_FAILURES) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
+  }
+
+  private release(id: string): void {
+    this.held.delete(id);
+    const waiter = this.roomWaiter;
+    if (waiter) {
+      this.roomWaiter = undefined;
+      waiter();
+    }
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------
+
+  private async shutdown(): Promise<void> {
+    if (this.state !== 'running') {
+      this.state = 'stopped';
+      await this.closeConnections();
+      return;
+    }
+    this.state = 'stopping';
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+    this.wakeAll();
+    await this.unblockReader();
+    await withDeadline(this.readLoop ?? Promise.resolve(), this.opts.blockMs + READ_GRACE_MS, 'stop').catch(
+      () => {},
+    );
+    // Unstarted messages go back at once: their idle time is set to the reclaim threshold.
+    const queued: string[] = [];
+    for (const [id, h] of this.held) if (h.phase === 'queued') queued.push(id);
+    for (const id of queued) this.held.delete(id);
+    await setIdle(this.writer(), this.target, queued, this.opts.claimMinIdleMs).catch((e: unknown) =>
+      this.report('hand back', e),
+    );
+    const deadline = this.clock.now() + this.opts.stopTimeoutMs;
+    while (this.active > 0 && this.clock.now() < deadline) await this.sleep(10);
+    for (const h of this.runningHandlers()) this.abortHandler(h, new ProcessorStoppingError());
+    // Failures (and hand-backs) run asynchronously; give them and the last acks a moment.
+    const settleBy = this.clock.now() + this.opts.operationTimeoutMs;
+    while (this.held.size > 0 && this.clock.now() < settleBy) {
+      await this.acks.flush();
+      if (this.held.size > 0) await this.sleep(5);
+    }
+    await this.acks.drain(this.clock.now() + this.opts.operationTimeoutMs);
+    this.acks.stop();
+    if (this.watchdog !== undefined) this.clock.clearTimeout(this.watchdog);
+    try {
+      await removeIdleConsumers(this.writer(), this.target, 0, true);
+    } catch (error) {
+      this.report('remove consumer', error);
+    }
+    this.state = 'stopped';
+    await this.closeConnections();
+  }
+
+  private async unblockReader(): Promise<void> {
+    const reader = this.reader;
+    if (!reader) return;
+    if (this.readerId !== undefined && this.writerConn?.status === 'ready') {
+      try {
+        await withDeadline(this.writerConn.call('CLIENT', 'UNBLOCK', this.readerId), 1000, 'CLIENT UNBLOCK');
+        return;
+      } catch {
+        // drop the connection instead
+      }
+    }
+    reader.disconnect();
+  }
+
+  private async closeConnections(): Promise<void> {
+    const conns = [this.reader, this.writerConn].filter((c): c is Redis => c !== undefined);
+    this.reader = undefined;
+    this.writerConn = undefined;
+    await Promise.all(conns.map((c) => withDeadline(c.quit(), 1000, 'QUIT').catch(() => c.disconnect())));
+  }
+
+  private learnReaderId(): void {
+    const reader = this.reader;
+    if (!reader) return;
+    this.readerId = undefined;
+    withDeadline(reader.client('ID') as Promise<number>, this.opts.operationTimeoutMs, 'CLIENT ID').then(
+      (id) => {
+        this.readerId = Number(id);
+      },
+      () => {},
+    );
+  }
+
+  /** The writer connection, which must exist. */
+  private writer(): Redis {
+    if (!this.writerConn) throw new StateConflictError('stream processor is not connected');
+    return this.writerConn;
+  }
+
+  /** The writer connection (opened on first use, also before `start()` for admin calls). */
+  private async writerConnection(): Promise<Redis> {
+    if (this.state === 'stopped' || this.state === 'stopping') {
+      throw new StateConflictError(`stream processor is ${this.state}`);
+    }
+    if (!this.writerConn) {
+      this.writerConn = openConnection(this.source, `redrive:${this.opts.consumer}:writer`);
+      await withDeadline(this.writerConn.connect(), this.opts.operationTimeoutMs, 'connect');
+    } else if (this.writerConn.status !== 'ready') {
+      await whenReady(this.writerConn, this.opts.operationTimeoutMs);
+    }
+    return this.writerConn;
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      await withDeadline(
+        this.writer().xgroup('CREATE', this.opts.stream, this.opts.group, this.opts.startId, 'MKSTREAM'),
+        this.opts.operationTimeoutMs,
+        'XGROUP CREATE',
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+  }
+
+  /** Runs `fn` every `ms` (the next run is scheduled when one finishes: no overlap). */
+  private every(ms: number, fn: () => Promise<void>, firstMs = ms): void {
+    const schedule = (delay: number) => {
+      const t = this.clock.setTimeout(() => {
+        this.timers.delete(t);
+        if (this.state !== 'running') return;
+        fn().finally(() => {
+          if (this.state === 'running') schedule(ms);
+        });
+      }, delay);
+      this.timers.add(t);
+    };
+    schedule(firstMs);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const sleeper = {
+        timer: this.clock.setTimeout(() => {
+          this.sleepers.delete(sleeper);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const s of this.sleepers) {
+      this.clock.clearTimeout(s.timer);
+      s.resolve();
+    }
+    this.sleepers.clear();
+    const waiter = this.roomWaiter;
+    this.roomWaiter = undefined;
+    waiter?.();
+  }
+
+  private report(operation: string, error: unknown): void {
+    this.counters.errors++;
+    if (this.emitter.hasListeners('error')) {
+      this.emitter.emit('error', {
+        operation,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+    }
+  }
+}
