@@ -235,6 +235,18 @@ describe.skipIf(!redis.available)('RedisStore', () => {
       }
     });
 
+    it('works on an application client and leaves it open, without its listeners, when closed', async () => {
+      const client = new Redis(redis.url);
+      const before = client.listenerCount('error');
+      const store = open({ client });
+      await store.insertJobs({ jobs: [job()], now: T0 });
+      expect((await store.countJobs({ queue: 'q' })).waiting).toBe(1);
+      await store.close();
+      expect(client.listenerCount('error')).toBe(before);
+      expect(await client.ping()).toBe('PONG');
+      await client.quit();
+    });
+
     it('refuses a prefix with braces and a client with a keyPrefix', () => {
       expect(() => new RedisStore({ url: redis.url, prefix: 'a{b}' })).toThrow(ValidationError);
       const client = new Redis(redis.url, { keyPrefix: 'x:', lazyConnect: true });

@@ -111,6 +111,9 @@ export class RedisStore implements Store {
   private lastConnectionError: string | undefined;
   private readyWait: Promise<void> | undefined;
   private lost: Promise<never> | undefined;
+  private readonly onError = (error: Error) => {
+    this.lastConnectionError = error.message;
+  };
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
@@ -134,9 +137,7 @@ export class RedisStore implements Store {
       this.location = redactUrl(url);
     }
     // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
-    this.client.on('error', (error: Error) => {
-      this.lastConnectionError = error.message;
-    });
+    this.client.on('error', this.onError);
     this.readyTimeoutMs = Math.max(0, options.readyTimeoutMs ?? 2000);
     defineScripts(this.client);
     this.notifier = new QueueNotifier(this.keys, () => {
@@ -640,6 +641,8 @@ export class RedisStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.notifier.close();
+    // An application's client outlives the store: take the store's listeners off it.
+    this.client.off('error', this.onError);
     if (this.ownsClient) {
       try {
         await this.client.quit();
