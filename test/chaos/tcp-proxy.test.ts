@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TcpProxy } from './tcp-proxy.js';
 import { pause, waitFor } from '../support/wait.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 /** An echo server on an ephemeral port. */
 async function echoServer(): Promise<{ server: Server; port: number }> {
