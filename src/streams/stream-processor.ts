@@ -25,66 +25,47 @@
 
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
-import {
-  JobTimeoutError,
-  PermanentError,
-  StateConflictError,
-  StoreUnavailableError,
-} from '../core/errors.js';
+import { StateConflictError, StoreUnavailableError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
-import { AckBatcher } from './acks.js';
 import { removeIdleConsumers, setIdle, trimStream } from './claims.js';
 import { DeadlineError, openConnection, whenReady, withDeadline } from './connection.js';
-import { type DlqTarget, listDlq, moveToDlq, replayDlq } from './dead-letters.js';
-import { failureReason, type RawEntry } from './entries.js';
-import { ClaimLostError, ProcessorStoppingError } from './errors.js';
+import { type DlqTarget, listDlq, replayDlq } from './dead-letters.js';
+import { Dispatcher, type StreamCounters } from './dispatcher.js';
+import type { RawEntry } from './entries.js';
+import { ProcessorStoppingError } from './errors.js';
 import { readHealth } from './health.js';
-import { HeldMessage } from './held.js';
 import { type ResolvedStreamOptions, resolveStreamOptions, type StreamProcessorOptions } from './options.js';
 import { type PendingHost, reclaim, removeIdle, renew } from './pending.js';
 import type {
   DeadLetterEntry,
   DeadLetterFilter,
   DlqReplayResult,
-  StreamHandler,
   StreamHealth,
-  StreamMessage,
   StreamProcessorEvents,
   StreamProcessorStats,
 } from './types.js';
 
 /** Extra time a blocked XREADGROUP gets past its BLOCK before its connection counts as stuck. */
 const READ_GRACE_MS = 1000;
-/** Failure reasons remembered for messages that may come back through a reclaim. */
-const MAX_REMEMBERED_FAILURES = 10_000;
 
 /** A consumer-group processor for one Redis stream; see the module comment. */
 export class StreamProcessor {
   private readonly opts: ResolvedStreamOptions;
-  private readonly handler: StreamHandler;
   private readonly clock: Clock;
   private readonly source: Pick<StreamProcessorOptions, 'connection' | 'client'>;
   private readonly emitter = new TypedEmitter<StreamProcessorEvents>();
   private readonly target: DlqTarget;
   private readonly host: PendingHost;
-  private readonly acks: AckBatcher;
+  private readonly dispatcher: Dispatcher;
   private reader: Redis | undefined;
   private writerConn: Redis | undefined;
   private readerId: number | undefined;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly held = new Map<string, HeldMessage>();
-  private queue: HeldMessage[] = [];
-  private queueHead = 0;
-  /** Handlers running now (their messages are in `held` with phase `running`). */
-  private active = 0;
-  private watchdog: TimerHandle | undefined;
   private readonly timers = new Set<TimerHandle>();
   private readonly sleepers = new Set<{ timer: TimerHandle; resolve: () => void }>();
-  private roomWaiter: (() => void) | undefined;
-  private readonly failures = new Map<string, string>();
-  private readonly counters: PendingHost['counters'] = {
+  private readonly counters: StreamCounters = {
     read: 0,
     processed: 0,
     acked: 0,
@@ -108,7 +89,6 @@ export class StreamProcessor {
   /** @throws ValidationError naming the offending option */
   constructor(options: StreamProcessorOptions) {
     this.opts = resolveStreamOptions(options, options?.random ?? systemRandom);
-    this.handler = options.handler;
     this.clock = options.clock ?? systemClock;
     this.source = { connection: options.connection, client: options.client };
     this.target = {
@@ -118,38 +98,31 @@ export class StreamProcessor {
       dlqStream: this.opts.dlqStream,
       operationTimeoutMs: this.opts.operationTimeoutMs,
     };
-    this.acks = new AckBatcher(
-      (ids) =>
-        withDeadline(
-          this.writer().xack(this.opts.stream, this.opts.group, ...ids),
-          this.opts.operationTimeoutMs,
-          'XACK',
-        ).then(() => {}),
-      (ids) => {
-        this.counters.acked += ids.length;
-        for (const id of ids) this.release(id);
-      },
-      (error) => this.report('ack', error),
-      this.opts.batchSize,
-      this.clock,
-    );
+    this.dispatcher = new Dispatcher({
+      opts: this.opts,
+      handler: options.handler,
+      clock: this.clock,
+      emitter: this.emitter,
+      counters: this.counters,
+      target: this.target,
+      writer: () => this.writer(),
+      isRunning: () => this.state === 'running',
+      report: (op, e) => this.report(op, e),
+    });
+    const d = this.dispatcher;
     this.host = {
       opts: this.opts,
       target: this.target,
-      held: this.held,
+      held: d.held,
       counters: this.counters,
       emitter: this.emitter,
       writer: () => this.writer(),
       isRunning: () => this.state === 'running',
-      admit: (entry, attempt) => this.admit(entry, attempt),
-      pump: () => this.pump(),
-      deadLetter: (m, reason, attempts) => this.deadLetter(m, reason, attempts),
-      failureOf: (id) => this.failures.get(id),
-      loseClaim: (h) => {
-        h.lost = true;
-        this.abortHandler(h, new ClaimLostError(h.id));
-        this.release(h.id);
-      },
+      admit: (entry, attempt) => d.admit(entry, attempt),
+      pump: () => d.pump(),
+      deadLetter: (m, reason, attempts) => d.deadLetter(m, reason, attempts),
+      failureOf: (id) => d.failureOf(id),
+      loseClaim: (h) => d.loseClaim(h),
       ensureGroup: () => this.ensureGroup(),
       report: (op, e) => this.report(op, e),
     };
@@ -259,8 +232,8 @@ export class StreamProcessor {
     return {
       consumer: this.opts.consumer,
       running: this.state === 'running',
-      active: this.active,
-      held: this.held.size,
+      active: this.dispatcher.active,
+      held: this.dispatcher.held.size,
       ...this.counters,
     };
   }
@@ -272,11 +245,9 @@ export class StreamProcessor {
     const minRead = Math.max(1, Math.min(this.opts.batchSize, Math.floor(maxHeld / 2)));
     let backoff = 0;
     while (this.state === 'running') {
-      const room = maxHeld - this.held.size;
+      const room = maxHeld - this.dispatcher.held.size;
       if (room < minRead) {
-        await new Promise<void>((resolve) => {
-          this.roomWaiter = resolve;
-        });
+        await this.dispatcher.waitForRoom();
         continue;
       }
       const reader = this.reader as Redis;
@@ -306,8 +277,8 @@ export class StreamProcessor {
         const entries = reply?.[0]?.[1];
         if (entries && entries.length > 0 && this.state === 'running') {
           this.counters.read += entries.length;
-          for (const entry of entries) this.admit(entry, 1);
-          this.pump();
+          for (const entry of entries) this.dispatcher.admit(entry, 1);
+          this.dispatcher.pump();
         } else if (entries && entries.length > 0) {
           // Read while stopping: hand them straight back.
           await setIdle(
@@ -335,180 +306,6 @@ export class StreamProcessor {
     }
   }
 
-  /** Holds a message and queues it for a handler slot (unless already held). */
-  private admit(entry: RawEntry, attempt: number): void {
-    const id = entry[0];
-    if (this.held.has(id)) return;
-    const held = new HeldMessage(id, this.opts.stream, entry[1], attempt, this.opts.consumer);
-    this.held.set(id, held);
-    this.queue.push(held);
-  }
-
-  private pump(): void {
-    while (this.active < this.opts.concurrency && this.queueHead < this.queue.length) {
-      const held = this.queue[this.queueHead++] as HeldMessage;
-      if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
-        this.queueHead = 0;
-      }
-      if (!held.lost && held.phase === 'queued' && this.state === 'running') this.run(held);
-    }
-  }
-
-  // --- handling -----------------------------------------------------------------------------
-
-  private run(held: HeldMessage): void {
-    held.phase = 'running';
-    held.startedAt = this.clock.now();
-    this.active++;
-    let result: void | Promise<void>;
-    try {
-      result = this.handler(held, held);
-    } catch (error) {
-      this.settle(held, error);
-      return;
-    }
-    if (result && typeof (result as Promise<void>).then === 'function') {
-      this.armWatchdog();
-      (result as Promise<void>).then(
-        () => this.settle(held),
-        (error: unknown) => this.settle(held, error ?? new Error('handler rejected with no reason')),
-      );
-    } else {
-      this.settle(held);
-    }
-  }
-
-  /** Takes the handler's outcome (the first of: its result, a timeout, a lost claim, a stop). */
-  private settle(held: HeldMessage, error?: unknown): void {
-    if (held.settled) return;
-    held.settled = true;
-    this.active--;
-    if (held.lost) {
-      this.pump();
-      return;
-    }
-    if (error === undefined) {
-      this.counters.processed++;
-      if (this.emitter.hasListeners('processed')) {
-        const m = held;
-        this.emitter.emit('processed', {
-          id: m.id,
-          attempt: m.attempt,
-          durationMs: this.clock.now() - held.startedAt,
-        });
-      }
-      held.phase = 'acking';
-      this.acks.add(held.id);
-    } else {
-      void this.failed(held, error);
-    }
-    this.pump();
-  }
-
-  /** The held messages whose handlers run now (a snapshot). */
-  private runningHandlers(): HeldMessage[] {
-    const out: HeldMessage[] = [];
-    for (const h of this.held.values()) if (h.phase === 'running' && !h.settled) out.push(h);
-    return out;
-  }
-
-  private abortHandler(held: HeldMessage, reason: Error): void {
-    held.abort(reason);
-    if (held.phase === 'running') this.settle(held, reason);
-  }
-
-  /** One timer for every running handler: aborts those past `handlerTimeoutMs`. */
-  private armWatchdog(): void {
-    if (this.watchdog !== undefined) return;
-    const timeout = this.opts.handlerTimeoutMs;
-    const step = Math.min(1000, Math.max(5, Math.floor(timeout / 20)));
-    this.watchdog = this.clock.setTimeout(() => {
-      this.watchdog = undefined;
-      const now = this.clock.now();
-      for (const held of this.runningHandlers()) {
-        if (now - held.startedAt >= timeout) this.abortHandler(held, new JobTimeoutError(timeout));
-      }
-      if (this.active > 0) this.armWatchdog();
-    }, step);
-  }
-
-  private async failed(held: HeldMessage, error: unknown): Promise<void> {
-    const message = held;
-    const err = error instanceof Error ? error : new Error(String(error));
-    if (err instanceof ProcessorStoppingError) {
-      // Not the message's fault: hand it back so that another consumer takes it at once.
-      await setIdle(this.writer(), this.target, [message.id], this.opts.claimMinIdleMs).catch(() => {});
-      this.release(message.id);
-      return;
-    }
-    this.counters.failed++;
-    if (err instanceof JobTimeoutError) this.counters.timeouts++;
-    const reason = failureReason(err);
-    const exhausted = message.attempt >= this.opts.maxRetries + 1 || err instanceof PermanentError;
-    this.emitter.emit('failed', {
-      id: message.id,
-      attempt: message.attempt,
-      error: err,
-      willRetry: !exhausted,
-    });
-    if (exhausted) {
-      await this.deadLetter(message, reason, message.attempt);
-      return;
-    }
-    this.counters.retried++;
-    this.remember(message.id, reason);
-    if (this.opts.retryDelayMs !== undefined) {
-      const idle = this.opts.claimMinIdleMs - this.opts.retryDelayMs;
-      await setIdle(this.writer(), this.target, [message.id], idle).catch((e: unknown) =>
-        this.report('retry delay', e),
-      );
-    }
-    // Still pending for this consumer: reclaimed (by anyone) once idle for claimMinIdleMs.
-    this.release(message.id);
-  }
-
-  /**
-   * Moves a message to the DLQ (MULTI/EXEC with its XACK). A failed move is never resent: the
-   * message, still pending, comes back through a reclaim and is dead-lettered then.
-   */
-  private async deadLetter(message: StreamMessage, reason: string, attempts: number): Promise<void> {
-    if (!this.held.has(message.id)) this.held.set(message.id, HeldMessage.of(message, this.opts.consumer));
-    try {
-      const dlqId = await moveToDlq(this.writer(), this.target, message, {
-        reason,
-        attempts,
-        at: this.clock.now(),
-      });
-      this.counters.deadLettered++;
-      this.failures.delete(message.id);
-      this.emitter.emit('dead_lettered', { id: message.id, dlqId, reason, attempts });
-    } catch (error) {
-      this.remember(message.id, reason);
-      this.report('dead-letter', error);
-    } finally {
-      this.release(message.id);
-    }
-  }
-
-  private remember(id: string, reason: string): void {
-    this.failures.delete(id);
-    this.failures.set(id, reason);
-    if (this.failures.size > MAX_REMEMBERED_FAILURES) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest !== undefined) this.failures.delete(oldest);
-    }
-  }
-
-  private release(id: string): void {
-    this.held.delete(id);
-    const waiter = this.roomWaiter;
-    if (waiter) {
-      this.roomWaiter = undefined;
-      waiter();
-    }
-  }
-
   // --- lifecycle ----------------------------------------------------------------------------
 
   private async shutdown(): Promise<void> {
@@ -526,24 +323,22 @@ export class StreamProcessor {
       () => {},
     );
     // Unstarted messages go back at once: their idle time is set to the reclaim threshold.
-    const queued: string[] = [];
-    for (const [id, h] of this.held) if (h.phase === 'queued') queued.push(id);
-    for (const id of queued) this.held.delete(id);
+    const d = this.dispatcher;
+    const queued = d.takeQueued();
     await setIdle(this.writer(), this.target, queued, this.opts.claimMinIdleMs).catch((e: unknown) =>
       this.report('hand back', e),
     );
     const deadline = this.clock.now() + this.opts.stopTimeoutMs;
-    while (this.active > 0 && this.clock.now() < deadline) await this.sleep(10);
-    for (const h of this.runningHandlers()) this.abortHandler(h, new ProcessorStoppingError());
+    while (d.active > 0 && this.clock.now() < deadline) await this.sleep(10);
+    for (const h of d.runningHandlers()) d.abortHandler(h, new ProcessorStoppingError());
     // Failures (and hand-backs) run asynchronously; give them and the last acks a moment.
     const settleBy = this.clock.now() + this.opts.operationTimeoutMs;
-    while (this.held.size > 0 && this.clock.now() < settleBy) {
-      await this.acks.flush();
-      if (this.held.size > 0) await this.sleep(5);
+    while (d.held.size > 0 && this.clock.now() < settleBy) {
+      await d.acks.flush();
+      if (d.held.size > 0) await this.sleep(5);
     }
-    await this.acks.drain(this.clock.now() + this.opts.operationTimeoutMs);
-    this.acks.stop();
-    if (this.watchdog !== undefined) this.clock.clearTimeout(this.watchdog);
+    await d.acks.drain(this.clock.now() + this.opts.operationTimeoutMs);
+    d.stop();
     try {
       await removeIdleConsumers(this.writer(), this.target, 0, true);
     } catch (error) {
@@ -652,9 +447,7 @@ export class StreamProcessor {
       s.resolve();
     }
     this.sleepers.clear();
-    const waiter = this.roomWaiter;
-    this.roomWaiter = undefined;
-    waiter?.();
+    this.dispatcher.wake();
   }
 
   private report(operation: string, error: unknown): void {
