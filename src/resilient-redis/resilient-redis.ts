@@ -133,7 +133,10 @@ export class ResilientRedis {
     options: ResilientRedisOptions & { redis?: RedisOptions } = {},
   ): ResilientRedis {
     const { redis, ...rest } = options;
-    return new ResilientRedis(createResilientRedisClient(target, redis), rest, { ownsClient: true });
+    const client = createResilientRedisClient(target, redis);
+    // Connection errors are expected during outages; ResilientRedis reports what matters.
+    client.on('error', () => {});
+    return new ResilientRedis(client, rest, { ownsClient: true });
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */

@@ -6,6 +6,9 @@
 
 import type { Clock, TimerHandle } from '../core/clock.js';
 
+/** Most ids in one XACK (a bound on the command's size). */
+export const MAX_IDS_PER_XACK = 1000;
+
 /** Collects ids and acks them in batches. */
 export class AckBatcher {
   private ids: string[] = [];
@@ -43,12 +46,20 @@ export class AckBatcher {
     });
   }
 
-  /** Sends what is waiting (unless an XACK is in flight: its completion sends the rest). */
-  async flush(): Promise<void> {
+  /**
+   * Sends what is waiting (unless an XACK is in flight: its completion sends the rest; or a failed
+   * one's retry delay is running, unless `force`).
+   */
+  async flush(force = false): Promise<void> {
     if (this.inFlight || this.ids.length === 0) return;
+    if (this.retry !== undefined) {
+      if (!force) return;
+      this.clock.clearTimeout(this.retry);
+      this.retry = undefined;
+    }
     this.inFlight = true;
-    const ids = this.ids;
-    this.ids = [];
+    const ids = this.ids.length <= MAX_IDS_PER_XACK ? this.ids : this.ids.slice(0, MAX_IDS_PER_XACK);
+    this.ids = ids === this.ids ? [] : this.ids.slice(MAX_IDS_PER_XACK);
     let ok = false;
     try {
       await this.send(ids);
@@ -73,7 +84,7 @@ export class AckBatcher {
   /** Flushes until nothing waits, or until `deadline` (ms since the epoch, on the clock). */
   async drain(deadline: number): Promise<void> {
     while ((this.ids.length > 0 || this.inFlight) && this.clock.now() < deadline) {
-      if (!this.inFlight) await this.flush();
+      if (!this.inFlight) await this.flush(true);
       else await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -334,7 +334,7 @@ export class StreamProcessor {
     // Failures (and hand-backs) run asynchronously; give them and the last acks a moment.
     const settleBy = this.clock.now() + this.opts.operationTimeoutMs;
     while (d.held.size > 0 && this.clock.now() < settleBy) {
-      await d.acks.flush();
+      await d.acks.flush(true);
       if (d.held.size > 0) await this.sleep(5);
     }
     await d.acks.drain(this.clock.now() + this.opts.operationTimeoutMs);

@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import { createSeededRandom, FakeClock } from '../../src/core/clock.js';
+import { JobTimeoutError } from '../../src/core/errors.js';
+import { AckBatcher, MAX_IDS_PER_XACK } from '../../src/streams/acks.js';
+import {
+  DLQ_FIELDS,
+  dlqFields,
+  failureReason,
+  idTime,
+  REPLAYED_FROM_DLQ,
+  replayFields,
+  toDeadLetterEntry,
+  toMessage,
+} from '../../src/streams/entries.js';
+import { HeldMessage } from '../../src/streams/held.js';
+import { resolveStreamOptions } from '../../src/streams/options.js';
+
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+function batcher(batchSize = 3) {
+  const clock = new FakeClock();
+  const sent: string[][] = [];
+  const acked: string[][] = [];
+  const errors: unknown[] = [];
+  let fail = 0;
+  let hold: (() => void) | undefined;
+  const acks = new AckBatcher(
+    async (ids) => {
+      sent.push(ids);
+      if (hold) await new Promise<void>((r) => (hold = r));
+      if (fail > 0) {
+        fail--;
+        throw new Error('connection lost');
+      }
+    },
+    (ids) => acked.push(ids),
+    (e) => errors.push(e),
+    batchSize,
+    clock,
+  );
+  return {
+    clock,
+    acks,
+    sent,
+    acked,
+    errors,
+    failNext: (n: number) => {
+      fail = n;
+    },
+    holdNext: () => {
+      hold = () => {};
+    },
+    release: () => {
+      const h = hold;
+      hold = undefined;
+      h?.();
+    },
+  };
+}
+
+describe('AckBatcher', () => {
+  it('sends a full batch at once and a partial one at the end of the turn', async () => {
+    const b = batcher(3);
+    b.acks.add('1');
+    b.acks.add('2');
+    expect(b.sent).toEqual([]);
+    b.acks.add('3');
+    await flush();
+    b.acks.add('4');
+    await flush();
+    await flush();
+    expect(b.sent).toEqual([['1', '2', '3'], ['4']]);
+    expect(b.acked).toEqual([['1', '2', '3'], ['4']]);
+  });
+
+  it('one XACK in flight at a time: what arrives meanwhile forms the next batch', async () => {
+    const b = batcher(2);
+    b.holdNext();
+    b.acks.add('1');
+    b.acks.add('2');
+    await flush();
+    for (const id of ['3', '4', '5', '6', '7']) b.acks.add(id);
+    await flush();
+    expect(b.sent).toEqual([['1', '2']]);
+    b.release();
+    await flush();
+    await flush();
+    expect(b.sent).toEqual([
+      ['1', '2'],
+      ['3', '4', '5', '6', '7'],
+    ]);
+  });
+
+  it('keeps the ids of a failed XACK and retries after a delay on the clock', async () => {
+    const b = batcher(3);
+    b.failNext(1);
+    b.acks.add('1');
+    b.acks.add('2');
+    b.acks.add('3');
+    await flush();
+    expect(b.errors).toHaveLength(1);
+    expect(b.acks.waiting).toBe(3);
+    b.clock.advance(99);
+    await flush();
+    expect(b.sent).toHaveLength(1);
+    b.clock.advance(1);
+    await flush();
+    await flush();
+    expect(b.sent.at(-1)).toEqual(['1', '2', '3']);
+    expect(b.acked).toEqual([['1', '2', '3']]);
+  });
+
+  it('bounds the size of one XACK', async () => {
+    const b = batcher(5000);
+    for (let i = 0; i < MAX_IDS_PER_XACK + 10; i++) b.acks.add(String(i));
+    await flush();
+    await flush();
+    await flush();
+    expect(b.sent.map((s) => s.length)).toEqual([MAX_IDS_PER_XACK, 10]);
+  });
+
+  it('drain() flushes until nothing waits; stop() ends retries', async () => {
+    const b = batcher(10);
+    b.acks.add('1');
+    await b.acks.drain(b.clock.now() + 1000);
+    expect(b.acked).toEqual([['1']]);
+    b.failNext(1);
+    b.acks.add('2');
+    await flush();
+    await flush();
+    b.acks.stop();
+    expect(b.clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('stream entries', () => {
+  const message = toMessage('orders', ['1700000000000-3', ['a', '1', 'b', '2', 'a', '3']], 2);
+
+  it('parses fields lazily, keeping repeats in pairs', () => {
+    expect(message.fields).toEqual({ a: '3', b: '2' });
+    expect(message.pairs).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+    ]);
+    expect(message.attempt).toBe(2);
+    expect(JSON.parse(JSON.stringify(message))).toMatchObject({
+      id: '1700000000000-3',
+      stream: 'orders',
+      attempt: 2,
+    });
+    expect(idTime(message.id)).toBe(1_700_000_000_000);
+  });
+
+  it('a DLQ entry carries the original fields then the metadata; replay strips it and marks the source', () => {
+    const flat = dlqFields(message, { reason: 'Error: x', attempts: 4, at: 123, group: 'g', consumer: 'c' });
+    expect(flat.slice(0, 6)).toEqual(['a', '1', 'b', '2', 'a', '3']);
+    const entry = toDeadLetterEntry(['9-0', flat]);
+    expect(entry).toMatchObject({
+      id: '9-0',
+      originalStream: 'orders',
+      originalId: '1700000000000-3',
+      failureReason: 'Error: x',
+      attempts: 4,
+      deadLetteredAt: 123,
+      group: 'g',
+      consumer: 'c',
+      fields: { a: '3', b: '2' },
+    });
+    expect(replayFields(entry)).toEqual(['a', '1', 'b', '2', 'a', '3', REPLAYED_FROM_DLQ, '9-0']);
+    // a replayed message that fails again keeps one replayed_from_dlq, the newest
+    const again = toMessage('orders', ['10-0', replayFields(entry)], 1);
+    const entry2 = toDeadLetterEntry([
+      '11-0',
+      dlqFields(again, { reason: 'r', attempts: 1, at: 1, group: 'g', consumer: 'c' }),
+    ]);
+    expect(replayFields(entry2).filter((f) => f === REPLAYED_FROM_DLQ)).toHaveLength(1);
+    expect(replayFields(entry2).at(-1)).toBe('11-0');
+    expect(Object.values(DLQ_FIELDS).every((f) => !replayFields(entry2).includes(f))).toBe(true);
+  });
+
+  it('failure reasons name the error class and code, bounded in length', () => {
+    expect(failureReason(new TypeError('nope'))).toBe('TypeError: nope');
+    expect(failureReason(new JobTimeoutError(5))).toBe(
+      'JobTimeoutError [JOB_TIMEOUT]: job timed out after 5 ms',
+    );
+    expect(failureReason('plain')).toBe('Error: plain');
+    expect(failureReason(new Error('x'.repeat(5000))).length).toBe(2000);
+  });
+});
+
+describe('HeldMessage', () => {
+  it('creates its AbortSignal only when asked, and a late one is already aborted', () => {
+    const h = new HeldMessage('1-0', 's', ['k', 'v'], 1, 'c');
+    expect(h.abort(new Error('first'))).toBe(true);
+    expect(h.abort(new Error('second'))).toBe(false);
+    expect(h.signal.aborted).toBe(true);
+    expect((h.signal.reason as Error).message).toBe('first');
+    const fresh = new HeldMessage('2-0', 's', null, 3, 'c');
+    const signal = fresh.signal;
+    expect(signal.aborted).toBe(false);
+    fresh.abort('stop');
+    expect(signal.aborted).toBe(true);
+    expect(fresh.attempt).toBe(3);
+    expect(fresh.consumer).toBe('c');
+    expect(fresh.fields).toEqual({});
+  });
+});
+
+describe('stream options', () => {
+  const base = { stream: 's', group: 'g', handler: async () => {} };
+  it('derives defaults from the handler timeout', () => {
+    const o = resolveStreamOptions({ ...base, handlerTimeoutMs: 45_000 }, createSeededRandom(1));
+    expect(o).toMatchObject({
+      batchSize: 100,
+      concurrency: 10,
+      prefetch: 100,
+      blockMs: 2000,
+      claimMinIdleMs: 90_000,
+      claimIntervalMs: 45_000,
+      renewIntervalMs: 22_500,
+      maxRetries: 3,
+      dlqStream: 's:dlq',
+      dlqMaxLen: 100_000,
+      startId: '0',
+    });
+    expect(o.consumer).toMatch(/:\d+:[0-9a-f]{6}$/);
+  });
+});
