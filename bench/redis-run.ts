@@ -32,6 +32,9 @@ const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['enqueue-bulk', 'process-c50
 export const BULLMQ_FACTOR_TARGET = 3;
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
+/** One run's figure: p50 for latency scenarios, jobs/s otherwise. */
+const runFigure = (r: BenchResult) =>
+  r.error ? 'err' : r.p50Ms !== undefined ? `${r.p50Ms}ms` : int(r.jobsPerSec);
 
 function pad(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -89,7 +92,7 @@ export async function runRedisComparison(args: RunArgs): Promise<number> {
       ratio === undefined ? '' : `${ratio.toFixed(2)}x`,
       bull ? `>= ${BULLMQ_FACTOR_TARGET}x` : '',
       ratio === undefined ? '' : ratio >= BULLMQ_FACTOR_TARGET ? 'yes' : 'NO',
-      `${ours.map((r) => (r.error ? 'err' : int(r.jobsPerSec))).join(' ')}${theirs.length ? ` | ${theirs.map((r) => (r.error ? 'err' : int(r.jobsPerSec))).join(' ')}` : ''}`,
+      `${ours.map(runFigure).join(' ')}${theirs.length ? ` | ${theirs.map(runFigure).join(' ')}` : ''}`,
     ]);
   }
   const totalSeconds = (performance.now() - started) / 1000;
