@@ -169,3 +169,60 @@ export type {
   ReplayRateLimitStatus,
 } from './replay/replay-queue.js';
 export { REPLAY_QUEUE_DEFAULTS, ReplayQueue } from './replay/replay-queue.js';
+
+// Redis resilience: ResilientRedis (circuit breaker, read fallbacks, ordered write buffer).
+
+export type { RedisBatchLike, RedisLike } from './resilient-redis/client.js';
+export {
+  assertResilientClient,
+  createResilientRedisClient,
+  RESILIENT_CLIENT_OPTIONS,
+} from './resilient-redis/client.js';
+export type {
+  CommandClass,
+  RedisArg,
+  RedisCommand,
+  ResolvedClass,
+} from './resilient-redis/command-classes.js';
+export { CommandClassifier, DEFAULT_COMMAND_CLASSES } from './resilient-redis/command-classes.js';
+export type { FailureKind } from './resilient-redis/errors.js';
+export {
+  AmbiguousOutcomeError,
+  classifyFailure,
+  NonIdempotentWriteRejectedError,
+  WriteBufferFullError,
+} from './resilient-redis/errors.js';
+export type {
+  ResilientRedisCounters,
+  ResilientRedisEvents,
+  ResilientRedisStats,
+} from './resilient-redis/events.js';
+export { BufferedReply, isBufferedReply } from './resilient-redis/events.js';
+export type { ResilientRedisOptions } from './resilient-redis/options.js';
+export type { TransactionReply } from './resilient-redis/resilient-redis.js';
+export { ResilientRedis } from './resilient-redis/resilient-redis.js';
+export type {
+  BufferedEntry,
+  BufferedEntryKind,
+  WriteBufferOptions,
+  WriteBufferStats,
+} from './resilient-redis/write-buffer.js';
+export { WRITE_BUFFER_DEFAULTS, WriteBuffer } from './resilient-redis/write-buffer.js';
+
+// Redis Streams: StreamProcessor (consumer group, reclaim, DLQ stream, replay, health).
+
+export { DLQ_FIELDS, REPLAYED_FROM_DLQ } from './streams/entries.js';
+export { ClaimLostError, ProcessorStoppingError } from './streams/errors.js';
+export type { StreamProcessorOptions } from './streams/options.js';
+export { StreamProcessor } from './streams/stream-processor.js';
+export type {
+  DeadLetterEntry as StreamDeadLetterEntry,
+  DeadLetterFilter as StreamDeadLetterFilter,
+  DlqReplayResult,
+  StreamHandler,
+  StreamHandlerContext,
+  StreamHealth,
+  StreamMessage,
+  StreamProcessorEvents,
+  StreamProcessorStats,
+} from './streams/types.js';
