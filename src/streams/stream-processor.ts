@@ -64,6 +64,8 @@ export class StreamProcessor {
   private readLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private readonly timers = new Set<TimerHandle>();
+  /** Periodic work running now (awaited by stop). */
+  private readonly periodic = new Set<Promise<void>>();
   private readonly sleepers = new Set<{ timer: TimerHandle; resolve: () => void }>();
   private readonly counters: StreamCounters = {
     read: 0,
@@ -319,21 +321,28 @@ export class StreamProcessor {
     this.timers.clear();
     this.wakeAll();
     await this.unblockReader();
-    await withDeadline(this.readLoop ?? Promise.resolve(), this.opts.blockMs + READ_GRACE_MS, 'stop').catch(
-      () => {},
-    );
-    // Unstarted messages go back at once: their idle time is set to the reclaim threshold.
+    await withDeadline(
+      Promise.all([this.readLoop, ...this.periodic]),
+      this.opts.blockMs + READ_GRACE_MS + this.opts.operationTimeoutMs,
+      'stop',
+    ).catch(() => {});
     const d = this.dispatcher;
-    const queued = d.takeQueued();
-    await setIdle(this.writer(), this.target, queued, this.opts.claimMinIdleMs).catch((e: unknown) =>
-      this.report('hand back', e),
-    );
+    // Unstarted messages go back at once: their idle time is set to the reclaim threshold.
+    const handBack = async () => {
+      const queued = d.takeQueued();
+      if (queued.length === 0) return;
+      await setIdle(this.writer(), this.target, queued, this.opts.claimMinIdleMs).catch((e: unknown) =>
+        this.report('hand back', e),
+      );
+    };
+    await handBack();
     const deadline = this.clock.now() + this.opts.stopTimeoutMs;
     while (d.active > 0 && this.clock.now() < deadline) await this.sleep(10);
     for (const h of d.runningHandlers()) d.abortHandler(h, new ProcessorStoppingError());
     // Failures (and hand-backs) run asynchronously; give them and the last acks a moment.
     const settleBy = this.clock.now() + this.opts.operationTimeoutMs;
     while (d.held.size > 0 && this.clock.now() < settleBy) {
+      await handBack();
       await d.acks.flush(true);
       if (d.held.size > 0) await this.sleep(5);
     }
@@ -419,9 +428,11 @@ export class StreamProcessor {
       const t = this.clock.setTimeout(() => {
         this.timers.delete(t);
         if (this.state !== 'running') return;
-        fn().finally(() => {
+        const run = fn().finally(() => {
+          this.periodic.delete(run);
           if (this.state === 'running') schedule(ms);
         });
+        this.periodic.add(run);
       }, delay);
       this.timers.add(t);
     };
