@@ -11,9 +11,9 @@
  * the caller's `now` is used as given (what the conformance suite, which passes explicit times,
  * needs). Dead-letter and audit times always come from the caller.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
-import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
 import { emptyJobCounts } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
@@ -45,6 +45,7 @@ import {
 } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier } from './queue-notifier.js';
+import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
@@ -72,20 +73,6 @@ export interface RedisStoreOptions {
   readyTimeoutMs?: number;
 }
 
-/** Why a call was abandoned: the connection closed while it waited for its reply. */
-const CONNECTION_LOST = Symbol('connection lost');
-
-/** Defaults of the client the store creates: fail fast while Redis is down, never resend blindly. */
-const CLIENT_DEFAULTS: RedisOptions = {
-  // A call made while disconnected waits for one reconnection attempt, then fails (503).
-  maxRetriesPerRequest: 1,
-  // A call in flight when the connection drops is reported as failed, not silently sent again.
-  autoResendUnfulfilledCommands: false,
-  connectTimeout: 5000,
-  // Every call settles: a server that stops answering fails the call after this long.
-  commandTimeout: 15_000,
-};
-
 const LIST_BUDGET = 1000;
 const REMOVE_BUDGET = 1000;
 
@@ -100,20 +87,12 @@ export class RedisStore implements Store {
   /** Where the store points, for messages (no password). */
   readonly location: string;
 
+  private readonly conn: RedisConnection;
   private readonly client: Redis;
-  private readonly ownsClient: boolean;
   private readonly clockMode: 'server' | 'caller';
   private readonly insertChunk: number;
   private readonly notifier: QueueNotifier;
   private readonly deadLetters: RedisDeadLetters;
-  private closed = false;
-  private readonly readyTimeoutMs: number;
-  private lastConnectionError: string | undefined;
-  private readyWait: Promise<void> | undefined;
-  private lost: Promise<never> | undefined;
-  private readonly onError = (error: Error) => {
-    this.lastConnectionError = error.message;
-  };
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
@@ -123,22 +102,9 @@ export class RedisStore implements Store {
     }
     this.clockMode = clock;
     this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
-    if (options.client) {
-      if (options.client.options.keyPrefix) {
-        throw new ValidationError('client', 'must have no keyPrefix (use the store prefix option instead)');
-      }
-      this.client = options.client;
-      this.ownsClient = false;
-      this.location = describe(options.client);
-    } else {
-      const url = options.url ?? 'redis://127.0.0.1:6379';
-      this.client = new Redis(url, { ...CLIENT_DEFAULTS, ...options.redisOptions });
-      this.ownsClient = true;
-      this.location = redactUrl(url);
-    }
-    // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
-    this.client.on('error', this.onError);
-    this.readyTimeoutMs = Math.max(0, options.readyTimeoutMs ?? 2000);
+    this.conn = new RedisConnection(options);
+    this.client = this.conn.client;
+    this.location = this.conn.location;
     defineScripts(this.client);
     this.notifier = new QueueNotifier(this.keys, () => {
       const sub = this.client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
@@ -158,82 +124,8 @@ export class RedisStore implements Store {
   }
 
   /** Runs a Redis call, translating connection failures into StoreUnavailableError. */
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new ValidationError('store', `the Redis store at ${this.location} is closed`);
-    try {
-      if (this.client.status !== 'ready') await this.whenReady(what);
-      const sent = fn();
-      // Settle at once if the connection drops before the reply (ioredis would hold the call until
-      // its command timeout); its late outcome is ignored.
-      sent.catch(() => {});
-      return await Promise.race([sent, this.connectionLost()]);
-    } catch (error) {
-      if (error === CONNECTION_LOST) {
-        throw new StoreUnavailableError(
-          `Redis store at ${this.location}: ${what} failed: the connection was lost before the reply. The call may or may not have been applied; retrying a completion or failure is safe (fenced and duplicate-checked).`,
-          { details: { operation: what, redis: this.location, ambiguous: true } },
-        );
-      }
-      throw translateRedisError(error, what, this.location);
-    }
-  }
-
-  /** A promise rejected (with {@link CONNECTION_LOST}) when the current connection closes. */
-  private connectionLost(): Promise<never> {
-    if (!this.lost) {
-      const client = this.client;
-      const lost = new Promise<never>((_, reject) => {
-        const onClose = () => {
-          client.off('close', onClose);
-          if (this.lost === lost) this.lost = undefined;
-          reject(CONNECTION_LOST);
-        };
-        client.on('close', onClose);
-      });
-      lost.catch(() => {});
-      this.lost = lost;
-    }
-    return this.lost;
-  }
-
-  /**
-   * Waits (shared by every caller) until the connection is ready, at most `readyTimeoutMs`. A call
-   * made during an outage thus fails without being sent, instead of waiting in ioredis' offline
-   * queue for as long as the outage lasts (ioredis counts retries per failed reconnection, and a
-   * server or proxy that accepts connections and then drops them never fails one).
-   */
-  private whenReady(what: string): Promise<void> {
-    const client = this.client;
-    if (client.status === 'wait') client.connect().catch(() => {});
-    this.readyWait ??= new Promise<void>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('end', onEnd);
-        this.readyWait = undefined;
-      };
-      const onReady = () => {
-        done();
-        resolve();
-      };
-      const onEnd = () => {
-        done();
-        reject(new StoreUnavailableError(`Redis store at ${this.location}: the connection was closed`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        const cause = this.lastConnectionError ? ` (last error: ${this.lastConnectionError})` : '';
-        reject(
-          new StoreUnavailableError(
-            `Redis store at ${this.location}: ${what} failed: Redis did not answer within ${this.readyTimeoutMs} ms${cause}; the call was not sent`,
-            { details: { operation: what, redis: this.location } },
-          ),
-        );
-      }, this.readyTimeoutMs);
-      client.on('ready', onReady);
-      client.on('end', onEnd);
-    });
-    return this.readyWait;
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.conn.call(what, fn);
   }
 
   private script(name: ScriptName, keys: string[], args: Arg[]): Promise<unknown> {
@@ -638,18 +530,8 @@ export class RedisStore implements Store {
   // ---- lifecycle ----------------------------------------------------------------------------
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     await this.notifier.close();
-    // An application's client outlives the store: take the store's listeners off it.
-    this.client.off('error', this.onError);
-    if (this.ownsClient) {
-      try {
-        await this.client.quit();
-      } catch {
-        this.client.disconnect();
-      }
-    }
+    await this.conn.close();
   }
 }
 
@@ -677,13 +559,4 @@ function fenceResults(
     if (outcome === 'duplicate') return { id: item.id, ok: true, duplicate: true };
     return { id: item.id, ok: false, reason: outcome as 'stale_token' | 'not_active' | 'not_found' };
   });
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
-}
-
-function describe(client: Redis): string {
-  const o = client.options;
-  return `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
 }

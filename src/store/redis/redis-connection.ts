@@ -1,0 +1,163 @@
+/**
+ * The Redis store's connection: the ioredis client (its own, or the application's), and how each
+ * call behaves while Redis is unreachable. Every call settles, and says whether it had an effect:
+ *
+ * - made while the connection is down: waits up to `readyTimeoutMs` for it, then fails unsent;
+ * - in flight when the connection drops: fails at once, marked ambiguous (ioredis, which does not
+ *   resend it, would otherwise hold it until its command timeout);
+ * - sent to a server that never answers: fails after ioredis' `commandTimeout`.
+ *
+ * Failures become {@link StoreUnavailableError} (503); see redis-errors.ts.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
+import { translateRedisError } from './redis-errors.js';
+
+/** Defaults of the client the store creates: fail fast while Redis is down, never resend blindly. */
+export const CLIENT_DEFAULTS: RedisOptions = {
+  // A call made while disconnected waits for one reconnection attempt, then fails (503).
+  maxRetriesPerRequest: 1,
+  // A call in flight when the connection drops is reported as failed, not silently sent again.
+  autoResendUnfulfilledCommands: false,
+  connectTimeout: 5000,
+  // Every call settles: a server that stops answering fails the call after this long.
+  commandTimeout: 15_000,
+};
+
+/** Why a call was abandoned: the connection closed while it waited for its reply. */
+const CONNECTION_LOST = Symbol('connection lost');
+
+/** Options of {@link RedisConnection}. */
+export interface RedisConnectionOptions {
+  url?: string;
+  client?: Redis;
+  redisOptions?: RedisOptions;
+  readyTimeoutMs?: number;
+}
+
+export class RedisConnection {
+  readonly client: Redis;
+  /** Where the connection points, for messages (no password). */
+  readonly location: string;
+  private readonly ownsClient: boolean;
+  private readonly readyTimeoutMs: number;
+  private closed = false;
+  private lastConnectionError: string | undefined;
+  private readyWait: Promise<void> | undefined;
+  private lost: Promise<never> | undefined;
+  private readonly onError = (error: Error) => {
+    this.lastConnectionError = error.message;
+  };
+
+  constructor(options: RedisConnectionOptions) {
+    if (options.client) {
+      if (options.client.options.keyPrefix) {
+        throw new ValidationError('client', 'must have no keyPrefix (use the store prefix option instead)');
+      }
+      this.client = options.client;
+      this.ownsClient = false;
+      const o = options.client.options;
+      this.location = `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+    } else {
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      this.client = new Redis(url, { ...CLIENT_DEFAULTS, ...options.redisOptions });
+      this.ownsClient = true;
+      this.location = url.replace(/\/\/([^@/]*)@/, '//***@');
+    }
+    // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
+    this.client.on('error', this.onError);
+    this.readyTimeoutMs = Math.max(0, options.readyTimeoutMs ?? 2000);
+  }
+
+  /** Runs a Redis call, translating connection failures into StoreUnavailableError. */
+  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new ValidationError('store', `the Redis store at ${this.location} is closed`);
+    try {
+      if (this.client.status !== 'ready') await this.whenReady(what);
+      const sent = fn();
+      // Settle at once if the connection drops before the reply; the late outcome is ignored.
+      sent.catch(() => {});
+      return await Promise.race([sent, this.connectionLost()]);
+    } catch (error) {
+      if (error === CONNECTION_LOST) {
+        throw new StoreUnavailableError(
+          `Redis store at ${this.location}: ${what} failed: the connection was lost before the reply. The call may or may not have been applied; retrying a completion or failure is safe (fenced and duplicate-checked).`,
+          { details: { operation: what, redis: this.location, ambiguous: true } },
+        );
+      }
+      throw translateRedisError(error, what, this.location);
+    }
+  }
+
+  /** A promise rejected (with {@link CONNECTION_LOST}) when the current connection closes. */
+  private connectionLost(): Promise<never> {
+    if (!this.lost) {
+      const client = this.client;
+      const lost = new Promise<never>((_, reject) => {
+        const onClose = () => {
+          client.off('close', onClose);
+          if (this.lost === lost) this.lost = undefined;
+          reject(CONNECTION_LOST);
+        };
+        client.on('close', onClose);
+      });
+      lost.catch(() => {});
+      this.lost = lost;
+    }
+    return this.lost;
+  }
+
+  /**
+   * Waits (shared by every caller) until the connection is ready, at most `readyTimeoutMs`. A call
+   * made during an outage thus fails without being sent, instead of waiting in ioredis' offline
+   * queue for as long as the outage lasts (ioredis counts retries per failed reconnection, and a
+   * server or proxy that accepts connections and then drops them never fails one).
+   */
+  private whenReady(what: string): Promise<void> {
+    const client = this.client;
+    if (client.status === 'wait') client.connect().catch(() => {});
+    this.readyWait ??= new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        this.readyWait = undefined;
+      };
+      const onReady = () => {
+        done();
+        resolve();
+      };
+      const onEnd = () => {
+        done();
+        reject(new StoreUnavailableError(`Redis store at ${this.location}: the connection was closed`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        const cause = this.lastConnectionError ? ` (last error: ${this.lastConnectionError})` : '';
+        reject(
+          new StoreUnavailableError(
+            `Redis store at ${this.location}: ${what} failed: Redis did not answer within ${this.readyTimeoutMs} ms${cause}; the call was not sent`,
+            { details: { operation: what, redis: this.location } },
+          ),
+        );
+      }, this.readyTimeoutMs);
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+    });
+    return this.readyWait;
+  }
+
+  /** Closes the store's own client; takes the store's listeners off an application's client. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.off('error', this.onError);
+    if (this.ownsClient) {
+      try {
+        await this.client.quit();
+      } catch {
+        this.client.disconnect();
+      }
+    }
+  }
+}
