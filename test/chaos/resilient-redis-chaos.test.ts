@@ -35,7 +35,7 @@ function outcomeOf(settled: PromiseSettledResult<unknown>): Outcome {
 }
 
 describe.skipIf(!redis.available)('ResilientRedis under network chaos', () => {
-  const cleanup: (() => Promise<unknown> | void)[] = [];
+  const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });

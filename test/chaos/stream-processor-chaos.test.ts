@@ -16,7 +16,7 @@ import { TcpProxy } from './tcp-proxy.js';
 const redis = await redisService();
 
 describe.skipIf(!redis.available)('StreamProcessor under network chaos', () => {
-  const cleanup: (() => Promise<unknown> | void)[] = [];
+  const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
