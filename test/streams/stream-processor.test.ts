@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobTimeoutError, PermanentError, ValidationError } from '../../src/core/errors.js';
 import { ClaimLostError } from '../../src/streams/errors.js';
 import { StreamProcessor } from '../../src/streams/stream-processor.js';
@@ -33,8 +34,13 @@ describe.skipIf(!redis.available)('StreamProcessor on Redis', () => {
     await a.start();
     await b.start(); // BUSYGROUP is fine
     expect(await f.redis.exists(f.stream)).toBe(1);
+    const xack = vi.spyOn(Redis.prototype, 'xack');
     await f.add(0, 250, { kind: 'order' });
     await waitFor('all acked', () => a.stats().acked + b.stats().acked === 250);
+    // Acks are batched: far fewer XACKs than messages.
+    expect(xack.mock.calls.length).toBeLessThan(50);
+    expect(xack.mock.calls.reduce((n, call) => n + call.length - 2, 0)).toBe(250);
+    xack.mockRestore();
     expect(await f.pending()).toBe(0);
     expect(new Set(seen.map((m) => m.fields.n)).size).toBe(250);
     const m = seen[0] as StreamMessage;
