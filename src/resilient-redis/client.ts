@@ -40,6 +40,10 @@ export interface RedisLike {
   multi(): RedisBatchLike;
   disconnect(reconnect?: boolean): void;
   quit(): Promise<unknown>;
+  /** ioredis's `connect()` (used when the client was created with `lazyConnect`). */
+  connect?(): Promise<unknown>;
+  /** ioredis's `once('ready', ...)` (used to wait for the first connection). */
+  once?(event: 'ready', listener: () => void): unknown;
 }
 
 /** Client options ResilientRedis requires (see the module comment). */

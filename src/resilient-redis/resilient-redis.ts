@@ -87,6 +87,8 @@ export class ResilientRedis {
   private readonly timing: Timing;
   private readonly recovery: Recovery;
   private closed = false;
+  /** Until the client's first connection is ready: commands wait for it (bounded). */
+  private firstReady: Promise<void> | undefined;
 
   /**
    * @param client an ioredis client with `enableOfflineQueue: false` and
@@ -102,6 +104,17 @@ export class ResilientRedis {
     this.buffer = new WriteBuffer({ ...this.opts.buffer, clock: this.clock });
     this.classifier = new CommandClassifier(this.opts.commands);
     this.ownsClient = internal?.ownsClient ?? false;
+    if (client.status !== 'ready' && typeof client.once === 'function') {
+      // Right after creation the client is still connecting: commands wait for that first
+      // connection (up to commandTimeoutMs, in call order) instead of failing unsent at once.
+      this.firstReady = new Promise<void>((resolve) => {
+        client.once?.('ready', () => {
+          this.firstReady = undefined;
+          resolve();
+        });
+      });
+      if (client.status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => {});
+    }
     this.timing = new Timing(this.clock, () => {
       this.counters.timeouts++;
     });
@@ -411,6 +424,7 @@ export class ResilientRedis {
    *   against the breaker)
    */
   private async live(kind: BufferedEntryKind, commands: RedisCommand[]): Promise<unknown> {
+    if (this.firstReady) await this.timing.within(this.firstReady, this.opts.commandTimeoutMs);
     const permit = this.breaker.tryAcquire();
     if (!permit) throw new LiveFailure('not_sent', new CircuitOpenError('Redis is unavailable'));
     const status = this.client.status;

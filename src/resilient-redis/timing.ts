@@ -36,6 +36,18 @@ export class Timing {
     });
   }
 
+  /** Waits for `promise` at most `ms` (without a timeout error); its timer is cleared either way. */
+  async within(promise: Promise<unknown>, ms: number): Promise<void> {
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => {
+        timer = this.clock.setTimeout(resolve, ms);
+      }),
+    ]);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
+  }
+
   /** Resolves after `ms`, or at once on {@link Timing.interruptAll}. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {

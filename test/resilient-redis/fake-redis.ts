@@ -92,6 +92,19 @@ export class FakeRedis implements RedisLike {
     return batch;
   }
 
+  private readyListeners: (() => void)[] = [];
+
+  once(_event: 'ready', listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** Becomes ready (as ioredis does once connected), calling the `ready` listeners. */
+  becomeReady(): void {
+    this.status = 'ready';
+    this.mode = 'up';
+    for (const l of this.readyListeners.splice(0)) l();
+  }
+
   disconnect(): void {
     this.disconnects++;
   }

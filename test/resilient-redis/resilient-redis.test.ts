@@ -431,6 +431,33 @@ describe('ResilientRedis: transactions and the selected database', () => {
 });
 
 describe('ResilientRedis: lifecycle, validation and stats', () => {
+  it('while the first connection is being made, commands wait for it (in order, up to commandTimeoutMs)', async () => {
+    const clock = new FakeClock();
+    const redis = new FakeRedis();
+    redis.status = 'connecting';
+    redis.mode = 'down';
+    const rr = new ResilientRedis(redis, { clock, commandTimeoutMs: 100 });
+    const first = rr.set('k', '1');
+    const second = rr.set('k', '2');
+    await flush();
+    clock.advance(50);
+    redis.becomeReady();
+    expect(await first).toBe('OK');
+    expect(await second).toBe('OK');
+    expect(redis.value('k')).toBe('2');
+    expect(clock.pendingTimers).toBe(0);
+
+    const never = new FakeRedis();
+    never.status = 'connecting';
+    never.mode = 'down';
+    const late = new ResilientRedis(never, { clock, commandTimeoutMs: 100 });
+    const read = late.get('k');
+    await flush();
+    clock.advance(100);
+    expect(await read).toBeNull(); // not sent: the fallback
+    expect(late.stats().breaker.failures).toBe(1);
+  });
+
   it('refuses a client that would queue or resend commands behind its back', () => {
     const offline = new FakeRedis();
     offline.options.enableOfflineQueue = undefined;
