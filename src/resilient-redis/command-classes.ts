@@ -295,3 +295,53 @@ export function commandBytes(command: RedisCommand): number {
   }
   return bytes;
 }
+
+/** A transaction's commands, classified as one unit. */
+export interface ClassifiedTransaction {
+  /** The commands with upper-case names. */
+  commands: RedisCommand[];
+  /** It contains a write. */
+  writes: boolean;
+  /** It contains a non-idempotent write (replayed at most once). */
+  atMostOnce: boolean;
+  /** It contains a command in no class (refused while Redis is unavailable). */
+  unknown: boolean;
+  /** Each command's read fallback (`undefined` for writes and reads without one). */
+  fallbacks: (((args: readonly RedisArg[]) => unknown) | undefined)[];
+}
+
+/**
+ * Validates and classifies the commands of a MULTI/EXEC block.
+ *
+ * @throws ValidationError naming `commands` or `commands[i]` (malformed, or a connection-state command)
+ */
+export function classifyTransaction(
+  classifier: CommandClassifier,
+  commands: readonly RedisCommand[],
+): ClassifiedTransaction {
+  if (!Array.isArray(commands) || commands.length === 0) {
+    throw new ValidationError('commands', 'must be a non-empty array of [name, ...args]');
+  }
+  const out: ClassifiedTransaction = {
+    commands: [],
+    writes: false,
+    atMostOnce: false,
+    unknown: false,
+    fallbacks: [],
+  };
+  commands.forEach((c, i) => {
+    if (!Array.isArray(c) || typeof c[0] !== 'string' || c[0].length === 0) {
+      throw new ValidationError(`commands[${i}]`, 'must be [name, ...args]');
+    }
+    const [name, ...args] = c as unknown as RedisCommand;
+    const cls = classifier.classify(name, args);
+    if (cls.kind === 'connection') throw new ValidationError(`commands[${i}]`, `${name}: ${cls.reason}`);
+    if (cls.kind === 'write') {
+      out.writes = true;
+      if (!cls.idempotent) out.atMostOnce = true;
+    } else if (cls.kind === 'unknown') out.unknown = true;
+    out.fallbacks.push(cls.kind === 'read' ? cls.fallback : undefined);
+    out.commands.push([name.toUpperCase(), ...args]);
+  });
+  return out;
+}

@@ -24,7 +24,12 @@ import type { Clock } from '../core/clock.js';
 import { CircuitOpenError, StoreUnavailableError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
 import { assertResilientClient, createResilientRedisClient, type RedisLike } from './client.js';
-import { CommandClassifier, type RedisArg, type RedisCommand } from './command-classes.js';
+import {
+  CommandClassifier,
+  classifyTransaction,
+  type RedisArg,
+  type RedisCommand,
+} from './command-classes.js';
 import {
   AmbiguousOutcomeError,
   CommandTimeoutError,
@@ -196,27 +201,13 @@ export class ResilientRedis {
    */
   async transaction(commands: readonly RedisCommand[]): Promise<TransactionReply | BufferedReply> {
     this.assertUsable();
-    if (!Array.isArray(commands) || commands.length === 0) {
-      throw new ValidationError('commands', 'must be a non-empty array of [name, ...args]');
-    }
-    let writes = false;
-    let atMostOnce = false;
-    let unknown = false;
-    const fallbacks: (((args: readonly RedisArg[]) => unknown) | undefined)[] = [];
-    const normalized = commands.map((c, i): RedisCommand => {
-      if (!Array.isArray(c) || typeof c[0] !== 'string' || c[0].length === 0) {
-        throw new ValidationError(`commands[${i}]`, 'must be [name, ...args]');
-      }
-      const [name, ...args] = c as unknown as RedisCommand;
-      const cls = this.classifier.classify(name, args);
-      if (cls.kind === 'connection') throw new ValidationError(`commands[${i}]`, `${name}: ${cls.reason}`);
-      if (cls.kind === 'write') {
-        writes = true;
-        if (!cls.idempotent) atMostOnce = true;
-      } else if (cls.kind === 'unknown') unknown = true;
-      fallbacks.push(cls.kind === 'read' ? cls.fallback : undefined);
-      return [name.toUpperCase(), ...args];
-    });
+    const {
+      commands: normalized,
+      writes,
+      atMostOnce,
+      unknown,
+      fallbacks,
+    } = classifyTransaction(this.classifier, commands);
     this.counters.calls++;
     const desc = describeCommands('transaction', normalized);
     if (unknown) return this.passThrough('transaction', normalized) as Promise<TransactionReply>;
