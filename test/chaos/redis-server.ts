@@ -8,9 +8,19 @@ import { createServer } from 'node:net';
 import { pingRedis } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
-/** `true` when a `redis-server` binary is on the PATH. */
+/**
+ * Whether the restart scenarios can run: `true` when a `redis-server` binary is on the PATH. Under
+ * `CI=true` always `true`, so that a missing binary fails those tests instead of skipping them;
+ * locally a missing binary skips them with a loud warning.
+ */
 export function redisServerAvailable(): boolean {
+  if (process.env.CI === 'true') return true;
   const probe = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    console.warn(
+      'SKIPPING the Redis-restart chaos tests: no redis-server binary on the PATH (they fail under CI=true)',
+    );
+  }
   return probe.status === 0;
 }
 
