@@ -21,7 +21,6 @@ import type {
   InsertJobsParams,
   JobCompletion,
   ListJobsParams,
-  NewJob,
   RecoverExpiredLeasesParams,
   RecoveryResult,
   ReleaseJobsParams,
@@ -29,6 +28,7 @@ import type {
   StoreCapabilities,
 } from '../job-store.js';
 import type { Store } from '../store.js';
+import { JobInserter } from './job-inserter.js';
 import { QueueWatcher } from './queue-watcher.js';
 import {
   CLAIM_COLUMNS,
@@ -59,13 +59,6 @@ export interface SqliteStoreOptions {
   pollIntervalMs?: number;
 }
 
-/** Rows inserted per multi-row INSERT statement. */
-const INSERT_CHUNK = 1000;
-/** Rows per multi-row VALUES statement (12 bound values each). */
-const VALUES_CHUNK = 200;
-const INSERT_COLUMNS =
-  '(queue, name, payload, state, priority, max_attempts, run_at, created_at, timeout_ms, backoff, idempotency_key, replay_of)';
-const INSERT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 const PROMOTE_BATCH = 1000;
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -82,9 +75,9 @@ export class SqliteStore implements Store {
   private readonly watcher: QueueWatcher;
   private readonly knownQueues = new Set<string>();
   private readonly stmt: Record<string, Statement>;
+  private readonly inserter: JobInserter;
   /** The dead-letter half of the store (its own file); every DeadLetterStore method delegates to it. */
   private readonly deadLetters: SqliteDeadLetters;
-  private readonly valuesStatements = new Map<number, Statement>();
   private closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -115,6 +108,7 @@ export class SqliteStore implements Store {
       }
       if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       this.stmt = this.prepareStatements();
+      this.inserter = new JobInserter(this.db);
       this.deadLetters = new SqliteDeadLetters(this.db, { path, isClosed: () => this.closed });
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
@@ -140,19 +134,6 @@ export class SqliteStore implements Store {
   private prepareStatements(): Record<string, Statement> {
     const p = (sql: string) => this.db.prepare(sql);
     return {
-      insertOne: p(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}`),
-      insertUniform: p(
-        `INSERT INTO redrive_jobs ${INSERT_COLUMNS}
-         SELECT @queue, @name, value, @state, @priority, @max_attempts, @run_at, @created_at, @timeout_ms,
-                @backoff, NULL, @replay_of
-           FROM json_each(@batch) ORDER BY key`,
-      ),
-      insertKeyed: p(
-        `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}
-         ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-      ),
-      findByKey: p('SELECT id FROM redrive_jobs WHERE queue = ? AND idempotency_key = ?').pluck(),
-      ensureQueue: p('INSERT OR IGNORE INTO redrive_queues (name) VALUES (?)'),
       isPaused: p('SELECT paused FROM redrive_queues WHERE name = ?').pluck(),
       setPaused: p(
         'INSERT INTO redrive_queues (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused',
@@ -268,7 +249,7 @@ export class SqliteStore implements Store {
   insertJobsSync(params: InsertJobsParams): InsertJobResult[] {
     const { jobs, now } = params;
     if (jobs.length === 0) return [];
-    const run = () => this.insertInCurrentTransaction(jobs, now);
+    const run = () => this.inserter.insert(jobs, now, this.knownQueues);
     // Inside the application's transaction the queue rows may still roll back: do not cache them.
     const inOuterTransaction = this.db.inTransaction;
     // A single unkeyed job is one statement: autocommit is already atomic and saves BEGIN/COMMIT.
@@ -285,89 +266,6 @@ export class SqliteStore implements Store {
       }
     }
     return results;
-  }
-
-  private insertInCurrentTransaction(jobs: readonly NewJob[], now: number): InsertJobResult[] {
-    // Queues are cached only once the insert committed (see insertJobsSync): a failed batch rolls
-    // its queue rows back too.
-    let ensured: Set<string> | undefined;
-    for (const job of jobs) {
-      if (!this.knownQueues.has(job.queue) && !ensured?.has(job.queue)) {
-        this.stmt.ensureQueue!.run(job.queue);
-        ensured ??= new Set();
-        ensured.add(job.queue);
-      }
-    }
-    const results: InsertJobResult[] = new Array(jobs.length);
-    if (jobs.length === 1 && jobs[0]!.idempotencyKey === null) {
-      const info = this.stmt.insertOne!.run(...insertValues(jobs[0]!, now));
-      results[0] = { id: String(info.lastInsertRowid), created: true };
-      return results;
-    }
-    let start = 0;
-    while (start < jobs.length) {
-      // Runs of unkeyed jobs go through one set-based INSERT each; keyed jobs one by one (they may match).
-      const job = jobs[start]!;
-      if (job.idempotencyKey !== null) {
-        results[start] = this.insertKeyed(job, now);
-        start++;
-        continue;
-      }
-      let end = start;
-      while (end < jobs.length && end - start < INSERT_CHUNK && jobs[end]!.idempotencyKey === null) end++;
-      const firstId = sameAttributes(jobs, start, end)
-        ? this.insertUniformRun(jobs, start, end, now)
-        : this.insertMixedRun(jobs, start, end, now);
-      for (let i = start; i < end; i++) results[i] = { id: String(firstId + i - start), created: true };
-      start = end;
-    }
-    return results;
-  }
-
-  /**
-   * Jobs that differ only in payload (the usual bulk add) go in one statement that binds the
-   * shared attributes once and reads the payloads from a JSON array of strings. Returns the first
-   * new id: one INSERT appends rows with consecutive row ids (max(rowid) + 1 each), in input order.
-   */
-  private insertUniformRun(jobs: readonly NewJob[], start: number, end: number, now: number): number {
-    const first = jobs[start]!;
-    let batch = '[';
-    for (let i = start; i < end; i++) batch += (i > start ? ',' : '') + JSON.stringify(jobs[i]!.payloadJson);
-    const info = this.stmt.insertUniform!.run({
-      ...insertNamedValues(first, now),
-      batch: `${batch}]`,
-    });
-    return Number(info.lastInsertRowid) - info.changes + 1;
-  }
-
-  /** Jobs with differing attributes go in multi-row VALUES statements of up to {@link VALUES_CHUNK} rows. */
-  private insertMixedRun(jobs: readonly NewJob[], start: number, end: number, now: number): number {
-    let firstId = -1;
-    for (let chunkStart = start; chunkStart < end; chunkStart += VALUES_CHUNK) {
-      const chunkEnd = Math.min(end, chunkStart + VALUES_CHUNK);
-      const values: unknown[] = [];
-      for (let i = chunkStart; i < chunkEnd; i++) values.push(...insertValues(jobs[i]!, now));
-      const info = this.valuesInsert(chunkEnd - chunkStart).run(values);
-      if (firstId < 0) firstId = Number(info.lastInsertRowid) - info.changes + 1;
-    }
-    return firstId;
-  }
-
-  private valuesInsert(rows: number): Statement {
-    let stmt = this.valuesStatements.get(rows);
-    if (!stmt) {
-      const placeholders = new Array(rows).fill(INSERT_PLACEHOLDERS).join(', ');
-      stmt = this.db.prepare(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${placeholders}`);
-      this.valuesStatements.set(rows, stmt);
-    }
-    return stmt;
-  }
-
-  private insertKeyed(job: NewJob, now: number): InsertJobResult {
-    const info = this.stmt.insertKeyed!.run(...insertValues(job, now));
-    if (info.changes === 1) return { id: String(info.lastInsertRowid), created: true };
-    const existing = this.stmt.findByKey!.get(job.queue, job.idempotencyKey) as number;
-    return { id: String(existing), created: false };
   }
 
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
@@ -837,23 +735,6 @@ export class SqliteStore implements Store {
   }
 }
 
-function insertValues(job: NewJob, now: number): unknown[] {
-  return [
-    job.queue,
-    job.name,
-    job.payloadJson,
-    job.runAt > now ? 'scheduled' : 'waiting',
-    job.priority,
-    job.maxAttempts,
-    job.runAt,
-    now,
-    job.timeoutMs,
-    job.backoff === null ? null : JSON.stringify(job.backoff),
-    job.idempotencyKey,
-    job.replayOf,
-  ];
-}
-
 type RemovableState = Exclude<JobState, 'active'>;
 const REMOVABLE_STATES: ReadonlySet<string> = new Set<RemovableState>([
   'scheduled',
@@ -867,42 +748,6 @@ function countByStateSql(queueFilter: string): string {
   const count = (state: string) =>
     `(SELECT COUNT(*) FROM redrive_jobs WHERE ${queueFilter} state = '${state}')`;
   return `SELECT ${JOB_STATES.map(count).join(', ')}`;
-}
-
-/** Whether jobs[start..end) differ in nothing but their payload. */
-function sameAttributes(jobs: readonly NewJob[], start: number, end: number): boolean {
-  const a = jobs[start]!;
-  for (let i = start + 1; i < end; i++) {
-    const b = jobs[i]!;
-    if (
-      b.queue !== a.queue ||
-      b.name !== a.name ||
-      b.priority !== a.priority ||
-      b.runAt !== a.runAt ||
-      b.maxAttempts !== a.maxAttempts ||
-      b.timeoutMs !== a.timeoutMs ||
-      b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== JSON.stringify(a.backoff))
-    ) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function insertNamedValues(job: NewJob, now: number): Record<string, unknown> {
-  return {
-    queue: job.queue,
-    name: job.name,
-    state: job.runAt > now ? 'scheduled' : 'waiting',
-    priority: job.priority,
-    max_attempts: job.maxAttempts,
-    run_at: job.runAt,
-    created_at: now,
-    timeout_ms: job.timeoutMs,
-    backoff: job.backoff === null ? null : JSON.stringify(job.backoff),
-    replay_of: job.replayOf,
-  };
 }
 
 /** Whether `attempt` is the last recorded attempt (same number, outcome, times and worker). */
