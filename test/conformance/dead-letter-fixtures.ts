@@ -5,7 +5,8 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { NewDeadLetter } from '../../src/core/dead-letter.js';
 import type { AttemptRecord, ClaimedJob } from '../../src/core/job.js';
-import type { DeadLetterFromJob, NewJob, Store } from '../../src/store/store.js';
+import type { NewJob, Store } from '../../src/store/store.js';
+import { deadLetterFromJob } from './fixtures.js';
 
 /** Creates a fresh, empty store; `cleanup` closes it and removes whatever it left behind. */
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -78,35 +79,8 @@ export function failedAttempt(job: ClaimedJob, endedAt: number): AttemptRecord {
   };
 }
 
-/** The caller's half of a job's dead letter. */
-export function deadLetterFromJob(id: string, now: number, overrides: Partial<DeadLetterFromJob> = {}) {
-  return {
-    id,
-    domain: 'billing',
-    failureType: 'permanent',
-    entityType: 'invoice',
-    entityId: 'inv-1',
-    userId: 'user-7',
-    errorClass: 'PermanentError',
-    errorCode: 'E_PERM',
-    errorMessage: 'card declined',
-    errorStack: 'PermanentError: card declined\n    at charge (billing.ts:3:9)',
-    fingerprint: 'fp-1',
-    snapshot: { balance: 10 },
-    requestData: { amount: 5 },
-    responseData: { status: 402 },
-    metadata: { region: 'eu' },
-    nextActionHint: 'fix the card',
-    recommendedAction: 'inspect_and_fix',
-    workerId: 'w1',
-    handlerVersion: 'v1',
-    maxReplays: 2,
-    firstFailedAt: now - 1000,
-    deadLetteredAt: now,
-    expiresAt: now + 3_600_000,
-    ...overrides,
-  } satisfies DeadLetterFromJob;
-}
+/** The caller's half of a job's dead letter, shared with the job conformance cases. */
+export { deadLetterFromJob };
 
 /** A complete standalone dead letter. */
 export function standaloneDeadLetter(
