@@ -3,6 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../../src/core/dead-letter.js';
+import type { ClaimedJob } from '../../../src/core/job.js';
+import type { Store } from '../../../src/store/store.js';
 import {
   claim,
   deadLetterFromJob,
@@ -13,6 +15,24 @@ import {
   T0,
   useFreshStore,
 } from '../fixtures.js';
+
+/**
+ * A late worker's failure reports with its old token, once as a retry (to `retryAt`) and once as a
+ * dead letter `dl-late`, both at `now`; returns the store's answers.
+ */
+async function lateFailures(store: Store, job: ClaimedJob, now: number, retryAt: number) {
+  const outcomes = [
+    { kind: 'retry', runAt: retryAt } as const,
+    { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-late', now) } as const,
+  ];
+  const results = [];
+  for (const outcome of outcomes) {
+    results.push(
+      await store.failJob({ id: job.id, token: job.token, attempt: failedAttempt(job, now), outcome, now }),
+    );
+  }
+  return results;
+}
 
 export function failureCases(factory: StoreFactory): void {
   describe('failJob', () => {
@@ -218,17 +238,7 @@ export function failureCases(factory: StoreFactory): void {
         now: T0 + 1,
       });
       const before = await mustGet(store(), job.id);
-      for (const outcome of [
-        { kind: 'retry', runAt: T0 + 2 } as const,
-        { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-late', T0 + 2) } as const,
-      ]) {
-        const result = await store().failJob({
-          id: job.id,
-          token: job.token,
-          attempt: failedAttempt(job, T0 + 2),
-          outcome,
-          now: T0 + 2,
-        });
+      for (const result of await lateFailures(store(), job, T0 + 2, T0 + 2)) {
         expect(result).toEqual({ id: job.id, ok: false, reason: 'not_active' });
       }
       expect(await mustGet(store(), job.id)).toEqual(before);
@@ -245,17 +255,7 @@ export function failureCases(factory: StoreFactory): void {
       });
       expect(sweep.recovered).toEqual([job.id]);
       const before = await mustGet(store(), job.id);
-      for (const outcome of [
-        { kind: 'retry', runAt: T0 + 500 } as const,
-        { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-late', T0 + 102) } as const,
-      ]) {
-        const result = await store().failJob({
-          id: job.id,
-          token: job.token,
-          attempt: failedAttempt(job, T0 + 102),
-          outcome,
-          now: T0 + 102,
-        });
+      for (const result of await lateFailures(store(), job, T0 + 102, T0 + 500)) {
         expect(result).toEqual({ id: job.id, ok: false, reason: 'stale_token' });
       }
       expect(await mustGet(store(), job.id)).toEqual(before);
@@ -272,17 +272,7 @@ export function failureCases(factory: StoreFactory): void {
       });
       expect(sweep.deadLettered).toEqual([{ jobId: job.id, deadLetterId: 'dl-poison' }]);
       const before = await mustGet(store(), job.id);
-      for (const outcome of [
-        { kind: 'retry', runAt: T0 + 500 } as const,
-        { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-late', T0 + 102) } as const,
-      ]) {
-        const result = await store().failJob({
-          id: job.id,
-          token: job.token,
-          attempt: failedAttempt(job, T0 + 102),
-          outcome,
-          now: T0 + 102,
-        });
+      for (const result of await lateFailures(store(), job, T0 + 102, T0 + 500)) {
         expect(result.ok).toBe(false);
       }
       expect(await mustGet(store(), job.id)).toEqual(before);
