@@ -218,6 +218,7 @@ export { StreamProcessor } from './streams/stream-processor.js';
 export type {
   DeadLetterEntry as StreamDeadLetterEntry,
   DeadLetterFilter as StreamDeadLetterFilter,
+  DlqReplayOptions,
   DlqReplayResult,
   StreamHandler,
   StreamHandlerContext,

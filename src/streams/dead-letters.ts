@@ -7,7 +7,13 @@ import type { Redis } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
 import { withDeadline } from './connection.js';
 import { dlqFields, type RawEntry, replayFields, toDeadLetterEntry } from './entries.js';
-import type { DeadLetterEntry, DeadLetterFilter, DlqReplayResult, StreamMessage } from './types.js';
+import type {
+  DeadLetterEntry,
+  DeadLetterFilter,
+  DlqReplayOptions,
+  DlqReplayResult,
+  StreamMessage,
+} from './types.js';
 
 /** Where the DLQ lives and who writes to it. */
 export interface DlqTarget {
@@ -79,11 +85,20 @@ function matches(entry: DeadLetterEntry, filter: DeadLetterFilter): boolean {
   return !filter.where || filter.where(entry);
 }
 
-/** Finds DLQ entries by id, or by scanning with a filter (oldest first). */
+/** The stream a DLQ entry goes back to: its original stream (this one for an entry without it). */
+function destination(entry: DeadLetterEntry, own: string): string {
+  return entry.originalStream === '' ? own : entry.originalStream;
+}
+
+/**
+ * Finds DLQ entries by id, or by scanning with a filter (oldest first). A scan matches only the
+ * entries that go back to `onlyStream` when it is given (a DLQ shared with other streams).
+ */
 async function select(
   redis: Redis,
   target: DlqTarget,
   what: string | string[] | DeadLetterFilter,
+  onlyStream: string | undefined,
 ): Promise<{ entries: DeadLetterEntry[]; notFound: string[] }> {
   if (typeof what === 'string' || Array.isArray(what)) {
     const ids = typeof what === 'string' ? [what] : what;
@@ -114,6 +129,7 @@ async function select(
     )) as RawEntry[];
     for (const r of raw) {
       const entry = toDeadLetterEntry(r);
+      if (onlyStream !== undefined && destination(entry, target.stream) !== onlyStream) continue;
       if (matches(entry, what)) entries.push(entry);
       if (entries.length >= limit) return { entries, notFound: [] };
     }
@@ -123,22 +139,36 @@ async function select(
 }
 
 /**
- * Puts DLQ entries back on their stream, without the DLQ metadata and with `replayed_from_dlq`
- * set to the DLQ entry id. Each entry moves in one MULTI/EXEC (XADD to the stream, XDEL from the
- * DLQ), so it is never lost nor duplicated by a crash between the two.
+ * Puts DLQ entries back on their original stream, without the DLQ metadata and with
+ * `replayed_from_dlq` set to the DLQ entry id. Each entry moves in one MULTI/EXEC (XADD to the
+ * stream, XDEL from the DLQ), so it is never lost nor duplicated by a crash between the two.
+ * Entries of another stream than `target.stream` are replayed only with `otherStreams: 'original'`.
+ *
+ * @throws ValidationError naming `otherStreams` or `limit`
  */
 export async function replayDlq(
   redis: Redis,
   target: DlqTarget,
   what: string | string[] | DeadLetterFilter,
+  options: DlqReplayOptions = {},
 ): Promise<DlqReplayResult> {
-  const { entries, notFound } = await select(redis, target, what);
+  const otherStreams = options.otherStreams ?? 'refuse';
+  if (otherStreams !== 'refuse' && otherStreams !== 'original')
+    throw new ValidationError('otherStreams', `must be 'refuse' or 'original', got ${String(otherStreams)}`);
+  const onlyOwn = otherStreams === 'refuse';
+  const { entries, notFound } = await select(redis, target, what, onlyOwn ? target.stream : undefined);
   const replayed: DlqReplayResult['replayed'] = [];
+  const refused: DlqReplayResult['refused'] = [];
   for (const entry of entries) {
+    const stream = destination(entry, target.stream);
+    if (onlyOwn && stream !== target.stream) {
+      refused.push({ dlqId: entry.id, originalStream: stream });
+      continue;
+    }
     const reply = await withDeadline(
       redis
         .multi()
-        .xadd(target.stream, '*', ...replayFields(entry))
+        .xadd(stream, '*', ...replayFields(entry))
         .xdel(target.dlqStream, entry.id)
         .exec(),
       target.operationTimeoutMs,
@@ -146,7 +176,7 @@ export async function replayDlq(
     );
     const xadd = reply?.[0];
     if (!reply || xadd?.[0]) throw xadd?.[0] ?? new Error('DLQ replay: EXEC aborted');
-    replayed.push({ dlqId: entry.id, newId: xadd?.[1] as string, originalId: entry.originalId });
+    replayed.push({ dlqId: entry.id, newId: xadd?.[1] as string, originalId: entry.originalId, stream });
   }
-  return { replayed, notFound };
+  return { replayed, notFound, refused };
 }

@@ -39,6 +39,7 @@ import { type PendingHost, reclaim, removeIdle, renew } from './pending.js';
 import type {
   DeadLetterEntry,
   DeadLetterFilter,
+  DlqReplayOptions,
   DlqReplayResult,
   StreamHealth,
   StreamProcessorEvents,
@@ -198,13 +199,18 @@ export class StreamProcessor {
   }
 
   /**
-   * Puts DLQ entries back on the stream, each in one MULTI/EXEC (XADD without the DLQ metadata and
-   * with `replayed_from_dlq` = the DLQ id, then XDEL from the DLQ).
+   * Puts DLQ entries back on their original stream, each in one MULTI/EXEC (XADD without the DLQ
+   * metadata and with `replayed_from_dlq` = the DLQ id, then XDEL from the DLQ). In a DLQ shared
+   * with other streams, only this stream's entries are replayed unless `otherStreams: 'original'`.
    *
    * @param what a DLQ entry id, several ids, or a filter
+   * @throws ValidationError naming `otherStreams` or `limit`
    */
-  async replayFromDlq(what: string | string[] | DeadLetterFilter): Promise<DlqReplayResult> {
-    const result = await replayDlq(await this.writerConnection(), this.target, what);
+  async replayFromDlq(
+    what: string | string[] | DeadLetterFilter,
+    options: DlqReplayOptions = {},
+  ): Promise<DlqReplayResult> {
+    const result = await replayDlq(await this.writerConnection(), this.target, what, options);
     this.counters.replayedFromDlq += result.replayed.length;
     return result;
   }

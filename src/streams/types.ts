@@ -144,9 +144,23 @@ export interface DeadLetterFilter {
   limit?: number;
 }
 
+/** How `replayFromDlq` treats entries dead-lettered from another stream (a shared DLQ). */
+export interface DlqReplayOptions {
+  /**
+   * `'refuse'` (default): only entries whose original stream is this processor's stream are
+   * replayed; a filter does not match the others, and ids of the others are listed in `refused`
+   * and left in the DLQ. `'original'`: every entry goes back to its own original stream
+   * (`originalStream`), whichever processor asks.
+   */
+  otherStreams?: 'refuse' | 'original';
+}
+
 /** What `replayFromDlq` did. */
 export interface DlqReplayResult {
-  replayed: { dlqId: string; newId: string; originalId: string }[];
+  /** Entries put back, each on `stream` (its original stream). */
+  replayed: { dlqId: string; newId: string; originalId: string; stream: string }[];
   /** Ids asked for that are not in the DLQ stream (already replayed, trimmed, or never there). */
   notFound: string[];
+  /** Ids asked for whose entries belong to another stream (left in the DLQ; see `otherStreams`). */
+  refused: { dlqId: string; originalStream: string }[];
 }

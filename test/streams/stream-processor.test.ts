@@ -312,6 +312,7 @@ describe.skipIf(!redis.available)('StreamProcessor on Redis', () => {
     expect(await p.replayFromDlq(['0-1', dlq[0]?.id as string])).toEqual({
       replayed: [],
       notFound: ['0-1', dlq[0]?.id],
+      refused: [],
     });
     await waitFor('replayed handled', () => handled.length === 3);
     const replayed = handled.find((m) => m.fields.n === '0') as StreamMessage;
