@@ -28,6 +28,15 @@ export type BackoffOptions = {
   maxDelayMs?: number;
 };
 
+/** Every key of {@link BackoffOptions}. */
+export const BACKOFF_OPTION_KEYS: ReadonlySet<string> = new Set<keyof BackoffOptions>([
+  'type',
+  'delayMs',
+  'jitter',
+  'jitterRatio',
+  'maxDelayMs',
+]);
+
 /** A validated, fully resolved retry policy. Create it with {@link createRetryPolicy}. */
 export type RetryPolicy = {
   readonly kind: 'exponential' | 'fixed';

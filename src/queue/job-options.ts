@@ -4,7 +4,8 @@
  */
 import { ValidationError } from '../core/errors.js';
 import { type Priority, priorityNumber } from '../core/job.js';
-import { type BackoffOptions, createRetryPolicy } from '../core/retry.js';
+import { assertKnownKeys } from '../core/known-keys.js';
+import { BACKOFF_OPTION_KEYS, type BackoffOptions, createRetryPolicy } from '../core/retry.js';
 import type { NewJob } from '../store/job-store.js';
 
 /** Per-job options. */
@@ -29,6 +30,17 @@ export interface JobOptions {
 export interface JobLimits {
   maxPayloadBytes: number;
 }
+
+/** Every key of {@link JobOptions}; anything else is refused (a typo would otherwise be ignored). */
+export const JOB_OPTION_KEYS: ReadonlySet<string> = new Set<keyof JobOptions>([
+  'priority',
+  'delay',
+  'runAt',
+  'maxAttempts',
+  'timeout',
+  'backoff',
+  'idempotencyKey',
+]);
 
 const PRIORITIES = new Set<unknown>(['high', 'normal', 'low', 0, 1, 2]);
 const MAX_NAME_LENGTH = 200;
@@ -141,9 +153,7 @@ export function buildNewJob(
       replayOf,
     };
   }
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new ValidationError('options', 'must be an object');
-  }
+  if (options !== undefined) assertKnownKeys(options, JOB_OPTION_KEYS, 'options');
   const o = options === undefined ? defaults : { ...defaults, ...options };
   if (o.priority !== undefined && !PRIORITIES.has(o.priority)) {
     throw new ValidationError(
@@ -167,6 +177,7 @@ export function buildNewJob(
       : assertInteger('options.maxAttempts', o.maxAttempts, 1, 1000);
   const timeoutMs = o.timeout === undefined ? null : assertInteger('options.timeout', o.timeout, 1);
   if (o.backoff !== undefined) {
+    assertKnownKeys(o.backoff, BACKOFF_OPTION_KEYS, 'options.backoff');
     try {
       createRetryPolicy(o.backoff);
     } catch (error) {

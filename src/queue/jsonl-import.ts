@@ -1,14 +1,15 @@
 /**
- * Streaming import of jobs from a JSONL file. The file is read twice: a validating pass that
- * reads every line, then an inserting pass in atomic chunks. So a bad line is found before
- * anything is written, and memory stays flat however large the file is.
+ * Streaming import of jobs from a JSONL file. The source is opened once and read in two passes: a
+ * validating pass that reads every line, then an inserting pass in atomic chunks. So a bad line is
+ * found before anything is written, and memory stays flat however large the file is. Pipes and
+ * FIFOs, which can be read only once, are spooled to a private temporary file by the first pass
+ * (see `jsonl-source.ts`).
  */
-import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { ValidationError } from '../core/errors.js';
+import { assertKnownKeys } from '../core/known-keys.js';
 import type { InsertJobResult, NewJob } from '../store/job-store.js';
 import type { JobOptions } from './job-options.js';
+import { type JsonlSource, openJsonlSource, type SourceLine } from './jsonl-source.js';
 
 /** Options of `Queue.addFromFile`. */
 export interface JsonlImportOptions {
@@ -45,16 +46,11 @@ interface ImportSink {
 
 const MAX_REPORTED_ERRORS = 1000;
 
-async function* jsonlLines(path: string): AsyncGenerator<{ line: number; text: string }> {
-  const reader = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let line = 0;
-  for await (const text of reader) {
-    line++;
-    if (text.trim() !== '') yield { line, text };
-  }
+/** The keys of an entry line; an object with `payload` and any other key is refused, not half-read. */
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['name', 'payload', 'options']);
+
+async function* nonBlank(lines: AsyncGenerator<SourceLine>): AsyncGenerator<SourceLine> {
+  for await (const entry of lines) if (entry.text.trim() !== '') yield entry;
 }
 
 function parseLine(text: string, line: number, defaultName: string, sink: ImportSink): NewJob {
@@ -66,6 +62,7 @@ function parseLine(text: string, line: number, defaultName: string, sink: Import
   }
   const entry = value as { name?: unknown; payload?: unknown; options?: unknown } | null;
   const isEntry = entry !== null && typeof entry === 'object' && !Array.isArray(entry) && 'payload' in entry;
+  if (isEntry) assertKnownKeys(entry, ENTRY_KEYS, `line ${line}`);
   return isEntry
     ? sink.build(
         entry.name ?? defaultName,
@@ -86,16 +83,30 @@ export async function importJsonl(
   const batchSize = options.batchSize ?? 5000;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new ValidationError('batchSize', 'must be a positive integer');
+  let source: JsonlSource;
   try {
-    await access(path);
+    source = await openJsonlSource(path);
   } catch {
     throw new ValidationError('path', `cannot read ${path}`);
   }
+  try {
+    return await importLines(source, options, sink, defaultName, batchSize);
+  } finally {
+    await source.close();
+  }
+}
 
+async function importLines(
+  source: JsonlSource,
+  options: JsonlImportOptions,
+  sink: ImportSink,
+  defaultName: string,
+  batchSize: number,
+): Promise<JsonlImportResult> {
   const skipped: JsonlLineError[] = [];
   const badLines = new Set<number>();
   let lines = 0;
-  for await (const { line, text } of jsonlLines(path)) {
+  for await (const { line, text } of nonBlank(source.firstPass())) {
     lines++;
     try {
       parseLine(text, line, defaultName, sink);
@@ -117,7 +128,7 @@ export async function importJsonl(
     batch = [];
     options.onProgress?.({ added: added + duplicates, total });
   };
-  for await (const { line, text } of jsonlLines(path)) {
+  for await (const { line, text } of nonBlank(source.secondPass())) {
     if (badLines.has(line)) continue;
     batch.push(parseLine(text, line, defaultName, sink));
     if (batch.length >= batchSize) await insertBatch();

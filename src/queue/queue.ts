@@ -5,11 +5,19 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { Job, JobCounts } from '../core/job.js';
+import { assertKnownKeys } from '../core/known-keys.js';
 import type { RedriveEvents } from '../events.js';
 import { TypedEmitter } from '../events.js';
 import type { InsertJobResult, NewJob } from '../store/job-store.js';
 import type { Store } from '../store/store.js';
-import { assertQueueName, buildNewJob, EMPTY, type JobLimits, type JobOptions } from './job-options.js';
+import {
+  assertQueueName,
+  buildNewJob,
+  EMPTY,
+  JOB_OPTION_KEYS,
+  type JobLimits,
+  type JobOptions,
+} from './job-options.js';
 import { importJsonl, type JsonlImportOptions, type JsonlImportResult } from './jsonl-import.js';
 
 /** Options of {@link Queue}. */
@@ -71,6 +79,8 @@ export class Queue<Payload = unknown> {
     }
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
+    if (options.defaultJobOptions !== undefined)
+      assertKnownKeys(options.defaultJobOptions, JOB_OPTION_KEYS, 'defaultJobOptions');
     this.defaults = options.defaultJobOptions ? { ...options.defaultJobOptions } : EMPTY;
     const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1) {

@@ -49,6 +49,28 @@ export function cliSandbox() {
     });
   }
 
+  /**
+   * Runs a bash script in the sandbox (for pipes, process substitution and FIFOs), in which the
+   * function `redrive` runs the binary.
+   */
+  function shell(script: string, env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(
+        'bash',
+        ['-c', `redrive() { "$REDRIVE_NODE" "$REDRIVE_BIN" "$@"; }\n${script}`],
+        {
+          cwd: dir,
+          env: childEnv({ REDRIVE_NODE: process.execPath, REDRIVE_BIN: BIN, ...env }),
+          timeout: 25_000,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
   /** Runs a command with --json, expects `code`, returns the parsed stdout. */
   async function json<T = Record<string, unknown>>(args: string[], code = 0): Promise<T> {
     const run = await redrive([...args, '--json']);
@@ -148,6 +170,7 @@ export function cliSandbox() {
     dir,
     dbPath,
     redrive,
+    shell,
     json,
     start,
     withStore,

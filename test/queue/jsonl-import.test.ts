@@ -1,4 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Job, ValidationError } from '../../src/index.js';
@@ -16,6 +19,10 @@ function file(name: string, lines: string[]): string {
   const path = join(h.dir, name);
   writeFileSync(path, lines.join('\n'));
   return path;
+}
+
+function spools(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith('redrive-import-'));
 }
 
 async function allJobs(): Promise<Job[]> {
@@ -135,5 +142,116 @@ describe('Queue.addFromFile (JSONL)', () => {
     await expect(q.addFromFile(file('x.jsonl', ['1']), { batchSize: 0 })).rejects.toMatchObject({
       field: 'batchSize',
     });
+  });
+});
+
+describe('Queue.addFromFile from sources that can be read once', () => {
+  const lines = Array.from({ length: 9 }, (_, i) => JSON.stringify({ i }));
+
+  it('imports exactly what a named FIFO carries (read once, spooled)', async () => {
+    const q = h.queue('imports');
+    const fifo = join(h.dir, 'jobs.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = writeFile(fifo, `${lines.join('\n')}\n`);
+    const result = await q.addFromFile(fifo);
+    await writer;
+    expect(result).toEqual({ added: 9, duplicates: 0, skipped: [], lines: 9 });
+    expect((await allJobs()).map((j) => j.payload)).toEqual(lines.map((l) => JSON.parse(l)));
+  });
+
+  it('adds nothing from a FIFO with a bad line, and only the good lines with skipInvalid', async () => {
+    const q = h.queue('imports');
+    const fifo = join(h.dir, 'bad.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const content = `{"i": 1}\nnot json\n{"i": 3}\n`;
+    const writer = writeFile(fifo, content);
+    await expect(q.addFromFile(fifo)).rejects.toMatchObject({ field: 'line 2' });
+    await writer;
+    expect(await allJobs()).toEqual([]);
+    const again = writeFile(fifo, content);
+    const result = await q.addFromFile(fifo, { skipInvalid: true });
+    await again;
+    expect(result).toMatchObject({ added: 2, lines: 3, skipped: [{ line: 2 }] });
+    expect((await allJobs()).map((j) => j.payload)).toEqual([{ i: 1 }, { i: 3 }]);
+  });
+
+  it('leaves no spool file behind', async () => {
+    const q = h.queue('imports');
+    const fifo = join(h.dir, 'spool.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const before = spools();
+    const writer = writeFile(fifo, `${lines.join('\n')}\n`);
+    await q.addFromFile(fifo);
+    await writer;
+    expect(spools()).toEqual(before);
+  });
+
+  it('imports a regular file only as large as it was when opened', async () => {
+    const q = h.queue('imports');
+    const path = file('growing.jsonl', ['{"i": 1}', '{"i": 2}', '']);
+    let grown = false;
+    const result = await q.addFromFile(path, {
+      batchSize: 1,
+      onProgress: () => {
+        if (!grown) appendFileSync(path, 'not json\n{"i": 4}\n');
+        grown = true;
+      },
+    });
+    expect(result).toMatchObject({ added: 2, lines: 2 });
+    expect((await allJobs()).map((j) => j.payload)).toEqual([{ i: 1 }, { i: 2 }]);
+  });
+});
+
+describe('Queue.addFromFile refuses what it would otherwise ignore', () => {
+  it('refuses a mistyped option key, naming it and the nearest valid one', async () => {
+    const q = h.queue('imports');
+    const path = file('typo.jsonl', ['{"name": "x", "payload": 1, "options": {"delya": 60000}}']);
+    const error = (await q.addFromFile(path).catch((e: unknown) => e)) as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.field).toBe('line 1.options.delya');
+    expect(error.message).toMatch(/did you mean 'delay'\?/);
+    expect(await allJobs()).toEqual([]);
+  });
+
+  it('refuses an array, a string or null where the options object belongs', async () => {
+    const q = h.queue('imports');
+    for (const options of ['[60000]', '"delay"', 'null', '5']) {
+      const path = file('array.jsonl', [`{"name": "x", "payload": 1, "options": ${options}}`]);
+      await expect(q.addFromFile(path)).rejects.toMatchObject({ field: 'line 1.options' });
+    }
+    expect(await allJobs()).toEqual([]);
+  });
+
+  it('refuses an entry line with a key beside name, payload and options', async () => {
+    const q = h.queue('imports');
+    const path = file('entry.jsonl', ['{"name": "x", "payload": 1, "optoins": {"delay": 5}}']);
+    const error = (await q.addFromFile(path).catch((e: unknown) => e)) as ValidationError;
+    expect(error.field).toBe('line 1.optoins');
+    expect(error.message).toMatch(/did you mean 'options'\?/);
+  });
+
+  it('refuses a mistyped backoff key', async () => {
+    const q = h.queue('imports');
+    const path = file('backoff.jsonl', [
+      '{"name": "x", "payload": 1, "options": {"backoff": {"type": "fixed", "delay": 5}}}',
+    ]);
+    const error = (await q.addFromFile(path).catch((e: unknown) => e)) as ValidationError;
+    expect(error.field).toBe('line 1.options.backoff.delay');
+    expect(error.message).toMatch(/did you mean 'delayMs'\?/);
+  });
+
+  it('keeps a payload key named __proto__ as data and refuses it as an option', async () => {
+    const q = h.queue('imports');
+    const path = file('proto.jsonl', [
+      '{"name": "x", "payload": {"__proto__": {"polluted": 1}, "x": 1}}',
+      '{"name": "y", "payload": 2, "options": {"__proto__": {"delay": 5}}}',
+    ]);
+    await expect(q.addFromFile(path)).rejects.toMatchObject({ field: 'line 2.options.__proto__' });
+    const result = await q.addFromFile(path, { skipInvalid: true });
+    expect(result.added).toBe(1);
+    const [job] = await allJobs();
+    expect(Object.hasOwn(job!.payload as object, '__proto__')).toBe(true);
+    expect(JSON.stringify(job!.payload)).toBe('{"__proto__":{"polluted":1},"x":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

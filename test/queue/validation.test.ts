@@ -41,6 +41,12 @@ describe('job validation', () => {
     ['a bad backoff', {}, { backoff: { type: 'linear', delayMs: 1 } }, 'options.backoff.type'],
     ['an empty idempotency key', {}, { idempotencyKey: '' }, 'options.idempotencyKey'],
     ['options that are not an object', {}, 'fast' as never, 'options'],
+    ['options that are an array', {}, [60_000] as never, 'options'],
+    ['options that are null', {}, null as never, 'options'],
+    ['a mistyped option key', {}, { delya: 60_000 }, 'options.delya'],
+    ['an option key in the wrong case', {}, { MaxAttempts: 2 }, 'options.MaxAttempts'],
+    ['a mistyped backoff key', {}, { backoff: { type: 'fixed', delay: 5 } }, 'options.backoff.delay'],
+    ['a backoff that is an array', {}, { backoff: [] }, 'options.backoff'],
     ['a BigInt payload', 10n, undefined, 'payload'],
     ['a BigInt inside the payload', { amount: 10n }, undefined, 'payload.amount'],
     ['a function inside the payload', { cb: () => 1 }, undefined, 'payload.cb'],
@@ -90,6 +96,40 @@ describe('job validation', () => {
     expect(error.field).toBe('payload');
   });
 
+  it('names the nearest valid key of a mistyped one, or lists them when none is close', async () => {
+    const q = h.queue('v');
+    const typo = await validationError(() => q.add('job', {}, { delya: 60_000 } as never));
+    expect(typo.message).toBe("options.delya: is not a known option (did you mean 'delay'?)");
+    const cased = await validationError(() => q.add('job', {}, { idempotencykey: 'k' } as never));
+    expect(cased.message).toMatch(/did you mean 'idempotencyKey'\?/);
+    const far = await validationError(() => q.add('job', {}, { colour: 'red' } as never));
+    expect(far.message).toMatch(
+      /known: priority, delay, runAt, maxAttempts, timeout, backoff, idempotencyKey/,
+    );
+  });
+
+  it('refuses unknown option keys in addBulk, naming the entry', async () => {
+    const q = h.queue('v');
+    const error = await validationError(() =>
+      q.addBulk([
+        { name: 'a', payload: 1 },
+        { name: 'b', payload: 2, options: { runat: 5 } as never },
+      ]),
+    );
+    expect(error.field).toBe('jobs[1].options.runat');
+    expect(error.message).toMatch(/did you mean 'runAt'\?/);
+    expect((await q.getCounts()).waiting).toBe(0);
+  });
+
+  it('reads only own option keys: inherited ones are neither refused nor used', async () => {
+    const q = h.queue('v');
+    const options = Object.create({ delya: 1, delay: 60_000 }) as Record<string, unknown>;
+    options.priority = 'high';
+    await q.add('job', {}, options as never);
+    const [job] = await h.store.listJobs({ queue: 'v', limit: 10 });
+    expect(job).toMatchObject({ priority: 2, runAt: h.t0 });
+  });
+
   it('addSync validates the same way', async () => {
     const q = h.queue('v');
     expect((await validationError(() => q.addSync('x', { n: 1n }))).field).toBe('payload.n');
@@ -127,6 +167,13 @@ describe('queue validation', () => {
         )
       ).field,
     ).toBe('options.maxAttempts');
+    expect(
+      (
+        await validationError(
+          () => new Queue('q', { store: h.store, defaultJobOptions: { delya: 1 } as never }),
+        )
+      ).field,
+    ).toBe('defaultJobOptions.delya');
   });
 });
 
