@@ -5,8 +5,18 @@
 
 /** A source of time and timers. */
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /**
+   * Milliseconds since the Unix epoch, read from the wall clock each time: every time redrive
+   * persists (leases, due times, timestamps) comes from here, so that processes started at
+   * different moments agree, even after the wall clock was stepped or the host suspended.
+   */
   now(): number;
+  /**
+   * Milliseconds on a clock that never jumps (origin unspecified), for measuring intervals in this
+   * process only (heartbeat lag, rate-limit refills). Optional: {@link intervalNow} falls back to
+   * {@link Clock.now} for clocks without it.
+   */
+  monotonicNow?(): number;
   /** Schedules `fn` after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Cancels a timer created by {@link Clock.setTimeout}. */
@@ -24,16 +34,22 @@ export interface Random {
   id(bytes?: number): string;
 }
 
+/** The time to measure an interval from: the clock's monotonic time when it has one. */
+export function intervalNow(clock: Clock): number {
+  return clock.monotonicNow ? clock.monotonicNow() : clock.now();
+}
+
 /**
- * The process clock. `now()` is anchored to the wall clock once at start-up and then advances with
- * the monotonic clock, so that a jump of the wall clock (NTP step, manual change) while a process
- * runs does not mass-expire leases or fire delayed jobs early.
+ * The process clock. `now()` reads the wall clock every time: a time that is persisted and compared
+ * by other processes (a lease expiry, a due time) must be on the clock they read too. Anchoring it
+ * once and advancing it monotonically would leave processes started before and after a wall-clock
+ * step (NTP, a host suspend) disagreeing for the rest of their lives, and healthy leases looking
+ * expired to the newer ones. Intervals within this process use `monotonicNow()`.
  */
 export function createSystemClock(): Clock {
-  const anchorWall = Date.now();
-  const anchorMono = performance.now();
   return {
-    now: () => anchorWall + Math.floor(performance.now() - anchorMono),
+    now: () => Date.now(),
+    monotonicNow: () => performance.now(),
     // Timers keep the process alive: a running worker or a pending wait is work the process has
     // to finish. Everything that sets one clears it on close.
     setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
@@ -58,6 +74,7 @@ export const systemRandom: Random = {
  */
 export class FakeClock implements Clock {
   private current: number;
+  private monotonic = 0;
   private seq = 0;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
 
@@ -68,6 +85,11 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.current;
+  }
+
+  /** Moves with {@link FakeClock.advance} and forward {@link FakeClock.set}; wall-clock steps leave it. */
+  monotonicNow(): number {
+    return this.monotonic;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
@@ -100,15 +122,29 @@ export class FakeClock implements Clock {
       if (nextId < 0) break;
       const timer = this.timers.get(nextId);
       this.timers.delete(nextId);
+      this.monotonic += Math.max(0, nextAt - this.current);
       this.current = Math.max(this.current, nextAt);
       timer?.fn();
     }
+    this.monotonic += Math.max(0, target - this.current);
     this.current = target;
   }
 
-  /** Sets the time directly (a wall-clock jump) without firing timers in between. */
+  /**
+   * Sets the time directly without firing timers in between, as when the event loop was blocked:
+   * a forward move passes on the monotonic clock too (a backward one does not).
+   */
   set(time: number): void {
+    this.monotonic += Math.max(0, time - this.current);
     this.current = time;
+  }
+
+  /**
+   * Steps the wall clock by `deltaMs` (an NTP step, a manual change, a host resuming from suspend)
+   * without firing timers and without moving the monotonic clock.
+   */
+  stepWallClock(deltaMs: number): void {
+    this.current += deltaMs;
   }
 }
 

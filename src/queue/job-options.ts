@@ -68,7 +68,10 @@ export function serializePayload(payload: unknown, limits: JobLimits, field = 'p
   } catch (error) {
     if (error instanceof UnserializableValue) {
       const path = unserializablePath(payload);
-      throw new ValidationError(path ? `${field}.${path}` : field, `${error.what} is not JSON-serializable`);
+      throw new ValidationError(
+        path ? `${field}.${path}` : field,
+        `${error.what} would not survive JSON; payloads hold plain objects, arrays, strings, finite numbers, booleans, null and Dates`,
+      );
     }
     throw new ValidationError(field, `is not JSON-serializable (${(error as Error).message})`);
   }
@@ -87,10 +90,7 @@ export function serializePayload(payload: unknown, limits: JobLimits, field = 'p
 }
 
 class UnserializableValue extends Error {
-  constructor(
-    readonly key: string,
-    readonly what: string,
-  ) {
+  constructor(readonly what: string) {
     super(what);
   }
 }
@@ -107,7 +107,7 @@ function unserializablePath(payload: unknown): string {
       const parent = paths.get(this);
       path = parent ? `${parent}.${key}` : key;
       if (typeof value === 'object' && value !== null) paths.set(value, path);
-      return rejectUnserializable(key, value);
+      return rejectUnserializable.call(this, key, value);
     });
   } catch {
     // Expected: it stops at the refused value, with `path` pointing at it.
@@ -115,13 +115,43 @@ function unserializablePath(payload: unknown): string {
   return path;
 }
 
-function rejectUnserializable(key: string, value: unknown): unknown {
+/**
+ * A `JSON.stringify` replacer that refuses every value JSON would change or drop, so that the
+ * handler receives exactly what was added: `undefined` (dropped from objects, `null` in arrays),
+ * functions and symbols, bigints, `NaN`/`Infinity` (`null`), and objects that are neither plain
+ * objects nor arrays — `Map`/`Set` (`{}`), class instances (their prototype lost), typed arrays,
+ * `Buffer`s and other values with a `toJSON`. The one conversion kept is `Date`, stored as its ISO
+ * string. `this` is the holder: it still has the value from before `toJSON` ran.
+ */
+function rejectUnserializable(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (
+    original !== value &&
+    typeof original === 'object' &&
+    original !== null &&
+    !(original instanceof Date)
+  ) {
+    throw new UnserializableValue(`${describeInstance(original)} (converted by its toJSON)`);
+  }
   const type = typeof value;
-  if (type === 'bigint' || type === 'function' || type === 'symbol')
-    throw new UnserializableValue(key, `a ${type}`);
-  if (type === 'number' && !Number.isFinite(value as number))
-    throw new UnserializableValue(key, String(value));
-  return value;
+  if (type === 'object') {
+    if (value === null || Array.isArray(value)) return value;
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return value;
+    throw new UnserializableValue(describeInstance(value as object));
+  }
+  if (type === 'string' || type === 'boolean') return value;
+  if (type === 'number') {
+    if (!Number.isFinite(value as number)) throw new UnserializableValue(String(value));
+    return value;
+  }
+  if (type === 'undefined') throw new UnserializableValue('undefined (use null, or leave the key out)');
+  throw new UnserializableValue(`a ${type}`);
+}
+
+function describeInstance(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a custom prototype';
 }
 
 /** Validates one job and turns it into the store's {@link NewJob}. */

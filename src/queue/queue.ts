@@ -2,7 +2,7 @@
  * The producer side: validates jobs and writes them to the store. Single adds made in the same
  * tick are written in one transaction (group commit), so a burst of `add` calls costs one commit.
  */
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, intervalNow, systemClock, type TimerHandle } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { Job, JobCounts } from '../core/job.js';
 import { assertKnownKeys } from '../core/known-keys.js';
@@ -27,7 +27,7 @@ export interface QueueOptions {
   defaultJobOptions?: JobOptions;
   /** Largest accepted payload, in bytes of JSON. Default 1 MiB. */
   maxPayloadBytes?: number;
-  /** Emit an `alert` event when waiting jobs exceed this after an add (checked at most once a second). */
+  /** Emit an `alert` event when waiting + scheduled jobs exceed this after adds (counted at most once a second, and once more at the end of a second that had adds). */
   backlogAlertThreshold?: number;
   clock?: Clock;
 }
@@ -57,6 +57,9 @@ interface PendingAdd {
 /** The default largest payload: 1 MiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
+/** The backlog alert counts jobs at most this often. */
+const BACKLOG_CHECK_INTERVAL_MS = 1000;
+
 /** A named queue of jobs in a store. */
 export class Queue<Payload = unknown> {
   readonly name: string;
@@ -66,7 +69,8 @@ export class Queue<Payload = unknown> {
   private readonly limits: JobLimits;
   private readonly emitter = new TypedEmitter<RedriveEvents>();
   private readonly backlogAlertThreshold: number | undefined;
-  private lastBacklogCheck = 0;
+  private lastBacklogCheck = Number.NEGATIVE_INFINITY;
+  private backlogTimer: TimerHandle | undefined;
   private pending: PendingAdd[] = [];
   private flushScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -229,10 +233,25 @@ export class Queue<Payload = unknown> {
     return { id: result.id, queue: this.name, name, created: result.created };
   }
 
+  /**
+   * Counts the backlog after an add, at most once a second. An add inside that second schedules
+   * one check at its end, so the last adds of a burst are always looked at.
+   */
   private checkBacklog(): void {
-    const now = this.clock.now();
-    if (now - this.lastBacklogCheck < 1000) return;
-    this.lastBacklogCheck = now;
+    if (this.backlogTimer !== undefined) return;
+    const wait = this.lastBacklogCheck + BACKLOG_CHECK_INTERVAL_MS - intervalNow(this.clock);
+    if (wait > 0) {
+      this.backlogTimer = this.clock.setTimeout(() => {
+        this.backlogTimer = undefined;
+        this.countBacklog();
+      }, wait);
+      return;
+    }
+    this.countBacklog();
+  }
+
+  private countBacklog(): void {
+    this.lastBacklogCheck = intervalNow(this.clock);
     const threshold = this.backlogAlertThreshold as number;
     void this.store.countJobs({ queue: this.name }).then(
       (counts) => {
@@ -328,6 +347,8 @@ export class Queue<Payload = unknown> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.backlogTimer !== undefined) this.clock.clearTimeout(this.backlogTimer);
+    this.backlogTimer = undefined;
     void this.flush();
     await Promise.all(this.inFlight);
   }

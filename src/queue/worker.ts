@@ -6,7 +6,14 @@
  */
 
 import type { CircuitPermit } from '../core/breaker/types.js';
-import { type Clock, type Random, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
+import {
+  type Clock,
+  intervalNow,
+  type Random,
+  systemClock,
+  systemRandom,
+  type TimerHandle,
+} from '../core/clock.js';
 import { JobTimeoutError, StoreUnavailableError, ValidationError } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
 import { TokenBucket } from '../core/rate-limit/token-bucket.js';
@@ -137,7 +144,7 @@ export class Worker<Payload = unknown, Result = unknown> {
       }
       if (change.to.name === 'closed' || change.to.name === 'half_open') this.wake();
     });
-    this.lastHeartbeat = this.clock.now();
+    this.lastHeartbeat = intervalNow(this.clock);
     this.scheduleHeartbeat();
     this.scheduleMaintenance(0);
     this.kick();
@@ -593,9 +600,10 @@ export class Worker<Payload = unknown, Result = unknown> {
   }
 
   private async heartbeat(): Promise<void> {
+    const elapsedAt = intervalNow(this.clock);
+    const lag = Math.round(elapsedAt - this.lastHeartbeat - this.options.heartbeatMs);
+    this.lastHeartbeat = elapsedAt;
     const now = this.clock.now();
-    const lag = now - this.lastHeartbeat - this.options.heartbeatMs;
-    this.lastHeartbeat = now;
     if (lag > this.options.heartbeatMs) {
       this.emitter.emit('alert', {
         type: 'heartbeat_lag',

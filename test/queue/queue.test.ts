@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Job, ValidationError } from '../../src/index.js';
-import { createHarness, type Harness } from './helpers.js';
+import { createHarness, flush, type Harness } from './helpers.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -207,9 +207,11 @@ describe('getCounts', () => {
 });
 
 describe('backlog alert', () => {
-  it('emits an alert when waiting jobs exceed the threshold, at most once a second', async () => {
+  type Alert = { type: string; value?: number; threshold?: number };
+
+  it('emits an alert when waiting jobs exceed the threshold, counting at most once a second', async () => {
     const q = h.queue('busy', { backlogAlertThreshold: 2 });
-    const alerts: { type: string; value?: number; threshold?: number }[] = [];
+    const alerts: Alert[] = [];
     q.on('alert', (a) => alerts.push(a));
     await q.add('x', 1);
     expect(alerts).toEqual([]);
@@ -218,15 +220,31 @@ describe('backlog alert', () => {
       { name: 'x', payload: 2 },
       { name: 'x', payload: 3 },
     ]);
-    await Promise.resolve();
+    await flush();
     expect(alerts).toMatchObject([{ type: 'backlog', value: 3, threshold: 2 }]);
     await q.add('x', 4);
-    await Promise.resolve();
-    expect(alerts).toHaveLength(1);
+    await flush();
+    expect(alerts).toHaveLength(1); // inside the second: counted at its end
     h.clock.advance(1000);
-    await q.add('x', 5);
-    await Promise.resolve();
-    expect(alerts).toMatchObject([{ value: 3 }, { type: 'backlog', value: 5 }]);
+    await flush();
+    expect(alerts).toMatchObject([{ value: 3 }, { type: 'backlog', value: 4 }]);
+  });
+
+  it('checks after a burst: quick adds that cross the threshold alert without a later add', async () => {
+    const q = h.queue('burst', { backlogAlertThreshold: 5 });
+    const alerts: Alert[] = [];
+    q.on('alert', (a) => alerts.push(a));
+    for (let i = 0; i < 10; i++) await q.add('x', i);
+    await flush();
+    expect(alerts).toEqual([]); // the first add was counted alone
+    h.clock.advance(1000);
+    await flush();
+    expect(alerts).toMatchObject([{ type: 'backlog', value: 10, threshold: 5 }]);
+    h.clock.advance(5000);
+    await flush();
+    expect(alerts).toHaveLength(1); // no add, no count
+    await q.close();
+    expect(h.clock.pendingTimers).toBe(0);
   });
 });
 

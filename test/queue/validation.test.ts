@@ -61,6 +61,31 @@ describe('job validation', () => {
     ['NaN inside the payload', { n: Number.NaN }, undefined, 'payload.n'],
     ['a circular payload', circular, undefined, 'payload'],
     ['an undefined payload', undefined, undefined, 'payload'],
+    ['an undefined property', { to: undefined }, undefined, 'payload.to'],
+    ['an undefined array item', [1, undefined], undefined, 'payload.1'],
+    ['an array hole', new Array(3).fill(1, 0, 1), undefined, 'payload.1'],
+    ['a Map', { seen: new Map([['a', 1]]) }, undefined, 'payload.seen'],
+    ['a Set', { tags: new Set(['a']) }, undefined, 'payload.tags'],
+    [
+      'a class instance',
+      {
+        money: new (class Money {
+          amount = 1;
+        })(),
+      },
+      undefined,
+      'payload.money',
+    ],
+    ['a Buffer (its toJSON changes it)', { file: Buffer.from('hi') }, undefined, 'payload.file'],
+    ['a typed array', { bytes: new Uint8Array(2) }, undefined, 'payload.bytes'],
+    ['a boxed string', { s: new String('x') }, undefined, 'payload.s'],
+    [
+      'a class instance with a toJSON',
+      { d: { toJSON: () => 1, __proto__: class Decimal {}.prototype } },
+      undefined,
+      'payload.d',
+    ],
+    ['Infinity in an array', { xs: [1, Number.POSITIVE_INFINITY] }, undefined, 'payload.xs.1'],
   ];
 
   it.each(cases)('refuses %s', async (_what, payload, options, field) => {
@@ -69,6 +94,27 @@ describe('job validation', () => {
     expect(error.field).toBe(field);
     expect(error.details).toEqual({ field });
     expect((await q.getCounts()).waiting + (await q.getCounts()).scheduled).toBe(0);
+  });
+
+  it('names what the value is and why it is refused', async () => {
+    const q = h.queue('v');
+    const error = await validationError(() => q.add('job', { order: { seen: new Map() } }));
+    expect(error.message).toBe(
+      'payload.order.seen: a Map would not survive JSON; payloads hold plain objects, arrays, strings, finite numbers, booleans, null and Dates',
+    );
+  });
+
+  it('stores exactly what JSON keeps: plain objects, arrays, null-prototype objects, and Dates as ISO strings', async () => {
+    const q = h.queue('v');
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { k: 'v' });
+    const at = new Date(Date.UTC(2026, 0, 31, 9));
+    const payload = { a: [1, 'two', true, null, { b: -0.5 }], bare, at };
+    const { id } = await q.add('job', payload);
+    expect((await q.getJob(id))?.payload).toEqual({
+      a: [1, 'two', true, null, { b: -0.5 }],
+      bare: { k: 'v' },
+      at: '2026-01-31T09:00:00.000Z',
+    });
   });
 
   it('refuses a bad job name', async () => {

@@ -3,7 +3,7 @@
  * computed lazily from the injected clock; there are no timers.
  */
 
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, intervalNow, systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 
 /** Options for {@link TokenBucket}: a rate given per second, or as `limit` tokens per `intervalMs`. */
@@ -83,7 +83,7 @@ export class TokenBucket {
     }
     this.initialTokens = initial;
     this.tokens = initial;
-    this.last = this.clock.now();
+    this.last = intervalNow(this.clock);
   }
 
   /** Tokens added per second. */
@@ -92,7 +92,7 @@ export class TokenBucket {
   }
 
   private refill(): void {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     // A clock that steps backwards refills nothing, and never drains the bucket.
     if (now > this.last) {
       this.tokens = Math.min(
@@ -149,7 +149,7 @@ export class TokenBucket {
   /** Restores the initial tokens and clears the counters. */
   reset(): void {
     this.tokens = this.initialTokens;
-    this.last = this.clock.now();
+    this.last = intervalNow(this.clock);
     this.granted = 0;
     this.rejected = 0;
   }

@@ -1,6 +1,6 @@
 /**
- * The SQLite schema. Applied idempotently on open; `user_version` records the schema version so
- * later versions can migrate.
+ * The SQLite schema. Applied idempotently on open; the `redrive_schema` table records its version
+ * (see schema-version.ts) so later versions can migrate.
  *
  * Indexes are partial so that each hot query seeks a small index: claiming reads only `waiting`
  * rows in claim order, promotion reads only `scheduled` rows by due time, recovery reads only

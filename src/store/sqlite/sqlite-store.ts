@@ -39,6 +39,7 @@ import {
   jobFromRow,
 } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { applySchema } from './schema-version.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
@@ -98,15 +99,7 @@ export class SqliteStore implements Store {
       }
       this.db = db;
       this.configure(options);
-      this.db.exec(SCHEMA_SQL);
-      const version = this.db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new ValidationError(
-          'path',
-          `${path} was written by a newer redrive (schema ${version}, this one knows ${SCHEMA_VERSION})`,
-        );
-      }
-      if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      applySchema(this.db, path, SCHEMA_VERSION, () => this.db.exec(SCHEMA_SQL));
       this.stmt = this.prepareStatements();
       this.inserter = new JobInserter(this.db);
       this.deadLetters = new SqliteDeadLetters(this.db, { path, isClosed: () => this.closed });
