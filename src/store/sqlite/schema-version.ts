@@ -40,6 +40,7 @@ export function applySchema(db: Database.Database, path: string, current: number
     );
   }
   apply();
+  if (stored === current) return; // nothing to write: a read-only database opens too
   db.prepare(
     'INSERT INTO redrive_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version WHERE excluded.version > version',
   ).run(current);
