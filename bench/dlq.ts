@@ -45,6 +45,7 @@ function deadLetter(i: number): NewDeadLetter {
     errorMessage: `upstream returned 503 for order ${i}`,
     errorStack: `UpstreamError: upstream returned 503 for order ${i}\n    at call (client.ts:41:11)\n    at handler (jobs/${domain}.ts:17:5)`,
     fingerprint: `fp-${i % 40}`,
+    fingerprintVersion: 1,
     payload: {
       orderId: i,
       customerId: i % 5000,

@@ -63,7 +63,14 @@ export interface NewDeadLetter {
   errorCode: string | null;
   errorMessage: string;
   errorStack: string | null;
+  /** Groups failures of the same bug (see `core/fingerprint.ts`). */
   fingerprint: string;
+  /**
+   * The version of the grouping algorithm that computed `fingerprint`. Stored with the record, so
+   * fingerprints from different versions are never compared as equals; `redrive dlq regroup`
+   * recomputes older ones.
+   */
+  fingerprintVersion: number;
   payload: unknown;
   attempts: AttemptRecord[];
   snapshot: unknown;

@@ -5,6 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 
+/** The version of the grouping algorithm below; stored with every fingerprint it computes. */
+export const FINGERPRINT_VERSION = 1;
+
 const MASKS: [RegExp, string][] = [
   [/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '<email>'],
   [/\bhttps?:\/\/[^\s"'<>]+/g, '<url>'],

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Random } from '../core/clock.js';
 import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
-import { errorFingerprint } from '../core/fingerprint.js';
+import { errorFingerprint, FINGERPRINT_VERSION } from '../core/fingerprint.js';
 import type { AttemptRecord } from '../core/job.js';
 import { newDeadLetterId } from '../queue/dead-letter-builder.js';
 import type { Store } from '../store/store.js';
@@ -138,6 +138,7 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
       message: errorMessage || String(code ?? input.failureType),
       stack,
     }),
+    fingerprintVersion: FINGERPRINT_VERSION,
     payload: safe(input.payload),
     attempts: input.attempts === undefined ? [] : (jsonSafe(input.attempts) as AttemptRecord[]),
     snapshot: safe(input.snapshot),

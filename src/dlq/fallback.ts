@@ -161,7 +161,8 @@ function parseLine(line: string): NewDeadLetter | null {
       typeof record.fingerprint === 'string' &&
       typeof record.deadLetteredAt === 'number'
     ) {
-      return record;
+      // Lines written before fingerprints were versioned carry version 1 fingerprints.
+      return { ...record, fingerprintVersion: record.fingerprintVersion ?? 1 };
     }
   } catch {
     // a torn line

@@ -3,7 +3,7 @@
  * hints. The store adds the job's payload and attempt history.
  */
 import type { Random } from '../core/clock.js';
-import { errorFingerprint } from '../core/fingerprint.js';
+import { errorFingerprint, FINGERPRINT_VERSION } from '../core/fingerprint.js';
 import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from '../dlq/redact.js';
 import type { DeadLetterFromJob } from '../store/job-store.js';
 
@@ -82,6 +82,7 @@ export function buildJobDeadLetter(params: {
     errorMessage: error.message,
     errorStack: error.stack ?? null,
     fingerprint: errorFingerprint({ errorClass, message: error.message, stack: error.stack }),
+    fingerprintVersion: FINGERPRINT_VERSION,
     snapshot: null,
     requestData: null,
     responseData: null,

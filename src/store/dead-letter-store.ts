@@ -183,6 +183,19 @@ export interface PurgeDeadLettersParams {
   now: number;
 }
 
+/** One recomputed fingerprint of {@link DeadLetterStore.regroupDeadLetters}. */
+export interface DeadLetterRegrouping {
+  id: string;
+  fingerprint: string;
+  /** The grouping algorithm version that computed `fingerprint` (a positive integer). */
+  fingerprintVersion: number;
+}
+
+/** Params of {@link DeadLetterStore.regroupDeadLetters}. */
+export interface RegroupDeadLettersParams {
+  changes: readonly DeadLetterRegrouping[];
+}
+
 /** Status x domain counts. `byStatus` honours the `domain` scope, `byDomain` the `status` scope. */
 export interface DeadLetterFacets {
   byStatus: Partial<Record<DeadLetterStatus, number>>;
@@ -263,6 +276,15 @@ export interface DeadLetterStore {
   transitionDeadLetters(params: TransitionDeadLettersParams): Promise<{ ids: string[] }>;
   /** Deletes up to `limit` archived entries; returns the ids deleted and adds them to the tally. */
   purgeDeadLetters(params: PurgeDeadLettersParams): Promise<{ ids: string[] }>;
+
+  /**
+   * Replaces the fingerprints of existing entries (computed again by a newer grouping algorithm),
+   * in one transaction. Ids that no longer exist are skipped; returns how many entries changed.
+   * Not a state change: status, generation and `updatedAt` stay as they are. A store that keeps
+   * anything per fingerprint (indexes, counters, group summaries) moves the entry from its old
+   * group to its new one in the same transaction or script, so group counts stay exact.
+   */
+  regroupDeadLetters(params: RegroupDeadLettersParams): Promise<{ updated: number }>;
 
   /** Appends audit entries (bulk actions, or actions with no state change). */
   appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }>;

@@ -89,6 +89,7 @@ describe('demo admin server', () => {
             errorMessage: 'no such record',
             errorStack: null,
             fingerprint: 'fp',
+            fingerprintVersion: 1,
             snapshot: null,
             requestData: null,
             responseData: null,

@@ -19,6 +19,7 @@ import {
   T0,
   useFreshStore,
 } from './dead-letter-fixtures.js';
+import { regroupCases } from './dead-letter-regroup-cases.js';
 
 const HOUR = 3_600_000;
 
@@ -57,6 +58,7 @@ async function setStatus(store: Store, id: string, status: DeadLetterStatus, now
 export function runDeadLetterConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: dead letters`, () => {
     const store = useFreshStore(factory);
+    regroupCases(factory);
 
     describe('capture', () => {
       it('stores every field and reads it back; inserting an id again changes nothing', async () => {

@@ -134,6 +134,7 @@ export function deadLetterFromJob(id: string, now: number, overrides: Partial<De
     errorMessage: 'card declined',
     errorStack: 'PermanentError: card declined\n    at charge (billing.ts:3:9)',
     fingerprint: 'fp-1',
+    fingerprintVersion: 1,
     snapshot: { balance: 10 },
     requestData: { amount: 5 },
     responseData: { status: 402 },

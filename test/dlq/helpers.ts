@@ -126,6 +126,7 @@ export function record(id: string, at: number, overrides: Partial<NewDeadLetter>
     errorMessage: 'timed out',
     errorStack: null,
     fingerprint: 'fp',
+    fingerprintVersion: 1,
     payload: null,
     attempts: [],
     snapshot: null,

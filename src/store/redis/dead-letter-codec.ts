@@ -55,6 +55,7 @@ export function deadLetterFromHash(h: Record<string, string>): DeadLetter {
     failureType: h.failureType,
     errorMessage: h.errorMessage ?? '',
     fingerprint: h.fingerprint,
+    fingerprintVersion: Number(h.fingerprintVersion ?? 1),
     status: h.status as DeadLetterStatus,
     generation: Number(h.generation ?? 1),
     replayCount: Number(h.replayCount ?? 0),
@@ -88,6 +89,12 @@ function validateCommon(dl: Partial<NewDeadLetter>, at: string): void {
   need(typeof dl.failureType === 'string', 'failureType', 'must be a string');
   need(typeof dl.errorMessage === 'string', 'errorMessage', 'must be a string');
   need(typeof dl.fingerprint === 'string', 'fingerprint', 'must be a string');
+  need(
+    dl.fingerprintVersion === undefined ||
+      (Number.isSafeInteger(dl.fingerprintVersion) && dl.fingerprintVersion >= 1),
+    'fingerprintVersion',
+    'must be a positive integer',
+  );
   need(Number.isSafeInteger(dl.maxReplays), 'maxReplays', 'must be an integer');
   need(Number.isFinite(dl.firstFailedAt), 'firstFailedAt', 'must be a finite number');
   need(Number.isFinite(dl.deadLetteredAt), 'deadLetteredAt', 'must be a finite number');
@@ -112,6 +119,8 @@ function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
   push(fields, 'errorMessage', dl.errorMessage);
   push(fields, 'errorStack', dl.errorStack);
   push(fields, 'fingerprint', dl.fingerprint);
+  // Records written without a version were grouped by version 1 (before versioning).
+  push(fields, 'fingerprintVersion', dl.fingerprintVersion ?? 1);
   push(fields, 'snapshot', toJson(dl.snapshot));
   push(fields, 'requestData', toJson(dl.requestData));
   push(fields, 'responseData', toJson(dl.responseData));

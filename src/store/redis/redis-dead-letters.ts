@@ -21,10 +21,12 @@ import type {
   ListAuditParams,
   ListDeadLettersParams,
   PurgeDeadLettersParams,
+  RegroupDeadLettersParams,
   ResolveDeadLettersParams,
   ResolveDeadLettersResult,
   TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
+import { validateRegroupings } from '../regroup-changes.js';
 import { auditEntryJson, deadLetterFromHash, newDeadLetterFields } from './dead-letter-codec.js';
 import { fieldsToRecord } from './job-codec.js';
 import type { RedisKeys } from './keys.js';
@@ -256,6 +258,16 @@ export class RedisDeadLetters implements DeadLetterStore {
         [params.before ?? '', limit, [...(params.ids ?? [])]],
       )) as string[],
     };
+  }
+
+  // ---- regrouping ---------------------------------------------------------------------------
+
+  async regroupDeadLetters(params: RegroupDeadLettersParams): Promise<{ updated: number }> {
+    validateRegroupings(params.changes);
+    if (params.changes.length === 0) return { updated: 0 };
+    const args = params.changes.map((c) => [c.id, c.fingerprint, c.fingerprintVersion]);
+    const updated = await this.script('regroup-dead-letters', [this.keys.deadLetterAll], args);
+    return { updated: Number(updated) };
   }
 
   // ---- audit --------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ export const SCRIPT_NAMES = [
   'archive-dead-letters',
   'release-stuck-dead-letters',
   'purge-dead-letters',
+  'regroup-dead-letters',
   'append-audit',
   'scan-dead-letters',
   'list-audit',

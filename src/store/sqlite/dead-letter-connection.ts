@@ -58,6 +58,7 @@ export class DeadLetterConnection {
     return {
       insert: p(INSERT_DEAD_LETTER_SQL),
       insertAudit: p(INSERT_AUDIT_SQL),
+      regroup: p('UPDATE redrive_dead_letters SET fingerprint = ?, fingerprint_version = ? WHERE id = ?'),
       get: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE id = ?`),
       getByJob: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE job_id = ?`),
       jobReplayOf: p('SELECT replay_of FROM redrive_jobs WHERE id = ?').pluck(),

@@ -27,6 +27,7 @@ export interface DeadLetterRow {
   error_message: string;
   error_stack: string | null;
   fingerprint: string;
+  fingerprint_version: number;
   payload: string | null;
   attempts: string;
   snapshot: string | null;
@@ -73,6 +74,7 @@ export const DEAD_LETTER_COLUMN_NAMES = [
   'error_message',
   'error_stack',
   'fingerprint',
+  'fingerprint_version',
   'payload',
   'attempts',
   'snapshot',
@@ -137,6 +139,7 @@ export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
     errorMessage: row.error_message,
     errorStack: row.error_stack,
     fingerprint: row.fingerprint,
+    fingerprintVersion: row.fingerprint_version,
     payload: parseJson(row.payload),
     attempts: JSON.parse(row.attempts) as AttemptRecord[],
     snapshot: parseJson(row.snapshot),
@@ -173,10 +176,10 @@ const toJson = (value: unknown): string | null =>
 /** The INSERT for a dead letter; a record whose id (or job) already exists is left alone. */
 export const INSERT_DEAD_LETTER_SQL = `INSERT INTO redrive_dead_letters (
   id, queue, job_id, job_name, domain, failure_type, entity_type, entity_id, user_id, error_class, error_code,
-  error_message, error_stack, fingerprint, payload, attempts, snapshot, request_data, response_data, metadata,
+  error_message, error_stack, fingerprint, fingerprint_version, payload, attempts, snapshot, request_data, response_data, metadata,
   next_action_hint, recommended_action, worker_id, handler_version, status, replay_count, max_replays,
   first_failed_at, dead_lettered_at, expires_at, updated_at, replay_of
-) VALUES (${new Array(32).fill('?').join(', ')}) ON CONFLICT DO NOTHING`;
+) VALUES (${new Array(33).fill('?').join(', ')}) ON CONFLICT DO NOTHING`;
 
 /** Positional values of {@link INSERT_DEAD_LETTER_SQL}. */
 export function deadLetterValues(dl: NewDeadLetter, now: number): unknown[] {
@@ -195,6 +198,8 @@ export function deadLetterValues(dl: NewDeadLetter, now: number): unknown[] {
     dl.errorMessage,
     dl.errorStack ?? null,
     dl.fingerprint,
+    // Records written without a version were grouped by version 1 (before versioning).
+    dl.fingerprintVersion ?? 1,
     toJson(dl.payload),
     JSON.stringify(dl.attempts ?? []),
     toJson(dl.snapshot),
@@ -293,6 +298,7 @@ export function deadLetterFromRaw(raw: readonly unknown[]): DeadLetter {
     errorMessage: raw[C.error_message] as DeadLetterRow['error_message'],
     errorStack: raw[C.error_stack] as DeadLetterRow['error_stack'],
     fingerprint: raw[C.fingerprint] as DeadLetterRow['fingerprint'],
+    fingerprintVersion: raw[C.fingerprint_version] as DeadLetterRow['fingerprint_version'],
     payload: parseJson(raw[C.payload] as DeadLetterRow['payload']),
     attempts: JSON.parse(raw[C.attempts] as DeadLetterRow['attempts']) as AttemptRecord[],
     snapshot: parseJson(raw[C.snapshot] as DeadLetterRow['snapshot']),

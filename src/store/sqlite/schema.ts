@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS redrive_dead_letters (
   error_message      TEXT    NOT NULL,
   error_stack        TEXT,
   fingerprint        TEXT    NOT NULL,
+  fingerprint_version INTEGER NOT NULL DEFAULT 1,
   payload            TEXT,
   attempts           TEXT    NOT NULL,
   snapshot           TEXT,
@@ -108,6 +109,8 @@ export const DEAD_LETTER_ADDED_COLUMNS: readonly [name: string, type: string][] 
   ['last_replay_at', 'INTEGER'],
   ['last_replay_error', 'TEXT'],
   ['replay_job_id', 'TEXT'],
+  // Records from before versioned fingerprints were grouped by version 1.
+  ['fingerprint_version', 'INTEGER NOT NULL DEFAULT 1'],
 ];
 
 /**

@@ -396,6 +396,7 @@ export class ShardedSqliteStore implements Store {
   readonly resolveDeadLetters = this.gathered('resolveDeadLetters');
   readonly transitionDeadLetters = this.gathered('transitionDeadLetters');
   readonly purgeDeadLetters = this.gathered('purgeDeadLetters');
+  readonly regroupDeadLetters = this.gathered('regroupDeadLetters');
   readonly appendAudit = this.gathered('appendAudit');
   readonly listAudit = this.gathered('listAudit');
 

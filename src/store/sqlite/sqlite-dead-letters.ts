@@ -30,11 +30,13 @@ import type {
   ListAuditParams,
   ListDeadLettersParams,
   PurgeDeadLettersParams,
+  RegroupDeadLettersParams,
   ResolveDeadLettersParams,
   ResolveDeadLettersResult,
   TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
+import { validateRegroupings } from '../regroup-changes.js';
 import { DeadLetterConnection } from './dead-letter-connection.js';
 import { SqliteDeadLetterReads } from './dead-letter-reads.js';
 import { auditValues, type DeadLetterRow, deadLetterFromRow, deadLetterValues } from './dead-letter-rows.js';
@@ -323,6 +325,20 @@ export class SqliteDeadLetters implements DeadLetterStore {
       }) as string[];
       if (ids.length > 0) this.c.stmt.addTally!.run('purged', ids.length);
       return { ids };
+    });
+  }
+
+  // ---- regrouping ---------------------------------------------------------------------------
+
+  async regroupDeadLetters(params: RegroupDeadLettersParams): Promise<{ updated: number }> {
+    validateRegroupings(params.changes);
+    if (params.changes.length === 0) return { updated: 0 };
+    return this.c.write(() => {
+      let updated = 0;
+      for (const change of params.changes) {
+        updated += this.c.stmt.regroup!.run(change.fingerprint, change.fingerprintVersion, change.id).changes;
+      }
+      return { updated };
     });
   }
 

@@ -702,6 +702,9 @@ export class SqliteStore implements Store {
   purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
     return this.deadLetters.purgeDeadLetters(params);
   }
+  regroupDeadLetters(params: DL.RegroupDeadLettersParams): Promise<{ updated: number }> {
+    return this.deadLetters.regroupDeadLetters(params);
+  }
   appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
     return this.deadLetters.appendAudit(params);
   }
