@@ -172,7 +172,7 @@ export { REPLAY_QUEUE_DEFAULTS, ReplayQueue } from './replay/replay-queue.js';
 
 // Redis resilience: ResilientRedis (circuit breaker, read fallbacks, ordered write buffer).
 
-export type { RedisBatchLike, RedisLike } from './resilient-redis/client.js';
+export type { RedisBatchLike, RedisLike, ResettableSocket } from './resilient-redis/client.js';
 export {
   assertResilientClient,
   createResilientRedisClient,

@@ -26,6 +26,14 @@ export interface RedisBatchLike {
   exec(): Promise<[error: Error | null, result: unknown][] | null>;
 }
 
+/** The part of a client's socket that a reset needs (a `net.Socket` fits). */
+export interface ResettableSocket {
+  readonly destroyed?: boolean;
+  /** Node's `socket.resetAndDestroy()`: closes with a TCP RST. */
+  resetAndDestroy?(): unknown;
+  destroy(): unknown;
+}
+
 /** The subset of an ioredis `Redis` client that ResilientRedis needs. */
 export interface RedisLike {
   /** ioredis connection status (`wait`, `connecting`, `connect`, `ready`, `reconnecting`, `close`, `end` ...). */
@@ -39,6 +47,8 @@ export interface RedisLike {
   call(command: string, ...args: RedisArg[]): Promise<unknown>;
   multi(): RedisBatchLike;
   disconnect(reconnect?: boolean): void;
+  /** ioredis's current socket (used to reset a stuck connection; see {@link resetConnection}). */
+  readonly stream?: ResettableSocket | undefined;
   quit(): Promise<unknown>;
   /** ioredis's `connect()` (used when the client was created with `lazyConnect`). */
   connect?(): Promise<unknown>;
@@ -91,4 +101,39 @@ export function createResilientRedisClient(
 ): Redis {
   if (typeof target === 'string') return new Redis(target, { ...options, ...RESILIENT_CLIENT_OPTIONS });
   return new Redis({ ...target, ...options, ...RESILIENT_CLIENT_OPTIONS });
+}
+
+/** How {@link resetConnection} closed the connection. */
+export type ConnectionReset = 'reset' | 'destroyed' | 'disconnected';
+
+/**
+ * Drops a stuck connection so that ioredis reconnects, with a TCP reset where possible.
+ *
+ * Why not `disconnect()`: it closes gracefully (`end()`, then a destroy), and a graceful close
+ * leaves the bytes the peer has not acknowledged in the kernel, which keeps retransmitting them
+ * (then the FIN). After a partition heals they can reach Redis late — after the writes sent on the
+ * next connection, such as the buffer's replay — and an old SET reported as ambiguous overwrites a
+ * newer one. A reset (`SO_LINGER` 0, RST) makes the kernel discard them: what was sent on the
+ * stuck connection and not yet received can never be applied.
+ *
+ * Over TLS Node cannot reset the socket (`resetAndDestroy` needs a TCP handle): it is destroyed,
+ * which the kernel still closes gracefully (`'destroyed'`). Without a socket (a client that does
+ * not expose one), `disconnect(true)` is all there is (`'disconnected'`).
+ */
+export function resetConnection(client: Pick<RedisLike, 'stream' | 'disconnect'>): ConnectionReset {
+  const socket = client.stream;
+  if (socket && !socket.destroyed) {
+    if (typeof socket.resetAndDestroy === 'function') {
+      try {
+        socket.resetAndDestroy();
+        return 'reset';
+      } catch {
+        // not a TCP handle (TLS): destroy instead
+      }
+    }
+    socket.destroy();
+    return 'destroyed';
+  }
+  client.disconnect(true);
+  return 'disconnected';
 }

@@ -7,7 +7,7 @@ import type { CircuitBreaker, CircuitStateChange } from '../core/circuit-breaker
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import type { TypedEmitter } from '../events.js';
-import type { RedisLike } from './client.js';
+import { type RedisLike, resetConnection } from './client.js';
 import type { RedisCommand } from './command-classes.js';
 import { CommandTimeoutError, classifyFailure } from './errors.js';
 import type { ResilientRedisCounters, ResilientRedisEvents } from './events.js';
@@ -130,12 +130,14 @@ export class Recovery {
 
   /**
    * A command that timed out on a connection that still looks up is stuck behind a dead peer (no
-   * FIN, no RST): drop it so that ioredis reconnects, and what was queued on it dies with it.
+   * FIN, no RST): reset it so that ioredis reconnects, and what was sent on it and not yet received
+   * dies with it (a graceful close would let those bytes reach Redis later; see
+   * {@link resetConnection}).
    */
   private dropStuckConnection(error: unknown): void {
     const { client } = this.ctx;
     if (this.ctx.reconnectOnTimeout && error instanceof CommandTimeoutError && client.status === 'ready') {
-      client.disconnect(true);
+      resetConnection(client);
     }
   }
 

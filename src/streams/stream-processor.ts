@@ -27,6 +27,7 @@ import type { Redis } from 'ioredis';
 import { type Clock, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
 import { StateConflictError, StoreUnavailableError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
+import { resetConnection } from '../resilient-redis/client.js';
 import { removeIdleConsumers, setIdle, trimStream } from './claims.js';
 import { DeadlineError, openConnection, whenReady, withDeadline } from './connection.js';
 import { type DlqTarget, listDlq, replayDlq } from './dead-letters.js';
@@ -300,9 +301,10 @@ export class StreamProcessor {
         if (this.state !== 'running') break;
         this.counters.readErrors++;
         if (error instanceof DeadlineError) {
-          // No reply long after BLOCK ended: a dead peer that never closed. Reconnect.
+          // No reply long after BLOCK ended: a dead peer that never closed. Reset and reconnect
+          // (a graceful close could let this read reach Redis later and take messages from it).
           this.counters.stuckReads++;
-          reader.disconnect(true);
+          resetConnection(reader);
         } else if (error instanceof Error && error.message.startsWith('NOGROUP')) {
           // The stream or group is gone (deleted, or Redis restarted empty): create it again.
           await this.ensureGroup().catch((e: unknown) => this.report('create group', e));

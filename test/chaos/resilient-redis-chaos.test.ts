@@ -208,6 +208,58 @@ describe.skipIf(!redis.available)('ResilientRedis under network chaos', () => {
     await assertInvariants(ctx, steps);
   });
 
+  it('a stuck connection is reset: its unsent writes never land late, after the replay (no SET overwritten, no INCR twice)', async () => {
+    const ctx = await setup({ bufferNonIdempotent: true });
+    const { rr, proxy, prefix, direct, tracker, ambiguousIds } = ctx;
+    const steps: { i: number; set: Outcome; incr: Outcome; incrId?: number }[] = [];
+    const step = async (i: number) => {
+      const [set, incr] = await Promise.allSettled([
+        tracker.track(`set ${i}`, rr.set(`${prefix}last`, String(i))),
+        tracker.track(`incr ${i}`, rr.incr(`${prefix}count`)),
+      ]);
+      const s: (typeof steps)[number] = { i, set: outcomeOf(set), incr: outcomeOf(incr) };
+      if (incr.status === 'fulfilled' && isBufferedReply(incr.value)) s.incrId = incr.value.id;
+      steps.push(s);
+    };
+    for (let i = 1; i <= 10; i++) await step(i);
+    // A partition whose kernels keep retransmitting: the writes in flight on the connection are
+    // held; the timed-out probe drops that connection, and a graceful close would let them
+    // through later.
+    proxy.setMode('retransmit');
+    for (let i = 11; i <= 30; i++) {
+      await step(i);
+      await pause(1);
+    }
+    expect(steps.some((s) => s.set === 'ambiguous')).toBe(true);
+    await waitFor('the stuck connection dropped', () => proxy.stats().late + proxy.stats().discarded > 0);
+    for (let i = 31; i <= 40; i++) await step(i);
+    proxy.setMode('pass');
+    await waitFor('recovered and replayed', () => rr.settle(50), { timeoutMs: 5000 });
+    for (let i = 41; i <= 50; i++) await step(i);
+    // The network delivers what its kernels still retransmit — after the replay and the new writes.
+    const late = await proxy.deliverLate();
+    await tracker.settledWithin(1000);
+
+    // The last accepted SET (made after the replay) wins; a later ambiguous one may have landed.
+    const accepted = (o: Outcome) => o === 'ok' || o === 'buffered';
+    const lastAccepted = steps.findLastIndex((s) => accepted(s.set));
+    expect(steps[lastAccepted]?.i).toBeGreaterThan(40);
+    const allowed = steps.slice(lastAccepted).filter((s, k) => k === 0 || s.set === 'ambiguous');
+    expect(allowed.map((s) => String(s.i))).toContain(await direct.get(`${prefix}last`));
+    const surely = steps.filter(
+      (s) => s.incr === 'ok' || (s.incr === 'buffered' && !ambiguousIds.has(s.incrId ?? -1)),
+    ).length;
+    const maybe = steps.filter(
+      (s) => s.incr === 'ambiguous' || (s.incrId !== undefined && ambiguousIds.has(s.incrId)),
+    ).length;
+    const count = Number(await direct.get(`${prefix}count`));
+    expect(count).toBeGreaterThanOrEqual(surely);
+    expect(count).toBeLessThanOrEqual(surely + maybe);
+    // The reset discarded the held writes: nothing was left for a late delivery.
+    expect(proxy.stats().discarded).toBeGreaterThan(0);
+    expect(late).toBe(0);
+  });
+
   it('flapping network: writes keep flowing, and the end state is exact', async () => {
     const ctx = await setup({ bufferNonIdempotent: true });
     let flips = 0;

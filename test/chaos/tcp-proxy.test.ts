@@ -72,6 +72,43 @@ describe('TcpProxy', () => {
     await waitFor('healed', () => c.received() === 'ab' && late.received() === 'z');
   });
 
+  it('retransmit delivers the bytes of a gracefully closed client late, on demand; a reset client loses them', async () => {
+    const received: string[] = [];
+    const recorder = createServer((s) => {
+      s.on('error', () => {});
+      s.on('data', (chunk) => received.push(chunk.toString()));
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => recorder.close(() => r())));
+    const proxy = await TcpProxy.start({
+      host: '127.0.0.1',
+      port: (recorder.address() as { port: number }).port,
+    });
+    cleanup.push(() => proxy.close());
+    const graceful = await client(proxy.port);
+    const reset = await client(proxy.port);
+    proxy.setMode('retransmit');
+    graceful.socket.write('old');
+    reset.socket.write('gone');
+    await waitFor('held', () => proxy.stats().held === 7);
+    graceful.socket.end(); // FIN: its kernel would keep retransmitting 'old'
+    reset.socket.resetAndDestroy(); // RST: its kernel drops 'gone'
+    await waitFor('both closed', () => proxy.stats().active === 0);
+    expect(proxy.stats()).toMatchObject({ late: 3, discarded: 4 });
+    const fresh = await client(proxy.port);
+    cleanup.push(() => void fresh.socket.destroy());
+    fresh.socket.write('new');
+    await pause(20);
+    expect(received).toEqual([]);
+    proxy.setMode('pass');
+    await waitFor('the new connection healed', () => received.join('') === 'new');
+    await pause(20);
+    expect(received).toEqual(['new']); // the late bytes wait for deliverLate
+    expect(await proxy.deliverLate()).toBe(3);
+    expect(received.join('')).toBe('newold');
+    expect(proxy.stats()).toMatchObject({ late: 0, deliveredLate: 3 });
+  });
+
   it('reset resets open connections and refuses new ones; pass recovers', async () => {
     const { proxy } = await setup();
     const c = await client(proxy.port);

@@ -6,6 +6,11 @@
  *   either direction; bytes are held, as TCP would keep retransmitting them, and are delivered in
  *   order when the mode goes back to `pass` or `delay` (a healed partition). New connections are
  *   accepted and stall the same way. If either end closes meanwhile, its held bytes die with it.
+ * - `retransmit`: a partition as the kernels see it. Like `blackhole`, except for a client that
+ *   closes gracefully (FIN) meanwhile: its kernel keeps retransmitting what it had sent, so those
+ *   held bytes are kept, and delivered — late — only by {@link TcpProxy.deliverLate}, after
+ *   whatever the newer connections send once healed. A client that resets (RST) discards them, as
+ *   its kernel does (counted in `discarded`).
  * - `reset`: every open connection is reset (RST) now, and new ones are reset on accept.
  * - `{ delayMs }`: every chunk is delivered `delayMs` late, in order.
  * When the target refuses a connection (server down), the client's connection is reset.
@@ -14,7 +19,7 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 
 /** How the proxy treats traffic. */
-export type ProxyMode = 'pass' | 'blackhole' | 'reset' | { delayMs: number };
+export type ProxyMode = 'pass' | 'blackhole' | 'retransmit' | 'reset' | { delayMs: number };
 
 /** Counters of a {@link TcpProxy}. */
 export interface ProxyStats {
@@ -24,8 +29,14 @@ export interface ProxyStats {
   resets: number;
   bytesToServer: number;
   bytesToClient: number;
-  /** Bytes held now by `blackhole` or `delay`. */
+  /** Bytes held now by `blackhole`, `retransmit` or `delay` (late ones included). */
   held: number;
+  /** Bytes held for a late delivery: sent by clients that closed gracefully during `retransmit`. */
+  late: number;
+  /** Bytes held towards the server and discarded because their client reset its connection. */
+  discarded: number;
+  /** Bytes delivered late by {@link TcpProxy.deliverLate}. */
+  deliveredLate: number;
 }
 
 /** One direction of one connection: delivers, holds or delays chunks, always in order. */
@@ -33,6 +44,8 @@ class Lane {
   private readonly queue: { chunk: Buffer; dueAt: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   heldBytes = 0;
+  /** Held for {@link TcpProxy.deliverLate}: delivered by nothing else. */
+  late = false;
 
   constructor(
     private readonly proxy: TcpProxy,
@@ -55,7 +68,7 @@ class Lane {
       this.timer = undefined;
     }
     const mode = this.proxy.mode;
-    if (mode === 'blackhole' || mode === 'reset') return;
+    if (this.late || mode === 'blackhole' || mode === 'retransmit' || mode === 'reset') return;
     const dest = this.to();
     if (!dest || dest.connecting || dest.destroyed) return;
     const now = Date.now();
@@ -78,6 +91,16 @@ class Lane {
     for (const item of this.queue) item.dueAt = Math.max(item.dueAt, due);
   }
 
+  /** Delivers everything held now, whatever the mode (a late delivery). */
+  flush(): void {
+    const dest = this.to();
+    for (const { chunk } of this.queue.splice(0)) {
+      this.count(chunk.length);
+      dest?.write(chunk);
+    }
+    this.heldBytes = 0;
+  }
+
   drop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -91,6 +114,8 @@ class Pair {
   readonly up: Lane;
   readonly down: Lane;
   private closed = false;
+  /** The client closed gracefully during `retransmit`: what it sent is delivered late. */
+  orphan = false;
 
   constructor(
     readonly proxy: TcpProxy,
@@ -111,8 +136,13 @@ class Pair {
   close(reset: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    this.up.drop();
     this.down.drop();
+    if (this.orphan && !reset) {
+      this.up.late = true;
+      this.proxy.forget(this, true);
+      return;
+    }
+    this.up.drop();
     for (const s of [this.client, this.upstream]) {
       if (!s || s.destroyed) continue;
       if (reset && typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
@@ -126,8 +156,17 @@ class Pair {
 export class TcpProxy {
   private server: Server | undefined;
   private readonly pairs = new Set<Pair>();
+  /** Connections whose client closed gracefully during `retransmit`, with bytes to deliver late. */
+  private readonly orphans = new Set<Pair>();
   private current: ProxyMode = 'pass';
-  private readonly counters = { accepted: 0, resets: 0, bytesToServer: 0, bytesToClient: 0 };
+  private readonly counters = {
+    accepted: 0,
+    resets: 0,
+    bytesToServer: 0,
+    bytesToClient: 0,
+    discarded: 0,
+    deliveredLate: 0,
+  };
   private listenPort = 0;
 
   private constructor(private readonly target: { host: string; port: number }) {}
@@ -186,13 +225,43 @@ export class TcpProxy {
   /** A snapshot of the counters. */
   stats(): ProxyStats {
     let held = 0;
+    let late = 0;
     for (const p of this.pairs) held += p.up.heldBytes + p.down.heldBytes;
-    return { ...this.counters, active: this.pairs.size, held };
+    for (const p of this.orphans) late += p.up.heldBytes;
+    return { ...this.counters, active: this.pairs.size, held: held + late, late };
+  }
+
+  /**
+   * Delivers the bytes held for connections closed gracefully during `retransmit`, then their FIN,
+   * and resolves once the server has closed those connections (so it has read and run everything
+   * delivered). Returns the bytes delivered.
+   */
+  async deliverLate(): Promise<number> {
+    const orphans = [...this.orphans];
+    this.orphans.clear();
+    let bytes = 0;
+    await Promise.all(
+      orphans.map(async (pair) => {
+        const upstream = pair.upstream;
+        if (!upstream || upstream.destroyed) return;
+        if (upstream.connecting) await new Promise((resolve) => upstream.once('connect', resolve));
+        const closed = new Promise((resolve) => upstream.once('close', resolve));
+        bytes += pair.up.heldBytes;
+        pair.up.late = false;
+        pair.up.flush();
+        upstream.end();
+        await closed;
+      }),
+    );
+    this.counters.deliveredLate += bytes;
+    return bytes;
   }
 
   /** Closes every connection and stops listening. */
   async close(): Promise<void> {
     for (const pair of [...this.pairs]) pair.close(false);
+    for (const pair of this.orphans) pair.upstream?.destroy();
+    this.orphans.clear();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -205,8 +274,9 @@ export class TcpProxy {
   }
 
   /** @internal */
-  forget(pair: Pair): void {
+  forget(pair: Pair, late = false): void {
     this.pairs.delete(pair);
+    if (late) this.orphans.add(pair);
   }
 
   private listen(port: number): Promise<void> {
@@ -233,7 +303,14 @@ export class TcpProxy {
     const pair = new Pair(this, client);
     this.pairs.add(pair);
     client.on('data', (chunk: Buffer) => pair.up.push(chunk));
-    client.on('error', () => pair.close(true));
+    client.on('end', () => {
+      if (this.current === 'retransmit') pair.orphan = true;
+    });
+    client.on('error', () => {
+      // A reset by the client: its kernel drops what it had sent and the server has not received.
+      this.counters.discarded += pair.up.heldBytes;
+      pair.close(true);
+    });
     client.on('close', () => pair.close(false));
     const upstream = tcpConnect({ host: this.target.host, port: this.target.port });
     upstream.setNoDelay(true);

@@ -37,7 +37,20 @@ export class FakeRedis implements RedisLike {
   readonly dbs = new Map<number, Map<string, unknown>>();
   db = 0;
   disconnects = 0;
+  /** Resets of the socket (`stream.resetAndDestroy()`), and graceful socket destroys. */
+  resets = 0;
+  destroys = 0;
   quits = 0;
+  /** The socket, as ioredis exposes it: a reset or a destroy is counted. */
+  readonly stream = {
+    destroyed: false,
+    resetAndDestroy: () => {
+      this.resets++;
+    },
+    destroy: () => {
+      this.destroys++;
+    },
+  };
   /** Hanging calls, settled by the test if it wants. */
   readonly hanging: { cmd: string[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
