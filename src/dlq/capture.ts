@@ -189,7 +189,8 @@ export function createPooledRandom(): Random {
 
 /** The outcome of writing one record. */
 export type WriteOutcome =
-  | { kind: 'stored'; created: boolean }
+  /** In the store; `id` is the record's, or the existing one's when it was a duplicate (null if that could not be read). */
+  | { kind: 'stored'; created: boolean; id: string | null }
   | { kind: 'fallback'; path: string; error: Error }
   | { kind: 'lost'; error: Error; fallbackError: Error | null };
 
@@ -242,24 +243,53 @@ export class DeadLetterWriter {
 
   private async commit(batch: Pending[]): Promise<void> {
     const records = batch.map((p) => p.record);
+    let created: Set<string>;
     try {
-      const { ids } = await this.store.insertDeadLetters({ deadLetters: records, now: this.now() });
-      const created = new Set(ids);
-      for (const p of batch) p.resolve({ kind: 'stored', created: created.has(p.record.id) });
-      return;
+      created = new Set((await this.store.insertDeadLetters({ deadLetters: records, now: this.now() })).ids);
     } catch (storeError) {
-      const error = asError(storeError);
-      if (!this.fallback) {
-        for (const p of batch) p.resolve({ kind: 'lost', error, fallbackError: null });
-        return;
-      }
-      try {
-        await this.fallback.append(records, error.message, this.now());
-        for (const p of batch) p.resolve({ kind: 'fallback', path: this.fallback.path, error });
-      } catch (fallbackError) {
-        for (const p of batch) p.resolve({ kind: 'lost', error, fallbackError: asError(fallbackError) });
-      }
+      await this.fallBack(batch, asError(storeError));
+      return;
     }
+    await Promise.all(
+      batch.map(async (p) => {
+        if (created.has(p.record.id)) p.resolve({ kind: 'stored', created: true, id: p.record.id });
+        else
+          p.resolve({ kind: 'stored', created: false, id: await existingDeadLetterId(this.store, p.record) });
+      }),
+    );
+  }
+
+  private async fallBack(batch: Pending[], error: Error): Promise<void> {
+    if (!this.fallback) {
+      for (const p of batch) p.resolve({ kind: 'lost', error, fallbackError: null });
+      return;
+    }
+    try {
+      await this.fallback.append(
+        batch.map((p) => p.record),
+        error.message,
+        this.now(),
+      );
+      for (const p of batch) p.resolve({ kind: 'fallback', path: this.fallback.path, error });
+    } catch (fallbackError) {
+      for (const p of batch) p.resolve({ kind: 'lost', error, fallbackError: asError(fallbackError) });
+    }
+  }
+}
+
+/**
+ * The id of the record a duplicate matched: the one holding its job, else the one with its id.
+ * Null when the store cannot say (the duplicate is not reported under an id that does not exist).
+ */
+async function existingDeadLetterId(store: Store, record: NewDeadLetter): Promise<string | null> {
+  try {
+    if (record.jobId) {
+      const byJob = await store.getDeadLetterByJob({ jobId: record.jobId });
+      if (byJob) return byJob.id;
+    }
+    return (await store.getDeadLetter({ id: record.id }))?.id ?? null;
+  } catch {
+    return null;
   }
 }
 

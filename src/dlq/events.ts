@@ -35,7 +35,10 @@ export interface DeadLetterQueueEvents {
 
 /** Counters since the queue was created. */
 export interface DeadLetterQueueMetrics {
+  /** Records written to the store (new ones only). */
   stored: number;
+  /** `store()` calls that matched an existing record (same id or same job): nothing was written. */
+  duplicates: number;
   /** Store writes that failed (each record then went to the fallback file, or was lost). */
   storeFailures: number;
   fallbackWrites: number;
@@ -59,6 +62,7 @@ export interface DeadLetterQueueMetrics {
 export function emptyDeadLetterMetrics(): DeadLetterQueueMetrics {
   return {
     stored: 0,
+    duplicates: 0,
     storeFailures: 0,
     fallbackWrites: 0,
     lost: 0,

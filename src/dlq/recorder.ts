@@ -17,12 +17,19 @@ import type { Redactor } from './redact.js';
 export interface StoreFailureResult {
   /** The record is durable: in the store, or (when the store failed) in the fallback file. */
   success: boolean;
+  /**
+   * The record's id: one that exists in the store (or the fallback file). In `async` mode the
+   * record is not written yet: `id` is the one it will get unless it turns out to be a duplicate.
+   */
   id: string | null;
   /** Why the store write failed (null when it did not). */
   error: string | null;
   /** The fallback file the record went to, when the store write failed. */
   fallbackPath: string | null;
-  /** False when a record with this id already existed (idempotent `store`). */
+  /**
+   * False when the failure matched an existing record (the same `id`, or the same `jobId`):
+   * nothing was written and `id` is the existing record's (null if it could not be read back).
+   */
   created: boolean;
   /** True in fire-and-forget mode: the write is under way (see `flush()`). */
   queued: boolean;
@@ -90,7 +97,7 @@ export class FailureRecorder {
       case 'stored':
         return {
           success: true,
-          id: record.id,
+          id: outcome.id,
           error: null,
           fallbackPath: null,
           created: outcome.created,
@@ -114,7 +121,9 @@ export class FailureRecorder {
   }
 
   private account(id: string, domain: string, failureType: string, outcome: WriteOutcome): WriteOutcome {
-    if (outcome.kind === 'stored') {
+    if (outcome.kind === 'stored' && !outcome.created) {
+      this.metrics.duplicates++;
+    } else if (outcome.kind === 'stored') {
       this.metrics.stored++;
       if (this.emitter.hasListeners('dead_letter.stored'))
         this.emitter.emit('dead_letter.stored', { id, domain, failureType });

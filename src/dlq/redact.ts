@@ -60,6 +60,16 @@ export type Redactor = (value: unknown) => unknown;
 
 const normalise = (key: string) => key.toLowerCase().replace(/[-_.\s]/g, '');
 
+/**
+ * Sets an own data property. Plain assignment of `__proto__` would change the copy's prototype
+ * instead, dropping a key the original had (JSON.parse makes `__proto__` an ordinary own key).
+ */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 /** Builds a redactor. */
 export function createRedactor(options: RedactOptions = {}): Redactor {
   const fragments = [
@@ -99,12 +109,12 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     } else if (value instanceof Map) {
       const obj: Record<string, unknown> = {};
       for (const [k, v] of value)
-        obj[String(k)] = isSecret(String(k)) ? replacement : walk(v, depth + 1, seen);
+        setOwn(obj, String(k), isSecret(String(k)) ? replacement : walk(v, depth + 1, seen));
       out = obj;
     } else {
       const obj: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
-        obj[k] = isSecret(k) && v !== null && v !== undefined ? replacement : walk(v, depth + 1, seen);
+        setOwn(obj, k, isSecret(k) && v !== null && v !== undefined ? replacement : walk(v, depth + 1, seen));
       }
       out = obj;
     }

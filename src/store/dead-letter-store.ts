@@ -148,10 +148,24 @@ export interface ResolveDeadLettersParams {
   now: number;
   actor: string;
   note?: string | null;
-  /** Per id, the generation the operator saw; entries that moved on are skipped. */
+  /**
+   * Per id, the generation the operator saw; entries that moved on are skipped. Read by own key
+   * only ({@link expectedGenerationOf}): an id such as `toString` is not guarded by `{}`.
+   */
   expectedGenerations?: Readonly<Record<string, number>>;
   /** Audit action name; default `resolve`. An audit row is written per resolved entry. */
   auditAction?: string;
+}
+
+/**
+ * The generation expected for `id`, or undefined when the map does not name it. An own-property
+ * lookup: `map[id]` would find `Object.prototype.toString` for the id `toString`.
+ */
+export function expectedGenerationOf(
+  map: Readonly<Record<string, number>> | undefined,
+  id: string,
+): number | undefined {
+  return map !== undefined && Object.hasOwn(map, id) ? map[id] : undefined;
 }
 
 /** What {@link DeadLetterStore.resolveDeadLetters} did, per id. */

@@ -692,6 +692,32 @@ export function runDeadLetterConformance(name: string, factory: StoreFactory): v
         expect(audit.items.map((e) => e.deadLetterId).sort()).toEqual(['v1', 'v4']);
       });
 
+      it('reads expectedGenerations by own key only (ids such as toString and __proto__)', async () => {
+        const ids = ['toString', '__proto__', 'constructor', 'hasOwnProperty'];
+        await seed(
+          store(),
+          ids.map((id) => dl(id, T0)),
+        );
+        const stale = await store().resolveDeadLetters({
+          ids,
+          now: T0 + 1,
+          actor: 'ops',
+          // An own `__proto__` key, as JSON.parse makes it: that entry is stale, the others unguarded.
+          expectedGenerations: JSON.parse('{"__proto__": 7}') as Record<string, number>,
+        });
+        expect(stale.skipped).toEqual([{ id: '__proto__', status: 'pending', reason: 'stale_generation' }]);
+        expect(stale.resolved).toEqual(['toString', 'constructor', 'hasOwnProperty']);
+        await seed(store(), [dl('valueOf', T0)]);
+        const unguarded = await store().resolveDeadLetters({
+          ids: ['valueOf', '__proto__'],
+          now: T0 + 2,
+          actor: 'ops',
+          expectedGenerations: {},
+        });
+        expect(unguarded.resolved).toEqual(['valueOf', '__proto__']);
+        expect(unguarded.skipped).toEqual([]);
+      });
+
       it('expires open entries past their TTL in bounded batches', async () => {
         await seed(store(), [
           dl('t1', T0, { expiresAt: T0 + 1 }),

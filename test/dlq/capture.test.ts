@@ -115,6 +115,31 @@ describe('DeadLetterQueue.store', () => {
     expect(first.created).toBe(true);
     expect(second).toMatchObject({ success: true, id: 'import-1', created: false });
     expect((await h.dlq.mustGet('import-1')).failureType).toBe('f');
+    expect(h.dlq.metrics()).toMatchObject({ stored: 1, duplicates: 1 });
+  });
+
+  it('answers a second store() for the same job with the existing record, which get() finds', async () => {
+    const stored: string[] = [];
+    h.dlq.on('dead_letter.stored', (e) => stored.push(e.id));
+    const first = await h.dlq.store({ jobId: 'job-7', domain: 'd', failureType: 'f' });
+    const second = await h.dlq.store({ jobId: 'job-7', domain: 'd', failureType: 'g' });
+    expect(first).toMatchObject({ success: true, created: true });
+    expect(second).toMatchObject({ success: true, created: false, id: first.id });
+    expect((await h.dlq.get(second.id!))?.failureType).toBe('f');
+    expect(h.dlq.metrics()).toMatchObject({ stored: 1, duplicates: 1 });
+    expect(stored).toEqual([first.id]);
+  });
+
+  it('reports the existing record of a duplicate in the same group commit, and counts it once', async () => {
+    const [a, b] = await Promise.all([
+      h.dlq.store({ jobId: 'job-8', domain: 'd', failureType: 'f' }),
+      h.dlq.store({ jobId: 'job-8', domain: 'd', failureType: 'g' }),
+    ]);
+    expect(h.faults.calls.get('insertDeadLetters')).toBe(1);
+    expect([a!.created, b!.created]).toEqual([true, false]);
+    expect(b!.id).toBe(a!.id);
+    expect(await h.dlq.get(b!.id!)).not.toBeNull();
+    expect(h.dlq.metrics()).toMatchObject({ stored: 1, duplicates: 1 });
   });
 
   it('validates at the boundary, naming the field', async () => {

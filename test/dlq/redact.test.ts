@@ -54,6 +54,19 @@ describe('createRedactor', () => {
     expect(input).toEqual(copy);
   });
 
+  it('keeps every own key, __proto__ included, without touching any prototype', () => {
+    const input = JSON.parse('{"__proto__": {"polluted": 1, "password": "p"}, "x": 1}') as object;
+    const copy = redactSecrets(input) as Record<string, unknown>;
+    expect(Object.keys(copy)).toEqual(['__proto__', 'x']);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(JSON.stringify(copy)).toBe(`{"__proto__":{"polluted":1,"password":"${REDACTED}"},"x":1}`);
+    expect((copy as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    const fromMap = redactSecrets(new Map([['__proto__', { a: 1 }]])) as Record<string, unknown>;
+    expect(JSON.stringify(fromMap)).toBe('{"__proto__":{"a":1}}');
+    expect(Object.getPrototypeOf(fromMap)).toBe(Object.prototype);
+  });
+
   it('handles cycles, dates, maps and depth limits', () => {
     const a: Record<string, unknown> = {
       when: new Date(0),
@@ -129,6 +142,15 @@ describe('redaction before storage', () => {
     expect(entry.metadata).toEqual({ trace: 't', nested: { privateKey: REDACTED } });
   });
 
+  it('a dead letter keeps a payload key named __proto__, as the job had it', async () => {
+    const payload = JSON.parse('{"__proto__": {"polluted": 1}, "x": 1}') as unknown;
+    const r = await h.dlq.store({ domain: 'payment', failureType: 'x', payload, metadata: payload as never });
+    const entry = await h.dlq.mustGet(r.id!);
+    expect(JSON.stringify(entry.payload)).toBe('{"__proto__":{"polluted":1},"x":1}');
+    expect(JSON.stringify(entry.metadata)).toBe('{"__proto__":{"polluted":1},"x":1}');
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it('the fallback file never sees the secrets either', async () => {
     h.faults.down.add('insertDeadLetters');
     const r = await h.dlq.store({ domain: 'payment', failureType: 'x', payload: secretPayload() });
@@ -149,13 +171,14 @@ describe('redaction before storage', () => {
     }
   });
 
-  it("a job's dead letter gets a redacted payload while the job row keeps the original", async () => {
+  /** Inserts a job with this payload JSON and dead-letters it through the store's failJob. */
+  async function deadLetterJob(payloadJson: string): Promise<string> {
     const [inserted] = await h.store.insertJobs({
       jobs: [
         {
           queue: 'charges',
           name: 'charge',
-          payloadJson: JSON.stringify(secretPayload()),
+          payloadJson,
           priority: 1,
           runAt: h.t0,
           maxAttempts: 1,
@@ -192,9 +215,21 @@ describe('redaction before storage', () => {
       attempt: { attempt: 1, outcome: 'failed', startedAt: h.t0, endedAt: h.t0, workerId: 'w' },
       outcome: { kind: 'dead_letter', deadLetter },
     });
-    const entry = await h.dlq.getByJob(inserted!.id);
+    return inserted!.id;
+  }
+
+  it("a job's dead letter gets a redacted payload while the job row keeps the original", async () => {
+    const id = await deadLetterJob(JSON.stringify(secretPayload()));
+    const entry = await h.dlq.getByJob(id);
     expect(entry?.payload).toEqual(redactSecrets(secretPayload()));
-    expect((await h.store.getJob({ id: inserted!.id }))?.payload).toEqual(secretPayload());
+    expect((await h.store.getJob({ id }))?.payload).toEqual(secretPayload());
+  });
+
+  it("a job's dead letter keeps a payload key named __proto__ (the forensic copy matches what ran)", async () => {
+    const json = '{"__proto__":{"polluted":1},"x":1}';
+    const id = await deadLetterJob(json);
+    expect(JSON.stringify((await h.dlq.getByJob(id))?.payload)).toBe(json);
+    expect(JSON.stringify((await h.store.getJob({ id }))?.payload)).toBe(json);
   });
 
   it('a Worker dead-letters a failing job with its secrets redacted (settings.redact adds keys)', async () => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { DeadLetterStatus } from '../../core/dead-letter.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { MAX_PAGE_SIZE } from '../../dlq/queries.js';
+import { expectedGenerationOf } from '../../store/dead-letter-store.js';
 import { type AdminContext, identityOf, requireRole } from '../context.js';
 import {
   filterBodySchema,
@@ -225,10 +226,11 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
       const notFoundIds: string[] = [];
       for (const id of ids) {
         const entry = await ctx.dlq.get(id);
+        const expected = expectedGenerationOf(body.generations, id);
         if (!entry) notFoundIds.push(id);
         else if (!OPEN.includes(entry.status))
           skippedItems.push({ id, status: entry.status, reason: 'invalid_status' });
-        else if (body.generations?.[id] !== undefined && body.generations[id] !== entry.generation)
+        else if (expected !== undefined && expected !== entry.generation)
           skippedItems.push({ id, status: entry.status, reason: 'stale_generation' });
         else wouldResolve.push(id);
       }

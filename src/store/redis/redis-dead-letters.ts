@@ -6,25 +6,26 @@ import type {
   NewDeadLetterAuditEntry,
 } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import type {
-  AcquireDeadLetterParams,
-  AuditInput,
-  DeadLetterChangeResult,
-  DeadLetterConflictReason,
-  DeadLetterFacets,
-  DeadLetterFilter,
-  DeadLetterPage,
-  DeadLetterStore,
-  DeadLetterStoreStats,
-  FailureGroup,
-  FinishDeadLetterReplayParams,
-  ListAuditParams,
-  ListDeadLettersParams,
-  PurgeDeadLettersParams,
-  RegroupDeadLettersParams,
-  ResolveDeadLettersParams,
-  ResolveDeadLettersResult,
-  TransitionDeadLettersParams,
+import {
+  type AcquireDeadLetterParams,
+  type AuditInput,
+  type DeadLetterChangeResult,
+  type DeadLetterConflictReason,
+  type DeadLetterFacets,
+  type DeadLetterFilter,
+  type DeadLetterPage,
+  type DeadLetterStore,
+  type DeadLetterStoreStats,
+  expectedGenerationOf,
+  type FailureGroup,
+  type FinishDeadLetterReplayParams,
+  type ListAuditParams,
+  type ListDeadLettersParams,
+  type PurgeDeadLettersParams,
+  type RegroupDeadLettersParams,
+  type ResolveDeadLettersParams,
+  type ResolveDeadLettersResult,
+  type TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
 import { auditEntryJson, deadLetterFromHash, newDeadLetterFields } from './dead-letter-codec.js';
@@ -191,7 +192,7 @@ export class RedisDeadLetters implements DeadLetterStore {
 
   async resolveDeadLetters(params: ResolveDeadLettersParams): Promise<ResolveDeadLettersResult> {
     if (params.ids.length === 0) return { resolved: [], skipped: [], notFound: [] };
-    const pairs = params.ids.map((id) => [id, params.expectedGenerations?.[id] ?? '']);
+    const pairs = params.ids.map((id) => [id, expectedGenerationOf(params.expectedGenerations, id) ?? '']);
     const [resolved, skipped, notFound] = (await this.script(
       'resolve-dead-letters',
       [this.keys.deadLetterAll],

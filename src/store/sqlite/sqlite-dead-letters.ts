@@ -16,24 +16,25 @@ import {
   RESOLVABLE_DEAD_LETTER_STATUSES,
 } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import type {
-  AcquireDeadLetterParams,
-  AuditInput,
-  DeadLetterChangeResult,
-  DeadLetterFacets,
-  DeadLetterFilter,
-  DeadLetterPage,
-  DeadLetterStore,
-  DeadLetterStoreStats,
-  FailureGroup,
-  FinishDeadLetterReplayParams,
-  ListAuditParams,
-  ListDeadLettersParams,
-  PurgeDeadLettersParams,
-  RegroupDeadLettersParams,
-  ResolveDeadLettersParams,
-  ResolveDeadLettersResult,
-  TransitionDeadLettersParams,
+import {
+  type AcquireDeadLetterParams,
+  type AuditInput,
+  type DeadLetterChangeResult,
+  type DeadLetterFacets,
+  type DeadLetterFilter,
+  type DeadLetterPage,
+  type DeadLetterStore,
+  type DeadLetterStoreStats,
+  expectedGenerationOf,
+  type FailureGroup,
+  type FinishDeadLetterReplayParams,
+  type ListAuditParams,
+  type ListDeadLettersParams,
+  type PurgeDeadLettersParams,
+  type RegroupDeadLettersParams,
+  type ResolveDeadLettersParams,
+  type ResolveDeadLettersResult,
+  type TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
@@ -256,7 +257,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
           result.notFound.push(id);
           continue;
         }
-        const expected = params.expectedGenerations?.[id];
+        const expected = expectedGenerationOf(params.expectedGenerations, id);
         if (expected !== undefined && expected !== row.generation) {
           result.skipped.push({ id, status: row.status, reason: 'stale_generation' });
           continue;
