@@ -10,6 +10,7 @@ import { registerBench } from './commands/bench.js';
 import { registerDlq } from './commands/dlq/index.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerList } from './commands/list.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerPurge } from './commands/purge.js';
 import { registerRetry } from './commands/retry.js';
 import { registerServe } from './commands/serve.js';
@@ -45,8 +46,8 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-The store is sqlite:<path> (--store, or the REDRIVE_STORE environment variable;
-default sqlite:./data/redrive.db). Every command takes --json; redrive <command> --help shows
+The store is sqlite:<path>, redis://host:port or postgres://host/database[?schema=name]
+(--store, or the REDRIVE_STORE environment variable; default sqlite:./data/redrive.db). Every command takes --json; redrive <command> --help shows
 its options and examples.
 Exit codes: 0 ok, 1 the command failed, 2 usage error.
 
@@ -66,6 +67,7 @@ Examples:
   registerDlq(program);
   registerBench(program);
   registerServe(program);
+  registerMigrate(program);
   return program;
 }
 

@@ -5,8 +5,15 @@
  *   sqlite:./data/redrive.db     a file relative to the working directory
  *   sqlite:/var/lib/app/jobs.db  an absolute path (also sqlite:///var/lib/app/jobs.db)
  *   redis://host:6379/0?prefix=app  the Redis store (rediss:// for TLS; see store/redis/redis-url.ts)
+ *   postgres://user@host:5432/db?schema=redrive  the PostgreSQL store (also postgresql://)
  */
 import { existsSync } from 'node:fs';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
+import {
+  isPostgresUrl,
+  postgresStoreOptionsFromUrl,
+  redactPostgresUrl,
+} from '../store/postgres/postgres-url.js';
 import { RedisStore } from '../store/redis/redis-store.js';
 import { isRedisUrl, redactRedisUrl, redisStoreOptionsFromUrl } from '../store/redis/redis-url.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -18,19 +25,16 @@ export const DEFAULT_STORE_URL = 'sqlite:./data/redrive.db';
 
 /** A parsed store URL. */
 export interface StoreLocation {
-  kind: 'sqlite' | 'redis';
-  /** The database file (for Redis: the URL without its password). */
+  kind: 'sqlite' | 'redis' | 'postgres';
+  /** The database file (for Redis and PostgreSQL: the URL without its password). */
   path: string;
-  /** The URL as given, for messages. */
+  /** The URL as given (without its password), for messages. */
   url: string;
   /** Redis: the URL with its credentials, to connect. */
   redisUrl?: string;
+  /** PostgreSQL: the URL with its credentials, to connect. */
+  postgresUrl?: string;
 }
-
-const COMING = new Map([
-  ['postgres', 'PostgreSQL'],
-  ['postgresql', 'PostgreSQL'],
-]);
 
 /** The store URL to use: the option, else `REDRIVE_STORE`, else {@link DEFAULT_STORE_URL}. */
 export function resolveStoreUrl(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -59,24 +63,33 @@ export function parseStoreUrl(url: string): StoreLocation {
     }
     return { kind: 'redis', path: redactRedisUrl(text), url: redactRedisUrl(text), redisUrl: text };
   }
+  if (isPostgresUrl(text)) {
+    try {
+      postgresStoreOptionsFromUrl(text);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    return {
+      kind: 'postgres',
+      path: redactPostgresUrl(text),
+      url: redactPostgresUrl(text),
+      postgresUrl: text,
+    };
+  }
   if (scheme === 'sqlite') {
     const path = rest.startsWith('//') ? rest.slice(2) : rest;
     if (path === '')
       throw new CliError(`'${text}' names no database file (for example ${DEFAULT_STORE_URL})`);
     return { kind: 'sqlite', path, url: text };
   }
-  const coming = COMING.get(scheme);
-  if (coming) {
-    throw new CliError(
-      `the ${coming} store is not available in this version of redrive; use sqlite:<path> (for example ${DEFAULT_STORE_URL})`,
-    );
-  }
-  throw new CliError(`unsupported store URL scheme '${scheme}:' (expected sqlite:<path>)`);
+  throw new CliError(
+    `unsupported store URL scheme '${scheme}:' (expected sqlite:<path>, redis://host:port or postgres://host/database)`,
+  );
 }
 
 /** Whether the store holds anything yet (a SQLite file that does not exist holds nothing). */
 export function storeExists(location: StoreLocation): boolean {
-  if (location.kind === 'redis') return true;
+  if (location.kind !== 'sqlite') return true;
   return location.path === ':memory:' || existsSync(location.path);
 }
 
@@ -84,5 +97,7 @@ export function storeExists(location: StoreLocation): boolean {
 export function openStore(location: StoreLocation): Store {
   if (location.kind === 'redis')
     return new RedisStore(redisStoreOptionsFromUrl(location.redisUrl ?? location.url));
+  if (location.kind === 'postgres')
+    return new PostgresStore(postgresStoreOptionsFromUrl(location.postgresUrl ?? location.url));
   return new SqliteStore({ path: location.path });
 }

@@ -154,9 +154,13 @@ describe('redrive CLI', () => {
     expect(redis.code).toBe(1);
     expectOneLineError(redis, /the path must be a database number/);
 
-    const fromEnv = await redrive(['stats'], { REDRIVE_STORE: 'postgres://localhost/jobs' });
+    const fromEnv = await redrive(['stats'], { REDRIVE_STORE: 'postgres://localhost/jobs?schema=no-dashes' });
     expect(fromEnv.code).toBe(1);
-    expectOneLineError(fromEnv, /PostgreSQL store is not available in this version/);
+    expectOneLineError(fromEnv, /must be a plain identifier/);
+
+    const unknownScheme = await redrive(['stats', '--store', 'mysql://localhost/jobs']);
+    expect(unknownScheme.code).toBe(1);
+    expectOneLineError(unknownScheme, /unsupported store URL scheme 'mysql:'/);
 
     const notUrl = await redrive(['enqueue', 'emails', 'x', '--store', 'jobs.db']);
     expect(notUrl.code).toBe(1);

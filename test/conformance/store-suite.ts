@@ -22,6 +22,11 @@ import { recoveryCases } from './cases/recovery.js';
 export interface ConformanceOptions {
   /** Register the model-based test (the slowest case). Default true. */
   model?: boolean;
+  /**
+   * Time limit of the model-based test. A store over the network pays a round trip per operation
+   * (several thousand per run), so it may need more than the default test timeout.
+   */
+  modelTimeoutMs?: number;
 }
 
 /** Registers the conformance suite for the store made by `factory` under `describe(name)`. */
@@ -38,6 +43,6 @@ export function runStoreConformance(
     recoveryCases(factory);
     adminCases(factory);
     deadLetterCases(factory);
-    if (options.model ?? true) modelCases(factory);
+    if (options.model ?? true) modelCases(factory, options.modelTimeoutMs);
   });
 }

@@ -1,5 +1,5 @@
 /**
- * External services for integration tests (Redis now; PostgreSQL later).
+ * External services for integration tests: Redis and PostgreSQL.
  *
  * A suite that needs Redis awaits {@link redisService} at the top of its file and wraps its cases
  * in `describe.skipIf(!redis.available)`. When Redis does not answer:
@@ -129,4 +129,56 @@ export async function deleteKeysWithPrefix(client: ScanningClient, prefix: strin
     if (keys.length > 0) deleted += (await client.call('DEL', ...keys)) as number;
   } while (cursor !== '0');
   return deleted;
+}
+
+/** Default PostgreSQL URL for tests. */
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The PostgreSQL URL tests use (`POSTGRES_URL` or the default). */
+export function postgresUrl(): string {
+  return process.env.POSTGRES_URL || DEFAULT_POSTGRES_URL;
+}
+
+/** Connects and runs `SELECT 1`; any failure (refused, auth, missing database) counts as unavailable. */
+export async function pingPostgres(url: string, timeoutMs = 2000): Promise<ServiceStatus> {
+  const parsed = new URL(url);
+  const host = parsed.hostname || '127.0.0.1';
+  const port = parsed.port ? Number(parsed.port) : 5432;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return { available: true, url, host, port };
+  } catch (error) {
+    return { available: false, url, host, port, reason: (error as Error).message };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+let cachedPostgres: Promise<ServiceStatus> | undefined;
+
+/**
+ * Checks PostgreSQL once per process.
+ *
+ * @throws Error under CI when PostgreSQL is unreachable (the suite must fail, not skip)
+ */
+export async function postgresService(): Promise<ServiceStatus> {
+  cachedPostgres ??= pingPostgres(postgresUrl());
+  const status = await cachedPostgres;
+  if (!status.available) {
+    const message =
+      `PostgreSQL at ${status.url} is unreachable (${status.reason}). Start PostgreSQL or set POSTGRES_URL; ` +
+      'the suites that need PostgreSQL';
+    if (underCi()) throw new Error(`${message} fail under CI=true.`);
+    warnOnce(`\n${'!'.repeat(100)}\n!! SKIPPED: ${message} are skipped.\n${'!'.repeat(100)}\n`);
+  }
+  return status;
+}
+
+/** A schema name no other test (or concurrent run) uses: `test_{label}_{pid}_{random}`. */
+export function uniqueSchemaName(label: string): string {
+  return `test_${label.replace(/[^a-z0-9_]/gi, '_')}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }

@@ -14,34 +14,38 @@ import { emptyCoverage } from '../model/state.js';
 /** Runs per property; raise with REDRIVE_MODEL_RUNS for a soak. */
 const RUNS = Number(process.env.REDRIVE_MODEL_RUNS ?? 100);
 
-export function modelCases(factory: StoreFactory): void {
+export function modelCases(factory: StoreFactory, timeoutMs?: number): void {
   describe('model-based lifecycle', () => {
-    it(`agrees with the reference model over random operation sequences (${RUNS} runs)`, async () => {
-      const coverage = emptyCoverage();
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(opArbitrary, { minLength: 15, maxLength: 35, size: 'max' }),
-          async (ops) => {
-            const { store, cleanup } = await factory();
-            try {
-              const harness = new ModelHarness(store, coverage);
-              for (const op of ops) {
-                await harness.apply(op);
-                await harness.check();
+    it(
+      `agrees with the reference model over random operation sequences (${RUNS} runs)`,
+      async () => {
+        const coverage = emptyCoverage();
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(opArbitrary, { minLength: 15, maxLength: 35, size: 'max' }),
+            async (ops) => {
+              const { store, cleanup } = await factory();
+              try {
+                const harness = new ModelHarness(store, coverage);
+                for (const op of ops) {
+                  await harness.apply(op);
+                  await harness.check();
+                }
+              } finally {
+                await cleanup();
               }
-            } finally {
-              await cleanup();
-            }
-          },
-        ),
-        { numRuns: RUNS },
-      );
-      if (process.env.REDRIVE_MODEL_COVERAGE) console.log(coverage);
-      // The generator must reach every interesting case, or the property proves little.
-      if (RUNS >= 100) {
-        for (const [name, count] of Object.entries(coverage))
-          expect(count, `coverage of ${name}`).toBeGreaterThan(0);
-      }
-    });
+            },
+          ),
+          { numRuns: RUNS },
+        );
+        if (process.env.REDRIVE_MODEL_COVERAGE) console.log(coverage);
+        // The generator must reach every interesting case, or the property proves little.
+        if (RUNS >= 100) {
+          for (const [name, count] of Object.entries(coverage))
+            expect(count, `coverage of ${name}`).toBeGreaterThan(0);
+        }
+      },
+      timeoutMs,
+    );
   });
 }

@@ -1,0 +1,105 @@
+/**
+ * Orphan recovery on PostgreSQL: in one transaction, lock the expired leases (`SKIP LOCKED`, so a
+ * sweep never waits on a worker finishing a job), return them to `waiting` in one statement, and
+ * dead-letter the poison pills (orphan count at `maxOrphans`) in two more: one moves the jobs, one
+ * inserts their dead letters. Every change is fenced by the token read, and clears it, so the lost
+ * worker's late completion or failure is refused as stale.
+ */
+import type { AttemptRecord } from '../../core/job.js';
+import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
+import type { PostgresConnection } from './postgres-connection.js';
+import type { PostgresDeadLetters } from './postgres-dead-letters.js';
+
+type Expired = {
+  id: number;
+  queue: string;
+  name: string;
+  payload: string;
+  claim_token: string;
+  orphan_count: number;
+  attempts_made: number;
+  worker_id: string | null;
+  started_at: number | null;
+  replay_of: string | null;
+};
+
+/** Recovers up to `limit` expired leases; see {@link RecoverExpiredLeasesParams}. */
+export function recoverExpiredLeases(
+  conn: PostgresConnection,
+  deadLetters: PostgresDeadLetters,
+  params: RecoverExpiredLeasesParams,
+): Promise<RecoveryResult> {
+  const { now } = params;
+  return conn.transaction('recover expired leases', async (client) => {
+    const rows = await conn.run<Expired>(
+      'jobs',
+      'expiredLeases',
+      [now, params.queue ?? null, Math.max(0, Math.floor(params.limit))],
+      client,
+    );
+    const back: { row: Expired; attempt: string }[] = [];
+    const poison: { row: Expired; attempt: string; record: Record<string, unknown>; deadLetterId: string }[] =
+      [];
+    for (const row of rows) {
+      const id = String(row.id);
+      const attempt: AttemptRecord = {
+        attempt: row.attempts_made + 1,
+        outcome: 'orphaned',
+        startedAt: row.started_at ?? now,
+        endedAt: now,
+        workerId: row.worker_id,
+        message: 'the lease expired before the worker finished (worker crashed, hung or lost its store)',
+      };
+      const orphanCount = row.orphan_count + 1;
+      if (orphanCount >= params.maxOrphans) {
+        const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
+        const record = deadLetters.recordFromJob(dl, {
+          jobId: id,
+          queue: row.queue,
+          jobName: row.name,
+          payloadJson: row.payload,
+          replayOf: row.replay_of,
+          now,
+        });
+        poison.push({ row, attempt: JSON.stringify(attempt), record, deadLetterId: dl.id });
+      } else {
+        back.push({ row, attempt: JSON.stringify(attempt) });
+      }
+    }
+    const result: RecoveryResult = { recovered: [], deadLettered: [] };
+    if (back.length > 0) {
+      const recovered = await conn.run<{ id: string }>(
+        'jobs',
+        'orphansToWaiting',
+        [back.map((b) => b.row.id), back.map((b) => b.row.claim_token), back.map((b) => b.attempt)],
+        client,
+      );
+      const done = new Set(recovered.map((r) => r.id));
+      result.recovered = back.map((b) => String(b.row.id)).filter((id) => done.has(id));
+    }
+    if (poison.length > 0) {
+      const moved = await conn.run<{ id: string; attempts: AttemptRecord[] }>(
+        'jobs',
+        'orphansToDeadLetter',
+        [
+          poison.map((p) => p.row.id),
+          poison.map((p) => p.row.claim_token),
+          poison.map((p) => p.attempt),
+          poison.map((p) => p.deadLetterId),
+          now,
+        ],
+        client,
+      );
+      const attemptsById = new Map(moved.map((m) => [m.id, m.attempts]));
+      const records = poison
+        .filter((p) => attemptsById.has(String(p.row.id)))
+        .map((p) => ({ ...p.record, attempts: attemptsById.get(String(p.row.id)) }));
+      await deadLetters.insertRecords(records, true, client);
+      for (const p of poison) {
+        if (attemptsById.has(String(p.row.id)))
+          result.deadLettered.push({ jobId: String(p.row.id), deadLetterId: p.deadLetterId });
+      }
+    }
+    return result;
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * The read side of the PostgreSQL dead-letter store: filtered pages (offset or keyset), totals from
+ * the trigger-maintained counts table when the filter allows, facets, failure groups, stats and the
+ * audit trail. Nothing here loads more rows than it returns.
+ */
+import {
+  DEAD_LETTER_STATUSES,
+  type DeadLetter,
+  type DeadLetterAuditEntry,
+  type DeadLetterStatus,
+} from '../../core/dead-letter.js';
+import { ValidationError } from '../../core/errors.js';
+import type {
+  DeadLetterFacets,
+  DeadLetterFilter,
+  DeadLetterPage,
+  DeadLetterStoreStats,
+  FailureGroup,
+  ListAuditParams,
+  ListDeadLettersParams,
+} from '../dead-letter-store.js';
+import {
+  buildWhere,
+  countableFromCounts,
+  decodeCursor,
+  encodeCursor,
+  ordering,
+  SqlParams,
+  statusCondition,
+} from './dead-letter-filter.js';
+import type { PostgresConnection } from './postgres-connection.js';
+import { type AuditRow, auditFromRow, type DeadLetterRow, deadLetterFromRow } from './rows.js';
+
+type CountCell = { domain: string; status: DeadLetterStatus; n: number };
+
+/** Dead-letter queries on one connection. */
+export class PostgresDeadLetterReads {
+  constructor(private readonly conn: PostgresConnection) {}
+
+  private get table(): string {
+    return `"${this.conn.schema}".dead_letters`;
+  }
+
+  async getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
+    const [row] = await this.conn.run<DeadLetterRow>('dead-letters', 'get', [params.id]);
+    return row ? deadLetterFromRow(row) : null;
+  }
+
+  async getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
+    const [row] = await this.conn.run<DeadLetterRow>('dead-letters', 'getByJob', [params.jobId]);
+    return row ? deadLetterFromRow(row) : null;
+  }
+
+  async listDeadLetters(params: ListDeadLettersParams): Promise<DeadLetterPage> {
+    const order = params.order ?? 'newest';
+    const limit = Math.max(0, Math.floor(params.limit));
+    const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
+    const total = withTotal === false ? null : await this.count(filter);
+    if (limit === 0) return { items: [], total, nextCursor: null };
+    const p = new SqlParams();
+    let extra: string[] = [];
+    let orderBy: string;
+    if (params.cursor !== undefined) {
+      const cursor = decodeCursor(params.cursor);
+      if (cursor.order !== order) throw new ValidationError('cursor', 'was made for the other order');
+      const o = ordering(order, p, cursor);
+      orderBy = o.orderBy;
+      extra = [o.after!];
+    } else {
+      orderBy = ordering(order).orderBy;
+    }
+    const where = buildWhere(filter, p, extra);
+    const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
+    const rows = await this.conn.query<DeadLetterRow>(
+      'list dead letters',
+      `SELECT * FROM ${this.table} ${where} ${orderBy} LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`,
+      p.args,
+    );
+    const last = rows.at(-1);
+    const nextCursor =
+      rows.length === limit && last
+        ? encodeCursor({ at: last.dead_lettered_at, seq: last.seq, order })
+        : null;
+    return { items: rows.map(deadLetterFromRow), total, nextCursor };
+  }
+
+  /** Counts matching rows; status/domain-only filters read the counts table. */
+  private async count(filter: DeadLetterFilter): Promise<number> {
+    const p = new SqlParams();
+    if (countableFromCounts(filter)) {
+      const where: string[] = [];
+      if (filter.statuses && filter.statuses.length > 0) where.push(statusCondition(filter.statuses));
+      if (filter.domain !== undefined) where.push(`domain = ${p.add(filter.domain)}`);
+      if (filter.domains && filter.domains.length > 0)
+        where.push(`domain = ANY(${p.add([...filter.domains])}::text[])`);
+      const [row] = await this.conn.query<{ n: number }>(
+        'count dead letters',
+        `SELECT COALESCE(sum(n), 0) AS n FROM "${this.conn.schema}".dead_letter_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+        p.args,
+      );
+      return row?.n ?? 0;
+    }
+    const where = buildWhere(filter, p);
+    const [row] = await this.conn.query<{ n: number }>(
+      'count dead letters',
+      `SELECT count(*) AS n FROM ${this.table} ${where}`,
+      p.args,
+    );
+    return row?.n ?? 0;
+  }
+
+  private counts(): Promise<CountCell[]> {
+    return this.conn.run<CountCell>('dead-letters', 'counts', []);
+  }
+
+  async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
+    const facets: DeadLetterFacets = { byStatus: {}, byDomain: {}, cells: [] };
+    for (const cell of await this.counts()) {
+      facets.cells.push({ status: cell.status, domain: cell.domain, count: cell.n });
+      if (params.domain === undefined || cell.domain === params.domain)
+        facets.byStatus[cell.status] = (facets.byStatus[cell.status] ?? 0) + cell.n;
+      if (params.status === undefined || cell.status === params.status)
+        facets.byDomain[cell.domain] = (facets.byDomain[cell.domain] ?? 0) + cell.n;
+    }
+    return facets;
+  }
+
+  /** Groups by fingerprint, then reads one sample (the newest) of each of the top groups only. */
+  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
+    const { limit: rawLimit, ...filter } = params;
+    const p = new SqlParams();
+    const where = buildWhere(filter, p);
+    const limit = p.add(Math.max(1, Math.floor(rawLimit)));
+    const sampleWhere = where
+      ? `${where} AND d.fingerprint = g.fingerprint`
+      : 'WHERE d.fingerprint = g.fingerprint';
+    const rows = await this.conn.query<{
+      fingerprint: string;
+      n: number;
+      first_seen: number;
+      last_seen: number;
+      id: string;
+      error_class: string | null;
+      error_message: string;
+      domain: string;
+    }>(
+      'top dead-letter failures',
+      `WITH g AS (
+         SELECT fingerprint, count(*) AS n, min(dead_lettered_at) AS first_seen, max(dead_lettered_at) AS last_seen
+           FROM ${this.table} ${where}
+          GROUP BY fingerprint ORDER BY n DESC, last_seen DESC LIMIT ${limit})
+       SELECT g.*, s.id, s.error_class, s.error_message, s.domain
+         FROM g CROSS JOIN LATERAL (
+           SELECT d.id, d.error_class, d.error_message, d.domain FROM ${this.table} d ${sampleWhere}
+            ORDER BY d.dead_lettered_at DESC LIMIT 1) s
+        ORDER BY g.n DESC, g.last_seen DESC`,
+      p.args,
+    );
+    return rows.map((r) => ({
+      fingerprint: r.fingerprint,
+      count: r.n,
+      firstSeenAt: r.first_seen,
+      lastSeenAt: r.last_seen,
+      sampleId: r.id,
+      errorClass: r.error_class,
+      errorMessage: r.error_message,
+      domain: r.domain,
+    }));
+  }
+
+  async getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
+    const [cells, [extra]] = await Promise.all([
+      this.counts(),
+      this.conn.run<{
+        oldest_pending: number | null;
+        pending_at_cap: number;
+        due_for_expiry: number;
+        purged: number | null;
+      }>('dead-letters', 'stats', [params.now]),
+    ]);
+    const byStatus = Object.fromEntries(DEAD_LETTER_STATUSES.map((s) => [s, 0])) as Record<
+      DeadLetterStatus,
+      number
+    >;
+    const byDomain: Record<string, number> = {};
+    let total = 0;
+    for (const cell of cells) {
+      byStatus[cell.status] = (byStatus[cell.status] ?? 0) + cell.n;
+      byDomain[cell.domain] = (byDomain[cell.domain] ?? 0) + cell.n;
+      total += cell.n;
+    }
+    return {
+      total,
+      byStatus,
+      byDomain,
+      oldestPendingAt: extra?.oldest_pending ?? null,
+      replayable: byStatus.pending - (extra?.pending_at_cap ?? 0),
+      dueForExpiry: extra?.due_for_expiry ?? 0,
+      purgedTotal: extra?.purged ?? 0,
+    };
+  }
+
+  async listAudit(
+    params: ListAuditParams,
+  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    const eq = (column: string, value: unknown) => {
+      if (value !== undefined) where.push(`${column} = ${p.add(value)}`);
+    };
+    eq('dead_letter_id', params.deadLetterId);
+    eq('action', params.action);
+    eq('actor', params.actor);
+    if (params.before !== undefined) where.push(`seq < ${p.add(params.before)}`);
+    const limit = Math.max(1, Math.floor(params.limit));
+    const rows = await this.conn.query<AuditRow>(
+      'list audit',
+      `SELECT * FROM "${this.conn.schema}".dead_letter_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY seq DESC LIMIT ${p.add(limit)}`,
+      p.args,
+    );
+    const items = rows.map(auditFromRow);
+    return { items, nextBefore: items.length === limit ? items[items.length - 1]!.seq : null };
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * The PostgreSQL store (pg 8): jobs and dead letters in one schema of the application's database.
+ * Every hot path is one statement per batch: inserts `unnest` arrays, a claim locks a batch with
+ * `FOR UPDATE SKIP LOCKED`, completing a batch and claiming the next is one function call (one
+ * round trip), heartbeats for all of a worker's leases are one UPDATE; every write is fenced by
+ * the claim token. Idle workers are woken through LISTEN/NOTIFY (queue-listener.ts).
+ *
+ * The schema is migrated on first use (migrate.ts). The caller's `now` decides every lease and
+ * due time, as on the SQLite store.
+ */
+import type pg from 'pg';
+import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
+import { ValidationError } from '../../core/errors.js';
+import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
+import type * as DL from '../dead-letter-store.js';
+import type {
+  ClaimJobsParams,
+  CompleteJobsParams,
+  ExtendLeasesParams,
+  FailJobParams,
+  FenceResult,
+  InsertJobResult,
+  InsertJobsParams,
+  JobCompletion,
+  ListJobsParams,
+  RecoverExpiredLeasesParams,
+  RecoveryResult,
+  ReleaseJobsParams,
+  RemoveJobsParams,
+  StoreCapabilities,
+} from '../job-store.js';
+import type { Store } from '../store.js';
+import { assertTransaction, JobInserter } from './job-inserter.js';
+import { recoverExpiredLeases } from './lease-recovery.js';
+import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection.js';
+import { PostgresDeadLetters } from './postgres-dead-letters.js';
+import { QueueListener } from './queue-listener.js';
+import { byClaimOrder, type ClaimRow, claimedJobFromRow, type JobRow, jobFromRow } from './rows.js';
+
+/** Options of {@link PostgresStore}. */
+export interface PostgresStoreOptions extends PostgresConnectionOptions {
+  /** `postgres://user:password@host:port/database` (or `postgresql://`). Default: `DATABASE_URL`. */
+  url?: string;
+  /** A pg `Pool` owned by the application (not ended by the store). */
+  pool?: pg.Pool;
+  /** The schema holding the store's tables. Default `redrive`. */
+  schema?: string;
+  /** Connections of the pool the store creates from `url`. Default 10. */
+  poolSize?: number;
+  /**
+   * Apply pending migrations on first use (default true). With false, a schema behind this code is
+   * an error naming `redrive migrate`.
+   */
+  migrate?: boolean;
+  /** Name (prepare) hot statements once per connection. Default true; false for PgBouncer before 1.21 in transaction mode. */
+  preparedStatements?: boolean;
+  /**
+   * LISTEN for other processes' wake-ups on a dedicated connection (default true). Needs a direct
+   * connection (not PgBouncer in transaction mode): give `listenUrl` for that, or set false and
+   * rely on polling.
+   */
+  listen?: boolean;
+  /** Where the LISTEN connection goes, when the pool goes through a transaction-mode pooler. */
+  listenUrl?: string;
+}
+
+/** The PostgreSQL store. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres';
+  readonly capabilities: StoreCapabilities = { notify: true, transactionalEnqueue: true };
+  /** Where the store points (no password) and its schema, for messages. */
+  readonly location: string;
+  /** The schema of the store's tables. */
+  readonly schema: string;
+
+  private readonly conn: PostgresConnection;
+  private readonly inserter: JobInserter;
+  private readonly listener: QueueListener;
+  private readonly deadLetters: PostgresDeadLetters;
+
+  constructor(options: PostgresStoreOptions = {}) {
+    this.conn = new PostgresConnection(options);
+    this.schema = this.conn.schema;
+    this.location = this.conn.location;
+    this.inserter = new JobInserter(this.conn);
+    const listenUrl = options.listenUrl;
+    this.listener = new QueueListener(
+      this.schema,
+      () => (listenUrl ? { connectionString: listenUrl } : this.conn.clientConfig),
+      options.listen ?? true,
+    );
+    this.deadLetters = new PostgresDeadLetters(this.conn);
+  }
+
+  /** The pg pool the store runs on. */
+  get pool(): pg.Pool {
+    return this.conn.pool;
+  }
+
+  /** Applies pending migrations now (they also run on first use); reports what it did. */
+  migrate(): Promise<{ from: number; to: number; applied: string[] }> {
+    return this.conn.migrate();
+  }
+
+  /** Resolves once the schema is ready; rejects with the reason it is not (unreachable, newer schema). */
+  ready(): Promise<void> {
+    return this.conn.ready();
+  }
+
+  /** Whether the LISTEN connection is up (false before the first watch and while reconnecting). */
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  /** Drops the LISTEN connection as a network failure would (for tests of the reconnect path). */
+  simulateListenerDrop(): void {
+    this.listener.simulateDrop();
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  /**
+   * Inserts jobs in one statement. With `transaction`, inside the application's open transaction:
+   * the jobs exist if and only if it commits (workers are woken by the commit's NOTIFY).
+   */
+  async insertJobs(params: InsertJobsParams & { transaction?: unknown }): Promise<InsertJobResult[]> {
+    const { jobs, now } = params;
+    if (jobs.length === 0) return [];
+    const transaction = params.transaction === undefined ? undefined : assertTransaction(params.transaction);
+    const results = await this.inserter.insert(jobs, now, transaction);
+    if (!transaction) {
+      const notified = new Set<string>();
+      for (const job of jobs) {
+        if (notified.has(job.queue)) continue;
+        notified.add(job.queue);
+        this.listener.notify(job.queue);
+      }
+    }
+    return results;
+  }
+
+  async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    return (await this.completeAndClaimJobs({ completions: [], claim: params })).claimed;
+  }
+
+  /** Completes a batch and claims the next in one function call: one round trip, one commit. */
+  async completeAndClaimJobs(params: {
+    completions: readonly JobCompletion[];
+    claim: ClaimJobsParams;
+  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
+    const { completions, claim } = params;
+    if (typeof claim.queue !== 'string' || claim.queue === '')
+      throw new ValidationError('queue', 'must be a non-empty string');
+    const rows = await this.conn.run<ClaimRow>('jobs', 'completeAndClaim', [
+      completions.map((c) => toJobId(c.id) ?? -1),
+      completions.map((c) => c.token),
+      completions.map((c) => c.resultJson),
+      claim.now,
+      claim.queue,
+      claim.workerId,
+      Math.max(0, Math.floor(claim.limit)),
+      claim.leaseMs,
+      claim.claimId,
+    ]);
+    const matched = new Set<string>();
+    const claimed: ClaimRow[] = [];
+    for (const row of rows) {
+      if (row.done) matched.add(pairKey(row.id, row.token));
+      else claimed.push(row);
+    }
+    claimed.sort(byClaimOrder);
+    return {
+      completed: await this.fenceResults(completions, matched, 'completed'),
+      claimed: claimed.map((row) => claimedJobFromRow(row, claim)),
+    };
+  }
+
+  async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
+    const { completions } = params;
+    if (completions.length === 0) return [];
+    const rows = await this.conn.run<{ id: number; token: string }>('jobs', 'complete', [
+      completions.map((c) => toJobId(c.id) ?? -1),
+      completions.map((c) => c.token),
+      completions.map((c) => c.resultJson),
+      params.now,
+    ]);
+    return this.fenceResults(completions, new Set(rows.map((r) => pairKey(r.id, r.token))), 'completed');
+  }
+
+  async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
+    if (params.leases.length === 0) return [];
+    const rows = await this.conn.run<{ id: number; token: string }>('jobs', 'extend', [
+      params.leases.map((l) => toJobId(l.id) ?? -1),
+      params.leases.map((l) => l.token),
+      params.now + params.leaseMs,
+    ]);
+    return this.fenceResults(params.leases, new Set(rows.map((r) => pairKey(r.id, r.token))), null);
+  }
+
+  async releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {
+    if (params.leases.length === 0) return [];
+    const rows = await this.conn.run<{ id: number; token: string }>('jobs', 'release', [
+      params.leases.map((l) => toJobId(l.id) ?? -1),
+      params.leases.map((l) => l.token),
+      params.now,
+    ]);
+    return this.fenceResults(params.leases, new Set(rows.map((r) => pairKey(r.id, r.token))), null);
+  }
+
+  /**
+   * Per-item results of a fenced batch from the (id, token) pairs it changed. Only when something
+   * was refused, one more statement reads why: a repeat by the same token of a finished change is a
+   * `duplicate`, another token is `stale_token`, no row is `not_found`.
+   */
+  private async fenceResults(
+    items: readonly { id: string; token: string }[],
+    matched: Set<string>,
+    finishedState: JobState | null,
+  ): Promise<FenceResult[]> {
+    const refused = items.filter((item) => !matched.has(pairKey(Number(item.id), item.token)));
+    let states = new Map<number, { state: JobState; claim_token: string | null }>();
+    if (refused.length > 0) {
+      const ids = refused.map((i) => Number(i.id)).filter(Number.isSafeInteger);
+      const rows = await this.conn.run<{ id: number; state: JobState; claim_token: string | null }>(
+        'jobs',
+        'fenceStates',
+        [ids],
+      );
+      states = new Map(rows.map((r) => [r.id, r]));
+    }
+    return items.map((item): FenceResult => {
+      const id = Number(item.id);
+      if (matched.has(pairKey(id, item.token))) return { id: item.id, ok: true };
+      const row = states.get(id);
+      if (!row) return { id: item.id, ok: false, reason: 'not_found' };
+      if (row.claim_token !== item.token) return { id: item.id, ok: false, reason: 'stale_token' };
+      if (finishedState !== null && row.state === finishedState)
+        return { id: item.id, ok: true, duplicate: true };
+      return { id: item.id, ok: false, reason: 'not_active' };
+    });
+  }
+
+  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
+    const { id, token, outcome, now, attempt } = params;
+    const numeric = toJobId(id);
+    if (numeric === null) return { id, ok: false, reason: 'not_found' };
+    type Fence = { state: JobState | null; claim_token: string | null; last_attempt: AttemptRecord | null };
+    const refusal = (row: Fence | undefined): FenceResult => {
+      if (!row || row.state === null) return { id, ok: false, reason: 'not_found' };
+      if (row.claim_token !== token) return { id, ok: false, reason: 'stale_token' };
+      // A resend of the failure this token recorded (still the job's last attempt) is a duplicate.
+      const duplicate =
+        isSameAttempt(row.last_attempt, attempt) &&
+        (outcome.kind === 'dead_letter'
+          ? row.state === 'dead_lettered'
+          : row.state === 'scheduled' || row.state === 'waiting');
+      return duplicate ? { id, ok: true, duplicate: true } : { id, ok: false, reason: 'not_active' };
+    };
+    const spent = outcome.kind === 'rate_limited' ? 0 : 1;
+    if (outcome.kind !== 'dead_letter') {
+      const [row] = await this.conn.run<Fence & { applied: boolean }>('jobs', 'retry', [
+        numeric,
+        token,
+        outcome.runAt <= now ? 'waiting' : 'scheduled',
+        outcome.runAt,
+        spent,
+        outcome.kind === 'rate_limited' ? 1 : 0,
+        JSON.stringify(attempt),
+      ]);
+      return row?.applied ? { id, ok: true } : refusal(row);
+    }
+    const job = (
+      await this.conn.run<Fence & Pick<JobRow, 'queue' | 'name' | 'payload' | 'replay_of'>>(
+        'jobs',
+        'jobForFailure',
+        [numeric],
+      )
+    )[0];
+    if (!job || job.claim_token !== token || job.state !== 'active') return refusal(job);
+    const dl = outcome.deadLetter;
+    const record = this.deadLetters.recordFromJob(dl, {
+      jobId: id,
+      queue: job.queue,
+      jobName: job.name,
+      payloadJson: job.payload,
+      replayOf: job.replay_of,
+      now,
+    });
+    const inserted = await this.conn.run('jobs', 'deadLetterJob', [
+      numeric,
+      token,
+      now,
+      spent,
+      JSON.stringify(attempt),
+      JSON.stringify(record),
+    ]);
+    if (inserted.length === 1) return { id, ok: true, deadLetterId: dl.id };
+    // The job moved between the read and the write (or its dead letter existed): say why.
+    const [after] = await this.conn.run<Fence>('jobs', 'fenceStates', [[numeric]]);
+    return refusal(after);
+  }
+
+  recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
+    return recoverExpiredLeases(this.conn, this.deadLetters, params);
+  }
+
+  async nextScheduledAt(params: { queue: string }): Promise<number | null> {
+    const [row] = await this.conn.run<{ next: number | null }>('jobs', 'nextScheduled', [params.queue]);
+    return row?.next ?? null;
+  }
+
+  async getJob(params: { id: string }): Promise<Job | null> {
+    const numeric = toJobId(params.id);
+    if (numeric === null) return null;
+    const [row] = await this.conn.run<JobRow>('jobs', 'getJob', [numeric]);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async listJobs(params: ListJobsParams): Promise<Job[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (params.queue !== undefined) {
+      args.push(params.queue);
+      where.push(`queue = $${args.length}`);
+    }
+    if (params.states && params.states.length > 0) {
+      args.push([...params.states]);
+      where.push(`state = ANY($${args.length}::text[])`);
+    }
+    if (params.afterId !== undefined) {
+      const after = toJobId(params.afterId);
+      if (after === null) throw new ValidationError('afterId', 'is not a job id of this store');
+      args.push(after);
+      where.push(`id > $${args.length}`);
+    }
+    args.push(Math.max(0, Math.floor(params.limit)));
+    const rows = await this.conn.query<JobRow>(
+      'list jobs',
+      `SELECT * FROM ${this.table('jobs')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map(jobFromRow);
+  }
+
+  /** One count per state, each answered from that state's partial index. */
+  async countJobs(params: { queue?: string }): Promise<JobCounts> {
+    const [row] =
+      params.queue === undefined
+        ? await this.conn.run<JobCounts>('jobs', 'countAll', [])
+        : await this.conn.run<JobCounts>('jobs', 'countQueue', [params.queue]);
+    return row!;
+  }
+
+  async listQueues(): Promise<{ name: string; paused: boolean }[]> {
+    return this.conn.run<{ name: string; paused: boolean }>('jobs', 'listQueues', []);
+  }
+
+  async pauseQueue(params: { queue: string }): Promise<void> {
+    await this.conn.run('jobs', 'setPaused', [params.queue, true]);
+  }
+
+  async resumeQueue(params: { queue: string }): Promise<void> {
+    await this.conn.run('jobs', 'setPaused', [params.queue, false]);
+    this.listener.notify(params.queue);
+  }
+
+  async isQueuePaused(params: { queue: string }): Promise<boolean> {
+    const [row] = await this.conn.run<{ paused: boolean }>('jobs', 'isPaused', [params.queue]);
+    return row?.paused ?? false;
+  }
+
+  /** Deletes per state, each through that state's partial index. */
+  async removeJobs(params: RemoveJobsParams): Promise<number> {
+    const states = [...new Set(params.states)].filter((s) => REMOVABLE_STATES.has(s));
+    let removed = 0;
+    for (const state of states) {
+      if (removed >= params.limit) break;
+      const args: unknown[] = [state];
+      const where = ['state = $1'];
+      if (params.queue !== undefined) {
+        args.push(params.queue);
+        where.push(`queue = $${args.length}`);
+      }
+      if (params.before !== undefined) {
+        args.push(params.before);
+        where.push(
+          `${state === 'completed' || state === 'dead_lettered' ? 'finished_at' : 'created_at'} < $${args.length}`,
+        );
+      }
+      args.push(params.limit - removed);
+      const rows = await this.conn.query<{ id: number }>(
+        'remove jobs',
+        `DELETE FROM ${this.table('jobs')} WHERE id IN (SELECT id FROM ${this.table('jobs')} WHERE ${where.join(' AND ')} LIMIT $${args.length} FOR UPDATE SKIP LOCKED) RETURNING id`,
+        args,
+      );
+      removed += rows.length;
+    }
+    return removed;
+  }
+
+  async removeJobsById(params: { ids: readonly string[] }): Promise<number> {
+    const ids = params.ids.map(toJobId).filter((id): id is number => id !== null);
+    if (ids.length === 0) return 0;
+    const rows = await this.conn.query<{ id: number }>(
+      'remove jobs',
+      `${this.conn.statement('jobs', 'removeById').text} RETURNING id`,
+      [ids],
+    );
+    return rows.length;
+  }
+
+  watchQueue(queue: string, listener: () => void): () => void {
+    return this.listener.watch(queue, listener);
+  }
+
+  private table(name: string): string {
+    return `"${this.schema}".${name}`;
+  }
+
+  // ---- dead letters (postgres-dead-letters.ts) ---------------------------------------------
+
+  insertDeadLetters(params: { deadLetters: readonly NewDeadLetter[]; now: number }) {
+    return this.deadLetters.insertDeadLetters(params);
+  }
+  getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
+    return this.deadLetters.getDeadLetter(params);
+  }
+  getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
+    return this.deadLetters.getDeadLetterByJob(params);
+  }
+  listDeadLetters(params: DL.ListDeadLettersParams): Promise<DL.DeadLetterPage> {
+    return this.deadLetters.listDeadLetters(params);
+  }
+  facetDeadLetters(
+    params: Parameters<DL.DeadLetterStore['facetDeadLetters']>[0],
+  ): Promise<DL.DeadLetterFacets> {
+    return this.deadLetters.facetDeadLetters(params);
+  }
+  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.FailureGroup[]> {
+    return this.deadLetters.topDeadLetterFailures(params);
+  }
+  getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {
+    return this.deadLetters.getDeadLetterStats(params);
+  }
+  acquireDeadLetterForReplay(params: DL.AcquireDeadLetterParams): Promise<DL.DeadLetterChangeResult> {
+    return this.deadLetters.acquireDeadLetterForReplay(params);
+  }
+  finishDeadLetterReplay(params: DL.FinishDeadLetterReplayParams): Promise<DL.DeadLetterChangeResult> {
+    return this.deadLetters.finishDeadLetterReplay(params);
+  }
+  resolveDeadLetters(params: DL.ResolveDeadLettersParams): Promise<DL.ResolveDeadLettersResult> {
+    return this.deadLetters.resolveDeadLetters(params);
+  }
+  transitionDeadLetters(params: DL.TransitionDeadLettersParams): Promise<{ ids: string[] }> {
+    return this.deadLetters.transitionDeadLetters(params);
+  }
+  purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
+    return this.deadLetters.purgeDeadLetters(params);
+  }
+  appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
+    return this.deadLetters.appendAudit(params);
+  }
+  listAudit(
+    params: DL.ListAuditParams,
+  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
+    return this.deadLetters.listAudit(params);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Closes the LISTEN connection and, if the store made it, the pool. Idempotent. */
+  async close(): Promise<void> {
+    await this.listener.close();
+    await this.conn.close();
+  }
+}
+
+const REMOVABLE_STATES: ReadonlySet<string> = new Set(['scheduled', 'waiting', 'completed', 'dead_lettered']);
+
+const pairKey = (id: number, token: string) => `${id}\u0000${token}`;
+
+/** A job id of this store as a number, or null when it cannot be one. */
+export function toJobId(id: string): number | null {
+  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return null;
+  return Number(id);
+}
+
+/** Whether two attempt records are the same attempt (number, outcome, times and worker). */
+function isSameAttempt(last: AttemptRecord | null, attempt: AttemptRecord): boolean {
+  return (
+    last !== null &&
+    last.attempt === attempt.attempt &&
+    last.outcome === attempt.outcome &&
+    last.startedAt === attempt.startedAt &&
+    last.endedAt === attempt.endedAt &&
+    (last.workerId ?? null) === (attempt.workerId ?? null)
+  );
+}

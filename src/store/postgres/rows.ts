@@ -1,0 +1,353 @@
+/**
+ * Row <-> entity mapping for the PostgreSQL store. bigint columns arrive as numbers (the store's
+ * type parser; times are ms since the epoch, well inside the safe range), jsonb columns as values.
+ */
+import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
+import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
+
+/** A row of `jobs`. */
+export interface JobRow {
+  id: number;
+  queue: string;
+  name: string;
+  payload: string;
+  state: JobState;
+  priority: 0 | 1 | 2;
+  attempts_made: number;
+  max_attempts: number;
+  orphan_count: number;
+  rate_limit_delays: number;
+  run_at: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  lease_expires_at: number | null;
+  claim_token: string | null;
+  worker_id: string | null;
+  timeout_ms: number | null;
+  backoff: string | null;
+  idempotency_key: string | null;
+  result: string | null;
+  attempts: AttemptRecord[] | null;
+  dead_letter_id: string | null;
+  replay_of: string | null;
+}
+
+const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+
+/** Maps a job row to a {@link Job}. */
+export function jobFromRow(row: JobRow): Job {
+  return {
+    id: String(row.id),
+    queue: row.queue,
+    name: row.name,
+    payload: JSON.parse(row.payload),
+    state: row.state,
+    priority: row.priority,
+    attemptsMade: row.attempts_made,
+    maxAttempts: row.max_attempts,
+    orphanCount: row.orphan_count,
+    rateLimitDelays: row.rate_limit_delays,
+    runAt: row.run_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    leaseExpiresAt: row.lease_expires_at,
+    workerId: row.worker_id,
+    timeoutMs: row.timeout_ms,
+    backoff: parseJson(row.backoff) as Job['backoff'],
+    idempotencyKey: row.idempotency_key,
+    result: parseJson(row.result),
+    attempts: row.attempts ?? [],
+    deadLetterId: row.dead_letter_id,
+    replayOf: row.replay_of,
+  };
+}
+
+/** A row of `complete_and_claim(...)`: a completion (`done`) or a claimed job. */
+export interface ClaimRow {
+  done: boolean;
+  id: number;
+  token: string;
+  name: string;
+  payload: string;
+  priority: 0 | 1 | 2;
+  attempts_made: number;
+  max_attempts: number;
+  orphan_count: number;
+  rate_limit_delays: number;
+  run_at: number;
+  created_at: number;
+  timeout_ms: number | null;
+  backoff: string | null;
+  idempotency_key: string | null;
+  attempts: AttemptRecord[] | null;
+  replay_of: string | null;
+}
+
+/** Builds a {@link ClaimedJob} from a claim row and the claim's own values. */
+export function claimedJobFromRow(
+  row: ClaimRow,
+  claim: { queue: string; workerId: string; now: number; leaseMs: number },
+): ClaimedJob {
+  return {
+    id: String(row.id),
+    queue: claim.queue,
+    name: row.name,
+    payload: JSON.parse(row.payload),
+    state: 'active',
+    priority: row.priority,
+    attemptsMade: row.attempts_made,
+    maxAttempts: row.max_attempts,
+    orphanCount: row.orphan_count,
+    rateLimitDelays: row.rate_limit_delays,
+    runAt: row.run_at,
+    createdAt: row.created_at,
+    startedAt: claim.now,
+    finishedAt: null,
+    leaseExpiresAt: claim.now + claim.leaseMs,
+    workerId: claim.workerId,
+    timeoutMs: row.timeout_ms,
+    backoff: parseJson(row.backoff) as Job['backoff'],
+    idempotencyKey: row.idempotency_key,
+    result: null,
+    attempts: row.attempts ?? [],
+    deadLetterId: null,
+    replayOf: row.replay_of,
+    token: row.token,
+  };
+}
+
+/** Claim order: highest priority, then earliest due, then oldest. */
+export function byClaimOrder(a: ClaimRow, b: ClaimRow): number {
+  return b.priority - a.priority || a.run_at - b.run_at || a.id - b.id;
+}
+
+type Kind = 'text' | 'json' | 'int';
+
+/** The dead-letter columns a record carries, with how each is read from its JSON form. */
+const DEAD_LETTER_COLUMNS: readonly [column: string, kind: Kind][] = [
+  ['id', 'text'],
+  ['queue', 'text'],
+  ['job_id', 'text'],
+  ['job_name', 'text'],
+  ['domain', 'text'],
+  ['failure_type', 'text'],
+  ['entity_type', 'text'],
+  ['entity_id', 'text'],
+  ['user_id', 'text'],
+  ['error_class', 'text'],
+  ['error_code', 'text'],
+  ['error_message', 'text'],
+  ['error_stack', 'text'],
+  ['fingerprint', 'text'],
+  ['payload', 'json'],
+  ['attempts', 'json'],
+  ['snapshot', 'json'],
+  ['request_data', 'json'],
+  ['response_data', 'json'],
+  ['metadata', 'json'],
+  ['next_action_hint', 'text'],
+  ['recommended_action', 'text'],
+  ['worker_id', 'text'],
+  ['handler_version', 'text'],
+  ['status', 'text'],
+  ['replay_count', 'int'],
+  ['max_replays', 'int'],
+  ['first_failed_at', 'int'],
+  ['dead_lettered_at', 'int'],
+  ['expires_at', 'int'],
+  ['updated_at', 'int'],
+  ['replay_of', 'text'],
+];
+
+/** The column list of a dead-letter insert. */
+export const DEAD_LETTER_INSERT_COLUMNS = DEAD_LETTER_COLUMNS.map(([c]) => c).join(', ');
+
+/**
+ * The select list that reads a dead-letter record from a jsonb value `r` (see
+ * {@link deadLetterRecord}). With `ledgerFrom`, the alias of the dead letter this one continues:
+ * its replay ledger (count, budget) is carried over and decides the initial status.
+ */
+export function deadLetterInsertValues(ledgerFrom?: string): string {
+  return DEAD_LETTER_COLUMNS.map(([column, kind]) => {
+    const read =
+      kind === 'text'
+        ? `r ->> '${column}'`
+        : kind === 'int'
+          ? `(r ->> '${column}')::bigint`
+          : `NULLIF(r -> '${column}', 'null'::jsonb)`;
+    if (!ledgerFrom) return read;
+    const p = ledgerFrom;
+    if (column === 'replay_count') return `COALESCE(${p}.replay_count, ${read})`;
+    if (column === 'max_replays') return `COALESCE(${p}.max_replays, ${read})`;
+    if (column === 'status')
+      return `CASE WHEN ${p}.id IS NULL THEN ${read} WHEN ${p}.replay_count >= ${p}.max_replays THEN 'requires_review' ELSE 'pending' END`;
+    return read;
+  }).join(', ');
+}
+
+/** A record in the JSON form {@link deadLetterInsertValues} reads. */
+export function deadLetterRecord(dl: NewDeadLetter, now: number): Record<string, unknown> {
+  return {
+    id: dl.id,
+    queue: dl.queue ?? null,
+    job_id: dl.jobId ?? null,
+    job_name: dl.jobName ?? null,
+    domain: dl.domain,
+    failure_type: dl.failureType,
+    entity_type: dl.entityType ?? null,
+    entity_id: dl.entityId ?? null,
+    user_id: dl.userId ?? null,
+    error_class: dl.errorClass ?? null,
+    error_code: dl.errorCode ?? null,
+    error_message: dl.errorMessage,
+    error_stack: dl.errorStack ?? null,
+    fingerprint: dl.fingerprint,
+    payload: dl.payload ?? null,
+    attempts: dl.attempts ?? [],
+    snapshot: dl.snapshot ?? null,
+    request_data: dl.requestData ?? null,
+    response_data: dl.responseData ?? null,
+    metadata: dl.metadata ?? {},
+    next_action_hint: dl.nextActionHint ?? null,
+    recommended_action: dl.recommendedAction ?? null,
+    worker_id: dl.workerId ?? null,
+    handler_version: dl.handlerVersion ?? null,
+    status: dl.initialStatus ?? 'pending',
+    replay_count: dl.replayCount ?? 0,
+    max_replays: dl.maxReplays,
+    first_failed_at: dl.firstFailedAt,
+    dead_lettered_at: dl.deadLetteredAt,
+    expires_at: dl.expiresAt ?? null,
+    updated_at: now,
+    replay_of: dl.replayOf ?? null,
+  };
+}
+
+/** A row of `dead_letters`. */
+export interface DeadLetterRow {
+  seq: number;
+  id: string;
+  queue: string | null;
+  job_id: string | null;
+  job_name: string | null;
+  domain: string;
+  failure_type: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  user_id: string | null;
+  error_class: string | null;
+  error_code: string | null;
+  error_message: string;
+  error_stack: string | null;
+  fingerprint: string;
+  payload: unknown;
+  attempts: AttemptRecord[];
+  snapshot: unknown;
+  request_data: unknown;
+  response_data: unknown;
+  metadata: Record<string, unknown>;
+  next_action_hint: string | null;
+  recommended_action: string | null;
+  worker_id: string | null;
+  handler_version: string | null;
+  status: DeadLetter['status'];
+  generation: number;
+  replay_count: number;
+  max_replays: number;
+  first_failed_at: number;
+  dead_lettered_at: number;
+  expires_at: number | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+  archived_at: number | null;
+  updated_at: number;
+  replay_of: string | null;
+  replay_started_at: number | null;
+  last_replay_at: number | null;
+  last_replay_error: string | null;
+  replay_job_id: string | null;
+}
+
+/** Maps a dead-letter row to a {@link DeadLetter}. */
+export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
+  return {
+    id: row.id,
+    queue: row.queue,
+    jobId: row.job_id,
+    jobName: row.job_name,
+    domain: row.domain,
+    failureType: row.failure_type,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    userId: row.user_id,
+    errorClass: row.error_class,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    errorStack: row.error_stack,
+    fingerprint: row.fingerprint,
+    payload: row.payload ?? null,
+    attempts: row.attempts,
+    snapshot: row.snapshot ?? null,
+    requestData: row.request_data ?? null,
+    responseData: row.response_data ?? null,
+    metadata: row.metadata,
+    nextActionHint: row.next_action_hint,
+    recommendedAction: row.recommended_action,
+    workerId: row.worker_id,
+    handlerVersion: row.handler_version,
+    status: row.status,
+    generation: row.generation,
+    replayCount: row.replay_count,
+    maxReplays: row.max_replays,
+    firstFailedAt: row.first_failed_at,
+    deadLetteredAt: row.dead_lettered_at,
+    expiresAt: row.expires_at,
+    resolvedAt: row.resolved_at,
+    resolvedBy: row.resolved_by,
+    resolutionNote: row.resolution_note,
+    archivedAt: row.archived_at,
+    updatedAt: row.updated_at,
+    replayOf: row.replay_of,
+    replayStartedAt: row.replay_started_at,
+    lastReplayAt: row.last_replay_at,
+    lastReplayError: row.last_replay_error,
+    replayJobId: row.replay_job_id,
+  };
+}
+
+/** A row of `dead_letter_audit`. */
+export interface AuditRow {
+  seq: number;
+  dead_letter_id: string | null;
+  action: string;
+  actor: string;
+  reason: string | null;
+  ticket: string | null;
+  at: number;
+  before_status: DeadLetter['status'] | null;
+  after_status: DeadLetter['status'] | null;
+  before_generation: number | null;
+  after_generation: number | null;
+  details: Record<string, unknown>;
+}
+
+/** Maps an audit row to a {@link DeadLetterAuditEntry}. */
+export function auditFromRow(row: AuditRow): DeadLetterAuditEntry {
+  return {
+    seq: row.seq,
+    deadLetterId: row.dead_letter_id,
+    action: row.action,
+    actor: row.actor,
+    reason: row.reason,
+    ticket: row.ticket,
+    at: row.at,
+    beforeStatus: row.before_status,
+    afterStatus: row.after_status,
+    beforeGeneration: row.before_generation,
+    afterGeneration: row.after_generation,
+    details: row.details,
+  };
+}

@@ -1,0 +1,155 @@
+-- The job statements of the PostgreSQL store, one named section each. Batch-shaped: every hot path
+-- is one statement per batch, taking arrays (unnest) rather than one statement per job.
+
+-- name: insertJobs
+-- $1..$12: one array per column, in input order. Unkeyed rows always go in; a keyed row whose
+-- (queue, key) exists is skipped (the caller looks the first job up). Queue rows are created here.
+WITH new_queues AS (
+  INSERT INTO :SCHEMA.queues (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING
+)
+INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
+                          timeout_ms, backoff, idempotency_key, replay_of)
+SELECT queue, name, payload, CASE WHEN run_at > $11 THEN 'scheduled' ELSE 'waiting' END, priority,
+       max_attempts, run_at, $11, timeout_ms, backoff, idempotency_key, replay_of
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::integer[], $6::bigint[],
+              $7::bigint[], $8::text[], $9::text[], $10::text[])
+       WITH ORDINALITY AS j(queue, name, payload, priority, max_attempts, run_at, timeout_ms, backoff,
+                            idempotency_key, replay_of, ord)
+ ORDER BY ord
+ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+RETURNING id::text, queue, idempotency_key
+
+-- name: insertUniform
+-- Jobs that differ only in payload (the usual bulk add): the shared attributes bound once.
+WITH new_queues AS (
+  INSERT INTO :SCHEMA.queues (name) VALUES ($1) ON CONFLICT DO NOTHING
+)
+INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
+                          timeout_ms, backoff, replay_of)
+SELECT $1, $2, payload, CASE WHEN $5::bigint > $9::bigint THEN 'scheduled' ELSE 'waiting' END, $3, $4, $5, $9,
+       $6, $7, $8
+  FROM unnest($10::text[]) WITH ORDINALITY AS j(payload, ord)
+ ORDER BY ord
+RETURNING id::text
+
+-- name: findByKeys
+SELECT id::text, queue, idempotency_key FROM :SCHEMA.jobs
+ WHERE (queue, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+
+-- name: completeAndClaim
+SELECT * FROM :SCHEMA.complete_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)
+
+-- name: complete
+UPDATE :SCHEMA.jobs j SET state = 'completed', finished_at = $4, lease_expires_at = NULL,
+       attempts_made = j.attempts_made + 1, result = c.result
+  FROM unnest($1::bigint[], $2::text[], $3::text[]) AS c(id, token, result)
+ WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+RETURNING j.id, c.token
+
+-- name: extend
+UPDATE :SCHEMA.jobs j SET lease_expires_at = $3
+  FROM unnest($1::bigint[], $2::text[]) AS c(id, token)
+ WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+RETURNING j.id, c.token
+
+-- name: release
+UPDATE :SCHEMA.jobs j SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, claim_token = NULL,
+       run_at = LEAST(j.run_at, $3)
+  FROM unnest($1::bigint[], $2::text[]) AS c(id, token)
+ WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+RETURNING j.id, c.token
+
+-- name: fenceStates
+SELECT id, state, claim_token, attempts -> -1 AS last_attempt FROM :SCHEMA.jobs WHERE id = ANY($1::bigint[])
+
+-- name: retry
+-- A retry or rate-limit pause, fenced; the outer SELECT reads the row as it was, for the refusal reason.
+WITH changed AS (
+  UPDATE :SCHEMA.jobs SET state = $3, run_at = $4, attempts_made = attempts_made + $5,
+         rate_limit_delays = rate_limit_delays + $6,
+         attempts = COALESCE(attempts, '[]'::jsonb) || jsonb_build_array($7::jsonb),
+         lease_expires_at = NULL, worker_id = NULL
+   WHERE id = $1 AND claim_token = $2 AND state = 'active'
+  RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM changed) AS applied, j.state, j.claim_token, j.attempts -> -1 AS last_attempt
+  FROM (SELECT 1) AS one LEFT JOIN :SCHEMA.jobs j ON j.id = $1
+
+-- name: jobForFailure
+SELECT queue, name, payload, state, claim_token, attempts -> -1 AS last_attempt, replay_of
+  FROM :SCHEMA.jobs WHERE id = $1
+
+-- name: deadLetterJob
+-- Moves an active job (fenced) to dead_lettered and inserts its dead letter ($6: the record as JSON,
+-- without attempts; they are the job's, with this attempt appended), carrying the replay ledger of
+-- the dead letter the job replays.
+WITH changed AS (
+  UPDATE :SCHEMA.jobs SET state = 'dead_lettered', finished_at = $3, attempts_made = attempts_made + $4,
+         attempts = COALESCE(attempts, '[]'::jsonb) || jsonb_build_array($5::jsonb),
+         lease_expires_at = NULL, dead_letter_id = $6::jsonb ->> 'id'
+   WHERE id = $1 AND claim_token = $2 AND state = 'active'
+  RETURNING attempts
+)
+INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
+SELECT DEAD_LETTER_INSERT_VALUES
+  FROM changed
+       CROSS JOIN LATERAL (SELECT $6::jsonb || jsonb_build_object('attempts', changed.attempts)) AS rec(r)
+       LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
+ON CONFLICT DO NOTHING
+RETURNING id
+
+-- name: expiredLeases
+SELECT id, queue, name, payload, claim_token, orphan_count, attempts_made, worker_id, started_at, replay_of
+  FROM :SCHEMA.jobs
+ WHERE state = 'active' AND lease_expires_at < $1 AND ($2::text IS NULL OR queue = $2)
+ ORDER BY lease_expires_at LIMIT $3
+   FOR UPDATE SKIP LOCKED
+
+-- name: orphansToWaiting
+UPDATE :SCHEMA.jobs j SET state = 'waiting', orphan_count = j.orphan_count + 1,
+       attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
+       lease_expires_at = NULL, worker_id = NULL, claim_token = NULL
+  FROM unnest($1::bigint[], $2::text[], $3::jsonb[]) AS c(id, token, attempt)
+ WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+RETURNING j.id::text
+
+-- name: orphansToDeadLetter
+UPDATE :SCHEMA.jobs j SET state = 'dead_lettered', orphan_count = j.orphan_count + 1,
+       attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
+       finished_at = $5, lease_expires_at = NULL, dead_letter_id = c.dead_letter_id
+  FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::text[]) AS c(id, token, attempt, dead_letter_id)
+ WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+RETURNING j.id::text, j.attempts
+
+-- name: nextScheduled
+SELECT min(run_at) AS next FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'scheduled'
+
+-- name: getJob
+SELECT * FROM :SCHEMA.jobs WHERE id = $1
+
+-- name: countAll
+SELECT (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'scheduled') AS scheduled,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'waiting') AS waiting,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'active') AS active,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'completed') AS completed,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'dead_lettered') AS dead_lettered
+
+-- name: countQueue
+SELECT (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'scheduled') AS scheduled,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'waiting') AS waiting,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'active') AS active,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'completed') AS completed,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'dead_lettered') AS dead_lettered
+
+-- name: listQueues
+SELECT name, paused FROM :SCHEMA.queues ORDER BY name
+
+-- name: setPaused
+INSERT INTO :SCHEMA.queues (name, paused) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET paused = excluded.paused
+
+-- name: isPaused
+SELECT paused FROM :SCHEMA.queues WHERE name = $1
+
+-- name: removeById
+DELETE FROM :SCHEMA.jobs WHERE id = ANY($1::bigint[]) AND state <> 'active'
