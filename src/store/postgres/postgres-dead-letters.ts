@@ -30,11 +30,13 @@ import type {
   ListAuditParams,
   ListDeadLettersParams,
   PurgeDeadLettersParams,
+  RegroupDeadLettersParams,
   ResolveDeadLettersParams,
   ResolveDeadLettersResult,
   TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
+import { validateRegroupings } from '../regroup-changes.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { PostgresDeadLetterReads } from './postgres-dead-letter-reads.js';
 import { type DeadLetterRow, deadLetterFromRow, deadLetterRecord } from './rows.js';
@@ -330,6 +332,17 @@ export class PostgresDeadLetters implements DeadLetterStore {
       limit,
     ]);
     return { ids: rows.map((r) => r.id) };
+  }
+
+  async regroupDeadLetters(params: RegroupDeadLettersParams): Promise<{ updated: number }> {
+    validateRegroupings(params.changes);
+    if (params.changes.length === 0) return { updated: 0 };
+    const rows = await this.conn.run<{ id: string }>('dead-letters', 'regroup', [
+      params.changes.map((c) => c.id),
+      params.changes.map((c) => c.fingerprint),
+      params.changes.map((c) => c.fingerprintVersion),
+    ]);
+    return { updated: rows.length };
   }
 
   // ---- audit --------------------------------------------------------------------------------

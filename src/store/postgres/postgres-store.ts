@@ -457,6 +457,9 @@ export class PostgresStore implements Store {
   purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
     return this.deadLetters.purgeDeadLetters(params);
   }
+  regroupDeadLetters(params: DL.RegroupDeadLettersParams): Promise<{ updated: number }> {
+    return this.deadLetters.regroupDeadLetters(params);
+  }
   appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
     return this.deadLetters.appendAudit(params);
   }

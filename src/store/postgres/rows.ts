@@ -141,6 +141,7 @@ const DEAD_LETTER_COLUMNS: readonly [column: string, kind: Kind][] = [
   ['error_message', 'text'],
   ['error_stack', 'text'],
   ['fingerprint', 'text'],
+  ['fingerprint_version', 'int'],
   ['payload', 'json'],
   ['attempts', 'json'],
   ['snapshot', 'json'],
@@ -204,6 +205,7 @@ export function deadLetterRecord(dl: NewDeadLetter, now: number): Record<string,
     error_message: dl.errorMessage,
     error_stack: dl.errorStack ?? null,
     fingerprint: dl.fingerprint,
+    fingerprint_version: dl.fingerprintVersion ?? 1,
     payload: dl.payload ?? null,
     attempts: dl.attempts ?? [],
     snapshot: dl.snapshot ?? null,
@@ -242,6 +244,7 @@ export interface DeadLetterRow {
   error_message: string;
   error_stack: string | null;
   fingerprint: string;
+  fingerprint_version: number;
   payload: unknown;
   attempts: AttemptRecord[];
   snapshot: unknown;
@@ -288,6 +291,7 @@ export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
     errorMessage: row.error_message,
     errorStack: row.error_stack,
     fingerprint: row.fingerprint,
+    fingerprintVersion: row.fingerprint_version,
     payload: row.payload ?? null,
     attempts: row.attempts,
     snapshot: row.snapshot ?? null,

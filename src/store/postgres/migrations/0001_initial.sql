@@ -131,6 +131,7 @@ CREATE TABLE :SCHEMA.dead_letters (
   error_message      text    NOT NULL,
   error_stack        text,
   fingerprint        text    NOT NULL,
+  fingerprint_version integer NOT NULL DEFAULT 1,
   payload            jsonb,
   attempts           jsonb   NOT NULL,
   snapshot           jsonb,

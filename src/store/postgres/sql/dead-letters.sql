@@ -86,6 +86,13 @@ WITH gone AS (
 )
 SELECT id FROM gone
 
+-- name: regroup
+-- New fingerprints for existing entries; not a state change (generation and updated_at stay).
+UPDATE :SCHEMA.dead_letters d SET fingerprint = c.fingerprint, fingerprint_version = c.version
+  FROM unnest($1::text[], $2::text[], $3::integer[]) AS c(id, fingerprint, version)
+ WHERE d.id = c.id
+RETURNING d.id
+
 -- name: insertAudit
 -- $1: a JSON array of entries; returns their sequence numbers in input order.
 INSERT INTO :SCHEMA.dead_letter_audit (dead_letter_id, action, actor, reason, ticket, at, before_status,
