@@ -35,6 +35,7 @@ import type {
   ResolveDeadLettersResult,
   TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
+import { expectedGenerationOf } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
 import type { PostgresConnection } from './postgres-connection.js';
@@ -254,7 +255,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
           result.notFound.push(id);
           continue;
         }
-        const expected = params.expectedGenerations?.[id];
+        const expected = expectedGenerationOf(params.expectedGenerations, id);
         if (expected !== undefined && expected !== row.generation) {
           result.skipped.push({ id, status: row.status, reason: 'stale_generation' });
           continue;
