@@ -1,54 +1,92 @@
 /**
- * Error fingerprints: the same bug groups together however its ids, numbers and line positions
- * differ. Built from the error class, the message with variable parts masked, and the top stack
- * frames' function and file names (without line numbers, which move with every deploy).
+ * Error fingerprints: one failure groups together however its ids, numbers, times and line
+ * positions differ, and different failures stay apart. Version 2 (after Sentry's grouping): the
+ * error class, its code, the parameterized message (grouping/parameterize.ts), the class and
+ * parameterized message of each recorded cause, and the application's own top three stack frames
+ * (grouping/frames.ts) — never runtime, dependency or async-glue frames, never line numbers. An
+ * error without application frames groups by class, code and message alone.
+ *
+ * The version is stored with every fingerprint; a change to these rules is a new version, and
+ * `redrive dlq regroup` recomputes stored entries of older versions.
  */
 import { createHash } from 'node:crypto';
+import { causesInStack } from './grouping/causes.js';
+import { type AppFrame, appFrames, formatFrame } from './grouping/frames.js';
+import { parameterizeMessage } from './grouping/parameterize.js';
 
-/** The version of the grouping algorithm below; stored with every fingerprint it computes. */
-export const FINGERPRINT_VERSION = 1;
+export { stackWithCauses } from './grouping/causes.js';
 
-const MASKS: [RegExp, string][] = [
-  [/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '<email>'],
-  [/\bhttps?:\/\/[^\s"'<>]+/g, '<url>'],
-  [/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>'],
-  [/\b[0-9a-f]{16,}\b/gi, '<hex>'],
-  [/\b\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?\b/g, '<time>'],
-  [/\b\d+(\.\d+)?\b/g, '<n>'],
-  [/(["'`]).*?\1/g, '<str>'],
-];
+/** The version of the grouping rules below; stored with every fingerprint they compute. */
+export const FINGERPRINT_VERSION = 2;
 
-/** Masks the variable parts of an error message (ids, numbers, quoted values). */
-export function normalizeErrorMessage(message: string): string {
-  let out = message;
-  for (const [pattern, replacement] of MASKS) out = out.replace(pattern, replacement);
-  return out.trim().slice(0, 500);
-}
-
-/** The top `count` stack frames as `function@file`, without line and column numbers. */
-export function topStackFrames(stack: string | undefined, count = 3): string[] {
-  if (!stack) return [];
-  const frames: string[] = [];
-  for (const line of stack.split('\n')) {
-    const match = /^\s*at (?:(.+?) \()?(.+?)(?::\d+:\d+)?\)?$/.exec(line);
-    if (!match) continue;
-    const file = (match[2] ?? '').split(/[\\/]/).pop() ?? '';
-    frames.push(`${match[1] ?? '<anonymous>'}@${file}`);
-    if (frames.length === count) break;
-  }
-  return frames;
-}
-
-/** A short stable hash identifying the kind of failure. */
-export function errorFingerprint(error: {
+/** The error fields a fingerprint is computed from (as a dead letter stores them). */
+export interface FingerprintInput {
   errorClass: string | null;
   message: string;
+  /** The stored stack, `Caused by:` blocks included. */
   stack?: string | null;
-}): string {
+  /** The error's `code` (`ECONNREFUSED`, `23505`, `P2002` ...). */
+  code?: string | null;
+}
+
+/** What identifies a failure group, for people: class, parameterized message, first own frame. */
+export interface FailureSignature {
+  errorClass: string;
+  /** The message with its variable parts masked (`<n>`, `<id>`, `<email>` ...). */
+  message: string;
+  /** The innermost frame of the application, as `function (file)`; null when there is none. */
+  frame: string | null;
+}
+
+/** Masks the variable parts of an error message (ids, numbers, times, addresses, data values). */
+export function normalizeErrorMessage(message: string): string {
+  return parameterizeMessage(message);
+}
+
+/** The application's top stack frames as `function (file)`, without line and column numbers. */
+export function topStackFrames(stack: string | undefined | null, count = 3): string[] {
+  return appFrames(stack, count).map(formatFrame);
+}
+
+/** A short stable hash identifying the kind of failure (version {@link FINGERPRINT_VERSION}). */
+export function errorFingerprint(error: FingerprintInput): string {
+  const frames: AppFrame[] = appFrames(error.stack);
   const parts = [
+    `v${FINGERPRINT_VERSION}`,
     error.errorClass ?? 'Error',
-    normalizeErrorMessage(error.message),
-    ...topStackFrames(error.stack ?? undefined),
+    error.code ?? '',
+    parameterizeMessage(error.message),
+    ...causesInStack(error.stack).map((c) => `cause ${c.errorClass}: ${parameterizeMessage(c.message)}`),
+    ...frames.map(formatFrame),
   ];
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+}
+
+/** What identifies the failure of an error, in the terms its fingerprint uses. */
+export function failureSignature(error: FingerprintInput): FailureSignature {
+  const frame = appFrames(error.stack, 1)[0];
+  return {
+    errorClass: error.errorClass ?? 'Error',
+    message: parameterizeMessage(error.message),
+    frame: frame ? formatFrame(frame) : null,
+  };
+}
+
+/**
+ * The fingerprint of a stored dead letter, computed from its error fields the way capture does:
+ * a record without an error class groups by its failure type, one without a message by its code.
+ */
+export function deadLetterFingerprint(record: {
+  errorClass: string | null;
+  errorCode: string | null;
+  errorMessage: string;
+  errorStack: string | null;
+  failureType: string;
+}): string {
+  return errorFingerprint({
+    errorClass: record.errorClass ?? record.failureType,
+    message: record.errorMessage || (record.errorCode ?? record.failureType),
+    stack: record.errorStack,
+    code: record.errorCode,
+  });
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Random } from '../core/clock.js';
 import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
-import { errorFingerprint, FINGERPRINT_VERSION } from '../core/fingerprint.js';
+import { deadLetterFingerprint, FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
 import type { AttemptRecord } from '../core/job.js';
 import { newDeadLetterId } from '../queue/dead-letter-builder.js';
 import type { Store } from '../store/store.js';
@@ -113,7 +113,8 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
       : typeof error;
   const errorMessage = input.errorMessage ?? (err ? err.message : error === undefined ? '' : String(error));
   const code = input.errorCode ?? (err as { code?: unknown } | null)?.code;
-  const stack = err?.stack ?? null;
+  const errorCode = code === undefined || code === null ? null : String(code);
+  const stack = err ? stackWithCauses(err) : null;
   // The redactor returns a JSON-safe deep copy already; without it, a JSON round trip makes one.
   const redact = ctx.redact;
   const safe = (v: unknown) => (v === undefined ? null : redact ? redact(v) : jsonSafe(v));
@@ -130,13 +131,15 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
     entityId: text(input.entityId),
     userId: text(input.userId),
     errorClass,
-    errorCode: code === undefined || code === null ? null : String(code),
+    errorCode,
     errorMessage,
     errorStack: stack,
-    fingerprint: errorFingerprint({
-      errorClass: errorClass ?? input.failureType,
-      message: errorMessage || String(code ?? input.failureType),
-      stack,
+    fingerprint: deadLetterFingerprint({
+      errorClass,
+      errorCode,
+      errorMessage,
+      errorStack: stack,
+      failureType: input.failureType,
     }),
     fingerprintVersion: FINGERPRINT_VERSION,
     payload: safe(input.payload),

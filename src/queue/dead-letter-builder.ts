@@ -3,7 +3,7 @@
  * hints. The store adds the job's payload and attempt history.
  */
 import type { Random } from '../core/clock.js';
-import { errorFingerprint, FINGERPRINT_VERSION } from '../core/fingerprint.js';
+import { deadLetterFingerprint, FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
 import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from '../dlq/redact.js';
 import type { DeadLetterFromJob } from '../store/job-store.js';
 
@@ -69,6 +69,8 @@ export function buildJobDeadLetter(params: {
   const error = params.error instanceof Error ? params.error : new Error(String(params.error));
   const errorClass = error.name || error.constructor?.name || 'Error';
   const code = (error as { code?: unknown }).code;
+  const errorCode = typeof code === 'string' || typeof code === 'number' ? String(code) : null;
+  const errorStack = stackWithCauses(error);
   const hints = HINTS[params.failureType];
   return {
     id: newDeadLetterId(params.now, params.random),
@@ -78,10 +80,16 @@ export function buildJobDeadLetter(params: {
     entityId: null,
     userId: null,
     errorClass,
-    errorCode: typeof code === 'string' || typeof code === 'number' ? String(code) : null,
+    errorCode,
     errorMessage: error.message,
-    errorStack: error.stack ?? null,
-    fingerprint: errorFingerprint({ errorClass, message: error.message, stack: error.stack }),
+    errorStack,
+    fingerprint: deadLetterFingerprint({
+      errorClass,
+      errorCode,
+      errorMessage: error.message,
+      errorStack,
+      failureType: params.failureType,
+    }),
     fingerprintVersion: FINGERPRINT_VERSION,
     snapshot: null,
     requestData: null,

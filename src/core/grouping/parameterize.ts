@@ -1,0 +1,153 @@
+/**
+ * Message parameterization: masks the parts of an error message that vary between occurrences of
+ * the same failure (ids, numbers, times, addresses, data values) and keeps the parts that tell
+ * failures apart (words, HTTP status codes, errno names, SQL constraint/table/column names, quoted
+ * names of code). The rules are documented in docs/dead-letter-queue.md ("How failures group").
+ *
+ * Every pattern here is linear: character classes that cannot overlap their terminators, bounded
+ * repetitions, no nested quantifiers over the same characters. Parameterization runs on every
+ * dead letter, so it must stay cheap on hostile input too (input is capped at 2,000 characters).
+ */
+import { maskToken } from './tokens.js';
+
+const MAX_INPUT = 2000;
+const MAX_OUTPUT = 500;
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+
+/** Dates and times spelled with spaces (HTTP-date, `Date#toString`) or glued into a token (ISO). */
+const DATES = new RegExp(
+  [
+    `\\b${DAY}, \\d{1,2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} (?:GMT|UTC|[+-]\\d{4})`,
+    `\\b${DAY} ${MONTH} \\d{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT[+-]\\d{4}(?: \\([^()\\n]{1,60}\\))?`,
+    '\\d{4}-\\d{2}-\\d{2}(?:[T ]\\d{2}:\\d{2}(?::\\d{2}(?:[.,]\\d{1,9})?)?(?:Z|[+-]\\d{2}:?\\d{2}| ?UTC)?)?(?![\\d])',
+    '\\b\\d{8}T\\d{6}Z\\b',
+  ].join('|'),
+  'g',
+);
+
+/** Numbered source lines (an ORM's code excerpt inside a message): they move with every edit. */
+const SOURCE_EXCERPT_LINE = /\n[ \t]*(?:→[ \t]*)?\d+[ \t]+[^\n]*/g;
+
+/** A quoted span (no quote characters inside, not glued to a word), or a run of other non-space. */
+const SCANNER = /(?<![\w])(["'`])([^"'`\n]{0,200})\1(?![\w])|[^\s"'`]+/g;
+
+/** Words after which a number is a category, not a value: `status code 404`, `port 5432`. */
+const NUMBER_KEEPING_WORDS = new Set(['status', 'code', 'statuscode', 'http', 'errno', 'sqlstate', 'port']);
+
+/** HTTP reason phrases: a status code followed by one is kept (`404 Not Found`). */
+const REASON_PHRASE =
+  /^ \(?(?:Bad Request|Unauthorized|Payment Required|Forbidden|Not Found|Method Not Allowed|Not Acceptable|Request Timeout|Conflict|Gone|Precondition Failed|Payload Too Large|Unsupported Media Type|Unprocessable Entity|Unprocessable Content|Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Timeout)/;
+
+/** Words naming a code object: the quoted text after them is a name, kept (`constraint "x"`). */
+const CODE_WORDS = new Set([
+  'constraint',
+  'relation',
+  'table',
+  'column',
+  'columns',
+  'index',
+  'key',
+  'field',
+  'fields',
+  'property',
+  'reading',
+  'setting',
+  'module',
+  'package',
+  'function',
+  'method',
+  'type',
+  'enum',
+  'collection',
+  'database',
+  'schema',
+  'model',
+  'command',
+  'option',
+  'parameter',
+  'argument',
+  'variable',
+  'header',
+  'event',
+  'queue',
+  'topic',
+  'bucket',
+  'references',
+  'token',
+  'operator',
+  'extension',
+  'role',
+  'sequence',
+  'view',
+  'trigger',
+]);
+
+/** Words after which the quoted text is a value, masked (`Duplicate entry 'x'`). */
+const DATA_WORDS = new Set(['entry', 'value', 'values', 'input', 'string', 'text']);
+
+/** A placeholder left by masking (`<n>`, `<id>` ...). */
+const PLACEHOLDER = /<[a-z0-9]+>/;
+
+/** Looks like code rather than prose: has code punctuation, camelCase or is an ALL_CAPS name. */
+function looksLikeCode(text: string): boolean {
+  return /[_.$/:()[\]#]/.test(text) || /[a-z][A-Z]/.test(text) || /^[A-Z][A-Z0-9]+$/.test(text);
+}
+
+/** The last word before `offset` (letters only, lowercased) and the last non-space character. */
+function contextBefore(text: string, offset: number): { word: string; char: string } {
+  let i = offset - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  const char = i >= 0 ? text[i]! : '';
+  while (i >= 0 && !/[A-Za-z]/.test(text[i]!)) {
+    if (offset - i > 4) break;
+    i--;
+  }
+  let start = i;
+  while (start >= 0 && /[A-Za-z]/.test(text[start]!)) start--;
+  return { word: text.slice(start + 1, i + 1).toLowerCase(), char };
+}
+
+/** Masks the inside of a quoted span, word by word. */
+function maskWords(content: string): string {
+  return content.replace(/[^\s]+/g, (token) => maskToken(token, ''));
+}
+
+function maskQuoted(quote: string, content: string, text: string, offset: number): string {
+  if (content === '') return `${quote}${quote}`;
+  const before = contextBefore(text, offset);
+  const masked = maskWords(content);
+  const spaced = /\s/.test(content);
+  let keep: boolean;
+  if (before.char === ':' || before.char === '=' || DATA_WORDS.has(before.word)) keep = false;
+  else if (quote === '`' || CODE_WORDS.has(before.word)) keep = true;
+  else keep = !spaced && (looksLikeCode(content) || PLACEHOLDER.test(masked));
+  return keep ? `${quote}${masked}${quote}` : `${quote}<str>${quote}`;
+}
+
+/**
+ * Masks the variable parts of an error message so that one failure reads the same every time
+ * (see the module comment; version 2 of the rules).
+ */
+export function parameterizeMessage(message: string): string {
+  let text = message.length > MAX_INPUT ? message.slice(0, MAX_INPUT) : message;
+  if (text.includes('\n')) text = text.replace(SOURCE_EXCERPT_LINE, '');
+  text = text.replace(DATES, '<date>');
+  let previousWord = '';
+  const out = text.replace(
+    SCANNER,
+    (match: string, quote: string | undefined, content: string, offset: number) => {
+      if (quote !== undefined) {
+        previousWord = '';
+        return maskQuoted(quote, content, text, offset);
+      }
+      const keepNumber =
+        NUMBER_KEEPING_WORDS.has(previousWord) ||
+        (/^\d{3}$/.test(match) && REASON_PHRASE.test(text.slice(offset + 3, offset + 40)));
+      previousWord = match.replace(/[^A-Za-z]/g, '').toLowerCase();
+      return maskToken(match, keepNumber ? 'keep-number' : '');
+    },
+  );
+  return out.replace(/\s+/g, ' ').trim().slice(0, MAX_OUTPUT);
+}
