@@ -24,7 +24,10 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
   --quick       sizes divided by 10 (a smoke run)
   --only X      run only scenario or group X (repeatable, or comma-separated):
                 enqueue-single, enqueue-bulk, process-c1, process-c50, latency-same, latency-cross,
-                backlog-1m (with its backlog-10k baseline); groups: enqueue, process, latency, backlog
+                backlog-1m (with its backlog-10k baseline), fail-permanent-c50, fail-retry-c50,
+                fail-permanent-c50-dl1m, fail-retry-c50-dl1m (1M dead letters stored first);
+                groups: enqueue, process, latency, backlog, fail, fail-dl1m (fail with its -dl1m
+                variants)
   --repeat N    run each scenario N times in fresh processes and keep the median run
                 (default: 3 for backlog-10k/backlog-1m, whose ratio is noisy; 1 otherwise)
   --full        also run every scenario at synchronous=FULL (also BENCH_FULL=1)
@@ -32,7 +35,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
   --sync S      run only the NORMAL or only the FULL pass
                 without any of these, FULL runs when the NORMAL pass took under 3 minutes
   --store redis run enqueue-bulk and process-c50 (default; or --only enqueue-single, process-c1,
-                latency-same) on the Redis store at BENCH_REDIS_URL / REDIS_URL
+                latency-same, fail, fail-dl1m) on the Redis store at BENCH_REDIS_URL / REDIS_URL
                 (default redis://127.0.0.1:6379), each followed by BullMQ doing the same on the
                 same Redis, with the ratio against the >= 3x BullMQ target
   --no-bullmq   with --store redis: skip the BullMQ runs

@@ -24,8 +24,18 @@ const REDIS_SCENARIOS: readonly ScenarioName[] = [
   'process-c1',
   'process-c50',
   'latency-same',
+  'fail-permanent-c50',
+  'fail-retry-c50',
+  'fail-permanent-c50-dl1m',
+  'fail-retry-c50-dl1m',
 ];
-const BULLMQ_SCENARIOS: ReadonlySet<ScenarioName> = new Set(['enqueue-bulk', 'process-c1', 'process-c50']);
+const BULLMQ_SCENARIOS: ReadonlySet<ScenarioName> = new Set([
+  'enqueue-bulk',
+  'process-c1',
+  'process-c50',
+  'fail-permanent-c50',
+  'fail-retry-c50',
+]);
 const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['enqueue-bulk', 'process-c50'];
 
 /** The target: redrive's Redis store at least this many times BullMQ's jobs/s. */

@@ -20,7 +20,7 @@ import { runRedisComparison } from './redis-run.js';
 import type { BenchResult, Synchronous } from './result.js';
 import { type ScenarioName, selectScenarios } from './scenarios.js';
 import { REPO_ROOT, runScenario } from './spawn-scenario.js';
-import { backlogRatio, formatNotes, formatTable } from './table.js';
+import { baselineRatio, formatNotes, formatTable } from './table.js';
 
 /** Without --full/--no-full, FULL runs when the NORMAL pass took less than this (total stays ~6 min). */
 const AUTO_FULL_BUDGET_S = 180;
@@ -110,8 +110,8 @@ async function main(): Promise<number> {
   const totalSeconds = (performance.now() - started) / 1000;
 
   for (const result of results) {
-    const ratio = backlogRatio(results, result);
-    if (ratio !== undefined) result.details = { ...result.details, ratioVs10k: ratio };
+    const ratio = baselineRatio(results, result);
+    if (ratio !== undefined) result.details = { ...result.details, ratioVsBaseline: ratio };
   }
 
   const dir = join(REPO_ROOT, '.bench');

@@ -4,7 +4,8 @@
  *   node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick] [--store sqlite|redis|bullmq]
  *
  * `--store redis` runs the scenario on a RedisStore (fresh key prefix, see redis-db.ts); `--store
- * bullmq` runs BullMQ's version of it on the same Redis (enqueue-bulk and the process scenarios).
+ * bullmq` runs BullMQ's version of it on the same Redis (enqueue-bulk, the process and the failure
+ * scenarios).
  *
  * bench/run.ts starts one such process per scenario, so each has its own heap and RSS figures.
  * Progress and errors go to stderr.
@@ -14,10 +15,11 @@ import { createRedisBenchDb } from './redis-db.js';
 import type { BenchResult, Measurement, Synchronous } from './result.js';
 import { RssSampler, rssMb } from './rss.js';
 import { backlogScenario } from './scenarios/backlog.js';
-import { bullmqEnqueueBulk, bullmqProcess } from './scenarios/bullmq.js';
+import { bullmqEnqueueBulk, bullmqFail, bullmqProcess } from './scenarios/bullmq.js';
 import type { BenchDb, Scenario } from './scenarios/context.js';
 import { enqueueBulk } from './scenarios/enqueue-bulk.js';
 import { enqueueSingle } from './scenarios/enqueue-single.js';
+import { failScenario } from './scenarios/fail.js';
 import { latencyCross } from './scenarios/latency-cross.js';
 import { latencySame } from './scenarios/latency-same.js';
 import { processScenario } from './scenarios/process.js';
@@ -33,6 +35,10 @@ const SCENARIO_FUNCTIONS: Record<ScenarioName, Scenario> = {
   'latency-cross': latencyCross,
   'backlog-10k': backlogScenario('small'),
   'backlog-1m': backlogScenario('large'),
+  'fail-permanent-c50': failScenario('permanent', 'none'),
+  'fail-retry-c50': failScenario('retry', 'none'),
+  'fail-permanent-c50-dl1m': failScenario('permanent', 'large'),
+  'fail-retry-c50-dl1m': failScenario('retry', 'large'),
 };
 
 /** BullMQ's versions of the scenarios the Redis comparison runs. */
@@ -40,6 +46,8 @@ const BULLMQ_FUNCTIONS: Partial<Record<ScenarioName, Scenario>> = {
   'enqueue-bulk': bullmqEnqueueBulk,
   'process-c1': bullmqProcess(1),
   'process-c50': bullmqProcess(50),
+  'fail-permanent-c50': bullmqFail('permanent'),
+  'fail-retry-c50': bullmqFail('retry'),
 };
 
 const [name, synchronous, ...flags] = process.argv.slice(2);

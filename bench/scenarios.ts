@@ -11,6 +11,10 @@ export const SCENARIOS = [
   'latency-cross',
   'backlog-10k',
   'backlog-1m',
+  'fail-permanent-c50',
+  'fail-retry-c50',
+  'fail-permanent-c50-dl1m',
+  'fail-retry-c50-dl1m',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -22,6 +26,15 @@ export const GROUPS: Record<string, readonly ScenarioName[]> = {
   latency: ['latency-same', 'latency-cross'],
   backlog: ['backlog-10k', 'backlog-1m'],
   'backlog-1m': ['backlog-10k', 'backlog-1m'],
+  fail: ['fail-permanent-c50', 'fail-retry-c50'],
+  'fail-dl1m': ['fail-permanent-c50', 'fail-retry-c50', 'fail-permanent-c50-dl1m', 'fail-retry-c50-dl1m'],
+};
+
+/** Scenarios measured against a baseline run of another scenario (their figure is a ratio). */
+export const RATIO_BASELINES: Partial<Record<ScenarioName, ScenarioName>> = {
+  'backlog-1m': 'backlog-10k',
+  'fail-permanent-c50-dl1m': 'fail-permanent-c50',
+  'fail-retry-c50-dl1m': 'fail-retry-c50',
 };
 
 export function isScenario(name: string): name is ScenarioName {
@@ -59,6 +72,9 @@ export interface Sizes {
   backlogDrain: number;
   backlogSmall: number;
   backlogLarge: number;
+  /** Jobs failed by the failure scenarios, and dead letters stored before the `-dl1m` ones. */
+  fail: number;
+  storedDeadLetters: number;
 }
 
 const FULL_SIZES: Sizes = {
@@ -71,6 +87,8 @@ const FULL_SIZES: Sizes = {
   backlogDrain: 100_000,
   backlogSmall: 10_000,
   backlogLarge: 1_000_000,
+  fail: 100_000,
+  storedDeadLetters: 1_000_000,
 };
 
 /** Sizes for a run; `--quick` divides the job counts by 10. */
@@ -85,5 +103,7 @@ export function sizesFor(quick: boolean): Sizes {
     backlogDrain: FULL_SIZES.backlogDrain / 10,
     backlogSmall: FULL_SIZES.backlogSmall / 10,
     backlogLarge: FULL_SIZES.backlogLarge / 10,
+    fail: FULL_SIZES.fail / 10,
+    storedDeadLetters: FULL_SIZES.storedDeadLetters / 10,
   };
 }

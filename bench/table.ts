@@ -3,16 +3,22 @@
  * padEnd (no table library).
  */
 import type { BenchResult } from './result.js';
-import { isScenario } from './scenarios.js';
+import { isScenario, RATIO_BASELINES } from './scenarios.js';
 import { REFERENCES, TARGETS } from './targets.js';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number | undefined) => (n === undefined ? '?' : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
-/** backlog-1m throughput over backlog-10k's at the same `synchronous`. */
-export function backlogRatio(results: readonly BenchResult[], result: BenchResult): number | undefined {
-  if (result.scenario !== 'backlog-1m' || result.error) return undefined;
-  const base = results.find((r) => r.scenario === 'backlog-10k' && r.synchronous === result.synchronous);
+/**
+ * A scenario's throughput over its baseline's (backlog-1m over backlog-10k, a `-dl1m` failure
+ * scenario over the same without stored dead letters) at the same `synchronous`.
+ */
+export function baselineRatio(results: readonly BenchResult[], result: BenchResult): number | undefined {
+  const baseline = isScenario(result.scenario) ? RATIO_BASELINES[result.scenario] : undefined;
+  if (!baseline || result.error) return undefined;
+  const base = results.find(
+    (r) => r.scenario === baseline && r.synchronous === result.synchronous && r.store === result.store,
+  );
   if (!base || base.error || base.jobsPerSec === 0) return undefined;
   return Math.round((result.jobsPerSec / base.jobsPerSec) * 1000) / 1000;
 }
@@ -38,7 +44,7 @@ function row(r: BenchResult, all: readonly BenchResult[], previous: readonly Ben
   const name = isScenario(r.scenario) ? r.scenario : undefined;
   const target = name ? TARGETS[name] : undefined;
   const ref = name ? REFERENCES[name] : undefined;
-  const ratio = backlogRatio(all, r);
+  const ratio = baselineRatio(all, r);
   let result: string;
   if (r.error) result = 'ERROR';
   else if (r.p50Ms !== undefined) result = `p50 ${ms(r.p50Ms)} / p99 ${ms(r.p99Ms)} ms`;
@@ -51,7 +57,7 @@ function row(r: BenchResult, all: readonly BenchResult[], previous: readonly Ben
     r.error ? '' : int(r.jobs),
     r.error ? '' : r.seconds.toFixed(2),
     result,
-    target?.label ?? (r.scenario === 'backlog-10k' ? '(baseline)' : ''),
+    target?.label ?? (Object.values(RATIO_BASELINES).includes(r.scenario as never) ? '(baseline)' : ''),
     met === undefined ? '' : met === true ? 'yes' : met === false ? 'NO' : met,
     r.error ? '' : `${r.peakRssMb.toFixed(0)} MB`,
     r.error ? '' : `${r.rssStartMb.toFixed(0)}->${r.rssEndMb.toFixed(0)}`,

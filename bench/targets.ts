@@ -7,7 +7,7 @@ import type { ScenarioName } from './scenarios.js';
 export interface Target {
   /** How the target reads in the table. */
   label: string;
-  /** Whether a result meets it; `ratio` is backlog-1m's throughput over backlog-10k's. */
+  /** Whether a result meets it; `ratio` is the throughput over the baseline scenario's (RATIO_BASELINES). */
   met(result: BenchResult, ratio: number | undefined): boolean | undefined;
 }
 
@@ -21,6 +21,14 @@ const p50Below = (ms: number): Target => ({
   met: (r) => (r.p50Ms === undefined ? undefined : r.p50Ms < ms),
 });
 
+/** At least `min` times the baseline scenario's throughput (see RATIO_BASELINES). */
+function ratioAtLeast(min: number, baseline: string): Target {
+  return {
+    label: `>= ${min.toFixed(2)}x of ${baseline}`,
+    met: (_r, ratio) => (ratio === undefined ? undefined : ratio >= min),
+  };
+}
+
 export const TARGETS: Partial<Record<ScenarioName, Target>> = {
   'enqueue-single': atLeast(35_000),
   'enqueue-bulk': atLeast(350_000),
@@ -28,10 +36,11 @@ export const TARGETS: Partial<Record<ScenarioName, Target>> = {
   'process-c50': atLeast(100_000),
   'latency-same': p50Below(1),
   'latency-cross': p50Below(20),
-  'backlog-1m': {
-    label: '>= 0.90x of 10k',
-    met: (_r, ratio) => (ratio === undefined ? undefined : ratio >= 0.9),
-  },
+  'backlog-1m': ratioAtLeast(0.9, '10k'),
+  'fail-permanent-c50': atLeast(20_000),
+  'fail-retry-c50': atLeast(30_000),
+  'fail-permanent-c50-dl1m': ratioAtLeast(0.9, 'empty DLQ'),
+  'fail-retry-c50-dl1m': ratioAtLeast(0.9, 'empty DLQ'),
 };
 
 /** Published figures, jobs/s: BullMQ 6.7 and plainjob. */

@@ -2,9 +2,11 @@
  * The same enqueue-bulk and process scenarios run by BullMQ (a dev dependency of the benchmark
  * only) on the same Redis, for the side-by-side comparison of `npm run bench -- --store redis`.
  * BullMQ keeps completed jobs (its default, like redrive), its Worker runs the same no-op async
- * handler, and the clock stops once the worker has closed after the last job.
+ * handler, and the clock stops once the worker has closed after the last job. In the failure
+ * scenarios the handler throws an `UnrecoverableError` (to BullMQ's failed set, kept like redrive's
+ * dead letters) or fails once and succeeds on the retry (`attempts: 2, backoff: 0`).
  */
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { makeBulk } from '../payload.js';
 import { benchRedisUrl, deleteKeys } from '../redis-db.js';
 import { deferred, sleep, yieldToLoop } from '../wait.js';
@@ -75,6 +77,55 @@ export function bullmqProcess(concurrency: number): Scenario {
       const seconds = secondsSince(start);
       expectCount('completed jobs', await queue.getCompletedCount(), total);
       return { jobs: total, seconds, details: { concurrency, engine: 'bullmq' } };
+    } finally {
+      await queue.close();
+      await deleteKeys(benchRedisUrl(), `${prefix}:*`);
+    }
+  };
+}
+
+/** BullMQ's fail-permanent-c50 / fail-retry-c50 (see fail.ts for redrive's). */
+export function bullmqFail(kind: 'permanent' | 'retry'): Scenario {
+  return async ({ sizes }) => {
+    const prefix = freshPrefix();
+    const queue = new Queue(QUEUE, { connection: connection(), prefix });
+    try {
+      await queue.waitUntilReady();
+      const total = sizes.fail;
+      for (let seq = 0; seq < total; seq += 1000) {
+        await queue.addBulk(
+          makeBulk(seq, Math.min(1000, total - seq)).map((j) => ({
+            name: j.name,
+            data: j.payload,
+            opts: { attempts: 2, backoff: 0 },
+          })),
+        );
+        await yieldToLoop();
+      }
+      await sleep(250);
+      const calls = kind === 'retry' ? total * 2 : total;
+      const handledAll = deferred();
+      let handled = 0;
+      const start = performance.now();
+      const worker = new Worker(
+        QUEUE,
+        async (job) => {
+          handled++;
+          if (handled === calls) handledAll.resolve();
+          if (kind === 'permanent')
+            throw new UnrecoverableError('the order was rejected by the payment provider');
+          if (job.attemptsMade === 0) {
+            throw Object.assign(new Error('upstream returned 503 Service Unavailable'), { status: 503 });
+          }
+        },
+        { connection: connection(), prefix, concurrency: 50 },
+      );
+      await handledAll.promise;
+      await worker.close();
+      const seconds = secondsSince(start);
+      if (kind === 'retry') expectCount('completed jobs', await queue.getCompletedCount(), total);
+      else expectCount('failed jobs', await queue.getFailedCount(), total);
+      return { jobs: total, seconds, details: { concurrency: 50, attempts: calls, engine: 'bullmq' } };
     } finally {
       await queue.close();
       await deleteKeys(benchRedisUrl(), `${prefix}:*`);

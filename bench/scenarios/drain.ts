@@ -1,6 +1,7 @@
 /**
- * Runs a Worker with a no-op async handler until `count` jobs are durably completed; returns the
- * seconds from the worker's construction to that point.
+ * Runs a Worker with a no-op async handler (or one that throws: `behaviour`) until it has been
+ * called `count` times and the outcomes are durably committed; returns the seconds from the
+ * worker's construction to that point.
  *
  * The handler only increments a counter. When it has run `count` times the worker is closed,
  * which stops claiming, returns prefetched jobs and commits the pending completions; the clock
@@ -8,14 +9,14 @@
  * busy worker runs claim, handlers and completion writes as one chain of microtasks, so timers
  * do not fire until the queue is empty. `eventLoopStallMs` reports how long they were held.)
  */
-import { type Store, Worker } from '../../src/index.js';
+import { type ActiveJob, type Store, Worker, type WorkerStats } from '../../src/index.js';
 import { LoopStallMonitor } from '../loop-stall.js';
 import { deferred } from '../wait.js';
 import { QUEUE, secondsSince } from './context.js';
 
 export interface DrainResult {
   seconds: number;
-  /** Completions committed when the clock stopped (at least `count`). */
+  /** Outcomes committed when the clock stopped (at least `expected`). */
   completed: number;
   /** Longest time timers could not run during the drain. */
   eventLoopStallMs: number;
@@ -24,6 +25,18 @@ export interface DrainResult {
 
 export interface DrainOptions {
   concurrency: number;
+  /**
+   * What the handler does after counting the call (throw, for the failure scenarios); by default
+   * nothing, so every job completes.
+   */
+  behaviour?: (job: ActiveJob) => void;
+  /**
+   * The jobs whose outcome the worker must have committed when it closes (e.g.
+   * `stats.deadLettered`); default `stats.completed`. The drain fails when fewer than `expected`.
+   */
+  committed?: (stats: WorkerStats) => number;
+  /** How many outcomes `committed` must reach; default `count`. */
+  expected?: number;
   /** Called from the handler every `progressEvery` jobs (e.g. to sample RSS while timers starve). */
   onProgress?: (handled: number) => void;
   progressEvery?: number;
@@ -32,20 +45,23 @@ export interface DrainOptions {
 export async function drain(store: Store, count: number, options: DrainOptions): Promise<DrainResult> {
   const handledAll = deferred();
   const errors: string[] = [];
-  const { onProgress, progressEvery = Number.POSITIVE_INFINITY } = options;
+  const { onProgress, progressEvery = Number.POSITIVE_INFINITY, behaviour } = options;
+  const committedOf = options.committed ?? ((stats: WorkerStats) => stats.completed);
+  const expected = options.expected ?? count;
   let handled = 0;
   let nextProgress = progressEvery;
   const stalls = new LoopStallMonitor();
   const start = performance.now();
   const worker = new Worker(
     QUEUE,
-    async () => {
+    async (job) => {
       handled++;
       if (handled === nextProgress) {
         nextProgress += progressEvery;
         onProgress?.(handled);
       }
       if (handled === count) handledAll.resolve();
+      behaviour?.(job);
     },
     { store, concurrency: options.concurrency },
   );
@@ -55,8 +71,8 @@ export async function drain(store: Store, count: number, options: DrainOptions):
   await worker.close();
   const seconds = secondsSince(start);
   const eventLoopStallMs = stalls.stop();
-  const completed = worker.stats().completed;
-  if (completed < count) throw new Error(`only ${completed} of ${count} completions were committed`);
+  const completed = committedOf(worker.stats());
+  if (completed < expected) throw new Error(`only ${completed} of ${expected} outcomes were committed`);
   return {
     seconds,
     completed,

@@ -20,12 +20,14 @@ import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import type { RedriveEvents } from '../events.js';
 import { TypedEmitter } from '../events.js';
-import type { FenceResult, JobCompletion } from '../store/job-store.js';
+import type { FailJobResult, FenceResult } from '../store/job-store.js';
 import type { Store } from '../store/store.js';
 import { type ActiveJob, LeaseLostError, RunningJob } from './active-job.js';
 import { buildJobDeadLetter } from './dead-letter-builder.js';
-import { decideFailure } from './failure-outcome.js';
+import { decideFailure, type FailureDecision } from './failure-outcome.js';
+import { jobFailure } from './job-failure.js';
 import { assertQueueName } from './job-options.js';
+import { type PendingFailure, Settlements } from './settlements.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 /** A job handler. Its return value (JSON-serializable) is stored as the job's result. */
@@ -48,8 +50,6 @@ export interface WorkerStats {
   recovered: number;
 }
 
-/** Completions written per store call at most. */
-const MAX_COMPLETION_BATCH = 1000;
 /** Largest automatic prefetch. */
 const MAX_AUTO_PREFETCH = 1000;
 /** Automatic prefetch aims to hold this much work (by average handler time) per slot. */
@@ -74,10 +74,9 @@ export class Worker<Payload = unknown, Result = unknown> {
   private buffer: RunningJob<Payload>[] = [];
   private head = 0;
   private running = 0;
-  private completions: JobCompletion[] = [];
+  /** Completions and failures waiting to be written (in batches, or with the next claim). */
+  private readonly settlements: Settlements;
   private readonly completionJobs = new Map<string, { job: RunningJob<Payload>; durationMs: number }>();
-  private flushing: Promise<void> | undefined;
-  private flushTimer: NodeJS.Immediate | undefined;
   private claiming = false;
   private claimInFlight: Promise<number> | undefined;
   private wakeRequested = false;
@@ -111,6 +110,11 @@ export class Worker<Payload = unknown, Result = unknown> {
     this.options = resolved;
     this.workerId = resolved.workerId;
     this.store = options.store;
+    this.settlements = new Settlements(this.store, this.clock, {
+      completed: (results) => this.completionsWritten(results),
+      error: (error) => this.reportError(error),
+      claimPending: () => this.claiming,
+    });
     this.defaultPolicy = createRetryPolicy(options.backoff);
     this.limiter = resolved.rateLimit
       ? new TokenBucket({
@@ -231,8 +235,8 @@ export class Worker<Payload = unknown, Result = unknown> {
     const breaker = this.raw.circuitBreaker;
     const allowed = !breaker || breaker.isAllowed();
     const combined =
-      allowed && this.store.completeAndClaimJobs && !this.flushing && this.completions.length > 0;
-    if (!combined) await this.flushCompletions();
+      allowed && this.store.completeAndClaimJobs && !this.settlements.flushing && this.settlements.size > 0;
+    if (!combined) await this.settlements.flush();
     if (!allowed || this.state !== 'running') return 0;
     const params = {
       queue: this.queue,
@@ -244,13 +248,18 @@ export class Worker<Payload = unknown, Result = unknown> {
     };
     let claimed: ClaimedJob[];
     if (combined && this.store.completeAndClaimJobs) {
-      const batch = this.takeCompletions();
+      const batch = this.settlements.take();
       try {
-        const result = await this.store.completeAndClaimJobs({ completions: batch, claim: params });
-        this.completionsWritten(result.completed);
+        const result = await this.store.completeAndClaimJobs({
+          completions: batch.completions,
+          failures: batch.failures.map((f) => f.failure),
+          claim: params,
+        });
+        // Before the claimed jobs are held: a retry may be among them, claimed again at once.
+        this.settlements.written(batch, result.completed, result.failed);
         claimed = result.claimed;
       } catch (error) {
-        this.completionsFailed(batch, error);
+        this.settlements.writeFailed(batch, error);
         throw error;
       }
     } else {
@@ -395,48 +404,11 @@ export class Worker<Payload = unknown, Result = unknown> {
         resultJson = null;
       }
     }
-    this.completions.push({ id: job.id, token: job.token, resultJson });
     if (this.emitter.hasListeners('job.completed')) {
       this.completionJobs.set(job.id, { job, durationMs: this.clock.now() - job.startedAt });
     }
-    if (this.completions.length >= MAX_COMPLETION_BATCH) void this.flushCompletions();
-    else if (!this.flushTimer) {
-      this.flushTimer = setImmediate(() => {
-        this.flushTimer = undefined;
-        // A claim about to run writes these completions in its own transaction.
-        if (!this.claiming) void this.flushCompletions();
-      });
-    }
+    this.settlements.addCompletion({ id: job.id, token: job.token, resultJson });
     this.dispatch();
-  }
-
-  private takeCompletions(): JobCompletion[] {
-    if (this.flushTimer) {
-      clearImmediate(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    const batch = this.completions;
-    this.completions = [];
-    return batch;
-  }
-
-  /** Writes pending completions in one store call. Single-flight. */
-  private flushCompletions(): Promise<void> {
-    if (this.flushing) {
-      return this.flushing.then(() => (this.completions.length > 0 ? this.flushCompletions() : undefined));
-    }
-    const batch = this.takeCompletions();
-    if (batch.length === 0) return Promise.resolve();
-    this.flushing = this.store
-      .completeJobs({ completions: batch, now: this.clock.now() })
-      .then(
-        (results) => this.completionsWritten(results),
-        (error: unknown) => this.completionsFailed(batch, error),
-      )
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    return this.flushing;
   }
 
   private completionsWritten(results: readonly FenceResult[]): void {
@@ -460,15 +432,6 @@ export class Worker<Payload = unknown, Result = unknown> {
         this.leaseLost(result.id, `completion refused (${result.reason}): another worker owns the job now`);
       }
     }
-  }
-
-  /**
-   * The store is unreachable: keep the completions and try again; if the leases expire meanwhile,
-   * the fencing tokens refuse them and the jobs run again (at-least-once).
-   */
-  private completionsFailed(batch: JobCompletion[], error: unknown): void {
-    this.completions.unshift(...batch);
-    this.reportError(error);
   }
 
   private onFailure(job: RunningJob<Payload>, error: unknown, permit: CircuitPermit | undefined): void {
@@ -495,85 +458,60 @@ export class Worker<Payload = unknown, Result = unknown> {
       else permit.failure(error);
     }
     const err = error instanceof Error ? error : new Error(String(error));
-    const outcome =
-      decision.kind === 'dead_letter'
-        ? {
-            kind: 'dead_letter' as const,
-            deadLetter: buildJobDeadLetter({
-              queue: this.queue,
-              failureType: decision.failureType,
-              error: err,
-              workerId: this.workerId,
-              settings: this.raw.deadLetter ?? {},
-              now,
-              firstFailedAt: job.claimed.attempts[0]?.endedAt ?? now,
-              random: this.random,
-            }),
-          }
-        : decision;
-    const code = (err as { code?: unknown }).code;
-    this.store
-      .failJob({
-        id: job.id,
-        token: job.token,
-        now,
-        outcome,
-        attempt: {
-          attempt: job.attempt,
-          outcome:
-            decision.kind === 'rate_limited'
-              ? 'rate_limited'
-              : err instanceof JobTimeoutError
-                ? 'timed_out'
-                : 'failed',
-          startedAt: job.startedAt,
-          endedAt: now,
-          workerId: this.workerId,
-          errorClass: err.name,
-          ...(code === undefined ? {} : { errorCode: String(code) }),
-          message: err.message,
-          ...(err.stack === undefined ? {} : { stack: err.stack }),
-        },
-      })
-      .then(
-        (result) => {
-          this.held.delete(job.id);
-          if (!result.ok) {
-            this.leaseLost(job.id, `failure refused (${result.reason}): another worker owns the job now`);
-            return;
-          }
-          this.stats_.failed++;
-          const base = { queue: this.queue, jobId: job.id, name: job.name };
-          this.emitter.emit('job.failed', {
-            ...base,
-            attempt: job.attempt,
-            error: err,
-            willRetry: decision.kind !== 'dead_letter',
-          });
-          if (decision.kind === 'dead_letter') {
-            this.stats_.deadLettered++;
-            this.emitter.emit('job.dead_lettered', {
-              ...base,
-              deadLetterId: result.deadLetterId ?? '',
-              failureType: decision.failureType,
-            });
-          } else {
-            this.stats_.retried++;
-            this.emitter.emit('job.retried', {
-              ...base,
-              attempt: job.attempt,
-              runAt: decision.runAt,
-              reason: decision.kind === 'rate_limited' ? 'rate_limited' : 'error',
-            });
-          }
-        },
-        (storeError: unknown) => {
-          // The lease will expire and recovery will return the job without spending an attempt.
-          this.held.delete(job.id);
-          this.reportError(storeError);
-        },
-      );
+    const failure = jobFailure({
+      job,
+      error: err,
+      decision,
+      now,
+      workerId: this.workerId,
+      queue: this.queue,
+      deadLetterSettings: this.raw.deadLetter ?? {},
+      random: this.random,
+    });
+    this.settlements.addFailure({
+      failure,
+      written: (result) => this.failureWritten(job, err, decision, result),
+      // The lease will expire and recovery will return the job without spending an attempt.
+      dropped: () => this.held.delete(job.id),
+    } satisfies PendingFailure);
     this.dispatch();
+  }
+
+  private failureWritten(
+    job: RunningJob<Payload>,
+    err: Error,
+    decision: FailureDecision,
+    result: FailJobResult,
+  ): void {
+    this.held.delete(job.id);
+    if (!result.ok) {
+      this.leaseLost(job.id, `failure refused (${result.reason}): another worker owns the job now`);
+      return;
+    }
+    this.stats_.failed++;
+    const base = { queue: this.queue, jobId: job.id, name: job.name };
+    this.emitter.emit('job.failed', {
+      ...base,
+      attempt: job.attempt,
+      error: err,
+      willRetry: decision.kind !== 'dead_letter',
+    });
+    if (decision.kind === 'dead_letter') {
+      this.stats_.deadLettered++;
+      this.emitter.emit('job.dead_lettered', {
+        ...base,
+        deadLetterId: result.deadLetterId ?? '',
+        failureType: decision.failureType,
+      });
+    } else {
+      this.stats_.retried++;
+      this.emitter.emit('job.retried', {
+        ...base,
+        attempt: job.attempt,
+        runAt: decision.runAt,
+        reason: decision.kind === 'rate_limited' ? 'rate_limited' : 'error',
+      });
+    }
   }
 
   private leaseLost(jobId: string, message: string): void {
@@ -747,7 +685,7 @@ export class Worker<Payload = unknown, Result = unknown> {
         if (job.timer !== undefined) this.clock.clearTimeout(job.timer as TimerHandle);
         this.running--;
       }
-      await this.flushCompletions();
+      await this.settlements.flush();
       if (unfinished.length > 0) {
         try {
           await this.store.releaseJobs({
@@ -758,7 +696,7 @@ export class Worker<Payload = unknown, Result = unknown> {
           this.reportError(error);
         }
       }
-      while (this.flushing) await this.flushing;
+      await this.settlements.idle();
     }
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
     this.state = 'closed';

@@ -88,14 +88,32 @@ export type DeadLetterFromJob = Omit<
   redactPayload?: (payload: unknown) => unknown;
 };
 
-/** Params of {@link JobStore.failJob}. */
-export interface FailJobParams {
+/** One failed attempt to record: an item of {@link FailJobsParams}. */
+export interface JobFailure {
   id: string;
+  /** The fencing token of the attempt that failed. */
   token: string;
+  /** The attempt, appended to the job's history (and copied into its dead letter). */
   attempt: AttemptRecord;
   outcome: FailureOutcome;
+}
+
+/** Params of {@link JobStore.failJobs}. */
+export interface FailJobsParams {
+  failures: readonly JobFailure[];
   now: number;
 }
+
+/** Params of {@link JobStore.failJob}. */
+export interface FailJobParams extends JobFailure {
+  now: number;
+}
+
+/**
+ * The outcome of one failure: a {@link FenceResult}, with the id of the dead letter created when
+ * the outcome was `dead_letter` and it was applied now (a `duplicate` carries none).
+ */
+export type FailJobResult = FenceResult & { deadLetterId?: string };
 
 /** Params of {@link JobStore.extendLeases}. */
 export interface ExtendLeasesParams {
@@ -175,15 +193,32 @@ export interface JobStore {
   /** Completes jobs whose token is current; one result per completion, in input order. */
   completeJobs(params: CompleteJobsParams): Promise<FenceResult[]>;
   /**
-   * Optional: {@link JobStore.completeJobs} then {@link JobStore.claimJobs} in one atomic step, so
-   * a busy worker pays one round trip (one commit) per batch instead of two.
+   * Optional: {@link JobStore.completeJobs}, then {@link JobStore.failJobs} (when `failures` are
+   * given), then {@link JobStore.claimJobs}, in one atomic step and in that order, so a busy worker
+   * pays one round trip (one commit) per batch instead of three. `completed` and `failed` answer
+   * exactly as those methods would (`failed` is `[]` without failures). A retry due by
+   * `claim.now` may be claimed again by the same step.
    */
   completeAndClaimJobs?(params: {
     completions: readonly JobCompletion[];
+    failures?: readonly JobFailure[];
     claim: ClaimJobsParams;
-  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }>;
-  /** Records a failed attempt and applies the caller's outcome, if the token is current. */
-  failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }>;
+  }): Promise<{ completed: FenceResult[]; failed: FailJobResult[]; claimed: ClaimedJob[] }>;
+  /**
+   * Records failed attempts and applies each one's outcome (retry, rate-limit pause, dead letter),
+   * all in one atomic step (one transaction or script), each fenced by its own token: one result
+   * per failure, in input order, and a refused failure changes nothing. The outcomes:
+   * - applied: `{ ok: true }`, with `deadLetterId` for a dead letter (created in the same step,
+   *   holding the job's payload and whole attempt history, this attempt included);
+   * - `duplicate` (`ok: true`): a resend of the failure this token already recorded (its attempt
+   *   is still the job's last, and the job is where that outcome put it); nothing changes;
+   * - `stale_token`, `not_active`, `not_found` as for completions.
+   * Failures are applied in input order: a job named twice is failed by the first and the second
+   * is judged against the result (a `duplicate` when it is the same resend).
+   */
+  failJobs(params: FailJobsParams): Promise<FailJobResult[]>;
+  /** {@link JobStore.failJobs} for one failure. */
+  failJob(params: FailJobParams): Promise<FailJobResult>;
   /** Extends the leases whose token is current (heartbeat). */
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]>;
   /**

@@ -13,6 +13,7 @@ import { adminCases } from './cases/admin.js';
 import { claimCases } from './cases/claim.js';
 import { deadLetterCases } from './cases/dead-letters.js';
 import { failureCases } from './cases/failure.js';
+import { failureBatchCases } from './cases/failure-batch.js';
 import { fencingCases } from './cases/fencing.js';
 import { insertCases } from './cases/insert.js';
 import { modelCases } from './cases/model.js';
@@ -40,6 +41,7 @@ export function runStoreConformance(
     claimCases(factory);
     fencingCases(factory);
     failureCases(factory);
+    failureBatchCases(factory);
     recoveryCases(factory);
     adminCases(factory);
     deadLetterCases(factory);

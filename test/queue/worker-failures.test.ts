@@ -285,3 +285,52 @@ describe('Worker: timeouts', () => {
     expect(await q.getJob(id)).toMatchObject({ state: 'dead_lettered', result: null, attemptsMade: 1 });
   });
 });
+
+describe('Worker: failures are written in batches', () => {
+  it('settles a storm of failures with a few store calls, one result per job', async () => {
+    const q = h.queue('storm');
+    const ids = (await q.addBulk(Array.from({ length: 40 }, (_, n) => ({ name: 'charge', payload: n })))).map(
+      (j) => j.id,
+    );
+    const written: number[] = [];
+    let singleCalls = 0;
+    const store = new Proxy(h.store, {
+      get(target, prop) {
+        if (prop === 'failJob') {
+          singleCalls++;
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'failJobs') {
+          return (params: Parameters<typeof target.failJobs>[0]) => {
+            written.push(params.failures.length);
+            return target.failJobs(params);
+          };
+        }
+        if (prop === 'completeAndClaimJobs' && typeof value === 'function') {
+          return (params: Parameters<NonNullable<typeof target.completeAndClaimJobs>>[0]) => {
+            if (params.failures && params.failures.length > 0) written.push(params.failures.length);
+            return target.completeAndClaimJobs!(params);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deadLettered: string[] = [];
+    const w = h.worker(
+      'storm',
+      async () => {
+        throw new PermanentError('card declined');
+      },
+      { store, concurrency: 40 },
+    );
+    w.on('job.dead_lettered', (e) => deadLettered.push(e.jobId));
+    await h.waitFor(async () => (await q.getCounts()).dead_lettered === 40, { what: 'all dead-lettered' });
+    await h.waitFor(async () => deadLettered.length === 40, { what: 'every event' });
+    expect(new Set(deadLettered)).toEqual(new Set(ids));
+    expect(written.reduce((a, b) => a + b, 0)).toBe(40);
+    // Forty failures settled in the same turn go together, not one store call each.
+    expect(written.length).toBeLessThanOrEqual(2);
+    expect(singleCalls).toBe(0);
+    expect(w.stats()).toMatchObject({ failed: 40, deadLettered: 40, leasesLost: 0 });
+  });
+});

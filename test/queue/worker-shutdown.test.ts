@@ -214,8 +214,13 @@ describe('events', () => {
       backoff: { type: 'fixed', delayMs: 100, jitter: 'none' },
     });
     const bad = await q.add('bad', null, { maxAttempts: 1 });
+    // The retry is due 100 ms after the attempt failed (events come once the failure is written).
+    let flakyFailedAt = Number.NaN;
     const w = h.worker('ev', async (job) => {
-      if (job.name === 'flaky' && job.attempt === 1) throw new Error('first try fails');
+      if (job.name === 'flaky' && job.attempt === 1) {
+        flakyFailedAt = h.clock.now();
+        throw new Error('first try fails');
+      }
       if (job.name === 'bad') throw new Error('always fails');
       return job.name;
     });
@@ -225,7 +230,7 @@ describe('events', () => {
       log.push(`failed ${e.name} #${e.attempt} retry=${e.willRetry} ${e.error.message}`),
     );
     w.on('job.retried', (e) =>
-      log.push(`retried ${e.name} #${e.attempt} in ${e.runAt - h.clock.now()} (${e.reason})`),
+      log.push(`retried ${e.name} #${e.attempt} in ${e.runAt - flakyFailedAt} (${e.reason})`),
     );
     w.on('job.dead_lettered', (e) => log.push(`dead_lettered ${e.name} ${e.failureType}`));
 

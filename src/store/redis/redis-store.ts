@@ -22,10 +22,13 @@ import type {
   CompleteJobsParams,
   ExtendLeasesParams,
   FailJobParams,
+  FailJobResult,
+  FailJobsParams,
   FenceResult,
   InsertJobResult,
   InsertJobsParams,
   JobCompletion,
+  JobFailure,
   ListJobsParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
@@ -237,66 +240,89 @@ export class RedisStore implements Store {
   /** Completes a batch and claims the next one in one script call (one round trip). */
   async completeAndClaimJobs(params: {
     completions: readonly JobCompletion[];
+    failures?: readonly JobFailure[];
     claim: ClaimJobsParams;
-  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
+  }): Promise<{ completed: FenceResult[]; failed: FailJobResult[]; claimed: ClaimedJob[] }> {
     const { claim } = params;
+    const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
-    const [now, lease, outcomes, json] = (await this.timed('complete-and-claim-jobs', claim.now, [
+    const failureArgs = failures.length > 0 ? await this.failureArgs(failures) : [];
+    const [now, lease, outcomes, json, failed] = (await this.timed('complete-and-claim-jobs', claim.now, [
       ...args,
       params.completions.length,
+      failures.length,
       completionArgs(params.completions),
-    ])) as [string, string, string[] | 'all_ok', string];
+      failureArgs,
+    ])) as [string, string, string[] | 'all_ok', string, string[]];
     return {
       completed: fenceResults(params.completions, outcomes),
+      failed: failResults(failures, failed),
       claimed: this.decodeClaim(claim, now, lease, json),
     };
   }
 
-  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
-    const { id, token, outcome, attempt } = params;
-    const head: Arg[] = [
-      String(id),
-      String(token),
-      JSON.stringify(attempt),
-      attemptSignature(attempt),
-      outcome.kind,
-    ];
-    let reply: string[];
-    if (outcome.kind === 'dead_letter') {
-      const { redactPayload, ...dl } = outcome.deadLetter;
-      const fields = deadLetterFromJobFields(dl);
-      let payload = '';
-      if (redactPayload) {
-        const raw = await this.call('failJob', () => this.client.hget(this.keys.job(String(id)), 'p'));
-        payload = redactedPayloadArg(redactPayload, raw);
+  /**
+   * One script call for the whole batch. Dead letters with a payload transform need the jobs'
+   * payloads first: one pipelined read for the batch (a job's payload never changes while it runs).
+   */
+  async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
+    if (params.failures.length === 0) return [];
+    const args = await this.failureArgs(params.failures);
+    const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as string[];
+    return failResults(params.failures, outcomes);
+  }
+
+  async failJob(params: FailJobParams): Promise<FailJobResult> {
+    const { now, ...failure } = params;
+    const [result] = await this.failJobs({ failures: [failure], now });
+    return result!;
+  }
+
+  /** The arguments of lib/fail.lua for `failures`, validated. */
+  private async failureArgs(failures: readonly JobFailure[]): Promise<(string | number)[]> {
+    const redacted = failures.map((f) =>
+      f.outcome.kind === 'dead_letter' && f.outcome.deadLetter.redactPayload ? f : undefined,
+    );
+    const payloads: (string | null)[] = new Array(failures.length).fill(null);
+    if (redacted.some((f) => f !== undefined)) {
+      const pipeline = this.client.pipeline();
+      const at: number[] = [];
+      redacted.forEach((f, i) => {
+        if (!f) return;
+        pipeline.hget(this.keys.job(String(f.id)), 'p');
+        at.push(i);
+      });
+      const replies = (await this.call('failJobs', () => pipeline.exec())) ?? [];
+      replies.forEach(([error, payload], j) => {
+        if (error) throw translateRedisError(error, 'failJobs', this.location);
+        payloads[at[j]!] = payload as string | null;
+      });
+    }
+    const args: (string | number)[] = [];
+    failures.forEach((failure, i) => {
+      const { id, token, outcome, attempt } = failure;
+      args.push(String(id), String(token), JSON.stringify(attempt), attemptSignature(attempt), outcome.kind);
+      if (outcome.kind === 'dead_letter') {
+        const { redactPayload, ...dl } = outcome.deadLetter;
+        const fields = deadLetterFromJobFields(dl);
+        args.push(
+          dl.id,
+          redactedPayloadArg(redactPayload, payloads[i] ?? null),
+          fields.length / 2,
+          ...fields,
+        );
+      } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
+        if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
+          throw new ValidationError(`failures[${i}].outcome.runAt`, 'must be a finite number');
+        args.push(Math.round(outcome.runAt), '', 0);
+      } else {
+        throw new ValidationError(
+          `failures[${i}].outcome.kind`,
+          `unknown outcome ${String((outcome as { kind: unknown }).kind)}`,
+        );
       }
-      reply = (await this.timed('fail-job', params.now, [
-        ...head,
-        dl.id,
-        payload,
-        fields.length / 2,
-        fields,
-      ])) as string[];
-    } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
-      if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
-        throw new ValidationError('outcome.runAt', 'must be a finite number');
-      reply = (await this.timed('fail-job', params.now, [...head, Math.round(outcome.runAt)])) as string[];
-    } else {
-      throw new ValidationError(
-        'outcome.kind',
-        `unknown outcome ${String((outcome as { kind: unknown }).kind)}`,
-      );
-    }
-    switch (reply[0]) {
-      case 'retried':
-        return { id, ok: true };
-      case 'dead_lettered':
-        return { id, ok: true, deadLetterId: reply[1]! };
-      case 'duplicate':
-        return { id, ok: true, duplicate: true };
-      default:
-        return { id, ok: false, reason: reply[0] as 'stale_token' | 'not_active' | 'not_found' };
-    }
+    });
+    return args;
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
@@ -548,6 +574,19 @@ function completionArgs(completions: readonly JobCompletion[]): string[] {
     out[i * 3 + 2] = c.resultJson ?? '';
   }
   return out;
+}
+
+/** Maps lib/fail.lua's outcomes to {@link FailJobResult}s. */
+function failResults(failures: readonly JobFailure[], outcomes: readonly string[]): FailJobResult[] {
+  return failures.map((failure, i): FailJobResult => {
+    const outcome = outcomes[i];
+    const { id, outcome: wanted } = failure;
+    if (outcome === 'retried') return { id, ok: true };
+    if (outcome === 'dead_lettered' && wanted.kind === 'dead_letter')
+      return { id, ok: true, deadLetterId: wanted.deadLetter.id };
+    if (outcome === 'duplicate') return { id, ok: true, duplicate: true };
+    return { id, ok: false, reason: outcome as 'stale_token' | 'not_active' | 'not_found' };
+  });
 }
 
 /** Maps the scripts' named outcomes to {@link FenceResult}s. */

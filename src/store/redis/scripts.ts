@@ -15,7 +15,7 @@ export const SCRIPT_NAMES = [
   'claim-jobs',
   'complete-jobs',
   'complete-and-claim-jobs',
-  'fail-job',
+  'fail-jobs',
   'extend-leases',
   'release-jobs',
   'find-expired-leases',

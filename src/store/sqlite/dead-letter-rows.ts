@@ -183,6 +183,19 @@ export const INSERT_DEAD_LETTER_SQL = `INSERT INTO redrive_dead_letters (
 
 /** Positional values of {@link INSERT_DEAD_LETTER_SQL}. */
 export function deadLetterValues(dl: NewDeadLetter, now: number): unknown[] {
+  return serializedDeadLetterValues(dl, toJson(dl.payload), JSON.stringify(dl.attempts ?? []), now);
+}
+
+/**
+ * Positional values of {@link INSERT_DEAD_LETTER_SQL} for a record whose payload and attempts are
+ * JSON text already (a job's dead letter: copied from the job row without parsing them again).
+ */
+export function serializedDeadLetterValues(
+  dl: Omit<NewDeadLetter, 'payload' | 'attempts'>,
+  payloadJson: string | null,
+  attemptsJson: string,
+  now: number,
+): unknown[] {
   return [
     dl.id,
     dl.queue ?? null,
@@ -200,8 +213,8 @@ export function deadLetterValues(dl: NewDeadLetter, now: number): unknown[] {
     dl.fingerprint,
     // Records written without a version were grouped by version 1 (before versioning).
     dl.fingerprintVersion ?? 1,
-    toJson(dl.payload),
-    JSON.stringify(dl.attempts ?? []),
+    payloadJson,
+    attemptsJson,
     toJson(dl.snapshot),
     toJson(dl.requestData),
     toJson(dl.responseData),

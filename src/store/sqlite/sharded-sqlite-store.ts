@@ -25,6 +25,8 @@ import type {
   CompleteJobsParams,
   ExtendLeasesParams,
   FailJobParams,
+  FailJobResult,
+  FailJobsParams,
   FenceResult,
   InsertJobResult,
   InsertJobsParams,
@@ -116,12 +118,12 @@ export class ShardedSqliteStore implements Store {
   }
 
   /** Groups items by the shard of their id; unknown ids answer `not_found` without a store call. */
-  private async byShard<T extends { id: string }>(
+  private async byShard<T extends { id: string }, R extends FenceResult>(
     items: readonly T[],
-    run: (shard: SqliteStore, local: T[]) => Promise<FenceResult[]>,
-  ): Promise<FenceResult[]> {
+    run: (shard: SqliteStore, local: T[]) => Promise<R[]>,
+  ): Promise<(R | FenceResult)[]> {
     const groups = new Map<number, { indexes: number[]; local: T[] }>();
-    const results: FenceResult[] = new Array(items.length);
+    const results: (R | FenceResult)[] = new Array(items.length);
     items.forEach((item, index) => {
       const where = this.locate(item.id);
       if (!where) {
@@ -209,11 +211,15 @@ export class ShardedSqliteStore implements Store {
     );
   }
 
-  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
-    const where = this.locate(params.id);
-    if (!where) return { id: params.id, ok: false, reason: 'not_found' };
-    const result = await this.shards[where.shard]!.failJob({ ...params, id: where.localId });
-    return this.fenceOut(where.shard, result);
+  /** Each shard's failures in one transaction on that shard (where their dead letters are written too). */
+  failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
+    return this.byShard(params.failures, (shard, failures) => shard.failJobs({ failures, now: params.now }));
+  }
+
+  async failJob(params: FailJobParams): Promise<FailJobResult> {
+    const { now, ...failure } = params;
+    const [result] = await this.failJobs({ failures: [failure], now });
+    return result!;
   }
 
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {

@@ -40,17 +40,25 @@ import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
 import { DeadLetterConnection } from './dead-letter-connection.js';
 import { SqliteDeadLetterReads } from './dead-letter-reads.js';
-import { auditValues, type DeadLetterRow, deadLetterFromRow, deadLetterValues } from './dead-letter-rows.js';
+import {
+  auditValues,
+  type DeadLetterRow,
+  deadLetterFromRow,
+  deadLetterValues,
+  serializedDeadLetterValues,
+} from './dead-letter-rows.js';
 
-/** What {@link SqliteDeadLetters.insertFromJob} needs from the failing job. */
+/** What {@link SqliteDeadLetters.insertFromJobs} needs from a failing job. */
 export interface JobDeadLetterInput {
   deadLetter: DeadLetterFromJob;
   jobId: string;
   queue: string;
   jobName: string;
   payloadJson: string;
+  /** The job's whole attempt history, this attempt included (JSON text, stored as it is). */
   attemptsJson: string;
-  now: number;
+  /** The job's `replay_of` when the caller read the row already; looked up when undefined. */
+  replayOf?: string | null;
 }
 
 /** The marker stored when a payload transform throws (the raw payload is never stored then). */
@@ -127,47 +135,63 @@ export class SqliteDeadLetters implements DeadLetterStore {
   // ---- capture ------------------------------------------------------------------------------
 
   /**
-   * Inserts the dead letter of a failing job, inside the caller's open transaction (the job's
-   * `failJob` or recovery). Copies the job's payload (through the caller's `redactPayload`) and
-   * attempts; when the job replays an earlier dead letter, links it and carries the earlier
-   * entry's replay ledger over, creating it in `requires_review` if that budget is spent.
+   * Inserts the dead letters of failing jobs, inside the caller's open transaction (the jobs'
+   * `failJobs` or recovery). Copies each job's payload (through the caller's `redactPayload`; as
+   * it is, unparsed, without one) and its attempt history (as it is); when a job replays an
+   * earlier dead letter, links it and carries the earlier entry's replay ledger over, creating it
+   * in `requires_review` if that budget is spent. The per-(domain, status) counts are added once
+   * per batch. Returns whether each record was new (an existing id or job is left alone).
    */
-  insertFromJob(input: JobDeadLetterInput): void {
-    const { redactPayload, ...dl } = input.deadLetter;
-    let payload: unknown = JSON.parse(input.payloadJson);
-    if (redactPayload) {
-      try {
-        payload = redactPayload(payload);
-      } catch {
-        payload = REDACTION_FAILED;
+  insertFromJobs(inputs: readonly JobDeadLetterInput[], now: number): boolean[] {
+    const inserted: boolean[] = new Array(inputs.length);
+    const counts = new Map<string, { domain: string; status: string; n: number }>();
+    const insert = this.c.stmt.insert!;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      const { redactPayload, ...dl } = input.deadLetter;
+      let payloadJson: string | null = input.payloadJson;
+      if (redactPayload) {
+        try {
+          payloadJson = JSON.stringify(redactPayload(JSON.parse(input.payloadJson)) ?? null);
+        } catch {
+          payloadJson = JSON.stringify(REDACTION_FAILED);
+        }
       }
-    }
-    const numericId = Number(input.jobId);
-    const replayOf = Number.isSafeInteger(numericId)
-      ? ((this.c.stmt.jobReplayOf!.get(numericId) as string | null | undefined) ?? null)
-      : null;
-    const record: NewDeadLetter = {
-      ...dl,
-      queue: input.queue,
-      jobId: input.jobId,
-      jobName: input.jobName,
-      payload,
-      attempts: JSON.parse(input.attemptsJson),
-      replayOf,
-    };
-    if (replayOf !== null) {
-      const ledger = this.c.stmt.ledger!.get(replayOf) as
-        | { replay_count: number; max_replays: number }
-        | undefined;
-      if (ledger) {
-        record.replayCount = ledger.replay_count;
-        record.maxReplays = ledger.max_replays;
-        record.initialStatus = ledger.replay_count >= ledger.max_replays ? 'requires_review' : 'pending';
+      const replayOf = input.replayOf === undefined ? this.jobReplayOf(input.jobId) : input.replayOf;
+      const record: Omit<NewDeadLetter, 'payload' | 'attempts'> = {
+        ...dl,
+        queue: input.queue,
+        jobId: input.jobId,
+        jobName: input.jobName,
+        replayOf,
+      };
+      if (replayOf !== null) {
+        const ledger = this.c.stmt.ledger!.get(replayOf) as
+          | { replay_count: number; max_replays: number }
+          | undefined;
+        if (ledger) {
+          record.replayCount = ledger.replay_count;
+          record.maxReplays = ledger.max_replays;
+          record.initialStatus = ledger.replay_count >= ledger.max_replays ? 'requires_review' : 'pending';
+        }
       }
+      inserted[i] =
+        insert.run(...serializedDeadLetterValues(record, payloadJson, input.attemptsJson, now)).changes === 1;
+      if (!inserted[i]) continue;
+      const status = record.initialStatus ?? 'pending';
+      const key = `${status}\u0000${record.domain}`;
+      const cell = counts.get(key);
+      if (cell) cell.n++;
+      else counts.set(key, { domain: record.domain, status, n: 1 });
     }
-    if (this.c.stmt.insert!.run(...deadLetterValues(record, input.now)).changes === 1) {
-      this.c.stmt.addCount!.run(record.domain, record.initialStatus ?? 'pending', 1);
-    }
+    for (const cell of counts.values()) this.c.stmt.addCount!.run(cell.domain, cell.status, cell.n);
+    return inserted;
+  }
+
+  private jobReplayOf(jobId: string): string | null {
+    const numericId = Number(jobId);
+    if (!Number.isSafeInteger(numericId)) return null;
+    return (this.c.stmt.jobReplayOf!.get(numericId) as string | null | undefined) ?? null;
   }
 
   async insertDeadLetters(params: {

@@ -16,10 +16,13 @@ import type {
   CompleteJobsParams,
   ExtendLeasesParams,
   FailJobParams,
+  FailJobResult,
+  FailJobsParams,
   FenceResult,
   InsertJobResult,
   InsertJobsParams,
   JobCompletion,
+  JobFailure,
   ListJobsParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
@@ -28,6 +31,7 @@ import type {
   StoreCapabilities,
 } from '../job-store.js';
 import type { Store } from '../store.js';
+import { appendAttemptJson, JobFailureWriter } from './job-failures.js';
 import { JobInserter } from './job-inserter.js';
 import { QueueWatcher } from './queue-watcher.js';
 import {
@@ -77,6 +81,7 @@ export class SqliteStore implements Store {
   private readonly knownQueues = new Set<string>();
   private readonly stmt: Record<string, Statement>;
   private readonly inserter: JobInserter;
+  private readonly failures: JobFailureWriter;
   /** The dead-letter half of the store (its own file); every DeadLetterStore method delegates to it. */
   private readonly deadLetters: SqliteDeadLetters;
   private closed = false;
@@ -103,6 +108,7 @@ export class SqliteStore implements Store {
       this.stmt = this.prepareStatements();
       this.inserter = new JobInserter(this.db);
       this.deadLetters = new SqliteDeadLetters(this.db, { path, isClosed: () => this.closed });
+      this.failures = new JobFailureWriter(this.db, this.deadLetters);
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
       throw translateSqliteError(error, path);
@@ -176,20 +182,6 @@ export class SqliteStore implements Store {
           RETURNING redrive_jobs.id`,
       ).pluck(),
       fenceState: p('SELECT state, claim_token FROM redrive_jobs WHERE id = ?'),
-      jobForFailure: p(
-        'SELECT id, queue, name, payload, state, claim_token, attempts, attempts_made FROM redrive_jobs WHERE id = ?',
-      ),
-      retry: p(
-        `UPDATE redrive_jobs SET state = @state, run_at = @runAt, attempts_made = attempts_made + @spent,
-                rate_limit_delays = rate_limit_delays + @rateLimited, attempts = @attempts,
-                lease_expires_at = NULL, worker_id = NULL
-          WHERE id = @id AND claim_token = @token AND state = 'active'`,
-      ),
-      deadLetterJob: p(
-        `UPDATE redrive_jobs SET state = 'dead_lettered', finished_at = @now, attempts_made = attempts_made + @spent,
-                attempts = @attempts, lease_expires_at = NULL, dead_letter_id = @deadLetterId
-          WHERE id = @id AND claim_token = @token AND state = 'active'`,
-      ),
       expiredLeases: p(
         `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at
            FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
@@ -294,12 +286,18 @@ export class SqliteStore implements Store {
   /** Completes a batch and claims the next one in a single transaction (one commit instead of two). */
   async completeAndClaimJobs(params: {
     completions: readonly JobCompletion[];
+    failures?: readonly JobFailure[];
     claim: ClaimJobsParams;
-  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
-    return this.write(() => ({
-      completed: this.completeInTransaction(params.completions, params.claim.now),
-      claimed: this.claimInTransaction(params.claim),
-    }));
+  }): Promise<{ completed: FenceResult[]; failed: FailJobResult[]; claimed: ClaimedJob[] }> {
+    const { now } = params.claim;
+    const failures = params.failures ?? [];
+    const result = this.write(() => {
+      const completed = this.completeInTransaction(params.completions, now);
+      const failed = failures.length > 0 ? this.failures.fail(failures, now) : undefined;
+      return { completed, failed, claimed: this.claimInTransaction(params.claim) };
+    });
+    for (const queue of result.failed?.wokenQueues ?? []) this.watcher.notify(queue);
+    return { completed: result.completed, failed: result.failed?.results ?? [], claimed: result.claimed };
   }
 
   async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
@@ -404,59 +402,17 @@ export class SqliteStore implements Store {
     return repeated;
   }
 
-  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
-    const { id, token, outcome, now } = params;
-    const result = this.write((): FenceResult & { deadLetterId?: string } => {
-      const row = this.stmt.jobForFailure!.get(Number(id)) as
-        | Pick<
-            JobRow,
-            'id' | 'queue' | 'name' | 'payload' | 'state' | 'claim_token' | 'attempts' | 'attempts_made'
-          >
-        | undefined;
-      if (!row) return { id, ok: false, reason: 'not_found' };
-      if (row.claim_token !== token) return { id, ok: false, reason: 'stale_token' };
-      if (row.state !== 'active') {
-        // A resend of the failure this token recorded (it is still the job's last attempt) is a
-        // duplicate; after a release, an orphan recovery or a completion the token is refused.
-        const duplicate =
-          isLastAttempt(row.attempts, params.attempt) &&
-          (outcome.kind === 'dead_letter'
-            ? row.state === 'dead_lettered'
-            : row.state === 'scheduled' || row.state === 'waiting');
-        return duplicate ? { id, ok: true, duplicate: true } : { id, ok: false, reason: 'not_active' };
-      }
-      const attempts = appendAttempt(row.attempts, params.attempt);
-      const spent = outcome.kind === 'rate_limited' ? 0 : 1;
-      if (outcome.kind === 'dead_letter') {
-        const dl = outcome.deadLetter;
-        this.deadLetters.insertFromJob({
-          deadLetter: dl,
-          jobId: id,
-          queue: row.queue,
-          jobName: row.name,
-          payloadJson: row.payload,
-          attemptsJson: attempts,
-          now,
-        });
-        this.stmt.deadLetterJob!.run({ id: Number(id), token, now, spent, attempts, deadLetterId: dl.id });
-        return { id, ok: true, deadLetterId: dl.id };
-      }
-      this.stmt.retry!.run({
-        id: Number(id),
-        token,
-        state: outcome.runAt <= now ? 'waiting' : 'scheduled',
-        runAt: outcome.runAt,
-        spent,
-        rateLimited: outcome.kind === 'rate_limited' ? 1 : 0,
-        attempts,
-      });
-      return { id, ok: true };
-    });
-    if (result.ok && outcome.kind !== 'dead_letter' && outcome.runAt <= now) {
-      const job = await this.getJob({ id });
-      if (job) this.watcher.notify(job.queue);
-    }
-    return result;
+  async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
+    if (params.failures.length === 0) return [];
+    const { results, wokenQueues } = this.write(() => this.failures.fail(params.failures, params.now));
+    for (const queue of wokenQueues) this.watcher.notify(queue);
+    return results;
+  }
+
+  async failJob(params: FailJobParams): Promise<FailJobResult> {
+    const { now, ...failure } = params;
+    const [result] = await this.failJobs({ failures: [failure], now });
+    return result!;
   }
 
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
@@ -486,14 +442,15 @@ export class SqliteStore implements Store {
       };
       for (const row of rows) {
         const id = String(row.id);
-        const attempts = appendAttempt(row.attempts, {
+        const attempt: AttemptRecord = {
           attempt: row.attempts_made + 1,
           outcome: 'orphaned',
           startedAt: row.started_at ?? now,
           endedAt: now,
           workerId: row.worker_id,
           message: 'the lease expired before the worker finished (worker crashed, hung or lost its store)',
-        });
+        };
+        const attempts = appendAttemptJson(row.attempts, JSON.stringify(attempt));
         const orphanCount = row.orphan_count + 1;
         if (orphanCount >= params.maxOrphans) {
           const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
@@ -505,15 +462,19 @@ export class SqliteStore implements Store {
             deadLetterId: dl.id,
           }).changes;
           if (changed === 1) {
-            this.deadLetters.insertFromJob({
-              deadLetter: dl,
-              jobId: id,
-              queue: row.queue,
-              jobName: row.name,
-              payloadJson: row.payload,
-              attemptsJson: attempts,
+            this.deadLetters.insertFromJobs(
+              [
+                {
+                  deadLetter: dl,
+                  jobId: id,
+                  queue: row.queue,
+                  jobName: row.name,
+                  payloadJson: row.payload,
+                  attemptsJson: attempts,
+                },
+              ],
               now,
-            });
+            );
             out.deadLettered.push({ jobId: id, deadLetterId: dl.id });
           }
         } else {
@@ -744,23 +705,4 @@ function countByStateSql(queueFilter: string): string {
   const count = (state: string) =>
     `(SELECT COUNT(*) FROM redrive_jobs WHERE ${queueFilter} state = '${state}')`;
   return `SELECT ${JOB_STATES.map(count).join(', ')}`;
-}
-
-/** Whether `attempt` is the last recorded attempt (same number, outcome, times and worker). */
-function isLastAttempt(existing: string | null, attempt: AttemptRecord): boolean {
-  const last = existing === null ? undefined : (JSON.parse(existing) as AttemptRecord[]).at(-1);
-  return (
-    last !== undefined &&
-    last.attempt === attempt.attempt &&
-    last.outcome === attempt.outcome &&
-    last.startedAt === attempt.startedAt &&
-    last.endedAt === attempt.endedAt &&
-    last.workerId === attempt.workerId
-  );
-}
-
-function appendAttempt(existing: string | null, attempt: AttemptRecord): string {
-  const list = existing === null ? [] : (JSON.parse(existing) as AttemptRecord[]);
-  list.push(attempt);
-  return JSON.stringify(list);
 }

@@ -1,0 +1,65 @@
+/**
+ * Turns a failed attempt and the policy's decision into the failure the store records: the attempt
+ * record, and the outcome (with the job's dead letter when the decision is to dead-letter it).
+ */
+import type { Random } from '../core/clock.js';
+import { JobTimeoutError } from '../core/errors.js';
+import type { JobFailure } from '../store/job-store.js';
+import type { RunningJob } from './active-job.js';
+import { buildJobDeadLetter, type DeadLetterSettings } from './dead-letter-builder.js';
+import type { FailureDecision } from './failure-outcome.js';
+
+/** Inputs of {@link jobFailure}. */
+export interface JobFailureContext {
+  job: RunningJob<unknown>;
+  error: Error;
+  decision: FailureDecision;
+  now: number;
+  workerId: string;
+  queue: string;
+  deadLetterSettings: DeadLetterSettings;
+  random: Random;
+}
+
+/** The failure of `job`'s current attempt, as `failJobs` takes it. */
+export function jobFailure(ctx: JobFailureContext): JobFailure {
+  const { job, error: err, decision, now } = ctx;
+  const outcome: JobFailure['outcome'] =
+    decision.kind === 'dead_letter'
+      ? {
+          kind: 'dead_letter',
+          deadLetter: buildJobDeadLetter({
+            queue: ctx.queue,
+            failureType: decision.failureType,
+            error: err,
+            workerId: ctx.workerId,
+            settings: ctx.deadLetterSettings,
+            now,
+            firstFailedAt: job.claimed.attempts[0]?.endedAt ?? now,
+            random: ctx.random,
+          }),
+        }
+      : { kind: decision.kind, runAt: decision.runAt };
+  const code = (err as { code?: unknown }).code;
+  return {
+    id: job.id,
+    token: job.token,
+    outcome,
+    attempt: {
+      attempt: job.attempt,
+      outcome:
+        decision.kind === 'rate_limited'
+          ? 'rate_limited'
+          : err instanceof JobTimeoutError
+            ? 'timed_out'
+            : 'failed',
+      startedAt: job.startedAt,
+      endedAt: now,
+      workerId: ctx.workerId,
+      errorClass: err.name,
+      ...(code === undefined ? {} : { errorCode: String(code) }),
+      message: err.message,
+      ...(err.stack === undefined ? {} : { stack: err.stack }),
+    },
+  };
+}

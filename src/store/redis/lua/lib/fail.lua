@@ -1,0 +1,73 @@
+-- lib/fail.lua: fenced failure of a batch of jobs. Needs lib/common.lua, lib/jobs.lua,
+-- lib/dead-letters.lua.
+--
+-- Each failure is 8 + 2M arguments: id, token, attempt record (JSON), its signature (duplicate
+-- detection), outcome 'retry' | 'rate_limited' | 'dead_letter', then runAt (caller's clock) or the
+-- dead-letter id, the redacted payload JSON ('' = copy the job's payload as it is; '' for retries),
+-- M, and M field/value pairs of the dead letter (the caller's part; M = 0 for retries).
+
+-- Applies one failure whose arguments start at ARGV[a]: records the attempt of an active job whose
+-- token is current and applies the outcome. Returns the outcome ('retried', 'dead_lettered',
+-- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
+-- Index changes go to `batch` (see batch_add) and queues to wake to `woken`.
+local function fail_one(a, now, offset, batch, woken)
+  local id, token, attempt, sig, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+  local m = tonumber(ARGV[a + 7])
+  local next_a = a + 8 + m * 2
+  local k = jkey(id)
+  local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'd', 'p', 'la', 'pr')
+  local state = f[1]
+  if not state then return 'not_found', next_a end
+  if f[2] ~= token then return 'stale_token', next_a end
+  if state ~= 'active' then
+    -- A resend of the failure this token recorded (still the job's last attempt) is a duplicate.
+    local landed
+    if kind == 'dead_letter' then landed = state == 'dead_lettered' else landed = state == 'scheduled' or state == 'waiting' end
+    if landed and f[9] == sig then return 'duplicate', next_a end
+    return 'not_active', next_a
+  end
+
+  local queue = f[6]
+  local attempts = append_attempt(f[3], attempt)
+  local spent = kind == 'rate_limited' and 0 or 1
+  local made = num(f[4], 0) + spent
+  batch_add(batch, queue, 'zrem:active', id)
+
+  if kind == 'dead_letter' then
+    local dl_id = ARGV[a + 5]
+    local fields = {}
+    for i = 1, m * 2 do fields[i] = ARGV[a + 7 + i] end
+    local payload = nz(ARGV[a + 6]) or f[8]
+    local d = cjson.decode(f[7])
+    local replay_of = d[7]
+    if replay_of == cjson.null then replay_of = nil end
+    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now)
+    redis.call('HSET', k, 's', 'dead_lettered', 'fa', int(now), 'am', made, 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
+    batch_add(batch, queue, 'zadd:dead', now, id)
+    return 'dead_lettered', next_a
+  end
+
+  local run_at = tonumber(ARGV[a + 5]) + offset
+  local next_state = run_at <= now and 'waiting' or 'scheduled'
+  redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', made, 'rl', num(f[5], 0) + (1 - spent),
+    'at', attempts, 'la', sig, 'le', '', 'w', '')
+  if next_state == 'waiting' then
+    batch_add(batch, queue, 'zadd:wait', wait_score(tonumber(f[10]), run_at), pad(id))
+    woken[queue] = true
+  else
+    batch_add(batch, queue, 'zadd:sched', run_at, id)
+  end
+  return 'retried', next_a
+end
+
+-- Applies `n` failures starting at ARGV[first], in order; returns one outcome per failure.
+local function fail_many(first, n, now, offset)
+  local out, batch, woken = {}, batch_new(), {}
+  local a = first
+  for i = 1, n do
+    out[i], a = fail_one(a, now, offset, batch, woken)
+  end
+  batch_apply(batch)
+  for queue in pairs(woken) do notify(queue) end
+  return out
+end

@@ -1,0 +1,166 @@
+/**
+ * Failed attempts for the SQLite store, a batch at a time inside the caller's transaction: one
+ * read of every named job, then per failure the fence check and the outcome (retry, rate-limit
+ * pause, dead letter). Each attempt is appended to the job's history by splicing JSON text, never
+ * by parsing and re-serializing the whole history; the dead letters of the batch are inserted
+ * together (see SqliteDeadLetters.insertFromJobs).
+ */
+import type Database from 'better-sqlite3';
+import type { AttemptRecord, JobState } from '../../core/job.js';
+import type { FailJobResult, JobFailure } from '../job-store.js';
+import type { JobDeadLetterInput, SqliteDeadLetters } from './sqlite-dead-letters.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** The columns a failure reads, in this order. */
+type FailureRow = [
+  id: number,
+  queue: string,
+  name: string,
+  payload: string,
+  state: JobState,
+  claimToken: string | null,
+  attempts: string | null,
+  replayOf: string | null,
+];
+
+const ROW_QUEUE = 1;
+const ROW_STATE = 4;
+const ROW_TOKEN = 5;
+const ROW_ATTEMPTS = 6;
+
+/** What a batch of failures did. */
+export interface FailureBatchResult {
+  results: FailJobResult[];
+  /** Queues that got a job due now (their idle workers should be woken). */
+  wokenQueues: Set<string>;
+}
+
+/** Applies failed attempts to `redrive_jobs`. */
+export class JobFailureWriter {
+  private readonly stmt: Record<string, Statement>;
+
+  constructor(
+    db: Database.Database,
+    private readonly deadLetters: SqliteDeadLetters,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.stmt = {
+      rows: p(
+        `SELECT id, queue, name, payload, state, claim_token, attempts, replay_of
+           FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
+      ).raw(),
+      retry: p(
+        `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
+                rate_limit_delays = rate_limit_delays + ?, attempts = ?, lease_expires_at = NULL, worker_id = NULL
+          WHERE id = ?`,
+      ),
+      deadLetter: p(
+        `UPDATE redrive_jobs SET state = 'dead_lettered', finished_at = ?, attempts_made = attempts_made + 1,
+                attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
+          WHERE id = ?`,
+      ),
+    };
+  }
+
+  /**
+   * Applies `failures` in input order in the caller's open write transaction. Each is checked
+   * against the row as the earlier failures of the batch left it, so a job named twice is judged
+   * by the first failure's result.
+   */
+  fail(failures: readonly JobFailure[], now: number): FailureBatchResult {
+    const rows = this.readRows(failures);
+    const results: FailJobResult[] = new Array(failures.length);
+    const wokenQueues = new Set<string>();
+    const deadLetters: JobDeadLetterInput[] = [];
+    for (let i = 0; i < failures.length; i++) {
+      const failure = failures[i]!;
+      const { id, token, outcome } = failure;
+      const row = rows.get(Number(id));
+      if (!row) {
+        results[i] = { id, ok: false, reason: 'not_found' };
+        continue;
+      }
+      if (row[ROW_TOKEN] !== token) {
+        results[i] = { id, ok: false, reason: 'stale_token' };
+        continue;
+      }
+      if (row[ROW_STATE] !== 'active') {
+        results[i] = isDuplicate(row, failure)
+          ? { id, ok: true, duplicate: true }
+          : { id, ok: false, reason: 'not_active' };
+        continue;
+      }
+      const attempts = appendAttemptJson(row[ROW_ATTEMPTS], JSON.stringify(failure.attempt));
+      row[ROW_ATTEMPTS] = attempts;
+      if (outcome.kind === 'dead_letter') {
+        row[ROW_STATE] = 'dead_lettered';
+        this.stmt.deadLetter!.run(now, attempts, outcome.deadLetter.id, row[0]);
+        deadLetters.push({
+          deadLetter: outcome.deadLetter,
+          jobId: id,
+          queue: row[ROW_QUEUE],
+          jobName: row[2],
+          payloadJson: row[3],
+          attemptsJson: attempts,
+          replayOf: row[7],
+        });
+        results[i] = { id, ok: true, deadLetterId: outcome.deadLetter.id };
+        continue;
+      }
+      const due = outcome.runAt <= now;
+      const state = due ? 'waiting' : 'scheduled';
+      const rateLimited = outcome.kind === 'rate_limited' ? 1 : 0;
+      row[ROW_STATE] = state;
+      this.stmt.retry!.run(state, outcome.runAt, 1 - rateLimited, rateLimited, attempts, row[0]);
+      if (due) wokenQueues.add(row[ROW_QUEUE]);
+      results[i] = { id, ok: true };
+    }
+    if (deadLetters.length > 0) this.deadLetters.insertFromJobs(deadLetters, now);
+    return { results, wokenQueues };
+  }
+
+  private readRows(failures: readonly JobFailure[]): Map<number, FailureRow> {
+    let ids = '';
+    for (const failure of failures) {
+      const id = Number(failure.id);
+      if (Number.isSafeInteger(id)) ids += `${ids ? ',' : ''}${id}`;
+    }
+    const rows = new Map<number, FailureRow>();
+    if (ids === '') return rows;
+    for (const row of this.stmt.rows!.all(`[${ids}]`) as FailureRow[]) rows.set(row[0], row);
+    return rows;
+  }
+}
+
+/**
+ * Whether a failure refused as not active is a resend of the one this token recorded: its attempt
+ * is still the job's last, and the job is where that outcome put it.
+ */
+function isDuplicate(row: FailureRow, failure: JobFailure): boolean {
+  const state = row[ROW_STATE];
+  const landed =
+    failure.outcome.kind === 'dead_letter'
+      ? state === 'dead_lettered'
+      : state === 'scheduled' || state === 'waiting';
+  return landed && isLastAttempt(row[ROW_ATTEMPTS], failure.attempt);
+}
+
+/** Whether `attempt` is the last recorded attempt (same number, outcome, times and worker). */
+function isLastAttempt(existing: string | null, attempt: AttemptRecord): boolean {
+  const last = existing === null ? undefined : (JSON.parse(existing) as AttemptRecord[]).at(-1);
+  return (
+    last !== undefined &&
+    last.attempt === attempt.attempt &&
+    last.outcome === attempt.outcome &&
+    last.startedAt === attempt.startedAt &&
+    last.endedAt === attempt.endedAt &&
+    last.workerId === attempt.workerId
+  );
+}
+
+/** Appends one attempt (JSON text) to a JSON array (text, or null) without parsing the array. */
+export function appendAttemptJson(list: string | null, attemptJson: string): string {
+  if (list === null || list === '' || list === '[]') return `[${attemptJson}]`;
+  return `${list.slice(0, -1)},${attemptJson}]`;
+}
