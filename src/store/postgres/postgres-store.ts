@@ -11,17 +11,20 @@
 import type pg from 'pg';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
+import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
 import type {
   ClaimJobsParams,
   CompleteJobsParams,
   ExtendLeasesParams,
   FailJobParams,
+  FailJobResult,
+  FailJobsParams,
   FenceResult,
   InsertJobResult,
   InsertJobsParams,
   JobCompletion,
+  JobFailure,
   ListJobsParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
@@ -30,12 +33,17 @@ import type {
   StoreCapabilities,
 } from '../job-store.js';
 import type { Store } from '../store.js';
+import { failJobsOn } from './job-failures.js';
 import { assertTransaction, JobInserter } from './job-inserter.js';
 import { recoverExpiredLeases } from './lease-recovery.js';
-import { PostgresConnection, type PostgresConnectionOptions } from './postgres-connection.js';
+import {
+  type PgQueryable,
+  PostgresConnection,
+  type PostgresConnectionOptions,
+} from './postgres-connection.js';
 import { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { QueueListener } from './queue-listener.js';
-import { byClaimOrder, type ClaimRow, claimedJobFromRow, type JobRow, jobFromRow } from './rows.js';
+import { byClaimOrder, type ClaimRow, claimedJobFromRow, type JobRow, jobFromRow, toJobId } from './rows.js';
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
@@ -143,25 +151,36 @@ export class PostgresStore implements Store {
     return (await this.completeAndClaimJobs({ completions: [], claim: params })).claimed;
   }
 
-  /** Completes a batch and claims the next in one function call: one round trip, one commit. */
+  /**
+   * Completes a batch and claims the next in one function call: one round trip, one commit. With
+   * failures, one transaction: the completions, then the failures, then the claim.
+   */
   async completeAndClaimJobs(params: {
     completions: readonly JobCompletion[];
+    failures?: readonly JobFailure[];
     claim: ClaimJobsParams;
-  }): Promise<{ completed: FenceResult[]; claimed: ClaimedJob[] }> {
+  }): Promise<{ completed: FenceResult[]; failed: FailJobResult[]; claimed: ClaimedJob[] }> {
     const { completions, claim } = params;
     if (typeof claim.queue !== 'string' || claim.queue === '')
       throw new ValidationError('queue', 'must be a non-empty string');
-    const rows = await this.conn.run<ClaimRow>('jobs', 'completeAndClaim', [
-      completions.map((c) => toJobId(c.id) ?? -1),
-      completions.map((c) => c.token),
-      completions.map((c) => c.resultJson),
-      claim.now,
-      claim.queue,
-      claim.workerId,
-      Math.max(0, Math.floor(claim.limit)),
-      claim.leaseMs,
-      claim.claimId,
-    ]);
+    const failures = params.failures ?? [];
+    if (failures.length > 0) {
+      const { completed, failed, rows } = await this.conn.transaction(
+        'complete, fail and claim',
+        async (client) => {
+          const done = await this.completeRows(completions, claim.now, client);
+          const failed = await failJobsOn(this.conn, this.deadLetters, client, failures, claim.now);
+          return { completed: done, failed, rows: await this.claimRows([], claim, client) };
+        },
+      );
+      const claimed = rows.filter((row) => !row.done).sort(byClaimOrder);
+      return {
+        completed: await this.fenceResults(completions, completed, 'completed'),
+        failed,
+        claimed: claimed.map((row) => claimedJobFromRow(row, claim)),
+      };
+    }
+    const rows = await this.claimRows(completions, claim);
     const matched = new Set<string>();
     const claimed: ClaimRow[] = [];
     for (const row of rows) {
@@ -171,20 +190,60 @@ export class PostgresStore implements Store {
     claimed.sort(byClaimOrder);
     return {
       completed: await this.fenceResults(completions, matched, 'completed'),
+      failed: [],
       claimed: claimed.map((row) => claimedJobFromRow(row, claim)),
     };
+  }
+
+  /** The complete_and_claim function: completion rows (`done`) and claimed rows. */
+  private claimRows(
+    completions: readonly JobCompletion[],
+    claim: ClaimJobsParams,
+    client?: PgQueryable,
+  ): Promise<ClaimRow[]> {
+    return this.conn.run<ClaimRow>(
+      'jobs',
+      'completeAndClaim',
+      [
+        completions.map((c) => toJobId(c.id) ?? -1),
+        completions.map((c) => c.token),
+        completions.map((c) => c.resultJson),
+        claim.now,
+        claim.queue,
+        claim.workerId,
+        Math.max(0, Math.floor(claim.limit)),
+        claim.leaseMs,
+        claim.claimId,
+      ],
+      client,
+    );
+  }
+
+  /** The (id, token) pairs the fenced completion changed. */
+  private async completeRows(
+    completions: readonly JobCompletion[],
+    now: number,
+    client?: PgQueryable,
+  ): Promise<Set<string>> {
+    if (completions.length === 0) return new Set();
+    const rows = await this.conn.run<{ id: number; token: string }>(
+      'jobs',
+      'complete',
+      [
+        completions.map((c) => toJobId(c.id) ?? -1),
+        completions.map((c) => c.token),
+        completions.map((c) => c.resultJson),
+        now,
+      ],
+      client,
+    );
+    return new Set(rows.map((r) => pairKey(r.id, r.token)));
   }
 
   async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
     const { completions } = params;
     if (completions.length === 0) return [];
-    const rows = await this.conn.run<{ id: number; token: string }>('jobs', 'complete', [
-      completions.map((c) => toJobId(c.id) ?? -1),
-      completions.map((c) => c.token),
-      completions.map((c) => c.resultJson),
-      params.now,
-    ]);
-    return this.fenceResults(completions, new Set(rows.map((r) => pairKey(r.id, r.token))), 'completed');
+    return this.fenceResults(completions, await this.completeRows(completions, params.now), 'completed');
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
@@ -240,64 +299,18 @@ export class PostgresStore implements Store {
     });
   }
 
-  async failJob(params: FailJobParams): Promise<FenceResult & { deadLetterId?: string }> {
-    const { id, token, outcome, now, attempt } = params;
-    const numeric = toJobId(id);
-    if (numeric === null) return { id, ok: false, reason: 'not_found' };
-    type Fence = { state: JobState | null; claim_token: string | null; last_attempt: AttemptRecord | null };
-    const refusal = (row: Fence | undefined): FenceResult => {
-      if (!row || row.state === null) return { id, ok: false, reason: 'not_found' };
-      if (row.claim_token !== token) return { id, ok: false, reason: 'stale_token' };
-      // A resend of the failure this token recorded (still the job's last attempt) is a duplicate.
-      const duplicate =
-        isSameAttempt(row.last_attempt, attempt) &&
-        (outcome.kind === 'dead_letter'
-          ? row.state === 'dead_lettered'
-          : row.state === 'scheduled' || row.state === 'waiting');
-      return duplicate ? { id, ok: true, duplicate: true } : { id, ok: false, reason: 'not_active' };
-    };
-    const spent = outcome.kind === 'rate_limited' ? 0 : 1;
-    if (outcome.kind !== 'dead_letter') {
-      const [row] = await this.conn.run<Fence & { applied: boolean }>('jobs', 'retry', [
-        numeric,
-        token,
-        outcome.runAt <= now ? 'waiting' : 'scheduled',
-        outcome.runAt,
-        spent,
-        outcome.kind === 'rate_limited' ? 1 : 0,
-        JSON.stringify(attempt),
-      ]);
-      return row?.applied ? { id, ok: true } : refusal(row);
-    }
-    const job = (
-      await this.conn.run<Fence & Pick<JobRow, 'queue' | 'name' | 'payload' | 'replay_of'>>(
-        'jobs',
-        'jobForFailure',
-        [numeric],
-      )
-    )[0];
-    if (!job || job.claim_token !== token || job.state !== 'active') return refusal(job);
-    const dl = outcome.deadLetter;
-    const record = this.deadLetters.recordFromJob(dl, {
-      jobId: id,
-      queue: job.queue,
-      jobName: job.name,
-      payloadJson: job.payload,
-      replayOf: job.replay_of,
-      now,
-    });
-    const inserted = await this.conn.run('jobs', 'deadLetterJob', [
-      numeric,
-      token,
-      now,
-      spent,
-      JSON.stringify(attempt),
-      JSON.stringify(record),
-    ]);
-    if (inserted.length === 1) return { id, ok: true, deadLetterId: dl.id };
-    // The job moved between the read and the write (or its dead letter existed): say why.
-    const [after] = await this.conn.run<Fence>('jobs', 'fenceStates', [[numeric]]);
-    return refusal(after);
+  /** Every failure of the batch in one transaction (see job-failures.ts). */
+  async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
+    if (params.failures.length === 0) return [];
+    return this.conn.transaction('fail jobs', (client) =>
+      failJobsOn(this.conn, this.deadLetters, client, params.failures, params.now),
+    );
+  }
+
+  async failJob(params: FailJobParams): Promise<FailJobResult> {
+    const { now, ...failure } = params;
+    const [result] = await this.failJobs({ failures: [failure], now });
+    return result!;
   }
 
   recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
@@ -481,21 +494,3 @@ export class PostgresStore implements Store {
 const REMOVABLE_STATES: ReadonlySet<string> = new Set(['scheduled', 'waiting', 'completed', 'dead_lettered']);
 
 const pairKey = (id: number, token: string) => `${id}\u0000${token}`;
-
-/** A job id of this store as a number, or null when it cannot be one. */
-export function toJobId(id: string): number | null {
-  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return null;
-  return Number(id);
-}
-
-/** Whether two attempt records are the same attempt (number, outcome, times and worker). */
-function isSameAttempt(last: AttemptRecord | null, attempt: AttemptRecord): boolean {
-  return (
-    last !== null &&
-    last.attempt === attempt.attempt &&
-    last.outcome === attempt.outcome &&
-    last.startedAt === attempt.startedAt &&
-    last.endedAt === attempt.endedAt &&
-    (last.workerId ?? null) === (attempt.workerId ?? null)
-  );
-}

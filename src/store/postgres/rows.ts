@@ -355,3 +355,9 @@ export function auditFromRow(row: AuditRow): DeadLetterAuditEntry {
     details: row.details,
   };
 }
+
+/** A job id of this store as a number, or null when it cannot be one. */
+export function toJobId(id: string): number | null {
+  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return null;
+  return Number(id);
+}
