@@ -59,7 +59,7 @@ export { LeaseLostError } from './queue/active-job.js';
 export type { DeadLetterSettings } from './queue/dead-letter-builder.js';
 export type { JobOptions } from './queue/job-options.js';
 export type { JsonlImportOptions, JsonlImportResult, JsonlLineError } from './queue/jsonl-import.js';
-export type { BulkJob, EnqueuedJob, QueueOptions } from './queue/queue.js';
+export type { AddOptions, BulkJob, EnqueuedJob, QueueOptions } from './queue/queue.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, Queue } from './queue/queue.js';
 export type { JobHandler, WorkerStats } from './queue/worker.js';
 export { Worker } from './queue/worker.js';

@@ -41,6 +41,16 @@ export interface EnqueuedJob {
   created: boolean;
 }
 
+/** Options of {@link Queue.add}: the job's options, and the transaction to add it in. */
+export interface AddOptions extends JobOptions {
+  /**
+   * The application's open transaction: the job exists if and only if it commits. PostgreSQL
+   * store: a pg `Client`/`PoolClient` inside `BEGIN`, or a function `(sql, values) => Promise<{ rows }>`
+   * running in the transaction (what Kysely and Drizzle hand you). Not for `defaultJobOptions`.
+   */
+  client?: unknown;
+}
+
 /** One entry of {@link Queue.addBulk}. */
 export interface BulkJob<Payload> {
   name: string;
@@ -105,13 +115,25 @@ export class Queue<Payload = unknown> {
    * Adds a job. Resolves once it is durably stored. Throws {@link ValidationError} naming the
    * field for bad options, and for payloads that are not JSON-serializable or too large.
    */
-  add(name: string, payload: Payload, options?: JobOptions): Promise<EnqueuedJob> {
+  add(name: string, payload: Payload, options?: AddOptions): Promise<EnqueuedJob> {
     let job: NewJob;
+    let client: unknown;
     try {
       this.assertOpen();
-      job = buildNewJob(this.name, name, payload, options, this.defaults, this.limits, this.clock.now());
+      let jobOptions: JobOptions | undefined = options;
+      if (typeof options === 'object' && options !== null && 'client' in options) {
+        ({ client, ...jobOptions } = options);
+        this.assertClientTransactions();
+      }
+      job = buildNewJob(this.name, name, payload, jobOptions, this.defaults, this.limits, this.clock.now());
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (client !== undefined) {
+      // In the caller's transaction: written at once, never grouped with other adds.
+      return this.store
+        .insertJobs({ jobs: [job], now: this.clock.now(), transaction: client })
+        .then(([result]) => this.enqueued(name, result!));
     }
     return new Promise<InsertJobResult>((resolve, reject) => {
       this.pending.push({ job, resolve, reject });
@@ -126,8 +148,10 @@ export class Queue<Payload = unknown> {
    * Adds many jobs atomically: all are stored or none is. Every entry is validated before anything
    * is written; the error names the entry's index.
    */
-  async addBulk(jobs: readonly BulkJob<Payload>[]): Promise<EnqueuedJob[]> {
+  async addBulk(jobs: readonly BulkJob<Payload>[], options?: { client?: unknown }): Promise<EnqueuedJob[]> {
     this.assertOpen();
+    const client = options?.client;
+    if (client !== undefined) this.assertClientTransactions();
     if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
     const now = this.clock.now();
     const newJobs = jobs.map((entry, index) => {
@@ -150,8 +174,19 @@ export class Queue<Payload = unknown> {
         throw error;
       }
     });
-    const results = await this.store.insertJobs({ jobs: newJobs, now });
+    const results = await this.store.insertJobs(
+      client === undefined ? { jobs: newJobs, now } : { jobs: newJobs, now, transaction: client },
+    );
     return results.map((result, i) => this.enqueued(newJobs[i]!.name, result));
+  }
+
+  private assertClientTransactions(): void {
+    if (!this.store.capabilities.clientTransactions) {
+      throw new ValidationError(
+        'options.client',
+        `the ${this.store.kind} store does not take the application's transaction${this.store.capabilities.transactionalEnqueue ? ' this way (use addSync inside your transaction)' : ''}`,
+      );
+    }
   }
 
   /**

@@ -26,6 +26,12 @@ export interface NewJob {
 export interface InsertJobsParams {
   jobs: readonly NewJob[];
   now: number;
+  /**
+   * The application's open transaction to insert in, so the jobs exist if and only if it commits.
+   * Store-specific (PostgreSQL: a pg client inside `BEGIN`, or a function running SQL in it); only
+   * with `capabilities.clientTransactions`.
+   */
+  transaction?: unknown;
 }
 
 /** One result per inserted job, in input order. `created: false` means an idempotency key matched. */
@@ -175,6 +181,8 @@ export interface StoreCapabilities {
   notify?: boolean;
   /** Jobs can be inserted synchronously inside the application's own transaction. */
   transactionalEnqueue?: boolean;
+  /** {@link JobStore.insertJobs} takes the application's open transaction (`transaction`). */
+  clientTransactions?: boolean;
 }
 
 /** The job operations every store implements. */

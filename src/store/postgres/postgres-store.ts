@@ -75,7 +75,7 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
 /** The PostgreSQL store. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
-  readonly capabilities: StoreCapabilities = { notify: true, transactionalEnqueue: true };
+  readonly capabilities: StoreCapabilities = { notify: true, clientTransactions: true };
   /** Where the store points (no password) and its schema, for messages. */
   readonly location: string;
   /** The schema of the store's tables. */
@@ -131,7 +131,7 @@ export class PostgresStore implements Store {
    * Inserts jobs in one statement. With `transaction`, inside the application's open transaction:
    * the jobs exist if and only if it commits (workers are woken by the commit's NOTIFY).
    */
-  async insertJobs(params: InsertJobsParams & { transaction?: unknown }): Promise<InsertJobResult[]> {
+  async insertJobs(params: InsertJobsParams): Promise<InsertJobResult[]> {
     const { jobs, now } = params;
     if (jobs.length === 0) return [];
     const transaction = params.transaction === undefined ? undefined : assertTransaction(params.transaction);
