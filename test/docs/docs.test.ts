@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { redisService, underCi } from '../support/services.js';
-import { AMBIENT_DECLARATIONS } from './ambient.js';
+import { ambientDeclarations } from './ambient.js';
 import { type DocProgram, documentationPages, extractPrograms, pageLine } from './code-blocks.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,7 +49,7 @@ function compile(): Compiled {
   const dir = join(workDir, 'compile');
   mkdirSync(dir, { recursive: true });
   const ambientPath = join(dir, 'ambient.d.ts');
-  writeFileSync(ambientPath, AMBIENT_DECLARATIONS);
+  writeFileSync(ambientPath, ambientDeclarations(relative(dir, join(root, 'src', 'index.js')).replaceAll('\\', '/')));
   const files = new Map<string, DocProgram>();
   for (const program of programs) {
     if (program.mode === 'fragment') continue;
