@@ -39,7 +39,12 @@ export function documentationPages(root: string): string[] {
 /** The programs of one page, in page order. */
 export function extractPrograms(root: string, page: string): DocProgram[] {
   const lines = readFileSync(join(root, page), 'utf8').split('\n');
-  const programs: { page: string; parts: { line: number; lines: number }[]; code: string; mode: BlockMode }[] = [];
+  const programs: {
+    page: string;
+    parts: { line: number; lines: number }[];
+    code: string;
+    mode: BlockMode;
+  }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = FENCE.exec(lines[i] as string);
     if (!open) continue;

@@ -4,11 +4,11 @@
  * newcomer following the page word for word). See code-blocks.ts for how a block is marked.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisService, underCi } from '../support/services.js';
 import { ambientDeclarations } from './ambient.js';
 import { type DocProgram, documentationPages, extractPrograms, pageLine } from './code-blocks.js';
@@ -22,7 +22,6 @@ const STUCK_MS = 60_000;
 
 /** Where a program is written, and its source with `redrive` imports pointing at src/. */
 function programFile(program: DocProgram, dir: string): { path: string; source: string } {
-  const index = programs.indexOf(program);
   const path = join(dir, `${program.page.replace(/[^a-z0-9]+/gi, '-')}-${program.parts[0]?.line}.ts`);
   const toSrc = (entry: string) => {
     const rel = relative(dirname(path), join(root, 'src', entry)).replaceAll('\\', '/');
@@ -31,7 +30,7 @@ function programFile(program: DocProgram, dir: string): { path: string; source: 
   const source = program.code
     .replace(/from 'redrive'/g, `from '${toSrc('index.js')}'`)
     .replace(/from 'redrive\/admin'/g, `from '${toSrc('admin/index.js')}'`);
-  return { path: index >= 0 ? path : path, source };
+  return { path, source };
 }
 
 function needsRedis(program: DocProgram): boolean {
@@ -49,7 +48,10 @@ function compile(): Compiled {
   const dir = join(workDir, 'compile');
   mkdirSync(dir, { recursive: true });
   const ambientPath = join(dir, 'ambient.d.ts');
-  writeFileSync(ambientPath, ambientDeclarations(relative(dir, join(root, 'src', 'index.js')).replaceAll('\\', '/')));
+  writeFileSync(
+    ambientPath,
+    ambientDeclarations(relative(dir, join(root, 'src', 'index.js')).replaceAll('\\', '/')),
+  );
   const files = new Map<string, DocProgram>();
   for (const program of programs) {
     if (program.mode === 'fragment') continue;
@@ -76,17 +78,29 @@ function compile(): Compiled {
   for (const [path, program] of files) {
     const sourceFile = tsProgram.getSourceFile(path);
     if (!sourceFile) throw new Error(`not compiled: ${path}`);
-    const messages = [...tsProgram.getSyntacticDiagnostics(sourceFile), ...tsProgram.getSemanticDiagnostics(sourceFile)].map(
-      (d) => {
-        const { line } = d.start === undefined ? { line: 0 } : sourceFile.getLineAndCharacterOfPosition(d.start);
-        return `${program.page}:${pageLine(program, line)}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-      },
-    );
+    const messages = [
+      ...tsProgram.getSyntacticDiagnostics(sourceFile),
+      ...tsProgram.getSemanticDiagnostics(sourceFile),
+    ].map((d) => {
+      const { line } =
+        d.start === undefined ? { line: 0 } : sourceFile.getLineAndCharacterOfPosition(d.start);
+      return `${program.page}:${pageLine(program, line)}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
     diagnostics.set(program, messages);
+    // A program that uses a name of the ambient application, or declares one itself, cannot run.
     const visit = (node: ts.Node): void => {
       if (ts.isIdentifier(node)) {
-        const declaration = checker.getSymbolAtLocation(node)?.declarations?.[0];
+        const symbol = ts.isShorthandPropertyAssignment(node.parent)
+          ? checker.getShorthandAssignmentValueSymbol(node.parent)
+          : checker.getSymbolAtLocation(node);
+        const declaration = symbol?.declarations?.[0];
         if (declaration?.getSourceFile().fileName === ambientPath) usesAmbient.add(program);
+      }
+      if (
+        ts.canHaveModifiers(node) &&
+        ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)
+      ) {
+        usesAmbient.add(program);
       }
       ts.forEachChild(node, visit);
     };
@@ -106,7 +120,10 @@ function run(program: DocProgram, cwd: string, env: NodeJS.ProcessEnv): Promise<
   const { path, source } = programFile(program, cwd);
   writeFileSync(path, `${source}\nexport {};\n`);
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path], { cwd, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path], {
+      cwd,
+      env: { ...process.env, ...env },
+    });
     let output = '';
     let signalled = false;
     const onData = (chunk: Buffer) => {
@@ -136,13 +153,22 @@ beforeAll(() => {
   rmSync(workDir, { recursive: true, force: true });
   compiled = compile();
 }, 300_000);
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe('documentation code blocks', () => {
   it('are found on every page, with few deliberate fragments', () => {
     expect(pages).toContain('README.md');
     expect(programs.length).toBeGreaterThan(20);
-    const fragments = programs.filter((p) => p.mode === 'fragment').map((p) => `${p.page}:${p.parts[0]?.line}`);
+    const fragments = programs
+      .filter((p) => p.mode === 'fragment')
+      .map((p) => `${p.page}:${p.parts[0]?.line}`);
     expect(fragments.length, `fragments: ${fragments.join(', ')}`).toBeLessThanOrEqual(MAX_FRAGMENTS);
+  });
+
+  it('the README links every page of docs/', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const unlinked = pages.filter((page) => page !== 'README.md' && !readme.includes(`(${page})`));
+    expect(unlinked).toEqual([]);
   });
 
   it.each(pages)('compile under strict: %s', (page) => {
@@ -155,15 +181,16 @@ describe('self-contained documentation code blocks run', async () => {
   const redis = await redisService();
   it.each(pages)('%s, in page order, in a fresh directory', { timeout: 600_000 }, async (page) => {
     const runnable = programs.filter(
-      (p) =>
-        p.page === page && (p.mode === 'run' || p.mode === 'sigterm') && !compiled.usesAmbient.has(p),
+      (p) => p.page === page && (p.mode === 'run' || p.mode === 'sigterm') && !compiled.usesAmbient.has(p),
     );
     const cwd = join(workDir, 'run', page.replace(/[^a-z0-9]+/gi, '-'));
     mkdirSync(cwd, { recursive: true });
     for (const program of runnable) {
       if (needsRedis(program) && !redis.available) {
         if (underCi()) throw new Error(`${page}:${program.parts[0]?.line} needs Redis (${redis.reason})`);
-        console.warn(`SKIPPED ${page}:${program.parts[0]?.line}: needs Redis at ${redis.url} (${redis.reason})`);
+        console.warn(
+          `SKIPPED ${page}:${program.parts[0]?.line}: needs Redis at ${redis.url} (${redis.reason})`,
+        );
         continue;
       }
       const result = await run(program, cwd, {});
