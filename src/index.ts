@@ -34,7 +34,15 @@ export {
   StoreUnavailableError,
   ValidationError,
 } from './core/errors.js';
-export { errorFingerprint, normalizeErrorMessage } from './core/fingerprint.js';
+export type { FailureSignature, FingerprintInput } from './core/fingerprint.js';
+export {
+  deadLetterFingerprint,
+  errorFingerprint,
+  FINGERPRINT_VERSION,
+  failureSignature,
+  normalizeErrorMessage,
+  stackWithCauses,
+} from './core/fingerprint.js';
 export type {
   AttemptRecord,
   ClaimedJob,
@@ -125,7 +133,10 @@ export {
 } from './core/dead-letter.js';
 export type { FailureInput } from './dlq/capture.js';
 export type {
+  DescribedFailureGroup,
   ForceRedriveOptions,
+  RegroupOptions,
+  RegroupResult,
   ResolveBatchOptions,
   ResolveBatchResult,
   ResolveOptions,

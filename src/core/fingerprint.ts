@@ -2,7 +2,7 @@
  * Error fingerprints: one failure groups together however its ids, numbers, times and line
  * positions differ, and different failures stay apart. Version 2 (after Sentry's grouping): the
  * error class, its code, the parameterized message (grouping/parameterize.ts), the class and
- * parameterized message of each recorded cause, and the application's own top three stack frames
+ * parameterized message of each recorded cause, and the application's own top two stack frames
  * (grouping/frames.ts) — never runtime, dependency or async-glue frames, never line numbers. An
  * error without application frames groups by class, code and message alone.
  *
@@ -44,7 +44,7 @@ export function normalizeErrorMessage(message: string): string {
 }
 
 /** The application's top stack frames as `function (file)`, without line and column numbers. */
-export function topStackFrames(stack: string | undefined | null, count = 3): string[] {
+export function topStackFrames(stack: string | undefined | null, count = 2): string[] {
   return appFrames(stack, count).map(formatFrame);
 }
 

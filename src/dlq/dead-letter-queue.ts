@@ -8,10 +8,11 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
 import { NotFoundError, RedriveError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
-import type { DeadLetterFacets, DeadLetterFilter, FailureGroup } from '../store/dead-letter-store.js';
+import type { DeadLetterFacets, DeadLetterFilter } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
 import { createPooledRandom, type FailureInput } from './capture.js';
 import { type DeadLetterQueueEvents, type DeadLetterQueueMetrics, emptyDeadLetterMetrics } from './events.js';
+import { type DescribedFailureGroup, describeFailureGroups } from './failure-groups.js';
 import type { FallbackRecoveryResult } from './fallback.js';
 import {
   type DeadLetterQueueConfig,
@@ -33,6 +34,7 @@ import {
 } from './queries.js';
 import { FailureRecorder, type StoreFailureResult } from './recorder.js';
 import { createRedactor } from './redact.js';
+import { type RegroupOptions, type RegroupResult, regroupDeadLetters } from './regroup.js';
 import { ReplayRegistry } from './replay-registry.js';
 import {
   type BatchReplayOptions,
@@ -56,7 +58,9 @@ import {
 } from './resolve.js';
 import * as retention from './retention.js';
 
+export type { DescribedFailureGroup } from './failure-groups.js';
 export type { StoreFailureResult } from './recorder.js';
+export type { RegroupOptions, RegroupResult } from './regroup.js';
 export type { ResolveBatchOptions, ResolveBatchResult, ResolveOptions, ResolveResult } from './resolve.js';
 
 /** Options of {@link DeadLetterQueue.forceRedrive}. */
@@ -180,11 +184,25 @@ export class DeadLetterQueue {
     return this.backing.facetDeadLetters(scope);
   }
 
-  /** The most frequent failures, grouped by error fingerprint. Default: open entries, top 10. */
-  topFailures(filter: DeadLetterListFilter & { limit?: number } = {}): Promise<FailureGroup[]> {
+  /**
+   * The most frequent failures, grouped by error fingerprint, each with what identifies it (class,
+   * parameterized message, first application frame). Default: open entries, top 10.
+   */
+  async topFailures(
+    filter: DeadLetterListFilter & { limit?: number } = {},
+  ): Promise<DescribedFailureGroup[]> {
     const { limit = 10, ...rest } = filter;
     const storeFilter = toStoreFilter({ status: ['pending', 'requires_review'], ...rest });
-    return this.backing.topDeadLetterFailures({ ...storeFilter, limit });
+    const groups = await this.backing.topDeadLetterFailures({ ...storeFilter, limit });
+    return describeFailureGroups(this.backing, groups);
+  }
+
+  /**
+   * Recomputes stored fingerprints with the current grouping algorithm (entries of older versions,
+   * or every entry with `all`), moving entries between groups. Audited when anything changed.
+   */
+  regroup(options: RegroupOptions = {}): Promise<RegroupResult> {
+    return regroupDeadLetters(this.backing, this.clock, options);
   }
 
   /** Counts per status and domain, the age of the oldest pending entry, and more. */

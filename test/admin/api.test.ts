@@ -363,6 +363,12 @@ describe('dead letters: reading', () => {
         errorClass: 'Error',
         message: expect.stringContaining('amount'),
         domain: 'payment',
+        signature: {
+          errorClass: 'Error',
+          message: 'amount <n> does not match <n>',
+          frame: expect.stringContaining('(test/admin/api.test.ts)'),
+        },
+        fingerprintVersion: 2,
       },
     ]);
     const stats = (await h.call('viewer', 'GET', '/api/dead-letters/stats')).json();

@@ -295,6 +295,29 @@ describe('redrive dlq: acting', () => {
   });
 });
 
+describe('redrive dlq regroup', () => {
+  it('recomputes fingerprints of an older algorithm; --dry-run changes nothing', async () => {
+    const [a, b] = await sb.seedDeadLetters([{}, {}]);
+    await sb.withStore(async (store) => {
+      await store.regroupDeadLetters({
+        changes: [
+          { id: a!, fingerprint: 'v1-a', fingerprintVersion: 1 },
+          { id: b!, fingerprint: 'v1-b', fingerprintVersion: 1 },
+        ],
+      });
+    });
+    const dry = await sb.json(['dlq', 'regroup', '--dry-run']);
+    expect(dry).toEqual({ version: 2, examined: 2, outdated: 2, changed: 2, dryRun: true });
+    const done = await sb.json(['dlq', 'regroup', '--batch-size', '1', '--actor', 'ops']);
+    expect(done).toEqual({ version: 2, examined: 2, outdated: 2, changed: 2, dryRun: false });
+    const [first, second] = await sb.withStore((store) =>
+      Promise.all([store.getDeadLetter({ id: a! }), store.getDeadLetter({ id: b! })]),
+    );
+    expect(first?.fingerprint).toBe(second?.fingerprint);
+    expect(first?.fingerprintVersion).toBe(2);
+  });
+});
+
 /** A file URL of a source module, importable from a fixture module run by the CLI (through tsx). */
 function fileURLForSource(path: string): string {
   return new URL(`../../${path}`, import.meta.url).href;

@@ -135,6 +135,9 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
         errorClass: g.errorClass,
         message: g.errorMessage,
         domain: g.domain,
+        /** What identifies the group: class, parameterized message, first application frame. */
+        signature: g.signature,
+        fingerprintVersion: g.fingerprintVersion,
       })),
     };
   });

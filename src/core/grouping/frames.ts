@@ -82,8 +82,13 @@ function ownFrameLines(stack: string): string[] {
   return cause < 0 ? lines : lines.slice(0, cause);
 }
 
-/** The first `limit` in-app frames of a V8 stack, innermost first. */
-export function appFrames(stack: string | null | undefined, limit = 3): AppFrame[] {
+/**
+ * The first `limit` in-app frames of a V8 stack, innermost first. Two by default: the function
+ * that threw and its caller. Deeper frames depend on how the call was scheduled — a function that
+ * passes a promise through without awaiting it shows in a stack taken before the first `await`
+ * and is missing from one taken after — so they would split one bug into several groups.
+ */
+export function appFrames(stack: string | null | undefined, limit = 2): AppFrame[] {
   if (!stack) return [];
   const frames: AppFrame[] = [];
   for (const line of ownFrameLines(stack)) {

@@ -82,6 +82,20 @@ const CODE_WORDS = new Set([
   'sequence',
   'view',
   'trigger',
+  // Node's fs errors name the system call before the path: `ENOENT: ..., open '/etc/x.json'`.
+  'open',
+  'mkdir',
+  'rmdir',
+  'scandir',
+  'stat',
+  'lstat',
+  'unlink',
+  'rename',
+  'access',
+  'readlink',
+  'copyfile',
+  'chmod',
+  'watch',
 ]);
 
 /** Words after which the quoted text is a value, masked (`Duplicate entry 'x'`). */
@@ -115,14 +129,16 @@ function maskWords(content: string): string {
 }
 
 function maskQuoted(quote: string, content: string, text: string, offset: number): string {
-  if (content === '') return `${quote}${quote}`;
+  // An empty value is still a value: `invalid date ""` is the same failure as `invalid date "x"`.
+  if (content === '') return `${quote}<str>${quote}`;
   const before = contextBefore(text, offset);
   const masked = maskWords(content);
   const spaced = /\s/.test(content);
   let keep: boolean;
   if (before.char === ':' || before.char === '=' || DATA_WORDS.has(before.word)) keep = false;
   else if (quote === '`' || CODE_WORDS.has(before.word)) keep = true;
-  else keep = !spaced && (looksLikeCode(content) || PLACEHOLDER.test(masked));
+  // Text with variable parts in it is a value (`invalid date "31/02/2026"`), not a name.
+  else keep = !spaced && looksLikeCode(content) && !PLACEHOLDER.test(masked);
   return keep ? `${quote}${masked}${quote}` : `${quote}<str>${quote}`;
 }
 

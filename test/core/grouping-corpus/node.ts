@@ -275,4 +275,34 @@ export const HARD_BUGS: readonly Bug[] = [
       };
     },
   },
+  {
+    bug: 'app: CSV row with a bad date (first row thrown before any await)',
+    occurrences: 4,
+    make: (v) => {
+      const root = appRoot(v);
+      const message = `row ${v.int(1, 5000)}: invalid date "${v.pick(['31/02/2026', 'tomorrow', ''])}"`;
+      // Before the first await the stack holds the synchronous callers; after it, only awaiting ones.
+      const frames = v.pick([
+        [
+          ['parseRow', false],
+          ['importRows', false],
+          ['importFile', false],
+        ],
+        [
+          ['parseRow', false],
+          ['importRows', true],
+          ['runImportJob', true],
+        ],
+      ] as const);
+      return {
+        errorClass: 'RangeError',
+        code: null,
+        message,
+        stack: stackOf('RangeError', message, [
+          ...frames.map(([fn, isAsync]) => appFrame(v, root, fn, 'src/imports/csv.ts', { async: isAsync })),
+          ...glue(v),
+        ]),
+      };
+    },
+  },
 ];

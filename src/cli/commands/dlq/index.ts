@@ -6,6 +6,7 @@ import { registerDlqFacets } from './facets.js';
 import { registerDlqList } from './list.js';
 import { registerDlqPurge } from './purge.js';
 import { registerDlqRedrive } from './redrive.js';
+import { registerDlqRegroup } from './regroup.js';
 import { registerDlqReplay } from './replay.js';
 import { registerDlqResolve } from './resolve.js';
 import { registerDlqRetry } from './retry.js';
@@ -16,7 +17,7 @@ export function registerDlq(program: Command): void {
   const dlq = program
     .command('dlq')
     .description(
-      'inspect and act on dead letters: list, show, retry, redrive, resolve, replay, purge, stats, facets',
+      'inspect and act on dead letters: list, show, retry, redrive, resolve, replay, purge, stats, facets, regroup',
     )
     .addHelpText(
       'after',
@@ -37,4 +38,5 @@ Examples:
   registerDlqPurge(dlq);
   registerDlqStats(dlq);
   registerDlqFacets(dlq);
+  registerDlqRegroup(dlq);
 }
