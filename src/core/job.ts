@@ -65,6 +65,16 @@ export function priorityNumber(priority: Priority | undefined): 0 | 1 | 2 {
   }
 }
 
+/**
+ * How a worker held a job when its lease expired (see the delivery contract):
+ * - `prefetched`: claimed but not yet allowed to start (beyond the worker's start horizon); the
+ *   job goes back to `waiting` as if never claimed.
+ * - `running`: its handler had started, or may have (within the start horizon); the job becomes a
+ *   suspect, without counting towards `maxOrphans`.
+ * - `quarantine`: a suspect running alone on its worker; only this counts towards `maxOrphans`.
+ */
+export type OrphanedWhile = 'prefetched' | 'running' | 'quarantine';
+
 /** The outcome of one attempt, kept on the job and copied into its dead letter. */
 export interface AttemptRecord {
   /** 1-based attempt number (orphaned and rate-limited attempts repeat the number they interrupted). */
@@ -73,6 +83,8 @@ export interface AttemptRecord {
   startedAt: number;
   endedAt: number;
   workerId: string | null;
+  /** For an `orphaned` attempt: how the worker held the job when its lease expired. */
+  orphanedWhile?: OrphanedWhile;
   errorClass?: string;
   errorCode?: string;
   message?: string;
@@ -90,8 +102,16 @@ export interface Job<Payload = unknown, Result = unknown> {
   /** Attempts that ran to an outcome (success or counted failure). */
   attemptsMade: number;
   maxAttempts: number;
-  /** Times the job's lease expired while a worker held it. */
+  /**
+   * Times the job's lease expired while it ran alone in quarantine (the orphanings that count
+   * towards `maxOrphans`).
+   */
   orphanCount: number;
+  /**
+   * The job was running when its worker lost the lease: until it finishes, it runs only in
+   * quarantine, alone on its worker.
+   */
+  suspect: boolean;
   /** Times a rate-limit response postponed it without spending an attempt. */
   rateLimitDelays: number;
   runAt: number;

@@ -4,7 +4,7 @@
  * decided by the caller and passed in; a store never decides it.
  */
 import type { NewDeadLetter } from '../core/dead-letter.js';
-import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../core/job.js';
+import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState, OrphanedWhile } from '../core/job.js';
 import type { BackoffOptions } from '../core/retry.js';
 
 /** A job to insert. The store assigns the id. */
@@ -49,6 +49,25 @@ export interface ClaimJobsParams {
   now: number;
   /** A fresh random id for this claim; the fencing token of each claimed job derives from it. */
   claimId: string;
+  /**
+   * Start marks. The claimed jobs get the start sequence numbers `firstSeq`, `firstSeq + 1`, … in
+   * claim order, and the worker's start horizon is raised to `horizon` (see
+   * {@link JobStore.advanceStartHorizon}). Without it the claimed jobs count as started.
+   */
+  starts?: { firstSeq: number; horizon: number };
+  /**
+   * The caller holds no other job: if a suspect of the queue is due, claim that one alone (the
+   * first in claim order), to run in quarantine, instead of a batch. Batches never hold suspects.
+   */
+  quarantine?: boolean;
+}
+
+/** Params of {@link JobStore.advanceStartHorizon}. */
+export interface AdvanceStartHorizonParams {
+  workerId: string;
+  /** Jobs of this worker whose start sequence number is below this may have started. */
+  horizon: number;
+  now: number;
 }
 
 /** A completion to apply. */
@@ -142,7 +161,7 @@ export interface RecoverExpiredLeasesParams {
   /** An orphan whose orphan count reaches this is dead-lettered as a poison pill. */
   maxOrphans: number;
   limit: number;
-  /** Builds the poison-pill dead letter for a job (ids and times are the caller's policy). */
+  /** Builds the poison-pill dead letter for a job (ids and times are the caller's policy); only quarantine orphans reach it. */
   deadLetterFor: (job: { id: string; queue: string; name: string; orphanCount: number }) => DeadLetterFromJob;
 }
 
@@ -152,6 +171,8 @@ export interface RecoveryResult {
   recovered: string[];
   /** Poison pills moved to the dead-letter queue, with their dead-letter ids. */
   deadLettered: { jobId: string; deadLetterId: string }[];
+  /** How its worker held each job of `recovered` and `deadLettered` when the lease expired. */
+  orphanedWhile: Record<string, OrphanedWhile>;
 }
 
 /** Params of {@link JobStore.listJobs}. */
@@ -227,6 +248,12 @@ export interface JobStore {
   failJobs(params: FailJobsParams): Promise<FailJobResult[]>;
   /** {@link JobStore.failJobs} for one failure. */
   failJob(params: FailJobParams): Promise<FailJobResult>;
+  /**
+   * Raises the worker's start horizon to `horizon` (never lowers it): the worker starts a claimed
+   * job only once its start sequence number is below a horizon the store has recorded, so on
+   * recovery a job at or beyond the horizon is known never to have started (`prefetched`).
+   */
+  advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void>;
   /** Extends the leases whose token is current (heartbeat). */
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]>;
   /**
@@ -235,9 +262,15 @@ export interface JobStore {
    */
   releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]>;
   /**
-   * Returns jobs whose lease expired to `waiting` without spending an attempt, or dead-letters
-   * them as poison pills. Changes only rows whose lease and token it read, and clears the token,
-   * so the lost worker's late completion or failure is refused as stale.
+   * Returns jobs whose lease expired to `waiting` without spending an attempt, appending an
+   * `orphaned` attempt that says how the job was held ({@link OrphanedWhile}):
+   * - `prefetched` (claimed with start marks, sequence number at or beyond the worker's horizon):
+   *   nothing else changes;
+   * - `running` (any other job claimed in a batch): it becomes a suspect; its orphan count stays;
+   * - `quarantine` (claimed alone as a suspect): its orphan count grows, and when it reaches
+   *   `maxOrphans` the job is dead-lettered as a poison pill instead (it stays a suspect).
+   * Changes only rows whose lease and token it read, and clears the token, so the lost worker's
+   * late completion or failure is refused as stale.
    */
   recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult>;
   /** The earliest `runAt` of a scheduled job of the queue, if any. */

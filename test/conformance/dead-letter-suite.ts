@@ -20,6 +20,7 @@ import {
   useFreshStore,
 } from './dead-letter-fixtures.js';
 import { regroupCases } from './dead-letter-regroup-cases.js';
+import { claim } from './fixtures.js';
 
 const HOUR = 3_600_000;
 
@@ -164,7 +165,16 @@ export function runDeadLetterConformance(name: string, factory: StoreFactory): v
       });
 
       it('orphan recovery applies redactPayload too', async () => {
-        const job = await insertAndClaim(store(), { job: { payload: { apiKey: 'k', n: 1 } }, leaseMs: 10 });
+        // Orphaned beside others (a suspect), then alone in quarantine.
+        const first = await insertAndClaim(store(), { job: { payload: { apiKey: 'k', n: 1 } }, leaseMs: 10 });
+        await store().recoverExpiredLeases({
+          now: T0 + 50,
+          maxOrphans: 1,
+          limit: 10,
+          deadLetterFor: () => deadLetterFromJob('dl-unused', T0 + 50),
+        });
+        const [job] = await claim(store(), { now: T0 + 50, leaseMs: 10, quarantine: true });
+        expect(job?.id).toBe(first.id);
         const result = await store().recoverExpiredLeases({
           now: T0 + 100,
           maxOrphans: 1,
@@ -174,7 +184,7 @@ export function runDeadLetterConformance(name: string, factory: StoreFactory): v
             redactPayload: (p) => ({ ...(p as object), apiKey: '[REDACTED]' }),
           }),
         });
-        expect(result.deadLettered).toEqual([{ jobId: job.id, deadLetterId: 'dl-orphan' }]);
+        expect(result.deadLettered).toEqual([{ jobId: first.id, deadLetterId: 'dl-orphan' }]);
         expect((await store().getDeadLetter({ id: 'dl-orphan' }))?.payload).toEqual({
           apiKey: '[REDACTED]',
           n: 1,

@@ -59,10 +59,18 @@ export function freshClaimId(): string {
   return `claim-${claimSeq}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Claims with sensible defaults; `now` and `queue` must be given. */
+/** Claims with sensible defaults; `now` must be given. */
 export function claim(
   store: Store,
-  params: { queue?: string; now: number; limit?: number; leaseMs?: number; workerId?: string },
+  params: {
+    queue?: string;
+    now: number;
+    limit?: number;
+    leaseMs?: number;
+    workerId?: string;
+    starts?: { firstSeq: number; horizon: number };
+    quarantine?: boolean;
+  },
 ): Promise<ClaimedJob[]> {
   return store.claimJobs({
     queue: params.queue ?? 'q',
@@ -71,6 +79,8 @@ export function claim(
     leaseMs: params.leaseMs ?? 30_000,
     now: params.now,
     claimId: freshClaimId(),
+    ...(params.starts ? { starts: params.starts } : {}),
+    ...(params.quarantine ? { quarantine: true } : {}),
   });
 }
 

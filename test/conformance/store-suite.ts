@@ -17,6 +17,7 @@ import { failureBatchCases } from './cases/failure-batch.js';
 import { fencingCases } from './cases/fencing.js';
 import { insertCases } from './cases/insert.js';
 import { modelCases } from './cases/model.js';
+import { orphanCases } from './cases/orphans.js';
 import { recoveryCases } from './cases/recovery.js';
 
 /** Which groups of cases to register; all by default. */
@@ -43,6 +44,7 @@ export function runStoreConformance(
     failureCases(factory);
     failureBatchCases(factory);
     recoveryCases(factory);
+    orphanCases(factory);
     adminCases(factory);
     deadLetterCases(factory);
     if (options.model ?? true) modelCases(factory, options.modelTimeoutMs);

@@ -1,11 +1,12 @@
 /**
  * Orphan recovery on PostgreSQL: in one transaction, lock the expired leases (`SKIP LOCKED`, so a
- * sweep never waits on a worker finishing a job), return them to `waiting` in one statement, and
- * dead-letter the poison pills (orphan count at `maxOrphans`) in two more: one moves the jobs, one
- * inserts their dead letters. Every change is fenced by the token read, and clears it, so the lost
- * worker's late completion or failure is refused as stale.
+ * sweep never waits on a worker finishing a job), judge how each was held (prefetched, running,
+ * quarantine: see `JobStore.recoverExpiredLeases`), return them to `waiting` in one
+ * statement, and dead-letter the poison pills (quarantine orphan count at `maxOrphans`) in two
+ * more: one moves the jobs, one inserts their dead letters. Every change is fenced by the token
+ * read, and clears it, so the lost worker's late completion or failure is refused as stale.
  */
-import type { AttemptRecord } from '../../core/job.js';
+import type { AttemptRecord, OrphanedWhile } from '../../core/job.js';
 import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PostgresDeadLetters } from './postgres-dead-letters.js';
@@ -21,7 +22,30 @@ type Expired = {
   worker_id: string | null;
   started_at: number | null;
   replay_of: string | null;
+  start_seq: number | null;
+  quarantined: boolean;
+  start_horizon: number | null;
 };
+
+/** A start horizon not raised for this long belongs to a worker that is gone. */
+const HORIZON_RETENTION_MS = 24 * 3_600_000;
+
+/** The attempt message of each kind of orphaning. */
+const MESSAGES: Readonly<Record<OrphanedWhile, string>> = {
+  prefetched: 'the lease expired before the job started (its worker crashed, hung or lost its store)',
+  running:
+    'the lease expired while the job ran beside others (its worker crashed, hung or lost its store); it runs alone next',
+  quarantine:
+    'the lease expired while the job ran alone in quarantine (it crashed or hung its worker, or lost its store)',
+};
+
+/** How the worker held an expired job; unknown numbers or horizons count as running. */
+function orphanedWhile(row: Expired): OrphanedWhile {
+  if (row.quarantined) return 'quarantine';
+  if (row.start_seq !== null && row.start_horizon !== null && row.start_seq >= row.start_horizon)
+    return 'prefetched';
+  return 'running';
+}
 
 /** Recovers up to `limit` expired leases; see {@link RecoverExpiredLeasesParams}. */
 export function recoverExpiredLeases(
@@ -31,27 +55,30 @@ export function recoverExpiredLeases(
 ): Promise<RecoveryResult> {
   const { now } = params;
   return conn.transaction('recover expired leases', async (client) => {
+    await conn.run('jobs', 'forgetHorizons', [now - HORIZON_RETENTION_MS], client);
     const rows = await conn.run<Expired>(
       'jobs',
       'expiredLeases',
       [now, params.queue ?? null, Math.max(0, Math.floor(params.limit))],
       client,
     );
-    const back: { row: Expired; attempt: string }[] = [];
+    const back: { row: Expired; attempt: string; held: OrphanedWhile }[] = [];
     const poison: { row: Expired; attempt: string; record: Record<string, unknown>; deadLetterId: string }[] =
       [];
     for (const row of rows) {
       const id = String(row.id);
+      const held = orphanedWhile(row);
       const attempt: AttemptRecord = {
         attempt: row.attempts_made + 1,
         outcome: 'orphaned',
         startedAt: row.started_at ?? now,
         endedAt: now,
         workerId: row.worker_id,
-        message: 'the lease expired before the worker finished (worker crashed, hung or lost its store)',
+        orphanedWhile: held,
+        message: MESSAGES[held],
       };
       const orphanCount = row.orphan_count + 1;
-      if (orphanCount >= params.maxOrphans) {
+      if (held === 'quarantine' && orphanCount >= params.maxOrphans) {
         const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
         const record = deadLetters.recordFromJob(dl, {
           jobId: id,
@@ -63,19 +90,30 @@ export function recoverExpiredLeases(
         });
         poison.push({ row, attempt: JSON.stringify(attempt), record, deadLetterId: dl.id });
       } else {
-        back.push({ row, attempt: JSON.stringify(attempt) });
+        back.push({ row, attempt: JSON.stringify(attempt), held });
       }
     }
-    const result: RecoveryResult = { recovered: [], deadLettered: [] };
+    const result: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
     if (back.length > 0) {
       const recovered = await conn.run<{ id: string }>(
         'jobs',
         'orphansToWaiting',
-        [back.map((b) => b.row.id), back.map((b) => b.row.claim_token), back.map((b) => b.attempt)],
+        [
+          back.map((b) => b.row.id),
+          back.map((b) => b.row.claim_token),
+          back.map((b) => b.attempt),
+          back.map((b) => (b.held === 'quarantine' ? 1 : 0)),
+          back.map((b) => b.held !== 'prefetched'),
+        ],
         client,
       );
       const done = new Set(recovered.map((r) => r.id));
-      result.recovered = back.map((b) => String(b.row.id)).filter((id) => done.has(id));
+      for (const b of back) {
+        const id = String(b.row.id);
+        if (!done.has(id)) continue;
+        result.recovered.push(id);
+        result.orphanedWhile[id] = b.held;
+      }
     }
     if (poison.length > 0) {
       const moved = await conn.run<{ id: string; attempts: AttemptRecord[] }>(
@@ -96,8 +134,9 @@ export function recoverExpiredLeases(
         .map((p) => ({ ...p.record, attempts: attemptsById.get(String(p.row.id)) }));
       await deadLetters.insertRecords(records, true, client);
       for (const p of poison) {
-        if (attemptsById.has(String(p.row.id)))
-          result.deadLettered.push({ jobId: String(p.row.id), deadLetterId: p.deadLetterId });
+        if (!attemptsById.has(String(p.row.id))) continue;
+        result.deadLettered.push({ jobId: String(p.row.id), deadLetterId: p.deadLetterId });
+        result.orphanedWhile[String(p.row.id)] = 'quarantine';
       }
     }
     return result;

@@ -14,6 +14,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
 import type {
+  AdvanceStartHorizonParams,
   ClaimJobsParams,
   CompleteJobsParams,
   ExtendLeasesParams,
@@ -214,9 +215,16 @@ export class PostgresStore implements Store {
         Math.max(0, Math.floor(claim.limit)),
         claim.leaseMs,
         claim.claimId,
+        claim.starts?.firstSeq ?? null,
+        claim.starts?.horizon ?? null,
+        claim.quarantine === true,
       ],
       client,
     );
+  }
+
+  async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
+    await this.conn.run('jobs', 'raiseHorizon', [params.workerId, params.horizon, params.now]);
   }
 
   /** The (id, token) pairs the fenced completion changed. */

@@ -31,6 +31,7 @@ export interface JobRow {
   attempts: AttemptRecord[] | null;
   dead_letter_id: string | null;
   replay_of: string | null;
+  suspect: boolean;
 }
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
@@ -47,6 +48,7 @@ export function jobFromRow(row: JobRow): Job {
     attemptsMade: row.attempts_made,
     maxAttempts: row.max_attempts,
     orphanCount: row.orphan_count,
+    suspect: row.suspect,
     rateLimitDelays: row.rate_limit_delays,
     runAt: row.run_at,
     createdAt: row.created_at,
@@ -83,6 +85,8 @@ export interface ClaimRow {
   idempotency_key: string | null;
   attempts: AttemptRecord[] | null;
   replay_of: string | null;
+  /** A suspect claimed alone, in quarantine. */
+  suspect: boolean | null;
 }
 
 /** Builds a {@link ClaimedJob} from a claim row and the claim's own values. */
@@ -100,6 +104,7 @@ export function claimedJobFromRow(
     attemptsMade: row.attempts_made,
     maxAttempts: row.max_attempts,
     orphanCount: row.orphan_count,
+    suspect: row.suspect === true,
     rateLimitDelays: row.rate_limit_delays,
     runAt: row.run_at,
     createdAt: row.created_at,

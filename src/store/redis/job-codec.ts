@@ -164,6 +164,7 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     attemptsMade: numberOr(h.am, 0),
     maxAttempts: d[2],
     orphanCount: numberOr(h.oc, 0),
+    suspect: h.sus === '1',
     rateLimitDelays: numberOr(h.rl, 0),
     runAt: numberOr(h.ra, 0),
     createdAt: d[7],
@@ -205,6 +206,7 @@ export function claimedJobsFromJson(
   claimId: string,
   leaseExpiresAt: number,
   now: number,
+  suspect = false,
 ): ClaimedJob[] {
   if (json === '[]') return [];
   const rows = JSON.parse(json) as ClaimRow[];
@@ -221,6 +223,7 @@ export function claimedJobsFromJson(
       attemptsMade,
       maxAttempts: d[2],
       orphanCount,
+      suspect,
       rateLimitDelays,
       runAt,
       createdAt: d[7],

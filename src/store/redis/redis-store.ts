@@ -14,10 +14,11 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
+import type { ClaimedJob, Job, JobCounts, JobState, OrphanedWhile } from '../../core/job.js';
 import { emptyJobCounts } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
 import type {
+  AdvanceStartHorizonParams,
   ClaimJobsParams,
   CompleteJobsParams,
   ExtendLeasesParams,
@@ -206,10 +207,28 @@ export class RedisStore implements Store {
       throw new ValidationError('leaseMs', 'must be a non-negative number');
     if (typeof params.claimId !== 'string' || params.claimId === '')
       throw new ValidationError('claimId', 'must be a non-empty string');
-    return [params.queue, String(params.workerId), params.limit, Math.round(params.leaseMs), params.claimId];
+    const { starts } = params;
+    if (starts && !(Number.isSafeInteger(starts.firstSeq) && Number.isSafeInteger(starts.horizon)))
+      throw new ValidationError('starts', 'firstSeq and horizon must be safe integers');
+    return [
+      params.queue,
+      String(params.workerId),
+      params.limit,
+      Math.round(params.leaseMs),
+      params.claimId,
+      starts ? starts.firstSeq : '',
+      starts ? starts.horizon : '',
+      params.quarantine ? '1' : '',
+    ];
   }
 
-  private decodeClaim(params: ClaimJobsParams, now: string, lease: string, json: string): ClaimedJob[] {
+  private decodeClaim(
+    params: ClaimJobsParams,
+    now: string,
+    lease: string,
+    json: string,
+    quarantined: string,
+  ): ClaimedJob[] {
     return claimedJobsFromJson(
       json,
       params.queue,
@@ -217,14 +236,20 @@ export class RedisStore implements Store {
       params.claimId,
       Number(lease),
       Number(now),
+      quarantined === '1',
     );
   }
 
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
     const args = this.claimArgs(params);
     if (params.limit === 0) return [];
-    const [now, lease, json] = (await this.timed('claim-jobs', params.now, args)) as [string, string, string];
-    return this.decodeClaim(params, now, lease, json);
+    const [now, lease, json, quarantined] = (await this.timed('claim-jobs', params.now, args)) as string[];
+    return this.decodeClaim(params, now!, lease!, json!, quarantined!);
+  }
+
+  async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
+    if (!Number.isSafeInteger(params.horizon)) throw new ValidationError('horizon', 'must be a safe integer');
+    await this.timed('advance-start-horizon', params.now, [String(params.workerId), params.horizon]);
   }
 
   async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
@@ -247,17 +272,15 @@ export class RedisStore implements Store {
     const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
     const failureArgs = failures.length > 0 ? await this.failureArgs(failures) : [];
-    const [now, lease, outcomes, json, failed] = (await this.timed('complete-and-claim-jobs', claim.now, [
-      ...args,
-      params.completions.length,
-      failures.length,
-      completionArgs(params.completions),
-      failureArgs,
-    ])) as [string, string, string[] | 'all_ok', string, string[]];
+    const [now, lease, outcomes, json, failed, quarantined] = (await this.timed(
+      'complete-and-claim-jobs',
+      claim.now,
+      [...args, params.completions.length, failures.length, completionArgs(params.completions), failureArgs],
+    )) as [string, string, string[] | 'all_ok', string, string[], string];
     return {
       completed: fenceResults(params.completions, outcomes),
       failed: failResults(failures, failed),
-      claimed: this.decodeClaim(claim, now, lease, json),
+      claimed: this.decodeClaim(claim, now, lease, json, quarantined),
     };
   }
 
@@ -348,19 +371,20 @@ export class RedisStore implements Store {
 
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
     const limit = Math.max(0, Math.floor(params.limit));
-    if (limit === 0) return { recovered: [], deadLettered: [] };
+    if (limit === 0) return { recovered: [], deadLettered: [], orphanedWhile: {} };
     const found = (await this.timed('find-expired-leases', params.now, [limit, params.queue ?? ''])) as [
       string,
       string,
       string,
       string,
       string,
+      OrphanedWhile,
     ][];
-    if (found.length === 0) return { recovered: [], deadLettered: [] };
+    if (found.length === 0) return { recovered: [], deadLettered: [], orphanedWhile: {} };
     const groups: Arg[] = [];
-    for (const [id, token, queue, name, orphans] of found) {
+    for (const [id, token, queue, name, orphans, held] of found) {
       const orphanCount = Number(orphans) + 1;
-      if (orphanCount < params.maxOrphans) {
+      if (held !== 'quarantine' || orphanCount < params.maxOrphans) {
         groups.push(id, token, '', '', 0);
         continue;
       }
@@ -373,16 +397,22 @@ export class RedisStore implements Store {
       }
       groups.push(id, token, dl.id, payload, fields.length / 2, fields);
     }
-    const [recovered, dead] = (await this.timed('recover-expired-leases', params.now, [
+    const [recovered, dead, heldAs] = (await this.timed('recover-expired-leases', params.now, [
       params.maxOrphans,
       found.length,
       ...groups,
-    ])) as [string[], [string, string][]];
+    ])) as [string[], [string, string][], string[]];
+    const orphanedWhile: Record<string, OrphanedWhile> = {};
+    for (let i = 0; i < heldAs.length; i += 2) orphanedWhile[heldAs[i]!] = heldAs[i + 1] as OrphanedWhile;
     if (recovered.length > 0) {
       const queues = new Set(found.filter(([id]) => recovered.includes(id)).map(([, , queue]) => queue));
       for (const queue of queues) this.notifier.notify(queue);
     }
-    return { recovered, deadLettered: dead.map(([jobId, deadLetterId]) => ({ jobId, deadLetterId })) };
+    return {
+      recovered,
+      deadLettered: dead.map(([jobId, deadLetterId]) => ({ jobId, deadLetterId })),
+      orphanedWhile,
+    };
   }
 
   async nextScheduledAt(params: { queue: string }): Promise<number | null> {

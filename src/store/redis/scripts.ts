@@ -17,6 +17,7 @@ export const SCRIPT_NAMES = [
   'complete-and-claim-jobs',
   'fail-jobs',
   'extend-leases',
+  'advance-start-horizon',
   'release-jobs',
   'find-expired-leases',
   'recover-expired-leases',

@@ -5,7 +5,7 @@ import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js
 
 /** The job columns, in the order the row type lists them. */
 export const JOB_COLUMNS =
-  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of';
+  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of, suspect';
 
 /** A row of `redrive_jobs`. */
 export interface JobRow {
@@ -33,6 +33,7 @@ export interface JobRow {
   attempts: string | null;
   dead_letter_id: string | null;
   replay_of: string | null;
+  suspect: 0 | 1;
 }
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
@@ -49,6 +50,7 @@ export function jobFromRow(row: JobRow): Job {
     attemptsMade: row.attempts_made,
     maxAttempts: row.max_attempts,
     orphanCount: row.orphan_count,
+    suspect: row.suspect === 1,
     rateLimitDelays: row.rate_limit_delays,
     runAt: row.run_at,
     createdAt: row.created_at,
@@ -97,6 +99,7 @@ export function claimedJobFromClaimRow(
   workerId: string,
   leaseExpiresAt: number,
   now: number,
+  suspect = false,
 ): ClaimedJob {
   return {
     id: String(row[0]),
@@ -108,6 +111,7 @@ export function claimedJobFromClaimRow(
     attemptsMade: row[4],
     maxAttempts: row[5],
     orphanCount: row[6],
+    suspect,
     rateLimitDelays: row[7],
     runAt: row[8],
     createdAt: row[9],

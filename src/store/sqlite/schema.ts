@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS redrive_jobs (
   result            TEXT,
   attempts          TEXT,
   dead_letter_id    TEXT,
-  replay_of         TEXT
+  replay_of         TEXT,
+  suspect           INTEGER NOT NULL DEFAULT 0,
+  start_seq         INTEGER,
+  quarantined       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS redrive_jobs_claim ON redrive_jobs (queue, priority DESC, run_at, id) WHERE state = 'waiting';
 CREATE INDEX IF NOT EXISTS redrive_jobs_scheduled ON redrive_jobs (queue, run_at) WHERE state = 'scheduled';
@@ -97,6 +100,33 @@ CREATE INDEX IF NOT EXISTS redrive_dead_letters_recent ON redrive_dead_letters (
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_status ON redrive_dead_letters (status, dead_lettered_at DESC);
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_queue ON redrive_dead_letters (queue, status);
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_fingerprint ON redrive_dead_letters (fingerprint);
+`;
+
+/**
+ * Job columns added after the first schema (orphan attribution), applied like
+ * {@link DEAD_LETTER_ADDED_COLUMNS}:
+ * - `suspect`: orphaned while running; claimed only alone, in quarantine, until it finishes;
+ * - `start_seq`: the claimed job's start sequence number (compared with its worker's horizon);
+ * - `quarantined`: the current claim runs the job alone, in quarantine.
+ */
+export const JOB_ADDED_COLUMNS: readonly [name: string, type: string][] = [
+  ['suspect', 'INTEGER NOT NULL DEFAULT 0'],
+  ['start_seq', 'INTEGER'],
+  ['quarantined', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+/**
+ * Applied after {@link JOB_ADDED_COLUMNS}: waiting suspects in claim order (a partial index that
+ * is empty unless a worker died), and each worker's start horizon.
+ */
+export const ORPHAN_SCHEMA_SQL = `
+CREATE INDEX IF NOT EXISTS redrive_jobs_suspects ON redrive_jobs (queue, priority DESC, run_at, id)
+  WHERE state = 'waiting' AND suspect = 1;
+CREATE TABLE IF NOT EXISTS redrive_workers (
+  worker_id     TEXT PRIMARY KEY,
+  start_horizon INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**

@@ -21,6 +21,7 @@ import type { ClaimedJob, Job, JobCounts } from '../../core/job.js';
 import { emptyJobCounts, JOB_STATES } from '../../core/job.js';
 import type { DeadLetterStore } from '../dead-letter-store.js';
 import type {
+  AdvanceStartHorizonParams,
   ClaimJobsParams,
   CompleteJobsParams,
   ExtendLeasesParams,
@@ -64,6 +65,11 @@ export class ShardedSqliteStore implements Store {
   private readonly random: Random;
   private nextInsertShard = 0;
   private nextClaimShard = 0;
+  /**
+   * Per worker, its highest start horizon and the shards where it claimed with start marks (where
+   * that horizon must be written); a claim on a new shard carries the horizon there.
+   */
+  private readonly horizons = new Map<string, { horizon: number; shards: Set<number> }>();
 
   constructor(options: ShardedSqliteStoreOptions) {
     const { directory, shards: count, random, ...shardOptions } = options;
@@ -193,16 +199,49 @@ export class ShardedSqliteStore implements Store {
     return results;
   }
 
+  /**
+   * Start sequence numbers continue from shard to shard, so they stay unique per worker. A
+   * quarantine claim takes the first suspect found, alone; once a shard gave a batch, the later
+   * shards are asked for a batch too (no suspect may join it).
+   */
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
     const claimed: ClaimedJob[] = [];
     const start = this.nextClaimShard;
     this.nextClaimShard = (start + 1) % this.shards.length;
     for (let i = 0; i < this.shards.length && claimed.length < params.limit; i++) {
       const shard = (start + i) % this.shards.length;
-      const jobs = await this.shards[shard]!.claimJobs({ ...params, limit: params.limit - claimed.length });
+      const starts = params.starts && {
+        firstSeq: params.starts.firstSeq + claimed.length,
+        horizon: Math.max(params.starts.horizon, this.horizons.get(params.workerId)?.horizon ?? -1),
+      };
+      const jobs = await this.shards[shard]!.claimJobs({
+        ...params,
+        limit: params.limit - claimed.length,
+        quarantine: params.quarantine === true && claimed.length === 0,
+        ...(starts ? { starts } : {}),
+      });
+      if (starts && jobs.length > 0 && !jobs[0]?.suspect)
+        this.rememberHorizon(params.workerId, starts.horizon, shard);
       for (const job of jobs) claimed.push(this.jobOut(shard, job));
+      if (jobs[0]?.suspect) break;
     }
     return claimed;
+  }
+
+  private rememberHorizon(workerId: string, horizon: number, shard?: number): void {
+    const known = this.horizons.get(workerId) ?? { horizon, shards: new Set<number>() };
+    known.horizon = Math.max(known.horizon, horizon);
+    if (shard !== undefined) known.shards.add(shard);
+    this.horizons.set(workerId, known);
+  }
+
+  /** Raises the horizon on every shard where the worker claimed with start marks through this store. */
+  async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
+    this.rememberHorizon(params.workerId, params.horizon);
+    const known = this.horizons.get(params.workerId)!;
+    for (const shard of known.shards) {
+      await this.shards[shard]!.advanceStartHorizon({ ...params, horizon: known.horizon });
+    }
   }
 
   completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
@@ -231,7 +270,7 @@ export class ShardedSqliteStore implements Store {
   }
 
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
-    const total: RecoveryResult = { recovered: [], deadLettered: [] };
+    const total: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
     for (let shard = 0; shard < this.shards.length; shard++) {
       const result = await this.shards[shard]!.recoverExpiredLeases({
         ...params,
@@ -240,6 +279,9 @@ export class ShardedSqliteStore implements Store {
       for (const id of result.recovered) total.recovered.push(this.globalId(shard, id));
       for (const d of result.deadLettered) {
         total.deadLettered.push({ jobId: this.globalId(shard, d.jobId), deadLetterId: d.deadLetterId });
+      }
+      for (const [id, held] of Object.entries(result.orphanedWhile)) {
+        total.orphanedWhile[this.globalId(shard, id)] = held;
       }
     }
     return total;

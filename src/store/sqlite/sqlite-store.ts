@@ -8,10 +8,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import type { AttemptRecord, ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
+import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
 import { emptyJobCounts, JOB_STATES } from '../../core/job.js';
 import type * as DL from '../dead-letter-store.js';
 import type {
+  AdvanceStartHorizonParams,
   ClaimJobsParams,
   CompleteJobsParams,
   ExtendLeasesParams,
@@ -31,7 +32,7 @@ import type {
   StoreCapabilities,
 } from '../job-store.js';
 import type { Store } from '../store.js';
-import { appendAttemptJson, JobFailureWriter } from './job-failures.js';
+import { JobFailureWriter } from './job-failures.js';
 import { JobInserter } from './job-inserter.js';
 import { QueueWatcher } from './queue-watcher.js';
 import {
@@ -46,6 +47,7 @@ import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { applySchema } from './schema-version.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { migrateOrphanSchema, SqliteOrphans } from './sqlite-orphans.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -84,6 +86,8 @@ export class SqliteStore implements Store {
   private readonly failures: JobFailureWriter;
   /** The dead-letter half of the store (its own file); every DeadLetterStore method delegates to it. */
   private readonly deadLetters: SqliteDeadLetters;
+  /** Start horizons, quarantine claims and the recovery sweep (sqlite-orphans.ts). */
+  private readonly orphans: SqliteOrphans;
   private closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -105,10 +109,14 @@ export class SqliteStore implements Store {
       this.db = db;
       this.configure(options);
       applySchema(this.db, path, SCHEMA_VERSION, () => this.db.exec(SCHEMA_SQL));
+      this.db.transaction(() => migrateOrphanSchema(this.db)).immediate();
       this.stmt = this.prepareStatements();
       this.inserter = new JobInserter(this.db);
       this.deadLetters = new SqliteDeadLetters(this.db, { path, isClosed: () => this.closed });
       this.failures = new JobFailureWriter(this.db, this.deadLetters);
+      this.orphans = new SqliteOrphans(this.db, (input, now) =>
+        this.deadLetters.insertFromJobs([input], now),
+      );
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
       throw translateSqliteError(error, path);
@@ -146,11 +154,19 @@ export class SqliteStore implements Store {
         `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting'
           ORDER BY priority DESC, run_at, id LIMIT ?`,
       ).raw(),
+      claimCandidatesNoSuspects: p(
+        `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 0
+          ORDER BY priority DESC, run_at, id LIMIT ?`,
+      ).raw(),
+      anySuspect: p(
+        "SELECT 1 FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1 LIMIT 1",
+      ).pluck(),
       claimByIds: p(
         `UPDATE redrive_jobs
             SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
-                lease_expires_at = @leaseExpiresAt, started_at = @now
-          WHERE id IN (SELECT value FROM json_each(@ids))`,
+                lease_expires_at = @leaseExpiresAt, started_at = @now, quarantined = 0, start_seq = @firstSeq + c.key
+           FROM json_each(@ids) AS c
+          WHERE redrive_jobs.id = c.value`,
       ),
       completeByToken: p(
         `UPDATE redrive_jobs
@@ -182,21 +198,6 @@ export class SqliteStore implements Store {
           RETURNING redrive_jobs.id`,
       ).pluck(),
       fenceState: p('SELECT state, claim_token FROM redrive_jobs WHERE id = ?'),
-      expiredLeases: p(
-        `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at
-           FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
-          ORDER BY lease_expires_at LIMIT @limit`,
-      ),
-      orphanToWaiting: p(
-        `UPDATE redrive_jobs SET state = 'waiting', orphan_count = orphan_count + 1, attempts = @attempts,
-                lease_expires_at = NULL, worker_id = NULL, claim_token = NULL
-          WHERE id = @id AND claim_token = @token AND state = 'active'`,
-      ),
-      orphanToDeadLetter: p(
-        `UPDATE redrive_jobs SET state = 'dead_lettered', orphan_count = orphan_count + 1, attempts = @attempts,
-                finished_at = @now, lease_expires_at = NULL, dead_letter_id = @deadLetterId
-          WHERE id = @id AND claim_token = @token AND state = 'active'`,
-      ),
       nextScheduled: p(
         "SELECT MIN(run_at) FROM redrive_jobs WHERE queue = ? AND state = 'scheduled'",
       ).pluck(),
@@ -263,24 +264,37 @@ export class SqliteStore implements Store {
    * UPDATE ... RETURNING, which materialises every returned column first.)
    */
   private claimInTransaction(params: ClaimJobsParams): ClaimedJob[] {
-    const { queue, now } = params;
+    const { queue, now, claimId, workerId } = params;
     if (this.stmt.isPaused!.get(queue) === 1) return [];
     this.stmt.promote!.run(queue, now);
-    const rows = this.stmt.claimCandidates!.all(queue, params.limit) as ClaimRow[];
+    const leaseExpiresAt = now + params.leaseMs;
+    if (params.quarantine && params.limit > 0) {
+      const row = this.orphans.claimSuspect({ queue, claimId, workerId, leaseExpiresAt, now });
+      if (row) return [claimedJobFromClaimRow(row, queue, claimId, workerId, leaseExpiresAt, now, true)];
+    }
+    // Suspects are rare: the plain candidate query (no suspect filter) runs unless one is waiting.
+    const candidates =
+      this.stmt.anySuspect!.get(queue) === undefined
+        ? this.stmt.claimCandidates!
+        : this.stmt.claimCandidatesNoSuspects!;
+    const rows = candidates.all(queue, params.limit) as ClaimRow[];
     if (rows.length === 0) return [];
     let ids = '[';
     for (let i = 0; i < rows.length; i++) ids += (i > 0 ? ',' : '') + rows[i]![0];
-    const leaseExpiresAt = now + params.leaseMs;
     this.stmt.claimByIds!.run({
       ids: `${ids}]`,
-      claimId: params.claimId,
-      workerId: params.workerId,
+      claimId,
+      workerId,
       leaseExpiresAt,
       now,
+      firstSeq: params.starts?.firstSeq ?? null,
     });
-    return rows.map((row) =>
-      claimedJobFromClaimRow(row, queue, params.claimId, params.workerId, leaseExpiresAt, now),
-    );
+    if (params.starts) this.orphans.raiseHorizon(workerId, params.starts.horizon, now);
+    return rows.map((row) => claimedJobFromClaimRow(row, queue, claimId, workerId, leaseExpiresAt, now));
+  }
+
+  async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
+    this.write(() => this.orphans.raiseHorizon(params.workerId, params.horizon, params.now));
   }
 
   /** Completes a batch and claims the next one in a single transaction (one commit instead of two). */
@@ -416,83 +430,9 @@ export class SqliteStore implements Store {
   }
 
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
-    const { now } = params;
-    const result = this.write((): RecoveryResult & { queues: Set<string> } => {
-      const rows = this.stmt.expiredLeases!.all({
-        now,
-        queue: params.queue ?? null,
-        limit: params.limit,
-      }) as Pick<
-        JobRow,
-        | 'id'
-        | 'queue'
-        | 'name'
-        | 'payload'
-        | 'claim_token'
-        | 'orphan_count'
-        | 'attempts'
-        | 'attempts_made'
-        | 'worker_id'
-        | 'started_at'
-      >[];
-      const out = {
-        recovered: [] as string[],
-        deadLettered: [] as RecoveryResult['deadLettered'],
-        queues: new Set<string>(),
-      };
-      for (const row of rows) {
-        const id = String(row.id);
-        const attempt: AttemptRecord = {
-          attempt: row.attempts_made + 1,
-          outcome: 'orphaned',
-          startedAt: row.started_at ?? now,
-          endedAt: now,
-          workerId: row.worker_id,
-          message: 'the lease expired before the worker finished (worker crashed, hung or lost its store)',
-        };
-        const attempts = appendAttemptJson(row.attempts, JSON.stringify(attempt));
-        const orphanCount = row.orphan_count + 1;
-        if (orphanCount >= params.maxOrphans) {
-          const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
-          const changed = this.stmt.orphanToDeadLetter!.run({
-            id: row.id,
-            token: row.claim_token,
-            attempts,
-            now,
-            deadLetterId: dl.id,
-          }).changes;
-          if (changed === 1) {
-            this.deadLetters.insertFromJobs(
-              [
-                {
-                  deadLetter: dl,
-                  jobId: id,
-                  queue: row.queue,
-                  jobName: row.name,
-                  payloadJson: row.payload,
-                  attemptsJson: attempts,
-                },
-              ],
-              now,
-            );
-            out.deadLettered.push({ jobId: id, deadLetterId: dl.id });
-          }
-        } else {
-          const changed = this.stmt.orphanToWaiting!.run({
-            id: row.id,
-            token: row.claim_token,
-            attempts,
-          }).changes;
-          if (changed === 1) {
-            out.recovered.push(id);
-            out.queues.add(row.queue);
-          }
-        }
-      }
-      return out;
-    });
-    for (const queue of result.queues) this.watcher.notify(queue);
-    return { recovered: result.recovered, deadLettered: result.deadLettered };
+    const { queues, ...result } = this.write(() => this.orphans.recover(params));
+    for (const queue of queues) this.watcher.notify(queue);
+    return result;
   }
 
   async nextScheduledAt(params: { queue: string }): Promise<number | null> {

@@ -263,21 +263,30 @@ export function failureCases(factory: StoreFactory): void {
     });
 
     it('refuses a late failure on a job dead-lettered as a poison pill (no false success)', async () => {
-      const job = await insertAndClaim(store(), { now: T0, leaseMs: 100 });
-      const sweep = await store().recoverExpiredLeases({
+      // Orphaned while running (a suspect), then orphaned again alone in quarantine.
+      await insertAndClaim(store(), { now: T0, leaseMs: 100 });
+      await store().recoverExpiredLeases({
         now: T0 + 101,
+        maxOrphans: 1,
+        limit: 10,
+        deadLetterFor: () => deadLetterFromJob('dl-unused', T0 + 101),
+      });
+      const [job] = await claim(store(), { now: T0 + 101, leaseMs: 99, quarantine: true });
+      expect(job?.suspect).toBe(true);
+      const sweep = await store().recoverExpiredLeases({
+        now: T0 + 201,
         maxOrphans: 1,
         limit: 10,
         deadLetterFor: () => deadLetterFromJob('dl-poison', T0 + 101, { failureType: 'poison_pill' }),
       });
-      expect(sweep.deadLettered).toEqual([{ jobId: job.id, deadLetterId: 'dl-poison' }]);
-      const before = await mustGet(store(), job.id);
-      for (const result of await lateFailures(store(), job, T0 + 102, T0 + 500)) {
+      expect(sweep.deadLettered).toEqual([{ jobId: job!.id, deadLetterId: 'dl-poison' }]);
+      const before = await mustGet(store(), job!.id);
+      for (const result of await lateFailures(store(), job!, T0 + 202, T0 + 500)) {
         expect(result.ok).toBe(false);
       }
-      expect(await mustGet(store(), job.id)).toEqual(before);
+      expect(await mustGet(store(), job!.id)).toEqual(before);
       expect(await store().getDeadLetter({ id: 'dl-late' })).toBeNull();
-      expect((await store().getDeadLetterByJob({ jobId: job.id }))?.id).toBe('dl-poison');
+      expect((await store().getDeadLetterByJob({ jobId: job!.id }))?.id).toBe('dl-poison');
     });
   });
 }

@@ -174,7 +174,7 @@ export function fencingCases(factory: StoreFactory): void {
           throw new Error('no poison pill expected');
         },
       });
-      expect(sweep).toEqual({ recovered: [], deadLettered: [] });
+      expect(sweep).toEqual({ recovered: [], deadLettered: [], orphanedWhile: {} });
       expect((await mustGet(store(), job.id)).state).toBe('active');
     });
 

@@ -1,6 +1,6 @@
 /**
- * Conformance: orphan recovery — only expired leases, no attempt spent, poison pills, and never a
- * finished job brought back.
+ * Conformance: orphan recovery — only expired leases, no attempt spent, and never a finished job
+ * brought back. How each orphan is judged (prefetched, running, quarantine) is in ./orphans.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/core/job.js';
@@ -19,7 +19,7 @@ import {
 } from '../fixtures.js';
 
 /** A sweep whose poison-pill builder records its calls. */
-function sweep(store: Store, now: number, options: { maxOrphans?: number; limit?: number } = {}) {
+export function sweep(store: Store, now: number, options: { maxOrphans?: number; limit?: number } = {}) {
   const calls: Parameters<RecoverExpiredLeasesParams['deadLetterFor']>[0][] = [];
   const run = store.recoverExpiredLeases({
     now,
@@ -37,6 +37,9 @@ function sweep(store: Store, now: number, options: { maxOrphans?: number; limit?
   return run.then((result) => ({ ...result, calls }));
 }
 
+/** What a sweep that finds nothing returns. */
+const NOTHING = { recovered: [], deadLettered: [], orphanedWhile: {}, calls: [] };
+
 export function recoveryCases(factory: StoreFactory): void {
   describe('recoverExpiredLeases', () => {
     const store = useFreshStore(factory);
@@ -46,24 +49,37 @@ export function recoveryCases(factory: StoreFactory): void {
       const [short] = await claim(store(), { now: T0, limit: 1, leaseMs: 1000, workerId: 'w-short' });
       const [long] = await claim(store(), { now: T0, limit: 1, leaseMs: 5000, workerId: 'w-long' });
 
-      expect(await sweep(store(), T0 + 1000)).toEqual({ recovered: [], deadLettered: [], calls: [] });
+      expect(await sweep(store(), T0 + 1000)).toEqual(NOTHING);
       const result = await sweep(store(), T0 + 2000);
-      expect(result).toEqual({ recovered: [short!.id], deadLettered: [], calls: [] });
+      expect(result).toEqual({
+        recovered: [short!.id],
+        deadLettered: [],
+        orphanedWhile: { [short!.id]: 'running' },
+        calls: [],
+      });
       expect(await mustGet(store(), short!.id)).toMatchObject({
         state: 'waiting',
         attemptsMade: 0,
-        orphanCount: 1,
+        orphanCount: 0,
+        suspect: true,
         leaseExpiresAt: null,
         workerId: null,
         attempts: [
-          { attempt: 1, outcome: 'orphaned', startedAt: T0, endedAt: T0 + 2000, workerId: 'w-short' },
+          {
+            attempt: 1,
+            outcome: 'orphaned',
+            orphanedWhile: 'running',
+            startedAt: T0,
+            endedAt: T0 + 2000,
+            workerId: 'w-short',
+          },
         ],
       });
       expect(await mustGet(store(), long!.id)).toMatchObject({ state: 'active', leaseExpiresAt: T0 + 5000 });
 
-      // The recovered job is claimable again at once.
-      const [again] = await claim(store(), { now: T0 + 2000, limit: 1 });
-      expect(again).toMatchObject({ id: short!.id, attemptsMade: 0, orphanCount: 1 });
+      // The recovered job is claimable again at once (alone: it is a suspect).
+      const [again] = await claim(store(), { now: T0 + 2000, limit: 1, quarantine: true });
+      expect(again).toMatchObject({ id: short!.id, attemptsMade: 0, orphanCount: 0, suspect: true });
     });
 
     it('counts a lease as expired only once now is past it', async () => {
@@ -77,63 +93,11 @@ export function recoveryCases(factory: StoreFactory): void {
       const claimedAt = T0 + 60_000;
       const got = await claim(store(), { now: claimedAt, leaseMs: 30_000 });
       expect(got.map((j) => j.id)).toEqual([waited, delayed]);
-      expect(await sweep(store(), claimedAt + 1)).toEqual({ recovered: [], deadLettered: [], calls: [] });
-      expect(await sweep(store(), claimedAt + 30_000)).toEqual({
-        recovered: [],
-        deadLettered: [],
-        calls: [],
-      });
+      expect(await sweep(store(), claimedAt + 1)).toEqual(NOTHING);
+      expect(await sweep(store(), claimedAt + 30_000)).toEqual(NOTHING);
       expect(new Set((await sweep(store(), claimedAt + 30_001)).recovered)).toEqual(
         new Set([waited, delayed]),
       );
-    });
-
-    it('dead-letters a job as a poison pill when its orphan count reaches maxOrphans', async () => {
-      const payload = { crashy: true };
-      const [id] = await insert(store(), [newJob({ queue: 'media', name: 'transcode', payload })]);
-      let now = T0;
-      for (let i = 1; i <= 2; i++) {
-        const [c] = await claim(store(), { queue: 'media', now, leaseMs: 100, workerId: `w${i}` });
-        expect(c!.id).toBe(id);
-        now += 101;
-        expect(await sweep(store(), now)).toEqual({ recovered: [id], deadLettered: [], calls: [] });
-        expect((await mustGet(store(), id!)).orphanCount).toBe(i);
-      }
-      await claim(store(), { queue: 'media', now, leaseMs: 100, workerId: 'w3' });
-      now += 101;
-      const result = await sweep(store(), now);
-      expect(result).toEqual({
-        recovered: [],
-        deadLettered: [{ jobId: id, deadLetterId: `poison-${id}` }],
-        calls: [{ id, queue: 'media', name: 'transcode', orphanCount: 3 }],
-      });
-      const job = await mustGet(store(), id!);
-      expect(job).toMatchObject({
-        state: 'dead_lettered',
-        attemptsMade: 0,
-        orphanCount: 3,
-        finishedAt: now,
-        leaseExpiresAt: null,
-        deadLetterId: `poison-${id}`,
-      });
-      expect(job.attempts.map((a) => [a.outcome, a.workerId])).toEqual([
-        ['orphaned', 'w1'],
-        ['orphaned', 'w2'],
-        ['orphaned', 'w3'],
-      ]);
-      const dl = await store().getDeadLetterByJob({ jobId: id! });
-      expect(dl).toMatchObject({
-        id: `poison-${id}`,
-        queue: 'media',
-        jobId: id,
-        jobName: 'transcode',
-        payload,
-        failureType: 'poison_pill',
-        errorClass: 'PoisonPillError',
-        status: 'pending',
-        attempts: job.attempts,
-      });
-      expect(await claim(store(), { queue: 'media', now: now + 10_000 })).toEqual([]);
     });
 
     it('respects the limit', async () => {
@@ -155,11 +119,7 @@ export function recoveryCases(factory: StoreFactory): void {
         now: T0 + 999,
       });
       const before = await mustGet(store(), job.id);
-      expect(await sweep(store(), T0 + 5000, { maxOrphans: 1 })).toEqual({
-        recovered: [],
-        deadLettered: [],
-        calls: [],
-      });
+      expect(await sweep(store(), T0 + 5000, { maxOrphans: 1 })).toEqual(NOTHING);
       expect(await mustGet(store(), job.id)).toEqual(before);
       expect(await store().getDeadLetterByJob({ jobId: job.id })).toBeNull();
     });
@@ -183,11 +143,7 @@ export function recoveryCases(factory: StoreFactory): void {
         now: T0 + 1,
       });
       const before = await store().listJobs({ limit: 10 });
-      expect(await sweep(store(), T0 + 50_000, { maxOrphans: 1 })).toEqual({
-        recovered: [],
-        deadLettered: [],
-        calls: [],
-      });
+      expect(await sweep(store(), T0 + 50_000, { maxOrphans: 1 })).toEqual(NOTHING);
       expect(await store().listJobs({ limit: 10 })).toEqual(before);
     });
 
@@ -199,7 +155,7 @@ export function recoveryCases(factory: StoreFactory): void {
         { id: lost.id, ok: false, reason: 'stale_token' },
       ]);
       expect((await mustGet(store(), lost.id)).state).toBe('waiting');
-      const [next] = await claim(store(), { now: T0 + 202, workerId: 'fast' });
+      const [next] = await claim(store(), { now: T0 + 202, workerId: 'fast', quarantine: true });
       expect(await store().completeJobs({ completions: [completion], now: T0 + 203 })).toEqual([
         { id: lost.id, ok: false, reason: 'stale_token' },
       ]);

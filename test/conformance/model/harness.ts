@@ -4,7 +4,7 @@
  * then checks the invariants (./invariants.ts). Only the `Store` interface is used.
  */
 import { expect } from 'vitest';
-import type { AttemptRecord } from '../../../src/core/job.js';
+import type { AttemptRecord, OrphanedWhile } from '../../../src/core/job.js';
 import type { FailureOutcome, FenceResult, Store } from '../../../src/store/store.js';
 import { deadLetterFromJob, freshClaimId, T0 } from '../fixtures.js';
 import { StoreInvariants } from './invariants.js';
@@ -32,6 +32,9 @@ export class ModelHarness {
   private readonly issued: Lease[] = [];
   private readonly held: Lease[][] = Array.from({ length: WORKERS }, () => []);
   private readonly paused = new Set<ModelQueue>();
+  /** Per worker, the next start sequence number and its start horizon (by worker id). */
+  private readonly nextSeq: number[] = Array.from({ length: WORKERS }, () => 0);
+  private readonly horizon = new Map<string, number>();
   private readonly invariants: StoreInvariants;
   /** Every completion the store accepted, to send again. */
   private readonly completions: Lease[] = [];
@@ -50,7 +53,9 @@ export class ModelHarness {
       case 'enqueue':
         return this.enqueue(op.jobs);
       case 'claim':
-        return this.claim(op.w, op.queue, op.limit, op.leaseMs);
+        return this.claim(op.w, op.queue, op.limit, op.leaseMs, op.startAhead, op.quarantine);
+      case 'advanceHorizon':
+        return this.advanceHorizon(op.w, op.by);
       case 'complete': {
         const lease = this.takeHeld(op.i);
         return lease && this.complete(lease);
@@ -96,14 +101,14 @@ export class ModelHarness {
       case 'extend':
         return this.extend(this.held[op.w]!, op.leaseMs);
       case 'orphanCycle':
-        await this.claim(op.w, op.queue, 3, 100);
+        await this.claim(op.w, op.queue, 3, 100, 1, true);
         await this.check();
         await this.apply({ t: 'stall' });
         return this.recover();
       case 'pausedClaim':
         this.paused.add(op.queue);
         await this.store.pauseQueue({ queue: op.queue });
-        await this.claim(0, op.queue, 3, 1000);
+        await this.claim(0, op.queue, 3, 1000, null, true);
         this.paused.delete(op.queue);
         return this.store.resumeQueue({ queue: op.queue });
     }
@@ -144,6 +149,9 @@ export class ModelHarness {
         state: 'queued',
         attemptsMade: 0,
         orphanCount: 0,
+        suspect: false,
+        quarantined: false,
+        startSeq: null,
         rateLimitDelays: 0,
         attemptRecords: 0,
         leaseExpiresAt: null,
@@ -157,8 +165,17 @@ export class ModelHarness {
     });
   }
 
-  private async claim(w: number, queue: ModelQueue, limit: number, leaseMs: number): Promise<void> {
+  private async claim(
+    w: number,
+    queue: ModelQueue,
+    limit: number,
+    leaseMs: number,
+    startAhead: number | null,
+    quarantine: boolean,
+  ): Promise<void> {
     const workerId = `w${w}`;
+    const firstSeq = this.nextSeq[w]!;
+    const starts = startAhead === null ? undefined : { firstSeq, horizon: firstSeq + startAhead };
     const claimed = await this.store.claimJobs({
       queue,
       workerId,
@@ -166,17 +183,31 @@ export class ModelHarness {
       leaseMs,
       now: this.now,
       claimId: freshClaimId(),
+      quarantine,
+      ...(starts ? { starts } : {}),
     });
-    const expected = this.paused.has(queue)
+    const due = this.paused.has(queue)
       ? []
       : [...this.jobs.values()]
           .filter((j) => j.queue === queue && j.state === 'queued' && j.runAt <= this.now)
-          .sort((x, y) => y.priority - x.priority || x.runAt - y.runAt || x.seq - y.seq)
-          .slice(0, limit);
+          .sort((x, y) => y.priority - x.priority || x.runAt - y.runAt || x.seq - y.seq);
+    const suspect = quarantine ? due.find((j) => j.suspect) : undefined;
+    const expected = suspect ? [suspect] : due.filter((j) => !j.suspect).slice(0, limit);
     expect(
       claimed.map((c) => c.id),
-      'claim order: priority, due time, insertion; only due, unleased jobs',
+      'claim order: priority, due time, insertion; only due, unleased jobs; a suspect only alone',
     ).toEqual(expected.map((j) => j.id));
+    if (suspect) this.coverage.quarantineClaims++;
+    if (starts && !suspect && claimed.length > 0) {
+      this.nextSeq[w] = firstSeq + claimed.length;
+      this.horizon.set(workerId, Math.max(this.horizon.get(workerId) ?? -1, starts.horizon));
+    }
+    claimed.forEach((c, i) => {
+      const job = this.jobs.get(c.id)!;
+      expect(c.suspect, 'a claimed job is a suspect only when claimed alone').toBe(suspect !== undefined);
+      job.quarantined = suspect !== undefined;
+      job.startSeq = starts && !suspect ? firstSeq + i : null;
+    });
     for (const c of claimed) {
       const job = this.jobs.get(c.id)!;
       expect(job.liveToken, 'a job is in one claim result at a time').toBeNull();
@@ -319,6 +350,21 @@ export class ModelHarness {
     expect(await this.store.getDeadLetter({ id: deadLetterId })).toBeNull();
   }
 
+  private async advanceHorizon(w: number, by: number): Promise<void> {
+    const workerId = `w${w}`;
+    const horizon = this.nextSeq[w]! + by;
+    await this.store.advanceStartHorizon({ workerId, horizon, now: this.now });
+    this.horizon.set(workerId, Math.max(this.horizon.get(workerId) ?? -1, horizon));
+  }
+
+  /** How the store must judge an expired job (see JobStore.recoverExpiredLeases). */
+  private heldAs(job: ModelJob, workerId: string): OrphanedWhile {
+    if (job.quarantined) return 'quarantine';
+    const horizon = this.horizon.get(workerId);
+    if (job.startSeq !== null && horizon !== undefined && job.startSeq >= horizon) return 'prefetched';
+    return 'running';
+  }
+
   private async recover(): Promise<void> {
     const calls: string[] = [];
     const result = await this.store.recoverExpiredLeases({
@@ -334,8 +380,15 @@ export class ModelHarness {
     const expired = [...this.jobs.values()].filter(
       (j) => j.state === 'active' && j.leaseExpiresAt !== null && j.leaseExpiresAt < this.now,
     );
-    const poison = expired.filter((j) => j.orphanCount + 1 >= MAX_ORPHANS);
-    const back = expired.filter((j) => j.orphanCount + 1 < MAX_ORPHANS);
+    const held = new Map(
+      expired.map((j) => [
+        j.id,
+        this.heldAs(j, this.tokens.get(leaseKey({ id: j.id, token: j.liveToken! }))!.workerId),
+      ]),
+    );
+    const poison = expired.filter((j) => held.get(j.id) === 'quarantine' && j.orphanCount + 1 >= MAX_ORPHANS);
+    const back = expired.filter((j) => !poison.includes(j));
+    expect(result.orphanedWhile, 'how each orphan was held').toEqual(Object.fromEntries(held));
     expect([...result.recovered].sort(), 'recovery takes exactly the expired leases').toEqual(
       back.map((j) => j.id).sort(),
     );
@@ -348,18 +401,23 @@ export class ModelHarness {
     this.coverage.recovered += back.length;
     this.coverage.poisonPills += poison.length;
     for (const job of expired) {
-      job.orphanCount++;
+      const how = held.get(job.id)!;
+      if (how === 'quarantine') job.orphanCount++;
+      else if (how === 'running') job.suspect = true;
+      if (how === 'prefetched') this.coverage.prefetchedOrphans++;
+      if (how === 'running') this.coverage.suspects++;
       job.attemptRecords++;
       job.lastRecord = {
         attempt: job.attemptsMade + 1,
         outcome: 'orphaned',
+        orphanedWhile: how,
         startedAt: 0,
         endedAt: this.now,
         workerId: null,
       };
       job.liveToken = null;
       job.leaseExpiresAt = null;
-      if (job.orphanCount >= MAX_ORPHANS) {
+      if (poison.includes(job)) {
         job.state = 'dead_lettered';
         job.poisoned = true;
         job.deadLetterId = `poison-${job.id}`;

@@ -14,7 +14,21 @@ export type Op =
       t: 'enqueue';
       jobs: { queue: ModelQueue; delay: number; priority: 0 | 1 | 2; key: string | null }[];
     }
-  | { t: 'claim'; w: number; queue: ModelQueue; limit: number; leaseMs: number }
+  /**
+   * Worker `w` claims; with `startAhead`, with start marks letting it start that many of the
+   * claimed jobs; with `quarantine`, a waiting suspect alone if there is one.
+   */
+  | {
+      t: 'claim';
+      w: number;
+      queue: ModelQueue;
+      limit: number;
+      leaseMs: number;
+      startAhead: number | null;
+      quarantine: boolean;
+    }
+  /** Worker `w` raises its start horizon by `by` past the jobs it claimed with marks so far. */
+  | { t: 'advanceHorizon'; w: number; by: number }
   /** The worker holding the `i`-th lease of all held leases completes it. */
   | { t: 'complete'; i: number }
   /** The worker holding the `i`-th lease of all held leases fails it. */
@@ -76,8 +90,18 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
       queue,
       limit: fc.integer({ min: 1, max: 3 }),
       leaseMs: fc.integer({ min: 100, max: 2000 }),
+      startAhead: fc.option(fc.integer({ min: 0, max: 3 })),
+      quarantine: fc.boolean(),
     }),
     weight: 8,
+  },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('advanceHorizon' as const),
+      w: worker,
+      by: fc.integer({ min: -2, max: 2 }),
+    }),
+    weight: 1,
   },
   { arbitrary: fc.record({ t: fc.constant('complete' as const), i: fc.nat(20) }), weight: 4 },
   {
@@ -109,6 +133,6 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     }),
     weight: 1,
   },
-  { arbitrary: fc.record({ t: fc.constant('orphanCycle' as const), w: worker, queue }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('orphanCycle' as const), w: worker, queue }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constant('pausedClaim' as const), queue }), weight: 1 },
 );

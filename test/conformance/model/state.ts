@@ -16,6 +16,11 @@ export interface ModelJob {
   state: 'queued' | 'active' | 'completed' | 'dead_lettered';
   attemptsMade: number;
   orphanCount: number;
+  /** Orphaned while running: only a quarantine claim takes it. */
+  suspect: boolean;
+  /** While active: claimed alone as a suspect, or its start sequence number (null: no marks). */
+  quarantined: boolean;
+  startSeq: number | null;
   rateLimitDelays: number;
   attemptRecords: number;
   leaseExpiresAt: number | null;
@@ -57,6 +62,9 @@ export interface ModelCoverage {
   recovered: number;
   poisonPills: number;
   staleProbes: number;
+  prefetchedOrphans: number;
+  suspects: number;
+  quarantineClaims: number;
 }
 
 export function emptyCoverage(): ModelCoverage {
@@ -71,6 +79,9 @@ export function emptyCoverage(): ModelCoverage {
     recovered: 0,
     poisonPills: 0,
     staleProbes: 0,
+    prefetchedOrphans: 0,
+    suspects: 0,
+    quarantineClaims: 0,
   };
 }
 

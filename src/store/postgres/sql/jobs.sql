@@ -37,7 +37,17 @@ SELECT id::text, queue, idempotency_key FROM :SCHEMA.jobs
  WHERE (queue, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 
 -- name: completeAndClaim
-SELECT * FROM :SCHEMA.complete_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)
+SELECT * FROM :SCHEMA.complete_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+
+-- name: raiseHorizon
+-- A worker's start horizon, raised (never lowered).
+INSERT INTO :SCHEMA.workers AS w (worker_id, start_horizon, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (worker_id) DO UPDATE
+  SET start_horizon = GREATEST(w.start_horizon, excluded.start_horizon), updated_at = excluded.updated_at
+
+-- name: forgetHorizons
+-- Horizons not raised for a day belong to workers that are gone (no horizon reads as running).
+DELETE FROM :SCHEMA.workers WHERE updated_at < $1
 
 -- name: complete
 UPDATE :SCHEMA.jobs j SET state = 'completed', finished_at = $4, lease_expires_at = NULL,
@@ -99,17 +109,22 @@ ON CONFLICT DO NOTHING
 RETURNING id
 
 -- name: expiredLeases
-SELECT id, queue, name, payload, claim_token, orphan_count, attempts_made, worker_id, started_at, replay_of
+SELECT id, queue, name, payload, claim_token, orphan_count, attempts_made, worker_id, started_at, replay_of,
+       start_seq, quarantined,
+       (SELECT w.start_horizon FROM :SCHEMA.workers w WHERE w.worker_id = jobs.worker_id) AS start_horizon
   FROM :SCHEMA.jobs
  WHERE state = 'active' AND lease_expires_at < $1 AND ($2::text IS NULL OR queue = $2)
  ORDER BY lease_expires_at LIMIT $3
    FOR UPDATE SKIP LOCKED
 
 -- name: orphansToWaiting
-UPDATE :SCHEMA.jobs j SET state = 'waiting', orphan_count = j.orphan_count + 1,
+-- $4: 1 where the orphaning counts (quarantine); $5: true where the job becomes a suspect.
+UPDATE :SCHEMA.jobs j SET state = 'waiting', orphan_count = j.orphan_count + c.counted,
        attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
+       suspect = j.suspect OR c.suspect, quarantined = false,
        lease_expires_at = NULL, worker_id = NULL, claim_token = NULL
-  FROM unnest($1::bigint[], $2::text[], $3::jsonb[]) AS c(id, token, attempt)
+  FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::integer[], $5::boolean[])
+       AS c(id, token, attempt, counted, suspect)
  WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
 RETURNING j.id::text
 

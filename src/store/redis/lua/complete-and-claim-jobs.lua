@@ -4,10 +4,12 @@
 --
 -- KEYS[1]  {p}:queues
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] queue;  ARGV[5] worker id;
--- ARGV[6]  limit;  ARGV[7] lease ms;  ARGV[8] claim id;  ARGV[9] N;  ARGV[10] F;
--- ARGV[11..] N triples: id, token, result JSON ('' for null); then F failures (lib/fail.lua)
--- Returns  { now, leaseExpiresAt, outcomes, jobs, failures } (shapes as in complete-jobs.lua,
---          claim-jobs.lua and fail-jobs.lua; failures is {} when F = 0)
+-- ARGV[6]  limit;  ARGV[7] lease ms;  ARGV[8] claim id;  ARGV[9] first start sequence number ('' =
+--          no start marks);  ARGV[10] start horizon;  ARGV[11] '1' = quarantine allowed (as in
+--          claim-jobs.lua);  ARGV[12] N;  ARGV[13] F;
+-- ARGV[14..] N triples: id, token, result JSON ('' for null); then F failures (lib/fail.lua)
+-- Returns  { now, leaseExpiresAt, outcomes, jobs, failures, quarantined } (shapes as in
+--          complete-jobs.lua, claim-jobs.lua and fail-jobs.lua; failures is {} when F = 0)
 --!include lib/common.lua
 --!include lib/jobs.lua
 --!include lib/claim.lua
@@ -17,10 +19,11 @@
 
 local now, offset = store_clock(ARGV[2], tonumber(ARGV[3]))
 local lease_ms = tonumber(ARGV[7])
-local n = tonumber(ARGV[9])
-local outcomes = complete(11, n, now)
+local n = tonumber(ARGV[12])
+local outcomes = complete(14, n, now)
 local failures = {}
-local f = tonumber(ARGV[10])
-if f > 0 then failures = fail_many(11 + n * 3, f, now, offset) end
-local jobs = claim(KEYS[1], ARGV[4], ARGV[5], tonumber(ARGV[6]), lease_ms, now, ARGV[8])
-return { int(now), int(now + lease_ms), outcomes, jobs, failures }
+local f = tonumber(ARGV[13])
+if f > 0 then failures = fail_many(14 + n * 3, f, now, offset) end
+local jobs, quarantined = claim(KEYS[1], ARGV[4], ARGV[5], tonumber(ARGV[6]), lease_ms, now, ARGV[8],
+  tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1')
+return { int(now), int(now + lease_ms), outcomes, jobs, failures, quarantined }

@@ -6,7 +6,8 @@
 -- KEYS[1]  {p}:queues
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] limit;
 -- ARGV[5]  a queue name, or '' for every registered queue
--- Returns  a list of { id, token, queue, name, orphanCount }.
+-- Returns  a list of { id, token, queue, name, orphanCount, orphanedWhile } (see orphaned_while in
+--          lib/jobs.lua). Also forgets the start horizons of workers unseen for a day.
 --!include lib/common.lua
 --!include lib/jobs.lua
 
@@ -23,7 +24,18 @@ table.sort(found, function(a, b) return a[2] < b[2] end)
 local out = {}
 for i = 1, math.min(limit, #found) do
   local id = found[i][1]
-  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'd', 'oc')
-  if f[1] then out[#out + 1] = { id, f[1], f[2], fixed(f[3], 1), int(num(f[4], 0)) } end
+  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'd', 'oc', 'qn', 'sq', 'w')
+  if f[1] then out[#out + 1] = { id, f[1], f[2], fixed(f[3], 1), int(num(f[4], 0)), orphaned_while(f[5], f[6], f[7]) } end
+end
+-- A handful of horizons cost nothing; past that, drop those not raised for a day.
+local seen = B .. 'horizons:at'
+if redis.call('HLEN', seen) > 100 then
+  local all = redis.call('HGETALL', seen)
+  for i = 1, #all, 2 do
+    if tonumber(all[i + 1]) < now - 86400000 then
+      redis.call('HDEL', seen, all[i])
+      redis.call('HDEL', B .. 'horizons', all[i])
+    end
+  end
 end
 return out

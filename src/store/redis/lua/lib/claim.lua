@@ -5,61 +5,123 @@ local function promote(queue, now)
   local sched = qkey(queue, 'sched')
   local due = redis.call('ZRANGEBYSCORE', sched, '-inf', now, 'LIMIT', 0, 1000)
   if #due == 0 then return end
-  local adds = {}
+  local adds, suspects = {}, {}
   for _, id in ipairs(due) do
     local k = jkey(id)
-    local f = redis.call('HMGET', k, 'pr', 'ra')
+    local f = redis.call('HMGET', k, 'pr', 'ra', 'sus')
     redis.call('HSET', k, 's', 'waiting')
-    adds[#adds + 1] = wait_score(tonumber(f[1]), tonumber(f[2]))
+    local score = wait_score(tonumber(f[1]), tonumber(f[2]))
+    adds[#adds + 1] = score
     adds[#adds + 1] = pad(id)
+    if f[3] == '1' then
+      suspects[#suspects + 1] = score
+      suspects[#suspects + 1] = pad(id)
+    end
   end
   call_many('ZADD', qkey(queue, 'wait'), adds)
+  if #suspects > 0 then call_many('ZADD', qkey(queue, 'suspects'), suspects) end
   call_many('ZREM', sched, due)
 end
 
--- Claims up to `limit` jobs: highest priority, then earliest due, then lowest id. Each gets the
--- token `<attemptsMade + 1>:<claimId>`. Returns one JSON text: an array with, per job,
--- [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload] (d as stored,
--- see lib/jobs.lua) — `[]` while the queue is paused or empty.
-local function claim(registry, queue, worker, limit, lease_ms, now, claim_id)
-  if limit <= 0 or redis.call('HGET', registry, queue) == '1' then return '[]' end
+-- Raises a worker's start horizon (never lowers it) and notes when (forgotten after a day unused).
+local function raise_horizon(worker, horizon, now)
+  local key = B .. 'horizons'
+  local current = tonumber(redis.call('HGET', key, worker) or '-1')
+  if horizon > current then redis.call('HSET', key, worker, int(horizon)) end
+  redis.call('HSET', B .. 'horizons:at', worker, int(now))
+end
+
+-- The first waiting suspect of `queue` in claim order, or nil. The suspects index may hold stale
+-- members (a suspect removed or already claimed): they are dropped here.
+local function first_suspect(queue)
+  local index = qkey(queue, 'suspects')
+  for _ = 1, 100 do
+    local head = redis.call('ZRANGE', index, 0, 0)
+    if #head == 0 then return nil end
+    local member = head[1]
+    local f = redis.call('HMGET', jkey(unpad(member)), 's', 'sus')
+    if f[1] == 'waiting' and f[2] == '1' then return member end
+    redis.call('ZREM', index, member)
+  end
+  return nil
+end
+
+-- Claims jobs: with `quarantine` and a suspect waiting, that suspect alone (claimed with 'qn' =
+-- '1'); otherwise up to `limit` jobs that are not suspects, highest priority, then earliest due,
+-- then lowest id, each with its start sequence number 'sq' = first_seq + position ('' without
+-- start marks), the worker's start horizon raised to `horizon`. Suspects met on the way stay
+-- waiting (and join the suspects index, should a retry have put them back without it). Each job
+-- gets the token `<attemptsMade + 1>:<claimId>`. Returns the JSON text of an array with, per job,
+-- [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload] (d as stored, see
+-- lib/jobs.lua) — `[]` while the queue is paused or empty — and '1' for a quarantine claim.
+local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, first_seq, horizon, quarantine)
+  if limit <= 0 or redis.call('HGET', registry, queue) == '1' then return '[]', '' end
   promote(queue, now)
   local wait = qkey(queue, 'wait')
-  local members = redis.call('ZRANGE', wait, 0, limit - 1)
-  if #members == 0 then return '[]' end
-  redis.call('ZREMRANGEBYRANK', wait, 0, #members - 1)
+  local index = qkey(queue, 'suspects')
+  local members, quarantined = nil, ''
+  if quarantine then
+    local suspect = first_suspect(queue)
+    if suspect then
+      members, quarantined = { suspect, '0' }, '1'
+      redis.call('ZREM', index, suspect)
+    end
+  end
+  local extra = 0
+  if not members then
+    extra = redis.call('ZCARD', index)
+    members = redis.call('ZRANGE', wait, 0, limit + extra - 1, 'WITHSCORES')
+  end
+  if #members == 0 then return '[]', '' end
+  local marks = first_seq and quarantined == ''
   local lease = int(now + lease_ms)
   local started = int(now)
   -- The reply is built as one list of parts joined once (a string per job costs twice as much).
-  local parts, n, active = { '[' }, 1, {}
-  for i, member in ipairs(members) do
+  local parts, n, active, picked, skipped = { '[' }, 1, {}, {}, 0
+  for m = 1, #members, 2 do
+    if #picked >= limit then break end
+    local member = members[m]
     local id = unpad(member)
     local k = jkey(id)
-    local f = redis.call('HMGET', k, 'am', 'oc', 'rl', 'ra', 'at', 'd', 'p')
-    local made = f[1] or '0'
-    redis.call('HSET', k, 's', 'active', 'tk', (made + 1) .. ':' .. claim_id, 'w', worker, 'le', lease, 'sa', started)
-    active[i * 2 - 1] = lease
-    active[i * 2] = id
-    if i > 1 then parts[n + 1] = ',["' else parts[n + 1] = '["' end
-    parts[n + 2] = id
-    parts[n + 3] = '",'
-    parts[n + 4] = made
-    parts[n + 5] = ','
-    parts[n + 6] = f[2] or '0'
-    parts[n + 7] = ','
-    parts[n + 8] = f[3] or '0'
-    parts[n + 9] = ','
-    parts[n + 10] = f[4]
-    parts[n + 11] = ','
-    parts[n + 12] = nz(f[5]) or 'null'
-    parts[n + 13] = ','
-    parts[n + 14] = f[6]
-    parts[n + 15] = ','
-    parts[n + 16] = f[7]
-    parts[n + 17] = ']'
-    n = n + 17
+    local f = redis.call('HMGET', k, 'am', 'oc', 'rl', 'ra', 'at', 'd', 'p', 'sus')
+    if f[8] == '1' and quarantined == '' then
+      redis.call('ZADD', index, members[m + 1], member)
+      skipped = skipped + 1
+    else
+      local i = #picked + 1
+      picked[i] = member
+      local made = f[1] or '0'
+      local seq = ''
+      if marks then seq = int(first_seq + i - 1) end
+      redis.call('HSET', k, 's', 'active', 'tk', (made + 1) .. ':' .. claim_id, 'w', worker, 'le', lease,
+        'sa', started, 'sq', seq, 'qn', quarantined)
+      active[i * 2 - 1] = lease
+      active[i * 2] = id
+      if i > 1 then parts[n + 1] = ',["' else parts[n + 1] = '["' end
+      parts[n + 2] = id
+      parts[n + 3] = '",'
+      parts[n + 4] = made
+      parts[n + 5] = ','
+      parts[n + 6] = f[2] or '0'
+      parts[n + 7] = ','
+      parts[n + 8] = f[3] or '0'
+      parts[n + 9] = ','
+      parts[n + 10] = f[4]
+      parts[n + 11] = ','
+      parts[n + 12] = nz(f[5]) or 'null'
+      parts[n + 13] = ','
+      parts[n + 14] = f[6]
+      parts[n + 15] = ','
+      parts[n + 16] = f[7]
+      parts[n + 17] = ']'
+      n = n + 17
+    end
   end
+  if #picked == 0 then return '[]', '' end
+  if skipped == 0 and quarantined == '' then redis.call('ZREMRANGEBYRANK', wait, 0, #picked - 1)
+  else call_many('ZREM', wait, picked) end
+  if marks then raise_horizon(worker, horizon, now) end
   parts[n + 1] = ']'
   call_many('ZADD', qkey(queue, 'active'), active)
-  return table.concat(parts)
+  return table.concat(parts), quarantined
 end

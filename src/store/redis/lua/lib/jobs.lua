@@ -6,7 +6,10 @@
 -- removal); ra run at; s state; am attempts made; oc orphan count; rl rate-limit delays; sa
 -- started at; fa finished at; le lease expiry (meaningful only while the state is active: a
 -- completion leaves it behind); tk fencing token; w worker id; r result JSON; at attempts JSON
--- array; la signature of the last attempt (duplicate detection); dl dead-letter id.
+-- array; la signature of the last attempt (duplicate detection); dl dead-letter id; sus '1' for a
+-- suspect (orphaned while running: claimed only alone, in quarantine, until it finishes); sq the
+-- start sequence number of a batch claim ('' without start marks); qn '1' while claimed alone in
+-- quarantine.
 
 local function jkey(id)
   return B .. 'j:' .. id
@@ -71,4 +74,17 @@ local function batch_apply(batch)
       else call_many('ZADD', qkey(queue, set), list) end
     end
   end
+end
+
+-- How the worker held an active job whose lease expired: 'quarantine' (claimed alone as a
+-- suspect), 'prefetched' (start sequence number at or beyond its worker's start horizon: never
+-- started) or 'running' (it may have started; also whenever the number or horizon is unknown).
+local function orphaned_while(quarantined, seq, worker)
+  if quarantined == '1' then return 'quarantine' end
+  local s = tonumber(seq or '')
+  if s and worker then
+    local horizon = tonumber(redis.call('HGET', B .. 'horizons', worker) or '')
+    if horizon and s >= horizon then return 'prefetched' end
+  end
+  return 'running'
 end

@@ -1,0 +1,206 @@
+/**
+ * Orphan attribution on one SQLite connection: start horizons, suspects and the recovery sweep.
+ *
+ * A claimed job gets a start sequence number (`start_seq`); its worker records a start horizon
+ * (`redrive_workers`) before it starts any job at or beyond it. When the lease expires, the job was
+ * `prefetched` if its number is at or beyond the horizon (it never started), `running` otherwise
+ * (it may have: it becomes a suspect), or `quarantine` if it was claimed alone as a suspect (only
+ * then does the orphaning count towards `maxOrphans`). Unknown (no number, no horizon row) counts
+ * as `running`: a wrong `running` costs a quarantine run, a wrong `prefetched` could let a poison
+ * pill kill workers forever.
+ */
+import type Database from 'better-sqlite3';
+import type { AttemptRecord, OrphanedWhile } from '../../core/job.js';
+import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
+import { appendAttemptJson } from './job-failures.js';
+import { CLAIM_COLUMNS, type ClaimRow } from './rows.js';
+import { JOB_ADDED_COLUMNS, ORPHAN_SCHEMA_SQL } from './schema.js';
+import type { JobDeadLetterInput } from './sqlite-dead-letters.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** A start horizon not raised for this long belongs to a worker that is gone. */
+const HORIZON_RETENTION_MS = 24 * 3_600_000;
+
+/** The attempt message of each kind of orphaning. */
+export const ORPHAN_MESSAGES: Readonly<Record<OrphanedWhile, string>> = {
+  prefetched: 'the lease expired before the job started (its worker crashed, hung or lost its store)',
+  running:
+    'the lease expired while the job ran beside others (its worker crashed, hung or lost its store); it runs alone next',
+  quarantine:
+    'the lease expired while the job ran alone in quarantine (it crashed or hung its worker, or lost its store)',
+};
+
+interface ExpiredRow {
+  id: number;
+  queue: string;
+  name: string;
+  payload: string;
+  claim_token: string;
+  orphan_count: number;
+  attempts: string | null;
+  attempts_made: number;
+  worker_id: string | null;
+  started_at: number | null;
+  start_seq: number | null;
+  quarantined: 0 | 1;
+  start_horizon: number | null;
+}
+
+/** How a worker held an expired job (see the module comment). */
+export function orphanedWhile(row: Pick<ExpiredRow, 'quarantined' | 'start_seq' | 'start_horizon'>) {
+  if (row.quarantined === 1) return 'quarantine';
+  if (row.start_seq !== null && row.start_horizon !== null && row.start_seq >= row.start_horizon)
+    return 'prefetched';
+  return 'running';
+}
+
+/** Adds the orphan-attribution columns, index and table to a database (idempotent). */
+export function migrateOrphanSchema(db: Database.Database): void {
+  const columns = new Set(
+    (db.prepare('PRAGMA table_info(redrive_jobs)').all() as { name: string }[]).map((c) => c.name),
+  );
+  for (const [name, type] of JOB_ADDED_COLUMNS) {
+    if (!columns.has(name)) db.exec(`ALTER TABLE redrive_jobs ADD COLUMN ${name} ${type}`);
+  }
+  db.exec(ORPHAN_SCHEMA_SQL);
+}
+
+/** Start horizons, quarantine claims and the recovery sweep; every method runs in the caller's transaction. */
+export class SqliteOrphans {
+  private readonly stmt: Record<string, Statement>;
+
+  constructor(
+    db: Database.Database,
+    private readonly insertDeadLetter: (input: JobDeadLetterInput, now: number) => void,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.stmt = {
+      raiseHorizon: p(
+        `INSERT INTO redrive_workers (worker_id, start_horizon, updated_at) VALUES (@workerId, @horizon, @now)
+           ON CONFLICT (worker_id) DO UPDATE SET start_horizon = MAX(start_horizon, excluded.start_horizon),
+              updated_at = excluded.updated_at`,
+      ),
+      forgetHorizons: p('DELETE FROM redrive_workers WHERE updated_at < ?'),
+      suspectCandidate: p(
+        `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1
+          ORDER BY priority DESC, run_at, id LIMIT 1`,
+      ).raw(),
+      claimSuspect: p(
+        `UPDATE redrive_jobs
+            SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
+                lease_expires_at = @leaseExpiresAt, started_at = @now, start_seq = NULL, quarantined = 1
+          WHERE id = @id`,
+      ),
+      expired: p(
+        `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at,
+                start_seq, quarantined,
+                (SELECT start_horizon FROM redrive_workers w WHERE w.worker_id = redrive_jobs.worker_id) AS start_horizon
+           FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
+          ORDER BY lease_expires_at LIMIT @limit`,
+      ),
+      toWaiting: p(
+        `UPDATE redrive_jobs SET state = 'waiting', orphan_count = orphan_count + @counted, attempts = @attempts,
+                suspect = MAX(suspect, @suspect), quarantined = 0, lease_expires_at = NULL, worker_id = NULL,
+                claim_token = NULL
+          WHERE id = @id AND claim_token = @token AND state = 'active'`,
+      ),
+      toDeadLetter: p(
+        `UPDATE redrive_jobs SET state = 'dead_lettered', orphan_count = orphan_count + 1, attempts = @attempts,
+                finished_at = @now, lease_expires_at = NULL, dead_letter_id = @deadLetterId
+          WHERE id = @id AND claim_token = @token AND state = 'active'`,
+      ),
+    };
+  }
+
+  /** Raises a worker's start horizon (never lowers it). */
+  raiseHorizon(workerId: string, horizon: number, now: number): void {
+    this.stmt.raiseHorizon!.run({ workerId, horizon, now });
+  }
+
+  /** The first waiting suspect of `queue` in claim order, leased alone for quarantine; or undefined. */
+  claimSuspect(params: {
+    queue: string;
+    claimId: string;
+    workerId: string;
+    leaseExpiresAt: number;
+    now: number;
+  }): ClaimRow | undefined {
+    const row = this.stmt.suspectCandidate!.get(params.queue) as ClaimRow | undefined;
+    if (!row) return undefined;
+    this.stmt.claimSuspect!.run({ ...params, id: row[0] });
+    return row;
+  }
+
+  /** One recovery sweep (see {@link JobStore.recoverExpiredLeases}); returns the queues that got jobs back. */
+  recover(params: RecoverExpiredLeasesParams): RecoveryResult & { queues: Set<string> } {
+    const { now } = params;
+    this.stmt.forgetHorizons!.run(now - HORIZON_RETENTION_MS);
+    const rows = this.stmt.expired!.all({
+      now,
+      queue: params.queue ?? null,
+      limit: params.limit,
+    }) as ExpiredRow[];
+    const out: RecoveryResult & { queues: Set<string> } = {
+      recovered: [],
+      deadLettered: [],
+      orphanedWhile: {},
+      queues: new Set(),
+    };
+    for (const row of rows) {
+      const id = String(row.id);
+      const held = orphanedWhile(row);
+      const attempt: AttemptRecord = {
+        attempt: row.attempts_made + 1,
+        outcome: 'orphaned',
+        startedAt: row.started_at ?? now,
+        endedAt: now,
+        workerId: row.worker_id,
+        orphanedWhile: held,
+        message: ORPHAN_MESSAGES[held],
+      };
+      const attempts = appendAttemptJson(row.attempts, JSON.stringify(attempt));
+      const counted = held === 'quarantine' ? 1 : 0;
+      const orphanCount = row.orphan_count + counted;
+      if (counted === 1 && orphanCount >= params.maxOrphans) {
+        const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
+        const changed = this.stmt.toDeadLetter!.run({
+          id: row.id,
+          token: row.claim_token,
+          attempts,
+          now,
+          deadLetterId: dl.id,
+        }).changes;
+        if (changed === 1) {
+          this.insertDeadLetter(
+            {
+              deadLetter: dl,
+              jobId: id,
+              queue: row.queue,
+              jobName: row.name,
+              payloadJson: row.payload,
+              attemptsJson: attempts,
+            },
+            now,
+          );
+          out.deadLettered.push({ jobId: id, deadLetterId: dl.id });
+          out.orphanedWhile[id] = held;
+        }
+        continue;
+      }
+      const changed = this.stmt.toWaiting!.run({
+        id: row.id,
+        token: row.claim_token,
+        attempts,
+        counted,
+        suspect: held === 'prefetched' ? 0 : 1,
+      }).changes;
+      if (changed === 1) {
+        out.recovered.push(id);
+        out.orphanedWhile[id] = held;
+        out.queues.add(row.queue);
+      }
+    }
+    return out;
+  }
+}
