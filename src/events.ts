@@ -2,6 +2,7 @@
  * Typed events. Emitters only build an event object when someone listens, so an unobserved
  * queue pays nothing for them on the hot path.
  */
+import type { OrphanedWhile } from './core/job.js';
 
 /** The events of queues and workers. */
 export interface RedriveEvents {
@@ -39,6 +40,12 @@ export interface RedriveEvents {
     jobId: string;
     action: 'recovered' | 'dead_lettered';
     deadLetterId?: string;
+    /**
+     * How the lost worker held the job: `prefetched` (never started: back as if never claimed),
+     * `running` (may have started beside others: now a suspect, run alone next) or `quarantine`
+     * (ran alone: counted towards `maxOrphans`).
+     */
+    orphanedWhile: OrphanedWhile;
   };
   /** Something an operator should look at. */
   alert: {

@@ -49,6 +49,7 @@ export type {
   Job,
   JobCounts,
   JobState,
+  OrphanedWhile,
   Priority,
   PriorityName,
 } from './core/job.js';

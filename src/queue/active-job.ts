@@ -51,6 +51,10 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
   settled = false;
   /** The store no longer lets this worker finish the job. */
   lost = false;
+  /** Start sequence number (see start-horizon.ts); -1 for a job claimed alone, in quarantine. */
+  seq = -1;
+  /** A suspect claimed alone: nothing else is claimed or runs beside it until it settles. */
+  quarantined = false;
   timer: unknown;
   private controller: AbortController | undefined;
 

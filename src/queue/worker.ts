@@ -28,6 +28,7 @@ import { decideFailure, type FailureDecision } from './failure-outcome.js';
 import { jobFailure } from './job-failure.js';
 import { assertQueueName } from './job-options.js';
 import { type PendingFailure, Settlements } from './settlements.js';
+import { StartHorizon } from './start-horizon.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 /** A job handler. Its return value (JSON-serializable) is stored as the job's result. */
@@ -90,6 +91,11 @@ export class Worker<Payload = unknown, Result = unknown> {
   private unwatchBreaker: (() => void) | undefined;
   private avgDurationMs = Number.NaN;
   private drained: (() => void) | undefined;
+  private readonly starts: StartHorizon;
+  /** The suspect running alone, until it settles. */
+  private quarantined: RunningJob<Payload> | undefined;
+  /** A recovery sweep found suspects: stop claiming batches until held jobs finish, then claim alone. */
+  private quarantineWanted = false;
   private readonly stats_ = {
     completed: 0,
     failed: 0,
@@ -114,6 +120,16 @@ export class Worker<Payload = unknown, Result = unknown> {
       completed: (results) => this.completionsWritten(results),
       error: (error) => this.reportError(error),
       claimPending: () => this.claiming,
+    });
+    this.starts = new StartHorizon(this.store, this.workerId, this.clock, (error) => {
+      this.reportError(error);
+      // A worker waiting on the horizon has nothing else that would dispatch again.
+      if (this.state === 'running' && !this.dispatchTimer) {
+        this.dispatchTimer = this.clock.setTimeout(() => {
+          this.dispatchTimer = undefined;
+          this.dispatch();
+        }, this.options.pollIntervalMs);
+      }
     });
     this.defaultPolicy = createRetryPolicy(options.backoff);
     this.limiter = resolved.rateLimit
@@ -197,6 +213,8 @@ export class Worker<Payload = unknown, Result = unknown> {
     // is `concurrency`, never hoard leases on jobs they cannot start yet.
     const buffered = this.buffer.length - this.head;
     const held = buffered + this.running;
+    // Nothing is claimed beside a suspect in quarantine; a worker that saw suspects drains first.
+    if (this.quarantined || (this.quarantineWanted && held > 0)) return;
     const freeSlots = this.options.concurrency - this.running;
     const target = this.prefetchTarget();
     if (buffered > 0 && buffered >= freeSlots && held >= Math.ceil(target / 2)) return;
@@ -238,6 +256,8 @@ export class Worker<Payload = unknown, Result = unknown> {
       allowed && this.store.completeAndClaimJobs && !this.settlements.flushing && this.settlements.size > 0;
     if (!combined) await this.settlements.flush();
     if (!allowed || this.state !== 'running') return 0;
+    const lookahead = this.lookahead();
+    const marks = this.starts.claimMarks(this.nextToStart(), lookahead);
     const params = {
       queue: this.queue,
       workerId: this.workerId,
@@ -245,6 +265,9 @@ export class Worker<Payload = unknown, Result = unknown> {
       leaseMs: this.options.leaseMs,
       now: this.clock.now(),
       claimId: this.random.id(6),
+      starts: marks,
+      // Holding nothing, this worker may run a suspect alone.
+      quarantine: this.running === 0 && this.buffer.length === this.head,
     };
     let claimed: ClaimedJob[];
     if (combined && this.store.completeAndClaimJobs) {
@@ -265,12 +288,32 @@ export class Worker<Payload = unknown, Result = unknown> {
     } else {
       claimed = await this.store.claimJobs(params);
     }
-    for (const job of claimed) {
+    if (claimed[0]?.suspect) {
+      const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>);
+      suspect.quarantined = true;
+      this.quarantined = suspect;
+      this.held.set(suspect.id, suspect);
+      this.buffer.push(suspect);
+      return 1;
+    }
+    if (params.quarantine) this.quarantineWanted = false;
+    this.starts.claimed(marks, claimed.length);
+    claimed.forEach((job, i) => {
       const running = new RunningJob(job as ClaimedJob<Payload>);
+      running.seq = marks.firstSeq + i;
       this.held.set(running.id, running);
       this.buffer.push(running);
-    }
+    });
     return claimed.length;
+  }
+
+  private lookahead(): number {
+    return StartHorizon.lookahead(this.options.concurrency, this.avgDurationMs);
+  }
+
+  /** The start sequence number of the next buffered job, if one is buffered. */
+  private nextToStart(): number | undefined {
+    return this.head < this.buffer.length ? this.buffer[this.head]!.seq : undefined;
   }
 
   private async schedulePoll(): Promise<void> {
@@ -304,6 +347,12 @@ export class Worker<Payload = unknown, Result = unknown> {
   private dispatch(): void {
     while (this.running < this.options.concurrency && this.head < this.buffer.length) {
       if (this.state !== 'running') break;
+      const next = this.buffer[this.head]!;
+      if (!next.quarantined && !next.lost && !this.starts.mayStart(next.seq)) {
+        // The store must know this job may start before it does (see start-horizon.ts).
+        this.starts.advance(next.seq, this.lookahead(), () => this.dispatch());
+        break;
+      }
       if (this.limiter && !this.limiter.tryTake()) {
         if (!this.dispatchTimer) {
           this.dispatchTimer = this.clock.setTimeout(
@@ -329,6 +378,18 @@ export class Worker<Payload = unknown, Result = unknown> {
         }
       }
       this.start(job, permit || undefined);
+    }
+    // Fast handlers get the horizon raised ahead of need; slow ones (a lookahead of `concurrency`)
+    // when a job waits on it, which keeps the jobs judged `running` after a crash to those started.
+    const nextSeq = this.nextToStart();
+    const lookahead = this.lookahead();
+    if (
+      nextSeq !== undefined &&
+      nextSeq >= 0 &&
+      lookahead > this.options.concurrency &&
+      this.starts.isClose(nextSeq, lookahead)
+    ) {
+      this.starts.advance(nextSeq, lookahead, () => this.dispatch());
     }
     if (this.head === this.buffer.length && this.head > 0) {
       this.buffer = [];
@@ -384,6 +445,7 @@ export class Worker<Payload = unknown, Result = unknown> {
     if (job.settled) return false;
     job.settled = true;
     this.running--;
+    if (this.quarantined === job) this.quarantined = undefined;
     if (job.timer !== undefined) this.clock.clearTimeout(job.timer as TimerHandle);
     const duration = this.clock.now() - job.startedAt;
     this.avgDurationMs = Number.isNaN(this.avgDurationMs)
@@ -609,7 +671,9 @@ export class Worker<Payload = unknown, Result = unknown> {
           queue: job.queue,
           failureType: 'poison_pill',
           error: Object.assign(
-            new Error(`job ${job.id} lost its worker ${job.orphanCount} times (the lease expired each time)`),
+            new Error(
+              `job ${job.id} lost its worker ${job.orphanCount} times while running alone in quarantine (the lease expired each time)`,
+            ),
             { name: 'PoisonPillError', code: 'POISON_PILL' },
           ),
           workerId: null,
@@ -621,10 +685,19 @@ export class Worker<Payload = unknown, Result = unknown> {
     });
     this.stats_.recovered += result.recovered.length;
     for (const jobId of result.recovered) {
-      this.emitter.emit('job.stalled', { queue: this.queue, jobId, action: 'recovered' });
+      const orphanedWhile = result.orphanedWhile[jobId] ?? 'running';
+      // Suspects wait for a worker that holds nothing else: this one, once its jobs finish.
+      if (orphanedWhile !== 'prefetched') this.quarantineWanted = true;
+      this.emitter.emit('job.stalled', { queue: this.queue, jobId, action: 'recovered', orphanedWhile });
     }
     for (const { jobId, deadLetterId } of result.deadLettered) {
-      this.emitter.emit('job.stalled', { queue: this.queue, jobId, action: 'dead_lettered', deadLetterId });
+      this.emitter.emit('job.stalled', {
+        queue: this.queue,
+        jobId,
+        action: 'dead_lettered',
+        deadLetterId,
+        orphanedWhile: result.orphanedWhile[jobId] ?? 'quarantine',
+      });
     }
     if (result.recovered.length > 0) this.wake();
     return { recovered: result.recovered, deadLettered: result.deadLettered.map((d) => d.jobId) };
@@ -636,6 +709,7 @@ export class Worker<Payload = unknown, Result = unknown> {
     const jobs = this.buffer.slice(this.head).filter((j) => !j.lost);
     this.buffer = [];
     this.head = 0;
+    if (this.quarantined && jobs.includes(this.quarantined)) this.quarantined = undefined;
     if (jobs.length === 0) return;
     for (const job of jobs) this.held.delete(job.id);
     try {

@@ -13,8 +13,11 @@ afterEach(async () => {
 type Alert = RedriveEvents['alert'];
 type Stalled = RedriveEvents['job.stalled'];
 
-/** Claims a job directly, as a worker that then crashes (never completes, never heartbeats). */
-async function claimAndCrash(queue: string, leaseMs = 1000, workerId = 'crashed-worker') {
+/**
+ * Claims a job directly, as a worker that then crashes (never completes, never heartbeats); with
+ * `quarantine`, a suspect alone.
+ */
+async function claimAndCrash(queue: string, leaseMs = 1000, workerId = 'crashed-worker', quarantine = false) {
   const claimed = await h.store.claimJobs({
     queue,
     workerId,
@@ -22,6 +25,7 @@ async function claimAndCrash(queue: string, leaseMs = 1000, workerId = 'crashed-
     leaseMs,
     now: h.clock.now(),
     claimId: `crash${h.clock.now()}`,
+    quarantine,
   });
   expect(claimed).toHaveLength(1);
   return claimed[0]!;
@@ -141,6 +145,7 @@ describe('heartbeats', () => {
       leaseMs: 60_000,
       now: later,
       claimId: 'thief1',
+      quarantine: true,
     });
     expect(reclaimed?.id).toBe(id);
     await h.advance(400, 100);
@@ -176,11 +181,14 @@ describe('crashed workers and recovery', () => {
 
     await h.advance(300, 100);
     await h.waitFor(async () => (await q.getJob(id))?.state === 'completed');
-    expect(stalled).toEqual([{ queue: 'crash', jobId: id, action: 'recovered' }]);
+    expect(stalled).toEqual([{ queue: 'crash', jobId: id, action: 'recovered', orphanedWhile: 'running' }]);
     expect(ran).toEqual([1]);
     const job = (await q.getJob(id))!;
-    expect(job).toMatchObject({ attemptsMade: 1, orphanCount: 1, result: 'recovered' });
-    expect(job.attempts).toMatchObject([{ attempt: 1, outcome: 'orphaned', workerId: 'crashed-worker' }]);
+    // Orphaned while (maybe) running beside others: a suspect, run alone next, not counted.
+    expect(job).toMatchObject({ attemptsMade: 1, orphanCount: 0, suspect: true, result: 'recovered' });
+    expect(job.attempts).toMatchObject([
+      { attempt: 1, outcome: 'orphaned', orphanedWhile: 'running', workerId: 'crashed-worker' },
+    ]);
     expect(w.stats().recovered).toBe(1);
   });
 
@@ -207,23 +215,27 @@ describe('crashed workers and recovery', () => {
     await h.advance(1500, 100);
     await h.waitFor(async () => (await q.getJob(id))?.state === 'completed');
     expect(ran).toEqual([id]);
-    expect(await q.getJob(id)).toMatchObject({ attemptsMade: 1, orphanCount: 1 });
+    expect(await q.getJob(id)).toMatchObject({ attemptsMade: 1, orphanCount: 0, suspect: true });
   });
 
-  it('dead-letters a poison pill after maxOrphans orphanings', async () => {
+  it('dead-letters a poison pill after maxOrphans orphanings in quarantine', async () => {
     const q = h.queue('poison');
     const { id } = await q.add('kills-workers', { evil: true });
     const sweeper = h.worker('poison', async () => undefined, { autorun: false, maxOrphans: 3 });
     const stalled: Stalled[] = [];
     sweeper.on('job.stalled', (e) => stalled.push(e));
 
+    await claimAndCrash('poison', 1000, 'victim-0');
+    h.clock.advance(1001);
+    expect(await sweeper.recoverOrphans()).toEqual({ recovered: [id], deadLettered: [] });
+    expect(await q.getJob(id)).toMatchObject({ state: 'waiting', suspect: true, orphanCount: 0 });
     for (let i = 1; i <= 2; i++) {
-      await claimAndCrash('poison', 1000, `victim-${i}`);
+      await claimAndCrash('poison', 1000, `victim-${i}`, true);
       h.clock.advance(1001);
       expect(await sweeper.recoverOrphans()).toEqual({ recovered: [id], deadLettered: [] });
       expect(await q.getJob(id)).toMatchObject({ state: 'waiting', orphanCount: i, attemptsMade: 0 });
     }
-    await claimAndCrash('poison', 1000, 'victim-3');
+    await claimAndCrash('poison', 1000, 'victim-3', true);
     h.clock.advance(1001);
     expect(await sweeper.recoverOrphans()).toEqual({ recovered: [], deadLettered: [id] });
 
@@ -236,19 +248,28 @@ describe('crashed workers and recovery', () => {
       errorClass: 'PoisonPillError',
       payload: { evil: true },
     });
-    expect(dl!.attempts.map((a) => [a.outcome, a.workerId])).toEqual([
-      ['orphaned', 'victim-1'],
-      ['orphaned', 'victim-2'],
-      ['orphaned', 'victim-3'],
+    expect(dl!.attempts.map((a) => [a.outcome, a.orphanedWhile, a.workerId])).toEqual([
+      ['orphaned', 'running', 'victim-0'],
+      ['orphaned', 'quarantine', 'victim-1'],
+      ['orphaned', 'quarantine', 'victim-2'],
+      ['orphaned', 'quarantine', 'victim-3'],
     ]);
-    expect(stalled.map((s) => s.action)).toEqual(['recovered', 'recovered', 'dead_lettered']);
-    expect(stalled[2]).toMatchObject({ jobId: id, deadLetterId: dl!.id });
+    expect(stalled.map((s) => [s.action, s.orphanedWhile])).toEqual([
+      ['recovered', 'running'],
+      ['recovered', 'quarantine'],
+      ['recovered', 'quarantine'],
+      ['dead_lettered', 'quarantine'],
+    ]);
+    expect(stalled[3]).toMatchObject({ jobId: id, deadLetterId: dl!.id });
   });
 
   it('a running worker dead-letters a poison pill in its recovery sweep', async () => {
     const q = h.queue('poison2');
     const { id } = await q.add('x', null);
     await claimAndCrash('poison2', 500);
+    h.clock.advance(501);
+    await h.worker('poison2', async () => undefined, { autorun: false }).recoverOrphans();
+    await claimAndCrash('poison2', 500, 'quarantined-worker', true);
     const ran: string[] = [];
     h.worker(
       'poison2',

@@ -314,7 +314,7 @@ describe.skipIf(!redis.available)('RedisStore', () => {
           throw new Error('no poison pill');
         },
       });
-      expect(sweep).toEqual({ recovered: [], deadLettered: [] });
+      expect(sweep).toEqual({ recovered: [], deadLettered: [], orphanedWhile: {} });
     });
 
     it('expires a lease once the server time passes it, whatever the caller clock says', async () => {
