@@ -38,7 +38,15 @@ export class PostgresTestSchema {
    * tables are small, and TRUNCATE rewrites every table and index file (hundreds of ms per test).
    */
   async truncate(): Promise<void> {
-    const tables = ['jobs', 'queues', 'dead_letters', 'dead_letter_counts', 'dead_letter_audit', 'tally'];
+    const tables = [
+      'jobs',
+      'queues',
+      'workers',
+      'dead_letters',
+      'dead_letter_counts',
+      'dead_letter_audit',
+      'tally',
+    ];
     await this.pool.query(tables.map((t) => `DELETE FROM "${this.schema}".${t};`).join(' '));
   }
 
