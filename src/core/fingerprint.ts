@@ -50,7 +50,7 @@ export function topStackFrames(stack: string | undefined | null, count = 2): str
 
 /** A short stable hash identifying the kind of failure (version {@link FINGERPRINT_VERSION}). */
 export function errorFingerprint(error: FingerprintInput): string {
-  const frames: AppFrame[] = appFrames(error.stack);
+  const frames: readonly AppFrame[] = appFrames(error.stack);
   const parts = [
     `v${FINGERPRINT_VERSION}`,
     error.errorClass ?? 'Error',

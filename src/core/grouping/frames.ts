@@ -41,6 +41,7 @@ function appFile(location: string): string | null {
   if (location.startsWith('node:') || location.startsWith('internal/') || location.includes('eval at ')) {
     return null;
   }
+  if (location.includes('node_modules')) return null;
   let path = location.replace(LOCATION_END, '');
   if (path.startsWith('file://')) path = path.slice(7);
   const query = path.indexOf('?');
@@ -75,23 +76,16 @@ function functionName(raw: string): string {
   return fn;
 }
 
-/** The stack's own frames: those before the first `Caused by:` line. */
-function ownFrameLines(stack: string): string[] {
-  const lines = stack.split('\n');
-  const cause = lines.findIndex((line) => line.startsWith('Caused by: '));
-  return cause < 0 ? lines : lines.slice(0, cause);
-}
+/** Frames parsed per distinct stack body: one bug's stacks repeat, and failures come in bursts. */
+const cache = new Map<string, readonly AppFrame[]>();
+const CACHE_SIZE = 500;
+const MAX_FRAMES = 2;
+/** Longer stack bodies are not kept (the cache stays under a few megabytes). */
+const CACHED_LENGTH = 4000;
 
-/**
- * The first `limit` in-app frames of a V8 stack, innermost first. Two by default: the function
- * that threw and its caller. Deeper frames depend on how the call was scheduled — a function that
- * passes a promise through without awaiting it shows in a stack taken before the first `await`
- * and is missing from one taken after — so they would split one bug into several groups.
- */
-export function appFrames(stack: string | null | undefined, limit = 2): AppFrame[] {
-  if (!stack) return [];
+function parseAppFrames(stack: string): readonly AppFrame[] {
   const frames: AppFrame[] = [];
-  for (const line of ownFrameLines(stack)) {
+  for (const line of stack.split('\n')) {
     const parsed = parseFrame(line);
     if (!parsed) continue;
     const file = appFile(parsed.location);
@@ -101,9 +95,37 @@ export function appFrames(stack: string | null | undefined, limit = 2): AppFrame
     // Recursion repeats a frame; once is enough.
     if (last && last.fn === frame.fn && last.file === frame.file) continue;
     frames.push(frame);
-    if (frames.length === limit) break;
+    if (frames.length === MAX_FRAMES) break;
   }
   return frames;
+}
+
+/**
+ * The first `limit` (at most two) in-app frames of a V8 stack, innermost first. Two: the function
+ * that threw and its caller. Deeper frames depend on how the call was scheduled — a function that
+ * passes a promise through without awaiting it shows in a stack taken before the first `await`
+ * and is missing from one taken after — so they would split one bug into several groups.
+ */
+export function appFrames(stack: string | null | undefined, limit = MAX_FRAMES): readonly AppFrame[] {
+  if (!stack) return [];
+  // The first line carries the message (ids and all), and causes carry theirs; the error's own
+  // frames are what repeats.
+  const start = stack.indexOf('\n    at ');
+  if (start < 0) return [];
+  const cause = stack.indexOf('\nCaused by: ', start);
+  const body = stack.slice(start, cause < 0 ? undefined : cause);
+  if (body.length > CACHED_LENGTH) return pick(parseAppFrames(body), limit);
+  let frames = cache.get(body);
+  if (!frames) {
+    frames = parseAppFrames(body);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(body, frames);
+  }
+  return pick(frames, limit);
+}
+
+function pick(frames: readonly AppFrame[], limit: number): readonly AppFrame[] {
+  return limit >= frames.length ? frames : frames.slice(0, limit);
 }
 
 /** `fn (file)`, the way a frame is shown to an operator. */

@@ -101,6 +101,8 @@ const CODE_WORDS = new Set([
 /** Words after which the quoted text is a value, masked (`Duplicate entry 'x'`). */
 const DATA_WORDS = new Set(['entry', 'value', 'values', 'input', 'string', 'text']);
 
+const DIGIT = /\d/;
+
 /** A placeholder left by masking (`<n>`, `<id>` ...). */
 const PLACEHOLDER = /<[a-z0-9]+>/;
 
@@ -147,21 +149,41 @@ function maskQuoted(quote: string, content: string, text: string, offset: number
  * (see the module comment; version 2 of the rules).
  */
 export function parameterizeMessage(message: string): string {
+  if (message.length > CACHED_LENGTH) return parameterize(message);
+  let masked = cache.get(message);
+  if (masked === undefined) {
+    masked = parameterize(message);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(message, masked);
+  }
+  return masked;
+}
+
+/** Messages seen recently: many failures repeat their message word for word (`jwt expired`). */
+const cache = new Map<string, string>();
+const CACHE_SIZE = 500;
+/** Longer messages are not kept (the cache stays under a megabyte). */
+const CACHED_LENGTH = 1000;
+
+function parameterize(message: string): string {
   let text = message.length > MAX_INPUT ? message.slice(0, MAX_INPUT) : message;
   if (text.includes('\n')) text = text.replace(SOURCE_EXCERPT_LINE, '');
   text = text.replace(DATES, '<date>');
-  let previousWord = '';
+  let previous = '';
   const out = text.replace(
     SCANNER,
     (match: string, quote: string | undefined, content: string, offset: number) => {
       if (quote !== undefined) {
-        previousWord = '';
+        previous = '';
         return maskQuoted(quote, content, text, offset);
       }
+      const before = previous;
+      previous = match;
+      // Only a token with a digit can hold a number worth keeping.
       const keepNumber =
-        NUMBER_KEEPING_WORDS.has(previousWord) ||
-        (/^\d{3}$/.test(match) && REASON_PHRASE.test(text.slice(offset + 3, offset + 40)));
-      previousWord = match.replace(/[^A-Za-z]/g, '').toLowerCase();
+        DIGIT.test(match) &&
+        (NUMBER_KEEPING_WORDS.has(before.replace(/[^A-Za-z]/g, '').toLowerCase()) ||
+          (/^\d{3}$/.test(match) && REASON_PHRASE.test(text.slice(offset + 3, offset + 40))));
       return maskToken(match, keepNumber ? 'keep-number' : '');
     },
   );

@@ -61,6 +61,8 @@ const TECH_WORDS = new Set([
   'e11000',
 ]);
 
+/** A short token of letters and punctuation only. */
+const PLAIN_WORD = /^[A-Za-z_(),.;!?'-]{1,15}$/;
 const HOST_PORT = /^([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*):(\d{2,5})$/;
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}(?::(\d{1,5}))?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+(?:%[\w.]+)?$/;
@@ -210,6 +212,8 @@ function maskCore(core: string, keepNumbers: boolean): string {
  * `mode` 'keep-number' keeps a bare number (it follows a word like `status` or `port`).
  */
 export function maskToken(token: string, mode: '' | 'keep-number'): string {
+  // Most tokens are words: nothing in them can vary (a random run needs 16+ letters).
+  if (PLAIN_WORD.test(token)) return token;
   const bracketed = token.startsWith('[') ? BRACKETED_IPV6.exec(token.replace(/[,.;]+$/, '')) : null;
   if (bracketed) return bracketed[1] === undefined ? '<ip>' : `<ip>:${bracketed[1]}`;
   let start = 0;
