@@ -14,9 +14,11 @@ export interface RunArgs {
   /** Run the FULL pass: true forces it, false skips it, undefined decides by the NORMAL pass's time. */
   full: boolean | undefined;
   /** `redis`: run the scenarios on the Redis store, side by side with BullMQ (bench/redis-run.ts). */
-  store: 'sqlite' | 'redis';
+  store: 'sqlite' | 'redis' | 'postgres';
   /** With `--store redis`: also run BullMQ (default true). */
   bullmq: boolean;
+  /** With `--store postgres`: also run graphile-worker and pg-boss (default true). */
+  peers: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]] [--repeat N] [--full | --no-full | --sync S]
@@ -39,6 +41,12 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
                 (default redis://127.0.0.1:6379), each followed by BullMQ doing the same on the
                 same Redis, with the ratio against the >= 3x BullMQ target
   --no-bullmq   with --store redis: skip the BullMQ runs
+  --store postgres  run enqueue-single, enqueue-bulk, process-c1, process-c50 and latency-cross
+                (default; or --only any of latency-same, backlog, fail) on the PostgreSQL store at
+                BENCH_POSTGRES_URL / POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
+                alternating with graphile-worker (defaults, and batched: localQueue +
+                completeJobBatchDelay 0) and pg-boss on the same server, with the ratio per scenario
+  --no-peers    with --store postgres: skip the peers
 `;
 
 function envFull(value: string | undefined): boolean | undefined {
@@ -57,6 +65,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     full: envFull(env.BENCH_FULL),
     store: 'sqlite',
     bullmq: true,
+    peers: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -64,9 +73,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     else if (arg === '--full') args.full = true;
     else if (arg === '--no-full') args.full = false;
     else if (arg === '--no-bullmq') args.bullmq = false;
+    else if (arg === '--no-peers') args.peers = false;
     else if (arg === '--store' || arg.startsWith('--store=')) {
       const value = arg === '--store' ? argv[++i] : arg.slice('--store='.length);
-      if (value !== 'sqlite' && value !== 'redis') throw new Error('--store needs sqlite or redis');
+      if (value !== 'sqlite' && value !== 'redis' && value !== 'postgres')
+        throw new Error('--store needs sqlite, redis or postgres');
       args.store = value;
     } else if (arg === '--sync' || arg.startsWith('--sync=')) {
       const value = (arg === '--sync' ? argv[++i] : arg.slice('--sync='.length))?.toUpperCase();

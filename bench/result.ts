@@ -16,8 +16,8 @@ export interface RssPoint {
 export interface BenchResult {
   scenario: string;
   synchronous: Synchronous;
-  /** `redis` (redrive's Redis store) or `bullmq`; absent for the SQLite store. */
-  store?: 'redis' | 'bullmq';
+  /** `redis`, `postgres` (redrive's stores) or a peer (`bullmq`, `graphile-worker`, `pg-boss` ...); absent for SQLite. */
+  store?: string;
   /** Jobs measured (samples, for latency scenarios). */
   jobs: number;
   seconds: number;

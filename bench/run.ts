@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type RunArgs, USAGE } from './args.js';
 import { medianRun } from './median-run.js';
+import { runPostgresComparison } from './postgres-run.js';
 import { runRedisComparison } from './redis-run.js';
 import type { BenchResult, Synchronous } from './result.js';
 import { type ScenarioName, selectScenarios } from './scenarios.js';
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (args.store === 'redis') return runRedisComparison(args);
+  if (args.store === 'postgres') return runPostgresComparison(args);
 
   const loadAtStart = loadavg()[0]!;
   if (loadAtStart > cpus().length / 2) {

@@ -5,12 +5,14 @@
  *
  * `--store redis` runs the scenario on a RedisStore (fresh key prefix, see redis-db.ts); `--store
  * bullmq` runs BullMQ's version of it on the same Redis (enqueue-bulk, the process and the failure
- * scenarios).
+ * scenarios). `--store postgres` runs it on a PostgresStore (fresh schema, see postgres-db.ts);
+ * `graphile-worker`, `graphile-worker-batched` and `pg-boss` run the peers' versions (PEER_FUNCTIONS).
  *
  * bench/run.ts starts one such process per scenario, so each has its own heap and RSS figures.
  * Progress and errors go to stderr.
  */
 
+import { createPostgresBenchDb } from './postgres-db.js';
 import { createRedisBenchDb } from './redis-db.js';
 import type { BenchResult, Measurement, Synchronous } from './result.js';
 import { RssSampler, rssMb } from './rss.js';
@@ -20,8 +22,10 @@ import type { BenchDb, Scenario } from './scenarios/context.js';
 import { enqueueBulk } from './scenarios/enqueue-bulk.js';
 import { enqueueSingle } from './scenarios/enqueue-single.js';
 import { failScenario } from './scenarios/fail.js';
+import { graphileEnqueueBulk, graphileEnqueueSingle, graphileProcess } from './scenarios/graphile-worker.js';
 import { latencyCross } from './scenarios/latency-cross.js';
 import { latencySame } from './scenarios/latency-same.js';
+import { pgBossEnqueueBulk, pgBossEnqueueSingle, pgBossProcess } from './scenarios/pg-boss.js';
 import { processScenario } from './scenarios/process.js';
 import { isScenario, type ScenarioName, sizesFor } from './scenarios.js';
 import { createTempDb } from './temp-db.js';
@@ -50,6 +54,27 @@ const BULLMQ_FUNCTIONS: Partial<Record<ScenarioName, Scenario>> = {
   'fail-retry-c50': bullmqFail('retry'),
 };
 
+/** The PostgreSQL peers' versions of the scenarios the PostgreSQL comparison runs. */
+const PEER_FUNCTIONS: Record<string, Partial<Record<ScenarioName, Scenario>>> = {
+  bullmq: BULLMQ_FUNCTIONS,
+  'graphile-worker': {
+    'enqueue-single': graphileEnqueueSingle(),
+    'enqueue-bulk': graphileEnqueueBulk(),
+    'process-c1': graphileProcess(1, 'defaults'),
+    'process-c50': graphileProcess(50, 'defaults'),
+  },
+  'graphile-worker-batched': {
+    'process-c1': graphileProcess(1, 'batched'),
+    'process-c50': graphileProcess(50, 'batched'),
+  },
+  'pg-boss': {
+    'enqueue-single': pgBossEnqueueSingle(),
+    'enqueue-bulk': pgBossEnqueueBulk(),
+    'process-c1': pgBossProcess(1),
+    'process-c50': pgBossProcess(50),
+  },
+};
+
 const [name, synchronous, ...flags] = process.argv.slice(2);
 const storeFlag = flags.indexOf('--store');
 const storeKind = storeFlag >= 0 ? flags[storeFlag + 1] : 'sqlite';
@@ -57,19 +82,28 @@ if (
   !name ||
   !isScenario(name) ||
   (synchronous !== 'NORMAL' && synchronous !== 'FULL') ||
-  (storeKind !== 'sqlite' && storeKind !== 'redis' && storeKind !== 'bullmq') ||
-  (storeKind === 'bullmq' && !BULLMQ_FUNCTIONS[name])
+  (storeKind !== 'sqlite' &&
+    storeKind !== 'redis' &&
+    storeKind !== 'postgres' &&
+    !PEER_FUNCTIONS[storeKind ?? '']) ||
+  (PEER_FUNCTIONS[storeKind ?? ''] && !PEER_FUNCTIONS[storeKind ?? '']![name])
 ) {
   process.stderr.write(
-    'usage: node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick] [--store sqlite|redis|bullmq]\n',
+    `usage: node --import tsx bench/scenario.ts <scenario> <NORMAL|FULL> [--quick] [--store sqlite|redis|postgres|${Object.keys(PEER_FUNCTIONS).join('|')}]\n`,
   );
   process.exit(2);
 }
 
 const rssStartMb = rssMb();
 const rss = new RssSampler(100);
-const db: BenchDb = storeKind === 'sqlite' ? createTempDb(synchronous as Synchronous) : createRedisBenchDb();
-const run = storeKind === 'bullmq' ? BULLMQ_FUNCTIONS[name]! : SCENARIO_FUNCTIONS[name];
+const db: BenchDb =
+  storeKind === 'sqlite'
+    ? createTempDb(synchronous as Synchronous)
+    : storeKind === 'postgres'
+      ? createPostgresBenchDb()
+      : createRedisBenchDb();
+const peer = PEER_FUNCTIONS[storeKind as string];
+const run = peer ? peer[name]! : SCENARIO_FUNCTIONS[name];
 let measurement: Measurement | undefined;
 let error: string | undefined;
 try {
