@@ -3,6 +3,8 @@
  * error (its own `code` and `status`), a body Fastify refused (malformed JSON, too large, wrong
  * content type), or a bug (500, logged, with a generic message).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RedriveError } from '../core/errors.js';
 
@@ -16,7 +18,20 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+/** The longest path segment (an id) the router reads; a longer one is a 414. */
+export const MAX_PARAM_LENGTH = 300;
+
 const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'BAD_URL',
+    message: 'the URL path is not valid (a malformed %-escape)',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'URI_TOO_LONG',
+    message: `a path segment (an id) is longer than ${MAX_PARAM_LENGTH} characters`,
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the JSON body is empty' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
@@ -84,4 +99,25 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
       reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
   }
   void reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before Fastify saw it (headers too large: 431, a
+ * timeout: 408, anything else malformed: 400) in the same error shape, then closes the socket.
+ */
+export function writeClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request took too long to arrive']
+        : [400, 'BAD_REQUEST', 'the request is not valid HTTP'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -11,7 +11,8 @@
  * - the admin server's own requests.
  *
  * Label cardinality is bounded: at most 100 queues and 100 domains get their own label value,
- * the rest are summed under `other`.
+ * the rest are summed under `(other)` — a value no queue name can take (queue names start with a
+ * letter or a digit), so a real queue named `other` keeps its own series.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerLike, CircuitStateName } from '../core/circuit-breaker.js';
@@ -22,10 +23,13 @@ import type { RedriveEvents } from '../events.js';
 import type { ReplayQueue } from '../replay/replay-queue.js';
 import type { Store } from '../store/store.js';
 
-/** Distinct label values kept per dimension before the rest collapse into `other`. */
+/** Distinct label values kept per dimension before the rest collapse into {@link OTHER_LABEL}. */
 export const MAX_LABEL_VALUES = 100;
-/** The label value of everything past {@link MAX_LABEL_VALUES}. */
-export const OTHER_LABEL = 'other';
+/**
+ * The label value of everything past {@link MAX_LABEL_VALUES}. Parenthesised so that it cannot be
+ * a queue name (they start with a letter or a digit) nor a failure type of the worker.
+ */
+export const OTHER_LABEL = '(other)';
 
 const BREAKER_STATES: readonly CircuitStateName[] = [
   'closed',
@@ -46,7 +50,7 @@ export interface WorkerEventSource {
   on<E extends keyof RedriveEvents>(event: E, listener: (payload: RedriveEvents[E]) => void): () => void;
 }
 
-/** Keeps the first `max` distinct values of a label; later ones map to `other`. */
+/** Keeps the first `max` distinct values of a label; later ones map to {@link OTHER_LABEL}. */
 export class LabelLimiter {
   private readonly seen = new Set<string>();
   constructor(private readonly max = MAX_LABEL_VALUES) {}
@@ -60,7 +64,8 @@ export class LabelLimiter {
 
 interface StoreSnapshot {
   up: boolean;
-  queues: { name: string; paused: boolean; counts: JobCounts }[];
+  /** `overflow`: the sum of the queues past {@link MAX_LABEL_VALUES} (no paused state of its own). */
+  queues: { name: string; paused: boolean; counts: JobCounts; overflow?: true }[];
   deadLetters: { status: DeadLetterStatus; domain: string; count: number }[];
   oldestPendingAgeSeconds: number | null;
 }
@@ -116,7 +121,7 @@ export class AdminMetrics {
     });
     new Gauge({
       name: 'redrive_jobs',
-      help: 'Jobs by queue and state (queues past 100 are summed as "other")',
+      help: 'Jobs by queue and state (queues past 100 are summed as "(other)")',
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
@@ -134,13 +139,13 @@ export class AdminMetrics {
       async collect() {
         this.reset();
         for (const q of (await self.snapshot()).queues) {
-          if (q.name !== OTHER_LABEL) this.set({ queue: q.name }, q.paused ? 1 : 0);
+          if (!q.overflow) this.set({ queue: q.name }, q.paused ? 1 : 0);
         }
       },
     });
     new Gauge({
       name: 'redrive_dead_letters',
-      help: 'Dead letters by status and domain (domains past 100 are summed as "other")',
+      help: 'Dead letters by status and domain (domains past 100 are summed as "(other)")',
       labelNames: ['status', 'domain'],
       registers,
       async collect() {
@@ -334,7 +339,7 @@ export class AdminMetrics {
         const total = await this.store.countJobs({});
         const other = { ...total };
         for (const q of queues) for (const s of JOB_STATES) other[s] -= q.counts[s];
-        queues.push({ name: OTHER_LABEL, paused: false, counts: other });
+        queues.push({ name: OTHER_LABEL, paused: false, counts: other, overflow: true });
       }
 
       const facets = await this.store.facetDeadLetters({});

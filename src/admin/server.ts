@@ -22,7 +22,8 @@ import {
   validateAuthConfig,
 } from './auth.js';
 import type { AdminContext } from './context.js';
-import { errorBody, handleError } from './http-errors.js';
+import { errorBody, handleError, MAX_PARAM_LENGTH, writeClientError } from './http-errors.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { AdminMetrics, type NamedBreaker, type WorkerEventSource } from './metrics.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -156,21 +157,16 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     // One line per API request is written by the onResponse hook below, with the actor.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // A malformed %-escape and an over-long id are answered before routing: in the same shape.
+    frameworkErrors: handleError,
+    clientErrorHandler: writeClientError,
   });
   app.decorateRequest('identity', null);
 
   // Only JSON bodies (a form or text/plain POST, which a browser may send cross-site, is a 415).
   app.removeContentTypeParser('text/plain');
-  // An empty JSON body is `{}` (a POST without a body); anything else must parse.
-  const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (typeof body === 'string' && body.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    defaultJson(request, body as string, done);
-  });
+  registerJsonBodyParser(app);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { parseTimeText, TIME_TEXT_FORMATS } from '../core/time-text.js';
 
 /** Parses `value` with `schema`; the error names the field (`where` when the value itself is wrong). */
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query' | 'params'): T {
@@ -56,9 +57,9 @@ export function intParam(min: number, max: number) {
 
 /** A time query parameter: milliseconds since the epoch, or an ISO 8601 date. */
 export const timeParam = single.transform((text, ctx) => {
-  const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be milliseconds since the epoch or an ISO 8601 date' });
+  const value = parseTimeText(text);
+  if (value === null) {
+    ctx.addIssue({ code: 'custom', message: `must be ${TIME_TEXT_FORMATS}` });
     return z.NEVER;
   }
   return value;

@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
+import { parseTimeText } from '../core/time-text.js';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue.js';
 import { ReplayRegistry } from '../dlq/replay-registry.js';
 import type { Store } from '../store/store.js';
@@ -104,11 +105,13 @@ export function duration(value: string): number {
 
 /** Commander parser: a time — ms since the epoch, an ISO date, or an age like `2h` (that long ago). */
 export function timeArg(value: string): number {
-  if (/^\d{10,}$/.test(value)) return Number(value);
   if (/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(value)) return Date.now() - duration(value);
-  const t = Date.parse(value);
-  if (!Number.isFinite(t))
-    throw new InvalidArgumentError('expected an ISO date, ms since the epoch, or an age like 2h.');
+  // A short number is more likely a year or a typo than a time in January 1970.
+  const t = /^\d{1,9}$/.test(value) ? null : parseTimeText(value);
+  if (t === null)
+    throw new InvalidArgumentError(
+      'expected an ISO 8601 date (2026-03-07, 2026-03-07T10:00:00Z), ms since the epoch, or an age like 2h.',
+    );
   return t;
 }
 

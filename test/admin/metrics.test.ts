@@ -128,6 +128,34 @@ describe('/metrics', () => {
     expect(sample(text, `redrive_dead_letters{status="pending",domain="${OTHER_LABEL}"}`)).toBe(5);
   });
 
+  it('keeps a real queue named "other" apart from the overflow, and reports it paused', async () => {
+    const job = (queue: string) => ({
+      queue,
+      name: 'x',
+      payloadJson: '{}',
+      priority: 1 as const,
+      runAt: Date.now(),
+      maxAttempts: 1,
+      timeoutMs: null,
+      backoff: null,
+      idempotencyKey: null,
+      replayOf: null,
+    });
+    const names = [
+      'other',
+      'other',
+      ...Array.from({ length: 110 }, (_, i) => `q${String(i).padStart(3, '0')}`),
+    ];
+    await h.store.insertJobs({ jobs: names.map(job), now: Date.now() });
+    await h.store.pauseQueue({ queue: 'other' });
+    const text = (await h.call('viewer', 'GET', '/metrics')).body;
+    expect(OTHER_LABEL).not.toBe('other');
+    expect(sample(text, 'redrive_jobs{queue="other",state="waiting"}')).toBe(2);
+    expect(sample(text, 'redrive_queue_paused{queue="other"}')).toBe(1);
+    expect(sample(text, `redrive_jobs{queue="${OTHER_LABEL}",state="waiting"}`)).toBe(11);
+    expect(sample(text, `redrive_queue_paused{queue="${OTHER_LABEL}"}`)).toBeUndefined();
+  });
+
   it('reports the store as down instead of failing the scrape', async () => {
     await h.store.close();
     const r = await h.call('viewer', 'GET', '/metrics');

@@ -23,7 +23,7 @@ import { intParam, parseBody, parseQuery, parseWith, textParam } from '../valida
 /** Most ids (or filter matches) one batch action takes. */
 export const MAX_BATCH_IDS = 10_000;
 
-const idParams = z.object({ id: z.string().min(1).max(200) });
+const idParams = z.object({ id: z.string().min(1).max(200, { error: 'must be at most 200 characters' }) });
 const generation = z.number().int().min(0);
 const note = z.string().max(2000, { error: 'must be at most 2000 characters' });
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type AdminContext, identityOf, requireRole } from '../context.js';
-import { errorBody, toErrorResponse } from '../http-errors.js';
+import { errorBody } from '../http-errors.js';
 
 /** How long `/readyz` waits for the store. */
 const READY_TIMEOUT_MS = 2000;
@@ -12,23 +12,30 @@ const READY_TIMEOUT_MS = 2000;
 export function registerSystemRoutes(app: FastifyInstance, ctx: AdminContext): void {
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.get('/readyz', async (_request, reply) => {
+  // Unauthenticated: the answer says whether the store answers, never why not (a driver's message
+  // can hold paths, hosts or user names); the reason goes to the server log.
+  app.get('/readyz', async (request, reply) => {
     let timer: NodeJS.Timeout | undefined;
+    const timedOut = Symbol('timed out');
     try {
-      await Promise.race([
+      const answer = await Promise.race([
         ctx.store.listQueues(),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`the store did not answer within ${READY_TIMEOUT_MS} ms`)),
-            READY_TIMEOUT_MS,
-          );
+        new Promise<typeof timedOut>((resolve) => {
+          timer = setTimeout(() => resolve(timedOut), READY_TIMEOUT_MS);
         }),
       ]);
-      return { ok: true };
+      if (answer !== timedOut) return { ok: true };
+      request.log.warn({ timeoutMs: READY_TIMEOUT_MS }, 'readiness: the store did not answer in time');
+      return reply.code(503).send({
+        ok: false,
+        ...errorBody('STORE_UNAVAILABLE', `the store did not answer within ${READY_TIMEOUT_MS} ms`),
+      });
     } catch (error) {
-      const mapped = toErrorResponse(error);
-      const message = mapped.internal ? (error as Error).message : mapped.body.error.message;
-      return reply.code(503).send({ ok: false, ...errorBody('STORE_UNAVAILABLE', message) });
+      request.log.warn({ err: error }, 'readiness: the store failed');
+      return reply.code(503).send({
+        ok: false,
+        ...errorBody('STORE_UNAVAILABLE', 'the store is not answering (the server log says why)'),
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -1,7 +1,8 @@
 /**
  * `redrive serve`: the admin server — JSON API, web dashboard, /metrics, /healthz, /readyz — on
- * the store, until Ctrl-C. Without `--token` (or REDRIVE_ADMIN_TOKEN) it makes a random admin
- * token and prints the dashboard URL with it.
+ * the store, until Ctrl-C. Tokens come from REDRIVE_ADMIN_TOKEN, `--token-file` or `--tokens-file`
+ * (a token given with `--token` works but is visible to every user in the process list, so it is
+ * warned about). Without any it makes a random admin token and prints the dashboard URL with it.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ interface ServeOptions extends CommonOptions {
   host: string;
   port: number;
   token?: string[];
+  tokenFile?: string[];
   role: string;
   actor: string;
   tokensFile?: string;
@@ -49,6 +51,24 @@ function parseTokenSpec(spec: string, defaultRole: Role, defaultActor: string): 
     role: (role as Role | undefined) ?? defaultRole,
     actor: actor.join(':') || defaultActor,
   };
+}
+
+/** The warning printed when a token is given on the command line. */
+export const TOKEN_ON_COMMAND_LINE_WARNING =
+  'warning: --token puts the secret in the process list and the shell history, where other users can read it; use REDRIVE_ADMIN_TOKEN or --token-file instead';
+
+/** Reads a `--token-file`: one `token[:role[:actor]]`, surrounding whitespace ignored. */
+function readTokenFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new CliError(`cannot read --token-file ${path}: ${(error as Error).message}`);
+  }
+  if (text === '' || /\s/.test(text)) {
+    throw new CliError(`--token-file ${path} must hold one token[:role[:actor]] (no spaces or line breaks)`);
+  }
+  return text;
 }
 
 function readTokensFile(path: string): AdminToken[] {
@@ -77,7 +97,12 @@ export function registerServe(program: Command): void {
       )
       .option(
         '--token <token[:role[:actor]]>',
-        'a bearer token (repeatable; default role --role); also REDRIVE_ADMIN_TOKEN',
+        'a bearer token (repeatable; default role --role); visible in the process list: prefer REDRIVE_ADMIN_TOKEN or --token-file',
+        collect,
+      )
+      .option(
+        '--token-file <path>',
+        'a file holding one token[:role[:actor]] (repeatable), e.g. a mounted secret',
         collect,
       )
       .option('--role <role>', `role of --token / the generated token: ${ROLES.join(', ')}`, 'admin')
@@ -100,16 +125,22 @@ export function registerServe(program: Command): void {
 Prints the dashboard URL (with #token=... for a generated token). With --json, prints one JSON line
 { url, dashboardUrl, token, role } instead. Logs (pino, JSON) go to stderr.
 
+Keep tokens off the command line (ps shows it to every user): put one in REDRIVE_ADMIN_TOKEN
+(token[:role[:actor]]), in a file (--token-file), or several in a JSON file (--tokens-file).
+
 Examples:
   redrive serve
   redrive serve --port 0 --json
-  redrive serve --token "$OPS_TOKEN:operator:ops" --token "$ADMIN_TOKEN:admin:alice"
+  REDRIVE_ADMIN_TOKEN="$(cat /run/secrets/redrive):operator:ops" redrive serve
+  redrive serve --token-file /run/secrets/ops-token --token-file /run/secrets/admin-token
   redrive serve --host 0.0.0.0 --tokens-file /etc/redrive/tokens.json
   redrive serve --trusted-proxy 10.0.0.5 --proxy-user-header x-auth-user --proxy-role-header x-auth-role`,
     )
     .action(async (options: ServeOptions) => {
       if (!isRole(options.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      const specs = [...(options.token ?? [])];
+      if (options.token && options.token.length > 0)
+        process.stderr.write(`${TOKEN_ON_COMMAND_LINE_WARNING}\n`);
+      const specs = [...(options.token ?? []), ...(options.tokenFile ?? []).map(readTokenFile)];
       const fromEnv = process.env.REDRIVE_ADMIN_TOKEN;
       if (specs.length === 0 && fromEnv && fromEnv.trim() !== '') specs.push(fromEnv.trim());
       const tokens = specs.map((s) => parseTokenSpec(s, options.role as Role, options.actor));

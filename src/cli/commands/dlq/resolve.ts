@@ -9,6 +9,7 @@ import {
   actorName,
   type CommonOptions,
   cliDeadLetterQueue,
+  nonNegativeInt,
   positiveInt,
   withCommonOptions,
   withStore,
@@ -19,6 +20,7 @@ import { type FilterOptions, filterFromOptions, hasFilter, withFilterOptions } f
 
 interface DlqResolveOptions extends CommonOptions, FilterOptions {
   note?: string;
+  generation?: number;
   actor?: string;
   allMatching?: boolean;
   limit?: number;
@@ -36,6 +38,11 @@ export function registerDlqResolve(dlq: Command): void {
         .description('resolve dead letters by hand: given ids, or all open entries matching filters')
         .argument('[id...]', 'dead-letter ids')
         .option('--note <text>', 'resolution note')
+        .option(
+          '--generation <n>',
+          'refuse unless the entry is still at this generation (one id only)',
+          nonNegativeInt,
+        )
         .option('--actor <name>', 'who is acting, for the audit trail (default cli:<user>)')
         .option('--all-matching', 'resolve every open entry matching the filter options')
         .option('--limit <n>', 'with --all-matching: at most this many (default 100000)', positiveInt())
@@ -49,6 +56,7 @@ Only pending and requires_review entries can be resolved; others are reported as
 
 Examples:
   redrive dlq resolve dl_a dl_b --note "refunded by hand"
+  redrive dlq resolve dl_a --generation 3 --note "refunded by hand"   (only if nobody changed it since)
   redrive dlq resolve --all-matching --domain payment --failure-type AMOUNT_MISMATCH --dry-run
   redrive dlq resolve --all-matching --search "customer deleted" --note "obsolete" --json`,
     )
@@ -60,6 +68,11 @@ Examples:
       if (!options.allMatching && hasFilter(options)) {
         throw new UsageError('filter options apply only with --all-matching');
       }
+      if (options.generation !== undefined && (options.allMatching || ids.length !== 1)) {
+        throw new UsageError('--generation applies to one id only');
+      }
+      const expectedGenerations =
+        options.generation === undefined ? undefined : { [ids[0]!]: options.generation };
       const actor = actorName(options.actor);
       const report = await withStore(options, async (store) => {
         const dlq = cliDeadLetterQueue(store);
@@ -85,12 +98,15 @@ Examples:
                 if (!entry) notFound.push(id);
                 else if (!OPEN_STATUSES.includes(entry.status))
                   skipped.push({ id, status: entry.status, reason: 'invalid_status' });
+                else if (options.generation !== undefined && options.generation !== entry.generation)
+                  skipped.push({ id, status: entry.status, reason: 'stale_generation' });
                 else resolved.push(id);
               }
             } else {
               const r = await dlq.resolveBatch(chunk, {
                 actor,
                 ...(options.note !== undefined ? { note: options.note } : {}),
+                ...(expectedGenerations ? { expectedGenerations } : {}),
               });
               resolved.push(...r.resolved);
               skipped.push(...r.skipped);
