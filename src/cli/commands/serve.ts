@@ -138,8 +138,6 @@ Examples:
     )
     .action(async (options: ServeOptions) => {
       if (!isRole(options.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      if (options.token && options.token.length > 0)
-        process.stderr.write(`${TOKEN_ON_COMMAND_LINE_WARNING}\n`);
       const specs = [...(options.token ?? []), ...(options.tokenFile ?? []).map(readTokenFile)];
       const fromEnv = process.env.REDRIVE_ADMIN_TOKEN;
       if (specs.length === 0 && fromEnv && fromEnv.trim() !== '') specs.push(fromEnv.trim());
@@ -194,6 +192,9 @@ Examples:
         }
         throw error;
       }
+      // Once the tokens are in use (a refused one is reported alone, on one line).
+      if (options.token && options.token.length > 0)
+        process.stderr.write(`${TOKEN_ON_COMMAND_LINE_WARNING}\n`);
       const dashboardUrl = generated ? `${url}#token=${generated}` : url;
       if (options.json) {
         process.stdout.write(
