@@ -25,6 +25,22 @@ afterEach(async () => {
   await h.close();
 });
 
+/** A waiting job of `queue`, as the store inserts it. */
+function newJob(queue: string) {
+  return {
+    queue,
+    name: 'x',
+    payloadJson: '{}',
+    priority: 1 as const,
+    runAt: Date.now(),
+    maxAttempts: 1,
+    timeoutMs: null,
+    backoff: null,
+    idempotencyKey: null,
+    replayOf: null,
+  };
+}
+
 /** The value of one sample line, or undefined. */
 function sample(text: string, line: string): number | undefined {
   const found = text.split('\n').find((l) => l.startsWith(`${line} `));
@@ -98,19 +114,8 @@ describe('/metrics', () => {
     await q.close();
   });
 
-  it('collapses queues and domains past 100 into "other"', async () => {
-    const jobs = Array.from({ length: 130 }, (_, i) => ({
-      queue: `q${String(i).padStart(3, '0')}`,
-      name: 'x',
-      payloadJson: '{}',
-      priority: 1 as const,
-      runAt: Date.now(),
-      maxAttempts: 1,
-      timeoutMs: null,
-      backoff: null,
-      idempotencyKey: null,
-      replayOf: null,
-    }));
+  it('collapses queues and domains past 100 into the overflow label', async () => {
+    const jobs = Array.from({ length: 130 }, (_, i) => newJob(`q${String(i).padStart(3, '0')}`));
     await h.store.insertJobs({ jobs, now: Date.now() });
     for (let i = 0; i < 105; i++) await h.deadLetter({ domain: `domain-${i}` });
     await h.deadLetter({ domain: 'domain-0' });
@@ -129,24 +134,12 @@ describe('/metrics', () => {
   });
 
   it('keeps a real queue named "other" apart from the overflow, and reports it paused', async () => {
-    const job = (queue: string) => ({
-      queue,
-      name: 'x',
-      payloadJson: '{}',
-      priority: 1 as const,
-      runAt: Date.now(),
-      maxAttempts: 1,
-      timeoutMs: null,
-      backoff: null,
-      idempotencyKey: null,
-      replayOf: null,
-    });
     const names = [
       'other',
       'other',
       ...Array.from({ length: 110 }, (_, i) => `q${String(i).padStart(3, '0')}`),
     ];
-    await h.store.insertJobs({ jobs: names.map(job), now: Date.now() });
+    await h.store.insertJobs({ jobs: names.map(newJob), now: Date.now() });
     await h.store.pauseQueue({ queue: 'other' });
     const text = (await h.call('viewer', 'GET', '/metrics')).body;
     expect(OTHER_LABEL).not.toBe('other');
