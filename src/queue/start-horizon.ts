@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 /** How much work (by average handler time) the horizon runs ahead of the next job to start. */
 const START_AHEAD_MS = 5;
 /** The most jobs the horizon runs ahead: the most prefetched jobs that can become suspects. */
-export const MAX_START_AHEAD = 256;
+export const MAX_START_AHEAD = 1000;
 
 /** The start marks of one worker. */
 export class StartHorizon {

@@ -8,6 +8,7 @@
  */
 import type { AttemptRecord, OrphanedWhile } from '../../core/job.js';
 import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
+import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-attribution.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PostgresDeadLetters } from './postgres-dead-letters.js';
 
@@ -26,26 +27,6 @@ type Expired = {
   quarantined: boolean;
   start_horizon: number | null;
 };
-
-/** A start horizon not raised for this long belongs to a worker that is gone. */
-const HORIZON_RETENTION_MS = 24 * 3_600_000;
-
-/** The attempt message of each kind of orphaning. */
-const MESSAGES: Readonly<Record<OrphanedWhile, string>> = {
-  prefetched: 'the lease expired before the job started (its worker crashed, hung or lost its store)',
-  running:
-    'the lease expired while the job ran beside others (its worker crashed, hung or lost its store); it runs alone next',
-  quarantine:
-    'the lease expired while the job ran alone in quarantine (it crashed or hung its worker, or lost its store)',
-};
-
-/** How the worker held an expired job; unknown numbers or horizons count as running. */
-function orphanedWhile(row: Expired): OrphanedWhile {
-  if (row.quarantined) return 'quarantine';
-  if (row.start_seq !== null && row.start_horizon !== null && row.start_seq >= row.start_horizon)
-    return 'prefetched';
-  return 'running';
-}
 
 /** Recovers up to `limit` expired leases; see {@link RecoverExpiredLeasesParams}. */
 export function recoverExpiredLeases(
@@ -67,16 +48,16 @@ export function recoverExpiredLeases(
       [];
     for (const row of rows) {
       const id = String(row.id);
-      const held = orphanedWhile(row);
-      const attempt: AttemptRecord = {
-        attempt: row.attempts_made + 1,
-        outcome: 'orphaned',
-        startedAt: row.started_at ?? now,
-        endedAt: now,
-        workerId: row.worker_id,
-        orphanedWhile: held,
-        message: MESSAGES[held],
-      };
+      const held = orphanedWhile({
+        quarantined: row.quarantined,
+        startSeq: row.start_seq,
+        startHorizon: row.start_horizon,
+      });
+      const attempt = orphanedAttempt(
+        { attemptsMade: row.attempts_made, startedAt: row.started_at, workerId: row.worker_id },
+        held,
+        now,
+      );
       const orphanCount = row.orphan_count + 1;
       if (held === 'quarantine' && orphanCount >= params.maxOrphans) {
         const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });

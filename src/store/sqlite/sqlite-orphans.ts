@@ -10,26 +10,14 @@
  * pill kill workers forever.
  */
 import type Database from 'better-sqlite3';
-import type { AttemptRecord, OrphanedWhile } from '../../core/job.js';
 import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
+import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-attribution.js';
 import { appendAttemptJson } from './job-failures.js';
 import { CLAIM_COLUMNS, type ClaimRow } from './rows.js';
 import { JOB_ADDED_COLUMNS, ORPHAN_SCHEMA_SQL } from './schema.js';
 import type { JobDeadLetterInput } from './sqlite-dead-letters.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
-
-/** A start horizon not raised for this long belongs to a worker that is gone. */
-const HORIZON_RETENTION_MS = 24 * 3_600_000;
-
-/** The attempt message of each kind of orphaning. */
-export const ORPHAN_MESSAGES: Readonly<Record<OrphanedWhile, string>> = {
-  prefetched: 'the lease expired before the job started (its worker crashed, hung or lost its store)',
-  running:
-    'the lease expired while the job ran beside others (its worker crashed, hung or lost its store); it runs alone next',
-  quarantine:
-    'the lease expired while the job ran alone in quarantine (it crashed or hung its worker, or lost its store)',
-};
 
 interface ExpiredRow {
   id: number;
@@ -45,14 +33,6 @@ interface ExpiredRow {
   start_seq: number | null;
   quarantined: 0 | 1;
   start_horizon: number | null;
-}
-
-/** How a worker held an expired job (see the module comment). */
-export function orphanedWhile(row: Pick<ExpiredRow, 'quarantined' | 'start_seq' | 'start_horizon'>) {
-  if (row.quarantined === 1) return 'quarantine';
-  if (row.start_seq !== null && row.start_horizon !== null && row.start_seq >= row.start_horizon)
-    return 'prefetched';
-  return 'running';
 }
 
 /** Adds the orphan-attribution columns, index and table to a database (idempotent). */
@@ -149,16 +129,16 @@ export class SqliteOrphans {
     };
     for (const row of rows) {
       const id = String(row.id);
-      const held = orphanedWhile(row);
-      const attempt: AttemptRecord = {
-        attempt: row.attempts_made + 1,
-        outcome: 'orphaned',
-        startedAt: row.started_at ?? now,
-        endedAt: now,
-        workerId: row.worker_id,
-        orphanedWhile: held,
-        message: ORPHAN_MESSAGES[held],
-      };
+      const held = orphanedWhile({
+        quarantined: row.quarantined === 1,
+        startSeq: row.start_seq,
+        startHorizon: row.start_horizon,
+      });
+      const attempt = orphanedAttempt(
+        { attemptsMade: row.attempts_made, startedAt: row.started_at, workerId: row.worker_id },
+        held,
+        now,
+      );
       const attempts = appendAttemptJson(row.attempts, JSON.stringify(attempt));
       const counted = held === 'quarantine' ? 1 : 0;
       const orphanCount = row.orphan_count + counted;
