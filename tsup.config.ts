@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/admin/index.ts', 'src/cli/main.ts'],
+  entry: {
+    index: 'src/index.ts',
+    'admin/index': 'src/admin/index.ts',
+    'cli/main': 'src/cli/main.ts',
+    // The SQLite store's dead-letter reader thread, loaded by path (dead-letter-read-thread.ts).
+    'sqlite-read-worker': 'src/store/sqlite/dead-letter-read-worker.ts',
+  },
   format: ['esm'],
   dts: { entry: ['src/index.ts', 'src/admin/index.ts'] },
   target: 'node20',

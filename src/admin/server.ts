@@ -69,6 +69,12 @@ export interface AdminServerOptions {
   sampleThroughput?: boolean;
   /** Export Node.js process metrics. Default true. */
   processMetrics?: boolean;
+  /**
+   * Ask the store to answer dead-letter queries off this process's event loop (the SQLite store
+   * moves them to a reader thread), so `/healthz` and every other request answer while a
+   * dashboard query runs. Default true.
+   */
+  readsOffThread?: boolean;
 }
 
 /** A running (or ready to run) admin server. */
@@ -124,6 +130,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const defaultHost = options.host ?? '127.0.0.1';
   const defaultPort = options.port ?? DEFAULT_ADMIN_PORT;
   const store = options.store;
+  if (options.readsOffThread !== false) store.readDeadLettersOffThread?.();
   const logger = createLogger(options.logger);
   const dlq = options.deadLetterQueue ?? new DeadLetterQueue({ store, fallbackPath: false });
   const breakers = namedBreakers(options.breakers ?? []);

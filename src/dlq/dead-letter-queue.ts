@@ -8,7 +8,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
 import { NotFoundError, RedriveError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
-import type { DeadLetterFacets, DeadLetterFilter } from '../store/dead-letter-store.js';
+import type { DeadLetterFacets, DeadLetterFilter, ScanReport } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
 import { createPooledRandom, type FailureInput } from './capture.js';
 import { type DeadLetterQueueEvents, type DeadLetterQueueMetrics, emptyDeadLetterMetrics } from './events.js';
@@ -190,11 +190,11 @@ export class DeadLetterQueue {
    */
   async topFailures(
     filter: DeadLetterListFilter & { limit?: number } = {},
-  ): Promise<DescribedFailureGroup[]> {
+  ): Promise<{ groups: DescribedFailureGroup[]; scan: ScanReport | null }> {
     const { limit = 10, ...rest } = filter;
     const storeFilter = toStoreFilter({ status: ['pending', 'requires_review'], ...rest });
-    const groups = await this.backing.topDeadLetterFailures({ ...storeFilter, limit });
-    return describeFailureGroups(this.backing, groups);
+    const top = await this.backing.topDeadLetterFailures({ ...storeFilter, limit });
+    return { groups: await describeFailureGroups(this.backing, top.groups), scan: top.scan };
   }
 
   /**

@@ -12,6 +12,7 @@ import type {
   DeadLetterStoreStats,
   FailureGroup,
   JsonFieldFilter,
+  ScanReport,
 } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
 import type { DeadLetterQueueConfig } from './options.js';
@@ -59,6 +60,8 @@ export interface DeadLetterListPage {
   hasPrevious: boolean;
   /** Pass as `cursor` to get the next page in constant time. */
   nextCursor: string | null;
+  /** Present when a condition no index serves was checked by a bounded scan (see {@link ScanReport}). */
+  scan?: ScanReport;
 }
 
 const JSON_FIELDS: readonly DeadLetterJsonField[] = [
@@ -140,6 +143,7 @@ export async function listDeadLetters(
     hasNext: result.nextCursor !== null && (options.cursor !== undefined || page < totalPages),
     hasPrevious: options.cursor === undefined && page > 1,
     nextCursor: result.nextCursor,
+    ...(result.scan ? { scan: result.scan } : {}),
   };
 }
 

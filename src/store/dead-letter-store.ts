@@ -76,13 +76,29 @@ export interface ListDeadLettersParams extends DeadLetterFilter {
   withTotal?: boolean;
 }
 
+/**
+ * How much of the data a bounded scan examined. A condition no index serves (a JSON path that is
+ * not declared in `indexedPaths`, a search text too short for the text index) is checked on at
+ * most `budget` candidates — the first ones in the requested order that the indexed conditions
+ * select — so that no query reads a million rows. `complete` is true when every candidate was
+ * examined (the total is then exact); otherwise the total counts matches among those examined and
+ * `nextCursor` continues the scan after the last one examined.
+ */
+export interface ScanReport {
+  examined: number;
+  budget: number;
+  complete: boolean;
+}
+
 /** A page of dead letters. */
 export interface DeadLetterPage {
   items: DeadLetter[];
   /** Matching rows in total; null when `withTotal` was false. */
   total: number | null;
-  /** Continues after the last item; null when this page was the last. */
+  /** Continues after the last item (or the last row a bounded scan examined); null at the end. */
   nextCursor: string | null;
+  /** Present when a condition was checked by a bounded scan instead of an index. */
+  scan?: ScanReport;
 }
 
 /** Why a state change was refused. */
@@ -221,14 +237,33 @@ export interface DeadLetterFacets {
 /** One group of {@link DeadLetterStore.topDeadLetterFailures}. */
 export interface FailureGroup {
   fingerprint: string;
+  /** Matching entries of the group. */
   count: number;
+  /** Dead-letter time of the group's first and latest entry ever (not only the matching ones). */
   firstSeenAt: number;
   lastSeenAt: number;
-  /** One entry of the group, to open. */
+  /** The group's latest entry, to open (it may have been purged since). */
   sampleId: string;
   errorClass: string | null;
+  /** The message with its variable parts masked (the same as `normalizedMessage`). */
   errorMessage: string;
+  normalizedMessage: string;
+  /** The first in-app stack frame (`function (file)`), or null when the stack has none. */
+  frame: string | null;
+  /** The domain with the most matching entries (ties: by name). */
   domain: string;
+  /** Every domain the matching entries span, largest first. */
+  domains: { domain: string; count: number }[];
+}
+
+/**
+ * The result of {@link DeadLetterStore.topDeadLetterFailures}. Filters on statuses, domains, queue,
+ * failure type and fingerprint are answered exactly from per-fingerprint counters (`scan` null);
+ * any other condition groups a bounded scan of the newest matching entries (`scan` says how many).
+ */
+export interface TopFailures {
+  groups: FailureGroup[];
+  scan: ScanReport | null;
 }
 
 /** Counts and ages for dashboards. */
@@ -244,6 +279,8 @@ export interface DeadLetterStoreStats {
   dueForExpiry: number;
   /** Entries deleted by purges, ever (the store keeps the tally). */
   purgedTotal: number;
+  /** Entries per queue (every status; entries without a queue are not counted here). */
+  byQueue: Record<string, number>;
 }
 
 /** Params of {@link DeadLetterStore.listAudit}. */
@@ -272,8 +309,14 @@ export interface DeadLetterStore {
   /** A filtered, ordered page (offset or keyset), with the total. */
   listDeadLetters(params: ListDeadLettersParams): Promise<DeadLetterPage>;
   facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets>;
-  /** Groups matching entries by error fingerprint, largest first. */
-  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]>;
+  /**
+   * Groups matching entries by error fingerprint, largest first. Must not scan the entries for
+   * filters on statuses, domains, queue, failure type and fingerprint: keep per-fingerprint
+   * counters in the same transaction (or script) as every insert, status change, regroup and
+   * delete.
+   */
+  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures>;
+  /** Counts and ages, from maintained counters (no scan of the entries). */
   getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats>;
 
   /**
@@ -299,6 +342,14 @@ export interface DeadLetterStore {
    * group to its new one in the same transaction or script, so group counts stay exact.
    */
   regroupDeadLetters(params: RegroupDeadLettersParams): Promise<{ updated: number }>;
+
+  /**
+   * Optional. From now on, answer dead-letter reads without holding the caller's event loop (a
+   * store whose reads are synchronous, like SQLite, moves them to a reader thread). The admin
+   * server calls it so that `/healthz` answers while any dashboard query runs. Returns whether
+   * reads are off the event loop (stores whose reads are asynchronous need not implement it).
+   */
+  readDeadLettersOffThread?(): boolean;
 
   /** Appends audit entries (bulk actions, or actions with no state change). */
   appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }>;

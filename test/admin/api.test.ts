@@ -352,7 +352,9 @@ describe('dead letters: reading', () => {
 
     const top = (await h.call('viewer', 'GET', '/api/dead-letters/top-failures?limit=1')).json<{
       items: object[];
+      scan: unknown;
     }>();
+    expect(top.scan).toBeNull();
     expect(top.items).toEqual([
       {
         fingerprint: expect.any(String),
@@ -362,6 +364,7 @@ describe('dead letters: reading', () => {
         sampleId: expect.any(String),
         errorClass: 'Error',
         message: expect.stringContaining('amount'),
+        frame: expect.stringContaining('api.test.ts'),
         domain: 'payment',
         signature: {
           errorClass: 'Error',
@@ -369,6 +372,7 @@ describe('dead letters: reading', () => {
           frame: expect.stringContaining('(test/admin/api.test.ts)'),
         },
         fingerprintVersion: 2,
+        domains: [{ domain: 'payment', count: 2 }],
       },
     ]);
     const stats = (await h.call('viewer', 'GET', '/api/dead-letters/stats')).json();

@@ -38,7 +38,7 @@ it('puts every 422 of the demo in one failure group, identified by its handler f
     await queue.close();
   }
   const dlq = new DeadLetterQueue({ store, fallbackPath: false });
-  const groups = await dlq.topFailures();
+  const { groups } = await dlq.topFailures();
   expect(groups).toHaveLength(1);
   expect(groups[0]).toMatchObject({
     count: jobs,

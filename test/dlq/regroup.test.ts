@@ -55,7 +55,7 @@ it('moves version 1 entries into the version 2 group of the same bug, audited', 
   const fresh = Object.assign(new Error(MESSAGE), { name: 'error', code: '23505', stack: FRAMES });
   const stored = await dlq.store({ domain: 'users', failureType: 'permanent', error: fresh });
   expect((await dlq.get(stored.id!))?.fingerprintVersion).toBe(FINGERPRINT_VERSION);
-  expect((await dlq.topFailures()).map((g) => g.count)).toEqual([1, 1, 1, 1]);
+  expect((await dlq.topFailures()).groups.map((g) => g.count)).toEqual([1, 1, 1, 1]);
 
   const dry = await dlq.regroup({ dryRun: true });
   expect(dry).toEqual({ version: 2, examined: 4, outdated: 3, changed: 3, dryRun: true });
@@ -66,7 +66,7 @@ it('moves version 1 entries into the version 2 group of the same bug, audited', 
   expect(result).toEqual({ version: 2, examined: 4, outdated: 3, changed: 3, dryRun: false });
   expect(pages).toEqual([2, 4]);
 
-  const top = await dlq.topFailures();
+  const top = (await dlq.topFailures()).groups;
   expect(top.map((g) => g.count)).toEqual([3, 1]);
   expect(top[0]).toMatchObject({
     fingerprint: (await dlq.get(stored.id!))?.fingerprint,
@@ -82,7 +82,7 @@ it('moves version 1 entries into the version 2 group of the same bug, audited', 
 });
 
 it('describes a group whose sample is gone from what the group itself says', async () => {
-  const groups = await dlq.topFailures({ limit: 1, domain: 'users' });
+  const { groups } = await dlq.topFailures({ limit: 1, domain: 'users' });
   await store.resolveDeadLetters({ ids: ['old-1', 'old-2'], now: T0, actor: 't' });
   await store.transitionDeadLetters({ action: 'archive', now: T0, before: T0 + 1, limit: 10 });
   await store.purgeDeadLetters({ limit: 10, now: T0 });

@@ -44,6 +44,8 @@ export class PostgresTestSchema {
       'workers',
       'dead_letters',
       'dead_letter_counts',
+      'dead_letter_groups',
+      'dead_letter_fingerprints',
       'dead_letter_audit',
       'tally',
     ];

@@ -110,6 +110,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
       pageSize: page.pageSize,
       totalPages: page.totalPages,
       nextCursor: page.nextCursor,
+      scan: page.scan ?? null,
     };
   });
 
@@ -124,21 +125,24 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
   app.get('/api/dead-letters/top-failures', viewer, async (request) => {
     const filter = filterFromQuery(request.query);
     const { limit } = parseQuery(topQuery, request.query);
-    const groups = await ctx.dlq.topFailures({ ...filter, limit: limit ?? 10 });
+    const top = await ctx.dlq.topFailures({ ...filter, limit: limit ?? 10 });
     return {
-      items: groups.map((g) => ({
+      items: top.groups.map((g) => ({
         fingerprint: g.fingerprint,
         count: g.count,
         firstSeen: g.firstSeenAt,
         lastSeen: g.lastSeenAt,
         sampleId: g.sampleId,
         errorClass: g.errorClass,
-        message: g.errorMessage,
+        message: g.normalizedMessage,
+        frame: g.frame,
         domain: g.domain,
         /** What identifies the group: class, parameterized message, first application frame. */
         signature: g.signature,
         fingerprintVersion: g.fingerprintVersion,
+        domains: g.domains,
       })),
+      scan: top.scan,
     };
   });
 

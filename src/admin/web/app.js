@@ -161,6 +161,7 @@
     const token = getToken() ?? memoryToken;
     if (token) headers.authorization = `Bearer ${token}`;
     const init = { method, headers, cache: "no-store" };
+    if (options.signal) init.signal = options.signal;
     if (method !== "GET" && method !== "DELETE") {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(options.body ?? {});
@@ -169,6 +170,7 @@
     try {
       response = await fetch(apiUrl(path, options.query), init);
     } catch (error) {
+      if (error.name === "AbortError") throw error;
       throw new ApiError(0, "NETWORK", `The server did not answer (${error.message})`);
     }
     const text = await response.text();
@@ -217,9 +219,10 @@
     pauseQueue: (queue) => request("POST", `queues/${encodeURIComponent(queue)}/pause`),
     resumeQueue: (queue) => request("POST", `queues/${encodeURIComponent(queue)}/resume`),
     deadLetters: (filter, page) => request("GET", "dead-letters", { query: { ...filterQuery(filter), ...page } }),
-    facets: (scope) => request("GET", "dead-letters/facets", { query: scope }),
-    topFailures: (filter, limit = 10) => request("GET", "dead-letters/top-failures", {
-      query: { ...filterQuery(filter), limit }
+    facets: (scope, signal) => request("GET", "dead-letters/facets", { query: scope, ...signal ? { signal } : {} }),
+    topFailures: (filter, limit = 10, signal) => request("GET", "dead-letters/top-failures", {
+      query: { ...filterQuery(filter), limit },
+      ...signal ? { signal } : {}
     }),
     deadLetter: (id) => request("GET", `dead-letters/${encodeURIComponent(id)}`),
     retry: (id, generation) => request("POST", `dead-letters/${encodeURIComponent(id)}/retry`, { body: { generation } }),
@@ -1669,8 +1672,9 @@
       async function act(label, fn, kind = "success") {
         busy(true);
         try {
-          const message = await fn();
-          showMessage(kind, message);
+          const outcome = await fn();
+          if (typeof outcome === "string") showMessage(kind, outcome);
+          else showMessage(outcome.kind, outcome.message);
           await load();
         } catch (error) {
           busy(false);
@@ -1685,7 +1689,13 @@
             class: "primary",
             onclick: () => void act("Retry", async () => {
               const r = await api.retry(d.id, generation);
-              return r.success ? `Retried ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ""}); it is now ${humanize(r.status)}.` : `Retried ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`;
+              return r.success ? {
+                kind: "success",
+                message: `Retried ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ""}); it is now ${humanize(r.status)}.`
+              } : {
+                kind: "error",
+                message: `Retried ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`
+              };
             })
           },
           "Retry"

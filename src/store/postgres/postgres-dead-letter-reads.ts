@@ -18,7 +18,13 @@ import type {
   FailureGroup,
   ListAuditParams,
   ListDeadLettersParams,
+  TopFailures,
 } from '../dead-letter-store.js';
+import { countableFromGroups, domainSpans, failureIdentity } from '../failure-groups.js';
+
+/** Most entries one top-failures query groups when the counters cannot answer its filter. */
+export const TOP_FAILURES_SCAN_BUDGET = 50_000;
+
 import {
   buildWhere,
   countableFromCounts,
@@ -39,6 +45,11 @@ export class PostgresDeadLetterReads {
 
   private get table(): string {
     return `"${this.conn.schema}".dead_letters`;
+  }
+
+  /** A table of the store's schema, quoted. */
+  private tableNamed(name: string): string {
+    return `"${this.conn.schema}".${name}`;
   }
 
   async getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
@@ -125,47 +136,94 @@ export class PostgresDeadLetterReads {
     return facets;
   }
 
-  /** Groups by fingerprint, then reads one sample (the newest) of each of the top groups only. */
-  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
+  /**
+   * Top failures. Filters on statuses, domains, queue, failure type and fingerprint sum the
+   * trigger-kept counter cells (dead_letter_groups); any other condition groups the newest
+   * matching entries, at most {@link TOP_FAILURES_SCAN_BUDGET} of them, and says so. Each group's
+   * identity comes from its latest entry.
+   */
+  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
     const { limit: rawLimit, ...filter } = params;
+    const limit = Math.max(1, Math.floor(rawLimit));
     const p = new SqlParams();
     const where = buildWhere(filter, p);
-    const limit = p.add(Math.max(1, Math.floor(rawLimit)));
-    const sampleWhere = where
-      ? `${where} AND d.fingerprint = g.fingerprint`
-      : 'WHERE d.fingerprint = g.fingerprint';
-    const rows = await this.conn.query<{
-      fingerprint: string;
-      n: number;
-      first_seen: number;
-      last_seen: number;
-      id: string;
-      error_class: string | null;
-      error_message: string;
-      domain: string;
-    }>(
+    const countable = countableFromGroups(filter);
+    const source = countable
+      ? `SELECT fingerprint, domain, n FROM ${this.tableNamed('dead_letter_groups')} ${where}`
+      : `SELECT fingerprint, domain, 1 AS n FROM (SELECT fingerprint, domain FROM ${this.table} ${where}
+           ORDER BY dead_lettered_at DESC LIMIT ${TOP_FAILURES_SCAN_BUDGET}) w`;
+    const rows = await this.conn.query<{ fingerprint: string; domain: string; n: number; total: number }>(
       'top dead-letter failures',
-      `WITH g AS (
-         SELECT fingerprint, count(*) AS n, min(dead_lettered_at) AS first_seen, max(dead_lettered_at) AS last_seen
-           FROM ${this.table} ${where}
-          GROUP BY fingerprint ORDER BY n DESC, last_seen DESC LIMIT ${limit})
-       SELECT g.*, s.id, s.error_class, s.error_message, s.domain
-         FROM g CROSS JOIN LATERAL (
-           SELECT d.id, d.error_class, d.error_message, d.domain FROM ${this.table} d ${sampleWhere}
-            ORDER BY d.dead_lettered_at DESC LIMIT 1) s
-        ORDER BY g.n DESC, g.last_seen DESC`,
+      `WITH s AS (${source}),
+            top AS (SELECT fingerprint, sum(n) AS total FROM s GROUP BY fingerprint HAVING sum(n) > 0
+                     ORDER BY total DESC, fingerprint LIMIT ${p.add(limit)})
+       SELECT s.fingerprint, s.domain, sum(s.n)::bigint AS n, top.total::bigint AS total FROM s JOIN top USING (fingerprint)
+        GROUP BY s.fingerprint, s.domain, top.total`,
       p.args,
     );
-    return rows.map((r) => ({
-      fingerprint: r.fingerprint,
-      count: r.n,
-      firstSeenAt: r.first_seen,
-      lastSeenAt: r.last_seen,
-      sampleId: r.id,
-      errorClass: r.error_class,
-      errorMessage: r.error_message,
-      domain: r.domain,
-    }));
+    const examined = countable
+      ? null
+      : (
+          await this.conn.query<{ n: number }>(
+            'top dead-letter failures scanned',
+            `SELECT count(*)::bigint AS n FROM (SELECT 1 FROM ${this.table} ${where} LIMIT ${TOP_FAILURES_SCAN_BUDGET}) w`,
+            p.args.slice(0, -1),
+          )
+        )[0]!.n;
+    const totals = new Map<string, number>();
+    const spans = new Map<string, Map<string, number>>();
+    for (const r of rows) {
+      totals.set(r.fingerprint, Number(r.total));
+      const m = spans.get(r.fingerprint) ?? new Map<string, number>();
+      m.set(r.domain, Number(r.n));
+      spans.set(r.fingerprint, m);
+    }
+    const order = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const seen = await this.conn.query<{
+      fingerprint: string;
+      first_seen: number;
+      last_seen: number;
+      sample_id: string;
+      error_class: string | null;
+      error_message: string | null;
+      error_stack: string | null;
+    }>(
+      'failure group identities',
+      `SELECT f.fingerprint, f.first_seen, f.last_seen, f.sample_id, d.error_class, d.error_message, d.error_stack
+         FROM ${this.tableNamed('dead_letter_fingerprints')} f
+         LEFT JOIN ${this.table} d ON d.id = f.sample_id
+        WHERE f.fingerprint = ANY($1)`,
+      [order.map(([f]) => f)],
+    );
+    const byFingerprint = new Map(seen.map((r) => [r.fingerprint, r]));
+    const groups: FailureGroup[] = order.map(([fingerprint, count]) => {
+      const r = byFingerprint.get(fingerprint);
+      const identity = failureIdentity({
+        errorClass: r?.error_class ?? null,
+        errorMessage: r?.error_message ?? '',
+        errorStack: r?.error_stack ?? null,
+      });
+      const domains = domainSpans(spans.get(fingerprint) ?? new Map<string, number>());
+      return {
+        fingerprint,
+        count,
+        firstSeenAt: Number(r?.first_seen ?? 0),
+        lastSeenAt: Number(r?.last_seen ?? 0),
+        sampleId: r?.sample_id ?? '',
+        errorClass: identity.errorClass,
+        errorMessage: identity.normalizedMessage,
+        normalizedMessage: identity.normalizedMessage,
+        frame: identity.frame,
+        domain: domains[0]?.domain ?? '',
+        domains,
+      };
+    });
+    if (examined === null) return { groups, scan: null };
+    const n = Number(examined);
+    return {
+      groups,
+      scan: { examined: n, budget: TOP_FAILURES_SCAN_BUDGET, complete: n < TOP_FAILURES_SCAN_BUDGET },
+    };
   }
 
   async getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
@@ -197,6 +255,16 @@ export class PostgresDeadLetterReads {
       replayable: byStatus.pending - (extra?.pending_at_cap ?? 0),
       dueForExpiry: extra?.due_for_expiry ?? 0,
       purgedTotal: extra?.purged ?? 0,
+      byQueue: Object.fromEntries(
+        (
+          await this.conn.query<{ queue: string; n: number }>(
+            'dead letters by queue',
+            `SELECT queue, sum(n)::bigint AS n FROM ${this.tableNamed('dead_letter_groups')}
+              WHERE queue <> '' GROUP BY queue HAVING sum(n) > 0`,
+            [],
+          )
+        ).map((r) => [r.queue, Number(r.n)]),
+      ),
     };
   }
 

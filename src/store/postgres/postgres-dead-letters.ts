@@ -25,7 +25,6 @@ import type {
   DeadLetterPage,
   DeadLetterStore,
   DeadLetterStoreStats,
-  FailureGroup,
   FinishDeadLetterReplayParams,
   ListAuditParams,
   ListDeadLettersParams,
@@ -33,6 +32,7 @@ import type {
   RegroupDeadLettersParams,
   ResolveDeadLettersParams,
   ResolveDeadLettersResult,
+  TopFailures,
   TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import { expectedGenerationOf } from '../dead-letter-store.js';
@@ -139,7 +139,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
   facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
     return this.reads.facetDeadLetters(params);
   }
-  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
+  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
     return this.reads.topDeadLetterFailures(params);
   }
   getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {

@@ -457,7 +457,7 @@ export class PostgresStore implements Store {
   ): Promise<DL.DeadLetterFacets> {
     return this.deadLetters.facetDeadLetters(params);
   }
-  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.FailureGroup[]> {
+  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.TopFailures> {
     return this.deadLetters.topDeadLetterFailures(params);
   }
   getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {

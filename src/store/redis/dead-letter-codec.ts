@@ -13,6 +13,7 @@ import type {
 } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord } from '../../core/job.js';
+import { failureIdentity } from '../failure-groups.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 
 const NULLABLE_STRINGS = [
@@ -133,6 +134,13 @@ function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
   push(fields, 'firstFailedAt', dl.firstFailedAt);
   push(fields, 'deadLetteredAt', dl.deadLetteredAt);
   push(fields, 'expiresAt', dl.expiresAt);
+  // Not stored on the entry: the script records it once per fingerprint (top failures).
+  const identity = failureIdentity(dl);
+  push(
+    fields,
+    '~group',
+    JSON.stringify({ c: identity.errorClass, m: identity.normalizedMessage, f: identity.frame }),
+  );
   return fields;
 }
 

@@ -35,6 +35,10 @@
  *   {p}:dl:replaying            zset   replaying entries by replayStartedAt (release stuck)
  *   {p}:dl:atcap                set    pending entries whose replay budget is spent
  *   {p}:dl:tally                hash   durable counters (purged)
+ *   {p}:dl:g                    hash   "<fingerprint>\0<status>\0<domain>\0<queue>\0<failureType>" -> count
+ *   {p}:dl:fp:id                hash   fingerprint -> identity JSON {c: class, m: normalized message, f: frame}
+ *   {p}:dl:fp:first             hash   fingerprint -> first dead-letter time
+ *   {p}:dl:fp:last              hash   fingerprint -> "<last dead-letter time>:<latest entry id>"
  *   {p}:audit:seq               string audit sequence
  *   {p}:audit:e                 hash   seq -> audit entry (JSON)
  *   {p}:audit:all               zset   every audit entry by seq
@@ -59,6 +63,10 @@ export class RedisKeys {
   readonly deadLetterExpiry: string;
   readonly deadLetterAtCap: string;
   readonly deadLetterTally: string;
+  readonly deadLetterGroups: string;
+  readonly deadLetterGroupIdentity: string;
+  readonly deadLetterGroupFirst: string;
+  readonly deadLetterGroupLast: string;
   readonly auditSeq: string;
   readonly auditEntries: string;
   readonly auditAll: string;
@@ -81,6 +89,10 @@ export class RedisKeys {
     this.deadLetterExpiry = `${this.base}dl:expiry`;
     this.deadLetterAtCap = `${this.base}dl:atcap`;
     this.deadLetterTally = `${this.base}dl:tally`;
+    this.deadLetterGroups = `${this.base}dl:g`;
+    this.deadLetterGroupIdentity = `${this.base}dl:fp:id`;
+    this.deadLetterGroupFirst = `${this.base}dl:fp:first`;
+    this.deadLetterGroupLast = `${this.base}dl:fp:last`;
     this.auditSeq = `${this.base}audit:seq`;
     this.auditEntries = `${this.base}audit:e`;
     this.auditAll = `${this.base}audit:all`;

@@ -17,8 +17,11 @@ import type {
   FailureGroup,
   ListAuditParams,
   ListDeadLettersParams,
+  TopFailures,
 } from '../dead-letter-store.js';
+import { countableFromGroups, domainSpans } from '../failure-groups.js';
 import { auditFromJson, deadLetterFromHash } from './dead-letter-codec.js';
+import { queueCounts, sumGroupCells } from './dead-letter-groups.js';
 import {
   countableFromCounts,
   countFromCounts,
@@ -33,6 +36,9 @@ import { runScript, type ScriptName } from './scripts.js';
 
 /** Candidates one scan call examines at most. */
 export const SCAN_BUDGET = 1000;
+
+/** Most entries one top-failures query groups when the counters cannot answer its filter. */
+export const TOP_FAILURES_SCAN_BUDGET = 50_000;
 
 type ScanReply = [
   state: 'more' | 'end',
@@ -159,11 +165,12 @@ export class RedisDeadLetterQueries {
     plan: ScanPlan,
     mode: 'ids' | 'count' | 'groups',
     order: 'newest' | 'oldest',
-    options: { want: number; skip: number; after?: { score: string; member: string } },
-  ): Promise<{ results: unknown[]; matched: number }> {
+    options: { want: number; skip: number; after?: { score: string; member: string }; budget?: number },
+  ): Promise<{ results: unknown[]; matched: number; examined: number; complete: boolean }> {
     const results: unknown[] = [];
     let matched = 0;
-    if (plan.empty || (plan.kind === 'zsets' && plan.sources.length === 0)) return { results, matched };
+    if (plan.empty || (plan.kind === 'zsets' && plan.sources.length === 0))
+      return { results, matched, examined: 0, complete: true };
     let skip = options.skip;
     let position = options.after;
     let examinedCalls = 0;
@@ -184,6 +191,9 @@ export class RedisDeadLetterQueries {
       if (state === 'end') break;
       if (score !== '') position = { score, member };
       examinedCalls++;
+      if (options.budget !== undefined && examinedCalls * SCAN_BUDGET >= options.budget) {
+        return { results, matched, examined: examinedCalls * SCAN_BUDGET, complete: false };
+      }
       if (examinedCalls * SCAN_BUDGET > this.b.maxScan) {
         throw new ValidationError(
           'filter',
@@ -191,7 +201,7 @@ export class RedisDeadLetterQueries {
         );
       }
     }
-    return { results, matched };
+    return { results, matched, examined: examinedCalls * SCAN_BUDGET, complete: true };
   }
 
   private async count(
@@ -260,35 +270,76 @@ export class RedisDeadLetterQueries {
     return facets;
   }
 
-  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
-    const { limit, ...filter } = params;
-    const plan = await planScan(filter, this.keys, await this.context());
-    const groups = new Map<string, FailureGroup>();
-    const { results } = await this.scan(plan, 'groups', 'newest', { want: Number.MAX_SAFE_INTEGER, skip: 0 });
-    for (const row of results as (string | null)[][]) {
-      const [fingerprint, atText, id, errorClass, errorMessage, domain] = row;
-      const at = Number(atText);
-      const group = groups.get(fingerprint!);
-      if (group) {
-        group.count++;
-        group.firstSeenAt = Math.min(group.firstSeenAt, at);
-        group.lastSeenAt = Math.max(group.lastSeenAt, at);
-      } else {
-        groups.set(fingerprint!, {
-          fingerprint: fingerprint!,
-          count: 1,
-          firstSeenAt: at,
-          lastSeenAt: at,
-          sampleId: id!,
-          errorClass: errorClass ?? null,
-          errorMessage: errorMessage ?? '',
-          domain: domain ?? '',
-        });
-      }
+  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
+    const { limit: rawLimit, ...filter } = params;
+    const limit = Math.max(1, Math.floor(rawLimit));
+    if (countableFromGroups(filter)) {
+      const cells = await this.b.call('groups', () => this.b.client.hgetall(this.keys.deadLetterGroups));
+      const { counts, domains } = sumGroupCells(cells ?? {}, filter, limit);
+      return { groups: await this.failureGroups(counts, domains), scan: null };
     }
-    return [...groups.values()]
-      .sort((a, b) => b.count - a.count || b.lastSeenAt - a.lastSeenAt)
-      .slice(0, Math.max(1, Math.floor(limit)));
+    // Other conditions: group the newest matching entries, at most a budget of them.
+    const plan = await planScan(filter, this.keys, await this.context());
+    const { results, examined, complete } = await this.scan(plan, 'groups', 'newest', {
+      want: Number.MAX_SAFE_INTEGER,
+      skip: 0,
+      budget: TOP_FAILURES_SCAN_BUDGET,
+    });
+    const counts = new Map<string, number>();
+    const domains = new Map<string, Map<string, number>>();
+    for (const row of results as (string | null)[][]) {
+      const fingerprint = row[0]!;
+      const domain = row[5] ?? '';
+      counts.set(fingerprint, (counts.get(fingerprint) ?? 0) + 1);
+      const spans = domains.get(fingerprint) ?? new Map<string, number>();
+      spans.set(domain, (spans.get(domain) ?? 0) + 1);
+      domains.set(fingerprint, spans);
+    }
+    const top = [...counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map(([fingerprint, n]) => ({ fingerprint, n }));
+    return {
+      groups: await this.failureGroups(top, domains),
+      scan: { examined, budget: TOP_FAILURES_SCAN_BUDGET, complete },
+    };
+  }
+
+  /** Failure groups with their identity and sightings. */
+  private async failureGroups(
+    counts: { fingerprint: string; n: number }[],
+    domains: Map<string, Map<string, number>>,
+  ): Promise<FailureGroup[]> {
+    if (counts.length === 0) return [];
+    const ids = counts.map((c) => c.fingerprint);
+    const pipeline = this.b.client.pipeline();
+    pipeline.hmget(this.keys.deadLetterGroupIdentity, ...ids);
+    pipeline.hmget(this.keys.deadLetterGroupFirst, ...ids);
+    pipeline.hmget(this.keys.deadLetterGroupLast, ...ids);
+    const replies = (await this.b.call('groupIdentity', () => pipeline.exec())) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const [identity, first, last] = replies.map((r) => r[1] as (string | null)[]);
+    return counts.map(({ fingerprint, n }, i) => {
+      const id = identity![i]
+        ? (JSON.parse(identity![i]!) as { c: string | null; m: string; f: string | null })
+        : null;
+      const latest = last![i] ?? '';
+      const split = latest.indexOf(':');
+      const spans = domainSpans(domains.get(fingerprint) ?? new Map<string, number>());
+      return {
+        fingerprint,
+        count: n,
+        firstSeenAt: Number(first![i] ?? 0),
+        lastSeenAt: split > 0 ? Number(latest.slice(0, split)) : 0,
+        sampleId: split > 0 ? latest.slice(split + 1) : '',
+        errorClass: id?.c ?? null,
+        errorMessage: id?.m ?? '',
+        normalizedMessage: id?.m ?? '',
+        frame: id?.f ?? null,
+        domain: spans[0]?.domain ?? '',
+        domains: spans,
+      };
+    });
   }
 
   async getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
@@ -317,6 +368,7 @@ export class RedisDeadLetterQueries {
     pipeline.scard(this.keys.deadLetterAtCap);
     pipeline.zcount(this.keys.deadLetterExpiry, '-inf', params.now);
     pipeline.hget(this.keys.deadLetterTally, 'purged');
+    pipeline.hgetall(this.keys.deadLetterGroups);
     const replies = (await this.b.call('getDeadLetterStats', () => pipeline.exec())) ?? [];
     for (const [error] of replies) if (error) throw error;
     let oldestPendingAt: number | null = null;
@@ -336,6 +388,7 @@ export class RedisDeadLetterQueries {
       replayable: byStatus.pending - Number(tail[0]![1]),
       dueForExpiry: Number(tail[1]![1]),
       purgedTotal: Number(tail[2]![1] ?? 0),
+      byQueue: queueCounts((tail[3]![1] as Record<string, string> | null) ?? {}),
     };
   }
 

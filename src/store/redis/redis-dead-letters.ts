@@ -17,7 +17,6 @@ import {
   type DeadLetterStore,
   type DeadLetterStoreStats,
   expectedGenerationOf,
-  type FailureGroup,
   type FinishDeadLetterReplayParams,
   type ListAuditParams,
   type ListDeadLettersParams,
@@ -25,6 +24,7 @@ import {
   type RegroupDeadLettersParams,
   type ResolveDeadLettersParams,
   type ResolveDeadLettersResult,
+  type TopFailures,
   type TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
@@ -131,7 +131,7 @@ export class RedisDeadLetters implements DeadLetterStore {
   facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
     return this.queries.facetDeadLetters(params);
   }
-  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
+  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
     return this.queries.topDeadLetterFailures(params);
   }
   getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {

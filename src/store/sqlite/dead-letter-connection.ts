@@ -3,19 +3,51 @@
  * statements, and the transaction wrappers (write: `BEGIN IMMEDIATE`; snapshot: one deferred read
  * transaction; read: autocommit), each translating SQLite failures into typed errors.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
+import type { DeadLetterJsonField } from '../dead-letter-store.js';
+import { ADD_GROUP_COUNT_SQL, createGroupCounters, INSERT_FINGERPRINT_SQL } from './dead-letter-groups.js';
 import {
   DEAD_LETTER_SELECT,
   type DeadLetterRow,
   INSERT_AUDIT_SQL,
   INSERT_DEAD_LETTER_SQL,
 } from './dead-letter-rows.js';
-import { DEAD_LETTER_ADDED_COLUMNS, DEAD_LETTER_COUNTS_SQL, DEAD_LETTER_SCHEMA_SQL } from './schema.js';
+import { JSON_COLUMNS, jsonPathExpression } from './dead-letter-sql.js';
+import {
+  DEAD_LETTER_ADDED_COLUMNS,
+  DEAD_LETTER_COUNTS_SQL,
+  DEAD_LETTER_GROUPS_SQL,
+  DEAD_LETTER_SCHEMA_SQL,
+  DEAD_LETTER_SEARCH_SQL,
+  DEAD_LETTER_TEXT_SQL,
+} from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 /** A prepared statement. */
 export type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * The expression index of a declared JSON path (`payload.customerId`): the path's value, then
+ * dead-letter time, so an equality filter on the path reads its first page in index order.
+ *
+ * @throws ValidationError naming `indexedPaths` for a path that is not `<field>.<dotted path>`
+ */
+export function indexedPathSql(declared: string): string {
+  const dot = typeof declared === 'string' ? declared.indexOf('.') : -1;
+  const field = dot < 0 ? '' : declared.slice(0, dot);
+  const column = JSON_COLUMNS[field as DeadLetterJsonField];
+  if (!column) {
+    throw new ValidationError(
+      'indexedPaths',
+      `${JSON.stringify(declared)} must start with one of ${Object.keys(JSON_COLUMNS).join(', ')} and name a field, e.g. payload.customerId`,
+    );
+  }
+  const expression = jsonPathExpression(column, declared.slice(dot + 1), true, []);
+  const name = `redrive_dead_letters_path_${createHash('sha256').update(declared).digest('hex').slice(0, 12)}`;
+  return `CREATE INDEX IF NOT EXISTS ${name} ON redrive_dead_letters (${expression}, dead_lettered_at DESC)`;
+}
 
 /** One connection's dead-letter schema, statements and transaction wrappers. */
 export class DeadLetterConnection {
@@ -26,16 +58,22 @@ export class DeadLetterConnection {
   private readonly listStatements = new Map<string, Statement>();
   private readonly rowidStatements = new Map<number, Statement>();
 
-  /** Applies the dead-letter schema (additive migrations included) and prepares statements. */
-  constructor(db: Database.Database, options: { path: string; isClosed?: () => boolean }) {
+  /**
+   * Applies the dead-letter schema (additive migrations included) and prepares statements. A
+   * read-only connection (`migrate: false`, e.g. on a reader thread) only prepares statements.
+   */
+  constructor(
+    db: Database.Database,
+    options: { path: string; isClosed?: () => boolean; migrate?: boolean; indexedPaths?: readonly string[] },
+  ) {
     this.db = db;
     this.path = options.path;
     this.isClosed = options.isClosed ?? (() => false);
-    this.migrate();
+    if (options.migrate !== false) this.migrate(options.indexedPaths ?? []);
     this.stmt = this.prepare();
   }
 
-  private migrate(): void {
+  private migrate(indexedPaths: readonly string[]): void {
     this.db
       .transaction(() => {
         const columns = new Set(
@@ -49,6 +87,13 @@ export class DeadLetterConnection {
           .get();
         if (!hasCounts) this.db.exec(DEAD_LETTER_COUNTS_SQL);
         this.db.exec(DEAD_LETTER_SCHEMA_SQL);
+        createGroupCounters(this.db, DEAD_LETTER_GROUPS_SQL);
+        const hasText = this.db
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'redrive_dead_letter_text'")
+          .get();
+        if (!hasText) this.db.exec(DEAD_LETTER_TEXT_SQL);
+        this.db.exec(DEAD_LETTER_SEARCH_SQL);
+        for (const path of indexedPaths) this.db.exec(indexedPathSql(path));
       })
       .immediate();
   }
@@ -126,6 +171,11 @@ export class DeadLetterConnection {
            ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
       ),
       tally: p('SELECT value FROM redrive_dead_letter_tally WHERE name = ?').pluck(),
+      addGroupCount: p(ADD_GROUP_COUNT_SQL),
+      upsertFingerprint: p(INSERT_FINGERPRINT_SQL),
+      byQueue: p(
+        "SELECT queue, SUM(n) AS n FROM redrive_dead_letter_groups WHERE queue <> '' GROUP BY queue HAVING SUM(n) > 0",
+      ),
       addCount: p(
         `INSERT INTO redrive_dead_letter_counts (domain, status, n) VALUES (?, ?, ?)
            ON CONFLICT (domain, status) DO UPDATE SET n = n + excluded.n`,

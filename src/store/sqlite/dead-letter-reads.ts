@@ -10,11 +10,13 @@ import type {
   DeadLetterFilter,
   DeadLetterPage,
   DeadLetterStoreStats,
-  FailureGroup,
   ListAuditParams,
   ListDeadLettersParams,
+  TopFailures,
 } from '../dead-letter-store.js';
+import { countableFromGroups } from '../failure-groups.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
+import { TOP_FAILURES_SCAN_BUDGET, topFailuresFrom } from './dead-letter-groups.js';
 import {
   type AuditRow,
   auditFromRow,
@@ -30,8 +32,12 @@ import {
   encodeCursor,
   inListSql,
   ordering,
+  type SqlWhere,
   statusCondition,
 } from './dead-letter-sql.js';
+
+/** Most candidates a list query examines for conditions no index serves. */
+export const SCAN_BUDGET = 20_000;
 
 const ALL_STATUSES: readonly DeadLetterStatus[] = [
   'pending',
@@ -44,7 +50,16 @@ const ALL_STATUSES: readonly DeadLetterStatus[] = [
 
 /** Dead-letter queries on one connection. */
 export class SqliteDeadLetterReads {
-  constructor(private readonly c: DeadLetterConnection) {}
+  private readonly indexedPaths: ReadonlySet<string>;
+
+  constructor(
+    private readonly c: DeadLetterConnection,
+    indexedPaths: readonly string[] = [],
+    /** Most candidates a bounded scan examines (conditions no index serves). */
+    private readonly scanBudget = SCAN_BUDGET,
+  ) {
+    this.indexedPaths = new Set(indexedPaths);
+  }
 
   async getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
     const row = this.c.read(() => this.c.getRow(params.id));
@@ -68,7 +83,9 @@ export class SqliteDeadLetterReads {
       extra.push(after);
       extraArgs.push(cursor.at, cursor.at, cursor.seq);
     }
-    const page = buildWhere(params, extra, extraArgs);
+    const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
+    const page = buildWhere(filter, { indexedPaths: this.indexedPaths, extra, extraArgs });
+    if (page.residual) return this.listByBoundedScan(params, page, page.residual, order, limit);
     const select = (orderBy: string, n: number, skip: number) =>
       this.c
         .prepared(`SELECT rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT ? OFFSET ?`)
@@ -76,7 +93,6 @@ export class SqliteDeadLetterReads {
         .all(...page.args, n, skip) as number[];
     // One read snapshot: the total and the page agree even while other processes write.
     return this.c.snapshot(() => {
-      const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
       const total = withTotal === false ? null : this.count(filter);
       if (limit === 0) return { items: [], total, nextCursor: null };
       const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
@@ -94,17 +110,79 @@ export class SqliteDeadLetterReads {
       } else {
         seqs = select(orderBy, limit, offset);
       }
-      if (seqs.length === 0) return { items: [], total, nextCursor: null };
-      const raws = this.c.byRowids(seqs.length).all(...seqs) as unknown[][];
-      const bySeq = new Map(raws.map((raw) => [rawPosition(raw).seq, raw]));
-      const items: DeadLetter[] = [];
-      for (const seq of seqs) {
-        const raw = bySeq.get(seq);
-        if (raw) items.push(deadLetterFromRaw(raw));
-      }
-      const last = bySeq.get(seqs[seqs.length - 1]!);
-      const nextCursor = seqs.length === limit && last ? encodeCursor({ ...rawPosition(last), order }) : null;
+      const { items, last } = this.load(seqs);
+      const nextCursor = seqs.length === limit && last ? encodeCursor({ ...last, order }) : null;
       return { items, total, nextCursor };
+    });
+  }
+
+  /** Loads rows by row id, in the given order, with the position of the last one. */
+  private load(seqs: number[]): { items: DeadLetter[]; last: { at: number; seq: number } | null } {
+    if (seqs.length === 0) return { items: [], last: null };
+    const raws = this.c.byRowids(seqs.length).all(...seqs) as unknown[][];
+    const bySeq = new Map(raws.map((raw) => [rawPosition(raw).seq, raw]));
+    const items: DeadLetter[] = [];
+    for (const seq of seqs) {
+      const raw = bySeq.get(seq);
+      if (raw) items.push(deadLetterFromRaw(raw));
+    }
+    const last = bySeq.get(seqs[seqs.length - 1]!);
+    return { items, last: last ? rawPosition(last) : null };
+  }
+
+  /**
+   * A page whose filter has conditions no index serves: the first `scanBudget` candidates (in the
+   * requested order, after the cursor) that the indexed conditions select are examined, and the
+   * page, the total and the report come from those. When the page is short and candidates remain,
+   * `nextCursor` continues after the last one examined.
+   */
+  private listByBoundedScan(
+    params: ListDeadLettersParams,
+    page: SqlWhere,
+    residual: SqlWhere,
+    order: 'newest' | 'oldest',
+    limit: number,
+  ): DeadLetterPage {
+    const { orderBy } = ordering(order);
+    const budget = this.scanBudget;
+    const window = `SELECT rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT ${budget}`;
+    const matches = `SELECT rowid FROM redrive_dead_letters ${residual.clause} AND rowid IN (${window})`;
+    const args = [...residual.args, ...page.args];
+    return this.c.snapshot(() => {
+      const examined = this.c
+        .prepared(`SELECT COUNT(*) FROM (${window})`)
+        .pluck()
+        .get(...page.args) as number;
+      const scan = { examined, budget, complete: examined < budget };
+      const total =
+        params.withTotal === false
+          ? null
+          : (this.c
+              .prepared(`SELECT COUNT(*) FROM (${matches})`)
+              .pluck()
+              .get(...args) as number);
+      const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
+      const seqs =
+        limit === 0
+          ? []
+          : (this.c
+              .prepared(`${matches} ${orderBy} LIMIT ? OFFSET ?`)
+              .pluck()
+              .all(...args, limit, offset) as number[]);
+      const { items, last } = this.load(seqs);
+      let nextCursor: string | null = null;
+      if (limit > 0 && seqs.length === limit && last) nextCursor = encodeCursor({ ...last, order });
+      else if (limit > 0 && !scan.complete) {
+        // Candidates remain past the budget: continue after the last one examined.
+        const edge = this.c
+          .prepared(
+            `SELECT dead_lettered_at, rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT 1 OFFSET ${budget - 1}`,
+          )
+          .raw()
+          .get(...page.args) as [number, number] | undefined;
+        if (edge) nextCursor = encodeCursor({ at: edge[0], seq: edge[1], order });
+      }
+      return { items, total, nextCursor, scan };
     });
   }
 
@@ -125,7 +203,14 @@ export class SqliteDeadLetterReads {
         .pluck()
         .get(...args) as number;
     }
-    const where = buildWhere(filter);
+    if (countableFromGroups(filter)) {
+      const where = buildWhere(filter);
+      return this.c
+        .prepared(`SELECT COALESCE(SUM(n), 0) FROM redrive_dead_letter_groups ${where.clause}`)
+        .pluck()
+        .get(...where.args) as number;
+    }
+    const where = buildWhere(filter, { indexedPaths: this.indexedPaths });
     return this.c
       .prepared(`SELECT COUNT(*) FROM redrive_dead_letters ${where.clause}`)
       .pluck()
@@ -147,38 +232,28 @@ export class SqliteDeadLetterReads {
     return facets;
   }
 
-  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
-    const where = buildWhere(params);
-    const rows = this.c.read(
-      () =>
-        this.c
-          .prepared(
-            `SELECT fingerprint, COUNT(*) AS n, MIN(dead_lettered_at) AS first_seen, MAX(dead_lettered_at) AS last_seen,
-                  id, error_class, error_message, domain
-             FROM redrive_dead_letters ${where.clause}
-            GROUP BY fingerprint ORDER BY n DESC, last_seen DESC LIMIT ?`,
-          )
-          .all(...where.args, Math.max(1, Math.floor(params.limit))) as {
-          fingerprint: string;
-          n: number;
-          first_seen: number;
-          last_seen: number;
-          id: string;
-          error_class: string | null;
-          error_message: string;
-          domain: string;
-        }[],
-    );
-    return rows.map((r) => ({
-      fingerprint: r.fingerprint,
-      count: r.n,
-      firstSeenAt: r.first_seen,
-      lastSeenAt: r.last_seen,
-      sampleId: r.id,
-      errorClass: r.error_class,
-      errorMessage: r.error_message,
-      domain: r.domain,
-    }));
+  async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
+    const { limit: rawLimit, ...filter } = params;
+    const limit = Math.max(1, Math.floor(rawLimit));
+    const prepared = (sql: string) => this.c.prepared(sql);
+    return this.c.snapshot(() => {
+      if (countableFromGroups(filter)) return topFailuresFrom(prepared, filter, limit, null);
+      // Other conditions: group the newest matching entries, at most a budget of them.
+      const budget = TOP_FAILURES_SCAN_BUDGET;
+      const where = buildWhere(filter, { indexedPaths: this.indexedPaths });
+      const window = `SELECT rowid FROM redrive_dead_letters ${where.clause} ORDER BY dead_lettered_at DESC LIMIT ${budget}`;
+      const residual = where.residual ? `${where.residual.clause} AND` : 'WHERE';
+      return topFailuresFrom(prepared, filter, limit, {
+        sql: `SELECT fingerprint, domain FROM redrive_dead_letters ${residual} rowid IN (${window})`,
+        args: [...(where.residual?.args ?? []), ...where.args],
+        budget,
+        examined: () =>
+          this.c
+            .prepared(`SELECT COUNT(*) FROM (${window})`)
+            .pluck()
+            .get(...where.args) as number,
+      });
+    });
   }
 
   async getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
@@ -206,6 +281,9 @@ export class SqliteDeadLetterReads {
         replayable: byStatus.pending - (this.c.stmt.pendingAtCap!.get() as number),
         dueForExpiry: this.c.stmt.dueForExpiry!.get(params.now) as number,
         purgedTotal: (this.c.stmt.tally!.get('purged') as number | undefined) ?? 0,
+        byQueue: Object.fromEntries(
+          (this.c.stmt.byQueue!.all() as { queue: string; n: number }[]).map((r) => [r.queue, r.n]),
+        ),
       };
     });
   }

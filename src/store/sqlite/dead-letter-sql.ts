@@ -13,7 +13,8 @@ export interface SqlWhere {
   args: unknown[];
 }
 
-const JSON_COLUMNS: Record<DeadLetterJsonField, string> = {
+/** The column of each JSON field. */
+export const JSON_COLUMNS: Record<DeadLetterJsonField, string> = {
   payload: 'payload',
   metadata: 'metadata',
   snapshot: 'snapshot',
@@ -58,27 +59,52 @@ export function toSqliteJsonPath(path: string): string {
 
 const OPS = { eq: '=', ne: 'IS NOT', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
-function jsonCondition(filter: JsonFieldFilter, args: unknown[]): string {
+/** `payload.customer.id` as the key of a declared path. */
+export function indexedPathKey(field: DeadLetterJsonField, path: string): string {
+  return `${field}.${path}`;
+}
+
+/**
+ * The expression a JSON condition compares. For a declared path the JSON path is written as a
+ * literal (validated and quoted by {@link toSqliteJsonPath}), so that the query's expression is the
+ * expression index's and SQLite uses the index; otherwise it is bound.
+ */
+export function jsonPathExpression(column: string, path: string, literal: boolean, args: unknown[]): string {
+  const jsonPath = toSqliteJsonPath(path);
+  if (literal) return `json_extract(${column}, '${jsonPath}')`;
+  args.push(jsonPath);
+  return `json_extract(${column}, ?)`;
+}
+
+function jsonCondition(filter: JsonFieldFilter, args: unknown[], indexed: boolean): string {
   const column = JSON_COLUMNS[filter.field];
   if (!column) throw new ValidationError('json.field', `unknown field ${String(filter.field)}`);
-  const path = toSqliteJsonPath(filter.path);
   const op = filter.op ?? 'eq';
-  if (op === 'exists') {
-    args.push(path);
-    return `json_extract(${column}, ?) IS NOT NULL`;
+  if (op !== 'exists' && !OPS[op as keyof typeof OPS]) {
+    throw new ValidationError('json.op', `unknown operator ${String(op)}`);
   }
-  const sqlOp = OPS[op];
-  if (!sqlOp) throw new ValidationError('json.op', `unknown operator ${String(op)}`);
   const value = filter.value;
-  if (value === null || value === undefined) {
-    args.push(path);
-    return op === 'ne' ? `json_type(${column}, ?) IS NOT 'null'` : `json_type(${column}, ?) = 'null'`;
-  }
-  if (!['string', 'number', 'boolean'].includes(typeof value)) {
+  if (
+    op !== 'exists' &&
+    value !== null &&
+    value !== undefined &&
+    !['string', 'number', 'boolean'].includes(typeof value)
+  ) {
     throw new ValidationError('json.value', 'must be a string, number, boolean or null');
   }
-  args.push(path, typeof value === 'boolean' ? Number(value) : value);
-  return `json_extract(${column}, ?) ${sqlOp} ?`;
+  if (op === 'exists') return `${jsonPathExpression(column, filter.path, indexed, args)} IS NOT NULL`;
+  if (value === null || value === undefined) {
+    args.push(toSqliteJsonPath(filter.path));
+    return op === 'ne' ? `json_type(${column}, ?) IS NOT 'null'` : `json_type(${column}, ?) = 'null'`;
+  }
+  const expression = jsonPathExpression(column, filter.path, indexed, args);
+  args.push(typeof value === 'boolean' ? Number(value) : value);
+  return `${expression} ${OPS[op as keyof typeof OPS]} ?`;
+}
+
+/** Whether a search text has a run of three characters the trigram index can look up. */
+export function searchableByTrigrams(text: string): boolean {
+  return /[^%_]{3}/.test(text);
 }
 
 /** `column IN (?, ...)` (or `NOT IN`), pushing the values. */
@@ -116,14 +142,29 @@ export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * The conditions of a filter as SQL, split in two: `where` holds every condition an index serves
+ * (columns, the text index, declared JSON paths); `residual` the ones only a scan can check
+ * (undeclared JSON paths, search texts too short for the trigram index), or null when none.
+ */
+export interface PlannedWhere extends SqlWhere {
+  residual: SqlWhere | null;
+}
+
+/** Options of {@link buildWhere}. */
+export interface WhereOptions {
+  /** Declared JSON paths (`payload.customerId`), served by expression indexes. */
+  indexedPaths?: ReadonlySet<string>;
+  extra?: string[];
+  extraArgs?: unknown[];
+}
+
 /** The conditions of a filter, as SQL. */
-export function buildWhere(
-  filter: DeadLetterFilter,
-  extra: string[] = [],
-  extraArgs: unknown[] = [],
-): SqlWhere {
+export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {}): PlannedWhere {
   const where: string[] = [];
   const args: unknown[] = [];
+  const residual: string[] = [];
+  const residualArgs: unknown[] = [];
   const eq = (column: string, value: unknown) => {
     if (value === undefined) return;
     where.push(`${column} = ?`);
@@ -142,8 +183,16 @@ export function buildWhere(
   eq('job_id', filter.jobId);
   eq('fingerprint', filter.fingerprint);
   if (filter.errorText !== undefined && filter.errorText !== '') {
-    where.push(`error_message LIKE ? ESCAPE '\\'`);
-    args.push(`%${likeEscape(filter.errorText)}%`);
+    const exact = `error_message LIKE ? ESCAPE '\\'`;
+    if (searchableByTrigrams(filter.errorText)) {
+      // The index is read with the raw text (a `%` or `_` in it only widens the candidates); the
+      // escaped LIKE then keeps exactly the entries containing the text.
+      where.push('rowid IN (SELECT rowid FROM redrive_dead_letter_text WHERE error_message LIKE ?)', exact);
+      args.push(`%${filter.errorText}%`, `%${likeEscape(filter.errorText)}%`);
+    } else {
+      residual.push(exact);
+      residualArgs.push(`%${likeEscape(filter.errorText)}%`);
+    }
   }
   if (filter.from !== undefined) {
     where.push('dead_lettered_at >= ?');
@@ -166,10 +215,18 @@ export function buildWhere(
     where.push('(last_replay_at IS NULL OR last_replay_at < ?)');
     args.push(filter.lastReplayBefore);
   }
-  for (const json of filter.json ?? []) where.push(jsonCondition(json, args));
-  where.push(...extra);
-  args.push(...extraArgs);
-  return { clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', args };
+  for (const json of filter.json ?? []) {
+    const indexed = options.indexedPaths?.has(indexedPathKey(json.field, json.path)) === true;
+    if (indexed) where.push(jsonCondition(json, args, true));
+    else residual.push(jsonCondition(json, residualArgs, false));
+  }
+  where.push(...(options.extra ?? []));
+  args.push(...(options.extraArgs ?? []));
+  return {
+    clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
+    args,
+    residual: residual.length > 0 ? { clause: `WHERE ${residual.join(' AND ')}`, args: residualArgs } : null,
+  };
 }
 
 /** Whether the filter only names statuses and domains, so the counts table can answer its total. */

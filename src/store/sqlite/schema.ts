@@ -98,8 +98,6 @@ CREATE TABLE IF NOT EXISTS redrive_dead_letters (
 CREATE UNIQUE INDEX IF NOT EXISTS redrive_dead_letters_job ON redrive_dead_letters (job_id) WHERE job_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_recent ON redrive_dead_letters (dead_lettered_at DESC);
 CREATE INDEX IF NOT EXISTS redrive_dead_letters_status ON redrive_dead_letters (status, dead_lettered_at DESC);
-CREATE INDEX IF NOT EXISTS redrive_dead_letters_queue ON redrive_dead_letters (queue, status);
-CREATE INDEX IF NOT EXISTS redrive_dead_letters_fingerprint ON redrive_dead_letters (fingerprint);
 `;
 
 /**
@@ -216,4 +214,93 @@ CREATE TABLE redrive_dead_letter_counts (
 ) WITHOUT ROWID;
 INSERT INTO redrive_dead_letter_counts (domain, status, n)
   SELECT domain, status, COUNT(*) FROM redrive_dead_letters GROUP BY domain, status;
+`;
+
+/**
+ * Per-fingerprint counters, kept in the same transaction as every dead-letter change: a row count
+ * per (fingerprint, status, domain, queue, failure type) cell — inserts add theirs once per batch in
+ * code, status/domain/fingerprint changes and deletes through triggers — and each fingerprint's
+ * identity (class, normalized message, first in-app frame), first and last sighting and latest
+ * entry. Top failures sum a few cells instead of grouping millions of rows; the filters a group
+ * count can honour are exactly the cell's columns. `queue` is '' for entries without one.
+ */
+export const DEAD_LETTER_GROUPS_SQL = `
+CREATE TABLE redrive_dead_letter_groups (
+  fingerprint  TEXT    NOT NULL,
+  status       TEXT    NOT NULL,
+  domain       TEXT    NOT NULL,
+  queue        TEXT    NOT NULL,
+  failure_type TEXT    NOT NULL,
+  n            INTEGER NOT NULL,
+  PRIMARY KEY (fingerprint, status, domain, queue, failure_type)
+) WITHOUT ROWID;
+INSERT INTO redrive_dead_letter_groups (fingerprint, status, domain, queue, failure_type, n)
+  SELECT fingerprint, status, domain, COALESCE(queue, ''), failure_type, COUNT(*) FROM redrive_dead_letters
+   GROUP BY fingerprint, status, domain, COALESCE(queue, ''), failure_type;
+CREATE TABLE redrive_dead_letter_fingerprints (
+  fingerprint        TEXT    PRIMARY KEY,
+  error_class        TEXT,
+  normalized_message TEXT    NOT NULL,
+  frame              TEXT,
+  first_seen         INTEGER NOT NULL,
+  last_seen          INTEGER NOT NULL,
+  sample_id          TEXT    NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
+ * Error-text search: an FTS5 trigram index over `error_message` (external content: the text is
+ * stored once, in the table). `LIKE '%text%'` on it reads the index for any text of three
+ * characters or more, case-insensitively for ASCII, and checks each candidate against the text.
+ * Kept by triggers; created (and built from existing rows) once.
+ */
+export const DEAD_LETTER_TEXT_SQL = `
+CREATE VIRTUAL TABLE redrive_dead_letter_text USING fts5(
+  error_message, content = 'redrive_dead_letters', content_rowid = 'rowid', tokenize = 'trigram', detail = 'none'
+);
+INSERT INTO redrive_dead_letter_text (redrive_dead_letter_text) VALUES ('rebuild');
+`;
+
+/** Triggers and indexes of the counters and the text index (idempotent, applied on every open). */
+export const DEAD_LETTER_SEARCH_SQL = `
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_text_insert AFTER INSERT ON redrive_dead_letters BEGIN
+  INSERT INTO redrive_dead_letter_text (rowid, error_message) VALUES (NEW.rowid, NEW.error_message);
+END;
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_text_delete AFTER DELETE ON redrive_dead_letters BEGIN
+  INSERT INTO redrive_dead_letter_text (redrive_dead_letter_text, rowid, error_message)
+    VALUES ('delete', OLD.rowid, OLD.error_message);
+END;
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_text_update AFTER UPDATE OF error_message ON redrive_dead_letters BEGIN
+  INSERT INTO redrive_dead_letter_text (redrive_dead_letter_text, rowid, error_message)
+    VALUES ('delete', OLD.rowid, OLD.error_message);
+  INSERT INTO redrive_dead_letter_text (rowid, error_message) VALUES (NEW.rowid, NEW.error_message);
+END;
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_group_delete AFTER DELETE ON redrive_dead_letters BEGIN
+  UPDATE redrive_dead_letter_groups SET n = n - 1
+   WHERE fingerprint = OLD.fingerprint AND status = OLD.status AND domain = OLD.domain
+     AND queue = COALESCE(OLD.queue, '') AND failure_type = OLD.failure_type;
+END;
+CREATE TRIGGER IF NOT EXISTS redrive_dead_letters_group_update
+  AFTER UPDATE OF status, domain, fingerprint, queue, failure_type ON redrive_dead_letters
+  WHEN OLD.status IS NOT NEW.status OR OLD.domain IS NOT NEW.domain OR OLD.fingerprint IS NOT NEW.fingerprint
+    OR OLD.queue IS NOT NEW.queue OR OLD.failure_type IS NOT NEW.failure_type BEGIN
+  UPDATE redrive_dead_letter_groups SET n = n - 1
+   WHERE fingerprint = OLD.fingerprint AND status = OLD.status AND domain = OLD.domain
+     AND queue = COALESCE(OLD.queue, '') AND failure_type = OLD.failure_type;
+  INSERT INTO redrive_dead_letter_groups (fingerprint, status, domain, queue, failure_type, n)
+    VALUES (NEW.fingerprint, NEW.status, NEW.domain, COALESCE(NEW.queue, ''), NEW.failure_type, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+  INSERT INTO redrive_dead_letter_fingerprints
+      (fingerprint, error_class, normalized_message, frame, first_seen, last_seen, sample_id)
+    VALUES (NEW.fingerprint, NEW.error_class, NEW.error_message, NULL, NEW.dead_lettered_at, NEW.dead_lettered_at, NEW.id)
+    ON CONFLICT DO NOTHING;
+END;
+CREATE INDEX IF NOT EXISTS redrive_dead_letter_groups_status ON redrive_dead_letter_groups (status, fingerprint);
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_queue_time ON redrive_dead_letters (queue, dead_lettered_at DESC);
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_entity_time ON redrive_dead_letters (entity_id, dead_lettered_at DESC)
+  WHERE entity_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_failure_type_time ON redrive_dead_letters (failure_type, dead_lettered_at DESC);
+CREATE INDEX IF NOT EXISTS redrive_dead_letters_fingerprint_time ON redrive_dead_letters (fingerprint, dead_lettered_at DESC);
+DROP INDEX IF EXISTS redrive_dead_letters_fingerprint;
+DROP INDEX IF EXISTS redrive_dead_letters_queue;
 `;

@@ -438,6 +438,11 @@ export class ShardedSqliteStore implements Store {
   readonly listDeadLetters = this.gathered('listDeadLetters');
   readonly facetDeadLetters = this.gathered('facetDeadLetters');
   readonly topDeadLetterFailures = this.gathered('topDeadLetterFailures');
+
+  /** Moves dead-letter queries (on the dead-letter file) to a reader thread. */
+  readDeadLettersOffThread(): boolean {
+    return this.deadLetterFile.readDeadLettersOffThread();
+  }
   readonly getDeadLetterStats = this.gathered('getDeadLetterStats');
   readonly acquireDeadLetterForReplay = this.gathered('acquireDeadLetterForReplay');
   readonly finishDeadLetterReplay = this.gathered('finishDeadLetterReplay');

@@ -26,7 +26,6 @@ import {
   type DeadLetterStore,
   type DeadLetterStoreStats,
   expectedGenerationOf,
-  type FailureGroup,
   type FinishDeadLetterReplayParams,
   type ListAuditParams,
   type ListDeadLettersParams,
@@ -34,12 +33,15 @@ import {
   type RegroupDeadLettersParams,
   type ResolveDeadLettersParams,
   type ResolveDeadLettersResult,
+  type TopFailures,
   type TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
-import { DeadLetterConnection } from './dead-letter-connection.js';
-import { SqliteDeadLetterReads } from './dead-letter-reads.js';
+import { DeadLetterConnection, type Statement } from './dead-letter-connection.js';
+import { GroupTally } from './dead-letter-groups.js';
+import { DeadLetterReadThread } from './dead-letter-read-thread.js';
+import { SCAN_BUDGET, SqliteDeadLetterReads } from './dead-letter-reads.js';
 import {
   auditValues,
   type DeadLetterRow,
@@ -68,14 +70,53 @@ export const REDACTION_FAILED = '[REDACTED: the redaction transform failed]';
 export class SqliteDeadLetters implements DeadLetterStore {
   private readonly c: DeadLetterConnection;
   private readonly reads: SqliteDeadLetterReads;
+  private readonly options: { path: string; indexedPaths: readonly string[]; scanBudget: number };
+  /** When set, reads run on a reader thread (see {@link readOffThread}). */
+  private thread: DeadLetterReadThread | null = null;
 
-  /** Applies the dead-letter schema (additive migrations included) and prepares statements. */
-  constructor(db: Database.Database, options: { path: string; isClosed?: () => boolean }) {
+  /**
+   * Applies the dead-letter schema (additive migrations included, expression indexes for
+   * `indexedPaths`) and prepares statements.
+   */
+  constructor(
+    db: Database.Database,
+    options: {
+      path: string;
+      isClosed?: () => boolean;
+      indexedPaths?: readonly string[];
+      scanBudget?: number;
+    },
+  ) {
     this.c = new DeadLetterConnection(db, options);
-    this.reads = new SqliteDeadLetterReads(this.c);
+    this.options = {
+      path: options.path,
+      indexedPaths: options.indexedPaths ?? [],
+      scanBudget: options.scanBudget ?? SCAN_BUDGET,
+    };
+    this.reads = new SqliteDeadLetterReads(this.c, this.options.indexedPaths, this.options.scanBudget);
   }
 
-  // ---- reads (dead-letter-reads.ts) ---------------------------------------------------------
+  /**
+   * Moves every read to a reader thread with its own connection (a file database only), so that
+   * no query holds the caller's event loop. Returns whether reads are now off the thread.
+   */
+  readOffThread(busyTimeoutMs: number): boolean {
+    if (this.thread) return true;
+    const path = this.options.path;
+    if (path === '' || path === ':memory:' || path.startsWith('file::memory:')) return false;
+    this.thread = new DeadLetterReadThread({ ...this.options, busyTimeoutMs });
+    return true;
+  }
+
+  /** Stops the reader thread, if any. */
+  async closeReadThread(): Promise<void> {
+    const thread = this.thread;
+    this.thread = null;
+    await thread?.close();
+  }
+
+  // ---- reads (dead-letter-reads.ts; single-row lookups stay in-process, the rest may run on the
+  // reader thread) -------------------------------------------------------------------------------
 
   getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
     return this.reads.getDeadLetter(params);
@@ -86,26 +127,35 @@ export class SqliteDeadLetters implements DeadLetterStore {
   }
 
   listDeadLetters(params: ListDeadLettersParams): Promise<DeadLetterPage> {
+    if (this.thread) return this.thread.call('listDeadLetters', params);
     return this.reads.listDeadLetters(params);
   }
 
   facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
+    if (this.thread) return this.thread.call('facetDeadLetters', params);
     return this.reads.facetDeadLetters(params);
   }
 
-  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<FailureGroup[]> {
+  topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
+    if (this.thread) return this.thread.call('topDeadLetterFailures', params);
     return this.reads.topDeadLetterFailures(params);
   }
 
   getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
+    if (this.thread) return this.thread.call('getDeadLetterStats', params);
     return this.reads.getDeadLetterStats(params);
   }
 
   listAudit(params: ListAuditParams): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
+    if (this.thread) return this.thread.call('listAudit', params);
     return this.reads.listAudit(params);
   }
 
   // ---- writes ---------------------------------------------------------------------------------
+
+  private groupStatements(): { addGroupCount: Statement; upsertFingerprint: Statement } {
+    return { addGroupCount: this.c.stmt.addGroupCount!, upsertFingerprint: this.c.stmt.upsertFingerprint! };
+  }
 
   private audit(
     input: AuditInput | undefined,
@@ -145,6 +195,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
   insertFromJobs(inputs: readonly JobDeadLetterInput[], now: number): boolean[] {
     const inserted: boolean[] = new Array(inputs.length);
     const counts = new Map<string, { domain: string; status: string; n: number }>();
+    const tally = new GroupTally();
     const insert = this.c.stmt.insert!;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
@@ -179,12 +230,14 @@ export class SqliteDeadLetters implements DeadLetterStore {
         insert.run(...serializedDeadLetterValues(record, payloadJson, input.attemptsJson, now)).changes === 1;
       if (!inserted[i]) continue;
       const status = record.initialStatus ?? 'pending';
+      tally.add(record, status);
       const key = `${status}\u0000${record.domain}`;
       const cell = counts.get(key);
       if (cell) cell.n++;
       else counts.set(key, { domain: record.domain, status, n: 1 });
     }
     for (const cell of counts.values()) this.c.stmt.addCount!.run(cell.domain, cell.status, cell.n);
+    tally.flush(this.groupStatements());
     return inserted;
   }
 
@@ -204,16 +257,19 @@ export class SqliteDeadLetters implements DeadLetterStore {
       const insert = this.c.stmt.insert!;
       // The counts table is kept here, once per (domain, status) of the batch, not by a trigger per row.
       const counts = new Map<string, { domain: string; status: string; n: number }>();
+      const tally = new GroupTally();
       for (const dl of params.deadLetters) {
         if (insert.run(...deadLetterValues(dl, params.now)).changes !== 1) continue;
         ids.push(dl.id);
         const status = dl.initialStatus ?? 'pending';
+        tally.add(dl, status);
         const key = `${status}\u0000${dl.domain}`;
         const cell = counts.get(key);
         if (cell) cell.n++;
         else counts.set(key, { domain: dl.domain, status, n: 1 });
       }
       for (const cell of counts.values()) this.c.stmt.addCount!.run(cell.domain, cell.status, cell.n);
+      tally.flush(this.groupStatements());
       return { inserted: ids.length, ids };
     });
   }

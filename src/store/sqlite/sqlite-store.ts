@@ -64,6 +64,17 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** How often idle watchers look for other processes' commits. Default 5 ms; 0 disables. */
   pollIntervalMs?: number;
+  /**
+   * JSON paths of dead letters that filters use often (`payload.customerId`, `metadata.region`):
+   * each gets an expression index, so a `payload.<path>` filter reads its first page from the
+   * index instead of a bounded scan. Each index costs a little on every dead-letter insert.
+   */
+  indexedPaths?: readonly string[];
+  /**
+   * Most candidates a dead-letter query examines for a condition no index serves (an undeclared
+   * JSON path, a search text under three characters). Default 20 000.
+   */
+  scanBudget?: number;
 }
 
 const PROMOTE_BATCH = 1000;
@@ -89,6 +100,7 @@ export class SqliteStore implements Store {
   /** Start horizons, quarantine claims and the recovery sweep (sqlite-orphans.ts). */
   private readonly orphans: SqliteOrphans;
   private closed = false;
+  private readonly busyTimeoutMs: number;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (!options.database && (typeof options.path !== 'string' || options.path === '')) {
@@ -99,6 +111,7 @@ export class SqliteStore implements Store {
     }
     const path = options.database ? options.database.name : (options.path as string);
     this.path = path;
+    this.busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
     this.ownsDatabase = !options.database;
     let db: Database.Database | undefined = options.database;
     try {
@@ -112,7 +125,12 @@ export class SqliteStore implements Store {
       this.db.transaction(() => migrateOrphanSchema(this.db)).immediate();
       this.stmt = this.prepareStatements();
       this.inserter = new JobInserter(this.db);
-      this.deadLetters = new SqliteDeadLetters(this.db, { path, isClosed: () => this.closed });
+      this.deadLetters = new SqliteDeadLetters(this.db, {
+        path,
+        isClosed: () => this.closed,
+        ...(options.indexedPaths ? { indexedPaths: options.indexedPaths } : {}),
+        ...(options.scanBudget !== undefined ? { scanBudget: options.scanBudget } : {}),
+      });
       this.failures = new JobFailureWriter(this.db, this.deadLetters);
       this.orphans = new SqliteOrphans(this.db, (input, now) =>
         this.deadLetters.insertFromJobs([input], now),
@@ -582,7 +600,11 @@ export class SqliteStore implements Store {
   ): Promise<DL.DeadLetterFacets> {
     return this.deadLetters.facetDeadLetters(params);
   }
-  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.FailureGroup[]> {
+  /** Moves dead-letter queries to a reader thread (file databases); see {@link SqliteDeadLetters.readOffThread}. */
+  readDeadLettersOffThread(): boolean {
+    return this.deadLetters.readOffThread(this.busyTimeoutMs);
+  }
+  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.TopFailures> {
     return this.deadLetters.topDeadLetterFailures(params);
   }
   getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {
@@ -628,6 +650,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.watcher.close();
+    await this.deadLetters.closeReadThread();
     if (this.ownsDatabase) this.db.close();
   }
 }

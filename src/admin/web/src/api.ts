@@ -17,6 +17,7 @@ import type {
   Overview,
   ResolveResult,
   RetryResult,
+  ScanReport,
   ThroughputPoint,
   WhoAmI,
 } from './types.js';
@@ -80,11 +81,16 @@ function apiUrl(path: string, query?: Query): string {
   return url.toString();
 }
 
-async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}) {
+async function request<T>(
+  method: string,
+  path: string,
+  options: { query?: Query; body?: unknown; signal?: AbortSignal } = {},
+) {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = getToken() ?? memoryToken;
   if (token) headers.authorization = `Bearer ${token}`;
   const init: RequestInit = { method, headers, cache: 'no-store' };
+  if (options.signal) init.signal = options.signal;
   if (method !== 'GET' && method !== 'DELETE') {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(options.body ?? {});
@@ -93,6 +99,7 @@ async function request<T>(method: string, path: string, options: { query?: Query
   try {
     response = await fetch(apiUrl(path, options.query), init);
   } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, 'NETWORK', `The server did not answer (${(error as Error).message})`);
   }
   const text = await response.text();
@@ -170,11 +177,12 @@ export const api = {
     filter: DeadLetterFilter,
     page: { page: number; pageSize: number; order: 'newest' | 'oldest'; cursor?: string },
   ) => request<DeadLetterPage>('GET', 'dead-letters', { query: { ...filterQuery(filter), ...page } }),
-  facets: (scope: { status?: DeadLetterStatus; domain?: string }) =>
-    request<Facets>('GET', 'dead-letters/facets', { query: scope }),
-  topFailures: (filter: DeadLetterFilter, limit = 10) =>
-    request<{ items: FailureGroup[] }>('GET', 'dead-letters/top-failures', {
+  facets: (scope: { status?: DeadLetterStatus; domain?: string }, signal?: AbortSignal) =>
+    request<Facets>('GET', 'dead-letters/facets', { query: scope, ...(signal ? { signal } : {}) }),
+  topFailures: (filter: DeadLetterFilter, limit = 10, signal?: AbortSignal) =>
+    request<{ items: FailureGroup[]; scan: ScanReport | null }>('GET', 'dead-letters/top-failures', {
       query: { ...filterQuery(filter), limit },
+      ...(signal ? { signal } : {}),
     }),
   deadLetter: (id: string) => request<DeadLetter>('GET', `dead-letters/${encodeURIComponent(id)}`),
   retry: (id: string, generation: number) =>

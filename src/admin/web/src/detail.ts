@@ -194,11 +194,17 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
       for (const b of buttons) b.disabled = on;
     };
 
-    async function act(label: string, fn: () => Promise<string>, kind: 'success' | 'info' = 'success') {
+    /** Runs an action; `fn` says what happened and whether it went well (a failed replay is an error). */
+    async function act(
+      label: string,
+      fn: () => Promise<string | { kind: 'success' | 'info' | 'error'; message: string }>,
+      kind: 'success' | 'info' = 'success',
+    ) {
       busy(true);
       try {
-        const message = await fn();
-        showMessage(kind, message);
+        const outcome = await fn();
+        if (typeof outcome === 'string') showMessage(kind, outcome);
+        else showMessage(outcome.kind, outcome.message);
         await load();
       } catch (error) {
         busy(false);
@@ -216,8 +222,14 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
             void act('Retry', async () => {
               const r = await api.retry(d.id, generation);
               return r.success
-                ? `Retried ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ''}); it is now ${humanize(r.status)}.`
-                : `Retried ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`;
+                ? {
+                    kind: 'success',
+                    message: `Retried ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ''}); it is now ${humanize(r.status)}.`,
+                  }
+                : {
+                    kind: 'error',
+                    message: `Retried ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`,
+                  };
             }),
         },
         'Retry',

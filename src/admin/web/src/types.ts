@@ -148,8 +148,21 @@ export interface FailureGroup {
   lastSeen: number;
   sampleId: string;
   errorClass: string | null;
+  /** The message with its variable parts masked. */
   message: string;
+  /** The first in-app stack frame, `function (file)`. */
+  frame: string | null;
+  /** The domain with most entries. */
   domain: string;
+  /** Every domain the group spans, largest first. */
+  domains: { domain: string; count: number }[];
+}
+
+/** How much of the data a bounded scan examined (null: answered from counters or indexes). */
+export interface ScanReport {
+  examined: number;
+  budget: number;
+  complete: boolean;
 }
 
 export interface RetryResult {

@@ -15,7 +15,7 @@ end
 
 local META = {
   'status', 'domain', 'queue', 'fingerprint', 'deadLetteredAt', 'member', 'expiresAt', 'updatedAt',
-  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId',
+  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId', 'failureType',
 }
 
 -- The fields that indexes and guards need, as a table (numbers converted).
@@ -26,12 +26,20 @@ local function dl_meta(id)
     id = id, status = f[1], domain = f[2], queue = nz(f[3]), fingerprint = f[4],
     at = tonumber(f[5]), member = f[6], expiresAt = num(f[7], nil), updatedAt = num(f[8], 0),
     replayStartedAt = num(f[9], nil), replayCount = num(f[10], 0), maxReplays = num(f[11], 0),
-    generation = num(f[12], 1), jobId = nz(f[13]),
+    generation = num(f[12], 1), jobId = nz(f[13]), failureType = f[14] or '',
   }
 end
 
+-- The entry's per-fingerprint counter cell in {p}:dl:g: fingerprint, status, domain, queue and
+-- failure type, NUL-separated (top failures sum these cells; no scan).
+local function group_cell(m)
+  return m.fingerprint .. '\0' .. m.status .. '\0' .. m.domain .. '\0' .. (m.queue or '') .. '\0' .. m.failureType
+end
+
 -- Adds (sign 1) or removes (sign -1) the entry's status-dependent index entries and counts.
+-- Every state change, regroup and purge goes through here, so the counters follow each one.
 local function dl_status_index(m, sign)
+  redis.call('HINCRBY', B .. 'dl:g', group_cell(m), sign)
   local cell = cell_key(m.status, m.domain)
   if sign > 0 then redis.call('ZADD', cell, m.at, m.member) else redis.call('ZREM', cell, m.member) end
   redis.call('HINCRBY', B .. 'dl:counts', m.status .. ':' .. m.domain, sign)
@@ -73,18 +81,37 @@ local function dl_exists(id, job_id)
   return job_id ~= nil and redis.call('HEXISTS', B .. 'dl:job', job_id) == 1
 end
 
+-- Records a fingerprint's identity (kept from its first entry: JSON {c, m, f} made by the
+-- caller) and its sightings: first and last dead-letter time, latest entry.
+local function group_seen(m, identity)
+  local fp = m.fingerprint
+  if identity then redis.call('HSETNX', B .. 'dl:fp:id', fp, identity) end
+  local first = tonumber(redis.call('HGET', B .. 'dl:fp:first', fp))
+  if not first or m.at < first then redis.call('HSET', B .. 'dl:fp:first', fp, m.at) end
+  local last = redis.call('HGET', B .. 'dl:fp:last', fp)
+  local last_at = last and tonumber(string.match(last, '^(%d+)'))
+  if not last_at or m.at >= last_at then redis.call('HSET', B .. 'dl:fp:last', fp, int(m.at) .. ':' .. m.id) end
+end
+
 -- Inserts a dead letter from field/value pairs (every non-null property; `status`,
--- `replayCount` and `maxReplays` included). Returns false when it existed already.
+-- `replayCount` and `maxReplays` included; `~group` carries the group identity and is not
+-- stored on the entry). Returns false when it existed already.
 local function dl_insert(id, job_id, fields, now)
   if dl_exists(id, job_id) then return false end
   local seq = redis.call('INCR', B .. 'dl:seq')
   local member = string.format('%016d', 1000000000000000 - seq) .. id
   local key = dkey(id)
-  call_many('HSET', key, fields)
+  local identity, stored = nil, {}
+  for i = 1, #fields, 2 do
+    if fields[i] == '~group' then identity = fields[i + 1]
+    else stored[#stored + 1] = fields[i]; stored[#stored + 1] = fields[i + 1] end
+  end
+  call_many('HSET', key, stored)
   redis.call('HSET', key, 'seq', seq, 'member', member, 'generation', 1, 'updatedAt', now)
   local m = dl_meta(id)
   dl_identity_index(m, 1)
   dl_status_index(m, 1)
+  group_seen(m, identity)
   return true
 end
 
