@@ -227,7 +227,7 @@ export { WRITE_BUFFER_DEFAULTS, WriteBuffer } from './resilient-redis/write-buff
 
 // Redis Streams: StreamProcessor (consumer group, reclaim, DLQ stream, replay, health).
 
-export { DLQ_FIELDS, REPLAYED_FROM_DLQ } from './streams/entries.js';
+export { DLQ_FIELDS, REPLAYED_FROM_DLQ } from './streams/dlq-format.js';
 export { ClaimLostError, ProcessorStoppingError } from './streams/errors.js';
 export type { StreamProcessorOptions } from './streams/options.js';
 export { StreamProcessor } from './streams/stream-processor.js';
@@ -236,6 +236,8 @@ export type {
   DeadLetterFilter as StreamDeadLetterFilter,
   DlqReplayOptions,
   DlqReplayResult,
+  FieldEncoding as StreamFieldEncoding,
+  FieldValue as StreamFieldValue,
   StreamHandler,
   StreamHandlerContext,
   StreamHealth,

@@ -6,7 +6,7 @@
 
 import type { Redis } from 'ioredis';
 import { withDeadline } from './connection.js';
-import type { RawEntry } from './entries.js';
+import { type BufferEntry, type RawEntry, rawEntries } from './entries.js';
 import { DELETE_IDLE_CONSUMERS_LUA, RENEW_CLAIMS_LUA, runScript } from './scripts.js';
 
 /** Names and limits the claim operations need. */
@@ -37,16 +37,18 @@ export async function reclaimPage(
   cursor: string,
   count: number,
 ): Promise<ReclaimPage> {
+  // As Buffers: the fields are kept as exact bytes (a DLQ copy must not go through UTF-8).
   const reply = (await withDeadline(
-    redis.xautoclaim(t.stream, t.group, t.consumer, minIdleMs, cursor, 'COUNT', count),
+    redis.callBuffer('xautoclaim', t.stream, t.group, t.consumer, minIdleMs, cursor, 'COUNT', count),
     t.operationTimeoutMs,
     'XAUTOCLAIM',
-  )) as [string, RawEntry[], string[]?];
-  const [next, entries, deletedIds = []] = reply;
-  const deleted = [...deletedIds];
+  )) as [Buffer, BufferEntry[], Buffer[]?];
+  const [nextId, entries, deletedIds = []] = reply;
+  const next = nextId.toString('latin1');
+  const deleted = deletedIds.map((id) => id.toString('latin1'));
   const live: RawEntry[] = [];
   // Redis 6.2 returned deleted entries as [id, nil]; Redis 7 lists them separately.
-  for (const e of entries) e[1] === null ? deleted.push(e[0]) : live.push(e);
+  for (const e of rawEntries(entries)) e[1] === null ? deleted.push(e[0]) : live.push(e);
   if (live.length === 0) return { next, claimed: [], deleted };
   const pipeline = redis.pipeline();
   for (const [id] of live) pipeline.xpending(t.stream, t.group, id, id, 1);

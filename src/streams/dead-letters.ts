@@ -6,13 +6,15 @@
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
 import { withDeadline } from './connection.js';
-import { dlqFields, type RawEntry, replayFields, toDeadLetterEntry } from './entries.js';
+import { dlqFields, type ParsedDlqEntry, parseDlqEntry, replayFields } from './dlq-format.js';
+import { type BufferEntry, type RawEntry, rawEntries, toDeadLetterEntry } from './entries.js';
+import type { LazyMessage } from './held.js';
 import type {
   DeadLetterEntry,
   DeadLetterFilter,
   DlqReplayOptions,
   DlqReplayResult,
-  StreamMessage,
+  FieldValue,
 } from './types.js';
 
 /** Where the DLQ lives and who writes to it. */
@@ -22,6 +24,8 @@ export interface DlqTarget {
   consumer: string;
   dlqStream: string;
   operationTimeoutMs: number;
+  /** Field values are handed out as Buffers (`fieldValues: 'buffer'`). */
+  binary: boolean;
 }
 
 /** Entries read per XRANGE page when scanning the DLQ. */
@@ -38,7 +42,7 @@ const PAGE = 200;
 export async function moveToDlq(
   redis: Redis,
   target: DlqTarget,
-  message: StreamMessage,
+  message: LazyMessage,
   meta: { reason: string; attempts: number; at: number },
 ): Promise<string> {
   const fields = dlqFields(message, { ...meta, group: target.group, consumer: target.consumer });
@@ -58,25 +62,37 @@ export async function moveToDlq(
   return xadd?.[1] as string;
 }
 
+/** XRANGE of the DLQ, as exact bytes. */
+async function readDlq(redis: Redis, target: DlqTarget, start: string, end: string, count?: number) {
+  const args: (string | number)[] = [target.dlqStream, start, end];
+  if (count !== undefined) args.push('COUNT', count);
+  const reply = await withDeadline(
+    redis.callBuffer('xrange', ...args),
+    target.operationTimeoutMs,
+    'XRANGE dlq',
+  );
+  return rawEntries(reply as BufferEntry[]);
+}
+
+function parse(entry: RawEntry): ParsedDlqEntry {
+  return parseDlqEntry(entry[0], entry[1]);
+}
+
 /** DLQ entries from `start` (inclusive, default the oldest), at most `count`. */
-export async function listDlq(
+export async function listDlq<V extends FieldValue>(
   redis: Redis,
   target: DlqTarget,
   options: { start?: string; count?: number } = {},
-): Promise<DeadLetterEntry[]> {
+): Promise<DeadLetterEntry<V>[]> {
   const count = options.count ?? 100;
   if (!Number.isInteger(count) || count < 1 || count > 10_000) {
     throw new ValidationError('count', `must be an integer in 1..10000, got ${count}`);
   }
-  const raw = (await withDeadline(
-    redis.xrange(target.dlqStream, options.start ?? '-', '+', 'COUNT', count),
-    target.operationTimeoutMs,
-    'XRANGE dlq',
-  )) as RawEntry[];
-  return raw.map(toDeadLetterEntry);
+  const raw = await readDlq(redis, target, options.start ?? '-', '+', count);
+  return raw.map((r) => toDeadLetterEntry<V>(parse(r), target.binary));
 }
 
-function matches(entry: DeadLetterEntry, filter: DeadLetterFilter): boolean {
+function matches<V extends FieldValue>(entry: DeadLetterEntry<V>, filter: DeadLetterFilter<V>): boolean {
   if (filter.originalIds && !filter.originalIds.includes(entry.originalId)) return false;
   if (typeof filter.reason === 'string' && !entry.failureReason.includes(filter.reason)) return false;
   if (filter.reason instanceof RegExp && !filter.reason.test(entry.failureReason)) return false;
@@ -86,32 +102,32 @@ function matches(entry: DeadLetterEntry, filter: DeadLetterFilter): boolean {
 }
 
 /** The stream a DLQ entry goes back to: its original stream (this one for an entry without it). */
-function destination(entry: DeadLetterEntry, own: string): string {
-  return entry.originalStream === '' ? own : entry.originalStream;
+function destination(entry: ParsedDlqEntry, own: string): string {
+  return entry.meta.originalStream || own;
 }
 
 /**
  * Finds DLQ entries by id, or by scanning with a filter (oldest first). A scan matches only the
  * entries that go back to `onlyStream` when it is given (a DLQ shared with other streams).
  */
-async function select(
+async function select<V extends FieldValue>(
   redis: Redis,
   target: DlqTarget,
-  what: string | string[] | DeadLetterFilter,
+  what: string | string[] | DeadLetterFilter<V>,
   onlyStream: string | undefined,
-): Promise<{ entries: DeadLetterEntry[]; notFound: string[] }> {
+): Promise<{ entries: ParsedDlqEntry[]; notFound: string[] }> {
   if (typeof what === 'string' || Array.isArray(what)) {
     const ids = typeof what === 'string' ? [what] : what;
     if (ids.length === 0) return { entries: [], notFound: [] };
     const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.xrange(target.dlqStream, id, id);
+    for (const id of ids) pipeline.xrangeBuffer(target.dlqStream, id, id);
     const replies = (await withDeadline(pipeline.exec(), target.operationTimeoutMs, 'XRANGE dlq')) ?? [];
-    const entries: DeadLetterEntry[] = [];
+    const entries: ParsedDlqEntry[] = [];
     const notFound: string[] = [];
     replies.forEach(([error, raw], i) => {
       if (error) throw error;
-      const found = (raw as RawEntry[])[0];
-      if (found) entries.push(toDeadLetterEntry(found));
+      const found = rawEntries(raw as BufferEntry[])[0];
+      if (found) entries.push(parse(found));
       else notFound.push(ids[i] as string);
     });
     return { entries, notFound };
@@ -119,18 +135,14 @@ async function select(
   const limit = what.limit ?? 1000;
   if (!Number.isInteger(limit) || limit < 1)
     throw new ValidationError('limit', `must be a positive integer, got ${limit}`);
-  const entries: DeadLetterEntry[] = [];
+  const entries: ParsedDlqEntry[] = [];
   let start = '-';
   for (;;) {
-    const raw = (await withDeadline(
-      redis.xrange(target.dlqStream, start, '+', 'COUNT', PAGE),
-      target.operationTimeoutMs,
-      'XRANGE dlq',
-    )) as RawEntry[];
+    const raw = await readDlq(redis, target, start, '+', PAGE);
     for (const r of raw) {
-      const entry = toDeadLetterEntry(r);
+      const entry = parse(r);
       if (onlyStream !== undefined && destination(entry, target.stream) !== onlyStream) continue;
-      if (matches(entry, what)) entries.push(entry);
+      if (matches(toDeadLetterEntry<V>(entry, target.binary), what)) entries.push(entry);
       if (entries.length >= limit) return { entries, notFound: [] };
     }
     if (raw.length < PAGE) return { entries, notFound: [] };
@@ -146,10 +158,10 @@ async function select(
  *
  * @throws ValidationError naming `otherStreams` or `limit`
  */
-export async function replayDlq(
+export async function replayDlq<V extends FieldValue>(
   redis: Redis,
   target: DlqTarget,
-  what: string | string[] | DeadLetterFilter,
+  what: string | string[] | DeadLetterFilter<V>,
   options: DlqReplayOptions = {},
 ): Promise<DlqReplayResult> {
   const otherStreams = options.otherStreams ?? 'refuse';
@@ -176,7 +188,12 @@ export async function replayDlq(
     );
     const xadd = reply?.[0];
     if (!reply || xadd?.[0]) throw xadd?.[0] ?? new Error('DLQ replay: EXEC aborted');
-    replayed.push({ dlqId: entry.id, newId: xadd?.[1] as string, originalId: entry.originalId, stream });
+    replayed.push({
+      dlqId: entry.id,
+      newId: xadd?.[1] as string,
+      originalId: entry.meta.originalId ?? '',
+      stream,
+    });
   }
   return { replayed, notFound, refused };
 }

@@ -14,9 +14,9 @@ import { withDeadline } from './connection.js';
 import { type DlqTarget, moveToDlq } from './dead-letters.js';
 import { failureReason, type RawEntry } from './entries.js';
 import { ClaimLostError, ProcessorStoppingError } from './errors.js';
-import { HeldMessage } from './held.js';
+import { HeldMessage, type LazyMessage } from './held.js';
 import type { ResolvedStreamOptions } from './options.js';
-import type { StreamHandler, StreamMessage, StreamProcessorEvents, StreamProcessorStats } from './types.js';
+import type { FieldValue, StreamHandler, StreamProcessorEvents, StreamProcessorStats } from './types.js';
 
 /** Failure reasons remembered for messages that may come back through a reclaim. */
 const MAX_REMEMBERED_FAILURES = 10_000;
@@ -27,7 +27,8 @@ export type StreamCounters = Omit<StreamProcessorStats, 'consumer' | 'running' |
 /** What the dispatcher needs from the processor. */
 export interface DispatchContext {
   readonly opts: ResolvedStreamOptions;
-  readonly handler: StreamHandler;
+  /** The handler, given values as strings or Buffers per the target's `binary`. */
+  readonly handler: StreamHandler<FieldValue>;
   readonly clock: Clock;
   readonly emitter: TypedEmitter<StreamProcessorEvents>;
   readonly counters: StreamCounters;
@@ -114,7 +115,14 @@ export class Dispatcher {
   admit(entry: RawEntry, attempt: number): void {
     const id = entry[0];
     if (this.held.has(id)) return;
-    const held = new HeldMessage(id, this.ctx.opts.stream, entry[1], attempt, this.ctx.opts.consumer);
+    const held = new HeldMessage(
+      id,
+      this.ctx.opts.stream,
+      entry[1],
+      attempt,
+      this.ctx.target.binary,
+      this.ctx.opts.consumer,
+    );
     this.held.set(id, held);
     this.queue.push(held);
   }
@@ -249,7 +257,7 @@ export class Dispatcher {
    * Moves a message to the DLQ (MULTI/EXEC with its XACK). A failed move is never resent: the
    * message, still pending, comes back through a reclaim and is dead-lettered then.
    */
-  async deadLetter(message: StreamMessage, reason: string, attempts: number): Promise<void> {
+  async deadLetter(message: LazyMessage, reason: string, attempts: number): Promise<void> {
     if (!this.held.has(message.id))
       this.held.set(message.id, HeldMessage.of(message, this.ctx.opts.consumer));
     try {

@@ -1,95 +1,57 @@
-/** Stream entries: parsing replies into messages, and the DLQ metadata fields. */
+/** Stream entries: raw replies, messages built from them, and the public view of DLQ entries. */
 
+import type { ParsedDlqEntry } from './dlq-format.js';
 import { LazyMessage } from './held.js';
-import type { DeadLetterEntry, StreamMessage } from './types.js';
+import type { DeadLetterEntry, FieldValue } from './types.js';
 
-/** A raw stream entry as ioredis returns it: `[id, [field, value, ...]]` (fields `null` when deleted). */
-export type RawEntry = [id: string, fields: string[] | null];
+/**
+ * A raw stream entry: its id, and its fields flat (`name, value, ...`) as the exact bytes Redis
+ * holds (`null` when the entry was deleted).
+ */
+export type RawEntry = [id: string, fields: Buffer[] | null];
 
-/** Metadata fields added to a DLQ entry (and removed again on replay). */
-export const DLQ_FIELDS = Object.freeze({
-  originalStream: 'dlq_original_stream',
-  originalId: 'dlq_original_id',
-  failureReason: 'dlq_failure_reason',
-  attempts: 'dlq_attempts',
-  timestamp: 'dlq_timestamp',
-  group: 'dlq_group',
-  consumer: 'dlq_consumer',
-});
+/** An entry as a Buffer reply (`callBuffer`, `xrangeBuffer` ...) gives it. */
+export type BufferEntry = [id: Buffer | string, fields: Buffer[] | null];
 
-/** The field a replayed message carries: the DLQ entry id it came from. */
-export const REPLAYED_FROM_DLQ = 'replayed_from_dlq';
-
-const DLQ_FIELD_NAMES = new Set<string>(Object.values(DLQ_FIELDS));
-
-/** Builds a message from a raw entry (fields parsed on first access). */
-export function toMessage(stream: string, entry: RawEntry, attempt: number): StreamMessage {
-  return new LazyMessage(entry[0], stream, entry[1], attempt);
+/** Turns Buffer-reply entries into {@link RawEntry}s, in place (ids are ASCII). */
+export function rawEntries(entries: BufferEntry[]): RawEntry[] {
+  for (const entry of entries) if (typeof entry[0] !== 'string') entry[0] = entry[0].toString('latin1');
+  return entries as RawEntry[];
 }
 
-/** The flat field list of a DLQ entry: the original fields, then the metadata. */
-export function dlqFields(
-  message: StreamMessage,
-  meta: { reason: string; attempts: number; at: number; group: string; consumer: string },
-): string[] {
-  const out: string[] = [];
-  for (const [k, v] of message.pairs) {
-    if (!DLQ_FIELD_NAMES.has(k)) out.push(k, v);
-  }
-  out.push(
-    DLQ_FIELDS.originalStream,
-    message.stream,
-    DLQ_FIELDS.originalId,
-    message.id,
-    DLQ_FIELDS.failureReason,
-    meta.reason,
-    DLQ_FIELDS.attempts,
-    String(meta.attempts),
-    DLQ_FIELDS.timestamp,
-    String(meta.at),
-    DLQ_FIELDS.group,
-    meta.group,
-    DLQ_FIELDS.consumer,
-    meta.consumer,
-  );
-  return out;
+/** Builds a message from a raw entry (fields decoded on first access; Buffers when `binary`). */
+export function toMessage(stream: string, entry: RawEntry, attempt: number, binary: boolean): LazyMessage {
+  return new LazyMessage(entry[0], stream, entry[1], attempt, binary);
 }
 
-/** Splits a raw DLQ entry into its metadata and the original fields. */
-export function toDeadLetterEntry(entry: RawEntry): DeadLetterEntry {
-  const [id, flat] = entry;
-  const meta: Record<string, string> = {};
-  const pairs: [string, string][] = [];
-  const fields: Record<string, string> = {};
-  for (let i = 0; flat && i + 1 < flat.length; i += 2) {
-    const k = flat[i] as string;
-    const v = flat[i + 1] as string;
-    if (DLQ_FIELD_NAMES.has(k)) meta[k] = v;
-    else {
-      pairs.push([k, v]);
-      fields[k] = v;
-    }
+/** The public view of a parsed DLQ entry; field values as Buffers when `binary`. */
+export function toDeadLetterEntry<V extends FieldValue>(
+  parsed: ParsedDlqEntry,
+  binary: boolean,
+): DeadLetterEntry<V> {
+  const { meta, producer } = parsed;
+  const pairs: [string, V][] = [];
+  const fields: Record<string, V> = {};
+  for (let i = 0; i + 1 < producer.length; i += 2) {
+    const name = (producer[i] as Buffer).toString();
+    const raw = producer[i + 1] as Buffer;
+    const value = (binary ? raw : raw.toString()) as V;
+    pairs.push([name, value]);
+    fields[name] = value;
   }
   return {
-    id,
-    originalStream: meta[DLQ_FIELDS.originalStream] ?? '',
-    originalId: meta[DLQ_FIELDS.originalId] ?? '',
-    failureReason: meta[DLQ_FIELDS.failureReason] ?? '',
-    attempts: Number(meta[DLQ_FIELDS.attempts] ?? 0),
-    deadLetteredAt: Number(meta[DLQ_FIELDS.timestamp] ?? 0),
-    group: meta[DLQ_FIELDS.group] ?? '',
-    consumer: meta[DLQ_FIELDS.consumer] ?? '',
+    id: parsed.id,
+    originalStream: meta.originalStream ?? '',
+    originalId: meta.originalId ?? '',
+    failureReason: meta.failureReason ?? '',
+    attempts: Number(meta.attempts ?? 0),
+    deadLetteredAt: Number(meta.timestamp ?? 0),
+    group: meta.group ?? '',
+    consumer: meta.consumer ?? '',
+    replayedFrom: meta.replayedFrom ?? null,
     pairs,
     fields,
   };
-}
-
-/** The flat field list to put a DLQ entry back on its stream: no metadata, plus `replayed_from_dlq`. */
-export function replayFields(entry: DeadLetterEntry): string[] {
-  const out: string[] = [];
-  for (const [k, v] of entry.pairs) if (k !== REPLAYED_FROM_DLQ) out.push(k, v);
-  out.push(REPLAYED_FROM_DLQ, entry.id);
-  return out;
 }
 
 /** The millisecond part of a stream id. */

@@ -4,42 +4,58 @@
  * first access, and the AbortController is only created if the handler reads `signal`.
  */
 
-import type { StreamHandlerContext, StreamMessage } from './types.js';
+import type { FieldValue, StreamHandlerContext, StreamMessage } from './types.js';
 
-/** A stream message whose fields are parsed lazily from the flat reply. */
-export class LazyMessage implements StreamMessage {
-  private parsedFields: Record<string, string> | undefined;
-  private parsedPairs: [string, string][] | undefined;
+/**
+ * A stream message whose fields are decoded lazily from the flat reply (the exact bytes, kept for
+ * a DLQ copy). Values stay Buffers when `binary`.
+ */
+export class LazyMessage<V extends FieldValue = FieldValue> implements StreamMessage<V> {
+  private parsedFields: Record<string, V> | undefined;
+  private parsedPairs: [string, V][] | undefined;
 
   constructor(
     readonly id: string,
     readonly stream: string,
-    private readonly flat: readonly string[] | null,
+    private readonly flat: readonly Buffer[] | null,
     readonly attempt: number,
+    /** Values are handed out as Buffers. */
+    readonly binary: boolean,
   ) {}
 
-  get fields(): Readonly<Record<string, string>> {
+  /** The fields as Redis holds them, flat (`name, value, ...`): the exact bytes. */
+  get raw(): readonly Buffer[] {
+    return this.flat ?? [];
+  }
+
+  get fields(): Readonly<Record<string, V>> {
     if (!this.parsedFields) {
-      const fields: Record<string, string> = {};
-      const flat = this.flat ?? [];
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+      const fields: Record<string, V> = {};
+      const flat = this.raw;
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        fields[(flat[i] as Buffer).toString()] = this.value(flat[i + 1] as Buffer);
       this.parsedFields = fields;
     }
     return this.parsedFields;
   }
 
-  get pairs(): readonly (readonly [string, string])[] {
+  get pairs(): readonly (readonly [string, V])[] {
     if (!this.parsedPairs) {
-      const pairs: [string, string][] = [];
-      const flat = this.flat ?? [];
-      for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string]);
+      const pairs: [string, V][] = [];
+      const flat = this.raw;
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        pairs.push([(flat[i] as Buffer).toString(), this.value(flat[i + 1] as Buffer)]);
       this.parsedPairs = pairs;
     }
     return this.parsedPairs;
   }
 
-  toJSON(): { id: string; stream: string; attempt: number; fields: Readonly<Record<string, string>> } {
+  toJSON(): { id: string; stream: string; attempt: number; fields: Readonly<Record<string, V>> } {
     return { id: this.id, stream: this.stream, attempt: this.attempt, fields: this.fields };
+  }
+
+  private value(raw: Buffer): V {
+    return (this.binary ? raw : raw.toString()) as V;
   }
 }
 
@@ -64,19 +80,25 @@ export class HeldMessage extends LazyMessage implements StreamHandlerContext {
   constructor(
     id: string,
     stream: string,
-    flat: readonly string[] | null,
+    flat: readonly Buffer[] | null,
     attempt: number,
+    binary: boolean,
     readonly consumer: string,
   ) {
-    super(id, stream, flat, attempt);
+    super(id, stream, flat, attempt, binary);
   }
 
-  /** Builds one from any message (a reclaimed one about to be dead-lettered). */
-  static of(message: StreamMessage, consumer: string): HeldMessage {
+  /** Builds one from a message (a reclaimed one about to be dead-lettered). */
+  static of(message: LazyMessage, consumer: string): HeldMessage {
     if (message instanceof HeldMessage) return message;
-    const flat: string[] = [];
-    for (const [k, v] of message.pairs) flat.push(k, v);
-    return new HeldMessage(message.id, message.stream, flat, message.attempt, consumer);
+    return new HeldMessage(
+      message.id,
+      message.stream,
+      message.raw,
+      message.attempt,
+      message.binary,
+      consumer,
+    );
   }
 
   get signal(): AbortSignal {

@@ -5,10 +5,10 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import type { Clock, Random } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
-import type { StreamHandler } from './types.js';
+import type { FieldEncoding, FieldValue, StreamHandler } from './types.js';
 
-/** Options of {@link StreamProcessor}. */
-export interface StreamProcessorOptions {
+/** Options of {@link StreamProcessor}; `E` follows `fieldValues`. */
+export interface StreamProcessorOptions<E extends FieldEncoding = 'string'> {
   /** A `redis://` URL or ioredis options. The processor opens two connections of its own from it. */
   connection?: string | RedisOptions;
   /** Or an ioredis client to `duplicate()` (it is not used itself). */
@@ -17,7 +17,13 @@ export interface StreamProcessorOptions {
   group: string;
   /** This consumer's name in the group. Default `host:pid:random`. */
   consumer?: string;
-  handler: StreamHandler;
+  handler: StreamHandler<FieldValue<E>>;
+  /**
+   * Field values as `'string'` (default: decoded as UTF-8, invalid bytes become U+FFFD) or as
+   * `'buffer'` (the exact bytes: protobuf, msgpack ...). DLQ moves and replays copy the exact
+   * bytes either way.
+   */
+  fieldValues?: E;
   /** COUNT of each XREADGROUP and XAUTOCLAIM. Default 100. */
   batchSize?: number;
   /** BLOCK of each XREADGROUP, in ms. Default 2000. `stop()` interrupts it. */
@@ -102,6 +108,7 @@ const schema = z.object({
     .default('0'),
   stopTimeoutMs: z.number().int().nonnegative().default(10_000),
   operationTimeoutMs: positiveInt.default(5000),
+  fieldValues: z.enum(['string', 'buffer']).default('string'),
 });
 
 /** Resolved options. */
@@ -123,7 +130,10 @@ export type ResolvedStreamOptions = Omit<
  *
  * @throws ValidationError naming the field
  */
-export function resolveStreamOptions(options: StreamProcessorOptions, random: Random): ResolvedStreamOptions {
+export function resolveStreamOptions<E extends FieldEncoding>(
+  options: StreamProcessorOptions<E>,
+  random: Random,
+): ResolvedStreamOptions {
   if (!options || typeof options.handler !== 'function') {
     throw new ValidationError('handler', 'a handler function is required');
   }

@@ -9,9 +9,9 @@ import type { TypedEmitter } from '../events.js';
 import { type ClaimTarget, reclaimPage, removeIdleConsumers, renewClaims } from './claims.js';
 import { withDeadline } from './connection.js';
 import { type RawEntry, toMessage } from './entries.js';
-import type { HeldMessage } from './held.js';
+import type { HeldMessage, LazyMessage } from './held.js';
 import type { ResolvedStreamOptions } from './options.js';
-import type { StreamMessage, StreamProcessorEvents, StreamProcessorStats } from './types.js';
+import type { StreamProcessorEvents, StreamProcessorStats } from './types.js';
 
 /** What the pending-entry work needs from the processor. */
 export interface PendingHost {
@@ -26,7 +26,7 @@ export interface PendingHost {
   admit(entry: RawEntry, attempt: number): void;
   pump(): void;
   /** Dead-letters a message it holds (never throws). */
-  deadLetter(message: StreamMessage, reason: string, attempts: number): Promise<void>;
+  deadLetter(message: LazyMessage, reason: string, attempts: number): Promise<void>;
   /** The failure reason remembered for a message that may come back through a reclaim. */
   failureOf(id: string): string | undefined;
   /** Another consumer took the message: abort its handler, stop holding it. */
@@ -75,7 +75,7 @@ export async function reclaim(host: PendingHost): Promise<void> {
         if (held.has(entry[0])) continue; // ours already (a late renewal): keep the running attempt
         ids.push(entry[0]);
         if (deliveries > opts.maxRetries + 1) {
-          const message = toMessage(opts.stream, entry, deliveries);
+          const message = toMessage(opts.stream, entry, deliveries, opts.fieldValues === 'buffer');
           // Its last attempt never finished: a consumer crashed or hung, or a DLQ move failed.
           const reason =
             host.failureOf(message.id) ??

@@ -32,7 +32,7 @@ import { removeIdleConsumers, setIdle, trimStream } from './claims.js';
 import { DeadlineError, openConnection, whenReady, withDeadline } from './connection.js';
 import { type DlqTarget, listDlq, replayDlq } from './dead-letters.js';
 import { Dispatcher, type StreamCounters } from './dispatcher.js';
-import type { RawEntry } from './entries.js';
+import { type BufferEntry, rawEntries } from './entries.js';
 import { ProcessorStoppingError } from './errors.js';
 import { readHealth } from './health.js';
 import { type ResolvedStreamOptions, resolveStreamOptions, type StreamProcessorOptions } from './options.js';
@@ -42,6 +42,9 @@ import type {
   DeadLetterFilter,
   DlqReplayOptions,
   DlqReplayResult,
+  FieldEncoding,
+  FieldValue,
+  StreamHandler,
   StreamHealth,
   StreamProcessorEvents,
   StreamProcessorStats,
@@ -50,11 +53,14 @@ import type {
 /** Extra time a blocked XREADGROUP gets past its BLOCK before its connection counts as stuck. */
 const READ_GRACE_MS = 1000;
 
-/** A consumer-group processor for one Redis stream; see the module comment. */
-export class StreamProcessor {
+/**
+ * A consumer-group processor for one Redis stream; see the module comment. `E` is the encoding of
+ * field values (`fieldValues`: `'string'` by default, or `'buffer'`).
+ */
+export class StreamProcessor<E extends FieldEncoding = 'string'> {
   private readonly opts: ResolvedStreamOptions;
   private readonly clock: Clock;
-  private readonly source: Pick<StreamProcessorOptions, 'connection' | 'client'>;
+  private readonly source: Pick<StreamProcessorOptions<E>, 'connection' | 'client'>;
   private readonly emitter = new TypedEmitter<StreamProcessorEvents>();
   private readonly target: DlqTarget;
   private readonly host: PendingHost;
@@ -91,7 +97,7 @@ export class StreamProcessor {
   };
 
   /** @throws ValidationError naming the offending option */
-  constructor(options: StreamProcessorOptions) {
+  constructor(options: StreamProcessorOptions<E>) {
     this.opts = resolveStreamOptions(options, options?.random ?? systemRandom);
     this.clock = options.clock ?? systemClock;
     this.source = { connection: options.connection, client: options.client };
@@ -101,10 +107,12 @@ export class StreamProcessor {
       consumer: this.opts.consumer,
       dlqStream: this.opts.dlqStream,
       operationTimeoutMs: this.opts.operationTimeoutMs,
+      binary: this.opts.fieldValues === 'buffer',
     };
     this.dispatcher = new Dispatcher({
       opts: this.opts,
-      handler: options.handler,
+      // The handler's type follows fieldValues, which `target.binary` applies.
+      handler: options.handler as StreamHandler<FieldValue>,
       clock: this.clock,
       emitter: this.emitter,
       counters: this.counters,
@@ -195,8 +203,8 @@ export class StreamProcessor {
   }
 
   /** DLQ entries, oldest first, from `start` (an id; default the oldest), at most `count` (default 100). */
-  async listDlq(options: { start?: string; count?: number } = {}): Promise<DeadLetterEntry[]> {
-    return listDlq(await this.writerConnection(), this.target, options);
+  async listDlq(options: { start?: string; count?: number } = {}): Promise<DeadLetterEntry<FieldValue<E>>[]> {
+    return listDlq<FieldValue<E>>(await this.writerConnection(), this.target, options);
   }
 
   /**
@@ -208,7 +216,7 @@ export class StreamProcessor {
    * @throws ValidationError naming `otherStreams` or `limit`
    */
   async replayFromDlq(
-    what: string | string[] | DeadLetterFilter,
+    what: string | string[] | DeadLetterFilter<FieldValue<E>>,
     options: DlqReplayOptions = {},
   ): Promise<DlqReplayResult> {
     const result = await replayDlq(await this.writerConnection(), this.target, what, options);
@@ -265,8 +273,9 @@ export class StreamProcessor {
         continue;
       }
       try {
+        // As Buffers: values reach handlers (and the DLQ) as exact bytes unless decoded on access.
         const reply = (await withDeadline(
-          reader.call(
+          reader.callBuffer(
             'xreadgroup',
             'GROUP',
             this.opts.group,
@@ -281,9 +290,10 @@ export class StreamProcessor {
           ),
           this.opts.blockMs + READ_GRACE_MS,
           'XREADGROUP',
-        )) as [string, RawEntry[]][] | null;
+        )) as [Buffer, BufferEntry[]][] | null;
         backoff = 0;
-        const entries = reply?.[0]?.[1];
+        const batch = reply?.[0]?.[1];
+        const entries = batch ? rawEntries(batch) : undefined;
         if (entries && entries.length > 0 && this.state === 'running') {
           this.counters.read += entries.length;
           for (const entry of entries) this.dispatcher.admit(entry, 1);

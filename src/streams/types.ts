@@ -1,14 +1,26 @@
 /** Public types of the StreamProcessor: messages, handlers, events, stats, health, DLQ entries. */
 
-/** A message read from the stream. */
-export interface StreamMessage {
+/**
+ * How field values reach handlers (option `fieldValues`): `'string'`, decoded as UTF-8 (invalid
+ * bytes become U+FFFD), or `'buffer'`, the exact bytes. DLQ copies are exact either way.
+ */
+export type FieldEncoding = 'string' | 'buffer';
+
+/** A field value: `Buffer` for the `'buffer'` encoding, `string` otherwise. */
+export type FieldValue<E extends FieldEncoding = FieldEncoding> = E extends 'buffer' ? Buffer : string;
+
+/**
+ * A message read from the stream. Field names are decoded as UTF-8; values are strings, or
+ * Buffers with `fieldValues: 'buffer'` (`V`).
+ */
+export interface StreamMessage<V extends FieldValue = string> {
   /** The stream entry id (`<ms>-<seq>`). */
   readonly id: string;
   readonly stream: string;
   /** Field → value (the last value wins when a field repeats; see `pairs`). */
-  readonly fields: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, V>>;
   /** Fields and values in stream order, repeats kept. */
-  readonly pairs: readonly (readonly [string, string])[];
+  readonly pairs: readonly (readonly [string, V])[];
   /** Delivery count: 1 on the first delivery, then one more per reclaim. */
   readonly attempt: number;
 }
@@ -30,7 +42,10 @@ export interface StreamHandlerContext {
  * Processes one message. Returning (or resolving) acknowledges it; throwing leaves it pending for a
  * retry, or moves it to the DLQ after `maxRetries` retries (at once for a `PermanentError`).
  */
-export type StreamHandler = (message: StreamMessage, context: StreamHandlerContext) => void | Promise<void>;
+export type StreamHandler<V extends FieldValue = string> = (
+  message: StreamMessage<V>,
+  context: StreamHandlerContext,
+) => void | Promise<void>;
 
 /** Events of a StreamProcessor. */
 export interface StreamProcessorEvents {
@@ -111,8 +126,8 @@ export interface StreamHealth {
   connected: boolean;
 }
 
-/** A DLQ entry with its metadata split from the original fields. */
-export interface DeadLetterEntry {
+/** A DLQ entry with its metadata split from the original fields (values as `V`, like messages). */
+export interface DeadLetterEntry<V extends FieldValue = string> {
   /** The entry id in the DLQ stream. */
   id: string;
   originalStream: string;
@@ -123,13 +138,15 @@ export interface DeadLetterEntry {
   deadLetteredAt: number;
   group: string;
   consumer: string;
+  /** The DLQ entry id the message had been replayed from before failing again, if it had. */
+  replayedFrom: string | null;
   /** The original message's fields and values, in order (without DLQ metadata). */
-  pairs: [string, string][];
-  fields: Record<string, string>;
+  pairs: [string, V][];
+  fields: Record<string, V>;
 }
 
 /** Which DLQ entries `replayFromDlq` takes when not given ids. */
-export interface DeadLetterFilter {
+export interface DeadLetterFilter<V extends FieldValue = string> {
   /** Only entries dead-lettered from these original ids. */
   originalIds?: string[];
   /** Only entries whose failure reason contains this string or matches this pattern. */
@@ -139,7 +156,7 @@ export interface DeadLetterFilter {
   /** Only entries dead-lettered before this time (ms). */
   until?: number;
   /** Any other condition. */
-  where?: (entry: DeadLetterEntry) => boolean;
+  where?: (entry: DeadLetterEntry<V>) => boolean;
   /** At most this many (default 1000). */
   limit?: number;
 }

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import type { StreamProcessorOptions } from '../../src/streams/options.js';
 import { StreamProcessor } from '../../src/streams/stream-processor.js';
-import type { StreamHandler } from '../../src/streams/types.js';
+import type { FieldEncoding, FieldValue, StreamHandler } from '../../src/streams/types.js';
 import { deleteKeysWithPrefix, redisUrl, uniqueKeyPrefix } from '../support/services.js';
 
 /** Short timings so that retries and reclaims happen within a test. */
@@ -25,11 +25,14 @@ export class StreamFixture {
   readonly dlq = `${this.stream}:dlq`;
   readonly group = 'g';
   readonly redis = new Redis(redisUrl());
-  private readonly processors: StreamProcessor[] = [];
+  private readonly processors: { stop(): Promise<void> }[] = [];
 
   /** A processor on this fixture's stream, with FAST timings unless overridden. */
-  processor(handler: StreamHandler, options: Partial<StreamProcessorOptions> = {}): StreamProcessor {
-    const p = new StreamProcessor({
+  processor<E extends FieldEncoding = 'string'>(
+    handler: StreamHandler<FieldValue<E>>,
+    options: Partial<StreamProcessorOptions<E>> = {},
+  ): StreamProcessor<E> {
+    const p = new StreamProcessor<E>({
       connection: redisUrl(),
       stream: this.stream,
       group: this.group,

@@ -108,13 +108,13 @@ describe.skipIf(!redis.available)('StreamProcessor on Redis', () => {
     expect(raw.filter((_, i) => i % 2 === 0)).toEqual([
       'n',
       'payload',
-      'dlq_original_stream',
-      'dlq_original_id',
-      'dlq_failure_reason',
-      'dlq_attempts',
-      'dlq_timestamp',
-      'dlq_group',
-      'dlq_consumer',
+      '@dlq:original_stream',
+      '@dlq:original_id',
+      '@dlq:failure_reason',
+      '@dlq:attempts',
+      '@dlq:timestamp',
+      '@dlq:group',
+      '@dlq:consumer',
     ]);
     expect(p.stats()).toMatchObject({ deadLettered: 1, failed: 3, retried: 2 });
   });
@@ -291,7 +291,7 @@ describe.skipIf(!redis.available)('StreamProcessor on Redis', () => {
     expect(p.stats().consumersRemoved).toBe(1);
   });
 
-  it('replayFromDlq puts entries back without the DLQ metadata and with replayed_from_dlq', async () => {
+  it('replayFromDlq puts entries back without the DLQ metadata and with the @dlq:replayed_from marker', async () => {
     const f = fixture();
     let fail = true;
     const handled: StreamMessage[] = [];
@@ -316,7 +316,7 @@ describe.skipIf(!redis.available)('StreamProcessor on Redis', () => {
     });
     await waitFor('replayed handled', () => handled.length === 3);
     const replayed = handled.find((m) => m.fields.n === '0') as StreamMessage;
-    expect(replayed.fields).toEqual({ n: '0', kind: 'k', replayed_from_dlq: dlq[0]?.id });
+    expect(replayed.fields).toEqual({ n: '0', kind: 'k', '@dlq:replayed_from': dlq[0]?.id });
     expect(await f.redis.xlen(f.dlq)).toBe(1);
     expect(p.stats().replayedFromDlq).toBe(3);
     const byWhere = await p.replayFromDlq({ where: (e) => e.fields.n === '3', limit: 1 });

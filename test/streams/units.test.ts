@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSeededRandom, FakeClock } from '../../src/core/clock.js';
 import { JobTimeoutError } from '../../src/core/errors.js';
 import { AckBatcher, MAX_IDS_PER_XACK } from '../../src/streams/acks.js';
-import {
-  DLQ_FIELDS,
-  dlqFields,
-  failureReason,
-  idTime,
-  REPLAYED_FROM_DLQ,
-  replayFields,
-  toDeadLetterEntry,
-  toMessage,
-} from '../../src/streams/entries.js';
+import { failureReason, idTime, toMessage } from '../../src/streams/entries.js';
 import { HeldMessage } from '../../src/streams/held.js';
 import { resolveStreamOptions } from '../../src/streams/options.js';
 
@@ -134,9 +125,10 @@ describe('AckBatcher', () => {
 });
 
 describe('stream entries', () => {
-  const message = toMessage('orders', ['1700000000000-3', ['a', '1', 'b', '2', 'a', '3']], 2);
+  const flat = ['a', '1', 'b', '2', 'a', '3'].map((x) => Buffer.from(x));
+  const message = toMessage('orders', ['1700000000000-3', flat], 2, false);
 
-  it('parses fields lazily, keeping repeats in pairs', () => {
+  it('parses fields lazily, keeping repeats in pairs; values as strings, or Buffers when binary', () => {
     expect(message.fields).toEqual({ a: '3', b: '2' });
     expect(message.pairs).toEqual([
       ['a', '1'],
@@ -150,33 +142,10 @@ describe('stream entries', () => {
       attempt: 2,
     });
     expect(idTime(message.id)).toBe(1_700_000_000_000);
-  });
-
-  it('a DLQ entry carries the original fields then the metadata; replay strips it and marks the source', () => {
-    const flat = dlqFields(message, { reason: 'Error: x', attempts: 4, at: 123, group: 'g', consumer: 'c' });
-    expect(flat.slice(0, 6)).toEqual(['a', '1', 'b', '2', 'a', '3']);
-    const entry = toDeadLetterEntry(['9-0', flat]);
-    expect(entry).toMatchObject({
-      id: '9-0',
-      originalStream: 'orders',
-      originalId: '1700000000000-3',
-      failureReason: 'Error: x',
-      attempts: 4,
-      deadLetteredAt: 123,
-      group: 'g',
-      consumer: 'c',
-      fields: { a: '3', b: '2' },
-    });
-    expect(replayFields(entry)).toEqual(['a', '1', 'b', '2', 'a', '3', REPLAYED_FROM_DLQ, '9-0']);
-    // a replayed message that fails again keeps one replayed_from_dlq, the newest
-    const again = toMessage('orders', ['10-0', replayFields(entry)], 1);
-    const entry2 = toDeadLetterEntry([
-      '11-0',
-      dlqFields(again, { reason: 'r', attempts: 1, at: 1, group: 'g', consumer: 'c' }),
-    ]);
-    expect(replayFields(entry2).filter((f) => f === REPLAYED_FROM_DLQ)).toHaveLength(1);
-    expect(replayFields(entry2).at(-1)).toBe('11-0');
-    expect(Object.values(DLQ_FIELDS).every((f) => !replayFields(entry2).includes(f))).toBe(true);
+    const binary = toMessage('orders', ['1-0', flat], 1, true);
+    expect(binary.fields.a).toEqual(Buffer.from('3'));
+    expect(binary.pairs[0]).toEqual(['a', Buffer.from('1')]);
+    expect(binary.raw).toBe(flat);
   });
 
   it('failure reasons name the error class and code, bounded in length', () => {
@@ -191,12 +160,12 @@ describe('stream entries', () => {
 
 describe('HeldMessage', () => {
   it('creates its AbortSignal only when asked, and a late one is already aborted', () => {
-    const h = new HeldMessage('1-0', 's', ['k', 'v'], 1, 'c');
+    const h = new HeldMessage('1-0', 's', [Buffer.from('k'), Buffer.from('v')], 1, false, 'c');
     expect(h.abort(new Error('first'))).toBe(true);
     expect(h.abort(new Error('second'))).toBe(false);
     expect(h.signal.aborted).toBe(true);
     expect((h.signal.reason as Error).message).toBe('first');
-    const fresh = new HeldMessage('2-0', 's', null, 3, 'c');
+    const fresh = new HeldMessage('2-0', 's', null, 3, false, 'c');
     const signal = fresh.signal;
     expect(signal.aborted).toBe(false);
     fresh.abort('stop');
