@@ -1,6 +1,7 @@
 /**
  * The DLQ stream `{stream}:dlq`: moving a message there (XADD to the DLQ and XACK in the main stream
- * in one MULTI/EXEC), listing it, and replaying entries back onto the main stream.
+ * in one MULTI/EXEC), listing it, and replaying entries back onto their original stream. Entries
+ * are read and written as Buffers, so that their bytes are copied exactly (see `dlq-format.ts`).
  */
 
 import type { Redis } from 'ioredis';

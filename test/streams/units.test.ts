@@ -192,7 +192,16 @@ describe('stream options', () => {
       dlqStream: 's:dlq',
       dlqMaxLen: 100_000,
       startId: '0',
+      fieldValues: 'string',
     });
     expect(o.consumer).toMatch(/:\d+:[0-9a-f]{6}$/);
+  });
+
+  it('field values are strings or Buffers, nothing else', () => {
+    const random = createSeededRandom(1);
+    expect(resolveStreamOptions({ ...base, fieldValues: 'buffer' }, random).fieldValues).toBe('buffer');
+    expect(() => resolveStreamOptions({ ...base, fieldValues: 'utf16' as never }, random)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'fieldValues' }),
+    );
   });
 });
