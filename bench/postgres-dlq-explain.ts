@@ -17,9 +17,12 @@ const schema = freshSchemaName('dlq');
 const pool = new pg.Pool({ connectionString: url, max: 4 });
 const captured: { text: string; values: unknown[] }[] = [];
 const originalQuery = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult>;
-(pool as unknown as { query: (...args: unknown[]) => Promise<pg.QueryResult> }).query = (...args: unknown[]) => {
+(pool as unknown as { query: (...args: unknown[]) => Promise<pg.QueryResult> }).query = (
+  ...args: unknown[]
+) => {
   const config = args[0] as { text?: string; values?: unknown[] };
-  if (typeof config === 'object' && config?.text) captured.push({ text: config.text, values: config.values ?? [] });
+  if (typeof config === 'object' && config?.text)
+    captured.push({ text: config.text, values: config.values ?? [] });
   return originalQuery(...args);
 };
 const store = new PostgresStore({ pool, schema });
@@ -41,14 +44,26 @@ try {
            3, 1767225600000 + g * 10, 1767225600000 + g * 10, 1767225600000 + g * 10
       FROM generate_series(1, ${ROWS}) AS g`);
   await adminQuery(`VACUUM ANALYZE ${s}.dead_letters`);
-  process.stdout.write(`filled ${ROWS.toLocaleString('en-US')} dead letters in ${((performance.now() - t0) / 1000).toFixed(1)} s\n\n`);
+  process.stdout.write(
+    `filled ${ROWS.toLocaleString('en-US')} dead letters in ${((performance.now() - t0) / 1000).toFixed(1)} s\n\n`,
+  );
 
   const cases: [string, () => Promise<unknown>][] = [
     ['first page (newest, 50, with total)', () => store.listDeadLetters({ limit: 50 })],
-    ['status page (pending, 50, with total)', () => store.listDeadLetters({ limit: 50, statuses: ['pending'] })],
-    ['domain + status page', () => store.listDeadLetters({ limit: 50, domain: 'domain-3', statuses: ['pending'] })],
+    [
+      'status page (pending, 50, with total)',
+      () => store.listDeadLetters({ limit: 50, statuses: ['pending'] }),
+    ],
+    [
+      'domain + status page',
+      () => store.listDeadLetters({ limit: 50, domain: 'domain-3', statuses: ['pending'] }),
+    ],
     ['error text filter', () => store.listDeadLetters({ limit: 50, errorText: 'order 77777' })],
-    ['JSON field filter', () => store.listDeadLetters({ limit: 50, json: [{ field: 'payload', path: 'customerId', value: 4242 }] })],
+    [
+      'JSON field filter',
+      () =>
+        store.listDeadLetters({ limit: 50, json: [{ field: 'payload', path: 'customerId', value: 4242 }] }),
+    ],
     ['facets', () => store.facetDeadLetters({})],
     ['stats', () => store.getDeadLetterStats({ now: Date.now() })],
     ['top failures (10)', () => store.topDeadLetterFailures({ limit: 10 })],
@@ -64,7 +79,9 @@ try {
     try {
       for (const q of captured) {
         const plan = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${q.text}`, values: q.values });
-        process.stdout.write(`${q.text.replace(/\s+/g, ' ').slice(0, 300)}\n${plan.rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}\n\n`);
+        process.stdout.write(
+          `${q.text.replace(/\s+/g, ' ').slice(0, 300)}\n${plan.rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}\n\n`,
+        );
       }
     } finally {
       client.release();

@@ -7,6 +7,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import type { InsertJobResult, NewJob } from '../job-store.js';
+import { sameJobAttributes } from '../new-job-batch.js';
 import type { PgQueryable, PostgresConnection } from './postgres-connection.js';
 
 /**
@@ -40,7 +41,7 @@ export class JobInserter {
     transaction?: PostgresTransaction,
   ): Promise<InsertJobResult[]> {
     for (let i = 0; i < jobs.length; i++) assertInsertable(jobs[i]!, i);
-    if (!jobs.some((j) => j.idempotencyKey !== null) && sameAttributes(jobs)) {
+    if (!jobs.some((j) => j.idempotencyKey !== null) && sameJobAttributes(jobs)) {
       const first = jobs[0]!;
       const rows = await this.exec<Row>(
         'insertUniform',
@@ -157,25 +158,4 @@ function assertInsertable(job: NewJob, index: number): void {
   if (typeof job.name !== 'string') throw new ValidationError(`jobs[${index}].name`, 'must be a string');
   if (typeof job.payloadJson !== 'string')
     throw new ValidationError(`jobs[${index}].payloadJson`, 'must be a JSON string');
-}
-
-/** Whether the jobs differ in nothing but their payload. */
-function sameAttributes(jobs: readonly NewJob[]): boolean {
-  const a = jobs[0]!;
-  for (let i = 1; i < jobs.length; i++) {
-    const b = jobs[i]!;
-    if (
-      b.queue !== a.queue ||
-      b.name !== a.name ||
-      b.priority !== a.priority ||
-      b.runAt !== a.runAt ||
-      b.maxAttempts !== a.maxAttempts ||
-      b.timeoutMs !== a.timeoutMs ||
-      b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== JSON.stringify(a.backoff))
-    ) {
-      return false;
-    }
-  }
-  return true;
 }

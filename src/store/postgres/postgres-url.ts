@@ -4,6 +4,7 @@
  * `pg` as part of the connection string.
  */
 import { ValidationError } from '../../core/errors.js';
+import { redactUrlPassword } from '../url-credentials.js';
 import type { PostgresStoreOptions } from './postgres-store.js';
 
 /** The schema used when none is given. */
@@ -53,9 +54,4 @@ export function postgresStoreOptionsFromUrl(url: string): PostgresStoreOptions {
 }
 
 /** The URL without its password, for messages. */
-export function redactPostgresUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_, credentials: string) => {
-    const user = credentials.split(':')[0];
-    return `//${user ? `${user}:` : ''}***@`;
-  });
-}
+export const redactPostgresUrl = redactUrlPassword;

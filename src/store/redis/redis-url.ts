@@ -4,6 +4,7 @@
  * ioredis as it is.
  */
 import { ValidationError } from '../../core/errors.js';
+import { redactUrlPassword } from '../url-credentials.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import type { RedisStoreOptions } from './redis-store.js';
 
@@ -55,9 +56,4 @@ export function redisStoreOptionsFromUrl(url: string): RedisStoreOptions {
 }
 
 /** The URL without its password, for messages. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_, credentials: string) => {
-    const user = credentials.split(':')[0];
-    return `//${user ? `${user}:` : ''}***@`;
-  });
-}
+export const redactRedisUrl = redactUrlPassword;

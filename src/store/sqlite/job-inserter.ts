@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { InsertJobResult, NewJob } from '../job-store.js';
+import { sameJobAttributes } from '../new-job-batch.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -72,7 +73,7 @@ export class JobInserter {
       }
       let end = start;
       while (end < jobs.length && end - start < INSERT_CHUNK && jobs[end]!.idempotencyKey === null) end++;
-      const firstId = sameAttributes(jobs, start, end)
+      const firstId = sameJobAttributes(jobs, start, end)
         ? this.insertUniformRun(jobs, start, end, now)
         : this.insertMixedRun(jobs, start, end, now);
       for (let i = start; i < end; i++) results[i] = { id: String(firstId + i - start), created: true };
@@ -143,27 +144,6 @@ function insertValues(job: NewJob, now: number): unknown[] {
     job.idempotencyKey,
     job.replayOf,
   ];
-}
-
-/** Whether jobs[start..end) differ in nothing but their payload. */
-function sameAttributes(jobs: readonly NewJob[], start: number, end: number): boolean {
-  const a = jobs[start]!;
-  for (let i = start + 1; i < end; i++) {
-    const b = jobs[i]!;
-    if (
-      b.queue !== a.queue ||
-      b.name !== a.name ||
-      b.priority !== a.priority ||
-      b.runAt !== a.runAt ||
-      b.maxAttempts !== a.maxAttempts ||
-      b.timeoutMs !== a.timeoutMs ||
-      b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== JSON.stringify(a.backoff))
-    ) {
-      return false;
-    }
-  }
-  return true;
 }
 
 function insertNamedValues(job: NewJob, now: number): Record<string, unknown> {
