@@ -41,8 +41,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
                 (default redis://127.0.0.1:6379), each followed by BullMQ doing the same on the
                 same Redis, with the ratio against the >= 3x BullMQ target
   --no-bullmq   with --store redis: skip the BullMQ runs
-  --store postgres  run enqueue-single, enqueue-bulk, process-c1, process-c50 and latency-cross
-                (default; or --only any of latency-same, backlog, fail) on the PostgreSQL store at
+  --store postgres  run enqueue-single, enqueue-bulk, process-c1 and process-c50 (default; or
+                --only any of latency-same, backlog, fail) on the PostgreSQL store at
                 BENCH_POSTGRES_URL / POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
                 alternating with graphile-worker (defaults, and batched: localQueue +
                 completeJobBatchDelay 0) and pg-boss on the same server, with the ratio per scenario

@@ -52,7 +52,7 @@ const POSTGRES_SCENARIOS: readonly ScenarioName[] = [
   'process-c1',
   'process-c50',
   'latency-same',
-  'latency-cross',
+  // latency-cross is left out: its child worker (bench/child-worker.ts) opens a SQLite file at db.path.
   'backlog-10k',
   'backlog-1m',
   'fail-permanent-c50',
