@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs';
 
 const built = new URL('../dist/cli/main.js', import.meta.url);
 
+let cli;
 if (existsSync(built) && !process.env.REDRIVE_CLI_FROM_SOURCE) {
-  await import(built.href);
+  cli = await import(built.href);
 } else {
   let register;
   try {
@@ -18,5 +19,6 @@ if (existsSync(built) && !process.env.REDRIVE_CLI_FROM_SOURCE) {
     process.exit(1);
   }
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  cli = await import(new URL('../src/cli/main.ts', import.meta.url).href);
 }
+await cli.runAsProgram();

@@ -97,12 +97,17 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
-// Output piped into `head` and the like: stop quietly when the reader goes away.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+/**
+ * Runs the CLI as the process (the `redrive` binary calls this): sets the exit code. Importing this
+ * module runs nothing, so tests can build the program and run commands in their own process.
+ */
+export async function runAsProgram(): Promise<void> {
+  // Output piped into `head` and the like: stop quietly when the reader goes away.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  process.exitCode = await main();
 }
-
-process.exitCode = await main();

@@ -70,7 +70,7 @@ describe('redrive dlq: reading', () => {
     ]);
     expect(future.total).toBe(0);
 
-    const table = await sb.redrive(['dlq', 'list', '--status', 'pending']);
+    const table = await sb.inProcess(['dlq', 'list', '--status', 'pending']);
     expect(table.stdout).toMatch(/^ID\s+STATUS\s+DOMAIN\s+QUEUE\s+FAILURE\s+REPLAYS\s+AGE\s+ERROR/);
     expect(table.stdout).toMatch(/page 1 of 1 \(4 total\)/);
 
@@ -92,10 +92,10 @@ describe('redrive dlq: reading', () => {
       payload: { name: 'bad', customer: { id: 7 } },
       audit: [],
     });
-    const text = await sb.redrive(['dlq', 'show', jobDeadLetter]);
+    const text = await sb.inProcess(['dlq', 'show', jobDeadLetter]);
     expect(text.stdout).toMatch(/^id:\s+dl_/);
     expect(text.stdout).toMatch(/\nattempts:\n#\s+OUTCOME/);
-    const missing = await sb.redrive(['dlq', 'show', 'dl_nope']);
+    const missing = await sb.inProcess(['dlq', 'show', 'dl_nope']);
     expect(missing.code).toBe(1);
     expectOneLineError(missing, /dead letter dl_nope does not exist/);
 
@@ -107,15 +107,15 @@ describe('redrive dlq: reading', () => {
     const facets = await sb.json<{ byStatus: Record<string, number>; cells: unknown[] }>(['dlq', 'facets']);
     expect(facets.byStatus).toEqual({ pending: 4 });
     expect(facets.cells).toContainEqual({ status: 'pending', domain: 'payment', count: 2 });
-    const facetTable = await sb.redrive(['dlq', 'facets']);
+    const facetTable = await sb.inProcess(['dlq', 'facets']);
     expect(facetTable.stdout).toMatch(/^DOMAIN\s+PENDING\s+TOTAL/);
 
-    const badStatus = await sb.redrive(['dlq', 'list', '--status', 'lost']);
+    const badStatus = await sb.inProcess(['dlq', 'list', '--status', 'lost']);
     expect(badStatus.code).toBe(2);
     expectOneLineError(badStatus, /unknown status 'lost'/);
-    const badWhere = await sb.redrive(['dlq', 'list', '--where', 'customer=1']);
+    const badWhere = await sb.inProcess(['dlq', 'list', '--where', 'customer=1']);
     expect(badWhere.code).toBe(2);
-    const badPage = await sb.redrive(['dlq', 'list', '--page-size', '500']);
+    const badPage = await sb.inProcess(['dlq', 'list', '--page-size', '500']);
     expect(badPage.code).toBe(2);
   });
 });

@@ -30,6 +30,50 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...inherited, REDRIVE_CLI_FROM_SOURCE: '1', ...env };
 }
 
+let inProcessTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the CLI's `main` in this process with `cwd` as the working directory and stdout/stderr
+ * captured. Runs are serialized: the working directory and the streams are the process's own.
+ */
+export function runInProcess(cwd: string, args: string[]): Promise<Run> {
+  const run = inProcessTurn.then(async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const saved = {
+      cwd: process.cwd(),
+      out: process.stdout.write,
+      err: process.stderr.write,
+      exitCode: process.exitCode,
+      store: process.env.REDRIVE_STORE,
+    };
+    let stdout = '';
+    let stderr = '';
+    process.stdout.write = ((chunk: unknown) => {
+      stdout += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown) => {
+      stderr += String(chunk);
+      return true;
+    }) as typeof process.stderr.write;
+    process.exitCode = undefined;
+    delete process.env.REDRIVE_STORE;
+    process.chdir(cwd);
+    try {
+      const code = await main(['node', 'redrive', ...args]);
+      return { code, stdout, stderr };
+    } finally {
+      process.chdir(saved.cwd);
+      process.stdout.write = saved.out;
+      process.stderr.write = saved.err;
+      process.exitCode = saved.exitCode;
+      if (saved.store !== undefined) process.env.REDRIVE_STORE = saved.store;
+    }
+  });
+  inProcessTurn = run.catch(() => undefined);
+  return run;
+}
+
 /** A temp working directory with helpers bound to it. */
 export function cliSandbox() {
   const dir = mkdtempSync(join(tmpdir(), 'redrive-cli-'));
@@ -71,11 +115,23 @@ export function cliSandbox() {
     });
   }
 
-  /** Runs a command with --json, expects `code`, returns the parsed stdout. */
+  /**
+   * Runs a command with --json, expects `code`, returns the parsed stdout. In this process (the
+   * same `main` as the binary): the real binary is exercised by {@link redrive}, and a test with many
+   * commands must not depend on how fast processes start on a busy machine.
+   */
   async function json<T = Record<string, unknown>>(args: string[], code = 0): Promise<T> {
-    const run = await redrive([...args, '--json']);
+    const run = await inProcess([...args, '--json']);
     expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(code);
     return JSON.parse(run.stdout) as T;
+  }
+
+  /**
+   * Runs a command in this process (no spawn: the same `main`, its output captured), for tests
+   * that run many commands and must not depend on how fast processes start on a busy machine.
+   */
+  function inProcess(args: string[]): Promise<Run> {
+    return runInProcess(dir, args);
   }
 
   /** Starts a long-running command; resolves its first stdout line. */
@@ -172,6 +228,7 @@ export function cliSandbox() {
     redrive,
     shell,
     json,
+    inProcess,
     start,
     withStore,
     seedJobs,
