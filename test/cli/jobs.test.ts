@@ -158,7 +158,9 @@ describe('redrive --help', () => {
       }
     };
     walk(buildProgram(), []);
-    expect(helps.map(([name]) => name)).toEqual(expect.arrayContaining(['stats', 'dlq list', 'serve', 'bench']));
+    expect(helps.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['stats', 'dlq list', 'serve', 'bench']),
+    );
     for (const [name, text] of helps) {
       expect(text, name).toMatch(/Examples:\n {2}redrive /);
       if (name !== 'dlq' && name !== 'bench') expect(text, name).toMatch(/--json/);
