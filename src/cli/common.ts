@@ -11,7 +11,15 @@ import { DeadLetterQueue } from '../dlq/dead-letter-queue.js';
 import { ReplayRegistry } from '../dlq/replay-registry.js';
 import type { Store } from '../store/store.js';
 import { CliError } from './cli-error.js';
-import { openStore, parseStoreUrl, resolveStoreUrl, type StoreLocation, storeExists } from './store-url.js';
+import {
+  missingStoreError,
+  openStore,
+  parseStoreUrl,
+  resolveStoreUrl,
+  STORE_URL_FORMS,
+  type StoreLocation,
+  storeExists,
+} from './store-url.js';
 
 /** Options every command has. */
 export interface CommonOptions {
@@ -19,7 +27,7 @@ export interface CommonOptions {
   store?: string;
 }
 
-export const STORE_HELP = 'store URL (default: $REDRIVE_STORE, else sqlite:./data/redrive.db)';
+export const STORE_HELP = `store URL: ${STORE_URL_FORMS} (default: $REDRIVE_STORE, else sqlite:./data/redrive.db)`;
 
 /** Adds `--json` and `--store <url>` to a command. */
 export function withCommonOptions(command: Command): Command {
@@ -36,11 +44,7 @@ export async function withStore<T>(
   { mustExist = true }: { mustExist?: boolean } = {},
 ): Promise<T> {
   const location = parseStoreUrl(resolveStoreUrl(options.store));
-  if (mustExist && !storeExists(location)) {
-    throw new CliError(
-      `no database at ${location.path} (${location.url}); nothing has been enqueued there yet`,
-    );
-  }
+  if (mustExist && !storeExists(location)) throw missingStoreError(location);
   const store = openStore(location);
   try {
     return await fn(store, location);

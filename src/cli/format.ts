@@ -1,6 +1,6 @@
 /**
  * Output helpers shared by the commands: JSON on stdout, borderless tables (cli-table3), times and
- * ages, and text truncation.
+ * ages, and text wrapped to fit a cell.
  */
 import Table from 'cli-table3';
 
@@ -93,9 +93,30 @@ export function formatAge(ms: number | null | undefined): string {
   return parts.join(' ');
 }
 
-/** Cuts text to `max` characters on one line. */
-export function truncate(text: string | null | undefined, max: number): string {
+/**
+ * Wraps text into lines of at most `width` characters, at spaces where it can (a longer word is
+ * cut across lines), for a table cell: nothing is left out, however long the error message.
+ */
+export function wrap(text: string | null | undefined, width: number): string {
   if (!text) return '';
-  const line = text.replace(/\s*\n\s*/g, ' ');
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.trim().split(/\s+/)) {
+    let rest = word;
+    while (rest.length > 0) {
+      const room = line === '' ? width : width - line.length - 1;
+      if (rest.length <= room) {
+        line = line === '' ? rest : `${line} ${rest}`;
+        rest = '';
+      } else if (line !== '') {
+        lines.push(line);
+        line = '';
+      } else {
+        lines.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      }
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
 }

@@ -43,6 +43,19 @@ export function resolveStoreUrl(option: string | undefined, env: NodeJS.ProcessE
   return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : DEFAULT_STORE_URL;
 }
 
+/** The store URLs the CLI takes, as help and errors name them. */
+export const STORE_URL_FORMS = 'sqlite:<path>, redis://host:port/db or postgres://host/database';
+
+/**
+ * The error of every command that reads a store which does not exist (one message, one exit
+ * code: 1): reading commands never create a database.
+ */
+export function missingStoreError(location: StoreLocation): CliError {
+  return new CliError(
+    `no database at ${location.path} (${location.url}); nothing has been enqueued there yet`,
+  );
+}
+
 /** Parses a store URL; throws a {@link CliError} that says what is accepted. */
 export function parseStoreUrl(url: string): StoreLocation {
   const text = url.trim();
@@ -50,7 +63,7 @@ export function parseStoreUrl(url: string): StoreLocation {
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(text);
   if (!match) {
     throw new CliError(
-      `'${text}' is not a store URL (expected sqlite:<path>, for example ${DEFAULT_STORE_URL})`,
+      `'${text}' is not a store URL (expected ${STORE_URL_FORMS}; for example ${DEFAULT_STORE_URL})`,
     );
   }
   const scheme = match[1]!.toLowerCase();
@@ -82,9 +95,7 @@ export function parseStoreUrl(url: string): StoreLocation {
       throw new CliError(`'${text}' names no database file (for example ${DEFAULT_STORE_URL})`);
     return { kind: 'sqlite', path, url: text };
   }
-  throw new CliError(
-    `unsupported store URL scheme '${scheme}:' (expected sqlite:<path>, redis://host:port or postgres://host/database)`,
-  );
+  throw new CliError(`unsupported store URL scheme '${scheme}:' (expected ${STORE_URL_FORMS})`);
 }
 
 /** Whether the store holds anything yet (a SQLite file that does not exist holds nothing). */

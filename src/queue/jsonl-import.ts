@@ -86,8 +86,8 @@ export async function importJsonl(
   let source: JsonlSource;
   try {
     source = await openJsonlSource(path);
-  } catch {
-    throw new ValidationError('path', `cannot read ${path}`);
+  } catch (error) {
+    throw new ValidationError('path', `cannot read ${path}: ${(error as Error).message}`);
   }
   try {
     return await importLines(source, options, sink, defaultName, batchSize);

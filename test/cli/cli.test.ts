@@ -49,13 +49,10 @@ afterEach(() => {
 });
 
 describe('redrive CLI', () => {
-  it('stats --json on a store that does not exist yet reports no queues and creates nothing', async () => {
+  it('stats on a store that does not exist fails like every reading command (exit 1) and creates nothing', async () => {
     const run = await redrive(['stats', '--json']);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout);
-    expect(report.store).toBe('sqlite:./data/redrive.db');
-    expect(report.queues).toEqual([]);
-    expect(report.totals.total).toBe(0);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^redrive: no database at \.\/data\/redrive\.db/);
     expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 

@@ -1,8 +1,11 @@
 /**
  * The real binary: list, retry and purge of jobs, and --help with examples on every command.
  */
+
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { wrap } from '../../src/cli/format.js';
 import { type CliSandbox, cliSandbox, expectOneLineError } from './helpers.js';
 
 let sb: CliSandbox;
@@ -63,6 +66,64 @@ describe('redrive list', () => {
     const run = await sb.redrive(['list', '--json']);
     expect(run.code).toBe(1);
     expectOneLineError(run, /no database at .*redrive\.db/);
+  });
+
+  it('a missing database is the same error, exit 1, for every reading command and serve (unless --create)', async () => {
+    const commands = [['stats'], ['list'], ['dlq', 'list'], ['dlq', 'stats'], ['dlq', 'facets'], ['serve']];
+    for (const command of commands) {
+      for (const json of [[], ['--json']]) {
+        const run = await sb.inProcess([...command, ...json]);
+        expect({ command: command.join(' '), code: run.code }).toEqual({
+          command: command.join(' '),
+          code: 1,
+        });
+        expectOneLineError(
+          run,
+          /^redrive: no database at \.\/data\/redrive\.db \(sqlite:\.\/data\/redrive\.db\)/,
+        );
+      }
+    }
+    expect(existsSync(sb.dbPath)).toBe(false);
+  });
+});
+
+describe('redrive output', () => {
+  it('wraps long error text in table cells instead of cutting it, and keeps it whole in --json', async () => {
+    const long = `the partner API refused the request because ${'the signature header was malformed '.repeat(4)}END`;
+    await sb.seedDeadLetters([{ error: new Error(long) }]);
+    const table = await sb.inProcess(['dlq', 'list']);
+    expect(table.code).toBe(0);
+    // The cell's lines, read in order with the other columns' padding collapsed, are the whole text.
+    expect(table.stdout.replace(/\s+/g, ' ')).toContain(`Error: ${long}`);
+    expect(table.stdout).not.toContain('…');
+    const json = await sb.json<{ items: { errorMessage: string }[] }>(['dlq', 'list']);
+    expect(json.items[0]?.errorMessage).toBe(long);
+  });
+
+  it('wrap() breaks at spaces within the width and cuts only words longer than it', () => {
+    expect(wrap('aaa bbb ccc', 7)).toBe('aaa bbb\nccc');
+    expect(wrap('abcdefghij', 4)).toBe('abcd\nefgh\nij');
+    expect(wrap('  a\n b  ', 10)).toBe('a b');
+    expect(wrap(null, 10)).toBe('');
+  });
+
+  it('says why a file cannot be read', async () => {
+    const run = await sb.inProcess(['enqueue', 'emails', '--file', 'nope.jsonl']);
+    expect(run.code).toBe(1);
+    expectOneLineError(run, /cannot read nope\.jsonl: ENOENT: no such file or directory/);
+  });
+
+  it('serve --help gives each default once, and names every store URL form', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
+    let text = '';
+    serve.configureOutput({ writeOut: (s) => (text += s) });
+    serve.outputHelp();
+    expect(text.match(/7878/g)).toHaveLength(1);
+    expect(text.replace(/\s+/g, ' ')).toMatch(
+      /sqlite:<path>, redis:\/\/host:port\/db or postgres:\/\/host\/database/,
+    );
+    expect(text).toMatch(/--create/);
   });
 });
 

@@ -132,7 +132,7 @@ async function importFile(
     });
   } catch (error) {
     if (error instanceof ValidationError && error.field === 'path') {
-      throw new CliError(`cannot read ${file}`);
+      throw new CliError(error.message.replace(/^path: /, ''));
     }
     if (error instanceof ValidationError) {
       throw new CliError(

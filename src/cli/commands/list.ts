@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { JOB_STATES, type Job, type JobState } from '../../core/job.js';
 import { UsageError } from '../cli-error.js';
 import { type CommonOptions, positiveInt, withCommonOptions, withStore } from '../common.js';
-import { formatTable, formatTime, printJson, truncate } from '../format.js';
+import { formatTable, formatTime, printJson, wrap } from '../format.js';
 
 interface ListOptions extends CommonOptions {
   state?: string;
@@ -80,7 +80,7 @@ Examples:
         `${j.attemptsMade}/${j.maxAttempts}`,
         formatTime(j.createdAt),
         j.state === 'scheduled' || j.state === 'waiting' ? formatTime(j.runAt) : formatTime(j.finishedAt),
-        truncate(lastError(j), 60),
+        wrap(lastError(j), 60),
       ]);
       process.stdout.write(
         `${formatTable(['ID', 'QUEUE', 'NAME', 'STATE', 'ATTEMPTS', 'CREATED', 'RUN AT / FINISHED', 'LAST ERROR'], rows)}\n`,

@@ -13,7 +13,7 @@ import {
   withCommonOptions,
   withStore,
 } from '../common.js';
-import { formatTable, printJson, truncate } from '../format.js';
+import { formatTable, printJson, wrap } from '../format.js';
 
 interface RetryCommandOptions extends CommonOptions {
   actor?: string;
@@ -89,7 +89,7 @@ Examples:
           o.deadLetterId ?? '-',
           o.ok ? (o.result?.dryRun ? 'would retry' : 'retried') : 'failed',
           o.result?.jobId ?? '-',
-          truncate(o.error?.message ?? o.result?.error ?? o.result?.message, 80),
+          wrap(o.error?.message ?? o.result?.error ?? o.result?.message, 80),
         ]);
         process.stdout.write(`${formatTable(['JOB', 'DEAD LETTER', 'RESULT', 'NEW JOB', 'DETAIL'], rows)}\n`);
       }

@@ -19,7 +19,7 @@ import {
   positiveInt,
   withCommonOptions,
 } from '../common.js';
-import { openStore, parseStoreUrl, resolveStoreUrl } from '../store-url.js';
+import { missingStoreError, openStore, parseStoreUrl, resolveStoreUrl, storeExists } from '../store-url.js';
 
 interface ServeOptions extends CommonOptions {
   host: string;
@@ -27,6 +27,7 @@ interface ServeOptions extends CommonOptions {
   token?: string[];
   tokenFile?: string[];
   role: string;
+  create?: boolean;
   actor: string;
   tokensFile?: string;
   trustedProxy?: string[];
@@ -89,12 +90,8 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('serve the admin API, the web dashboard and /metrics until Ctrl-C')
       .option('--host <host>', 'address to bind (another than loopback needs tokens)', '127.0.0.1')
-      .option(
-        '--port <port>',
-        `port (0 picks a free one; default ${DEFAULT_ADMIN_PORT})`,
-        nonNegativeInt,
-        DEFAULT_ADMIN_PORT,
-      )
+      .option('--create', 'create the database when it does not exist (an empty store to watch)')
+      .option('--port <port>', 'port (0 picks a free one)', nonNegativeInt, DEFAULT_ADMIN_PORT)
       .option(
         '--token <token[:role[:actor]]>',
         'a bearer token (repeatable; default role --role); visible in the process list: prefer REDRIVE_ADMIN_TOKEN or --token-file',
@@ -150,6 +147,8 @@ Examples:
       }
       const registry = await loadReplayHandlers(options.handlers);
       const location = parseStoreUrl(resolveStoreUrl(options.store));
+      // Like every command that reads, serve does not create a database unless told to.
+      if (!options.create && !storeExists(location)) throw missingStoreError(location);
       const store = openStore(location);
       // Loaded here, not at startup: the other commands need neither Fastify nor pino.
       const [{ createAdminServer }, { pino }] = await Promise.all([

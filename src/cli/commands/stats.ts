@@ -3,8 +3,9 @@
  */
 import type { Command } from 'commander';
 import { emptyJobCounts, JOB_STATES, type JobCounts } from '../../core/job.js';
+import { STORE_HELP } from '../common.js';
 import { formatTable, printJson } from '../format.js';
-import { openStore, parseStoreUrl, resolveStoreUrl, storeExists } from '../store-url.js';
+import { missingStoreError, openStore, parseStoreUrl, resolveStoreUrl, storeExists } from '../store-url.js';
 
 interface StatsOptions {
   json?: boolean;
@@ -29,22 +30,25 @@ function total(counts: JobCounts): number {
   return JOB_STATES.reduce((n, state) => n + counts[state], 0);
 }
 
-/** Reads the counts of every queue in the store at `url`. A SQLite file that does not exist holds no queues. */
+/**
+ * Reads the counts of every queue in the store at `url`.
+ *
+ * @throws CliError (exit 1) when the SQLite file does not exist, as every reading command does
+ */
 export async function readStats(url: string): Promise<StatsReport> {
   const location = parseStoreUrl(url);
+  if (!storeExists(location)) throw missingStoreError(location);
   const totals = emptyJobCounts();
   const queues: QueueStats[] = [];
-  if (storeExists(location)) {
-    const store = openStore(location);
-    try {
-      for (const queue of await store.listQueues()) {
-        const counts = await store.countJobs({ queue: queue.name });
-        for (const state of JOB_STATES) totals[state] += counts[state];
-        queues.push({ name: queue.name, paused: queue.paused, ...counts, total: total(counts) });
-      }
-    } finally {
-      await store.close();
+  const store = openStore(location);
+  try {
+    for (const queue of await store.listQueues()) {
+      const counts = await store.countJobs({ queue: queue.name });
+      for (const state of JOB_STATES) totals[state] += counts[state];
+      queues.push({ name: queue.name, paused: queue.paused, ...counts, total: total(counts) });
     }
+  } finally {
+    await store.close();
   }
   return { store: location.url, queues, totals: { ...totals, total: total(totals) } };
 }
@@ -55,11 +59,11 @@ export function registerStats(program: Command): void {
     .command('stats')
     .description('count the jobs of every queue in each state')
     .option('--json', 'print JSON instead of a table')
-    .option('--store <url>', 'store URL (default: $REDRIVE_STORE, else sqlite:./data/redrive.db)')
+    .option('--store <url>', STORE_HELP)
     .addHelpText(
       'after',
       `
-A store that does not exist yet holds no queues (it is not created).
+A store that does not exist is an error (exit 1); it is not created.
 
 Examples:
   redrive stats

@@ -11,7 +11,7 @@ import {
   withCommonOptions,
   withStore,
 } from '../../common.js';
-import { formatAge, formatTable, printJson, truncate } from '../../format.js';
+import { formatAge, formatTable, printJson, wrap } from '../../format.js';
 import { type FilterOptions, filterFromOptions, withFilterOptions } from './filter.js';
 
 interface DlqListOptions extends CommonOptions, FilterOptions {
@@ -82,7 +82,7 @@ Examples:
         d.failureType,
         `${d.replayCount}/${d.maxReplays}`,
         formatAge(now - d.deadLetteredAt),
-        truncate(`${d.errorClass ? `${d.errorClass}: ` : ''}${d.errorMessage}`, 70),
+        wrap(`${d.errorClass ? `${d.errorClass}: ` : ''}${d.errorMessage}`, 70),
       ]);
       process.stdout.write(
         `${formatTable(['ID', 'STATUS', 'DOMAIN', 'QUEUE', 'FAILURE', 'REPLAYS', 'AGE', 'ERROR'], rows)}\n`,

@@ -13,7 +13,7 @@ import {
   withCommonOptions,
   withStore,
 } from '../../common.js';
-import { formatTable, printJson, truncate } from '../../format.js';
+import { formatTable, printJson, wrap } from '../../format.js';
 import { startProgress } from '../../progress.js';
 
 interface DlqReplayOptions extends CommonOptions {
@@ -98,7 +98,7 @@ Examples:
           process.stdout.write(
             `${formatTable(
               ['ID', 'ERROR'],
-              total.errors.slice(0, 50).map((e) => [e.id, truncate(e.error, 100)]),
+              total.errors.slice(0, 50).map((e) => [e.id, wrap(e.error, 100)]),
             )}\n`,
           );
         }

@@ -15,7 +15,7 @@ import {
   withCommonOptions,
   withStore,
 } from '../../common.js';
-import { formatTable, printJson, truncate } from '../../format.js';
+import { formatTable, printJson, wrap } from '../../format.js';
 
 interface DlqRetryOptions extends CommonOptions {
   generation?: number;
@@ -68,7 +68,7 @@ export function reportOutcomes(outcomes: DeadLetterActionOutcome[], json: boolea
       o.ok ? (o.result?.dryRun ? 'ok (dry run)' : 'ok') : 'failed',
       o.result?.status ?? '-',
       o.result ? `${o.result.replayCount}/${o.result.maxReplays}` : '-',
-      truncate(o.error?.message ?? o.result?.error ?? o.result?.message, 90),
+      wrap(o.error?.message ?? o.result?.error ?? o.result?.message, 90),
     ]);
     process.stdout.write(`${formatTable(['ID', 'RESULT', 'STATUS', 'REPLAYS', 'DETAIL'], rows)}\n`);
   }

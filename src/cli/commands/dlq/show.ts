@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { fullDeadLetter } from '../../../admin/serialize.js';
 import { type CommonOptions, cliDeadLetterQueue, withCommonOptions, withStore } from '../../common.js';
-import { formatFields, formatTable, formatTime, printJson, truncate } from '../../format.js';
+import { formatFields, formatTable, formatTime, printJson, wrap } from '../../format.js';
 
 function block(title: string, value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -80,7 +80,7 @@ Examples:
               formatTime(a.startedAt),
               a.endedAt - a.startedAt,
               a.workerId ?? '-',
-              truncate(`${a.errorClass ? `${a.errorClass}: ` : ''}${a.message ?? ''}`, 70),
+              wrap(`${a.errorClass ? `${a.errorClass}: ` : ''}${a.message ?? ''}`, 70),
             ]),
           )}`,
         );
@@ -99,7 +99,7 @@ Examples:
               a.action,
               a.actor,
               `${a.beforeStatus ?? '-'} -> ${a.afterStatus ?? '-'}`,
-              truncate(a.reason ?? a.ticket ?? '', 50),
+              wrap(a.reason ?? a.ticket ?? '', 50),
             ]),
           )}`,
         );
