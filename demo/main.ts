@@ -17,7 +17,7 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Queue, SqliteStore, Worker } from '../src/index.js';
 import { type DemoAdmin, startDemoAdmin } from './admin.js';
-import { liveFrame, plainLine, summary } from './render.js';
+import { liveFrame, plainLines, summary } from './render.js';
 import { createHandler, DEMO_QUEUES, type DemoPayload } from './scenarios.js';
 import { DemoStats } from './stats.js';
 
@@ -197,7 +197,7 @@ const view = setInterval(() => {
             dashboardUrl: admin?.dashboardUrl,
           }),
         );
-      } else console.log(plainLine(elapsedMs, snapshots));
+      } else for (const line of plainLines(elapsedMs, snapshots)) console.log(line);
     })
     .catch((error: Error) => console.error(`demo: could not read stats: ${error.message}`))
     .finally(() => {

@@ -43,7 +43,9 @@ export function liveFrame(params: {
     params.durationMs === undefined
       ? `${seconds(params.elapsedMs)}`
       : `${seconds(params.elapsedMs)} of ${seconds(params.durationMs)}`;
-  const rows: Row[] = [['queue', ...STORE_COLUMNS, 'jobs/s', 'retries', 'dead letters']];
+  // The store's counts (every job in the database), then this run's completion rate and retries;
+  // this run's dead letters are in the line below the table (the store's column already counts them).
+  const rows: Row[] = [['queue', ...STORE_COLUMNS.map((c) => c.replace('_', '-')), 'completed/s', 'retries']];
   let rate = 0;
   for (const s of snapshots) {
     rate += s.rate;
@@ -52,7 +54,6 @@ export function liveFrame(params: {
       ...STORE_COLUMNS.map((c) => s.counts[c]),
       s.rate.toFixed(1),
       s.counters.retried + s.counters.rateLimited,
-      s.counters.deadLettered,
     ]);
   }
   const totals = stats.totals();
@@ -61,7 +62,6 @@ export function liveFrame(params: {
     ...STORE_COLUMNS.map((c) => snapshots.reduce((n, s) => n + s.counts[c], 0)),
     rate.toFixed(1),
     totals.retried + totals.rateLimited,
-    totals.deadLettered,
   ]);
   const lines = [
     `redrive demo · ${params.path} · ${clock} · Ctrl-C stops gracefully`,
@@ -72,7 +72,7 @@ export function liveFrame(params: {
     `this run: added ${totals.added} · completed ${totals.completed} · retried ${totals.retried}` +
       ` · rate-limited ${totals.rateLimited} · timed out ${totals.timedOut}` +
       ` · dead-lettered ${totals.deadLettered} · stalled ${totals.stalled}`,
-    '(waiting … dead_lettered: every job in the database; jobs/s, retries, dead letters: this run)',
+    '(waiting … dead-lettered: every job in the database; completed/s and retries: this run, retries including rate-limit delays)',
     '',
     'recent:',
     ...(stats.recent.length === 0 ? ['  (nothing yet)'] : stats.recent.map((line) => `  ${line}`)),
@@ -80,17 +80,20 @@ export function liveFrame(params: {
   return lines;
 }
 
-/** The live view as one plain line, for output that is not a terminal. */
-export function plainLine(elapsedMs: number, snapshots: QueueSnapshot[]): string {
-  const parts = snapshots.map((s) => {
+/**
+ * The live view for output that is not a terminal (logs, pipes): one short line per queue, every
+ * number labelled, with its unit.
+ */
+export function plainLines(elapsedMs: number, snapshots: QueueSnapshot[]): string[] {
+  return snapshots.map((s) => {
     const c = s.counts;
+    const retries = s.counters.retried + s.counters.rateLimited;
     return (
-      `${s.queue} waiting=${c.waiting} scheduled=${c.scheduled} active=${c.active}` +
-      ` completed=${c.completed} dead_lettered=${c.dead_lettered} rate=${s.rate.toFixed(1)}/s` +
-      ` retries=${s.counters.retried + s.counters.rateLimited} dead_letters=${s.counters.deadLettered}`
+      `[${seconds(elapsedMs)}] ${s.queue}: ${c.waiting} waiting, ${c.scheduled} scheduled, ${c.active} active,` +
+      ` ${c.completed} completed, ${c.dead_lettered} dead-lettered;` +
+      ` this run: ${s.rate.toFixed(1)} completed/s, ${retries} retries`
     );
   });
-  return `[${seconds(elapsedMs)}] ${parts.join(' | ')}`;
 }
 
 /** The summary printed when the demo stops. */

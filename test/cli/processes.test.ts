@@ -133,7 +133,15 @@ describe('redrive serve', () => {
   });
 
   it('uses given tokens and roles, and refuses a public address without them', async () => {
-    const server = sb.start(['serve', '--port', '0', '--json', '--token', 'viewer-secret-1:viewer:vera']);
+    const server = sb.start([
+      'serve',
+      '--create',
+      '--port',
+      '0',
+      '--json',
+      '--token',
+      'viewer-secret-1:viewer:vera',
+    ]);
     const info = JSON.parse(await server.firstLine()) as { url: string; token: string | null };
     expect(info.token).toBeNull();
     const r = await fetch(`${info.url}api/whoami`, { headers: { authorization: 'Bearer viewer-secret-1' } });
@@ -141,10 +149,10 @@ describe('redrive serve', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 
-    const badRole = await sb.redrive(['serve', '--token', 'abcdefghijk:root']);
+    const badRole = await sb.redrive(['serve', '--create', '--token', 'abcdefghijk:root']);
     expect(badRole.code).toBe(2);
     expectOneLineError(badRole, /role 'root'/);
-    const short = await sb.redrive(['serve', '--port', '0', '--token', 'short']);
+    const short = await sb.redrive(['serve', '--create', '--port', '0', '--token', 'short']);
     expect(short.code).toBe(2);
     expectOneLineError(short, /tokens\.0\.token/);
   });
