@@ -3,9 +3,10 @@
  * hints. The store adds the job's payload and attempt history.
  */
 import type { Random } from '../core/clock.js';
-import { deadLetterFingerprint, FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
+import { FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
 import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from '../dlq/redact.js';
 import type { DeadLetterFromJob } from '../store/job-store.js';
+import { memoizedFingerprint } from './fingerprint-memo.js';
 
 /** Dead-letter settings of a worker. */
 export interface DeadLetterSettings {
@@ -83,7 +84,7 @@ export function buildJobDeadLetter(params: {
     errorCode,
     errorMessage: error.message,
     errorStack,
-    fingerprint: deadLetterFingerprint({
+    fingerprint: memoizedFingerprint({
       errorClass,
       errorCode,
       errorMessage: error.message,
