@@ -49,6 +49,7 @@ export function backlogScenario(depth: 'small' | 'large'): Scenario {
         rssDrainGrowthMb: drainRss.growthMb,
         rssDrainMaxMb: drainRss.maxMb,
         eventLoopStallMs: result.eventLoopStallMs,
+        cpuSeconds: Math.round(result.cpuSeconds * 1000) / 1000,
         rssTimelineMb: rss.timeline(undefined, 30),
         ...(result.errors.length ? { workerErrors: result.errors.slice(0, 5) } : {}),
       },

@@ -97,6 +97,7 @@ export function failScenario(kind: FailureKind, storedDeadLetters: 'none' | 'lar
         storedDeadLetters: stored,
         ...(stored > 0 ? { fillSeconds: Math.round(fillSeconds * 10) / 10 } : {}),
         eventLoopStallMs: result.eventLoopStallMs,
+        cpuSeconds: Math.round(result.cpuSeconds * 1000) / 1000,
         rssDrainStartMb: drainRss.startMb,
         rssDrainEndMb: drainRss.endMb,
         rssDrainGrowthMb: drainRss.growthMb,

@@ -35,6 +35,7 @@ export function processScenario(concurrency: number): Scenario {
       details: {
         concurrency,
         eventLoopStallMs: result.eventLoopStallMs,
+        cpuSeconds: Math.round(result.cpuSeconds * 1000) / 1000,
         rssDrainStartMb: drainRss.startMb,
         rssDrainEndMb: drainRss.endMb,
         rssDrainGrowthMb: drainRss.growthMb,
