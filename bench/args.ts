@@ -27,7 +27,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
   --only X      run only scenario or group X (repeatable, or comma-separated):
                 enqueue-single, enqueue-bulk, process-c1, process-c50, latency-same, latency-cross,
                 backlog-1m (with its backlog-10k baseline), fail-permanent-c50, fail-retry-c50,
-                fail-permanent-c50-dl1m, fail-retry-c50-dl1m (1M dead letters stored first);
+                fail-permanent-c50-dl1m, fail-retry-c50-dl1m (1M dead letters stored first;
+                these two only when named);
                 groups: enqueue, process, latency, backlog, fail, fail-dl1m (fail with its -dl1m
                 variants)
   --repeat N    run each scenario N times in fresh processes and keep the median run
