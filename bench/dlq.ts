@@ -54,7 +54,7 @@ async function time(
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'redrive-bench-dlq-'));
   const path = join(dir, 'dlq.db');
-  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  const store = new SqliteStore({ path, pollIntervalMs: 0, indexedPaths: ['payload.customerId'] });
   const dlq = new DeadLetterQueue({ store, fallbackPath: join(dir, 'fallback.jsonl') });
   const out: Record<string, unknown> = { rows: ROWS, node: process.version };
   try {
@@ -117,13 +117,25 @@ async function main(): Promise<void> {
     list['all size=100 deep page by cursor'] = await time(() =>
       dlq.list({}, { pageSize: 100, cursor: deepCursor }),
     );
-    list['payload.customerId = 42, size=20 first (JSON filter, full scan)'] = await time(
-      () => dlq.list({ where: [{ path: 'payload.customerId', value: 42 }] }, { pageSize: 20 }),
+    list['payload.customerId = 42, size=20 first (declared path: index)'] = await time(() =>
+      dlq.list({ where: [{ path: 'payload.customerId', value: 42 }] }, { pageSize: 20 }),
+    );
+    list['payload.orderId = 42, size=20 first (undeclared: bounded scan)'] = await time(
+      () => dlq.list({ where: [{ path: 'payload.orderId', value: 42 }] }, { pageSize: 20 }),
       3,
     );
-    list['errorText "order 4242" size=20 first (LIKE, full scan)'] = await time(
-      () => dlq.list({ errorText: 'order 4242' }, { pageSize: 20 }),
-      3,
+    list['errorText "order 4242" size=20 first (FTS5 trigram)'] = await time(() =>
+      dlq.list({ errorText: 'order 4242' }, { pageSize: 20 }),
+    );
+    list['queue=payment size=20 first'] = await time(() => dlq.list({ queue: 'payment' }, { pageSize: 20 }));
+    list['entityId=order-4242 size=20 first'] = await time(() =>
+      dlq.list({ entityId: 'order-4242' }, { pageSize: 20 }),
+    );
+    list['failureType=permanent size=20 first'] = await time(() =>
+      dlq.list({ failureType: 'permanent' }, { pageSize: 20 }),
+    );
+    list['fingerprint=fp-7 size=20 first'] = await time(() =>
+      dlq.list({ fingerprint: 'fp-7' }, { pageSize: 20 }),
     );
     out.list = list;
 
@@ -135,7 +147,16 @@ async function main(): Promise<void> {
     };
     out.other = {
       stats: await time(() => dlq.stats(), 5),
-      'topFailures (open, 1M scan)': await time(() => dlq.topFailures(), 3),
+      'topFailures (open, from counters)': await time(() =>
+        store.topDeadLetterFailures({ limit: 10, statuses: ['pending', 'requires_review'] }),
+      ),
+      'topFailures queue=payment (counters)': await time(() =>
+        store.topDeadLetterFailures({ limit: 10, queue: 'payment' }),
+      ),
+      'topFailures errorText "order 4242" (bounded)': await time(
+        () => store.topDeadLetterFailures({ limit: 10, errorText: 'order 4242' }),
+        3,
+      ),
     };
 
     // ---- store() ---------------------------------------------------------------------------
