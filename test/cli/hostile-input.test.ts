@@ -121,6 +121,7 @@ describe('redrive serve tokens', () => {
     writeFileSync(join(sb.dir, 'ops.token'), 'ops-secret-0001:operator:otto\n');
     const server = sb.start([
       'serve',
+      '--create',
       '--port',
       '0',
       '--json',
@@ -141,7 +142,7 @@ describe('redrive serve tokens', () => {
   });
 
   it('reads a token from REDRIVE_ADMIN_TOKEN, without a warning', async () => {
-    const server = sb.start(['serve', '--port', '0', '--json'], {
+    const server = sb.start(['serve', '--create', '--port', '0', '--json'], {
       REDRIVE_ADMIN_TOKEN: 'env-secret-0001:admin:ada',
     });
     const info = JSON.parse(await server.firstLine()) as { url: string; token: string | null };
