@@ -15,7 +15,7 @@ local touched = {}
 for i = 1, tonumber(ARGV[4]) do
   local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
   local k = jkey(id)
-  local f = redis.call('HMGET', k, 's', 'tk', 'q', 'pr', 'ra')
+  local f = redis.call('HMGET', k, 's', 'tk', 'q', 'pr', 'ra', 'sus')
   if not f[1] then out[i] = 'not_found'
   elseif f[2] ~= token then out[i] = 'stale_token'
   elseif f[1] ~= 'active' then out[i] = 'not_active'
@@ -23,7 +23,10 @@ for i = 1, tonumber(ARGV[4]) do
     local run_at = math.min(tonumber(f[5]), now)
     redis.call('HSET', k, 's', 'waiting', 'le', '', 'w', '', 'tk', '', 'ra', int(run_at))
     batch_add(batch, f[3], 'zrem:active', id)
-    batch_add(batch, f[3], 'zadd:wait', wait_score(tonumber(f[4]), run_at), pad(id))
+    local score = wait_score(tonumber(f[4]), run_at)
+    batch_add(batch, f[3], 'zadd:wait', score, pad(id))
+    -- A released suspect must stay findable by a quarantine claim.
+    if f[6] == '1' then batch_add(batch, f[3], 'zadd:suspects', score, pad(id)) end
     touched[f[3]] = true
     out[i] = 'ok'
   end

@@ -15,7 +15,7 @@ local function fail_one(a, now, offset, batch, woken)
   local m = tonumber(ARGV[a + 7])
   local next_a = a + 8 + m * 2
   local k = jkey(id)
-  local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'd', 'p', 'la', 'pr')
+  local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'd', 'p', 'la', 'pr', 'sus')
   local state = f[1]
   if not state then return 'not_found', next_a end
   if f[2] ~= token then return 'stale_token', next_a end
@@ -52,7 +52,10 @@ local function fail_one(a, now, offset, batch, woken)
   redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', made, 'rl', num(f[5], 0) + (1 - spent),
     'at', attempts, 'la', sig, 'le', '', 'w', '')
   if next_state == 'waiting' then
-    batch_add(batch, queue, 'zadd:wait', wait_score(tonumber(f[10]), run_at), pad(id))
+    local score = wait_score(tonumber(f[10]), run_at)
+    batch_add(batch, queue, 'zadd:wait', score, pad(id))
+    -- A suspect retried straight to waiting must stay findable by a quarantine claim.
+    if f[11] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
     woken[queue] = true
   else
     batch_add(batch, queue, 'zadd:sched', run_at, id)
