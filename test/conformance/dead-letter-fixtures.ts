@@ -2,71 +2,25 @@
  * Builders for the dead-letter conformance cases (self-contained: times are explicit offsets from
  * {@link T0}, everything goes through the `Store` interface).
  */
-import { afterEach, beforeEach } from 'vitest';
-import type { NewDeadLetter } from '../../src/core/dead-letter.js';
+import { expect } from 'vitest';
+import type { DeadLetterStatus, NewDeadLetter } from '../../src/core/dead-letter.js';
 import type { AttemptRecord, ClaimedJob } from '../../src/core/job.js';
-import type { NewJob, Store } from '../../src/store/store.js';
-import { deadLetterFromJob } from './fixtures.js';
+import type { Store } from '../../src/store/store.js';
+import { standaloneDeadLetter, T0 } from './fixtures.js';
 
-/** Creates a fresh, empty store; `cleanup` closes it and removes whatever it left behind. */
-export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+export {
+  deadLetterFromJob,
+  insertAndClaim,
+  type StoreFactory,
+  standaloneDeadLetter,
+  T0,
+  useFreshStore,
+} from './fixtures.js';
 
-/** The suite's epoch. */
-export const T0 = Date.UTC(2026, 0, 1);
+/** One hour in milliseconds. */
+export const HOUR = 3_600_000;
 
-/** Gives each test of the enclosing `describe` a fresh store; returns a getter. */
-export function useFreshStore(factory: StoreFactory): () => Store {
-  let current: { store: Store; cleanup(): Promise<void> } | undefined;
-  beforeEach(async () => {
-    current = await factory();
-  });
-  afterEach(async () => {
-    const c = current;
-    current = undefined;
-    await c?.cleanup();
-  });
-  return () => {
-    if (!current) throw new Error('no store: useFreshStore hooks did not run');
-    return current.store;
-  };
-}
-
-let claimSeq = 0;
-
-/** Inserts one job (queue `q`) and claims it. */
-export async function insertAndClaim(
-  store: Store,
-  params: { job?: Partial<NewJob> & { payload?: unknown }; now?: number; leaseMs?: number } = {},
-): Promise<ClaimedJob> {
-  const now = params.now ?? T0;
-  const { payload, ...rest } = params.job ?? {};
-  const job: NewJob = {
-    queue: 'q',
-    name: 'job',
-    payloadJson: JSON.stringify(payload ?? {}),
-    priority: 1,
-    runAt: now,
-    maxAttempts: 3,
-    timeoutMs: null,
-    backoff: null,
-    idempotencyKey: null,
-    replayOf: null,
-    ...rest,
-  };
-  await store.insertJobs({ jobs: [job], now });
-  const claimed = await store.claimJobs({
-    queue: job.queue,
-    workerId: 'w1',
-    limit: 1,
-    leaseMs: params.leaseMs ?? 30_000,
-    now,
-    claimId: `dl-claim-${++claimSeq}`,
-  });
-  if (claimed.length !== 1) throw new Error(`expected to claim one job, got ${claimed.length}`);
-  return claimed[0]!;
-}
-
-/** A failed attempt record for a claimed job. */
+/** A failed attempt record for a claimed job, without code or stack. */
 export function failedAttempt(job: ClaimedJob, endedAt: number): AttemptRecord {
   return {
     attempt: job.attemptsMade + 1,
@@ -79,22 +33,36 @@ export function failedAttempt(job: ClaimedJob, endedAt: number): AttemptRecord {
   };
 }
 
-/** The caller's half of a job's dead letter, shared with the job conformance cases. */
-export { deadLetterFromJob };
+/** A standalone dead letter (shorthand of {@link standaloneDeadLetter}). */
+export function dl(id: string, at: number, overrides: Partial<NewDeadLetter> = {}): NewDeadLetter {
+  return standaloneDeadLetter(id, at, overrides);
+}
 
-/** A complete standalone dead letter. */
-export function standaloneDeadLetter(
-  id: string,
-  now: number,
-  overrides: Partial<NewDeadLetter> = {},
-): NewDeadLetter {
-  return {
-    ...deadLetterFromJob(id, now),
-    queue: 'q',
-    jobId: null,
-    jobName: 'job',
-    payload: { imported: true },
-    attempts: [],
-    ...overrides,
-  };
+/** Inserts dead letters, all of which must be new. */
+export async function seed(store: Store, records: NewDeadLetter[], now = T0): Promise<void> {
+  const { inserted } = await store.insertDeadLetters({ deadLetters: records, now });
+  expect(inserted).toBe(records.length);
+}
+
+/** Moves a pending dead letter to `status` through the store's own transitions. */
+export async function setStatus(store: Store, id: string, status: DeadLetterStatus, now = T0): Promise<void> {
+  if (status === 'resolved') {
+    await store.resolveDeadLetters({ ids: [id], now, actor: 'test' });
+  } else if (status === 'replaying') {
+    expect((await store.acquireDeadLetterForReplay({ id, now })).ok).toBe(true);
+  } else if (status === 'expired') {
+    await store.transitionDeadLetters({ action: 'expire', now: now + 1e12, limit: 1, ids: [id] });
+  } else if (status === 'archived') {
+    await store.resolveDeadLetters({ ids: [id], now, actor: 'test' });
+    await store.transitionDeadLetters({ action: 'archive', now, before: now + 1, limit: 1, ids: [id] });
+  } else if (status === 'requires_review') {
+    const a = await store.acquireDeadLetterForReplay({ id, now });
+    if (!a.ok) throw new Error(`acquire failed: ${a.reason}`);
+    await store.finishDeadLetterReplay({
+      id,
+      generation: a.deadLetter.generation,
+      now,
+      status: 'requires_review',
+    });
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Runs the store and dead-letter conformance suites on the PostgreSQL store against a real server
+ * Runs the store conformance suite (jobs, dead letters, the model) on the PostgreSQL store against a real server
  * (`POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432/test), on a fresh schema for this
  * file, emptied between tests. Without PostgreSQL the file is skipped with a loud warning —
  * except under CI=true, where `postgresService()` throws and the file fails.
@@ -7,7 +7,6 @@
 import { afterAll, describe } from 'vitest';
 import { PostgresTestSchema } from '../support/postgres.js';
 import { postgresService } from '../support/services.js';
-import { runDeadLetterConformance } from './dead-letter-suite.js';
 import { runStoreConformance } from './store-suite.js';
 
 const postgres = await postgresService();
@@ -22,5 +21,4 @@ describe.skipIf(!postgres.available)('PostgreSQL store', () => {
   };
 
   runStoreConformance('postgres', factory, { modelTimeoutMs: 180_000 });
-  runDeadLetterConformance('PostgresStore', factory);
 });

@@ -1,10 +1,10 @@
 /**
- * Runs the store and dead-letter conformance suites on the Redis store against a real server
+ * Runs the store conformance suite (jobs, dead letters, the model) on the Redis store against a real server
  * (`REDIS_URL`, default redis://127.0.0.1:6379). Every store gets its own key prefix, and its keys
  * are deleted (SCAN + DEL) afterwards. Without Redis the file is skipped with a loud warning —
  * except under CI=true, where `redisService()` throws and the file fails.
  *
- * The suites pass explicit times, so the store runs with `clock: 'caller'` here; the server clock
+ * The cases pass explicit times, so the store runs with `clock: 'caller'` here; the server clock
  * has its own tests in test/store/redis-store.test.ts.
  */
 import { Redis } from 'ioredis';
@@ -16,7 +16,6 @@ import {
   type ScanningClient,
   uniqueKeyPrefix,
 } from '../support/services.js';
-import { runDeadLetterConformance } from './dead-letter-suite.js';
 import { runStoreConformance } from './store-suite.js';
 
 const redis = await redisService();
@@ -46,5 +45,4 @@ describe.skipIf(!redis.available)('Redis store', () => {
 
   // The model makes thousands of round trips per run: on a busy machine, more than the default timeout.
   runStoreConformance('redis', redisFactory('conformance'), { modelTimeoutMs: 120_000 });
-  runDeadLetterConformance('RedisStore', redisFactory('dlq'));
 });

@@ -1,17 +1,29 @@
 /**
  * The store conformance suite: one set of behaviour cases every `Store` must pass (after River's
- * riverdrivertest). A store's test file calls {@link runStoreConformance} with a factory that
- * returns a fresh, empty store; each test gets its own. The cases use only the `Store` interface
- * and pass every time explicitly, so they run unchanged on SQLite, Redis and PostgreSQL.
+ * riverdrivertest). A store's test file calls {@link runStoreConformance} — and nothing else — with
+ * a factory that returns a fresh, empty store; each test gets its own. The cases use only the
+ * `Store` interface and pass every time explicitly, so they run unchanged on SQLite, Redis and
+ * PostgreSQL. A case that checks something a store may legitimately not do asks the store's
+ * declared `capabilities` (see ./capabilities.ts) and skips visibly, naming the capability.
  *
- * This lives under `test/` (not `src/store/conformance.ts`) so that vitest and fast-check never
- * reach the published bundle.
+ * One topic per file under ./cases/. A new case file is registered here, once, for every store.
+ *
+ * This lives under `test/` (not `src/`) so that vitest and fast-check never reach the published
+ * bundle.
  */
 import { describe } from 'vitest';
-import type { Store } from '../../src/store/store.js';
 import { adminCases } from './cases/admin.js';
 import { claimCases } from './cases/claim.js';
-import { deadLetterCases } from './cases/dead-letters.js';
+import { deadLetterAuditCases } from './cases/dead-letter-audit.js';
+import { deadLetterCaptureCases } from './cases/dead-letter-capture.js';
+import { deadLetterFacetsCases } from './cases/dead-letter-facets.js';
+import { deadLetterListingCases } from './cases/dead-letter-listing.js';
+import { deadLetterRecordCases } from './cases/dead-letter-records.js';
+import { deadLetterRegroupCases } from './cases/dead-letter-regroup.js';
+import { deadLetterReplayCases } from './cases/dead-letter-replay.js';
+import { deadLetterResolveCases } from './cases/dead-letter-resolve.js';
+import { deadLetterSearchCases } from './cases/dead-letter-search.js';
+import { deadLetterTotalsCases } from './cases/dead-letter-totals.js';
 import { failureCases } from './cases/failure.js';
 import { failureBatchCases } from './cases/failure-batch.js';
 import { fencingCases } from './cases/fencing.js';
@@ -19,11 +31,10 @@ import { insertCases } from './cases/insert.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
 import { recoveryCases } from './cases/recovery.js';
+import type { StoreFactory } from './fixtures.js';
 
-/** Which groups of cases to register; all by default. */
+/** How to run the suite on one store (never which cases: every store runs all of them). */
 export interface ConformanceOptions {
-  /** Register the model-based test (the slowest case). Default true. */
-  model?: boolean;
   /**
    * Time limit of the model-based test. A store over the network pays a round trip per operation
    * (several thousand per run), so it may need more than the default test timeout.
@@ -31,10 +42,10 @@ export interface ConformanceOptions {
   modelTimeoutMs?: number;
 }
 
-/** Registers the conformance suite for the store made by `factory` under `describe(name)`. */
+/** Registers every conformance case for the store made by `factory` under `describe(name)`. */
 export function runStoreConformance(
   name: string,
-  factory: () => Promise<{ store: Store; cleanup(): Promise<void> }>,
+  factory: StoreFactory,
   options: ConformanceOptions = {},
 ): void {
   describe(`Store conformance: ${name}`, () => {
@@ -46,7 +57,16 @@ export function runStoreConformance(
     recoveryCases(factory);
     orphanCases(factory);
     adminCases(factory);
-    deadLetterCases(factory);
-    if (options.model ?? true) modelCases(factory, options.modelTimeoutMs);
+    deadLetterRecordCases(factory);
+    deadLetterCaptureCases(factory);
+    deadLetterListingCases(factory);
+    deadLetterFacetsCases(factory);
+    deadLetterTotalsCases(factory);
+    deadLetterReplayCases(factory);
+    deadLetterResolveCases(factory);
+    deadLetterAuditCases(factory);
+    deadLetterSearchCases(factory);
+    deadLetterRegroupCases(factory);
+    modelCases(factory, options.modelTimeoutMs);
   });
 }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../../src/core/dead-letter.js';
 import { type StoreFactory, standaloneDeadLetter, T0, useFreshStore } from '../fixtures.js';
 
-export function deadLetterCases(factory: StoreFactory): void {
+/** Registers the cases for storing and reading dead-letter records. */
+export function deadLetterRecordCases(factory: StoreFactory): void {
   describe('insertDeadLetters and queries', () => {
     const store = useFreshStore(factory);
 

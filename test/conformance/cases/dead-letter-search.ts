@@ -1,6 +1,6 @@
 /**
  * Dead-letter conformance at scale: what every store must do so that top failures, search and
- * stats stay fast at a million entries. Run by runDeadLetterConformance for every store.
+ * stats stay fast at a million entries. Part of runStoreConformance, so every store runs it.
  *
  * For store authors (PostgreSQL included):
  * - `topDeadLetterFailures` answers filters on statuses, domains, queue, failure type and
@@ -14,10 +14,10 @@
  * - `getDeadLetterStats().byQueue` counts entries per queue.
  */
 import { describe, expect, it } from 'vitest';
-import type { NewDeadLetter } from '../../src/core/dead-letter.js';
-import type { DeadLetterFilter, FailureGroup } from '../../src/store/dead-letter-store.js';
-import type { Store } from '../../src/store/store.js';
-import { standaloneDeadLetter, T0 } from './dead-letter-fixtures.js';
+import type { NewDeadLetter } from '../../../src/core/dead-letter.js';
+import type { DeadLetterFilter, FailureGroup } from '../../../src/store/dead-letter-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { type StoreFactory, standaloneDeadLetter, T0, useFreshStore } from '../dead-letter-fixtures.js';
 
 const STACK = [
   'Error: boom',
@@ -46,8 +46,11 @@ async function counted(store: Store, filter: DeadLetterFilter): Promise<Record<s
 }
 
 /** Registers the cases. */
-export function runDeadLetterSearchConformance(store: () => Store): void {
+/** Registers the cases for top failures, search and stats at scale. */
+export function deadLetterSearchCases(factory: StoreFactory): void {
   describe('top failures, search and stats at scale', () => {
+    const store = useFreshStore(factory);
+
     async function seedMix(): Promise<void> {
       await store().insertDeadLetters({
         now: T0,

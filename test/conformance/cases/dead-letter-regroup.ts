@@ -4,8 +4,8 @@
  * that every per-fingerprint read (filters, failure groups, and any counters a store keeps) agrees.
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/core/errors.js';
-import type { Store } from '../../src/store/store.js';
+import { ValidationError } from '../../../src/core/errors.js';
+import type { Store } from '../../../src/store/store.js';
 import {
   deadLetterFromJob,
   failedAttempt,
@@ -14,7 +14,7 @@ import {
   standaloneDeadLetter,
   T0,
   useFreshStore,
-} from './dead-letter-fixtures.js';
+} from '../dead-letter-fixtures.js';
 
 async function groupsOf(store: Store): Promise<[string, number][]> {
   const { groups, scan } = await store.topDeadLetterFailures({ limit: 10 });
@@ -22,8 +22,8 @@ async function groupsOf(store: Store): Promise<[string, number][]> {
   return groups.map((g) => [g.fingerprint, g.count]);
 }
 
-/** Registers the regrouping cases (called by the dead-letter suite). */
-export function regroupCases(factory: StoreFactory): void {
+/** Registers the regrouping cases. */
+export function deadLetterRegroupCases(factory: StoreFactory): void {
   describe('fingerprint versions and regrouping', () => {
     const store = useFreshStore(factory);
 
