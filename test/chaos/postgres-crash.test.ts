@@ -46,6 +46,8 @@ describe.skipIf(!postgres.available)('PostgreSQL store under SIGKILL', () => {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
+    // A write to a process that just died fails with EPIPE: the test knows it died from its exit.
+    child.stdin.on('error', () => undefined);
     const exited = once(child, 'exit');
     await waitFor(
       `worker ${workerId} to start (${stderr})`,
@@ -77,6 +79,7 @@ describe.skipIf(!postgres.available)('PostgreSQL store under SIGKILL', () => {
     let generation = 0;
     let kills = 0;
     const restarting = new Set<number>();
+    let tick = 0;
     try {
       const now = Date.now();
       const ids = (
@@ -98,17 +101,21 @@ describe.skipIf(!postgres.available)('PostgreSQL store under SIGKILL', () => {
       ).map((r) => r.id);
       expect(ids).toHaveLength(JOBS);
 
+      // The workers' handlers return after a few ticks of this loop (see the fixture): kills are
+      // scheduled in ticks, so they land while work remains however fast the machine is.
       const deadline = Date.now() + 200_000;
-      let nextKillAt = Date.now() + 300 + random() * 700;
+      const ticksToNextKill = () => 10 + Math.floor(random() * 30);
+      let nextKillAt = ticksToNextKill();
       for (;;) {
         const counts = await store.countJobs({ queue: 'crash' });
         if (counts.completed === JOBS) break;
         if (Date.now() > deadline) throw new Error(`not finished: ${JSON.stringify(counts)}`);
         // Kill while work remains (up to MAX_KILLS times, one at a time), restarting the victim each time.
-        // A restart takes seconds on a busy machine: it runs in the background while the others work.
+        // A restart takes seconds on a busy machine: the others hold their jobs (no tick) meanwhile,
+        // and their recovery sweeps return the victim's jobs.
         const victim = Math.floor(random() * workers.length);
         if (
-          Date.now() >= nextKillAt &&
+          tick >= nextKillAt &&
           counts.waiting + counts.active > 0 &&
           restarting.size === 0 &&
           kills < MAX_KILLS
@@ -125,9 +132,13 @@ describe.skipIf(!postgres.available)('PostgreSQL store under SIGKILL', () => {
             },
             () => restarting.delete(victim),
           );
-          nextKillAt = Date.now() + 200 + random() * 600;
+          nextKillAt = tick + ticksToNextKill();
         }
-        await pause(50);
+        if (restarting.size === 0) {
+          for (const w of workers) if (w.child.exitCode === null) w.child.stdin.write('tick\n');
+          tick++;
+        }
+        await pause(20);
       }
     } finally {
       await waitFor('restarts to finish', () => restarting.size === 0, { timeoutMs: 60_000, stepMs: 50 });
