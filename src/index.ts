@@ -60,12 +60,11 @@ export type { TokenBucketOptions, TokenBucketStats } from './core/rate-limit/tok
 export { TokenBucket } from './core/rate-limit/token-bucket.js';
 export type { BackoffOptions, JitterMode, RetryPolicy } from './core/retry.js';
 export { computeRetryDelay, createRetryPolicy, DEFAULT_BACKOFF } from './core/retry.js';
-
+export type { DeadLetterSettings } from './dead-letter-record/record.js';
 export type { Listener, RedriveEvents } from './events.js';
 export { TypedEmitter } from './events.js';
 export type { ActiveJob } from './queue/active-job.js';
 export { LeaseLostError } from './queue/active-job.js';
-export type { DeadLetterSettings } from './queue/dead-letter-builder.js';
 export type { JobOptions } from './queue/job-options.js';
 export type { JsonlImportOptions, JsonlImportResult, JsonlLineError } from './queue/jsonl-import.js';
 export type { AddOptions, BulkJob, EnqueuedJob, QueueOptions } from './queue/queue.js';
@@ -132,6 +131,13 @@ export {
   REPLAYABLE_DEAD_LETTER_STATUSES,
   RESOLVABLE_DEAD_LETTER_STATUSES,
 } from './core/dead-letter.js';
+export type { RedactOptions, Redactor } from './dead-letter-record/redact.js';
+export {
+  createRedactor,
+  DEFAULT_SECRET_KEY_FRAGMENTS,
+  REDACTED,
+  redactSecrets,
+} from './dead-letter-record/redact.js';
 export type { FailureInput } from './dlq/capture.js';
 export type {
   DescribedFailureGroup,
@@ -159,8 +165,6 @@ export type {
   SlaBreachReport,
 } from './dlq/queries.js';
 export { MAX_PAGE_SIZE } from './dlq/queries.js';
-export type { RedactOptions, Redactor } from './dlq/redact.js';
-export { createRedactor, DEFAULT_SECRET_KEY_FRAGMENTS, REDACTED, redactSecrets } from './dlq/redact.js';
 export type {
   QueueReplayOptions,
   ReplayContext,

@@ -10,10 +10,10 @@ import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
 import { deadLetterFingerprint, FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
 import type { AttemptRecord } from '../core/job.js';
-import { newDeadLetterId } from '../queue/dead-letter-builder.js';
+import { newDeadLetterId } from '../dead-letter-record/record.js';
+import type { Redactor } from '../dead-letter-record/redact.js';
 import type { Store } from '../store/store.js';
 import type { FallbackFile } from './fallback.js';
-import type { Redactor } from './redact.js';
 
 /** A failed operation to record. Only `domain` and `failureType` are required. */
 export interface FailureInput {

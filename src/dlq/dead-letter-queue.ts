@@ -7,6 +7,7 @@ import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
 import { NotFoundError, RedriveError, ValidationError } from '../core/errors.js';
+import { createRedactor } from '../dead-letter-record/redact.js';
 import { TypedEmitter } from '../events.js';
 import type { DeadLetterFacets, DeadLetterFilter, ScanReport } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
@@ -33,7 +34,6 @@ import {
   toStoreFilter,
 } from './queries.js';
 import { FailureRecorder, type StoreFailureResult } from './recorder.js';
-import { createRedactor } from './redact.js';
 import { type RegroupOptions, type RegroupResult, regroupDeadLetters } from './regroup.js';
 import { ReplayRegistry } from './replay-registry.js';
 import {

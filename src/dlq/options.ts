@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock, Random } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
+import type { RedactOptions } from '../dead-letter-record/redact.js';
 import type { Store } from '../store/store.js';
-import type { RedactOptions } from './redact.js';
 import type { ReplayRegistry } from './replay-registry.js';
 
 /** An operator action that {@link DeadLetterQueueOptions.authorize} may refuse. */

@@ -5,13 +5,13 @@
  */
 import type { Clock, Random } from '../core/clock.js';
 import { StoreUnavailableError } from '../core/errors.js';
+import type { Redactor } from '../dead-letter-record/redact.js';
 import type { TypedEmitter } from '../events.js';
 import type { Store } from '../store/store.js';
 import { buildDeadLetter, DeadLetterWriter, type FailureInput, type WriteOutcome } from './capture.js';
 import type { DeadLetterQueueEvents, DeadLetterQueueMetrics } from './events.js';
 import { FallbackFile, type FallbackRecoveryResult } from './fallback.js';
 import type { DeadLetterQueueConfig } from './options.js';
-import type { Redactor } from './redact.js';
 
 /** The result of {@link DeadLetterQueue.store}. */
 export interface StoreFailureResult {

@@ -7,8 +7,8 @@
 import type { Clock } from '../core/clock.js';
 import type { DeadLetter } from '../core/dead-letter.js';
 import { ReplayError, ValidationError } from '../core/errors.js';
+import { containsRedaction } from '../dead-letter-record/redact.js';
 import type { Store } from '../store/store.js';
-import { containsRedaction } from './redact.js';
 
 /** What a handler gets besides the entry. */
 export interface ReplayContext {

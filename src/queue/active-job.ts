@@ -24,6 +24,11 @@ export interface ActiveJob<Payload = unknown> {
   readonly signal: AbortSignal;
 }
 
+/** A job handler. Its return value (JSON-serializable) is stored as the job's result. */
+export type JobHandler<Payload = unknown, Result = unknown> = (
+  job: ActiveJob<Payload>,
+) => Promise<Result> | Result;
+
 /** The lease was lost (another worker owns the job now); the attempt's result will be discarded. */
 export class LeaseLostError extends Error {
   readonly code = 'LEASE_LOST';

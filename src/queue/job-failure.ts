@@ -4,9 +4,9 @@
  */
 import type { Random } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
+import { buildJobDeadLetter, type DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { JobFailure } from '../store/job-store.js';
 import type { RunningJob } from './active-job.js';
-import { buildJobDeadLetter, type DeadLetterSettings } from './dead-letter-builder.js';
 import type { FailureDecision } from './failure-outcome.js';
 
 /** Inputs of {@link jobFailure}. */

@@ -7,8 +7,8 @@ import type { CircuitBreaker } from '../core/circuit-breaker.js';
 import type { Clock, Random } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { BackoffOptions } from '../core/retry.js';
+import type { DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { Store } from '../store/store.js';
-import type { DeadLetterSettings } from './dead-letter-builder.js';
 
 /** Options of {@link Worker}. */
 export interface WorkerOptions {

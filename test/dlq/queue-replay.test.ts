@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildJobDeadLetter } from '../../src/dead-letter-record/record.js';
 import {
   createSeededRandom,
   type DeadLetter,
@@ -8,7 +9,6 @@ import {
   StateConflictError,
   ValidationError,
 } from '../../src/index.js';
-import { buildJobDeadLetter } from '../../src/queue/dead-letter-builder.js';
 import { createDlqHarness, type DlqHarness } from './helpers.js';
 
 let h: DlqHarness;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildJobDeadLetter } from '../../src/dead-letter-record/record.js';
 import {
   createRedactor,
   createSeededRandom,
@@ -9,7 +10,6 @@ import {
   redactSecrets,
   Worker,
 } from '../../src/index.js';
-import { buildJobDeadLetter } from '../../src/queue/dead-letter-builder.js';
 import { createDlqHarness, type DlqHarness, flush } from './helpers.js';
 
 const secretPayload = () => ({

@@ -4,9 +4,9 @@
  */
 import type { Random } from '../core/clock.js';
 import { FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
-import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from '../dlq/redact.js';
 import type { DeadLetterFromJob } from '../store/job-store.js';
 import { memoizedFingerprint } from './fingerprint-memo.js';
+import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from './redact.js';
 
 /** Dead-letter settings of a worker. */
 export interface DeadLetterSettings {

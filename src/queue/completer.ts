@@ -1,0 +1,160 @@
+/**
+ * The completer: turns each attempt's outcome into a write and each write's answer into counters
+ * and events. Completions and failures (retries, rate-limit pauses, dead letters) are batched by
+ * {@link Settlements} and fenced by the attempt's token: a refused write means another worker owns
+ * the job now, and its outcome is discarded.
+ */
+import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
+import type { FailJobResult, FenceResult } from '../store/job-store.js';
+import type { RunningJob } from './active-job.js';
+import { decideFailure, type FailureDecision } from './failure-outcome.js';
+import { jobFailure } from './job-failure.js';
+import { type PendingFailure, Settlements } from './settlements.js';
+import type { WorkerContext } from './worker-context.js';
+
+/** Writes a worker's outcomes and reports what the store made of them. */
+export class Completer<Payload = unknown> {
+  /** Outcomes waiting to be written (in batches, or with the next claim). */
+  readonly settlements: Settlements;
+  private readonly defaultPolicy: RetryPolicy;
+  /** Completed jobs whose `job.completed` event waits for the write (only while someone listens). */
+  private readonly completionJobs = new Map<string, { job: RunningJob<Payload>; durationMs: number }>();
+
+  /** @param claimPending true while a claim is about to run and will write the outcomes itself */
+  constructor(
+    private readonly ctx: WorkerContext<Payload>,
+    claimPending: () => boolean,
+  ) {
+    this.defaultPolicy = createRetryPolicy(ctx.raw.backoff);
+    this.settlements = new Settlements(ctx.store, ctx.clock, {
+      completed: (results) => this.completionsWritten(results),
+      error: (error) => ctx.reportError(error),
+      claimPending,
+    });
+  }
+
+  /** Queues the completion of `job` with the handler's return value. */
+  succeeded(job: RunningJob<Payload>, value: unknown): void {
+    let resultJson: string | null = null;
+    if (value !== undefined) {
+      try {
+        resultJson = JSON.stringify(value) ?? null;
+      } catch {
+        resultJson = null;
+      }
+    }
+    if (this.ctx.emitter.hasListeners('job.completed')) {
+      this.completionJobs.set(job.id, { job, durationMs: this.ctx.clock.now() - job.startedAt });
+    }
+    this.settlements.addCompletion({ id: job.id, token: job.token, resultJson });
+  }
+
+  /** What the retry policy makes of `error` ending `job`'s attempt at `now`. */
+  decide(job: RunningJob<Payload>, error: unknown, now: number): FailureDecision {
+    return decideFailure({
+      error,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      rateLimitDelays: job.claimed.rateLimitDelays,
+      maxRateLimitDelays: this.ctx.options.maxRateLimitDelays,
+      backoff: job.claimed.backoff,
+      defaultPolicy: this.defaultPolicy,
+      now,
+      random: this.ctx.random,
+    });
+  }
+
+  /** Queues the failure of `job`'s attempt as `decision` says (retry, pause or dead letter). */
+  failed(job: RunningJob<Payload>, error: unknown, decision: FailureDecision, now: number): void {
+    const { ctx } = this;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const failure = jobFailure({
+      job: job as RunningJob<unknown>,
+      error: err,
+      decision,
+      now,
+      workerId: ctx.workerId,
+      queue: ctx.queue,
+      deadLetterSettings: ctx.raw.deadLetter ?? {},
+      random: ctx.random,
+    });
+    this.settlements.addFailure({
+      failure,
+      written: (result) => this.failureWritten(job, err, decision, result),
+      // The lease will expire and recovery will return the job without spending an attempt.
+      dropped: () => ctx.held.delete(job.id),
+    } satisfies PendingFailure);
+  }
+
+  /** Writes every pending outcome now. */
+  flush(): Promise<void> {
+    return this.settlements.flush();
+  }
+
+  /** Waits until no write is in flight. */
+  idle(): Promise<void> {
+    return this.settlements.idle();
+  }
+
+  private completionsWritten(results: readonly FenceResult[]): void {
+    const { ctx } = this;
+    for (const result of results) {
+      ctx.held.delete(result.id);
+      if (result.ok) {
+        ctx.counters.completed++;
+        const entry = this.completionJobs.get(result.id);
+        if (entry) {
+          this.completionJobs.delete(result.id);
+          ctx.emitter.emit('job.completed', {
+            queue: ctx.queue,
+            jobId: result.id,
+            name: entry.job.name,
+            attempt: entry.job.attempt,
+            durationMs: entry.durationMs,
+          });
+        }
+      } else {
+        this.completionJobs.delete(result.id);
+        ctx.leaseLost(result.id, `completion refused (${result.reason}): another worker owns the job now`);
+      }
+    }
+  }
+
+  private failureWritten(
+    job: RunningJob<Payload>,
+    err: Error,
+    decision: FailureDecision,
+    result: FailJobResult,
+  ): void {
+    const { ctx } = this;
+    ctx.held.delete(job.id);
+    if (!result.ok) {
+      ctx.leaseLost(job.id, `failure refused (${result.reason}): another worker owns the job now`);
+      return;
+    }
+    ctx.counters.failed++;
+    const base = { queue: ctx.queue, jobId: job.id, name: job.name };
+    ctx.emitter.emit('job.failed', {
+      ...base,
+      attempt: job.attempt,
+      error: err,
+      willRetry: decision.kind !== 'dead_letter',
+    });
+    if (decision.kind === 'dead_letter') {
+      ctx.counters.deadLettered++;
+      ctx.emitter.emit('job.dead_lettered', {
+        ...base,
+        deadLetterId: result.deadLetterId ?? '',
+        failureType: decision.failureType,
+      });
+    } else {
+      ctx.counters.retried++;
+      ctx.emitter.emit('job.retried', {
+        ...base,
+        attempt: job.attempt,
+        runAt: decision.runAt,
+        reason: decision.kind === 'rate_limited' ? 'rate_limited' : 'error',
+      });
+    }
+  }
+}

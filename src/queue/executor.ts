@@ -1,0 +1,221 @@
+/**
+ * The executor: starts buffered jobs in free slots and runs their handlers. Before a job starts it
+ * checks that the store knows it may have started (the start horizon, for poison-pill detection),
+ * takes a rate-limit token and a circuit-breaker permit; while it runs it owns the job's timeout
+ * and abort signal; when the handler settles it hands the outcome to the completer, once.
+ */
+import type { CircuitPermit } from '../core/breaker/types.js';
+import type { TimerHandle } from '../core/clock.js';
+import { JobTimeoutError } from '../core/errors.js';
+import { TokenBucket } from '../core/rate-limit/token-bucket.js';
+import type { JobHandler, RunningJob } from './active-job.js';
+import type { Completer } from './completer.js';
+import { StartHorizon } from './start-horizon.js';
+import type { WorkerContext } from './worker-context.js';
+
+/** What the executor needs from the fetcher. */
+export interface ExecutorHooks {
+  /** Claims more jobs if the buffer runs low. */
+  kick(): void;
+  /** Hands the buffered jobs back to the queue. */
+  releaseBuffered(): Promise<void>;
+}
+
+/** Runs one worker's handlers, up to `concurrency` at a time. */
+export class Executor<Payload = unknown, Result = unknown> {
+  private running_ = 0;
+  private avgDurationMs_ = Number.NaN;
+  private readonly limiter: TokenBucket | undefined;
+  private dispatchTimer: TimerHandle | undefined;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: WorkerContext<Payload>,
+    private readonly handler: JobHandler<Payload, Result>,
+    private readonly completer: Completer<Payload>,
+    private readonly starts: StartHorizon,
+    private readonly hooks: ExecutorHooks,
+  ) {
+    const rateLimit = ctx.options.rateLimit;
+    this.limiter = rateLimit
+      ? new TokenBucket({ limit: rateLimit.limit, intervalMs: rateLimit.intervalMs, clock: ctx.clock })
+      : undefined;
+  }
+
+  /** Handlers running now. */
+  get running(): number {
+    return this.running_;
+  }
+
+  /** Moving average of handler time in ms (NaN before the first job settles). */
+  get avgDurationMs(): number {
+    return this.avgDurationMs_;
+  }
+
+  /** How many jobs ahead of the next one to start the start horizon should reach. */
+  lookahead(): number {
+    return StartHorizon.lookahead(this.ctx.options.concurrency, this.avgDurationMs_);
+  }
+
+  /** Starts buffered jobs while slots are free, then asks the fetcher for more. */
+  dispatch(): void {
+    const { ctx } = this;
+    const { buffer } = ctx;
+    while (this.running_ < ctx.options.concurrency && buffer.size > 0) {
+      if (ctx.state !== 'running') break;
+      const next = buffer.peek()!;
+      if (!next.quarantined && !next.lost && !this.starts.mayStart(next.seq)) {
+        // The store must know this job may start before it does (see start-horizon.ts).
+        this.starts.advance(next.seq, this.lookahead(), () => this.dispatch());
+        break;
+      }
+      if (this.limiter && !this.limiter.tryTake()) {
+        this.dispatchLater(Math.max(1, this.limiter.retryAfterMs()));
+        return;
+      }
+      const job = buffer.shift();
+      if (job.lost) continue;
+      const breaker = ctx.raw.circuitBreaker;
+      let permit: CircuitPermit | false | undefined;
+      if (breaker) {
+        permit = breaker.tryAcquire();
+        if (!permit) {
+          buffer.putBack();
+          void this.hooks.releaseBuffered();
+          return;
+        }
+      }
+      this.start(job, permit || undefined);
+    }
+    // Fast handlers get the horizon raised ahead of need; slow ones (a lookahead of `concurrency`)
+    // when a job waits on it, which keeps the jobs judged `running` after a crash to those started.
+    const nextSeq = buffer.nextSeq();
+    if (nextSeq !== undefined && nextSeq >= 0) {
+      const lookahead = this.lookahead();
+      if (lookahead > ctx.options.concurrency && this.starts.isClose(nextSeq, lookahead)) {
+        this.starts.advance(nextSeq, lookahead, () => this.dispatch());
+      }
+    }
+    buffer.compact();
+    this.hooks.kick();
+  }
+
+  /** Dispatches again after `delayMs`, unless a dispatch is already scheduled. */
+  dispatchLater(delayMs: number): void {
+    if (this.dispatchTimer) return;
+    this.dispatchTimer = this.ctx.clock.setTimeout(() => {
+      this.dispatchTimer = undefined;
+      this.dispatch();
+    }, delayMs);
+  }
+
+  /** Cancels a scheduled dispatch. */
+  stop(): void {
+    if (this.dispatchTimer) this.ctx.clock.clearTimeout(this.dispatchTimer);
+    this.dispatchTimer = undefined;
+  }
+
+  /** Resolves when no handler runs, or after `timeoutMs`, whichever comes first. */
+  async waitForRunning(timeoutMs: number): Promise<void> {
+    if (this.running_ === 0) return;
+    const { clock } = this.ctx;
+    await new Promise<void>((resolve) => {
+      const timer = clock.setTimeout(resolve, timeoutMs);
+      this.drained = () => {
+        clock.clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.drained = undefined;
+  }
+
+  /** Gives up on every running handler: aborts its signal, ignores its outcome; returns the jobs. */
+  abandonRunning(reason: () => Error): RunningJob<Payload>[] {
+    const unfinished = [...this.ctx.held.values()].filter((j) => !j.settled && j.startedAt > 0);
+    for (const job of unfinished) {
+      job.abort(reason());
+      job.settled = true;
+      if (job.timer !== undefined) this.ctx.clock.clearTimeout(job.timer as TimerHandle);
+      this.running_--;
+    }
+    return unfinished;
+  }
+
+  private start(job: RunningJob<Payload>, permit: CircuitPermit | undefined): void {
+    const { ctx } = this;
+    this.running_++;
+    job.startedAt = ctx.clock.now();
+    if (ctx.emitter.hasListeners('job.active')) {
+      ctx.emitter.emit('job.active', {
+        queue: ctx.queue,
+        jobId: job.id,
+        name: job.name,
+        attempt: job.attempt,
+        workerId: ctx.workerId,
+      });
+    }
+    const timeoutMs = job.claimed.timeoutMs;
+    if (timeoutMs !== null) {
+      job.timer = ctx.clock.setTimeout(() => {
+        const error = new JobTimeoutError(timeoutMs);
+        job.abort(error);
+        this.onFailure(job, error, permit);
+      }, timeoutMs);
+    }
+    let result: Promise<Result> | Result;
+    try {
+      result = this.handler(job);
+    } catch (error) {
+      this.onFailure(job, error, permit);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.onSuccess(job, value, permit),
+        (error) => this.onFailure(job, error, permit),
+      );
+    } else {
+      this.onSuccess(job, result, permit);
+    }
+  }
+
+  /** Marks the attempt finished; false if it already was (timeout fired, lease lost, shutdown). */
+  private settle(job: RunningJob<Payload>): boolean {
+    if (job.settled) return false;
+    job.settled = true;
+    this.running_--;
+    const { ctx } = this;
+    if (ctx.quarantine.job === job) ctx.quarantine.job = undefined;
+    if (job.timer !== undefined) ctx.clock.clearTimeout(job.timer as TimerHandle);
+    const duration = ctx.clock.now() - job.startedAt;
+    this.avgDurationMs_ = Number.isNaN(this.avgDurationMs_)
+      ? duration
+      : this.avgDurationMs_ * 0.9 + duration * 0.1;
+    if (this.running_ === 0 && this.drained) this.drained();
+    return true;
+  }
+
+  private onSuccess(job: RunningJob<Payload>, value: Result, permit: CircuitPermit | undefined): void {
+    if (!this.settle(job)) return;
+    permit?.success();
+    this.completer.succeeded(job, value);
+    this.dispatch();
+  }
+
+  private onFailure(job: RunningJob<Payload>, error: unknown, permit: CircuitPermit | undefined): void {
+    if (!this.settle(job)) return;
+    if (job.lost) {
+      this.ctx.held.delete(job.id);
+      this.dispatch();
+      return;
+    }
+    const now = this.ctx.clock.now();
+    const decision = this.completer.decide(job, error, now);
+    if (permit) {
+      if (decision.classification.kind === 'permanent') permit.success();
+      else permit.failure(error);
+    }
+    this.completer.failed(job, error, decision, now);
+    this.dispatch();
+  }
+}

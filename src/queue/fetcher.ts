@@ -1,0 +1,257 @@
+/**
+ * The fetcher: claims batches of jobs into the worker's buffer. It prefetches ahead of free slots
+ * (adaptively, by average handler time), claims single-flight, is woken by the store's notify and
+ * by circuit-breaker recovery, and otherwise polls with a backoff. Pending outcomes ride along with
+ * a claim when the store can write both in one step. A suspect (a job whose worker died while it
+ * may have been running) is claimed alone and runs in quarantine.
+ */
+import type { TimerHandle } from '../core/clock.js';
+import type { ClaimedJob } from '../core/job.js';
+import { RunningJob } from './active-job.js';
+import type { Settlements } from './settlements.js';
+import { StartHorizon } from './start-horizon.js';
+import type { WorkerContext } from './worker-context.js';
+
+/** Largest automatic prefetch. */
+const MAX_AUTO_PREFETCH = 1000;
+/** Automatic prefetch aims to hold this much work (by average handler time) per slot. */
+const PREFETCH_TARGET_MS = 20;
+
+/** What the fetcher needs from the executor. */
+export interface FetcherHooks {
+  /** Starts buffered jobs in free slots. */
+  dispatch(): void;
+  /** Handlers running now. */
+  running(): number;
+  /** Moving average of handler time (NaN before the first job). */
+  avgDurationMs(): number;
+}
+
+/** Claims jobs for one worker. */
+export class Fetcher<Payload = unknown> {
+  private claiming = false;
+  private inFlight: Promise<number> | undefined;
+  private wakeRequested = false;
+  private idleDelay = 1;
+  private pollTimer: TimerHandle | undefined;
+  private unwatch: (() => void) | undefined;
+  private unwatchBreaker: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: WorkerContext<Payload>,
+    private readonly settlements: Settlements,
+    private readonly starts: StartHorizon,
+    private readonly hooks: FetcherHooks,
+  ) {}
+
+  /** True while a claim is in flight (it writes pending outcomes itself where it can). */
+  get claimPending(): boolean {
+    return this.claiming;
+  }
+
+  /** Subscribes to wake-ups: the store's notify, and the circuit breaker closing again. */
+  start(): void {
+    const { ctx } = this;
+    if (ctx.store.capabilities.notify && ctx.store.watchQueue) {
+      this.unwatch = ctx.store.watchQueue(ctx.queue, () => this.wake());
+    }
+    this.unwatchBreaker = ctx.raw.circuitBreaker?.onStateChange((change) => {
+      if (change.to.name === 'open' || change.to.name === 'forced_open') {
+        ctx.emitter.emit('alert', {
+          type: 'circuit_open',
+          queue: ctx.queue,
+          message: `circuit breaker opened (${change.reason}); the worker stops claiming until it recovers`,
+        });
+      }
+      if (change.to.name === 'closed' || change.to.name === 'half_open') this.wake();
+    });
+  }
+
+  /** Unsubscribes and cancels the next poll; a claim in flight still lands (see {@link settled}). */
+  stop(): void {
+    this.unwatch?.();
+    this.unwatchBreaker?.();
+    if (this.pollTimer) this.ctx.clock.clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** Resolves when no claim is in flight. */
+  async settled(): Promise<void> {
+    await this.inFlight?.catch(() => 0);
+  }
+
+  /** Claims at once (new jobs may be waiting), resetting the poll backoff. */
+  wake(): void {
+    if (this.ctx.state !== 'running') return;
+    this.idleDelay = 1;
+    if (this.pollTimer) {
+      this.ctx.clock.clearTimeout(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+    this.kick();
+  }
+
+  /** Claims more jobs when the buffer runs low. Single-flight: a kick during a claim reruns it after. */
+  kick(): void {
+    const { ctx } = this;
+    if (ctx.state !== 'running') return;
+    if (this.claiming) {
+      this.wakeRequested = true;
+      return;
+    }
+    // Held jobs (running + prefetched) count against the target, so slow handlers, whose target
+    // is `concurrency`, never hoard leases on jobs they cannot start yet.
+    const running = this.hooks.running();
+    const buffered = ctx.buffer.size;
+    const held = buffered + running;
+    // Nothing is claimed beside a suspect in quarantine; a worker that saw suspects drains first.
+    if (ctx.quarantine.job || (ctx.quarantine.wanted && held > 0)) return;
+    const freeSlots = ctx.options.concurrency - running;
+    const target = this.prefetchTarget();
+    if (buffered > 0 && buffered >= freeSlots && held >= Math.ceil(target / 2)) return;
+    const limit = Math.max(target - held, freeSlots - buffered);
+    if (limit <= 0) return;
+    this.claiming = true;
+    this.inFlight = this.claim(limit);
+    this.inFlight.then(
+      (count) => {
+        this.claiming = false;
+        if (count > 0) {
+          this.idleDelay = 1;
+          this.hooks.dispatch();
+        }
+        if (this.wakeRequested || count === limit) {
+          this.wakeRequested = false;
+          this.kick();
+        } else if (count === 0) {
+          void this.schedulePoll();
+        }
+      },
+      (error: unknown) => {
+        this.claiming = false;
+        ctx.reportError(error);
+        this.idleDelay = ctx.options.pollIntervalMs;
+        void this.schedulePoll();
+      },
+    );
+  }
+
+  /** Hands the buffered jobs back to the queue at once (shutdown, or the breaker refused a start). */
+  async releaseBuffered(): Promise<void> {
+    const { ctx } = this;
+    const jobs = ctx.buffer.drain().filter((j) => !j.lost);
+    if (ctx.quarantine.job && jobs.includes(ctx.quarantine.job)) ctx.quarantine.job = undefined;
+    if (jobs.length === 0) return;
+    for (const job of jobs) ctx.held.delete(job.id);
+    try {
+      await ctx.store.releaseJobs({
+        leases: jobs.map((j) => ({ id: j.id, token: j.token })),
+        now: ctx.clock.now(),
+      });
+    } catch (error) {
+      // Their leases will expire and recovery returns them.
+      ctx.reportError(error);
+    }
+  }
+
+  private prefetchTarget(): number {
+    const { concurrency, prefetch } = this.ctx.options;
+    if (prefetch !== 'auto') return Math.max(prefetch, concurrency);
+    const avg = this.hooks.avgDurationMs();
+    if (Number.isNaN(avg)) return concurrency;
+    const perSlot = Math.ceil(PREFETCH_TARGET_MS / Math.max(avg, 0.001));
+    return Math.min(MAX_AUTO_PREFETCH, Math.max(concurrency, perSlot * concurrency));
+  }
+
+  private async claim(limit: number): Promise<number> {
+    const { ctx, settlements } = this;
+    // Yield to the event loop once per batch: with a synchronous store and fast handlers, claims,
+    // handlers and completions would otherwise chain as microtasks for the whole drain and starve
+    // heartbeats, timers and I/O (an HTTP server in the same process, say).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const breaker = ctx.raw.circuitBreaker;
+    const allowed = !breaker || breaker.isAllowed();
+    const combined =
+      allowed && ctx.store.completeAndClaimJobs && !settlements.flushing && settlements.size > 0;
+    if (!combined) await settlements.flush();
+    if (!allowed || ctx.state !== 'running') return 0;
+    const marks = this.starts.claimMarks(
+      ctx.buffer.nextSeq(),
+      StartHorizon.lookahead(ctx.options.concurrency, this.hooks.avgDurationMs()),
+    );
+    const params = {
+      queue: ctx.queue,
+      workerId: ctx.workerId,
+      limit: breaker && breaker.state.name === 'half_open' ? 1 : limit,
+      leaseMs: ctx.options.leaseMs,
+      now: ctx.clock.now(),
+      claimId: ctx.random.id(6),
+      starts: marks,
+      // Holding nothing, this worker may run a suspect alone.
+      quarantine: this.hooks.running() === 0 && ctx.buffer.size === 0,
+    };
+    let claimed: ClaimedJob[];
+    if (combined && ctx.store.completeAndClaimJobs) {
+      const batch = settlements.take();
+      try {
+        const result = await ctx.store.completeAndClaimJobs({
+          completions: batch.completions,
+          failures: batch.failures.map((f) => f.failure),
+          claim: params,
+        });
+        // Before the claimed jobs are held: a retry may be among them, claimed again at once.
+        settlements.written(batch, result.completed, result.failed);
+        claimed = result.claimed;
+      } catch (error) {
+        settlements.writeFailed(batch, error);
+        throw error;
+      }
+    } else {
+      claimed = await ctx.store.claimJobs(params);
+    }
+    if (claimed[0]?.suspect) {
+      const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>);
+      suspect.quarantined = true;
+      ctx.quarantine.job = suspect;
+      ctx.held.set(suspect.id, suspect);
+      ctx.buffer.push(suspect);
+      return 1;
+    }
+    if (params.quarantine) ctx.quarantine.wanted = false;
+    this.starts.claimed(marks, claimed.length);
+    for (let i = 0; i < claimed.length; i++) {
+      const running = new RunningJob(claimed[i] as ClaimedJob<Payload>);
+      running.seq = marks.firstSeq + i;
+      ctx.held.set(running.id, running);
+      ctx.buffer.push(running);
+    }
+    return claimed.length;
+  }
+
+  private async schedulePoll(): Promise<void> {
+    const { ctx } = this;
+    if (ctx.state !== 'running' || this.pollTimer) return;
+    // Without notify, poll adaptively: a few ms right after work, backing off to pollIntervalMs.
+    let delay = this.idleDelay;
+    this.idleDelay = Math.min(this.idleDelay * 2, ctx.options.pollIntervalMs);
+    const breakerState = ctx.raw.circuitBreaker?.state;
+    if (breakerState?.name === 'open') {
+      delay = Math.max(delay, breakerState.reopenAt - ctx.clock.now());
+    } else if (ctx.store.capabilities.notify) {
+      // Notify covers new and released jobs; polling only catches delayed jobs falling due and
+      // anything notify cannot see, so sleep until the next due job, at most pollIntervalMs.
+      delay = ctx.options.pollIntervalMs;
+      try {
+        const next = await ctx.store.nextScheduledAt({ queue: ctx.queue });
+        if (next !== null) delay = Math.min(delay, Math.max(0, next - ctx.clock.now()));
+      } catch (error) {
+        ctx.reportError(error);
+      }
+    }
+    if (ctx.state !== 'running' || this.pollTimer) return;
+    this.pollTimer = ctx.clock.setTimeout(() => {
+      this.pollTimer = undefined;
+      this.kick();
+    }, delay);
+  }
+}
