@@ -192,6 +192,9 @@ export { REPLAY_QUEUE_DEFAULTS, ReplayQueue } from './replay/replay-queue.js';
 
 // Redis resilience: ResilientRedis (circuit breaker, read fallbacks, ordered write buffer).
 
+export type { FailureKind } from './redis/failure.js';
+export { classifyRedisFailure } from './redis/failure.js';
+export { RedisTimeoutError } from './redis/timeout.js';
 export type { RedisBatchLike, RedisLike, ResettableSocket } from './resilient-redis/client.js';
 export {
   assertResilientClient,
@@ -205,7 +208,6 @@ export type {
   ResolvedClass,
 } from './resilient-redis/command-classes.js';
 export { CommandClassifier, DEFAULT_COMMAND_CLASSES } from './resilient-redis/command-classes.js';
-export type { FailureKind } from './resilient-redis/errors.js';
 export {
   AmbiguousOutcomeError,
   classifyFailure,

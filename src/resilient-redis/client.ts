@@ -18,6 +18,7 @@
 
 import { Redis, type RedisOptions } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
+import { STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
 import type { RedisArg } from './command-classes.js';
 
 /** A MULTI/EXEC block or a pipeline being built (ioredis `ChainableCommander` fits). */
@@ -57,11 +58,7 @@ export interface RedisLike {
 }
 
 /** Client options ResilientRedis requires (see the module comment). */
-export const RESILIENT_CLIENT_OPTIONS = Object.freeze({
-  enableOfflineQueue: false,
-  autoResendUnfulfilledCommands: false,
-  maxRetriesPerRequest: 0,
-} satisfies RedisOptions);
+export const RESILIENT_CLIENT_OPTIONS = STRICT_CLIENT_OPTIONS;
 
 /**
  * Throws when `client` would queue or resend commands behind ResilientRedis's back.

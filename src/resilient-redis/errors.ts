@@ -1,9 +1,13 @@
 /**
- * Typed errors of ResilientRedis, and the classification of what an ioredis failure means for a
- * command: did Redis answer, was the command never sent, or may it have run?
+ * Typed errors of ResilientRedis. What an ioredis failure means for a command (did Redis answer,
+ * was the command never sent, or may it have run?) is decided by the shared classification in
+ * src/redis/failure.ts.
  */
 
 import { RedriveError } from '../core/errors.js';
+import { classifyRedisFailure, type FailureKind } from '../redis/failure.js';
+
+export type { FailureKind } from '../redis/failure.js';
 
 /** The write buffer has no room (by count or bytes); the write was not accepted (503). */
 export class WriteBufferFullError extends RedriveError {
@@ -56,53 +60,9 @@ export class AmbiguousOutcomeError extends RedriveError {
   }
 }
 
-/** A command timed out on the client side (internal; surfaces as ambiguous or as a fallback). */
-export class CommandTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no reply from Redis within ${timeoutMs} ms`);
-    this.name = 'CommandTimeoutError';
-  }
-}
-
 /**
- * What a failed command means:
- * - `reply`: Redis answered with an error (WRONGTYPE, syntax ...): it ran and failed, or was refused
- *   for the caller's reasons. Redis is healthy.
- * - `unavailable`: Redis answered that it cannot serve (LOADING, READONLY, OOM, BUSY, MASTERDOWN ...).
- *   The command did not run.
- * - `not_sent`: the client refused to send it (no connection). The command did not run.
- * - `ambiguous`: it was sent and no reply came (connection lost, timeout). It may have run.
+ * Classifies an ioredis failure (see {@link classifyRedisFailure}).
+ *
+ * @deprecated use `classifyRedisFailure`; this alias is kept for one minor version.
  */
-export type FailureKind = 'reply' | 'unavailable' | 'not_sent' | 'ambiguous';
-
-const UNAVAILABLE_PREFIXES = [
-  'LOADING',
-  'BUSY ',
-  'MASTERDOWN',
-  'READONLY',
-  'OOM',
-  'CLUSTERDOWN',
-  'TRYAGAIN',
-  'NOREPLICAS',
-  'MISCONF',
-];
-
-function isReplyError(error: unknown): error is Error {
-  return error instanceof Error && error.name === 'ReplyError';
-}
-
-/**
- * Classifies an ioredis failure. `statusBefore` is the client's status when the command was issued:
- * with the offline queue disabled, a command issued while the client is not connected is refused
- * at once ("Stream isn't writeable", or "Connection is closed" once it has ended).
- */
-export function classifyFailure(error: unknown, statusBefore?: string): FailureKind {
-  if (isReplyError(error)) {
-    const message = error.message;
-    return UNAVAILABLE_PREFIXES.some((p) => message.startsWith(p)) ? 'unavailable' : 'reply';
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  if (message.includes("Stream isn't writeable")) return 'not_sent';
-  if (statusBefore === 'end' && message.includes('Connection is closed')) return 'not_sent';
-  return 'ambiguous';
-}
+export const classifyFailure: (error: unknown, statusBefore?: string) => FailureKind = classifyRedisFailure;

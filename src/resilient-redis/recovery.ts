@@ -7,9 +7,10 @@ import type { CircuitBreaker, CircuitStateChange } from '../core/circuit-breaker
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import type { TypedEmitter } from '../events.js';
+import { classifyRedisFailure } from '../redis/failure.js';
+import { RedisTimeoutError } from '../redis/timeout.js';
 import { type RedisLike, resetConnection } from './client.js';
 import type { RedisCommand } from './command-classes.js';
-import { CommandTimeoutError, classifyFailure } from './errors.js';
 import type { ResilientRedisCounters, ResilientRedisEvents } from './events.js';
 import { sendEntry } from './replay.js';
 import type { Timing } from './timing.js';
@@ -136,7 +137,7 @@ export class Recovery {
    */
   private dropStuckConnection(error: unknown): void {
     const { client } = this.ctx;
-    if (this.ctx.reconnectOnTimeout && error instanceof CommandTimeoutError && client.status === 'ready') {
+    if (this.ctx.reconnectOnTimeout && error instanceof RedisTimeoutError && client.status === 'ready') {
       resetConnection(client);
     }
   }
@@ -186,7 +187,7 @@ export class Recovery {
       }
       return true;
     } catch (error) {
-      const failure = classifyFailure(error, status);
+      const failure = classifyRedisFailure(error, status);
       if (failure === 'reply') {
         // Redis refused this write for its own reasons: retrying cannot help, and it must not block the rest.
         permit.success();

@@ -23,6 +23,8 @@ import type { CircuitBreaker } from '../core/circuit-breaker.js';
 import type { Clock } from '../core/clock.js';
 import { CircuitOpenError, StoreUnavailableError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
+import { classifyRedisFailure } from '../redis/failure.js';
+import { RedisTimeoutError } from '../redis/timeout.js';
 import { assertResilientClient, createResilientRedisClient, type RedisLike } from './client.js';
 import {
   CommandClassifier,
@@ -32,8 +34,6 @@ import {
 } from './command-classes.js';
 import {
   AmbiguousOutcomeError,
-  CommandTimeoutError,
-  classifyFailure,
   type FailureKind,
   NonIdempotentWriteRejectedError,
   WriteBufferFullError,
@@ -427,7 +427,7 @@ export class ResilientRedis {
       permit.success();
       return reply;
     } catch (error) {
-      const failure = classifyFailure(error, status);
+      const failure = classifyRedisFailure(error, status);
       if (failure === 'reply') permit.success();
       else permit.failure(error);
       throw new LiveFailure(failure, error);
@@ -483,7 +483,7 @@ export class ResilientRedis {
     return new AmbiguousOutcomeError(command, {
       cause: error,
       source,
-      timedOut: error instanceof CommandTimeoutError,
+      timedOut: error instanceof RedisTimeoutError,
     });
   }
 

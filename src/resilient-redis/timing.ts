@@ -1,7 +1,7 @@
 /** Timeouts and interruptible sleeps on the injected clock. */
 
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { CommandTimeoutError } from './errors.js';
+import { RedisTimeoutError, withTimeout } from '../redis/timeout.js';
 
 /** Settles promises within a deadline and sleeps that `interruptAll()` cuts short. */
 export class Timing {
@@ -14,26 +14,11 @@ export class Timing {
   ) {}
 
   /**
-   * `promise`, or a {@link CommandTimeoutError} after `ms`. A late settlement of `promise` is
+   * `promise`, or a {@link RedisTimeoutError} after `ms`. A late settlement of `promise` is
    * absorbed (no unhandled rejection).
    */
   timed<T>(promise: Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.onTimeout();
-        reject(new CommandTimeoutError(ms));
-      }, ms);
-      promise.then(
-        (value) => {
-          this.clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.clock.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return withTimeout(promise, ms, 'command', this.clock, this.onTimeout);
   }
 
   /** Waits for `promise` at most `ms` (without a timeout error); its timer is cleared either way. */

@@ -5,9 +5,9 @@
  */
 
 import type { Redis } from 'ioredis';
-import { withDeadline } from './connection.js';
+import { withTimeout } from '../redis/timeout.js';
 import { type BufferEntry, type RawEntry, rawEntries } from './entries.js';
-import { DELETE_IDLE_CONSUMERS_LUA, RENEW_CLAIMS_LUA, runScript } from './scripts.js';
+import { runStreamScript } from './scripts.js';
 
 /** Names and limits the claim operations need. */
 export interface ClaimTarget {
@@ -38,7 +38,7 @@ export async function reclaimPage(
   count: number,
 ): Promise<ReclaimPage> {
   // As Buffers: the fields are kept as exact bytes (a DLQ copy must not go through UTF-8).
-  const reply = (await withDeadline(
+  const reply = (await withTimeout(
     redis.callBuffer('xautoclaim', t.stream, t.group, t.consumer, minIdleMs, cursor, 'COUNT', count),
     t.operationTimeoutMs,
     'XAUTOCLAIM',
@@ -52,7 +52,7 @@ export async function reclaimPage(
   if (live.length === 0) return { next, claimed: [], deleted };
   const pipeline = redis.pipeline();
   for (const [id] of live) pipeline.xpending(t.stream, t.group, id, id, 1);
-  const counts = (await withDeadline(pipeline.exec(), t.operationTimeoutMs, 'XPENDING')) ?? [];
+  const counts = (await withTimeout(pipeline.exec(), t.operationTimeoutMs, 'XPENDING')) ?? [];
   const claimed = live.map((entry, i) => {
     const [error, rows] = counts[i] ?? [null, []];
     const row =
@@ -76,8 +76,8 @@ export async function renewClaims(
   const lost: string[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const [n, gone] = (await withDeadline(
-      runScript(redis, RENEW_CLAIMS_LUA, [t.stream], [t.group, t.consumer, ...chunk]),
+    const [n, gone] = (await withTimeout(
+      runStreamScript(redis, 'renew-claims', [t.stream], [t.group, t.consumer, ...chunk]),
       t.operationTimeoutMs,
       'renew claims',
     )) as [number, string[]];
@@ -94,7 +94,7 @@ export async function renewClaims(
  */
 export async function setIdle(redis: Redis, t: ClaimTarget, ids: string[], idleMs: number): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
-    await withDeadline(
+    await withTimeout(
       redis.xclaim(
         t.stream,
         t.group,
@@ -118,10 +118,10 @@ export async function removeIdleConsumers(
   minIdleMs: number,
   onlySelf = false,
 ): Promise<string[]> {
-  return (await withDeadline(
-    runScript(
+  return (await withTimeout(
+    runStreamScript(
       redis,
-      DELETE_IDLE_CONSUMERS_LUA,
+      'delete-idle-consumers',
       [t.stream],
       [t.group, minIdleMs, t.consumer, onlySelf ? '1' : '0'],
     ),
@@ -137,5 +137,5 @@ export async function trimStream(
   maxLen: number,
   timeoutMs: number,
 ): Promise<number> {
-  return (await withDeadline(redis.xtrim(stream, 'MAXLEN', '~', maxLen), timeoutMs, 'XTRIM')) as number;
+  return (await withTimeout(redis.xtrim(stream, 'MAXLEN', '~', maxLen), timeoutMs, 'XTRIM')) as number;
 }

@@ -6,16 +6,15 @@
  * once instead of waiting in an unbounded queue), no resend of unanswered commands after a
  * reconnect (the processor decides what to retry: acks are retried, a dead-letter move never is),
  * `maxRetriesPerRequest: 0` (unanswered commands are rejected as soon as the connection closes),
- * and a short reconnect backoff. Every call also has a deadline of its own ({@link withDeadline}).
+ * and a short reconnect backoff. Every call also has a deadline of its own (`withTimeout`, src/redis/timeout.ts).
  */
 
 import { Redis, type RedisOptions } from 'ioredis';
+import { STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
 
 /** Options forced on the processor's connections. */
 export const STREAM_CONNECTION_OPTIONS = Object.freeze({
-  enableOfflineQueue: false,
-  autoResendUnfulfilledCommands: false,
-  maxRetriesPerRequest: 0,
+  ...STRICT_CLIENT_OPTIONS,
   lazyConnect: true,
 } satisfies RedisOptions);
 
@@ -38,34 +37,6 @@ export function openConnection(
   // Connection errors are expected during outages; the processor reports what matters.
   redis.on('error', () => {});
   return redis;
-}
-
-/** A deadline passed. */
-export class DeadlineError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly ms: number,
-  ) {
-    super(`${operation}: no reply from Redis within ${ms} ms`);
-    this.name = 'DeadlineError';
-  }
-}
-
-/** `promise`, or a {@link DeadlineError} after `ms` (a late settlement is absorbed). */
-export function withDeadline<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineError(operation, ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Resolves when `redis` is ready, or with `false` after `ms`. */

@@ -6,7 +6,7 @@
 
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
-import { withDeadline } from './connection.js';
+import { withTimeout } from '../redis/timeout.js';
 import { dlqFields, type ParsedDlqEntry, parseDlqEntry, replayFields } from './dlq-format.js';
 import { type BufferEntry, type RawEntry, rawEntries, toDeadLetterEntry } from './entries.js';
 import type { LazyMessage } from './held.js';
@@ -47,7 +47,7 @@ export async function moveToDlq(
   meta: { reason: string; attempts: number; at: number },
 ): Promise<string> {
   const fields = dlqFields(message, { ...meta, group: target.group, consumer: target.consumer });
-  const reply = await withDeadline(
+  const reply = await withTimeout(
     redis
       .multi()
       .xadd(target.dlqStream, '*', ...fields)
@@ -67,7 +67,7 @@ export async function moveToDlq(
 async function readDlq(redis: Redis, target: DlqTarget, start: string, end: string, count?: number) {
   const args: (string | number)[] = [target.dlqStream, start, end];
   if (count !== undefined) args.push('COUNT', count);
-  const reply = await withDeadline(
+  const reply = await withTimeout(
     redis.callBuffer('xrange', ...args),
     target.operationTimeoutMs,
     'XRANGE dlq',
@@ -122,7 +122,7 @@ async function select<V extends FieldValue>(
     if (ids.length === 0) return { entries: [], notFound: [] };
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.xrangeBuffer(target.dlqStream, id, id);
-    const replies = (await withDeadline(pipeline.exec(), target.operationTimeoutMs, 'XRANGE dlq')) ?? [];
+    const replies = (await withTimeout(pipeline.exec(), target.operationTimeoutMs, 'XRANGE dlq')) ?? [];
     const entries: ParsedDlqEntry[] = [];
     const notFound: string[] = [];
     replies.forEach(([error, raw], i) => {
@@ -178,7 +178,7 @@ export async function replayDlq<V extends FieldValue>(
       refused.push({ dlqId: entry.id, originalStream: stream });
       continue;
     }
-    const reply = await withDeadline(
+    const reply = await withTimeout(
       redis
         .multi()
         .xadd(stream, '*', ...replayFields(entry))

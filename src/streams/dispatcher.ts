@@ -8,9 +8,9 @@ import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { JobTimeoutError, PermanentError } from '../core/errors.js';
 import type { TypedEmitter } from '../events.js';
+import { withTimeout } from '../redis/timeout.js';
 import { AckBatcher } from './acks.js';
 import { setIdle } from './claims.js';
-import { withDeadline } from './connection.js';
 import { type DlqTarget, moveToDlq } from './dead-letters.js';
 import { failureReason, type RawEntry } from './entries.js';
 import { ClaimLostError, ProcessorStoppingError } from './errors.js';
@@ -55,11 +55,9 @@ export class Dispatcher {
     const { opts } = ctx;
     this.acks = new AckBatcher(
       (ids) =>
-        withDeadline(
-          ctx.writer().xack(opts.stream, opts.group, ...ids),
-          opts.operationTimeoutMs,
-          'XACK',
-        ).then(() => {}),
+        withTimeout(ctx.writer().xack(opts.stream, opts.group, ...ids), opts.operationTimeoutMs, 'XACK').then(
+          () => {},
+        ),
       (ids) => {
         ctx.counters.acked += ids.length;
         for (const id of ids) this.release(id);

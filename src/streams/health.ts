@@ -1,7 +1,7 @@
 /** Health of a stream and its consumer group, read from Redis in one round trip. */
 
 import type { Redis } from 'ioredis';
-import { withDeadline } from './connection.js';
+import { withTimeout } from '../redis/timeout.js';
 import { idTime } from './entries.js';
 import type { StreamHealth } from './types.js';
 
@@ -19,7 +19,7 @@ export async function readHealth(
   connected: boolean,
 ): Promise<StreamHealth> {
   const replies =
-    (await withDeadline(
+    (await withTimeout(
       redis
         .pipeline()
         .xinfo('STREAM', names.stream)

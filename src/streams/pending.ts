@@ -6,8 +6,8 @@
 
 import type { Redis } from 'ioredis';
 import type { TypedEmitter } from '../events.js';
+import { withTimeout } from '../redis/timeout.js';
 import { type ClaimTarget, reclaimPage, removeIdleConsumers, renewClaims } from './claims.js';
-import { withDeadline } from './connection.js';
 import { type RawEntry, toMessage } from './entries.js';
 import type { HeldMessage, LazyMessage } from './held.js';
 import type { ResolvedStreamOptions } from './options.js';
@@ -62,7 +62,7 @@ export async function reclaim(host: PendingHost): Promise<void> {
       );
       if (deleted.length > 0) {
         // Redis 7 already dropped them from the pending list; the XACK makes sure (and is harmless).
-        await withDeadline(
+        await withTimeout(
           writer.xack(opts.stream, opts.group, ...deleted),
           opts.operationTimeoutMs,
           'XACK trimmed',

@@ -27,9 +27,11 @@ import type { Redis } from 'ioredis';
 import { type Clock, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
 import { StateConflictError, StoreUnavailableError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
+import { classifyRedisFailure } from '../redis/failure.js';
+import { RedisTimeoutError, withTimeout } from '../redis/timeout.js';
 import { resetConnection } from '../resilient-redis/client.js';
 import { removeIdleConsumers, setIdle, trimStream } from './claims.js';
-import { DeadlineError, openConnection, whenReady, withDeadline } from './connection.js';
+import { openConnection, whenReady } from './connection.js';
 import { type DlqTarget, listDlq, replayDlq } from './dead-letters.js';
 import { Dispatcher, type StreamCounters } from './dispatcher.js';
 import { type BufferEntry, rawEntries } from './entries.js';
@@ -165,7 +167,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
       await this.writerConnection();
       this.reader = openConnection(this.source, `redrive:${this.opts.consumer}:reader`);
       this.reader.on('ready', () => this.learnReaderId());
-      await withDeadline(this.reader.connect(), this.opts.operationTimeoutMs, 'connect');
+      await withTimeout(this.reader.connect(), this.opts.operationTimeoutMs, 'connect');
       await this.ensureGroup();
     } catch (error) {
       this.state = 'stopped';
@@ -274,7 +276,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
       }
       try {
         // As Buffers: values reach handlers (and the DLQ) as exact bytes unless decoded on access.
-        const reply = (await withDeadline(
+        const reply = (await withTimeout(
           reader.callBuffer(
             'xreadgroup',
             'GROUP',
@@ -310,7 +312,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
       } catch (error) {
         if (this.state !== 'running') break;
         this.counters.readErrors++;
-        if (error instanceof DeadlineError) {
+        if (error instanceof RedisTimeoutError) {
           // No reply long after BLOCK ended: a dead peer that never closed. Reset and reconnect
           // (a graceful close could let this read reach Redis later and take messages from it).
           this.counters.stuckReads++;
@@ -339,7 +341,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
     this.timers.clear();
     this.wakeAll();
     await this.unblockReader();
-    await withDeadline(
+    await withTimeout(
       Promise.all([this.readLoop, ...this.periodic]),
       this.opts.blockMs + READ_GRACE_MS + this.opts.operationTimeoutMs,
       'stop',
@@ -380,7 +382,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
     if (!reader) return;
     if (this.readerId !== undefined && this.writerConn?.status === 'ready') {
       try {
-        await withDeadline(this.writerConn.call('CLIENT', 'UNBLOCK', this.readerId), 1000, 'CLIENT UNBLOCK');
+        await withTimeout(this.writerConn.call('CLIENT', 'UNBLOCK', this.readerId), 1000, 'CLIENT UNBLOCK');
         return;
       } catch {
         // drop the connection instead
@@ -393,14 +395,14 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
     const conns = [this.reader, this.writerConn].filter((c): c is Redis => c !== undefined);
     this.reader = undefined;
     this.writerConn = undefined;
-    await Promise.all(conns.map((c) => withDeadline(c.quit(), 1000, 'QUIT').catch(() => c.disconnect())));
+    await Promise.all(conns.map((c) => withTimeout(c.quit(), 1000, 'QUIT').catch(() => c.disconnect())));
   }
 
   private learnReaderId(): void {
     const reader = this.reader;
     if (!reader) return;
     this.readerId = undefined;
-    withDeadline(reader.client('ID') as Promise<number>, this.opts.operationTimeoutMs, 'CLIENT ID').then(
+    withTimeout(reader.client('ID') as Promise<number>, this.opts.operationTimeoutMs, 'CLIENT ID').then(
       (id) => {
         this.readerId = Number(id);
       },
@@ -421,7 +423,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
     }
     if (!this.writerConn) {
       this.writerConn = openConnection(this.source, `redrive:${this.opts.consumer}:writer`);
-      await withDeadline(this.writerConn.connect(), this.opts.operationTimeoutMs, 'connect');
+      await withTimeout(this.writerConn.connect(), this.opts.operationTimeoutMs, 'connect');
     } else if (this.writerConn.status !== 'ready') {
       await whenReady(this.writerConn, this.opts.operationTimeoutMs);
     }
@@ -430,7 +432,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
 
   private async ensureGroup(): Promise<void> {
     try {
-      await withDeadline(
+      await withTimeout(
         this.writer().xgroup('CREATE', this.opts.stream, this.opts.group, this.opts.startId, 'MKSTREAM'),
         this.opts.operationTimeoutMs,
         'XGROUP CREATE',
@@ -485,6 +487,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
       this.emitter.emit('error', {
         operation,
         error: error instanceof Error ? error : new Error(String(error)),
+        outcome: classifyRedisFailure(error),
       });
     }
   }

@@ -1,5 +1,7 @@
 /** Public types of the StreamProcessor: messages, handlers, events, stats, health, DLQ entries. */
 
+import type { FailureKind } from '../redis/failure.js';
+
 /**
  * How field values reach handlers (option `fieldValues`): `'string'`, decoded as UTF-8 (invalid
  * bytes become U+FFFD), or `'buffer'`, the exact bytes. DLQ copies are exact either way.
@@ -65,8 +67,12 @@ export interface StreamProcessorEvents {
   consumers_removed: { names: string[] };
   /** Approximate MAXLEN trimming removed entries. */
   trimmed: { stream: string; count: number };
-  /** A Redis call failed; the processor carries on (with a backoff when reading). */
-  error: { operation: string; error: Error };
+  /**
+   * A Redis call failed; the processor carries on (with a backoff when reading). `outcome` says whether it may have run (`ambiguous`), or
+   * surely did not (`not_sent`, `unavailable`), or Redis refused it (`reply`); see
+   * {@link FailureKind}.
+   */
+  error: { operation: string; error: Error; outcome: FailureKind };
 }
 
 /** Lifetime counters of a StreamProcessor. */

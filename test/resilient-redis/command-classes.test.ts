@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { RedisTimeoutError } from '../../src/redis/timeout.js';
 import { CommandClassifier, DEFAULT_COMMAND_CLASSES } from '../../src/resilient-redis/command-classes.js';
-import { CommandTimeoutError, classifyFailure } from '../../src/resilient-redis/errors.js';
+import { classifyFailure } from '../../src/resilient-redis/errors.js';
 
 const c = new CommandClassifier();
 const fallbackOf = (name: string, ...args: (string | number)[]) => {
@@ -118,6 +119,6 @@ describe('classifyFailure', () => {
         }),
       ),
     ).toBe('ambiguous');
-    expect(classifyFailure(new CommandTimeoutError(100))).toBe('ambiguous');
+    expect(classifyFailure(new RedisTimeoutError(100))).toBe('ambiguous');
   });
 });

@@ -11,18 +11,8 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
+import { STORE_CLIENT_OPTIONS } from '../../redis/client-options.js';
 import { translateRedisError } from './redis-errors.js';
-
-/** Defaults of the client the store creates: fail fast while Redis is down, never resend blindly. */
-export const CLIENT_DEFAULTS: RedisOptions = {
-  // A call made while disconnected waits for one reconnection attempt, then fails (503).
-  maxRetriesPerRequest: 1,
-  // A call in flight when the connection drops is reported as failed, not silently sent again.
-  autoResendUnfulfilledCommands: false,
-  connectTimeout: 5000,
-  // Every call settles: a server that stops answering fails the call after this long.
-  commandTimeout: 15_000,
-};
 
 /** Why a call was abandoned: the connection closed while it waited for its reply. */
 const CONNECTION_LOST = Symbol('connection lost');
@@ -60,7 +50,7 @@ export class RedisConnection {
       this.location = `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
     } else {
       const url = options.url ?? 'redis://127.0.0.1:6379';
-      this.client = new Redis(url, { ...CLIENT_DEFAULTS, ...options.redisOptions });
+      this.client = new Redis(url, { ...STORE_CLIENT_OPTIONS, ...options.redisOptions });
       this.ownsClient = true;
       this.location = url.replace(/\/\/([^@/]*)@/, '//***@');
     }
