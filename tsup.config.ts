@@ -5,6 +5,8 @@ export default defineConfig({
     index: 'src/index.ts',
     'admin/index': 'src/admin/index.ts',
     'cli/main': 'src/cli/main.ts',
+    // A worker process of `redrive chaos`, spawned by path (chaos/worker-spawn.ts).
+    'cli/chaos-worker': 'src/cli/chaos/worker-process.ts',
     // The SQLite store's dead-letter reader thread, loaded by path (dead-letter-read-thread.ts).
     'sqlite-read-worker': 'src/store/sqlite/dead-letter-read-worker.ts',
   },

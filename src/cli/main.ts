@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import { CliError } from './cli-error.js';
 import { registerBench } from './commands/bench.js';
+import { registerChaos } from './commands/chaos.js';
 import { registerDlq } from './commands/dlq/index.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerList } from './commands/list.js';
@@ -66,6 +67,7 @@ Examples:
   registerWorker(program);
   registerDlq(program);
   registerBench(program);
+  registerChaos(program);
   registerServe(program);
   registerMigrate(program);
   return program;
