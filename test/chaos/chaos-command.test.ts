@@ -29,8 +29,9 @@ const dir = mkdtempSync(join(tmpdir(), 'redrive-chaos-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Small and quick: kills land while jobs run (20 ms each), orphans come back after a 1 s lease. */
+const JOBS = 400;
 const SHORT: Omit<ChaosRunOptions, 'storeUrl'> = {
-  jobs: 400,
+  jobs: JOBS,
   workers: 2,
   kills: 2,
   concurrency: 4,
@@ -51,10 +52,10 @@ function expectNoLoss(report: ChaosReport): void {
   expect(report.lost).toBe(0);
   expect(report.completedTwice).toBe(0);
   expect(report.deadLetterMismatch).toBe(0);
-  expect(report.completed + report.deadLettered).toBe(SHORT.jobs);
+  expect(report.completed + report.deadLettered).toBe(JOBS);
   expect(report.deadLettered).toBe(report.failingByDesign + report.poisonPills);
   expect(report.failingByDesign).toBeGreaterThan(0);
-  expect(report.executions).toBeGreaterThanOrEqual(SHORT.jobs);
+  expect(report.executions).toBeGreaterThanOrEqual(JOBS);
   if (report.recovered.maxMs !== null) expect(report.recovered.maxMs).toBeLessThanOrEqual(report.boundMs);
 }
 
