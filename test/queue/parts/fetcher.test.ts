@@ -1,0 +1,183 @@
+/**
+ * The fetcher on its own (fake store, FakeClock): how much it claims, single-flight claims, the
+ * idle poll backoff, wake-ups by notify, quarantine of a suspect, and handing buffered jobs back.
+ */
+import { describe, expect, it } from 'vitest';
+import { Completer } from '../../../src/queue/completer.js';
+import { Fetcher } from '../../../src/queue/fetcher.js';
+import { StartHorizon } from '../../../src/queue/start-horizon.js';
+import type { WorkerOptions } from '../../../src/queue/worker-options.js';
+import { claimedJob, fakeStore, settle, workerContext } from './fakes.js';
+
+function setup(options: Partial<WorkerOptions> = {}, store = fakeStore()) {
+  const { ctx, clock, events } = workerContext(store.store, {
+    concurrency: 2,
+    pollIntervalMs: 40,
+    ...options,
+  });
+  const load = { running: 0, avg: Number.NaN, dispatches: 0 };
+  let fetcher!: Fetcher;
+  const completer = new Completer(ctx, () => fetcher.claimPending);
+  const starts = new StartHorizon(ctx.store, ctx.workerId, clock, () => {});
+  fetcher = new Fetcher(ctx, completer.settlements, starts, {
+    dispatch: () => load.dispatches++,
+    running: () => load.running,
+    avgDurationMs: () => load.avg,
+  });
+  /** Claim times, relative to the start. */
+  const t0 = clock.now();
+  const claimTimes = () => store.calls.claim.map((c) => c.now - t0);
+  return { ...store, ctx, clock, events, fetcher, load, claimTimes, starts };
+}
+
+describe('Fetcher', () => {
+  it('claims `concurrency` jobs before any handler time is known, and buffers and holds them', async () => {
+    const s = setup();
+    s.answers.waiting.push(claimedJob(), claimedJob(), claimedJob());
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim[0]).toMatchObject({ queue: 'q', workerId: 'w1', limit: 2, quarantine: true });
+    expect(s.ctx.buffer.size).toBe(2);
+    expect(s.ctx.held.size).toBe(2);
+    expect(s.load.dispatches).toBe(1);
+  });
+
+  it('prefetches about 20 ms of work per slot once handlers are known to be fast', async () => {
+    const s = setup();
+    s.load.avg = 0.5;
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim[0]!.limit).toBe(80);
+  });
+
+  it('with slow handlers, claims no more than the free slots (no hoarding)', async () => {
+    const s = setup({ concurrency: 4 });
+    s.load.avg = 10_000;
+    s.load.running = 3;
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim[0]!.limit).toBe(1);
+  });
+
+  it('runs one claim at a time; a kick during a claim claims again right after it', async () => {
+    const s = setup();
+    let open!: () => void;
+    s.answers.claimGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    s.answers.waiting.push(claimedJob());
+    s.fetcher.kick();
+    await settle();
+    s.fetcher.kick();
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+    expect(s.fetcher.claimPending).toBe(true);
+    s.answers.claimGate = undefined;
+    open();
+    await settle();
+    expect(s.calls.claim).toHaveLength(2);
+  });
+
+  it('polls an empty queue with a backoff doubling from 1 ms up to pollIntervalMs', async () => {
+    const s = setup({ pollIntervalMs: 40 });
+    s.fetcher.kick();
+    await settle();
+    for (let i = 0; i < 200; i++) {
+      s.clock.advance(1);
+      await settle(2);
+    }
+    expect(s.claimTimes()).toEqual([0, 1, 3, 7, 15, 31, 63, 103, 143, 183]);
+  });
+
+  it('wake() claims at once and resets the backoff', async () => {
+    const s = setup({ pollIntervalMs: 40 });
+    s.fetcher.kick();
+    await settle();
+    s.clock.advance(100);
+    await settle();
+    const before = s.calls.claim.length;
+    s.answers.waiting.push(claimedJob());
+    s.fetcher.wake();
+    await settle();
+    expect(s.calls.claim.length).toBe(before + 1);
+    expect(s.ctx.buffer.size).toBe(1);
+  });
+
+  it('with notify, sleeps until the next scheduled job (at most pollIntervalMs) and wakes on notify', async () => {
+    const store = fakeStore({ notify: true });
+    const s = setup({ pollIntervalMs: 1000 }, store);
+    s.fetcher.start();
+    s.answers.nextScheduledAt = s.clock.now() + 300;
+    s.fetcher.kick();
+    await settle();
+    s.clock.advance(299);
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+    s.clock.advance(1);
+    await settle();
+    expect(s.calls.claim).toHaveLength(2);
+    store.notify();
+    await settle();
+    expect(s.calls.claim).toHaveLength(3);
+    s.fetcher.stop();
+    store.notify();
+    s.clock.advance(5000);
+    await settle();
+    expect(s.calls.claim).toHaveLength(3);
+  });
+
+  it('a suspect is claimed alone and nothing else is claimed while it is held', async () => {
+    const s = setup();
+    const suspect = claimedJob({ suspect: true });
+    s.answers.waiting.push(suspect);
+    s.fetcher.kick();
+    await settle();
+    expect(s.ctx.quarantine.job?.id).toBe(suspect.id);
+    expect(s.ctx.buffer.peek()?.quarantined).toBe(true);
+    s.answers.waiting.push(claimedJob());
+    s.fetcher.wake();
+    s.clock.advance(500);
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+  });
+
+  it('a worker that wants quarantine claims nothing until it holds nothing, then asks for a suspect', async () => {
+    const s = setup();
+    s.ctx.quarantine.wanted = true;
+    s.load.running = 1;
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim).toHaveLength(0);
+    s.load.running = 0;
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim[0]!.quarantine).toBe(true);
+    expect(s.ctx.quarantine.wanted).toBe(false);
+  });
+
+  it('releaseBuffered hands the waiting jobs back to the store and forgets them', async () => {
+    const s = setup();
+    s.answers.waiting.push(claimedJob(), claimedJob());
+    s.fetcher.kick();
+    await settle();
+    const ids = [...s.ctx.held.keys()];
+    await s.fetcher.releaseBuffered();
+    expect(s.calls.release[0]!.leases.map((l) => l.id)).toEqual(ids);
+    expect(s.ctx.buffer.size).toBe(0);
+    expect(s.ctx.held.size).toBe(0);
+  });
+
+  it('numbers claimed jobs in claim order and sends a start horizon with the claim', async () => {
+    const s = setup();
+    s.answers.waiting.push(claimedJob(), claimedJob());
+    s.fetcher.kick();
+    await settle();
+    const { starts } = s.calls.claim[0]!;
+    const [a, b] = [s.ctx.buffer.shift(), s.ctx.buffer.shift()];
+    expect(a.seq).toBe(starts!.firstSeq);
+    expect(b.seq).toBe(starts!.firstSeq + 1);
+    expect(starts!.horizon).toBe(starts!.firstSeq + 2);
+    expect(s.starts.mayStart(b.seq)).toBe(true);
+  });
+});
