@@ -28,6 +28,7 @@ import { failureCases } from './cases/failure.js';
 import { failureBatchCases } from './cases/failure-batch.js';
 import { fencingCases } from './cases/fencing.js';
 import { insertCases } from './cases/insert.js';
+import { leadershipCases } from './cases/leadership.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
 import { recoveryCases } from './cases/recovery.js';
@@ -67,6 +68,7 @@ export function runStoreConformance(
     deadLetterAuditCases(factory);
     deadLetterSearchCases(factory);
     deadLetterRegroupCases(factory);
+    leadershipCases(factory);
     modelCases(factory, options.modelTimeoutMs);
   });
 }

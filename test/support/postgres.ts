@@ -48,6 +48,7 @@ export class PostgresTestSchema {
       'dead_letter_fingerprints',
       'dead_letter_audit',
       'tally',
+      'leader',
     ];
     await this.pool.query(tables.map((t) => `DELETE FROM "${this.schema}".${t};`).join(' '));
   }

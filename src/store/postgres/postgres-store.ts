@@ -33,6 +33,7 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
 } from '../job-store.js';
+import type * as LS from '../leader-store.js';
 import type { Store } from '../store.js';
 import { failJobsOn } from './job-failures.js';
 import { assertTransaction, JobInserter } from './job-inserter.js';
@@ -43,6 +44,7 @@ import {
   type PostgresConnectionOptions,
 } from './postgres-connection.js';
 import { PostgresDeadLetters } from './postgres-dead-letters.js';
+import { PostgresLeadership } from './postgres-leadership.js';
 import { QueueListener } from './queue-listener.js';
 import { byClaimOrder, type ClaimRow, claimedJobFromRow, type JobRow, jobFromRow, toJobId } from './rows.js';
 
@@ -86,6 +88,7 @@ export class PostgresStore implements Store {
   private readonly inserter: JobInserter;
   private readonly listener: QueueListener;
   private readonly deadLetters: PostgresDeadLetters;
+  private readonly leadership: PostgresLeadership;
 
   constructor(options: PostgresStoreOptions = {}) {
     this.conn = new PostgresConnection(options);
@@ -99,6 +102,7 @@ export class PostgresStore implements Store {
       options.listen ?? true,
     );
     this.deadLetters = new PostgresDeadLetters(this.conn);
+    this.leadership = new PostgresLeadership(this.conn);
   }
 
   /** The pg pool the store runs on. */
@@ -488,6 +492,21 @@ export class PostgresStore implements Store {
     params: DL.ListAuditParams,
   ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
     return this.deadLetters.listAudit(params);
+  }
+
+  // ---- leader election (postgres-leadership.ts) --------------------------------------------
+
+  acquireLeadership(params: LS.AcquireLeadershipParams): Promise<LS.LeadershipResult> {
+    return this.leadership.acquire(params);
+  }
+  renewLeadership(params: LS.RenewLeadershipParams): Promise<LS.LeadershipResult> {
+    return this.leadership.renew(params);
+  }
+  resignLeadership(params: LS.ResignLeadershipParams): Promise<boolean> {
+    return this.leadership.resign(params);
+  }
+  getLeader(params: { now: number }): Promise<LS.LeaderLease | null> {
+    return this.leadership.get(params);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

@@ -43,6 +43,8 @@
  *   {p}:audit:e                 hash   seq -> audit entry (JSON)
  *   {p}:audit:all               zset   every audit entry by seq
  *   {p}:audit:dl:<id>           zset   audit entries of one dead letter by seq
+ *   {p}:leader                  string the leader lease (JSON; see lua/lib/leader.lua), store-wide
+ *   {p}:leader:epoch            string the leader lease's fencing epoch counter
  */
 import { ValidationError } from '../../core/errors.js';
 
@@ -70,6 +72,8 @@ export class RedisKeys {
   readonly auditSeq: string;
   readonly auditEntries: string;
   readonly auditAll: string;
+  readonly leader: string;
+  readonly leaderEpoch: string;
 
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
@@ -96,6 +100,8 @@ export class RedisKeys {
     this.auditSeq = `${this.base}audit:seq`;
     this.auditEntries = `${this.base}audit:e`;
     this.auditAll = `${this.base}audit:all`;
+    this.leader = `${this.base}leader`;
+    this.leaderEpoch = `${this.base}leader:epoch`;
   }
 
   job(id: string): string {

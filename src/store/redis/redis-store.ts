@@ -37,6 +37,7 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
 } from '../job-store.js';
+import type * as LS from '../leader-store.js';
 import type { Store } from '../store.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
 import {
@@ -52,6 +53,7 @@ import { QueueNotifier } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
+import { RedisLeadership } from './redis-leadership.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
 
 /** Options of {@link RedisStore}. */
@@ -97,6 +99,7 @@ export class RedisStore implements Store {
   private readonly insertChunk: number;
   private readonly notifier: QueueNotifier;
   private readonly deadLetters: RedisDeadLetters;
+  private readonly leadership: RedisLeadership;
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
@@ -118,6 +121,12 @@ export class RedisStore implements Store {
       client: this.client,
       keys: this.keys,
       maxScan: Math.max(1, Math.floor(options.maxScan ?? 1_000_000)),
+      call: (what, fn) => this.call(what, fn),
+    });
+    this.leadership = new RedisLeadership({
+      client: this.client,
+      keys: this.keys,
+      clockMode: this.clockMode,
       call: (what, fn) => this.call(what, fn),
     });
   }
@@ -587,6 +596,21 @@ export class RedisStore implements Store {
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
+
+  // ---- leader election (redis-leadership.ts) -----------------------------------------------
+
+  acquireLeadership(params: LS.AcquireLeadershipParams): Promise<LS.LeadershipResult> {
+    return this.leadership.acquire(params);
+  }
+  renewLeadership(params: LS.RenewLeadershipParams): Promise<LS.LeadershipResult> {
+    return this.leadership.renew(params);
+  }
+  resignLeadership(params: LS.ResignLeadershipParams): Promise<boolean> {
+    return this.leadership.resign(params);
+  }
+  getLeader(params: { now: number }): Promise<LS.LeaderLease | null> {
+    return this.leadership.get(params);
+  }
 
   async close(): Promise<void> {
     await this.notifier.close();

@@ -33,6 +33,9 @@ export const SCRIPT_NAMES = [
   'append-audit',
   'scan-dead-letters',
   'list-audit',
+  'acquire-leadership',
+  'renew-leadership',
+  'resign-leadership',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

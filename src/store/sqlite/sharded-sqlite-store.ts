@@ -453,6 +453,15 @@ export class ShardedSqliteStore implements Store {
   readonly appendAudit = this.gathered('appendAudit');
   readonly listAudit = this.gathered('listAudit');
 
+  // The lease lives in the dead-letter file: one file every process of the store opens.
+  readonly acquireLeadership: Store['acquireLeadership'] = (params) =>
+    this.deadLetterFile.acquireLeadership(params);
+  readonly renewLeadership: Store['renewLeadership'] = (params) =>
+    this.deadLetterFile.renewLeadership(params);
+  readonly resignLeadership: Store['resignLeadership'] = (params) =>
+    this.deadLetterFile.resignLeadership(params);
+  readonly getLeader: Store['getLeader'] = (params) => this.deadLetterFile.getLeader(params);
+
   async close(): Promise<void> {
     await Promise.all([...this.shards, this.deadLetterFile].map((store) => store.close()));
   }

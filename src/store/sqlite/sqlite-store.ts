@@ -31,6 +31,7 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
 } from '../job-store.js';
+import type * as LS from '../leader-store.js';
 import type { Store } from '../store.js';
 import { JobFailureWriter } from './job-failures.js';
 import { JobInserter } from './job-inserter.js';
@@ -47,6 +48,7 @@ import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { applySchema } from './schema-version.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { SqliteLeadership } from './sqlite-leadership.js';
 import { migrateOrphanSchema, SqliteOrphans } from './sqlite-orphans.js';
 
 /** Options of {@link SqliteStore}. */
@@ -99,6 +101,7 @@ export class SqliteStore implements Store {
   private readonly deadLetters: SqliteDeadLetters;
   /** Start horizons, quarantine claims and the recovery sweep (sqlite-orphans.ts). */
   private readonly orphans: SqliteOrphans;
+  private readonly leadership: SqliteLeadership;
   private closed = false;
   private readonly busyTimeoutMs: number;
 
@@ -135,6 +138,7 @@ export class SqliteStore implements Store {
       this.orphans = new SqliteOrphans(this.db, (input, now) =>
         this.deadLetters.insertFromJobs([input], now),
       );
+      this.leadership = new SqliteLeadership(this.db, (fn) => this.write(fn));
     } catch (error) {
       if (this.ownsDatabase && db?.open) db.close();
       throw translateSqliteError(error, path);
@@ -644,6 +648,21 @@ export class SqliteStore implements Store {
     return this.read(
       () => this.db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[],
     ).map((r) => r.integrity_check);
+  }
+
+  // ---- leader election (sqlite-leadership.ts) ----------------------------------------------
+
+  async acquireLeadership(params: LS.AcquireLeadershipParams): Promise<LS.LeadershipResult> {
+    return this.leadership.acquire(params);
+  }
+  async renewLeadership(params: LS.RenewLeadershipParams): Promise<LS.LeadershipResult> {
+    return this.leadership.renew(params);
+  }
+  async resignLeadership(params: LS.ResignLeadershipParams): Promise<boolean> {
+    return this.leadership.resign(params);
+  }
+  async getLeader(params: { now: number }): Promise<LS.LeaderLease | null> {
+    return this.read(() => this.leadership.get(params));
   }
 
   async close(): Promise<void> {
