@@ -79,6 +79,26 @@ export interface ResilientRedisCounters {
   discarded: number;
 }
 
+/** Counters at zero. */
+export function zeroCounters(): ResilientRedisCounters {
+  return {
+    calls: 0,
+    fallbacks: 0,
+    buffered: 0,
+    bufferFull: 0,
+    nonIdempotentRejected: 0,
+    replayed: 0,
+    replayErrors: 0,
+    replayFailures: 0,
+    ambiguous: 0,
+    timeouts: 0,
+    probes: 0,
+    probeFailures: 0,
+    stateChanges: 0,
+    discarded: 0,
+  };
+}
+
 /** A snapshot of ResilientRedis. */
 export interface ResilientRedisStats {
   state: CircuitStateName;

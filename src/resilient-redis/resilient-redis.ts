@@ -23,7 +23,6 @@ import type { CircuitBreaker } from '../core/circuit-breaker.js';
 import type { Clock } from '../core/clock.js';
 import { CircuitOpenError, StoreUnavailableError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
-import { classifyRedisFailure } from '../redis/failure.js';
 import { RedisTimeoutError } from '../redis/timeout.js';
 import { assertResilientClient, createResilientRedisClient, type RedisLike } from './client.js';
 import {
@@ -32,31 +31,19 @@ import {
   type RedisArg,
   type RedisCommand,
 } from './command-classes.js';
-import {
-  AmbiguousOutcomeError,
-  type FailureKind,
-  NonIdempotentWriteRejectedError,
-  WriteBufferFullError,
-} from './errors.js';
+import { AmbiguousOutcomeError, NonIdempotentWriteRejectedError, WriteBufferFullError } from './errors.js';
 import {
   BufferedReply,
   type ResilientRedisCounters,
   type ResilientRedisEvents,
   type ResilientRedisStats,
+  zeroCounters,
 } from './events.js';
+import { type LiveFailure, LiveSender, rethrowReply } from './live.js';
 import { type ResilientRedisOptions, resolveResilientRedisOptions } from './options.js';
 import { circuitAllows, Recovery } from './recovery.js';
-import { sendEntry } from './replay.js';
 import { Timing } from './timing.js';
 import { type BufferedEntry, type BufferedEntryKind, describeCommands, WriteBuffer } from './write-buffer.js';
-
-/** A failed live send, with what the failure means (internal). */
-class LiveFailure {
-  constructor(
-    readonly kind: FailureKind,
-    readonly error: unknown,
-  ) {}
-}
 
 /** Per-command results of a transaction, as ioredis gives them. */
 export type TransactionReply = [error: Error | null, result: unknown][];
@@ -72,28 +59,12 @@ export class ResilientRedis {
   private readonly buffer: WriteBuffer;
   private readonly classifier: CommandClassifier;
   private readonly emitter = new TypedEmitter<ResilientRedisEvents>();
-  private readonly counters: ResilientRedisCounters = {
-    calls: 0,
-    fallbacks: 0,
-    buffered: 0,
-    bufferFull: 0,
-    nonIdempotentRejected: 0,
-    replayed: 0,
-    replayErrors: 0,
-    replayFailures: 0,
-    ambiguous: 0,
-    timeouts: 0,
-    probes: 0,
-    probeFailures: 0,
-    stateChanges: 0,
-    discarded: 0,
-  };
+  private readonly counters: ResilientRedisCounters = zeroCounters();
   private readonly ownsClient: boolean;
   private readonly timing: Timing;
   private readonly recovery: Recovery;
   private closed = false;
-  /** Until the client's first connection is ready: commands wait for it (bounded). */
-  private firstReady: Promise<void> | undefined;
+  private readonly sender: LiveSender;
 
   /**
    * @param client an ioredis client with `enableOfflineQueue: false` and
@@ -109,20 +80,10 @@ export class ResilientRedis {
     this.buffer = new WriteBuffer({ ...this.opts.buffer, clock: this.clock });
     this.classifier = new CommandClassifier(this.opts.commands);
     this.ownsClient = internal?.ownsClient ?? false;
-    if (client.status !== 'ready' && typeof client.once === 'function') {
-      // Right after creation the client is still connecting: commands wait for that first
-      // connection (up to commandTimeoutMs, in call order) instead of failing unsent at once.
-      this.firstReady = new Promise<void>((resolve) => {
-        client.once?.('ready', () => {
-          this.firstReady = undefined;
-          resolve();
-        });
-      });
-      if (client.status === 'wait' && typeof client.connect === 'function') client.connect().catch(() => {});
-    }
     this.timing = new Timing(this.clock, () => {
       this.counters.timeouts++;
     });
+    this.sender = new LiveSender(client, this.breaker, this.timing, this.opts.commandTimeoutMs);
     this.recovery = new Recovery({
       client,
       breaker: this.breaker,
@@ -215,7 +176,7 @@ export class ResilientRedis {
       return this.write('transaction', normalized, atMostOnce) as Promise<TransactionReply | BufferedReply>;
     if (this.isClosed() && this.buffer.size === 0) {
       try {
-        return (await this.live('transaction', normalized)) as TransactionReply;
+        return (await this.sender.send('transaction', normalized)) as TransactionReply;
       } catch (failure) {
         rethrowReply(failure);
       }
@@ -342,7 +303,7 @@ export class ResilientRedis {
   private async read(cmd: RedisCommand, fallback: ((args: readonly RedisArg[]) => unknown) | undefined) {
     if (this.isClosed()) {
       try {
-        return await this.live('command', [cmd]);
+        return await this.sender.send('command', [cmd]);
       } catch (failure) {
         rethrowReply(failure);
         return this.fallback(cmd, fallback, 'failed', (failure as LiveFailure).error);
@@ -378,7 +339,7 @@ export class ResilientRedis {
       return this.enqueue(kind, commands, atMostOnce, this.isClosed() ? 'buffer_draining' : 'circuit_open');
     }
     try {
-      return await this.live(kind, commands);
+      return await this.sender.send(kind, commands);
     } catch (failure) {
       rethrowReply(failure);
       const { kind: what, error } = failure as LiveFailure;
@@ -399,38 +360,12 @@ export class ResilientRedis {
       });
     }
     try {
-      return await this.live(kind, commands);
+      return await this.sender.send(kind, commands);
     } catch (failure) {
       rethrowReply(failure);
       const { kind: what, error } = failure as LiveFailure;
       if (what === 'ambiguous') throw this.ambiguous(label, 'live', error);
       throw new StoreUnavailableError(`Redis is unavailable: ${label} was not sent`, { cause: error });
-    }
-  }
-
-  /**
-   * Sends to Redis under a breaker permit, within `commandTimeoutMs`.
-   *
-   * @throws LiveFailure: what the failure means, and the error (all but error replies count
-   *   against the breaker)
-   */
-  private async live(kind: BufferedEntryKind, commands: RedisCommand[]): Promise<unknown> {
-    if (this.firstReady) await this.timing.within(this.firstReady, this.opts.commandTimeoutMs);
-    const permit = this.breaker.tryAcquire();
-    if (!permit) throw new LiveFailure('not_sent', new CircuitOpenError('Redis is unavailable'));
-    const status = this.client.status;
-    try {
-      const reply = await this.timing.timed(
-        sendEntry(this.client, kind, commands),
-        this.opts.commandTimeoutMs,
-      );
-      permit.success();
-      return reply;
-    } catch (error) {
-      const failure = classifyRedisFailure(error, status);
-      if (failure === 'reply') permit.success();
-      else permit.failure(error);
-      throw new LiveFailure(failure, error);
     }
   }
 
@@ -496,10 +431,4 @@ export class ResilientRedis {
   private assertUsable(): void {
     if (this.closed) throw new StoreUnavailableError('ResilientRedis is closed');
   }
-}
-
-/** Rethrows Redis's own error reply as it came; anything else is left to the caller. */
-function rethrowReply(failure: unknown): void {
-  if (!(failure instanceof LiveFailure)) throw failure;
-  if (failure.kind === 'reply') throw failure.error;
 }
