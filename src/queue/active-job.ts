@@ -22,6 +22,22 @@ export interface ActiveJob<Payload = unknown> {
   readonly token: string;
   /** Aborted when the attempt times out, the lease is lost, or shutdown gives up waiting. */
   readonly signal: AbortSignal;
+  /**
+   * Runs `fn` in a transaction of the store's database and completes the job in that same
+   * transaction, fenced by its token: the writes `fn` makes and the completion commit together or
+   * not at all. `fn` gets the transaction: on a {@link SqliteStore} the better-sqlite3 connection
+   * inside `db.transaction` (`fn` must be synchronous), on a {@link PostgresStore} a pg client
+   * inside `BEGIN`. If the lease was lost, everything rolls back and this rejects with
+   * {@link LeaseLostError}; if `fn` throws, everything rolls back and the error fails the job as
+   * usual. Once per attempt; the handler's return value is still the job's result. Stores without
+   * `capabilities.transactionalCompletion` (Redis) reject with a `ValidationError`.
+   */
+  transaction<T, Tx = unknown>(fn: (transaction: Tx) => T | Promise<T>): Promise<T>;
+}
+
+/** Runs {@link ActiveJob.transaction} for a worker's jobs (job-transactions.ts). */
+export interface JobTransactionRunner {
+  run<T>(job: RunningJob<unknown>, fn: (transaction: unknown) => T | Promise<T>): Promise<T>;
 }
 
 /** A job handler. Its return value (JSON-serializable) is stored as the job's result. */
@@ -60,10 +76,17 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
   seq = -1;
   /** A suspect claimed alone: nothing else is claimed or runs beside it until it settles. */
   quarantined = false;
+  /** `transaction` is running: its commit, not a heartbeat, decides whether the lease held. */
+  committing = false;
+  /** `transaction` committed the job's completion; the handler's outcome must not complete it again. */
+  completedInTransaction = false;
   timer: unknown;
   private controller: AbortController | undefined;
 
-  constructor(readonly claimed: ClaimedJob<Payload>) {
+  constructor(
+    readonly claimed: ClaimedJob<Payload>,
+    private readonly transactions?: JobTransactionRunner,
+  ) {
     this.id = claimed.id;
     this.queue = claimed.queue;
     this.name = claimed.name;
@@ -79,6 +102,13 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
   get signal(): AbortSignal {
     this.controller ??= new AbortController();
     return this.controller.signal;
+  }
+
+  transaction<T, Tx = unknown>(fn: (transaction: Tx) => T | Promise<T>): Promise<T> {
+    if (!this.transactions) {
+      return Promise.reject(new Error(`job ${this.id} has no worker to run a transaction for it`));
+    }
+    return this.transactions.run(this as RunningJob<unknown>, fn as (transaction: unknown) => T | Promise<T>);
   }
 
   /** Aborts the handler's signal with `reason`. */

@@ -35,6 +35,11 @@ export class Completer<Payload = unknown> {
 
   /** Queues the completion of `job` with the handler's return value. */
   succeeded(job: RunningJob<Payload>, value: unknown): void {
+    if (job.completedInTransaction) {
+      this.ctx.transactions.recordResult(job as RunningJob<unknown>, value);
+      this.finishedInTransaction(job);
+      return;
+    }
     let resultJson: string | null = null;
     if (value !== undefined) {
       try {
@@ -47,6 +52,26 @@ export class Completer<Payload = unknown> {
       this.completionJobs.set(job.id, { job, durationMs: this.ctx.clock.now() - job.startedAt });
     }
     this.settlements.addCompletion({ id: job.id, token: job.token, resultJson });
+  }
+
+  /** The handler threw after its transaction committed: the job stays completed; the error is reported. */
+  threwAfterTransaction(job: RunningJob<Payload>, error: unknown): void {
+    this.ctx.transactions.lateError(job as RunningJob<unknown>, error);
+    this.finishedInTransaction(job);
+  }
+
+  /** A job its transaction completed: counted and announced here, never written through the batches. */
+  private finishedInTransaction(job: RunningJob<Payload>): void {
+    const { ctx } = this;
+    ctx.held.delete(job.id);
+    ctx.counters.completed++;
+    ctx.emitter.emit('job.completed', {
+      queue: ctx.queue,
+      jobId: job.id,
+      name: job.name,
+      attempt: job.attempt,
+      durationMs: ctx.clock.now() - job.startedAt,
+    });
   }
 
   /** What the retry policy makes of `error` ending `job`'s attempt at `now`. */
@@ -92,8 +117,9 @@ export class Completer<Payload = unknown> {
   }
 
   /** Waits until no write is in flight. */
-  idle(): Promise<void> {
-    return this.settlements.idle();
+  async idle(): Promise<void> {
+    await this.settlements.idle();
+    await this.ctx.transactions.idle();
   }
 
   private completionsWritten(results: readonly FenceResult[]): void {

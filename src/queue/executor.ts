@@ -204,6 +204,12 @@ export class Executor<Payload = unknown, Result = unknown> {
 
   private onFailure(job: RunningJob<Payload>, error: unknown, permit: CircuitPermit | undefined): void {
     if (!this.settle(job)) return;
+    if (job.completedInTransaction) {
+      permit?.success();
+      this.completer.threwAfterTransaction(job, error);
+      this.dispatch();
+      return;
+    }
     if (job.lost) {
       this.ctx.held.delete(job.id);
       this.dispatch();

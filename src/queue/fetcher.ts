@@ -210,7 +210,7 @@ export class Fetcher<Payload = unknown> {
       claimed = await ctx.store.claimJobs(params);
     }
     if (claimed[0]?.suspect) {
-      const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>);
+      const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>, ctx.transactions);
       suspect.quarantined = true;
       ctx.quarantine.job = suspect;
       ctx.held.set(suspect.id, suspect);
@@ -220,7 +220,7 @@ export class Fetcher<Payload = unknown> {
     if (params.quarantine) ctx.quarantine.wanted = false;
     this.starts.claimed(marks, claimed.length);
     for (let i = 0; i < claimed.length; i++) {
-      const running = new RunningJob(claimed[i] as ClaimedJob<Payload>);
+      const running = new RunningJob(claimed[i] as ClaimedJob<Payload>, ctx.transactions);
       running.seq = marks.firstSeq + i;
       ctx.held.set(running.id, running);
       ctx.buffer.push(running);

@@ -57,7 +57,8 @@ export class Heartbeater<Payload = unknown> {
         for (const result of results) {
           if (result.ok) continue;
           const job = ctx.held.get(result.id);
-          if (!job || job.settled) continue;
+          // A transaction in progress holds the job row until its commit, whose fence decides.
+          if (!job || job.settled || job.committing || job.completedInTransaction) continue;
           job.lost = true;
           job.abort(new LeaseLostError(job.id));
           ctx.leaseLost(job.id, `heartbeat refused (${result.reason}); the handler's signal was aborted`);

@@ -208,6 +208,13 @@ export function defineTask<Payload, Result = unknown>(
         replayOf: null,
         token: 'local',
         signal: controller.signal,
+        transaction: () =>
+          Promise.reject(
+            new ValidationError(
+              'transaction',
+              `task ${name} was run directly, outside a worker: there is no job to complete in a transaction`,
+            ),
+          ),
       };
       return handler(value, job);
     },

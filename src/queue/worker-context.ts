@@ -9,6 +9,7 @@ import { type RedriveEvents, TypedEmitter } from '../events.js';
 import type { Store } from '../store/store.js';
 import type { RunningJob } from './active-job.js';
 import { JobBuffer } from './job-buffer.js';
+import { JobTransactions } from './job-transactions.js';
 import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
 
 /** A worker's lifecycle. */
@@ -50,6 +51,8 @@ export class WorkerContext<Payload = unknown> {
   readonly held = new Map<string, RunningJob<Payload>>();
   /** Claimed jobs not started yet. */
   readonly buffer = new JobBuffer<Payload>();
+  /** `job.transaction`: completions in the application's transaction, outside the batches. */
+  readonly transactions: JobTransactions;
   readonly counters: WorkerCounters = {
     completed: 0,
     failed: 0,
@@ -75,6 +78,10 @@ export class WorkerContext<Payload = unknown> {
     this.random = params.random;
     this.options = params.options;
     this.raw = params.raw;
+    this.transactions = new JobTransactions(this.store, this.clock, {
+      leaseLost: (jobId, message) => this.leaseLost(jobId, message),
+      error: (error) => this.reportError(error),
+    });
   }
 
   /** Emits `error` (and a `store_error` alert when the store is unreachable). */

@@ -140,6 +140,28 @@ export interface FailJobParams extends JobFailure {
  */
 export type FailJobResult = FenceResult & { deadLetterId?: string };
 
+/** Params of {@link JobStore.completeJobInTransaction}. */
+export interface CompleteJobInTransactionParams<T> {
+  id: string;
+  /** The fencing token of the attempt; the completion is refused (and everything rolled back) without it. */
+  token: string;
+  /** Reads the completion time, once `run` has returned. */
+  now: () => number;
+  /**
+   * The application's work, given the store's open transaction (SQLite: the better-sqlite3
+   * connection inside `db.transaction`, synchronous; PostgreSQL: a pg client inside `BEGIN`).
+   */
+  run: (transaction: unknown) => T | Promise<T>;
+}
+
+/**
+ * The outcome of {@link JobStore.completeJobInTransaction}: committed with `run`'s value, or
+ * rolled back because the fence refused the completion.
+ */
+export type TransactionalCompletion<T> =
+  | { committed: true; value: T }
+  | { committed: false; reason: 'stale_token' | 'not_active' | 'not_found' };
+
 /** Params of {@link JobStore.extendLeases}. */
 export interface ExtendLeasesParams {
   leases: readonly { id: string; token: string }[];
@@ -204,6 +226,8 @@ export interface StoreCapabilities {
   transactionalEnqueue?: boolean;
   /** {@link JobStore.insertJobs} takes the application's open transaction (`transaction`). */
   clientTransactions?: boolean;
+  /** {@link JobStore.completeJobInTransaction}: a handler's writes and its job's completion commit together. */
+  transactionalCompletion?: boolean;
 }
 
 /** The job operations every store implements. */
@@ -233,6 +257,21 @@ export interface JobStore {
     failures?: readonly JobFailure[];
     claim: ClaimJobsParams;
   }): Promise<{ completed: FenceResult[]; failed: FailJobResult[]; claimed: ClaimedJob[] }>;
+  /**
+   * Optional (`capabilities.transactionalCompletion`): runs `run` in a transaction of the store's
+   * database and completes the job, fenced by its token, in that same transaction. If the fence
+   * refuses (the lease was lost), everything rolls back, `run`'s writes included; if `run` throws,
+   * everything rolls back and the error is rethrown. The job's result stays null (see
+   * {@link JobStore.recordJobResult}).
+   */
+  completeJobInTransaction?<T>(
+    params: CompleteJobInTransactionParams<T>,
+  ): Promise<TransactionalCompletion<T>>;
+  /**
+   * Optional, with `completeJobInTransaction`: stores the result of a job that the token completed.
+   * False when the job is not completed by that token.
+   */
+  recordJobResult?(params: { id: string; token: string; resultJson: string }): Promise<boolean>;
   /**
    * Records failed attempts and applies each one's outcome (retry, rate-limit pause, dead letter),
    * all in one atomic step (one transaction or script), each fenced by its own token: one result

@@ -16,6 +16,7 @@ import type * as DL from '../dead-letter-store.js';
 import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
+  CompleteJobInTransactionParams,
   CompleteJobsParams,
   ExtendLeasesParams,
   FailJobParams,
@@ -32,6 +33,7 @@ import type {
   ReleaseJobsParams,
   RemoveJobsParams,
   StoreCapabilities,
+  TransactionalCompletion,
 } from '../job-store.js';
 import type * as LS from '../leader-store.js';
 import type { Store } from '../store.js';
@@ -47,6 +49,7 @@ import { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { PostgresLeadership } from './postgres-leadership.js';
 import { QueueListener } from './queue-listener.js';
 import { byClaimOrder, type ClaimRow, claimedJobFromRow, type JobRow, jobFromRow, toJobId } from './rows.js';
+import { completeInTransaction, recordJobResult } from './transactional-completion.js';
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions extends PostgresConnectionOptions {
@@ -78,7 +81,11 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
 /** The PostgreSQL store. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
-  readonly capabilities: StoreCapabilities = { notify: true, clientTransactions: true };
+  readonly capabilities: StoreCapabilities = {
+    notify: true,
+    clientTransactions: true,
+    transactionalCompletion: true,
+  };
   /** Where the store points (no password) and its schema, for messages. */
   readonly location: string;
   /** The schema of the store's tables. */
@@ -256,6 +263,17 @@ export class PostgresStore implements Store {
     const { completions } = params;
     if (completions.length === 0) return [];
     return this.fenceResults(completions, await this.completeRows(completions, params.now), 'completed');
+  }
+
+  /** The application's writes and the job's completion in one transaction (transactional-completion.ts). */
+  completeJobInTransaction<T>(
+    params: CompleteJobInTransactionParams<T>,
+  ): Promise<TransactionalCompletion<T>> {
+    return completeInTransaction(this.conn, params);
+  }
+
+  recordJobResult(params: { id: string; token: string; resultJson: string }): Promise<boolean> {
+    return recordJobResult(this.conn, params);
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {

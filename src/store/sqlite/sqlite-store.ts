@@ -14,6 +14,7 @@ import type * as DL from '../dead-letter-store.js';
 import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
+  CompleteJobInTransactionParams,
   CompleteJobsParams,
   ExtendLeasesParams,
   FailJobParams,
@@ -30,6 +31,7 @@ import type {
   ReleaseJobsParams,
   RemoveJobsParams,
   StoreCapabilities,
+  TransactionalCompletion,
 } from '../job-store.js';
 import type * as LS from '../leader-store.js';
 import type { Store } from '../store.js';
@@ -50,6 +52,7 @@ import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { SqliteLeadership } from './sqlite-leadership.js';
 import { migrateOrphanSchema, SqliteOrphans } from './sqlite-orphans.js';
+import { SqliteTransactionalCompletion } from './transactional-completion.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -86,7 +89,11 @@ type Statement = Database.Statement<unknown[], unknown>;
 /** The embedded SQLite store. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  readonly capabilities: StoreCapabilities = { notify: true, transactionalEnqueue: true };
+  readonly capabilities: StoreCapabilities = {
+    notify: true,
+    transactionalEnqueue: true,
+    transactionalCompletion: true,
+  };
   /** The database file path (or `:memory:`). */
   readonly path: string;
 
@@ -104,6 +111,8 @@ export class SqliteStore implements Store {
   private readonly leadership: SqliteLeadership;
   private closed = false;
   private readonly busyTimeoutMs: number;
+  /** Application writes and a job's completion in one transaction (transactional-completion.ts). */
+  private readonly transactional: SqliteTransactionalCompletion;
 
   constructor(options: SqliteStoreOptions = {}) {
     if (!options.database && (typeof options.path !== 'string' || options.path === '')) {
@@ -128,6 +137,9 @@ export class SqliteStore implements Store {
       this.db.transaction(() => migrateOrphanSchema(this.db)).immediate();
       this.stmt = this.prepareStatements();
       this.inserter = new JobInserter(this.db);
+      this.transactional = new SqliteTransactionalCompletion(this.db, (completions, now) =>
+        this.completeInTransaction(completions, now),
+      );
       this.deadLetters = new SqliteDeadLetters(this.db, {
         path,
         isClosed: () => this.closed,
@@ -366,6 +378,17 @@ export class SqliteStore implements Store {
     }
     if (withResult) done.push(...(this.stmt.complete!.all({ now, batch: `[${withResult}]` }) as number[]));
     return this.fenceResults(completions, done, 'completed', repeated);
+  }
+
+  async completeJobInTransaction<T>(
+    params: CompleteJobInTransactionParams<T>,
+  ): Promise<TransactionalCompletion<T>> {
+    if (this.closed) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
+    return this.transactional.run(params);
+  }
+
+  async recordJobResult(params: { id: string; token: string; resultJson: string }): Promise<boolean> {
+    return this.read(() => this.transactional.recordResult(params));
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {

@@ -56,6 +56,10 @@ UPDATE :SCHEMA.jobs j SET state = 'completed', finished_at = $4, lease_expires_a
  WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
 RETURNING j.id, c.token
 
+-- name: recordResult
+-- The result of a job completed in the application's transaction, written once the handler returns.
+UPDATE :SCHEMA.jobs SET result = $3 WHERE id = $1 AND claim_token = $2 AND state = 'completed' RETURNING id
+
 -- name: extend
 UPDATE :SCHEMA.jobs j SET lease_expires_at = $3
   FROM unnest($1::bigint[], $2::text[]) AS c(id, token)
