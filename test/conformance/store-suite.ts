@@ -32,6 +32,7 @@ import { leadershipCases } from './cases/leadership.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
 import { recoveryCases } from './cases/recovery.js';
+import { transactionalCompletionCases } from './cases/transactional-completion.js';
 import type { StoreFactory } from './fixtures.js';
 
 /** How to run the suite on one store (never which cases: every store runs all of them). */
@@ -58,6 +59,7 @@ export function runStoreConformance(
     recoveryCases(factory);
     orphanCases(factory);
     adminCases(factory);
+    transactionalCompletionCases(factory);
     deadLetterRecordCases(factory);
     deadLetterCaptureCases(factory);
     deadLetterListingCases(factory);
