@@ -88,6 +88,10 @@ export interface AttemptRecord {
   errorClass?: string;
   errorCode?: string;
   message?: string;
+  /**
+   * The error's stack. The attempt that dead-lettered the job has none on the job: its dead letter
+   * keeps it once, as `errorStack`, and shows it on that attempt when read.
+   */
   stack?: string;
 }
 

@@ -59,7 +59,8 @@ export function jobFailure(ctx: JobFailureContext): JobFailure {
       errorClass: err.name,
       ...(code === undefined ? {} : { errorCode: String(code) }),
       message: err.message,
-      ...(err.stack === undefined ? {} : { stack: err.stack }),
+      // A dead letter keeps the stack once, as its errorStack (see core/attempt-stack.ts).
+      ...(err.stack === undefined || outcome.kind === 'dead_letter' ? {} : { stack: err.stack }),
     },
   };
 }

@@ -62,6 +62,10 @@ describe('Worker: retries and dead letters', () => {
       [3, 'failed', 'gateway said no on attempt 3', w.workerId, 'Error'],
     ]);
     for (const a of dl!.attempts) expect(a.stack).toMatch(/gateway said no/);
+    // The final attempt's stack is stored once, as the dead letter's errorStack: not on the job.
+    expect(job.attempts.map((a) => a.stack === undefined)).toEqual([false, false, true]);
+    expect(dl!.attempts.at(-1)!.stack).toBe(dl!.errorStack);
+    expect(dl!.errorStack).toMatch(/gateway said no on attempt 3/);
     expect(w.stats()).toMatchObject({ failed: 3, retried: 2, deadLettered: 1, completed: 0 });
   });
 

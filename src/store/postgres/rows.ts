@@ -2,6 +2,8 @@
  * Row <-> entity mapping for the PostgreSQL store. bigint columns arrive as numbers (the store's
  * type parser; times are ms since the epoch, well inside the safe range), jsonb columns as values.
  */
+
+import { withFinalAttemptStack } from '../../core/attempt-stack.js';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
 
@@ -298,7 +300,7 @@ export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
     fingerprint: row.fingerprint,
     fingerprintVersion: row.fingerprint_version,
     payload: row.payload ?? null,
-    attempts: row.attempts,
+    attempts: withFinalAttemptStack(row.attempts, row.error_stack),
     snapshot: row.snapshot ?? null,
     requestData: row.request_data ?? null,
     responseData: row.response_data ?? null,

@@ -4,6 +4,8 @@
  * properties as JSON text; a null property is an absent field. The scripts add `seq` and `member`
  * (index bookkeeping, see lua/lib/dead-letters.lua).
  */
+
+import { withFinalAttemptStack } from '../../core/attempt-stack.js';
 import type {
   DeadLetter,
   DeadLetterAuditEntry,
@@ -64,7 +66,10 @@ export function deadLetterFromHash(h: Record<string, string>): DeadLetter {
     firstFailedAt: Number(h.firstFailedAt),
     deadLetteredAt: Number(h.deadLetteredAt),
     updatedAt: Number(h.updatedAt),
-    attempts: h.attempts === undefined ? [] : (JSON.parse(h.attempts) as AttemptRecord[]),
+    attempts:
+      h.attempts === undefined
+        ? []
+        : withFinalAttemptStack(JSON.parse(h.attempts) as AttemptRecord[], h.errorStack ?? null),
     metadata: h.metadata === undefined ? {} : (JSON.parse(h.metadata) as Record<string, unknown>),
   };
   for (const name of NULLABLE_STRINGS) out[name] = h[name] ?? null;

@@ -1,6 +1,8 @@
 /**
  * Row <-> entity mapping for the SQLite dead-letter tables.
  */
+
+import { withFinalAttemptStack } from '../../core/attempt-stack.js';
 import type {
   DeadLetter,
   DeadLetterAuditEntry,
@@ -141,7 +143,7 @@ export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
     fingerprint: row.fingerprint,
     fingerprintVersion: row.fingerprint_version,
     payload: parseJson(row.payload),
-    attempts: JSON.parse(row.attempts) as AttemptRecord[],
+    attempts: withFinalAttemptStack(JSON.parse(row.attempts) as AttemptRecord[], row.error_stack),
     snapshot: parseJson(row.snapshot),
     requestData: parseJson(row.request_data),
     responseData: parseJson(row.response_data),
@@ -313,7 +315,10 @@ export function deadLetterFromRaw(raw: readonly unknown[]): DeadLetter {
     fingerprint: raw[C.fingerprint] as DeadLetterRow['fingerprint'],
     fingerprintVersion: raw[C.fingerprint_version] as DeadLetterRow['fingerprint_version'],
     payload: parseJson(raw[C.payload] as DeadLetterRow['payload']),
-    attempts: JSON.parse(raw[C.attempts] as DeadLetterRow['attempts']) as AttemptRecord[],
+    attempts: withFinalAttemptStack(
+      JSON.parse(raw[C.attempts] as DeadLetterRow['attempts']) as AttemptRecord[],
+      raw[C.error_stack] as DeadLetterRow['error_stack'],
+    ),
     snapshot: parseJson(raw[C.snapshot] as DeadLetterRow['snapshot']),
     requestData: parseJson(raw[C.request_data] as DeadLetterRow['request_data']),
     responseData: parseJson(raw[C.response_data] as DeadLetterRow['response_data']),
