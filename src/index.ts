@@ -144,6 +144,7 @@ export type {
   ForceRedriveOptions,
   RegroupOptions,
   RegroupResult,
+  Replayability,
   ResolveBatchOptions,
   ResolveBatchResult,
   ResolveOptions,

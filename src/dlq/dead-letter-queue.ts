@@ -47,6 +47,7 @@ import {
   replayOneThrottled,
   type ThrottledReplayResult,
 } from './replay-runner.js';
+import { type Replayability, replayability } from './replayability.js';
 import {
   assertActor,
   type ResolveBatchOptions,
@@ -61,6 +62,7 @@ import * as retention from './retention.js';
 export type { DescribedFailureGroup } from './failure-groups.js';
 export type { StoreFailureResult } from './recorder.js';
 export type { RegroupOptions, RegroupResult } from './regroup.js';
+export type { Replayability } from './replayability.js';
 export type { ResolveBatchOptions, ResolveBatchResult, ResolveOptions, ResolveResult } from './resolve.js';
 
 /** Options of {@link DeadLetterQueue.forceRedrive}. */
@@ -268,6 +270,11 @@ export class DeadLetterQueue {
         details: { ...action },
       });
     }
+  }
+
+  /** Whether {@link retry} can replay this entry now, and if not, why (nothing is changed). */
+  replayability(entry: DeadLetter): Promise<Replayability> {
+    return replayability(this.deps, entry);
   }
 
   /**

@@ -263,6 +263,11 @@ export interface BatchReplayResult {
   dryRun: boolean;
   /** Per-entry problems (skips and failures), for the operator. */
   errors: { id: string; error: string }[];
+  /**
+   * Dry runs only: the entries a run would replay, in the order it takes them (oldest first), so a
+   * preview can show exactly what will run.
+   */
+  plannedIds?: string[];
 }
 
 /** Options of a batch replay. */
@@ -307,6 +312,7 @@ export async function replayBatch(deps: ReplayDeps, options: BatchReplayOptions)
     earlyStopReason: null,
     dryRun: options.dryRun === true,
     errors: [],
+    ...(options.dryRun === true ? { plannedIds: [] } : {}),
   };
   const filter = replayableFilter(deps, options, deps.clock.now());
   let cursor: string | undefined;
@@ -339,6 +345,7 @@ export async function replayBatch(deps: ReplayDeps, options: BatchReplayOptions)
       }
       if (result.dryRun) {
         result.succeeded++;
+        result.plannedIds?.push(entry.id);
         continue;
       }
       const decision = options.throttle?.tryAcquire();

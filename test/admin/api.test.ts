@@ -106,6 +106,7 @@ describe('queues', () => {
         name: 'emails',
         paused: false,
         counts: { scheduled: 0, waiting: 0, active: 0, completed: 3, dead_lettered: 2 },
+        deadLetters: 2,
         throughput: { completedPerSec: 0, failedPerSec: 0 },
       },
       expect.objectContaining({ name: 'reports', counts: expect.objectContaining({ waiting: 1 }) }),
@@ -325,7 +326,7 @@ describe('dead letters: reading', () => {
       ['/api/dead-letters?order=random', 'order'],
       [`/api/dead-letters?q=${'x'.repeat(501)}`, 'q'],
       ['/api/dead-letters/top-failures?limit=1000', 'limit'],
-      ['/api/dead-letters/facets?status=lost', 'status'],
+      ['/api/dead-letters/facets?status=lost', 'status.0'],
       ['/api/audit?limit=-1', 'limit'],
     ];
     for (const [url, field] of cases) {
@@ -382,6 +383,61 @@ describe('dead letters: reading', () => {
       byStatus: { pending: 3 },
       oldestPendingAgeMs: expect.any(Number),
     });
+  });
+
+  it('facets follow the whole filter: search, queue, fingerprint; each dimension ignores its own', async () => {
+    const same = new Error('amount 10.00 does not match 12.00');
+    await h.deadLetter({ error: same });
+    const resolved = await h.deadLetter({ error: same });
+    await h.dlq.resolve(resolved, { actor: 'test' });
+    await h.deadLetter({ domain: 'webhook', failureType: 'HTTP_500', error: new Error('upstream boom') });
+    await h.deadLetter({ domain: 'email', error: new Error('upstream boom') });
+    const facets = async (query: string) =>
+      (await h.call('viewer', 'GET', `/api/dead-letters/facets?${query}`)).json<{
+        byStatus: Record<string, number>;
+        byDomain: Record<string, number>;
+        cells: unknown[];
+        scan: unknown;
+      }>();
+
+    const searched = await facets('q=boom');
+    expect(searched.byStatus).toEqual({ pending: 2 });
+    expect(searched.byDomain).toEqual({ webhook: 1, email: 1 });
+    expect(searched.cells).toHaveLength(2);
+    // The domain chips of a search within one domain still offer the other domains.
+    expect((await facets('q=boom&domain=email')).byDomain).toEqual({ webhook: 1, email: 1 });
+    expect((await facets('q=boom&domain=email')).byStatus).toEqual({ pending: 1 });
+    // Status chips ignore the status filter; domain chips honour it.
+    const amount = await facets('q=amount&status=resolved');
+    expect(amount.byStatus).toEqual({ pending: 1, resolved: 1 });
+    expect(amount.byDomain).toEqual({ payment: 1 });
+    // Counter-answered filters (queue, failure type, fingerprint) are exact, without a scan.
+    const byType = await facets('failureType=HTTP_500');
+    expect(byType).toMatchObject({ byStatus: { pending: 1 }, byDomain: { webhook: 1 }, scan: null });
+    expect((await facets('queue=nowhere')).byStatus).toEqual({});
+    // No filter: every entry.
+    expect((await facets('')).byStatus).toEqual({ pending: 3, resolved: 1 });
+  });
+
+  it('says whether Retry can replay an entry, and why not', async () => {
+    const ok = await h.deadLetter();
+    const entry = (await h.call('viewer', 'GET', `/api/dead-letters/${ok}`)).json();
+    expect(entry.replay).toEqual({ possible: true, handler: 'domain:payment', reason: null });
+
+    const orphan = await h.deadLetter({ domain: 'nobody-handles-this' });
+    const none = (await h.call('viewer', 'GET', `/api/dead-letters/${orphan}`)).json();
+    expect(none.replay).toMatchObject({ possible: false, handler: null });
+    expect(none.replay.reason).toMatch(/no replay handler .* nobody-handles-this/);
+
+    const spent = await h.deadLetter({ domain: 'broken', maxReplays: 1 });
+    await h.dlq.retry(spent, { actor: 'test' });
+    const review = (await h.call('viewer', 'GET', `/api/dead-letters/${spent}`)).json();
+    expect(review.status).toBe('requires_review');
+    expect(review.replay).toMatchObject({ possible: false, handler: 'domain:broken' });
+
+    const done = await h.deadLetter();
+    await h.dlq.resolve(done, { actor: 'test' });
+    expect((await h.call('viewer', 'GET', `/api/dead-letters/${done}`)).json().replay.possible).toBe(false);
   });
 
   it('shows the full record with attempts and snapshots; unknown id is 404', async () => {
@@ -657,6 +713,14 @@ describe('dead letters: actions', () => {
     expect((await h.call('viewer', 'POST', '/api/dead-letters/batch/replay', {})).statusCode).toBe(403);
     const dry = (await h.call('operator', 'POST', '/api/dead-letters/batch/replay', { dryRun: true })).json();
     expect(dry).toMatchObject({ total: 3, succeeded: 3, failed: 0, dryRun: true });
+    // The dry run's sample is what the run takes, in its order: oldest first, as many as asked.
+    const oldestFirst = (await h.dlq.list({}, { order: 'oldest', pageSize: 10 })).results.map((d) => d.id);
+    expect(dry.sample.map((d: { id: string }) => d.id)).toEqual(oldestFirst);
+    const two = (
+      await h.call('operator', 'POST', '/api/dead-letters/batch/replay', { dryRun: true, batchSize: 2 })
+    ).json();
+    expect(two).toMatchObject({ total: 2, succeeded: 2 });
+    expect(two.sample.map((d: { id: string }) => d.id)).toEqual(oldestFirst.slice(0, 2));
     const scoped = (
       await h.call('operator', 'POST', '/api/dead-letters/batch/replay', {
         filter: { domain: 'payment' },

@@ -54,6 +54,7 @@ describe('dashboard list filters', () => {
       pageSize: 50,
       order: 'oldest',
       cursor: 'abc',
+      tab: 'top',
     };
     expect(parseListState(new URLSearchParams(serializeListState(state)))).toEqual(state);
     expect(parseListState(new URLSearchParams('status=bogus,pending&pageSize=7&page=-2'))).toMatchObject({

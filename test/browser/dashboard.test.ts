@@ -145,7 +145,7 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       const emails = page.getByTestId('queues').locator('tr[data-queue="emails"]');
       await emails.waitFor();
       expect(await emails.locator('td[data-state="completed"]').textContent()).toBe('12');
-      expect(await emails.locator('td[data-state="dead_lettered"]').textContent()).toBe('10');
+      expect(await emails.locator('td[data-dead-letters]').textContent()).toBe('10');
       await page.getByTestId('throughput-chart').waitFor();
       expect(await page.locator('svg.chart title').textContent()).toMatch(/Throughput of queue emails/);
       await textOf(page.getByTestId('breakers'), /partner-webhooks\s*open/);
@@ -202,8 +202,10 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
     it('filters dead letters with facets and search, opens one, retries it and sees it resolved', async () => {
       const page = await openAs('admin', '/dead-letters');
       await textOf(resultCount(page), new RegExp(`^${server.seeded.total} dead letters match`));
-      await page.getByTestId('top-failures').locator('li').first().waitFor();
       await shot(page, 'dead-letters');
+      await page.getByRole('tab', { name: 'Top failures' }).click();
+      await page.getByTestId('top-failures').locator('li').first().waitFor();
+      await page.getByRole('tab', { name: 'Entries' }).click();
 
       // A facet chip narrows to one domain ...
       await page
@@ -219,7 +221,8 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       await textOf(resultCount(page), new RegExp(`^${server.seeded.emailPermanent} dead letters match`));
       expect(await rows(page).count()).toBe(server.seeded.emailPermanent);
       for (const text of await rows(page).allInnerTexts()) expect(text).toMatch(/mailbox unavailable/);
-      // A payload field condition.
+      // A payload field condition, behind "More filters".
+      await page.getByRole('button', { name: 'More filters' }).click();
       await page.getByLabel('Payload field').fill('customer.id');
       await page.getByLabel('equals', { exact: true }).fill('103');
       await page.getByRole('button', { name: 'Apply filters' }).click();

@@ -15,6 +15,7 @@ import {
   PermanentError,
   Queue,
   ReplayQueue,
+  type ReplayRegistry,
   SqliteStore,
   Worker,
 } from '../../src/index.js';
@@ -93,11 +94,18 @@ export async function until(
   }
 }
 
-/** Starts the admin server on a fresh, seeded SQLite database. */
-export async function startDashboardServer(): Promise<DashboardServer> {
+/** Starts the admin server on a fresh, seeded SQLite database (with these replay handlers, if given). */
+export async function startDashboardServer(
+  options: { replayHandlers?: ReplayRegistry } = {},
+): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), 'redrive-dashboard-'));
   const store = new SqliteStore({ path: join(dir, 'redrive.db') });
-  const dlq = new DeadLetterQueue({ store, fallbackPath: join(dir, 'fallback.jsonl'), identity: 'seed:1' });
+  const dlq = new DeadLetterQueue({
+    store,
+    fallbackPath: join(dir, 'fallback.jsonl'),
+    identity: 'seed:1',
+    ...(options.replayHandlers ? { replayHandlers: options.replayHandlers } : {}),
+  });
   const smtp = new CircuitBreaker();
   const partner = new CircuitBreaker();
   partner.trip('partner answered 502 five times');

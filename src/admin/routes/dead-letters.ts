@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { MAX_PAGE_SIZE } from '../../dlq/queries.js';
 import { expectedGenerationOf } from '../../store/dead-letter-store.js';
 import { type AdminContext, identityOf, requireRole } from '../context.js';
+import { facetsMatching } from '../dead-letter-facets.js';
 import {
   filterBodySchema,
   filterFromBody,
@@ -19,6 +20,9 @@ import {
 } from '../dead-letter-filter.js';
 import { fullDeadLetter, summarizeDeadLetter } from '../serialize.js';
 import { intParam, parseBody, parseQuery, parseWith, textParam } from '../validation.js';
+
+/** Entries a preview shows. */
+const PREVIEW_SAMPLE = 10;
 
 /** Most ids (or filter matches) one batch action takes. */
 export const MAX_BATCH_IDS = 10_000;
@@ -32,11 +36,6 @@ const listQuery = z.object({
   pageSize: intParam(1, MAX_PAGE_SIZE).optional(),
   order: z.enum(['newest', 'oldest']).optional(),
   cursor: textParam(500).optional(),
-});
-
-const facetsQuery = z.object({
-  status: z.enum(['pending', 'replaying', 'resolved', 'requires_review', 'expired', 'archived']).optional(),
-  domain: textParam(200).optional(),
 });
 
 const retryBody = z.strictObject({ generation, dryRun: z.boolean().optional() });
@@ -115,11 +114,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
   });
 
   app.get('/api/dead-letters/facets', viewer, async (request) => {
-    const q = parseQuery(facetsQuery, request.query);
-    return ctx.dlq.facets({
-      ...(q.status ? { status: q.status } : {}),
-      ...(q.domain ? { domain: q.domain } : {}),
-    });
+    return facetsMatching(ctx.store, filterFromQuery(request.query));
   });
 
   app.get('/api/dead-letters/top-failures', viewer, async (request) => {
@@ -150,7 +145,8 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
 
   app.get('/api/dead-letters/:id', viewer, async (request) => {
     const { id } = parseWith(idParams, request.params, 'params');
-    return fullDeadLetter(await ctx.dlq.mustGet(id));
+    const entry = await ctx.dlq.mustGet(id);
+    return { ...fullDeadLetter(entry), replay: await ctx.dlq.replayability(entry) };
   });
 
   app.post('/api/dead-letters/:id/retry', operator, async (request) => {
@@ -197,7 +193,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
     const body = parseBody(previewBody, request.body);
     exactlyOne(body);
     if (body.filter) {
-      const page = await ctx.dlq.list(filterFromBody(body.filter), { pageSize: 10 });
+      const page = await ctx.dlq.list(filterFromBody(body.filter), { pageSize: PREVIEW_SAMPLE });
       return { count: page.totalCount, sample: page.results.map(summarizeDeadLetter) };
     }
     const ids = [...new Set(body.ids)];
@@ -211,7 +207,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
         continue;
       }
       byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
-      if (found.length < 10) found.push(summarizeDeadLetter(entry));
+      if (found.length < PREVIEW_SAMPLE) found.push(summarizeDeadLetter(entry));
     }
     return { count: ids.length - notFound.length, sample: found, byStatus, notFound };
   });
@@ -277,14 +273,23 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
     const body = parseBody(batchReplayBody, request.body);
     const who = identityOf(request);
     const batchSize = body.batchSize ?? 100;
-    request.log.info({ filter: body.filter, batchSize, actor: who.actor }, 'dead letter batch replay');
-    return ctx.dlq.replay({
+    if (!body.dryRun)
+      request.log.info({ filter: body.filter, batchSize, actor: who.actor }, 'dead letter batch replay');
+    const { plannedIds, ...result } = await ctx.dlq.replay({
       ...(body.filter ?? {}),
       batchSize: Math.min(batchSize, 100),
       maxEntries: batchSize,
       dryRun: body.dryRun === true,
       actor: who.actor,
     });
+    if (!plannedIds) return result;
+    // A dry run shows the first entries the run would take, in the order it takes them.
+    const sample = [];
+    for (const id of plannedIds.slice(0, PREVIEW_SAMPLE)) {
+      const entry = await ctx.dlq.get(id);
+      if (entry) sample.push(summarizeDeadLetter(entry));
+    }
+    return { ...result, sample };
   });
 
   app.post('/api/dead-letters/purge', admin, async (request) => {

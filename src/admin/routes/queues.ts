@@ -23,16 +23,18 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: AdminContext): vo
 
   app.get('/api/overview', viewer, async () => {
     const list = await ctx.store.listQueues();
+    const stats = await ctx.dlq.stats();
     const queues = [];
     for (const q of list) {
       queues.push({
         name: q.name,
         paused: q.paused,
         counts: await ctx.store.countJobs({ queue: q.name }),
+        // Entries of the dead-letter queue (every status), which outlive the jobs they came from.
+        deadLetters: stats.byQueue[q.name] ?? 0,
         throughput: ctx.throughput.rate(q.name, 60),
       });
     }
-    const stats = await ctx.dlq.stats();
     const rq = ctx.replayQueue;
     return {
       queues,

@@ -21,6 +21,7 @@
 
   // src/admin/web/src/filters.ts
   var PAGE_SIZES = [25, 50, 100];
+  var LIST_TABS = ["entries", "top", "matrix"];
   var TEXT_KEYS = ["domain", "queue", "failureType", "q", "fingerprint", "entityId"];
   function int(value, fallback) {
     const n = Number(value);
@@ -49,7 +50,8 @@
       page: Math.max(1, int(params.get("page"), 1)),
       pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 25,
       order: params.get("order") === "oldest" ? "oldest" : "newest",
-      cursor: params.get("cursor") ?? ""
+      cursor: params.get("cursor") ?? "",
+      tab: LIST_TABS.includes(params.get("tab") ?? "") ? params.get("tab") : "entries"
     };
   }
   function serializeListState(state) {
@@ -66,6 +68,7 @@
     if (state.pageSize !== 25) params.set("pageSize", String(state.pageSize));
     if (state.order !== "newest") params.set("order", state.order);
     if (state.cursor) params.set("cursor", state.cursor);
+    if (state.tab !== "entries") params.set("tab", state.tab);
     return params.toString();
   }
   function coerceValue(raw) {
@@ -93,6 +96,20 @@
       filter.where = [{ path, value: coerceValue(state.payloadValue) }];
     }
     return filter;
+  }
+  function filterKey(state) {
+    return serializeListState({ ...state, page: 1, pageSize: 25, order: "newest", cursor: "", tab: "entries" });
+  }
+  function moreFilterCount(state) {
+    return [
+      state.queue,
+      state.failureType,
+      state.fingerprint,
+      state.entityId,
+      state.from !== void 0,
+      state.to !== void 0,
+      state.payloadPath
+    ].filter(Boolean).length;
   }
   function hasFilter(state) {
     return state.status.length > 0 || TEXT_KEYS.some((k) => state[k] !== "") || state.from !== void 0 || state.to !== void 0 || state.payloadPath !== "";
@@ -218,8 +235,14 @@
     }),
     pauseQueue: (queue) => request("POST", `queues/${encodeURIComponent(queue)}/pause`),
     resumeQueue: (queue) => request("POST", `queues/${encodeURIComponent(queue)}/resume`),
-    deadLetters: (filter, page) => request("GET", "dead-letters", { query: { ...filterQuery(filter), ...page } }),
-    facets: (scope, signal) => request("GET", "dead-letters/facets", { query: scope, ...signal ? { signal } : {} }),
+    deadLetters: (filter, page, signal) => request("GET", "dead-letters", {
+      query: { ...filterQuery(filter), ...page },
+      ...signal ? { signal } : {}
+    }),
+    facets: (filter, signal) => request("GET", "dead-letters/facets", {
+      query: filterQuery(filter),
+      ...signal ? { signal } : {}
+    }),
     topFailures: (filter, limit = 10, signal) => request("GET", "dead-letters/top-failures", {
       query: { ...filterQuery(filter), limit },
       ...signal ? { signal } : {}
@@ -437,7 +460,7 @@
     const action = h("input", { id: "a-action", type: "text", autocomplete: "off", placeholder: "e.g. retry" });
     const deadLetterId = h("input", { id: "a-dl", type: "text", autocomplete: "off" });
     const status = h("p", { role: "status", class: "result-count" });
-    const tableRegion = h("div", { class: "region", "data-testid": "audit-table" });
+    const tableRegion = h("div", { class: "region table-scroll", "data-testid": "audit-table" });
     const more = h("div");
     main2.append(
       h("h2", { tabindex: -1 }, "Audit trail"),
@@ -597,7 +620,9 @@
     );
     const inputs = /* @__PURE__ */ new Map();
     let previewed = null;
+    let previewedKey = "";
     let previewSeq = 0;
+    let previewing = null;
     const confirm = h(
       "button",
       { type: "submit", class: plan.danger ? "danger" : "primary", disabled: true },
@@ -620,7 +645,9 @@
         min: f.min,
         max: f.max,
         "aria-describedby": f.hint ? `${inputId}-hint` : null,
-        onchange: f.affectsPreview ? () => void loadPreview() : void 0
+        // On input, not change: a change fires on blur, which a click on Confirm causes; a preview
+        // started then would disable the button under the pointer and swallow the click.
+        oninput: f.affectsPreview ? () => schedulePreview() : void 0
       });
       inputs.set(f.id, input);
       return h(
@@ -657,35 +684,58 @@
       panelSeq++;
       container.replaceChildren();
     }
-    async function loadPreview() {
+    let timer = null;
+    function schedulePreview() {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        void loadPreview();
+      }, 250);
+    }
+    function loadPreview() {
       const mine = ++previewSeq;
-      confirm.disabled = true;
-      patch(previewRegion, h("p", null, "Loading preview…"));
-      try {
-        const preview = await plan.preview(values());
-        if (mine !== previewSeq) return;
-        previewed = preview;
-        patch(previewRegion, renderPreview(preview));
-        confirm.disabled = preview.count === 0;
-      } catch (error) {
-        if (mine !== previewSeq) return;
-        previewed = null;
-        patch(
-          previewRegion,
-          h("p", { class: "error", role: "alert" }, `Preview failed: ${error.message}`)
-        );
-      }
+      const asked = values();
+      patch(
+        previewRegion,
+        h("p", { class: "muted" }, previewed ? "Updating the preview…" : "Loading preview…")
+      );
+      const done = (async () => {
+        try {
+          const preview = await plan.preview(asked);
+          if (mine !== previewSeq) return;
+          previewed = preview;
+          previewedKey = JSON.stringify(asked);
+          patch(previewRegion, renderPreview(preview));
+          confirm.disabled = preview.count === 0;
+        } catch (error) {
+          if (mine !== previewSeq) return;
+          previewed = null;
+          previewedKey = "";
+          confirm.disabled = true;
+          patch(
+            previewRegion,
+            h("p", { class: "error", role: "alert" }, `Preview failed: ${error.message}`)
+          );
+        }
+      })();
+      previewing = done;
+      return done;
     }
     async function run() {
-      if (!previewed || previewed.count === 0) return;
       if (!form.reportValidity()) return;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (JSON.stringify(values()) !== previewedKey) await loadPreview();
+      else if (previewing) await previewing;
+      if (!previewed || previewed.count === 0) return;
       confirm.disabled = true;
       cancel.disabled = true;
       confirm.textContent = "Working…";
       try {
-        const message = await plan.run(values());
+        const outcome = await plan.run(values());
         close();
-        showMessage("success", message);
+        if (typeof outcome === "string") showMessage("success", outcome);
+        else showMessage(outcome.kind, outcome.message);
         onDone();
       } catch (error) {
         confirm.disabled = false;
@@ -715,7 +765,7 @@
         h(
           "caption",
           null,
-          preview.sample.length < preview.count ? `A sample of ${preview.sample.length} of them` : `All ${preview.sample.length} of them`
+          preview.sampleCaption ?? (preview.sample.length < preview.count ? `A sample of ${preview.sample.length} of them` : `All ${preview.sample.length} of them`)
         ),
         h(
           "thead",
@@ -757,541 +807,27 @@
     return d.errorClass ? `${d.errorClass}: ${message}` : message || "(no message)";
   }
 
-  // src/admin/web/src/dead-letters.ts
-  var LIST_QUERY_KEY = "redrive.listQuery";
+  // src/admin/web/src/list-page.ts
   var OPEN_STATUSES = ["pending", "requires_review"];
-  var MAX_DOMAIN_CHIPS = 20;
-  var MAX_DOMAIN_COLUMNS = 8;
-  var BATCH_RESOLVE_CAP = 1e4;
-  function filterKey(state) {
-    return serializeListState({ ...state, page: 1, pageSize: 25, order: "newest", cursor: "" });
+  function errorBox(title, error) {
+    return h("p", { class: "error" }, `${title}: ${error.message}`);
   }
-  function mountDeadLetters(main2, ctx2, params) {
-    let state = parseListState(params);
-    let currentKey = filterKey(state);
-    let loadSeq = 0;
-    let page = null;
-    const selected = /* @__PURE__ */ new Map();
-    sessionStorage.setItem(LIST_QUERY_KEY, serializeListState(state));
-    const go = (next, cursor = "") => ctx2.navigate(`/dead-letters?${serializeListState({ ...next, cursor })}`);
-    const input = (id, label, props = {}) => {
-      const el = h("input", { id: `f-${id}`, name: id, type: "text", autocomplete: "off", ...props });
-      return { el, field: h("div", { class: "field" }, h("label", { for: `f-${id}` }, label), el) };
-    };
-    const q = input("q", "Search error messages", { type: "search", placeholder: "e.g. timeout" });
-    const domain = input("domain", "Domain", { list: "domain-options" });
-    const queue = input("queue", "Queue");
-    const failureType = input("failureType", "Failure type", { placeholder: "e.g. permanent" });
-    const fingerprint = input("fingerprint", "Fingerprint");
-    const entityId = input("entityId", "Entity id");
-    const from = input("from", "Dead-lettered from", { type: "datetime-local" });
-    const to = input("to", "Dead-lettered before", { type: "datetime-local" });
-    const payloadPath = input("pp", "Payload field", { placeholder: "e.g. customer.id" });
-    const payloadValue = input("pv", "equals");
-    const domainOptions = h("datalist", { id: "domain-options" });
-    const status = h("select", { id: "f-status", name: "status" });
-    const pageSize = h(
-      "select",
-      { id: "f-pageSize", name: "pageSize" },
-      PAGE_SIZES.map((n) => h("option", { value: String(n) }, String(n)))
-    );
-    const order = h(
-      "select",
-      { id: "f-order", name: "order" },
-      h("option", { value: "newest" }, "Newest first"),
-      h("option", { value: "oldest" }, "Oldest first")
-    );
-    const form = h(
-      "form",
-      {
-        class: "filters",
-        role: "search",
-        "aria-label": "Filter dead letters",
-        onsubmit: (event) => {
-          event.preventDefault();
-          go(readForm());
-        }
-      },
-      h(
-        "div",
-        { class: "filter-grid" },
-        h("div", { class: "field wide" }, h("label", { for: "f-q" }, "Search error messages"), q.el),
-        h("div", { class: "field" }, h("label", { for: "f-status" }, "Status"), status),
-        domain.field,
-        queue.field,
-        failureType.field,
-        fingerprint.field,
-        entityId.field,
-        from.field,
-        to.field,
-        payloadPath.field,
-        payloadValue.field,
-        h("div", { class: "field" }, h("label", { for: "f-pageSize" }, "Per page"), pageSize),
-        h("div", { class: "field" }, h("label", { for: "f-order" }, "Order"), order)
-      ),
-      domainOptions,
-      h(
-        "div",
-        { class: "buttons" },
-        h("button", { type: "submit", class: "primary" }, "Apply filters"),
-        h("button", { type: "button", onclick: () => ctx2.navigate("/dead-letters") }, "Clear filters")
-      )
-    );
-    function syncForm() {
-      q.el.value = state.q;
-      domain.el.value = state.domain;
-      queue.el.value = state.queue;
-      failureType.el.value = state.failureType;
-      fingerprint.el.value = state.fingerprint;
-      entityId.el.value = state.entityId;
-      from.el.value = toLocalInput(state.from);
-      to.el.value = toLocalInput(state.to);
-      payloadPath.el.value = state.payloadPath;
-      payloadValue.el.value = state.payloadValue;
-      pageSize.value = String(state.pageSize);
-      order.value = state.order;
-      const options = [
-        ["", "Any status"],
-        [OPEN_STATUSES.join(","), "Open (pending or requires review)"],
-        ...DEAD_LETTER_STATUSES.map((s) => [s, humanize(s)])
-      ];
-      const current2 = state.status.join(",");
-      if (!options.some(([v]) => v === current2))
-        options.push([current2, state.status.map(humanize).join(" or ")]);
-      status.replaceChildren(...options.map(([v, label]) => h("option", { value: v }, label)));
-      status.value = current2;
-    }
-    function readForm() {
-      return {
-        ...state,
-        status: status.value ? status.value.split(",").filter((s) => DEAD_LETTER_STATUSES.includes(s)) : [],
-        q: q.el.value.trim(),
-        domain: domain.el.value.trim(),
-        queue: queue.el.value.trim(),
-        failureType: failureType.el.value.trim(),
-        fingerprint: fingerprint.el.value.trim(),
-        entityId: entityId.el.value.trim(),
-        from: fromLocalInput(from.el.value),
-        to: fromLocalInput(to.el.value),
-        payloadPath: payloadPath.el.value.trim(),
-        payloadValue: payloadValue.el.value,
-        pageSize: Number(pageSize.value),
-        order: order.value === "oldest" ? "oldest" : "newest",
-        page: 1
-      };
-    }
-    const facetsRegion = h("div", { class: "region", "data-testid": "facets" });
-    const topRegion = h("div", { class: "region", "data-testid": "top-failures" });
-    const countRegion = h("p", { class: "result-count", role: "status", "data-testid": "result-count" });
-    const tableRegion = h("div", { class: "region", "data-testid": "dead-letter-table" });
-    const pagerRegion = h("div", { class: "region" });
-    const bulkBar = h("div", { class: "bulk-bar" });
-    const bulkPanel = h("div");
-    main2.append(
-      h("h2", { tabindex: -1 }, "Dead letters"),
-      form,
-      h(
-        "div",
-        { class: "columns two" },
-        h(
-          "section",
-          { "aria-labelledby": "facets-heading" },
-          h("h3", { id: "facets-heading" }, "Facets"),
-          facetsRegion
-        ),
-        h(
-          "section",
-          { "aria-labelledby": "top-heading" },
-          h("h3", { id: "top-heading" }, "Top failures"),
-          topRegion
-        )
-      ),
-      h(
-        "section",
-        { "aria-labelledby": "results-heading" },
-        h("h3", { id: "results-heading" }, "Results"),
-        countRegion,
-        ctx2.can("operator") ? bulkBar : null,
-        bulkPanel,
-        tableRegion,
-        pagerRegion
-      )
-    );
-    async function load() {
-      const mine = ++loadSeq;
-      const filter = toFilter(state);
-      tableRegion.setAttribute("aria-busy", "true");
-      renderBulkBar();
-      const scope = {
-        ...state.status.length === 1 ? { status: state.status[0] } : {},
-        ...state.domain ? { domain: state.domain } : {}
-      };
-      const list = api.deadLetters(filter, {
-        page: state.page,
-        pageSize: state.pageSize,
-        order: state.order,
-        ...state.cursor ? { cursor: state.cursor } : {}
-      }).then((p) => {
-        if (mine !== loadSeq) return;
-        page = p;
-        renderTable(p);
-      }).catch((error) => {
-        if (mine !== loadSeq) return;
-        if (state.cursor && error instanceof ApiError && error.status === 400) {
-          go(state);
-          return;
-        }
-        page = null;
-        countRegion.textContent = "";
-        patch(tableRegion, errorBox("Could not load dead letters", error));
-        pagerRegion.replaceChildren();
-      }).finally(() => {
-        if (mine === loadSeq) tableRegion.removeAttribute("aria-busy");
-      });
-      const facets = api.facets(scope).then((f) => mine === loadSeq && renderFacets(f)).catch(
-        (error) => mine === loadSeq && patch(facetsRegion, errorBox("Facets unavailable", error))
-      );
-      const top = api.topFailures(filter, 10).then((t) => mine === loadSeq && renderTop(t.items)).catch(
-        (error) => mine === loadSeq && patch(topRegion, errorBox("Top failures unavailable", error))
-      );
-      await Promise.all([list, facets, top]);
-    }
-    function errorBox(title, error) {
-      return h("p", { class: "error" }, `${title}: ${error.message}`);
-    }
-    function renderFacets(facets) {
-      const soleStatus = state.status.length === 1 ? state.status[0] : void 0;
-      const statusChips = DEAD_LETTER_STATUSES.map((s) => {
-        const pressed = soleStatus === s;
-        return h(
-          "li",
-          null,
-          h(
-            "button",
-            {
-              type: "button",
-              class: "chip",
-              "aria-pressed": String(pressed),
-              "data-focus-key": `facet-status-${s}`,
-              onclick: () => go({ ...state, status: pressed ? [] : [s], page: 1 })
-            },
-            humanize(s),
-            " ",
-            h("span", { class: "count" }, formatNumber(facets.byStatus[s] ?? 0))
-          )
-        );
-      });
-      const domains = Object.entries(facets.byDomain).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-      domainOptions.replaceChildren(...domains.map(([d]) => h("option", { value: d })));
-      const domainChips = domains.slice(0, MAX_DOMAIN_CHIPS).map(([d, n]) => {
-        const pressed = state.domain === d;
-        return h(
-          "li",
-          null,
-          h(
-            "button",
-            {
-              type: "button",
-              class: "chip",
-              "aria-pressed": String(pressed),
-              "data-focus-key": `facet-domain-${d}`,
-              onclick: () => go({ ...state, domain: pressed ? "" : d, page: 1 })
-            },
-            d,
-            " ",
-            h("span", { class: "count" }, formatNumber(n))
-          )
-        );
-      });
-      const columns = domains.slice(0, MAX_DOMAIN_COLUMNS).map(([d]) => d);
-      const cell = new Map(facets.cells.map((c) => [`${c.status}\0${c.domain}`, c.count]));
-      const matrix = columns.length > 0 ? h(
-        "table",
-        { class: "data compact matrix" },
-        h("caption", null, "Dead letters by status and domain"),
-        h(
-          "thead",
-          null,
-          h(
-            "tr",
-            null,
-            h("th", { scope: "col" }, "Status"),
-            columns.map((d) => h("th", { scope: "col" }, d))
-          )
-        ),
-        h(
-          "tbody",
-          null,
-          DEAD_LETTER_STATUSES.filter((s) => (facets.byStatus[s] ?? 0) > 0 || soleStatus === s).map(
-            (s) => h(
-              "tr",
-              null,
-              h("th", { scope: "row" }, humanize(s)),
-              columns.map((d) => {
-                const n = cell.get(`${s}\0${d}`) ?? 0;
-                return h(
-                  "td",
-                  { class: "num" },
-                  n > 0 ? h(
-                    "button",
-                    {
-                      type: "button",
-                      class: "chip small",
-                      "data-focus-key": `cell-${s}-${d}`,
-                      "aria-label": `${formatNumber(n)} ${humanize(s)} in ${d}`,
-                      onclick: () => go({ ...state, status: [s], domain: d, page: 1 })
-                    },
-                    formatNumber(n)
-                  ) : h("span", { class: "muted" }, "·")
-                );
-              })
-            )
-          )
-        )
-      ) : null;
+  function isAbort(error) {
+    return error?.name === "AbortError";
+  }
+
+  // src/admin/web/src/bulk-actions.ts
+  var BATCH_RESOLVE_CAP = 1e4;
+  var PREVIEW_SAMPLE = 10;
+  function bulkActions(page, selection, reload) {
+    const bar = h("div", { class: "bulk-bar" });
+    const panel = h("div");
+    const open = (plan) => openBulkPanel(panel, plan, reload);
+    function render() {
+      if (!page.ctx.can("operator")) return;
+      const n = selection.ids.size;
       patch(
-        facetsRegion,
-        h("h4", { id: "facet-status-heading" }, "Status"),
-        h("ul", { class: "chips", "aria-labelledby": "facet-status-heading" }, statusChips),
-        h("h4", { id: "facet-domain-heading" }, "Domain"),
-        domainChips.length > 0 ? h("ul", { class: "chips", "aria-labelledby": "facet-domain-heading" }, domainChips) : h("p", { class: "muted" }, "No domains."),
-        domains.length > MAX_DOMAIN_CHIPS ? h(
-          "p",
-          { class: "muted" },
-          `and ${domains.length - MAX_DOMAIN_CHIPS} more domains (type one in the filter)`
-        ) : null,
-        matrix
-      );
-    }
-    function renderTop(groups) {
-      if (groups.length === 0) {
-        patch(topRegion, h("p", { class: "muted" }, "No open failures match."));
-        return;
-      }
-      patch(
-        topRegion,
-        h(
-          "ol",
-          { class: "top-failures" },
-          groups.map(
-            (g) => h(
-              "li",
-              { class: "failure-group" },
-              h("span", { class: "count-badge", title: "entries in this group" }, formatNumber(g.count)),
-              h(
-                "div",
-                null,
-                h(
-                  "p",
-                  { class: "failure-message" },
-                  errorText({ errorClass: g.errorClass, errorMessage: g.message })
-                ),
-                h(
-                  "p",
-                  { class: "muted small" },
-                  `${g.domain} · first `,
-                  timeEl(g.firstSeen),
-                  " · last ",
-                  timeEl(g.lastSeen)
-                ),
-                h(
-                  "div",
-                  { class: "buttons" },
-                  h(
-                    "button",
-                    {
-                      type: "button",
-                      class: "small",
-                      "aria-pressed": String(state.fingerprint === g.fingerprint),
-                      "data-focus-key": `top-${g.fingerprint}`,
-                      onclick: () => go({
-                        ...state,
-                        fingerprint: state.fingerprint === g.fingerprint ? "" : g.fingerprint,
-                        page: 1
-                      })
-                    },
-                    state.fingerprint === g.fingerprint ? "Show all failures" : "Show only this failure"
-                  ),
-                  h(
-                    "a",
-                    { href: `#/dead-letters/${encodeURIComponent(g.sampleId)}`, class: "small" },
-                    "Open an example"
-                  )
-                )
-              )
-            )
-          )
-        )
-      );
-    }
-    function renderTable(p) {
-      const pages = Math.max(1, Math.ceil(p.total / p.pageSize));
-      countRegion.textContent = p.total === 0 ? "No dead letters match." : `${formatNumber(p.total)} dead ${p.total === 1 ? "letter matches" : "letters match"}; page ${formatNumber(
-        p.page
-      )} of ${formatNumber(pages)}.`;
-      if (p.items.length === 0) {
-        patch(
-          tableRegion,
-          h(
-            "div",
-            { class: "empty" },
-            h("p", null, p.total > 0 ? "This page is past the end." : "No dead letters match these filters."),
-            hasFilter(state) || p.total > 0 ? h(
-              "button",
-              {
-                type: "button",
-                onclick: () => p.total > 0 ? go({ ...state, page: 1 }) : ctx2.navigate("/dead-letters")
-              },
-              p.total > 0 ? "Go to the first page" : "Clear filters"
-            ) : null
-          )
-        );
-        renderPager(p, pages);
-        return;
-      }
-      const operator = ctx2.can("operator");
-      const allSelected = p.items.every((d) => selected.has(d.id));
-      patch(
-        tableRegion,
-        h(
-          "table",
-          { class: "data results" },
-          h("caption", { class: "visually-hidden" }, "Dead letters"),
-          h(
-            "thead",
-            null,
-            h(
-              "tr",
-              null,
-              operator ? h(
-                "th",
-                { scope: "col" },
-                h("input", {
-                  type: "checkbox",
-                  "aria-label": "Select every dead letter on this page",
-                  "data-focus-key": "select-all",
-                  checked: allSelected,
-                  onchange: (e) => {
-                    const on = e.target.checked;
-                    for (const d of p.items) on ? selected.set(d.id, d.generation) : selected.delete(d.id);
-                    renderTable(p);
-                    renderBulkBar();
-                  }
-                })
-              ) : null,
-              h("th", { scope: "col" }, "Status"),
-              h("th", { scope: "col" }, "Error"),
-              h("th", { scope: "col" }, "Domain"),
-              h("th", { scope: "col" }, "Queue"),
-              h("th", { scope: "col" }, "Failure type"),
-              h("th", { scope: "col", class: "num" }, "Replays"),
-              h("th", { scope: "col", class: "num" }, "Attempts"),
-              h("th", { scope: "col" }, "Dead-lettered")
-            )
-          ),
-          h(
-            "tbody",
-            null,
-            p.items.map(
-              (d) => h(
-                "tr",
-                { "data-id": d.id },
-                operator ? h(
-                  "td",
-                  null,
-                  h("input", {
-                    type: "checkbox",
-                    "aria-label": `Select dead letter ${d.id}`,
-                    "data-focus-key": `select-${d.id}`,
-                    checked: selected.has(d.id),
-                    onchange: (e) => {
-                      e.target.checked ? selected.set(d.id, d.generation) : selected.delete(d.id);
-                      renderBulkBar();
-                    }
-                  })
-                ) : null,
-                h("td", null, statusBadge(d.status)),
-                h(
-                  "td",
-                  { class: "error-cell" },
-                  h("a", { href: `#/dead-letters/${encodeURIComponent(d.id)}` }, errorText(d)),
-                  h("div", { class: "mono muted small" }, d.id)
-                ),
-                h("td", null, d.domain),
-                h("td", null, d.queue ?? "—"),
-                h("td", null, humanize(d.failureType)),
-                h("td", { class: "num" }, `${d.replayCount}/${d.maxReplays}`),
-                h("td", { class: "num" }, String(d.attemptCount)),
-                h("td", null, timeEl(d.deadLetteredAt))
-              )
-            )
-          )
-        )
-      );
-      renderPager(p, pages);
-    }
-    function renderPager(p, pages) {
-      const btn = (label, target, disabled, aria) => h(
-        "button",
-        {
-          type: "button",
-          disabled,
-          "aria-label": aria,
-          "data-focus-key": `pager-${label}`,
-          onclick: () => go({ ...state, page: target })
-        },
-        label
-      );
-      const jump = h("input", {
-        id: "page-jump",
-        type: "number",
-        min: 1,
-        max: pages,
-        value: String(p.page),
-        class: "narrow"
-      });
-      patch(
-        pagerRegion,
-        h(
-          "nav",
-          { class: "pager", "aria-label": "Pagination" },
-          btn("« First", 1, p.page <= 1, "First page"),
-          btn("‹ Previous", p.page - 1, p.page <= 1, "Previous page"),
-          h("span", { class: "page-of" }, `Page ${formatNumber(p.page)} of ${formatNumber(pages)}`),
-          h(
-            "button",
-            {
-              type: "button",
-              disabled: p.page >= pages,
-              "aria-label": "Next page",
-              "data-focus-key": "pager-next",
-              onclick: () => go({ ...state, page: p.page + 1 }, p.nextCursor ?? "")
-            },
-            "Next ›"
-          ),
-          btn("Last »", pages, p.page >= pages, "Last page"),
-          h(
-            "form",
-            {
-              class: "inline",
-              onsubmit: (e) => {
-                e.preventDefault();
-                const n = Math.min(pages, Math.max(1, Math.floor(Number(jump.value) || 1)));
-                go({ ...state, page: n });
-              }
-            },
-            h("label", { for: "page-jump" }, "Go to page"),
-            jump,
-            h("button", { type: "submit" }, "Go")
-          )
-        )
-      );
-    }
-    function renderBulkBar() {
-      if (!ctx2.can("operator")) return;
-      const n = selected.size;
-      patch(
-        bulkBar,
+        bar,
         h(
           "div",
           { class: "buttons", role: "group", "aria-label": "Bulk actions" },
@@ -1301,7 +837,7 @@
               type: "button",
               disabled: n === 0,
               "data-focus-key": "bulk-selected",
-              onclick: () => resolveSelected()
+              onclick: () => open(resolveSelected())
             },
             `Resolve selected (${n})`
           ),
@@ -1311,30 +847,26 @@
               type: "button",
               class: "link",
               onclick: () => {
-                selected.clear();
-                if (page) renderTable(page);
-                renderBulkBar();
+                selection.ids.clear();
+                selection.changed();
               }
             },
             "Clear selection"
           ) : null,
           h("button", { type: "button", onclick: () => resolveMatching() }, "Resolve all matching…"),
-          h("button", { type: "button", onclick: () => replayMatching() }, "Replay matching…"),
-          ctx2.can("admin") ? h(
+          h("button", { type: "button", onclick: () => open(replayMatching()) }, "Replay matching…"),
+          page.ctx.can("admin") ? h(
             "button",
-            { type: "button", class: "danger", onclick: () => purgeArchived() },
+            { type: "button", class: "danger", onclick: () => open(purgeArchived()) },
             "Purge archived…"
           ) : null
         )
       );
     }
-    const refresh = () => {
-      void load();
-    };
     function resolveSelected() {
-      const ids = [...selected.keys()];
-      const generations = Object.fromEntries(selected);
-      const plan = {
+      const ids = [...selection.ids.keys()];
+      const generations = Object.fromEntries(selection.ids);
+      return {
         title: `Resolve ${ids.length} selected dead ${ids.length === 1 ? "letter" : "letters"}`,
         description: "Marks them resolved (closed by hand, without a replay). Entries that are no longer pending or in review, or that changed since this page was loaded, are skipped.",
         fields: [{ id: "note", label: "Note for the audit trail", type: "text" }],
@@ -1350,13 +882,13 @@
         confirmLabel: "Resolve them",
         run: async (v) => {
           const r = await api.batchResolve({ ids, generations, ...v.note ? { note: v.note } : {} });
-          selected.clear();
-          return batchResolveMessage(r.resolved, r.skipped, r.notFound);
+          selection.ids.clear();
+          return resolveOutcome(r.resolved, r.skipped, r.notFound);
         }
       };
-      openBulkPanel(bulkPanel, plan, refresh);
     }
     function resolveMatching() {
+      const state = page.state();
       const statuses = state.status.length > 0 ? state.status.filter((s) => OPEN_STATUSES.includes(s)) : OPEN_STATUSES;
       if (statuses.length === 0) {
         showMessage(
@@ -1366,7 +898,7 @@
         return;
       }
       const filter = { ...toFilter(state), status: statuses };
-      const plan = {
+      open({
         title: "Resolve every matching dead letter",
         description: `Resolves the ${statuses.map(humanize).join(" and ")} entries that match the current filters.`,
         fields: [{ id: "note", label: "Note for the audit trail", type: "text" }],
@@ -1388,12 +920,12 @@
         confirmLabel: "Resolve them",
         run: async (v) => {
           const r = await api.batchResolve({ filter, ...v.note ? { note: v.note } : {} });
-          return batchResolveMessage(r.resolved, r.skipped, r.notFound);
+          return resolveOutcome(r.resolved, r.skipped, r.notFound);
         }
-      };
-      openBulkPanel(bulkPanel, plan, refresh);
+      });
     }
     function replayMatching() {
+      const state = page.state();
       const sub = {};
       if (state.domain) sub.domain = state.domain;
       if (state.queue) sub.queue = state.queue;
@@ -1406,7 +938,7 @@
         (state.from !== void 0 || state.to !== void 0) && "time range",
         state.payloadPath && "payload field"
       ].filter(Boolean);
-      const plan = {
+      return {
         title: "Replay matching dead letters",
         description: "Replays pending entries with replay budget left, oldest first, through their replay handlers (throttled by the server).",
         fields: [
@@ -1423,33 +955,30 @@
         ],
         preview: async (v) => {
           const batchSize = clampBatch(v.batchSize);
-          const [dry, sample] = await Promise.all([
-            api.batchReplay({ filter: sub, batchSize, dryRun: true }),
-            api.preview({ filter: { ...sub, status: ["pending"] } })
-          ]);
-          const notes = [
-            `${formatNumber(sample.count)} pending ${sample.count === 1 ? "entry matches" : "entries match"}; at most ${formatNumber(
-              batchSize
-            )} are replayed in this run.`
-          ];
+          const dry = await api.batchReplay({ filter: sub, batchSize, dryRun: true });
+          const sample = dry.sample ?? [];
+          const notes = [`At most ${formatNumber(batchSize)} are replayed in this run, oldest first.`];
+          if (dry.skipped > 0)
+            notes.push(
+              `${formatNumber(dry.skipped)} more would be skipped (${summarizeSkips(dry)}): they cannot be replayed now.`
+            );
           if (ignored.length > 0)
             notes.push(
               `Batch replay uses only domain, queue and failure type; it ignores: ${ignored.join(", ")}.`
             );
-          return { count: dry.total, sample: sample.sample, notes };
+          return {
+            count: dry.succeeded,
+            sample,
+            notes,
+            sampleCaption: sample.length < dry.succeeded ? `The first ${sample.length} of them, in the order the run takes them (oldest first)` : `All ${sample.length} of them, in the order the run takes them (oldest first)`
+          };
         },
         confirmLabel: "Replay them",
-        run: async (v) => {
-          const r = await api.batchReplay({ filter: sub, batchSize: clampBatch(v.batchSize) });
-          return `Replayed ${formatNumber(r.total)}: ${formatNumber(r.succeeded)} succeeded, ${formatNumber(
-            r.failed
-          )} failed, ${formatNumber(r.skipped)} skipped${r.earlyStopReason ? `; stopped early (${r.earlyStopReason})` : ""}.`;
-        }
+        run: async (v) => replayOutcome(await api.batchReplay({ filter: sub, batchSize: clampBatch(v.batchSize) }))
       };
-      openBulkPanel(bulkPanel, plan, refresh);
     }
     function purgeArchived() {
-      const plan = {
+      return {
         title: "Purge archived dead letters",
         description: "Deletes archived entries for good (the purge is counted and audited). Nothing else is ever purged.",
         danger: true,
@@ -1472,54 +1001,989 @@
           ]);
           return {
             count: dry.purged,
-            sample: dry.purged > 0 ? archived.sample : [],
+            sample: dry.purged > 0 ? archived.sample.slice(0, PREVIEW_SAMPLE) : [],
             notes: [
-              `${formatNumber(archived.count)} archived in all; those archived more than ${days} days ago are deleted. The sample shows the newest archived entries.`
-            ]
+              `${formatNumber(archived.count)} archived in all; those archived more than ${days} days ago are deleted.`
+            ],
+            sampleCaption: "The newest archived entries"
           };
         },
         confirmLabel: "Purge them",
         run: async (v) => {
-          const days = Math.max(0, Number(v.olderThanDays) || 0);
-          const r = await api.purge(days);
+          const r = await api.purge(Math.max(0, Number(v.olderThanDays) || 0));
           return `Purged ${formatNumber(r.purged)} archived dead ${r.purged === 1 ? "letter" : "letters"}.`;
         }
       };
-      openBulkPanel(bulkPanel, plan, refresh);
     }
-    syncForm();
-    void load();
     return {
-      update(next) {
-        state = parseListState(next);
-        sessionStorage.setItem(LIST_QUERY_KEY, serializeListState(state));
-        const key = filterKey(state);
-        if (key !== currentKey) {
-          selected.clear();
-          bulkPanel.replaceChildren();
-          currentKey = key;
-        }
-        syncForm();
-        void load();
-      }
+      bar,
+      panel,
+      render,
+      close: () => panel.replaceChildren()
     };
   }
   function clampBatch(raw) {
     const n = Math.floor(Number(raw));
     return Number.isFinite(n) ? Math.min(1e3, Math.max(1, n)) : 100;
   }
-  function batchResolveMessage(resolved, skipped, notFound) {
+  function summarizeSkips(r) {
+    const reasons = /* @__PURE__ */ new Map();
+    for (const e of r.errors) reasons.set(e.error, (reasons.get(e.error) ?? 0) + 1);
+    return [...reasons].map(([reason, n]) => `${formatNumber(n)} ${reason}`).join("; ");
+  }
+  function replayOutcome(r) {
+    const stopped = r.earlyStopReason ? `; stopped early (${r.earlyStopReason})` : "";
+    const message = `Replayed ${formatNumber(r.total)}: ${formatNumber(r.succeeded)} succeeded, ${formatNumber(
+      r.failed
+    )} failed, ${formatNumber(r.skipped)} skipped${stopped}.`;
+    const first = r.errors[0];
+    const detail = first ? ` First problem: ${first.error}` : "";
+    if (r.succeeded === 0 && (r.failed > 0 || r.skipped > 0))
+      return { kind: "error", message: message + detail };
+    if (r.failed > 0 || r.skipped > 0 || r.earlyStopReason)
+      return { kind: "warning", message: message + detail };
+    return { kind: "success", message };
+  }
+  function resolveOutcome(resolved, skipped, notFound) {
     const parts = [`Resolved ${formatNumber(resolved)} dead ${resolved === 1 ? "letter" : "letters"}`];
     if (skipped > 0)
       parts.push(`${formatNumber(skipped)} skipped (changed since the preview or not resolvable)`);
     if (notFound > 0) parts.push(`${formatNumber(notFound)} not found`);
-    return `${parts.join("; ")}.`;
+    const message = `${parts.join("; ")}.`;
+    if (resolved === 0 && skipped + notFound > 0) return { kind: "error", message };
+    return skipped + notFound > 0 ? { kind: "warning", message } : message;
+  }
+
+  // src/admin/web/src/facets-panel.ts
+  var MAX_DOMAIN_CHIPS = 20;
+  var MAX_DOMAIN_COLUMNS = 8;
+  function domainsOf(facets) {
+    return Object.entries(facets.byDomain).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  }
+  function chip(label, count, pressed, key, onclick) {
+    return h(
+      "li",
+      null,
+      h(
+        "button",
+        { type: "button", class: "chip", "aria-pressed": String(pressed), "data-focus-key": key, onclick },
+        h("span", { class: "chip-label" }, label),
+        " ",
+        h("span", { class: "count" }, formatNumber(count))
+      )
+    );
+  }
+  function countNote(facets) {
+    if (facets.scan && !facets.scan.complete)
+      return h(
+        "p",
+        { class: "muted small", "data-testid": "facets-scan" },
+        `Counted among the newest ${formatNumber(facets.scan.examined)} matching entries.`
+      );
+    if (facets.partial) return h("p", { class: "muted small" }, "The rarest failure groups are left out.");
+    return null;
+  }
+  function renderFacetChips(region, page, facets) {
+    const state = page.state();
+    const soleStatus = state.status.length === 1 ? state.status[0] : void 0;
+    const statusChips = DEAD_LETTER_STATUSES.map(
+      (s) => chip(
+        humanize(s),
+        facets.byStatus[s] ?? 0,
+        soleStatus === s,
+        `facet-status-${s}`,
+        () => page.go({ ...page.state(), status: soleStatus === s ? [] : [s], page: 1 })
+      )
+    );
+    const domains = domainsOf(facets);
+    const domainChips = domains.slice(0, MAX_DOMAIN_CHIPS).map(
+      ([d, n]) => chip(
+        d,
+        n,
+        state.domain === d,
+        `facet-domain-${d}`,
+        () => page.go({ ...page.state(), domain: state.domain === d ? "" : d, page: 1 })
+      )
+    );
+    patch(
+      region,
+      h("h4", { id: "facet-status-heading" }, "Status"),
+      h("ul", { class: "chips", "aria-labelledby": "facet-status-heading" }, statusChips),
+      h("h4", { id: "facet-domain-heading" }, "Domain"),
+      domainChips.length > 0 ? h("ul", { class: "chips", "aria-labelledby": "facet-domain-heading" }, domainChips) : h("p", { class: "muted" }, "No domains."),
+      domains.length > MAX_DOMAIN_CHIPS ? h(
+        "p",
+        { class: "muted small" },
+        `and ${domains.length - MAX_DOMAIN_CHIPS} more domains (type one in the filter)`
+      ) : null,
+      countNote(facets)
+    );
+  }
+  function renderMatrix(region, page, facets) {
+    const state = page.state();
+    const soleStatus = state.status.length === 1 ? state.status[0] : void 0;
+    const columns = domainsOf(facets).slice(0, MAX_DOMAIN_COLUMNS).map(([d]) => d);
+    if (columns.length === 0) {
+      patch(region, h("p", { class: "muted" }, "No dead letters match."));
+      return;
+    }
+    const cell = new Map(facets.cells.map((c) => [`${c.status}\0${c.domain}`, c.count]));
+    const rows = DEAD_LETTER_STATUSES.filter((s) => (facets.byStatus[s] ?? 0) > 0 || soleStatus === s);
+    const td = (s, d) => {
+      const n = cell.get(`${s}\0${d}`) ?? 0;
+      return h(
+        "td",
+        { class: "num" },
+        n > 0 ? h(
+          "button",
+          {
+            type: "button",
+            class: "chip small",
+            "data-focus-key": `cell-${s}-${d}`,
+            "aria-label": `${formatNumber(n)} ${humanize(s)} in ${d}`,
+            onclick: () => page.go({ ...page.state(), status: [s], domain: d, page: 1, tab: "entries" })
+          },
+          formatNumber(n)
+        ) : h("span", { class: "muted", "aria-label": "none" }, "·")
+      );
+    };
+    patch(
+      region,
+      h(
+        "div",
+        { class: "table-scroll" },
+        h(
+          "table",
+          { class: "data compact matrix", "data-testid": "matrix" },
+          h("caption", null, "Dead letters by status and domain"),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              h("th", { scope: "col" }, "Status"),
+              // Numeric columns: headers align like their cells (right), so each count sits under its name.
+              columns.map((d) => h("th", { scope: "col", class: "num" }, d))
+            )
+          ),
+          h(
+            "tbody",
+            null,
+            rows.map(
+              (s) => h(
+                "tr",
+                null,
+                h("th", { scope: "row" }, humanize(s)),
+                columns.map((d) => td(s, d))
+              )
+            )
+          )
+        )
+      ),
+      columns.length < domainsOf(facets).length ? h("p", { class: "muted small" }, `The ${MAX_DOMAIN_COLUMNS} largest domains are shown.`) : null,
+      countNote(facets)
+    );
+  }
+
+  // src/admin/web/src/filter-bar.ts
+  function filterBar(page) {
+    const input = (id, label, props = {}) => {
+      const el2 = h("input", { id: `f-${id}`, name: id, type: "text", autocomplete: "off", ...props });
+      return { el: el2, field: h("div", { class: "field" }, h("label", { for: `f-${id}` }, label), el2) };
+    };
+    const q = input("q", "Search error messages", { type: "search", placeholder: "e.g. timeout" });
+    const domain = input("domain", "Domain", { list: "domain-options" });
+    const queue = input("queue", "Queue");
+    const failureType = input("failureType", "Failure type", { placeholder: "e.g. permanent" });
+    const fingerprint = input("fingerprint", "Fingerprint");
+    const entityId = input("entityId", "Entity id");
+    const from = input("from", "Dead-lettered from", { type: "datetime-local" });
+    const to = input("to", "Dead-lettered before", { type: "datetime-local" });
+    const payloadPath = input("pp", "Payload field", { placeholder: "e.g. customer.id" });
+    const payloadValue = input("pv", "equals");
+    const domainOptions = h("datalist", { id: "domain-options" });
+    const status = h("select", { id: "f-status", name: "status" });
+    const more = h(
+      "div",
+      { id: "more-filters", class: "more-filters", hidden: true },
+      queue.field,
+      failureType.field,
+      fingerprint.field,
+      entityId.field,
+      from.field,
+      to.field,
+      payloadPath.field,
+      payloadValue.field
+    );
+    const toggle = h("button", {
+      type: "button",
+      class: "more-toggle",
+      "aria-expanded": "false",
+      "aria-controls": "more-filters",
+      onclick: () => setMore(more.hidden)
+    });
+    const setMore = (open) => {
+      more.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+    const el = h(
+      "form",
+      {
+        class: "filters",
+        role: "search",
+        "aria-label": "Filter dead letters",
+        onsubmit: (event) => {
+          event.preventDefault();
+          page.go(read2(page.state()));
+        }
+      },
+      h(
+        "div",
+        { class: "filter-row" },
+        h("div", { class: "field grow" }, h("label", { for: "f-q" }, "Search error messages"), q.el),
+        h("div", { class: "field" }, h("label", { for: "f-status" }, "Status"), status),
+        domain.field,
+        h(
+          "div",
+          { class: "buttons" },
+          toggle,
+          h("button", { type: "submit", class: "primary" }, "Apply filters"),
+          h("button", { type: "button", onclick: () => page.ctx.navigate("/dead-letters") }, "Clear")
+        )
+      ),
+      more,
+      domainOptions
+    );
+    function read2(state) {
+      return {
+        ...state,
+        status: status.value ? status.value.split(",").filter((s) => DEAD_LETTER_STATUSES.includes(s)) : [],
+        q: q.el.value.trim(),
+        domain: domain.el.value.trim(),
+        queue: queue.el.value.trim(),
+        failureType: failureType.el.value.trim(),
+        fingerprint: fingerprint.el.value.trim(),
+        entityId: entityId.el.value.trim(),
+        from: fromLocalInput(from.el.value),
+        to: fromLocalInput(to.el.value),
+        payloadPath: payloadPath.el.value.trim(),
+        payloadValue: payloadValue.el.value,
+        page: 1
+      };
+    }
+    function sync(state) {
+      q.el.value = state.q;
+      domain.el.value = state.domain;
+      queue.el.value = state.queue;
+      failureType.el.value = state.failureType;
+      fingerprint.el.value = state.fingerprint;
+      entityId.el.value = state.entityId;
+      from.el.value = toLocalInput(state.from);
+      to.el.value = toLocalInput(state.to);
+      payloadPath.el.value = state.payloadPath;
+      payloadValue.el.value = state.payloadValue;
+      const options = [
+        ["", "Any status"],
+        [OPEN_STATUSES.join(","), "Open (pending or in review)"],
+        ...DEAD_LETTER_STATUSES.map((s) => [s, humanize(s)])
+      ];
+      const current2 = state.status.join(",");
+      if (!options.some(([v]) => v === current2))
+        options.push([current2, state.status.map(humanize).join(" or ")]);
+      status.replaceChildren(...options.map(([v, label]) => h("option", { value: v }, label)));
+      status.value = current2;
+      const hidden = moreFilterCount(state);
+      toggle.textContent = hidden > 0 ? `More filters (${hidden})` : "More filters";
+      if (hidden > 0) setMore(true);
+    }
+    return {
+      el,
+      sync,
+      suggestDomains(domains) {
+        domainOptions.replaceChildren(...domains.map((d) => h("option", { value: d })));
+      }
+    };
+  }
+
+  // src/admin/web/src/results-table.ts
+  function resultsTable(page, selection) {
+    const count = h("p", { class: "result-count", role: "status", "data-testid": "result-count" });
+    const pageSize = h(
+      "select",
+      {
+        id: "f-pageSize",
+        name: "pageSize",
+        onchange: () => page.go({ ...page.state(), pageSize: Number(pageSize.value), page: 1 })
+      },
+      PAGE_SIZES.map((n) => h("option", { value: String(n) }, String(n)))
+    );
+    const order = h(
+      "select",
+      {
+        id: "f-order",
+        name: "order",
+        onchange: () => page.go({ ...page.state(), order: order.value === "oldest" ? "oldest" : "newest", page: 1 })
+      },
+      h("option", { value: "newest" }, "Newest first"),
+      h("option", { value: "oldest" }, "Oldest first")
+    );
+    const head = h(
+      "div",
+      { class: "results-head" },
+      count,
+      h(
+        "div",
+        { class: "list-options" },
+        h("label", { for: "f-order", class: "visually-hidden" }, "Order"),
+        order,
+        h("label", { for: "f-pageSize" }, "Per page"),
+        pageSize
+      )
+    );
+    const table = h("div", { class: "region table-scroll", "data-testid": "dead-letter-table" });
+    const pager = h("div", { class: "region" });
+    let last = null;
+    function render(p) {
+      last = p;
+      const state = page.state();
+      pageSize.value = String(state.pageSize);
+      order.value = state.order;
+      const pages = Math.max(1, p.totalPages);
+      count.textContent = p.total === 0 ? "No dead letters match." : `${formatNumber(p.total)} dead ${p.total === 1 ? "letter matches" : "letters match"}. Page ${formatNumber(p.page)} of ${formatNumber(pages)}.`;
+      if (p.items.length === 0) {
+        const past = p.total > 0;
+        patch(
+          table,
+          h(
+            "div",
+            { class: "empty" },
+            h("p", null, past ? "This page is past the end." : "No dead letters match these filters."),
+            hasFilter(state) || past ? h(
+              "button",
+              {
+                type: "button",
+                onclick: () => past ? page.go({ ...page.state(), page: 1 }) : page.ctx.navigate("/dead-letters")
+              },
+              past ? "Go to the first page" : "Clear filters"
+            ) : null
+          )
+        );
+      } else {
+        patch(table, rowsTable(p));
+      }
+      renderPager(p, pages);
+    }
+    function rowsTable(p) {
+      const operator = page.ctx.can("operator");
+      const ids = selection.ids;
+      const allSelected = p.items.every((d) => ids.has(d.id));
+      const th = (label, cls) => h("th", { scope: "col", class: cls }, label);
+      return h(
+        "table",
+        { class: "data results" },
+        h("caption", { class: "visually-hidden" }, "Dead letters"),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            operator ? h(
+              "th",
+              { scope: "col" },
+              h("input", {
+                type: "checkbox",
+                "aria-label": "Select every dead letter on this page",
+                "data-focus-key": "select-all",
+                checked: allSelected,
+                onchange: (e) => {
+                  const on = e.target.checked;
+                  for (const d of p.items) on ? ids.set(d.id, d.generation) : ids.delete(d.id);
+                  render(p);
+                  selection.changed();
+                }
+              })
+            ) : null,
+            th("Status"),
+            th("Error"),
+            th("Domain"),
+            th("Queue"),
+            th("Failure type"),
+            th("Replays", "num"),
+            th("Attempts", "num"),
+            th("Dead-lettered")
+          )
+        ),
+        h(
+          "tbody",
+          null,
+          p.items.map(
+            (d, i) => h(
+              "tr",
+              { "data-id": d.id },
+              operator ? h(
+                "td",
+                null,
+                h("input", {
+                  type: "checkbox",
+                  "aria-label": `Select dead letter ${d.id}`,
+                  "data-focus-key": `select-${d.id}`,
+                  checked: ids.has(d.id),
+                  onchange: (e) => {
+                    e.target.checked ? ids.set(d.id, d.generation) : ids.delete(d.id);
+                    selection.changed();
+                  }
+                })
+              ) : null,
+              h("td", null, statusBadge(d.status)),
+              h(
+                "td",
+                { class: "error-cell" },
+                h(
+                  "a",
+                  {
+                    href: `#/dead-letters/${encodeURIComponent(d.id)}`,
+                    "data-skip-target": i === 0 ? "true" : null,
+                    "data-focus-key": `open-${d.id}`
+                  },
+                  errorText(d)
+                ),
+                h("div", { class: "mono muted small" }, d.id)
+              ),
+              h("td", null, d.domain),
+              h("td", null, d.queue ?? "—"),
+              h("td", null, humanize(d.failureType)),
+              h("td", { class: "num" }, `${d.replayCount}/${d.maxReplays}`),
+              h("td", { class: "num" }, String(d.attemptCount)),
+              h("td", null, timeEl(d.deadLetteredAt))
+            )
+          )
+        )
+      );
+    }
+    function renderPager(p, pages) {
+      const go = (target, cursor = "") => page.go({ ...page.state(), page: target }, cursor);
+      const btn = (label, aria, disabled, onclick) => h(
+        "button",
+        { type: "button", disabled, "aria-label": aria, "data-focus-key": `pager-${aria}`, onclick },
+        label
+      );
+      const jump = h("input", {
+        id: "page-jump",
+        type: "number",
+        min: 1,
+        max: pages,
+        value: String(p.page),
+        class: "narrow"
+      });
+      patch(
+        pager,
+        h(
+          "nav",
+          { class: "pager", "aria-label": "Pagination" },
+          btn("« First", "First page", p.page <= 1, () => go(1)),
+          btn("‹ Previous", "Previous page", p.page <= 1, () => go(p.page - 1)),
+          h("span", { class: "page-of" }, `Page ${formatNumber(p.page)} of ${formatNumber(pages)}`),
+          btn("Next ›", "Next page", p.page >= pages, () => go(p.page + 1, p.nextCursor ?? "")),
+          btn("Last »", "Last page", p.page >= pages, () => go(pages)),
+          h(
+            "form",
+            {
+              class: "inline",
+              onsubmit: (e) => {
+                e.preventDefault();
+                go(Math.min(pages, Math.max(1, Math.floor(Number(jump.value) || 1))));
+              }
+            },
+            h("label", { for: "page-jump" }, "Go to page"),
+            jump,
+            h("button", { type: "submit" }, "Go")
+          )
+        )
+      );
+    }
+    return {
+      els: [head, table, pager],
+      render,
+      fail(box) {
+        last = null;
+        count.textContent = "";
+        patch(table, box);
+        pager.replaceChildren();
+      },
+      busy(on) {
+        if (on) table.setAttribute("aria-busy", "true");
+        else table.removeAttribute("aria-busy");
+      },
+      refresh() {
+        if (last) render(last);
+      }
+    };
+  }
+
+  // src/admin/web/src/top-failures.ts
+  function renderTopFailures(region, page, groups, scan) {
+    if (groups.length === 0) {
+      patch(region, h("p", { class: "muted" }, "No open failures match."));
+      return;
+    }
+    const state = page.state();
+    const entriesHref = (g) => `#/dead-letters?${serializeListState({
+      ...state,
+      fingerprint: g.fingerprint,
+      status: state.status.length > 0 ? state.status : OPEN_STATUSES,
+      page: 1,
+      cursor: "",
+      tab: "entries"
+    })}`;
+    patch(
+      region,
+      scan && !scan.complete ? h(
+        "p",
+        { class: "muted small" },
+        `Grouped from the newest ${formatNumber(scan.examined)} matching entries.`
+      ) : null,
+      h(
+        "ol",
+        { class: "top-failures" },
+        groups.map(
+          (g) => h(
+            "li",
+            { class: "failure-group", "data-fingerprint": g.fingerprint },
+            h("span", { class: "count-badge", title: "open entries in this group" }, formatNumber(g.count)),
+            h(
+              "div",
+              { class: "failure-body" },
+              h(
+                "p",
+                { class: "failure-message" },
+                g.errorClass ? [h("strong", null, g.errorClass), ": "] : null,
+                g.message || "(no message)"
+              ),
+              h(
+                "p",
+                { class: "failure-frame mono small" },
+                g.frame ? `at ${g.frame}` : h("span", { class: "muted" }, "no in-app stack frame")
+              ),
+              h(
+                "p",
+                { class: "muted small failure-domains" },
+                g.domains.length === 1 ? "Domain " : "Domains ",
+                g.domains.map((d, i) => [
+                  i > 0 ? ", " : "",
+                  h("span", { class: "domain-name" }, d.domain),
+                  ` (${formatNumber(d.count)})`
+                ]),
+                " · first ",
+                timeEl(g.firstSeen),
+                " · last ",
+                timeEl(g.lastSeen)
+              ),
+              h(
+                "p",
+                { class: "failure-links" },
+                h(
+                  "a",
+                  { href: entriesHref(g) },
+                  `Show ${g.count === 1 ? "its entry" : `its ${formatNumber(g.count)} entries`}`
+                ),
+                " · ",
+                h("a", { href: `#/dead-letters/${encodeURIComponent(g.sampleId)}` }, "Open the latest")
+              )
+            )
+          )
+        )
+      )
+    );
+  }
+
+  // src/admin/web/src/dead-letters.ts
+  var LIST_QUERY_KEY = "redrive.listQuery";
+  var TABS = [
+    { id: "entries", label: "Entries" },
+    { id: "top", label: "Top failures" },
+    { id: "matrix", label: "By status and domain" }
+  ];
+  var PerFilter = class {
+    key = null;
+    controller = null;
+    /** Starts `fetch` unless it already ran for `key`; aborts the previous one when `key` changed. */
+    run(key, fetch2) {
+      if (key === this.key) return;
+      this.controller?.abort();
+      this.key = key;
+      const controller = new AbortController();
+      this.controller = controller;
+      fetch2(controller.signal).catch(() => {
+      });
+    }
+    /** Forgets the last filter, so the next `run` fetches again (after an action changed the data). */
+    invalidate() {
+      this.controller?.abort();
+      this.key = null;
+    }
+    stop() {
+      this.controller?.abort();
+    }
+  };
+  function mountDeadLetters(main2, ctx2, params) {
+    let state = parseListState(params);
+    let listSeq = 0;
+    let listController = null;
+    const facetsFetch = new PerFilter();
+    const topFetch = new PerFilter();
+    const page = {
+      ctx: ctx2,
+      state: () => state,
+      go: (next, cursor = "") => ctx2.navigate(`/dead-letters?${serializeListState({ ...next, cursor })}`)
+    };
+    sessionStorage.setItem(LIST_QUERY_KEY, serializeListState(state));
+    const selection = {
+      ids: /* @__PURE__ */ new Map(),
+      changed: () => {
+        table.refresh();
+        bulk.render();
+      }
+    };
+    const bar = filterBar(page);
+    const table = resultsTable(page, selection);
+    const refresh = () => {
+      facetsFetch.invalidate();
+      topFetch.invalidate();
+      void load();
+    };
+    const bulk = bulkActions(page, selection, refresh);
+    const facetsRegion = h("div", { class: "region", "data-testid": "facets" });
+    const topRegion = h("div", { class: "region", "data-testid": "top-failures" });
+    const matrixRegion = h("div", { class: "region", "data-testid": "matrix-region" });
+    const panels = {
+      entries: h(
+        "div",
+        { id: "tab-entries", role: "tabpanel", "aria-labelledby": "tab-entries-button" },
+        table.els[0],
+        ctx2.can("operator") ? bulk.bar : null,
+        bulk.panel,
+        table.els.slice(1)
+      ),
+      top: h("div", { id: "tab-top", role: "tabpanel", "aria-labelledby": "tab-top-button" }, topRegion),
+      matrix: h(
+        "div",
+        { id: "tab-matrix", role: "tabpanel", "aria-labelledby": "tab-matrix-button" },
+        matrixRegion
+      )
+    };
+    const tabButtons = TABS.map(
+      (t) => h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          id: `tab-${t.id}-button`,
+          "aria-controls": `tab-${t.id}`,
+          "data-focus-key": `tab-${t.id}`,
+          onclick: () => page.go({ ...state, tab: t.id }, state.cursor),
+          onkeydown: (e) => moveTab(e, t.id)
+        },
+        t.label
+      )
+    );
+    main2.append(
+      h("h2", { tabindex: -1 }, "Dead letters"),
+      bar.el,
+      h(
+        "div",
+        { class: "dl-layout" },
+        h(
+          "div",
+          { class: "dl-main" },
+          h("div", { role: "tablist", class: "tabs", "aria-label": "Dead-letter views" }, tabButtons),
+          Object.values(panels)
+        ),
+        h(
+          "aside",
+          { class: "dl-aside", "aria-labelledby": "facets-heading" },
+          h("h3", { id: "facets-heading" }, "Facets"),
+          facetsRegion
+        )
+      )
+    );
+    function moveTab(event, from) {
+      const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+      if (step === 0) return;
+      event.preventDefault();
+      const i = TABS.findIndex((t) => t.id === from);
+      const next = TABS[(i + step + TABS.length) % TABS.length];
+      page.go({ ...state, tab: next.id }, state.cursor);
+      tabButtons[TABS.indexOf(next)]?.focus();
+    }
+    function showTab() {
+      TABS.forEach((t, i) => {
+        const on = t.id === state.tab;
+        tabButtons[i].setAttribute("aria-selected", String(on));
+        tabButtons[i].tabIndex = on ? 0 : -1;
+        panels[t.id].hidden = !on;
+      });
+    }
+    async function load() {
+      const mine = ++listSeq;
+      const filter = toFilter(state);
+      const key = filterKey(state);
+      showTab();
+      bulk.render();
+      facetsFetch.run(key, async (signal) => {
+        facetsRegion.setAttribute("aria-busy", "true");
+        try {
+          const f = await api.facets(filter, signal);
+          renderFacetChips(facetsRegion, page, f);
+          renderMatrix(matrixRegion, page, f);
+          bar.suggestDomains(domainsOf(f).map(([d]) => d));
+        } catch (error) {
+          if (isAbort(error)) return;
+          patch(facetsRegion, errorBox("Facets unavailable", error));
+          patch(matrixRegion, errorBox("Counts unavailable", error));
+        } finally {
+          if (!signal.aborted) facetsRegion.removeAttribute("aria-busy");
+        }
+      });
+      if (state.tab === "top") {
+        topFetch.run(key, async (signal) => {
+          patch(topRegion, h("p", { class: "muted" }, "Loading top failures…"));
+          try {
+            const t = await api.topFailures(filter, 10, signal);
+            renderTopFailures(topRegion, page, t.items, t.scan);
+          } catch (error) {
+            if (!isAbort(error)) patch(topRegion, errorBox("Top failures unavailable", error));
+          }
+        });
+      }
+      listController?.abort();
+      const controller = new AbortController();
+      listController = controller;
+      table.busy(true);
+      try {
+        const p = await api.deadLetters(
+          filter,
+          {
+            page: state.page,
+            pageSize: state.pageSize,
+            order: state.order,
+            ...state.cursor ? { cursor: state.cursor } : {}
+          },
+          controller.signal
+        );
+        if (mine !== listSeq) return;
+        table.render(p);
+      } catch (error) {
+        if (mine !== listSeq || isAbort(error)) return;
+        if (state.cursor && error instanceof ApiError && error.status === 400) {
+          page.go(state);
+          return;
+        }
+        table.fail(errorBox("Could not load dead letters", error));
+      } finally {
+        if (mine === listSeq) table.busy(false);
+      }
+    }
+    bar.sync(state);
+    void load();
+    return {
+      update(next) {
+        const before = filterKey(state);
+        state = parseListState(next);
+        sessionStorage.setItem(LIST_QUERY_KEY, serializeListState(state));
+        if (filterKey(state) !== before) {
+          selection.ids.clear();
+          bulk.close();
+        }
+        bar.sync(state);
+        void load();
+      },
+      cleanup() {
+        listController?.abort();
+        facetsFetch.stop();
+        topFetch.stop();
+      }
+    };
+  }
+
+  // src/admin/web/src/detail-actions.ts
+  var RESOLVABLE = ["pending", "requires_review"];
+  var REDRIVABLE = ["pending", "requires_review"];
+  function replayOutcome2(verb, d, r) {
+    return r.success ? {
+      kind: "success",
+      message: `${verb} ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ""}); it is now ${humanize(r.status)}.`
+    } : {
+      kind: "error",
+      message: `${verb} ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`
+    };
+  }
+  function actionsPanel(ctx2, d, reload) {
+    if (!ctx2.can("operator")) {
+      return h(
+        "p",
+        { class: "muted", "data-testid": "read-only" },
+        `Read-only: your role (${ctx2.who.role}) cannot act on dead letters.`
+      );
+    }
+    const generation = d.generation;
+    const items = [];
+    const buttons = [];
+    const busy = (on) => {
+      for (const b of buttons) b.disabled = on;
+    };
+    async function act(label, fn) {
+      busy(true);
+      try {
+        const outcome = await fn();
+        showMessage(outcome.kind, outcome.message);
+        reload();
+      } catch (error) {
+        busy(false);
+        handleActionError(label, error, reload);
+      }
+    }
+    if (d.replay?.possible) {
+      const retry = h(
+        "button",
+        {
+          type: "button",
+          class: "primary",
+          onclick: () => void act("Retry", async () => replayOutcome2("Retried", d, await api.retry(d.id, generation)))
+        },
+        "Retry"
+      );
+      buttons.push(retry);
+      items.push(
+        h(
+          "div",
+          { class: "action" },
+          retry,
+          h(
+            "small",
+            { class: "muted" },
+            ` Replays it now with ${d.replay.handler} (${d.replayCount} of ${d.maxReplays} replays spent).`
+          )
+        )
+      );
+    } else if (d.replay?.reason && RESOLVABLE.includes(d.status)) {
+      items.push(
+        h("p", { class: "muted", "data-testid": "no-retry" }, `Retry is not offered: ${d.replay.reason}.`)
+      );
+    }
+    if (RESOLVABLE.includes(d.status)) {
+      const note = h("input", { id: "resolve-note", type: "text", name: "note", autocomplete: "off" });
+      const submit = h("button", { type: "submit" }, "Resolve");
+      buttons.push(submit);
+      items.push(
+        h(
+          "form",
+          {
+            class: "action",
+            "aria-label": "Resolve",
+            onsubmit: (e) => {
+              e.preventDefault();
+              void act("Resolve", async () => {
+                await api.resolve(d.id, {
+                  generation,
+                  ...note.value.trim() ? { note: note.value.trim() } : {}
+                });
+                return { kind: "success", message: `Resolved ${d.id}.` };
+              });
+            }
+          },
+          h("div", { class: "field inline" }, h("label", { for: "resolve-note" }, "Resolution note"), note),
+          submit
+        )
+      );
+    }
+    if (ctx2.can("admin") && REDRIVABLE.includes(d.status)) items.push(redriveForm());
+    function redriveForm() {
+      const reason = h("input", {
+        id: "redrive-reason",
+        type: "text",
+        name: "reason",
+        required: true,
+        autocomplete: "off"
+      });
+      const ticket = h("input", { id: "redrive-ticket", type: "text", name: "ticket", autocomplete: "off" });
+      const submit = h("button", { type: "submit", class: "danger" }, "Force redrive");
+      buttons.push(submit);
+      return h(
+        "form",
+        {
+          class: "action redrive",
+          "aria-label": "Force redrive",
+          onsubmit: (e) => {
+            e.preventDefault();
+            if (!reason.value.trim()) {
+              reason.focus();
+              showMessage("error", "Force redrive needs a reason for the audit trail.");
+              return;
+            }
+            void act("Force redrive", async () => {
+              const r = await api.redrive(d.id, {
+                generation,
+                reason: reason.value.trim(),
+                ...ticket.value.trim() ? { ticket: ticket.value.trim() } : {}
+              });
+              return replayOutcome2("Force-redrove", d, r);
+            });
+          }
+        },
+        h(
+          "fieldset",
+          null,
+          h("legend", null, "Force redrive (admin): replays it with a fresh budget, even when in review"),
+          h(
+            "div",
+            { class: "field" },
+            h("label", { for: "redrive-reason" }, "Reason", h("span", { "aria-hidden": "true" }, " *")),
+            reason
+          ),
+          h("div", { class: "field" }, h("label", { for: "redrive-ticket" }, "Ticket"), ticket),
+          submit
+        )
+      );
+    }
+    return h(
+      "section",
+      { class: "panel actions", "aria-labelledby": "actions-heading", "data-testid": "actions" },
+      h("h3", { id: "actions-heading" }, "Actions"),
+      items.length > 0 ? items : h(
+        "p",
+        { class: "muted" },
+        `No actions: a ${humanize(d.status)} dead letter cannot be retried or resolved.`
+      )
+    );
+  }
+  function handleActionError(label, error, reload) {
+    const reloadButton = () => h("button", { type: "button", class: "small", onclick: () => reload(true) }, "Reload");
+    if (error instanceof ApiError) {
+      if (error.status === 401) return;
+      if (error.isStale) {
+        showMessage(
+          "error",
+          `${label} refused: this dead letter changed since you loaded it — reload to see its current state.`,
+          reloadButton()
+        );
+        return;
+      }
+      if (error.status === 409) {
+        const reason = typeof error.details.reason === "string" ? ` (${humanize(error.details.reason)})` : "";
+        showMessage("error", `${label} refused${reason}: ${error.message}`, reloadButton());
+        return;
+      }
+      if (error.status === 403) {
+        showMessage("error", `${label} refused: your role may not do this (${error.message}).`);
+        return;
+      }
+    }
+    showMessage("error", `${label} failed: ${error.message}`);
   }
 
   // src/admin/web/src/detail.ts
-  var RETRYABLE = ["pending"];
-  var RESOLVABLE = ["pending", "requires_review"];
-  var REDRIVABLE = ["pending", "requires_review"];
   function mountDetail(main2, ctx2, id) {
     const body = h("div", { class: "detail", "aria-busy": "true" }, h("p", null, "Loading…"));
     const backQuery = sessionStorage.getItem(LIST_QUERY_KEY);
@@ -1542,8 +2006,9 @@
           api.deadLetter(id),
           api.audit({ deadLetterId: id, limit: 100 }).catch(() => null)
         ]);
+        const group = await api.topFailures({ fingerprint: entry.fingerprint, status: [...DEAD_LETTER_STATUSES] }, 1).then((t) => t.items[0] ?? null).catch(() => void 0);
         if (!alive || mine !== seq) return;
-        render(entry, audit?.items ?? null);
+        render(entry, audit?.items ?? null, group);
         if (focusHeading) main2.querySelector("h2")?.focus();
       } catch (error) {
         if (!alive || mine !== seq) return;
@@ -1558,7 +2023,7 @@
         if (mine === seq) body.removeAttribute("aria-busy");
       }
     }
-    function render(d, audit) {
+    function render(d, audit, group) {
       const now = Date.now();
       patch(
         body,
@@ -1573,7 +2038,7 @@
           ),
           h("button", { type: "button", class: "small", onclick: () => void load() }, "Reload")
         ),
-        actions(d),
+        actionsPanel(ctx2, d, (focus) => void load(focus)),
         section(
           "summary",
           "Summary",
@@ -1588,6 +2053,7 @@
               d.jobId ? h("span", { class: "mono" }, d.jobId, d.jobName ? ` (${d.jobName})` : "") : "—"
             ),
             fact("Failure type", humanize(d.failureType)),
+            fact("Failure group", groupFact(d, group)),
             fact(
               "Fingerprint",
               h(
@@ -1651,182 +2117,9 @@
         section(
           "audit",
           "Audit trail",
-          audit === null ? h("p", { class: "muted" }, "The audit trail could not be loaded.") : audit.length === 0 ? h("p", { class: "muted" }, "No operator actions yet.") : auditTable(audit, { showDeadLetter: false })
+          audit === null ? h("p", { class: "muted" }, "The audit trail could not be loaded.") : audit.length === 0 ? h("p", { class: "muted" }, "No operator actions yet.") : h("div", { class: "table-scroll" }, auditTable(audit, { showDeadLetter: false }))
         )
       );
-    }
-    function actions(d) {
-      if (!ctx2.can("operator")) {
-        return h(
-          "p",
-          { class: "muted", "data-testid": "read-only" },
-          `Read-only: your role (${ctx2.who.role}) cannot act on dead letters.`
-        );
-      }
-      const generation = d.generation;
-      const items = [];
-      const buttons = [];
-      const busy = (on) => {
-        for (const b of buttons) b.disabled = on;
-      };
-      async function act(label, fn, kind = "success") {
-        busy(true);
-        try {
-          const outcome = await fn();
-          if (typeof outcome === "string") showMessage(kind, outcome);
-          else showMessage(outcome.kind, outcome.message);
-          await load();
-        } catch (error) {
-          busy(false);
-          handleActionError(label, error);
-        }
-      }
-      if (RETRYABLE.includes(d.status)) {
-        const retry = h(
-          "button",
-          {
-            type: "button",
-            class: "primary",
-            onclick: () => void act("Retry", async () => {
-              const r = await api.retry(d.id, generation);
-              return r.success ? {
-                kind: "success",
-                message: `Retried ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ""}); it is now ${humanize(r.status)}.`
-              } : {
-                kind: "error",
-                message: `Retried ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`
-              };
-            })
-          },
-          "Retry"
-        );
-        buttons.push(retry);
-        items.push(
-          h(
-            "div",
-            { class: "action" },
-            retry,
-            h(
-              "small",
-              { class: "muted" },
-              ` Replays it now (${d.replayCount} of ${d.maxReplays} replays spent).`
-            )
-          )
-        );
-      }
-      if (RESOLVABLE.includes(d.status)) {
-        const note = h("input", { id: "resolve-note", type: "text", name: "note", autocomplete: "off" });
-        const submit = h("button", { type: "submit" }, "Resolve");
-        buttons.push(submit);
-        items.push(
-          h(
-            "form",
-            {
-              class: "action",
-              "aria-label": "Resolve",
-              onsubmit: (e) => {
-                e.preventDefault();
-                void act("Resolve", async () => {
-                  await api.resolve(d.id, {
-                    generation,
-                    ...note.value.trim() ? { note: note.value.trim() } : {}
-                  });
-                  return `Resolved ${d.id}.`;
-                });
-              }
-            },
-            h("div", { class: "field inline" }, h("label", { for: "resolve-note" }, "Resolution note"), note),
-            submit
-          )
-        );
-      }
-      if (ctx2.can("admin") && REDRIVABLE.includes(d.status)) {
-        const reason = h("input", {
-          id: "redrive-reason",
-          type: "text",
-          name: "reason",
-          required: true,
-          autocomplete: "off"
-        });
-        const ticket = h("input", { id: "redrive-ticket", type: "text", name: "ticket", autocomplete: "off" });
-        const submit = h("button", { type: "submit", class: "danger" }, "Force redrive");
-        buttons.push(submit);
-        items.push(
-          h(
-            "form",
-            {
-              class: "action redrive",
-              "aria-label": "Force redrive",
-              onsubmit: (e) => {
-                e.preventDefault();
-                if (!reason.value.trim()) {
-                  reason.focus();
-                  showMessage("error", "Force redrive needs a reason for the audit trail.");
-                  return;
-                }
-                void act("Force redrive", async () => {
-                  const r = await api.redrive(d.id, {
-                    generation,
-                    reason: reason.value.trim(),
-                    ...ticket.value.trim() ? { ticket: ticket.value.trim() } : {}
-                  });
-                  return r.success ? `Force-redrove ${d.id}: the replay succeeded; it is now ${humanize(r.status)}.` : `Force-redrove ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`;
-                });
-              }
-            },
-            h(
-              "fieldset",
-              null,
-              h("legend", null, "Force redrive (admin): replays it with a fresh budget, even when in review"),
-              h(
-                "div",
-                { class: "field" },
-                h("label", { for: "redrive-reason" }, "Reason", h("span", { "aria-hidden": "true" }, " *")),
-                reason
-              ),
-              h("div", { class: "field" }, h("label", { for: "redrive-ticket" }, "Ticket"), ticket),
-              submit
-            )
-          )
-        );
-      }
-      return h(
-        "section",
-        { class: "panel actions", "aria-labelledby": "actions-heading", "data-testid": "actions" },
-        h("h3", { id: "actions-heading" }, "Actions"),
-        items.length > 0 ? items : h(
-          "p",
-          { class: "muted" },
-          `No actions: a ${humanize(d.status)} dead letter cannot be retried or resolved.`
-        )
-      );
-    }
-    function handleActionError(label, error) {
-      if (error instanceof ApiError) {
-        if (error.status === 401) return;
-        if (error.isStale) {
-          showMessage(
-            "error",
-            `${label} refused: this dead letter changed since you loaded it — reload to see its current state.`,
-            h("button", { type: "button", class: "small", onclick: () => void load(true) }, "Reload")
-          );
-          return;
-        }
-        if (error.status === 409) {
-          const reason = typeof error.details.reason === "string" ? ` (${humanize(error.details.reason)})` : "";
-          showMessage(
-            "error",
-            `${label} refused${reason}: ${error.message}`,
-            h("button", { type: "button", class: "small", onclick: () => void load(true) }, "Reload")
-          );
-          return;
-        }
-        if (error.status === 403) {
-          showMessage("error", `${label} refused: your role may not do this (${error.message}).`);
-          return;
-        }
-      }
-      showMessage("error", `${label} failed: ${error.message}`);
     }
     void load();
     return {
@@ -1834,6 +2127,24 @@
         alive = false;
       }
     };
+  }
+  function groupFact(d, group) {
+    if (group === void 0) return h("span", { class: "muted" }, "could not be loaded");
+    if (group === null) return h("span", { class: "muted" }, "no other entry shares it");
+    const others = Math.max(0, group.count - 1);
+    const href = `#/dead-letters?fingerprint=${encodeURIComponent(d.fingerprint)}`;
+    return h(
+      "span",
+      { "data-testid": "failure-group" },
+      group.errorClass ? [h("strong", null, group.errorClass), ": "] : null,
+      group.message || "(no message)",
+      group.frame ? [" ", h("span", { class: "mono small" }, `at ${group.frame}`)] : null,
+      h("br"),
+      others === 0 ? "No other dead letter shares it." : [
+        `${formatNumber(others)} other dead ${others === 1 ? "letter shares" : "letters share"} it. `,
+        h("a", { href }, `Show all ${formatNumber(group.count)}`)
+      ]
+    );
   }
   function section(id, title, ...children) {
     return h(
@@ -1992,6 +2303,7 @@
 
   // src/admin/web/src/overview.ts
   var POLL_MS = 2e3;
+  var LIVE_STATES = JOB_STATES.filter((s) => s !== "dead_lettered");
   var WINDOW_SECONDS = 300;
   var CHART_QUEUE_KEY = "redrive.chartQueue";
   function mountOverview(main2, ctx2) {
@@ -2105,56 +2417,74 @@
       patch(
         queuesRegion,
         h(
-          "table",
-          { class: "data" },
-          h("caption", { class: "visually-hidden" }, "Jobs per queue and state, live"),
+          "div",
+          { class: "table-scroll" },
           h(
-            "thead",
-            null,
+            "table",
+            { class: "data" },
+            h("caption", { class: "visually-hidden" }, "Jobs per queue and state, live"),
             h(
-              "tr",
+              "thead",
               null,
-              h("th", { scope: "col" }, "Queue"),
-              JOB_STATES.map((s) => h("th", { scope: "col", class: "num" }, humanize(s))),
-              h("th", { scope: "col", class: "num" }, "completed/s"),
-              h("th", { scope: "col", class: "num" }, "failed/s"),
-              h("th", { scope: "col" }, "State"),
-              operator ? h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")) : null
-            )
-          ),
-          h(
-            "tbody",
-            null,
-            overview.queues.map(
-              (q) => h(
+              h(
                 "tr",
-                { "data-queue": q.name },
-                h("th", { scope: "row" }, q.name),
-                JOB_STATES.map(
-                  (s) => h("td", { class: "num", "data-state": s }, formatNumber(q.counts[s] ?? 0))
-                ),
-                h("td", { class: "num" }, formatRate(q.throughput.completedPerSec)),
-                h("td", { class: "num" }, formatRate(q.throughput.failedPerSec)),
-                h(
-                  "td",
-                  null,
-                  h("span", { class: `badge ${q.paused ? "warn" : "ok"}` }, q.paused ? "paused" : "running")
-                ),
-                operator ? h(
-                  "td",
-                  null,
+                null,
+                h("th", { scope: "col" }, "Queue"),
+                LIVE_STATES.map((s) => h("th", { scope: "col", class: "num" }, humanize(s))),
+                h("th", { scope: "col", class: "num" }, "dead letters"),
+                h("th", { scope: "col", class: "num" }, "completed/s"),
+                h("th", { scope: "col", class: "num" }, "failed/s"),
+                h("th", { scope: "col" }, "State"),
+                operator ? h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")) : null
+              )
+            ),
+            h(
+              "tbody",
+              null,
+              overview.queues.map(
+                (q) => h(
+                  "tr",
+                  { "data-queue": q.name },
+                  h("th", { scope: "row" }, q.name),
+                  LIVE_STATES.map(
+                    (s) => h("td", { class: "num", "data-state": s }, formatNumber(q.counts[s] ?? 0))
+                  ),
                   h(
-                    "button",
-                    {
-                      type: "button",
-                      class: "small",
-                      "data-focus-key": `pause-${q.name}`,
-                      "aria-label": `${q.paused ? "Resume" : "Pause"} queue ${q.name}`,
-                      onclick: () => void setPaused(q.name, !q.paused)
-                    },
-                    q.paused ? "Resume" : "Pause"
-                  )
-                ) : null
+                    "td",
+                    { class: "num", "data-dead-letters": "" },
+                    h(
+                      "a",
+                      {
+                        href: `#/dead-letters?queue=${encodeURIComponent(q.name)}`,
+                        "aria-label": `${formatNumber(q.deadLetters ?? 0)} dead letters of queue ${q.name}`,
+                        "data-focus-key": `dl-queue-${q.name}`
+                      },
+                      formatNumber(q.deadLetters ?? 0)
+                    )
+                  ),
+                  h("td", { class: "num" }, formatRate(q.throughput.completedPerSec)),
+                  h("td", { class: "num" }, formatRate(q.throughput.failedPerSec)),
+                  h(
+                    "td",
+                    null,
+                    h("span", { class: `badge ${q.paused ? "warn" : "ok"}` }, q.paused ? "paused" : "running")
+                  ),
+                  operator ? h(
+                    "td",
+                    null,
+                    h(
+                      "button",
+                      {
+                        type: "button",
+                        class: "small",
+                        "data-focus-key": `pause-${q.name}`,
+                        "aria-label": `${q.paused ? "Resume" : "Pause"} queue ${q.name}`,
+                        onclick: () => void setPaused(q.name, !q.paused)
+                      },
+                      q.paused ? "Resume" : "Pause"
+                    )
+                  ) : null
+                )
               )
             )
           )
@@ -2327,6 +2657,8 @@
       view = {};
     }
     current = { path, view };
+    const skip = document.querySelector(".skip-link");
+    if (skip) skip.textContent = path === "/dead-letters" ? "Skip to the first dead letter" : "Skip to content";
     document.title = `${detail ? "Dead letter" : TITLES[path] ?? "Not found"} · redrive`;
     for (const link of nav.querySelectorAll("a")) {
       const target = link.getAttribute("href")?.replace(/^#/, "") ?? "";
@@ -2431,7 +2763,7 @@
     takeTokenFromHash();
     document.querySelector(".skip-link")?.addEventListener("click", (event) => {
       event.preventDefault();
-      main.focus();
+      (main.querySelector("[data-skip-target]") ?? main).focus();
     });
     setUnauthorizedHandler(() => {
       if (loginShown) return;

@@ -11,7 +11,6 @@ import type {
   DeadLetter,
   DeadLetterFilter,
   DeadLetterPage,
-  DeadLetterStatus,
   Facets,
   FailureGroup,
   Overview,
@@ -176,9 +175,17 @@ export const api = {
   deadLetters: (
     filter: DeadLetterFilter,
     page: { page: number; pageSize: number; order: 'newest' | 'oldest'; cursor?: string },
-  ) => request<DeadLetterPage>('GET', 'dead-letters', { query: { ...filterQuery(filter), ...page } }),
-  facets: (scope: { status?: DeadLetterStatus; domain?: string }, signal?: AbortSignal) =>
-    request<Facets>('GET', 'dead-letters/facets', { query: scope, ...(signal ? { signal } : {}) }),
+    signal?: AbortSignal,
+  ) =>
+    request<DeadLetterPage>('GET', 'dead-letters', {
+      query: { ...filterQuery(filter), ...page },
+      ...(signal ? { signal } : {}),
+    }),
+  facets: (filter: DeadLetterFilter, signal?: AbortSignal) =>
+    request<Facets>('GET', 'dead-letters/facets', {
+      query: filterQuery(filter),
+      ...(signal ? { signal } : {}),
+    }),
   topFailures: (filter: DeadLetterFilter, limit = 10, signal?: AbortSignal) =>
     request<{ items: FailureGroup[]; scan: ScanReport | null }>('GET', 'dead-letters/top-failures', {
       query: { ...filterQuery(filter), limit },

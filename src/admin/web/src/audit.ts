@@ -90,7 +90,7 @@ export function mountAudit(main: HTMLElement, ctx: Ctx, params: URLSearchParams)
   const action = h('input', { id: 'a-action', type: 'text', autocomplete: 'off', placeholder: 'e.g. retry' });
   const deadLetterId = h('input', { id: 'a-dl', type: 'text', autocomplete: 'off' });
   const status = h('p', { role: 'status', class: 'result-count' });
-  const tableRegion = h('div', { class: 'region', 'data-testid': 'audit-table' });
+  const tableRegion = h('div', { class: 'region table-scroll', 'data-testid': 'audit-table' });
   const more = h('div');
 
   main.append(

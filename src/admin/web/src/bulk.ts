@@ -3,7 +3,7 @@
  * action will touch and a sample of them; only then can the operator confirm.
  */
 import { ApiError } from './api.js';
-import { formatNumber, h, patch, showMessage, statusBadge, timeEl } from './dom.js';
+import { formatNumber, h, type MessageKind, patch, showMessage, statusBadge, timeEl } from './dom.js';
 import type { DeadLetterSummary } from './types.js';
 
 export interface BulkField {
@@ -24,7 +24,12 @@ export interface BulkPreview {
   sample: DeadLetterSummary[];
   /** Extra lines under the count (caps, what is left out). */
   notes?: string[];
+  /** What the sample is, when it is not simply some of the entries (e.g. the first in run order). */
+  sampleCaption?: string;
 }
+
+/** What a bulk action reports: a plain success, or a message of its own kind (a failure is no success). */
+export type BulkOutcome = string | { kind: MessageKind; message: string };
 
 export interface BulkPlan {
   title: string;
@@ -33,7 +38,7 @@ export interface BulkPlan {
   preview(values: Record<string, string>): Promise<BulkPreview>;
   confirmLabel: string;
   /** Does the action; returns the message to show. */
-  run(values: Record<string, string>): Promise<string>;
+  run(values: Record<string, string>): Promise<BulkOutcome>;
   danger?: boolean;
 }
 
@@ -50,7 +55,10 @@ export function openBulkPanel(container: HTMLElement, plan: BulkPlan, onDone: ()
   );
   const inputs = new Map<string, HTMLInputElement>();
   let previewed: BulkPreview | null = null;
+  /** The field values `previewed` was made for: a run uses exactly these. */
+  let previewedKey = '';
   let previewSeq = 0;
+  let previewing: Promise<void> | null = null;
 
   const confirm = h(
     'button',
@@ -76,7 +84,9 @@ export function openBulkPanel(container: HTMLElement, plan: BulkPlan, onDone: ()
       min: f.min,
       max: f.max,
       'aria-describedby': f.hint ? `${inputId}-hint` : null,
-      onchange: f.affectsPreview ? () => void loadPreview() : undefined,
+      // On input, not change: a change fires on blur, which a click on Confirm causes; a preview
+      // started then would disable the button under the pointer and swallow the click.
+      oninput: f.affectsPreview ? () => schedulePreview() : undefined,
     });
     inputs.set(f.id, input);
     return h(
@@ -117,36 +127,63 @@ export function openBulkPanel(container: HTMLElement, plan: BulkPlan, onDone: ()
     container.replaceChildren();
   }
 
-  async function loadPreview(): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Previews the edited values once typing pauses (each keystroke would be a request). */
+  function schedulePreview(): void {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      void loadPreview();
+    }, 250);
+  }
+
+  function loadPreview(): Promise<void> {
     const mine = ++previewSeq;
-    confirm.disabled = true;
-    patch(previewRegion, h('p', null, 'Loading preview…'));
-    try {
-      const preview = await plan.preview(values());
-      if (mine !== previewSeq) return;
-      previewed = preview;
-      patch(previewRegion, renderPreview(preview));
-      confirm.disabled = preview.count === 0;
-    } catch (error) {
-      if (mine !== previewSeq) return;
-      previewed = null;
-      patch(
-        previewRegion,
-        h('p', { class: 'error', role: 'alert' }, `Preview failed: ${(error as Error).message}`),
-      );
-    }
+    const asked = values();
+    patch(
+      previewRegion,
+      h('p', { class: 'muted' }, previewed ? 'Updating the preview…' : 'Loading preview…'),
+    );
+    const done = (async () => {
+      try {
+        const preview = await plan.preview(asked);
+        if (mine !== previewSeq) return;
+        previewed = preview;
+        previewedKey = JSON.stringify(asked);
+        patch(previewRegion, renderPreview(preview));
+        confirm.disabled = preview.count === 0;
+      } catch (error) {
+        if (mine !== previewSeq) return;
+        previewed = null;
+        previewedKey = '';
+        confirm.disabled = true;
+        patch(
+          previewRegion,
+          h('p', { class: 'error', role: 'alert' }, `Preview failed: ${(error as Error).message}`),
+        );
+      }
+    })();
+    previewing = done;
+    return done;
   }
 
   async function run(): Promise<void> {
-    if (!previewed || previewed.count === 0) return;
     if (!form.reportValidity()) return;
+    // A click right after an edit runs the edited values: their preview is made first (the panel
+    // shows what runs) and the click is not lost to the preview in flight.
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (JSON.stringify(values()) !== previewedKey) await loadPreview();
+    else if (previewing) await previewing;
+    if (!previewed || previewed.count === 0) return;
     confirm.disabled = true;
     cancel.disabled = true;
     confirm.textContent = 'Working…';
     try {
-      const message = await plan.run(values());
+      const outcome = await plan.run(values());
       close();
-      showMessage('success', message);
+      if (typeof outcome === 'string') showMessage('success', outcome);
+      else showMessage(outcome.kind, outcome.message);
       onDone();
     } catch (error) {
       confirm.disabled = false;
@@ -179,9 +216,10 @@ function renderPreview(preview: BulkPreview): HTMLElement {
           h(
             'caption',
             null,
-            preview.sample.length < preview.count
-              ? `A sample of ${preview.sample.length} of them`
-              : `All ${preview.sample.length} of them`,
+            preview.sampleCaption ??
+              (preview.sample.length < preview.count
+                ? `A sample of ${preview.sample.length} of them`
+                : `All ${preview.sample.length} of them`),
           ),
           h(
             'thead',

@@ -7,23 +7,20 @@ import { ApiError, api } from './api.js';
 import { auditTable } from './audit.js';
 import type { Ctx, View } from './context.js';
 import { LIST_QUERY_KEY } from './dead-letters.js';
+import { actionsPanel } from './detail-actions.js';
 import {
   type Child,
   formatDuration,
+  formatNumber,
   formatTime,
   h,
   humanize,
   patch,
   prettyJson,
-  showMessage,
   statusBadge,
   timeEl,
 } from './dom.js';
-import type { AttemptRecord, DeadLetter, DeadLetterStatus } from './types.js';
-
-const RETRYABLE: DeadLetterStatus[] = ['pending'];
-const RESOLVABLE: DeadLetterStatus[] = ['pending', 'requires_review'];
-const REDRIVABLE: DeadLetterStatus[] = ['pending', 'requires_review'];
+import { type AttemptRecord, DEAD_LETTER_STATUSES, type DeadLetter, type FailureGroup } from './types.js';
 
 export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
   const body = h('div', { class: 'detail', 'aria-busy': 'true' }, h('p', null, 'Loading…'));
@@ -48,8 +45,13 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
         api.deadLetter(id),
         api.audit({ deadLetterId: id, limit: 100 }).catch(() => null),
       ]);
+      // The entry's failure group in every status: who else shares it (answered from counters).
+      const group = await api
+        .topFailures({ fingerprint: entry.fingerprint, status: [...DEAD_LETTER_STATUSES] }, 1)
+        .then((t) => t.items[0] ?? null)
+        .catch(() => undefined);
       if (!alive || mine !== seq) return;
-      render(entry, audit?.items ?? null);
+      render(entry, audit?.items ?? null, group);
       if (focusHeading) main.querySelector<HTMLElement>('h2')?.focus();
     } catch (error) {
       if (!alive || mine !== seq) return;
@@ -67,7 +69,11 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
     }
   }
 
-  function render(d: DeadLetter, audit: Parameters<typeof auditTable>[0] | null): void {
+  function render(
+    d: DeadLetter,
+    audit: Parameters<typeof auditTable>[0] | null,
+    group: FailureGroup | null | undefined,
+  ): void {
     const now = Date.now();
     patch(
       body,
@@ -82,7 +88,7 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
         ),
         h('button', { type: 'button', class: 'small', onclick: () => void load() }, 'Reload'),
       ),
-      actions(d),
+      actionsPanel(ctx, d, (focus) => void load(focus)),
       section(
         'summary',
         'Summary',
@@ -97,6 +103,7 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
             d.jobId ? h('span', { class: 'mono' }, d.jobId, d.jobName ? ` (${d.jobName})` : '') : '—',
           ),
           fact('Failure type', humanize(d.failureType)),
+          fact('Failure group', groupFact(d, group)),
           fact(
             'Fingerprint',
             h(
@@ -172,203 +179,9 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
           ? h('p', { class: 'muted' }, 'The audit trail could not be loaded.')
           : audit.length === 0
             ? h('p', { class: 'muted' }, 'No operator actions yet.')
-            : auditTable(audit, { showDeadLetter: false }),
+            : h('div', { class: 'table-scroll' }, auditTable(audit, { showDeadLetter: false })),
       ),
     );
-  }
-
-  // ---- actions ------------------------------------------------------------------------------------
-
-  function actions(d: DeadLetter): HTMLElement | null {
-    if (!ctx.can('operator')) {
-      return h(
-        'p',
-        { class: 'muted', 'data-testid': 'read-only' },
-        `Read-only: your role (${ctx.who.role}) cannot act on dead letters.`,
-      );
-    }
-    const generation = d.generation;
-    const items: Child[] = [];
-    const buttons: HTMLButtonElement[] = [];
-    const busy = (on: boolean) => {
-      for (const b of buttons) b.disabled = on;
-    };
-
-    /** Runs an action; `fn` says what happened and whether it went well (a failed replay is an error). */
-    async function act(
-      label: string,
-      fn: () => Promise<string | { kind: 'success' | 'info' | 'error'; message: string }>,
-      kind: 'success' | 'info' = 'success',
-    ) {
-      busy(true);
-      try {
-        const outcome = await fn();
-        if (typeof outcome === 'string') showMessage(kind, outcome);
-        else showMessage(outcome.kind, outcome.message);
-        await load();
-      } catch (error) {
-        busy(false);
-        handleActionError(label, error);
-      }
-    }
-
-    if (RETRYABLE.includes(d.status)) {
-      const retry = h(
-        'button',
-        {
-          type: 'button',
-          class: 'primary',
-          onclick: () =>
-            void act('Retry', async () => {
-              const r = await api.retry(d.id, generation);
-              return r.success
-                ? {
-                    kind: 'success',
-                    message: `Retried ${d.id}: the replay succeeded (${r.handler}${r.jobId ? `, job ${r.jobId}` : ''}); it is now ${humanize(r.status)}.`,
-                  }
-                : {
-                    kind: 'error',
-                    message: `Retried ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`,
-                  };
-            }),
-        },
-        'Retry',
-      );
-      buttons.push(retry);
-      items.push(
-        h(
-          'div',
-          { class: 'action' },
-          retry,
-          h(
-            'small',
-            { class: 'muted' },
-            ` Replays it now (${d.replayCount} of ${d.maxReplays} replays spent).`,
-          ),
-        ),
-      );
-    }
-
-    if (RESOLVABLE.includes(d.status)) {
-      const note = h('input', { id: 'resolve-note', type: 'text', name: 'note', autocomplete: 'off' });
-      const submit = h('button', { type: 'submit' }, 'Resolve');
-      buttons.push(submit);
-      items.push(
-        h(
-          'form',
-          {
-            class: 'action',
-            'aria-label': 'Resolve',
-            onsubmit: (e: Event) => {
-              e.preventDefault();
-              void act('Resolve', async () => {
-                await api.resolve(d.id, {
-                  generation,
-                  ...(note.value.trim() ? { note: note.value.trim() } : {}),
-                });
-                return `Resolved ${d.id}.`;
-              });
-            },
-          },
-          h('div', { class: 'field inline' }, h('label', { for: 'resolve-note' }, 'Resolution note'), note),
-          submit,
-        ),
-      );
-    }
-
-    if (ctx.can('admin') && REDRIVABLE.includes(d.status)) {
-      const reason = h('input', {
-        id: 'redrive-reason',
-        type: 'text',
-        name: 'reason',
-        required: true,
-        autocomplete: 'off',
-      });
-      const ticket = h('input', { id: 'redrive-ticket', type: 'text', name: 'ticket', autocomplete: 'off' });
-      const submit = h('button', { type: 'submit', class: 'danger' }, 'Force redrive');
-      buttons.push(submit);
-      items.push(
-        h(
-          'form',
-          {
-            class: 'action redrive',
-            'aria-label': 'Force redrive',
-            onsubmit: (e: Event) => {
-              e.preventDefault();
-              if (!reason.value.trim()) {
-                reason.focus();
-                showMessage('error', 'Force redrive needs a reason for the audit trail.');
-                return;
-              }
-              void act('Force redrive', async () => {
-                const r = await api.redrive(d.id, {
-                  generation,
-                  reason: reason.value.trim(),
-                  ...(ticket.value.trim() ? { ticket: ticket.value.trim() } : {}),
-                });
-                return r.success
-                  ? `Force-redrove ${d.id}: the replay succeeded; it is now ${humanize(r.status)}.`
-                  : `Force-redrove ${d.id}: the replay failed (${r.error ?? r.message}); it is now ${humanize(r.status)}.`;
-              });
-            },
-          },
-          h(
-            'fieldset',
-            null,
-            h('legend', null, 'Force redrive (admin): replays it with a fresh budget, even when in review'),
-            h(
-              'div',
-              { class: 'field' },
-              h('label', { for: 'redrive-reason' }, 'Reason', h('span', { 'aria-hidden': 'true' }, ' *')),
-              reason,
-            ),
-            h('div', { class: 'field' }, h('label', { for: 'redrive-ticket' }, 'Ticket'), ticket),
-            submit,
-          ),
-        ),
-      );
-    }
-
-    return h(
-      'section',
-      { class: 'panel actions', 'aria-labelledby': 'actions-heading', 'data-testid': 'actions' },
-      h('h3', { id: 'actions-heading' }, 'Actions'),
-      items.length > 0
-        ? items
-        : h(
-            'p',
-            { class: 'muted' },
-            `No actions: a ${humanize(d.status)} dead letter cannot be retried or resolved.`,
-          ),
-    );
-  }
-
-  function handleActionError(label: string, error: unknown): void {
-    if (error instanceof ApiError) {
-      if (error.status === 401) return;
-      if (error.isStale) {
-        showMessage(
-          'error',
-          `${label} refused: this dead letter changed since you loaded it — reload to see its current state.`,
-          h('button', { type: 'button', class: 'small', onclick: () => void load(true) }, 'Reload'),
-        );
-        return;
-      }
-      if (error.status === 409) {
-        const reason = typeof error.details.reason === 'string' ? ` (${humanize(error.details.reason)})` : '';
-        showMessage(
-          'error',
-          `${label} refused${reason}: ${error.message}`,
-          h('button', { type: 'button', class: 'small', onclick: () => void load(true) }, 'Reload'),
-        );
-        return;
-      }
-      if (error.status === 403) {
-        showMessage('error', `${label} refused: your role may not do this (${error.message}).`);
-        return;
-      }
-    }
-    showMessage('error', `${label} failed: ${(error as Error).message}`);
   }
 
   void load();
@@ -377,6 +190,28 @@ export function mountDetail(main: HTMLElement, ctx: Ctx, id: string): View {
       alive = false;
     },
   };
+}
+
+/** Which group the entry is in, and how many others share it. */
+function groupFact(d: DeadLetter, group: FailureGroup | null | undefined): Child {
+  if (group === undefined) return h('span', { class: 'muted' }, 'could not be loaded');
+  if (group === null) return h('span', { class: 'muted' }, 'no other entry shares it');
+  const others = Math.max(0, group.count - 1);
+  const href = `#/dead-letters?fingerprint=${encodeURIComponent(d.fingerprint)}`;
+  return h(
+    'span',
+    { 'data-testid': 'failure-group' },
+    group.errorClass ? [h('strong', null, group.errorClass), ': '] : null,
+    group.message || '(no message)',
+    group.frame ? [' ', h('span', { class: 'mono small' }, `at ${group.frame}`)] : null,
+    h('br'),
+    others === 0
+      ? 'No other dead letter shares it.'
+      : [
+          `${formatNumber(others)} other dead ${others === 1 ? 'letter shares' : 'letters share'} it. `,
+          h('a', { href }, `Show all ${formatNumber(group.count)}`),
+        ],
+  );
 }
 
 function section(id: string, title: string, ...children: Child[]): HTMLElement {

@@ -148,7 +148,7 @@ export function statusBadge(status: string): HTMLElement {
 
 // ---- messages ----------------------------------------------------------------------------------
 
-export type MessageKind = 'info' | 'success' | 'error';
+export type MessageKind = 'info' | 'success' | 'warning' | 'error';
 
 /**
  * Shows a message in the page's live region (`role=status`, polite; errors are also read out via

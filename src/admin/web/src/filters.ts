@@ -24,7 +24,14 @@ export interface ListState {
   order: 'newest' | 'oldest';
   /** The API's keyset cursor for `page` (set by "Next"; constant time at any depth), or ''. */
   cursor: string;
+  /** The tab shown: the entries, the top failures, or the status x domain table. */
+  tab: ListTab;
 }
+
+/** Tabs of the dead-letter page. */
+export const LIST_TABS = ['entries', 'top', 'matrix'] as const;
+
+export type ListTab = (typeof LIST_TABS)[number];
 
 const TEXT_KEYS = ['domain', 'queue', 'failureType', 'q', 'fingerprint', 'entityId'] as const;
 
@@ -60,6 +67,9 @@ export function parseListState(params: URLSearchParams): ListState {
     pageSize: (PAGE_SIZES as readonly number[]).includes(pageSize) ? pageSize : 25,
     order: params.get('order') === 'oldest' ? 'oldest' : 'newest',
     cursor: params.get('cursor') ?? '',
+    tab: (LIST_TABS as readonly string[]).includes(params.get('tab') ?? '')
+      ? (params.get('tab') as ListTab)
+      : 'entries',
   };
 }
 
@@ -77,6 +87,7 @@ export function serializeListState(state: ListState): string {
   if (state.pageSize !== 25) params.set('pageSize', String(state.pageSize));
   if (state.order !== 'newest') params.set('order', state.order);
   if (state.cursor) params.set('cursor', state.cursor);
+  if (state.tab !== 'entries') params.set('tab', state.tab);
   return params.toString();
 }
 
@@ -116,6 +127,24 @@ export function toFilter(state: ListState): DeadLetterFilter {
     filter.where = [{ path, value: coerceValue(state.payloadValue) }];
   }
   return filter;
+}
+
+/** What identifies the filter (not page, order or tab): facets and top failures follow it. */
+export function filterKey(state: ListState): string {
+  return serializeListState({ ...state, page: 1, pageSize: 25, order: 'newest', cursor: '', tab: 'entries' });
+}
+
+/** How many filters hidden behind "More filters" are set. */
+export function moreFilterCount(state: ListState): number {
+  return [
+    state.queue,
+    state.failureType,
+    state.fingerprint,
+    state.entityId,
+    state.from !== undefined,
+    state.to !== undefined,
+    state.payloadPath,
+  ].filter(Boolean).length;
 }
 
 /** Whether any filter (not page or order) is set. */

@@ -77,6 +77,8 @@ function handleRoute(): void {
     view = {};
   }
   current = { path, view };
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = path === '/dead-letters' ? 'Skip to the first dead letter' : 'Skip to content';
   document.title = `${detail ? 'Dead letter' : (TITLES[path] ?? 'Not found')} · redrive`;
   for (const link of nav.querySelectorAll('a')) {
     const target = link.getAttribute('href')?.replace(/^#/, '') ?? '';
@@ -185,10 +187,11 @@ function start(who: { actor: string; role: 'viewer' | 'operator' | 'admin' }): v
 
 async function boot(): Promise<void> {
   takeTokenFromHash();
-  // The skip link must not change the hash (the router owns it).
+  // The skip link must not change the hash (the router owns it). It lands on the view's first
+  // item when the view marks one (the dead-letter list's first row), else on the content.
   document.querySelector('.skip-link')?.addEventListener('click', (event) => {
     event.preventDefault();
-    main.focus();
+    (main.querySelector<HTMLElement>('[data-skip-target]') ?? main).focus();
   });
   setUnauthorizedHandler(() => {
     if (loginShown) return;

@@ -19,6 +19,11 @@ import {
 import { DEAD_LETTER_STATUSES, JOB_STATES, type Overview, type ReplayQueueState } from './types.js';
 
 const POLL_MS = 2000;
+/**
+ * Job states shown per queue. Dead letters are counted from the dead-letter queue instead of the
+ * jobs in state dead_lettered: its entries outlive the job rows (cleaned away, or never a job).
+ */
+const LIVE_STATES = JOB_STATES.filter((s) => s !== 'dead_lettered');
 const WINDOW_SECONDS = 300;
 const CHART_QUEUE_KEY = 'redrive.chartQueue';
 
@@ -138,58 +143,76 @@ export function mountOverview(main: HTMLElement, ctx: Ctx): View {
     patch(
       queuesRegion,
       h(
-        'table',
-        { class: 'data' },
-        h('caption', { class: 'visually-hidden' }, 'Jobs per queue and state, live'),
+        'div',
+        { class: 'table-scroll' },
         h(
-          'thead',
-          null,
+          'table',
+          { class: 'data' },
+          h('caption', { class: 'visually-hidden' }, 'Jobs per queue and state, live'),
           h(
-            'tr',
+            'thead',
             null,
-            h('th', { scope: 'col' }, 'Queue'),
-            JOB_STATES.map((s) => h('th', { scope: 'col', class: 'num' }, humanize(s))),
-            h('th', { scope: 'col', class: 'num' }, 'completed/s'),
-            h('th', { scope: 'col', class: 'num' }, 'failed/s'),
-            h('th', { scope: 'col' }, 'State'),
-            operator ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')) : null,
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          overview.queues.map((q) =>
             h(
               'tr',
-              { 'data-queue': q.name },
-              h('th', { scope: 'row' }, q.name),
-              JOB_STATES.map((s) =>
-                h('td', { class: 'num', 'data-state': s }, formatNumber(q.counts[s] ?? 0)),
-              ),
-              h('td', { class: 'num' }, formatRate(q.throughput.completedPerSec)),
-              h('td', { class: 'num' }, formatRate(q.throughput.failedPerSec)),
+              null,
+              h('th', { scope: 'col' }, 'Queue'),
+              LIVE_STATES.map((s) => h('th', { scope: 'col', class: 'num' }, humanize(s))),
+              h('th', { scope: 'col', class: 'num' }, 'dead letters'),
+              h('th', { scope: 'col', class: 'num' }, 'completed/s'),
+              h('th', { scope: 'col', class: 'num' }, 'failed/s'),
+              h('th', { scope: 'col' }, 'State'),
+              operator ? h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')) : null,
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            overview.queues.map((q) =>
               h(
-                'td',
-                null,
-                h('span', { class: `badge ${q.paused ? 'warn' : 'ok'}` }, q.paused ? 'paused' : 'running'),
+                'tr',
+                { 'data-queue': q.name },
+                h('th', { scope: 'row' }, q.name),
+                LIVE_STATES.map((s) =>
+                  h('td', { class: 'num', 'data-state': s }, formatNumber(q.counts[s] ?? 0)),
+                ),
+                h(
+                  'td',
+                  { class: 'num', 'data-dead-letters': '' },
+                  h(
+                    'a',
+                    {
+                      href: `#/dead-letters?queue=${encodeURIComponent(q.name)}`,
+                      'aria-label': `${formatNumber(q.deadLetters ?? 0)} dead letters of queue ${q.name}`,
+                      'data-focus-key': `dl-queue-${q.name}`,
+                    },
+                    formatNumber(q.deadLetters ?? 0),
+                  ),
+                ),
+                h('td', { class: 'num' }, formatRate(q.throughput.completedPerSec)),
+                h('td', { class: 'num' }, formatRate(q.throughput.failedPerSec)),
+                h(
+                  'td',
+                  null,
+                  h('span', { class: `badge ${q.paused ? 'warn' : 'ok'}` }, q.paused ? 'paused' : 'running'),
+                ),
+                operator
+                  ? h(
+                      'td',
+                      null,
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'small',
+                          'data-focus-key': `pause-${q.name}`,
+                          'aria-label': `${q.paused ? 'Resume' : 'Pause'} queue ${q.name}`,
+                          onclick: () => void setPaused(q.name, !q.paused),
+                        },
+                        q.paused ? 'Resume' : 'Pause',
+                      ),
+                    )
+                  : null,
               ),
-              operator
-                ? h(
-                    'td',
-                    null,
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: 'small',
-                        'data-focus-key': `pause-${q.name}`,
-                        'aria-label': `${q.paused ? 'Resume' : 'Pause'} queue ${q.name}`,
-                        onclick: () => void setPaused(q.name, !q.paused),
-                      },
-                      q.paused ? 'Resume' : 'Pause',
-                    ),
-                  )
-                : null,
             ),
           ),
         ),

@@ -94,6 +94,15 @@ export interface DeadLetter extends DeadLetterSummary {
   lastReplayAt: number | null;
   lastReplayError: string | null;
   replayJobId: string | null;
+  /** Whether Retry can replay it now, and if not, why (the detail route only). */
+  replay?: Replayability;
+}
+
+/** Whether a retry can replay an entry now. */
+export interface Replayability {
+  possible: boolean;
+  handler: string | null;
+  reason: string | null;
 }
 
 export interface AuditEntry {
@@ -139,6 +148,10 @@ export interface Facets {
   byStatus: Partial<Record<DeadLetterStatus, number>>;
   byDomain: Record<string, number>;
   cells: { status: DeadLetterStatus; domain: string; count: number }[];
+  /** Set when the counts come from a bounded scan of the newest matching entries. */
+  scan?: ScanReport | null;
+  /** True when some failure groups were left out of the counts. */
+  partial?: boolean;
 }
 
 export interface FailureGroup {
@@ -216,6 +229,8 @@ export interface BatchReplayResult {
   earlyStopReason: string | null;
   dryRun: boolean;
   errors: { id: string; error: string }[];
+  /** Dry runs: the first entries the run would take, in its order (oldest first). */
+  sample?: DeadLetterSummary[];
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'forced_open' | 'disabled' | (string & {});
@@ -224,6 +239,8 @@ export interface QueueOverview {
   name: string;
   paused: boolean;
   counts: Record<JobState, number>;
+  /** Dead-letter entries of the queue, every status. */
+  deadLetters?: number;
   throughput: { completedPerSec: number; failedPerSec: number };
 }
 
