@@ -79,7 +79,9 @@ function pad(rows: string[][]): string {
 export interface Comparison {
   scenario: ScenarioName;
   ours: BenchResult;
-  peers: { peer: Peer; result: BenchResult; target: number | undefined }[];
+  /** Every run of redrive, in order. */
+  oursRuns: BenchResult[];
+  peers: { peer: Peer; result: BenchResult; runs: BenchResult[]; target: number | undefined }[];
 }
 
 /**
@@ -111,9 +113,11 @@ export async function comparePeers(
   return {
     scenario,
     ours: medianRun(ours),
+    oursRuns: ours,
     peers: active.map((peer) => ({
       peer,
       result: medianRun(theirs.get(peer) ?? []),
+      runs: theirs.get(peer) ?? [],
       target: peer.scenarios[scenario],
     })),
   };

@@ -30,6 +30,7 @@ const REDIS_SCENARIOS: readonly ScenarioName[] = [
   'fail-retry-c50-dl1m',
 ];
 const BULLMQ_SCENARIOS: ReadonlySet<ScenarioName> = new Set([
+  'enqueue-single',
   'enqueue-bulk',
   'process-c1',
   'process-c50',

@@ -6,7 +6,8 @@
  * `--store redis` runs the scenario on a RedisStore (fresh key prefix, see redis-db.ts); `--store
  * bullmq` runs BullMQ's version of it on the same Redis (enqueue-bulk, the process and the failure
  * scenarios). `--store postgres` runs it on a PostgresStore (fresh schema, see postgres-db.ts);
- * `graphile-worker`, `graphile-worker-batched` and `pg-boss` run the peers' versions (PEER_FUNCTIONS).
+ * `graphile-worker`, `graphile-worker-batched` and `pg-boss` run the peers' versions (PEER_FUNCTIONS);
+ * `plainjob` runs plainjob's on a fresh SQLite file.
  *
  * bench/run.ts starts one such process per scenario, so each has its own heap and RSS figures.
  * Progress and errors go to stderr.
@@ -17,7 +18,7 @@ import { createRedisBenchDb } from './redis-db.js';
 import type { BenchResult, Measurement, Synchronous } from './result.js';
 import { RssSampler, rssMb } from './rss.js';
 import { backlogScenario } from './scenarios/backlog.js';
-import { bullmqEnqueueBulk, bullmqFail, bullmqProcess } from './scenarios/bullmq.js';
+import { bullmqEnqueueBulk, bullmqEnqueueSingle, bullmqFail, bullmqProcess } from './scenarios/bullmq.js';
 import type { BenchDb, Scenario } from './scenarios/context.js';
 import { enqueueBulk } from './scenarios/enqueue-bulk.js';
 import { enqueueSingle } from './scenarios/enqueue-single.js';
@@ -26,6 +27,7 @@ import { graphileEnqueueBulk, graphileEnqueueSingle, graphileProcess } from './s
 import { latencyCross } from './scenarios/latency-cross.js';
 import { latencySame } from './scenarios/latency-same.js';
 import { pgBossEnqueueBulk, pgBossEnqueueSingle, pgBossProcess } from './scenarios/pg-boss.js';
+import { plainjobEnqueueBulk, plainjobEnqueueSingle, plainjobProcess } from './scenarios/plainjob.js';
 import { processScenario } from './scenarios/process.js';
 import { isScenario, type ScenarioName, sizesFor } from './scenarios.js';
 import { createTempDb } from './temp-db.js';
@@ -47,6 +49,7 @@ const SCENARIO_FUNCTIONS: Record<ScenarioName, Scenario> = {
 
 /** BullMQ's versions of the scenarios the Redis comparison runs. */
 const BULLMQ_FUNCTIONS: Partial<Record<ScenarioName, Scenario>> = {
+  'enqueue-single': bullmqEnqueueSingle,
   'enqueue-bulk': bullmqEnqueueBulk,
   'process-c1': bullmqProcess(1),
   'process-c50': bullmqProcess(50),
@@ -54,7 +57,7 @@ const BULLMQ_FUNCTIONS: Partial<Record<ScenarioName, Scenario>> = {
   'fail-retry-c50': bullmqFail('retry'),
 };
 
-/** The PostgreSQL peers' versions of the scenarios the PostgreSQL comparison runs. */
+/** The peers' versions of the scenarios: BullMQ on Redis, plainjob on SQLite, the PostgreSQL peers. */
 const PEER_FUNCTIONS: Record<string, Partial<Record<ScenarioName, Scenario>>> = {
   bullmq: BULLMQ_FUNCTIONS,
   'graphile-worker': {
@@ -66,6 +69,12 @@ const PEER_FUNCTIONS: Record<string, Partial<Record<ScenarioName, Scenario>>> = 
   'graphile-worker-batched': {
     'process-c1': graphileProcess(1, 'batched'),
     'process-c50': graphileProcess(50, 'batched'),
+  },
+  plainjob: {
+    'enqueue-single': plainjobEnqueueSingle(),
+    'enqueue-bulk': plainjobEnqueueBulk(),
+    'process-c1': plainjobProcess(1),
+    'process-c50': plainjobProcess(50),
   },
   'pg-boss': {
     'enqueue-single': pgBossEnqueueSingle(),
@@ -100,8 +109,10 @@ if (
 
 const rssStartMb = rssMb();
 const rss = new RssSampler(100);
+/** Peers on a SQLite file of their own (the others bring their own schema or use Redis). */
+const SQLITE_PEERS = new Set(['plainjob']);
 const db: BenchDb =
-  storeKind === 'sqlite'
+  storeKind === 'sqlite' || SQLITE_PEERS.has(storeKind ?? '')
     ? createTempDb(synchronous as Synchronous)
     : storeKind === 'postgres'
       ? createPostgresBenchDb()

@@ -1,5 +1,5 @@
 /**
- * The same enqueue-bulk and process scenarios run by BullMQ (a dev dependency of the benchmark
+ * The same enqueue-single, enqueue-bulk and process scenarios run by BullMQ (a dev dependency of the benchmark
  * only) on the same Redis, for the side-by-side comparison of `npm run bench -- --store redis`.
  * BullMQ keeps completed jobs (its default, like redrive), its Worker runs the same no-op async
  * handler, and the clock stops once the worker has closed after the last job. In the failure
@@ -7,7 +7,7 @@
  * dead letters) or fails once and succeeds on the retry (`attempts: 2, backoff: 0`).
  */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import { makeBulk } from '../payload.js';
+import { makeBulk, makePayload } from '../payload.js';
 import { benchRedisUrl, deleteKeys } from '../redis-db.js';
 import { deferred, sleep, yieldToLoop } from '../wait.js';
 import { expectCount, QUEUE, type Scenario, secondsSince } from './context.js';
@@ -24,6 +24,23 @@ function connection() {
 function freshPrefix(): string {
   return `bench-bullmq-${process.pid}-${Date.now().toString(36)}`;
 }
+
+export const bullmqEnqueueSingle: Scenario = async ({ sizes }) => {
+  const prefix = freshPrefix();
+  const queue = new Queue(QUEUE, { connection: connection(), prefix });
+  try {
+    await queue.waitUntilReady();
+    const total = sizes.enqueueSingle;
+    const start = performance.now();
+    for (let i = 0; i < total; i++) await queue.add('email', makePayload(i));
+    const seconds = secondsSince(start);
+    expectCount('waiting jobs', await queue.getWaitingCount(), total);
+    return { jobs: total, seconds, details: { engine: 'bullmq' } };
+  } finally {
+    await queue.close();
+    await deleteKeys(benchRedisUrl(), `${prefix}:*`);
+  }
+};
 
 export const bullmqEnqueueBulk: Scenario = async ({ sizes }) => {
   const prefix = freshPrefix();

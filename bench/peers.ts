@@ -1,0 +1,180 @@
+/**
+ * `npm run bench:peers -- [--quick] [--repeat N] [--stores sqlite,redis,postgres] [--only <scenario>,...]`:
+ * redrive on each store against its peers on the same server: plainjob (SQLite), BullMQ (the same
+ * Redis), graphile-worker, with its defaults and batched, and pg-boss (the same PostgreSQL).
+ * Scenarios enqueue-single, enqueue-bulk, process-c1 and process-c50, each run in a fresh process,
+ * alternating the systems run by run (comparePeers) so that load from other processes hits all
+ * alike; the median and range of `--repeat` runs (default 3) and redrive's ratio per scenario.
+ * Writes bench/results/<date>-<machine>.md with the machine, the load, the versions and the
+ * durability settings of every system, and prints it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeSystems, load1, machine, packageVersion } from './peers-environment.js';
+import { type Comparison, comparePeers, type Peer, POSTGRES_PEERS } from './postgres-run.js';
+import type { BenchResult } from './result.js';
+import { isScenario, type ScenarioName } from './scenarios.js';
+import { REPO_ROOT } from './spawn-scenario.js';
+
+const SCENARIOS: readonly ScenarioName[] = ['enqueue-single', 'enqueue-bulk', 'process-c1', 'process-c50'];
+const ALL = Object.fromEntries(SCENARIOS.map((s) => [s, undefined]));
+
+/** Per store: redrive's `--store` name, its label, and its peers. */
+const STORES: Record<string, { label: string; peers: readonly Peer[] }> = {
+  sqlite: { label: 'SQLite', peers: [{ name: 'plainjob', scenarios: ALL }] },
+  redis: { label: 'Redis', peers: [{ name: 'bullmq', scenarios: ALL }] },
+  postgres: { label: 'PostgreSQL', peers: POSTGRES_PEERS },
+};
+
+const USAGE = `usage: npm run bench:peers -- [--quick] [--repeat N] [--stores sqlite,redis,postgres] [--only <scenario>,...]
+  --quick     sizes divided by 10
+  --repeat N  runs per system and scenario (default 3; the median counts, the range is shown)
+  --stores    which stores (default all three; a store that does not answer is skipped and named)
+  --only      scenarios among ${SCENARIOS.join(', ')}
+`;
+
+interface PeerArgs {
+  quick: boolean;
+  repeat: number;
+  stores: string[];
+  scenarios: ScenarioName[];
+}
+
+function parse(argv: readonly string[]): PeerArgs {
+  const args: PeerArgs = { quick: false, repeat: 3, stores: Object.keys(STORES), scenarios: [...SCENARIOS] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--repeat') {
+      args.repeat = Number(value());
+      if (!Number.isInteger(args.repeat) || args.repeat < 1)
+        throw new Error('--repeat needs a positive integer');
+    } else if (arg === '--stores') {
+      args.stores = value().split(',');
+      for (const s of args.stores) if (!STORES[s]) throw new Error(`unknown store ${s}\n${USAGE}`);
+    } else if (arg === '--only') {
+      const names = value().split(',');
+      for (const n of names)
+        if (!isScenario(n) || !SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}\n${USAGE}`);
+      args.scenarios = names as ScenarioName[];
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  return args;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function range(runs: readonly BenchResult[]): string {
+  const ok = runs.filter((r) => !r.error).map((r) => r.jobsPerSec);
+  const failed = runs.length - ok.length;
+  const span = ok.length ? `${int(Math.min(...ok))}–${int(Math.max(...ok))}` : '';
+  return failed ? `${span}${span ? ', ' : ''}${failed} failed` : span;
+}
+
+function perCpu(r: BenchResult): string {
+  const cpu = r.details?.cpuSeconds;
+  return typeof cpu === 'number' && cpu > 0 && !r.error ? int(r.jobs / cpu) : '';
+}
+
+const median = (r: BenchResult) => (r.error ? `error: ${r.error.slice(0, 60)}` : `${int(r.jobsPerSec)}/s`);
+
+function storeTable(comparisons: readonly Comparison[]): string {
+  const rows = [
+    '| scenario | system | jobs | median jobs/s | range | redrive ÷ system | redrive jobs/CPU-s |',
+    '|---|---|--:|--:|--:|--:|--:|',
+  ];
+  for (const c of comparisons) {
+    rows.push(
+      `| ${c.scenario} | **redrive** | ${int(c.ours.jobs)} | ${median(c.ours)} | ${range(c.oursRuns)} | | ${perCpu(c.ours)} |`,
+    );
+    for (const p of c.peers) {
+      const ratio =
+        !p.result.error && !c.ours.error && p.result.jobsPerSec > 0
+          ? `${(c.ours.jobsPerSec / p.result.jobsPerSec).toFixed(2)}x`
+          : '';
+      rows.push(
+        `| | ${p.peer.name} | ${int(p.result.jobs)} | ${median(p.result)} | ${range(p.runs)} | ${ratio} | |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+async function main(): Promise<number> {
+  let args: PeerArgs;
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const started = new Date();
+  const loadStart = load1();
+  const host = machine();
+  const { lines, unreachable } = await describeSystems(args.stores);
+  const sections: string[] = [];
+  const loads: number[] = [loadStart];
+  let failed = false;
+  for (const store of args.stores) {
+    const { label, peers } = STORES[store]!;
+    if (unreachable.has(store)) {
+      sections.push(`### ${label}\n\nnot run: ${unreachable.get(store)}`);
+      continue;
+    }
+    const comparisons: Comparison[] = [];
+    for (const scenario of args.scenarios) {
+      const c = await comparePeers(scenario, store, peers, { quick: args.quick, repeat: args.repeat });
+      comparisons.push(c);
+      for (const r of [...c.oursRuns, ...c.peers.flatMap((p) => p.runs)]) {
+        if (r.load1 !== undefined) loads.push(r.load1);
+        failed ||= r.error !== undefined;
+      }
+    }
+    sections.push(`### ${label}\n\n${storeTable(comparisons)}`);
+  }
+  const minutes = (Date.now() - started.getTime()) / 60_000;
+  const date = started.toISOString().slice(0, 10);
+  const report = `# Peer benchmark, ${date}
+
+\`npm run bench:peers${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: redrive ${packageVersion('redrive')} on each store
+against its peers on the same server, ~100-byte payloads, no-op handlers. Each system runs each
+scenario ${args.repeat} time(s) in a fresh process on a fresh database (SQLite file, Redis prefix,
+PostgreSQL schema), the systems alternating run by run; the median run counts and the range spans
+all runs.${args.quick ? ' Sizes divided by 10 (`--quick`).' : ''}
+
+- **enqueue-single**: one job per awaited call; **enqueue-bulk**: calls of 1,000 jobs;
+- **process-c1 / process-c50**: a pre-filled queue drained at concurrency 1 / 50, enqueue excluded;
+- **redrive jobs/CPU-s**: jobs per CPU-second of redrive's own process while it drains (the
+  database server's CPU not included), a figure a loaded machine stretches far less than wall time.
+
+Machine: ${host.description}. Load average (1 min) ${Math.min(...loads)}–${Math.max(...loads)} during the
+run (started at ${loadStart}); ${minutes.toFixed(0)} minutes. The machine was shared: wall-clock
+figures of every system are lower than on an idle one, alike for all since runs alternate.
+
+## Systems
+
+| store | system | version | durability |
+|---|---|---|---|
+${lines.map((l) => `| ${l.store} | ${l.system} | ${l.version} | ${l.durability} |`).join('\n')}
+
+## Results
+
+${sections.join('\n\n')}
+`;
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${date}-${host.label}.md`);
+  writeFileSync(file, report);
+  process.stdout.write(`\n${report}\nwritten to ${file}\n`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
