@@ -266,6 +266,13 @@ export interface TopFailures {
   scan: ScanReport | null;
 }
 
+/**
+ * Most open entries past their TTL that a stats call counts one by one (an index range): the number
+ * is time-dependent, so no counter can keep it, and counting a million due entries would cost tens
+ * of milliseconds on every stats call. Past it, stores report the cap with `dueForExpiryAtLeast`.
+ */
+export const DUE_FOR_EXPIRY_COUNT_CAP = 1000;
+
 /** Counts and ages for dashboards. */
 export interface DeadLetterStoreStats {
   total: number;
@@ -275,8 +282,13 @@ export interface DeadLetterStoreStats {
   oldestPendingAt: number | null;
   /** `pending` entries with budget left. */
   replayable: number;
-  /** Open entries past their TTL, not yet expired by a sweep. */
+  /**
+   * Open entries past their TTL, not yet expired by a sweep; exact up to
+   * {@link DUE_FOR_EXPIRY_COUNT_CAP}, which a store may stop at (see `dueForExpiryAtLeast`).
+   */
   dueForExpiry: number;
+  /** True when `dueForExpiry` is the cap and more entries are due (a store that stopped counting). */
+  dueForExpiryAtLeast?: boolean;
   /** Entries deleted by purges, ever (the store keeps the tally). */
   purgedTotal: number;
   /** Entries per queue (every status; entries without a queue are not counted here). */

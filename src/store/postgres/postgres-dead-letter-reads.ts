@@ -20,6 +20,8 @@ import type {
   ListDeadLettersParams,
   TopFailures,
 } from '../dead-letter-store.js';
+import { DUE_FOR_EXPIRY_COUNT_CAP } from '../dead-letter-store.js';
+import { dueForExpiry } from '../due-for-expiry.js';
 import { countableFromGroups, domainSpans, failureIdentity } from '../failure-groups.js';
 
 /** Most entries one top-failures query groups when the counters cannot answer its filter. */
@@ -234,7 +236,7 @@ export class PostgresDeadLetterReads {
         pending_at_cap: number;
         due_for_expiry: number;
         purged: number | null;
-      }>('dead-letters', 'stats', [params.now]),
+      }>('dead-letters', 'stats', [params.now, DUE_FOR_EXPIRY_COUNT_CAP + 1]),
     ]);
     const byStatus = Object.fromEntries(DEAD_LETTER_STATUSES.map((s) => [s, 0])) as Record<
       DeadLetterStatus,
@@ -253,7 +255,7 @@ export class PostgresDeadLetterReads {
       byDomain,
       oldestPendingAt: extra?.oldest_pending ?? null,
       replayable: byStatus.pending - (extra?.pending_at_cap ?? 0),
-      dueForExpiry: extra?.due_for_expiry ?? 0,
+      ...dueForExpiry(Number(extra?.due_for_expiry ?? 0)),
       purgedTotal: extra?.purged ?? 0,
       byQueue: Object.fromEntries(
         (

@@ -188,9 +188,10 @@ export class DeadLetterConnection {
       pendingAtCap: p(
         "SELECT COUNT(*) FROM redrive_dead_letters WHERE status = 'pending' AND replay_count >= max_replays",
       ).pluck(),
+      // Counted up to a limit (DUE_FOR_EXPIRY_COUNT_CAP + 1): stats stays cheap however many are due.
       dueForExpiry: p(
-        `SELECT COUNT(*) FROM redrive_dead_letters
-          WHERE status IN ('pending', 'requires_review') AND expires_at <= ?`,
+        `SELECT COUNT(*) FROM (SELECT 1 FROM redrive_dead_letters
+          WHERE status IN ('pending', 'requires_review') AND expires_at <= ? LIMIT ?)`,
       ).pluck(),
     };
   }

@@ -14,6 +14,8 @@ import type {
   ListDeadLettersParams,
   TopFailures,
 } from '../dead-letter-store.js';
+import { DUE_FOR_EXPIRY_COUNT_CAP } from '../dead-letter-store.js';
+import { dueForExpiry } from '../due-for-expiry.js';
 import { countableFromGroups } from '../failure-groups.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
 import { TOP_FAILURES_SCAN_BUDGET, topFailuresFrom } from './dead-letter-groups.js';
@@ -279,7 +281,7 @@ export class SqliteDeadLetterReads {
         byDomain,
         oldestPendingAt: (this.c.stmt.oldestPending!.get() as number | null) ?? null,
         replayable: byStatus.pending - (this.c.stmt.pendingAtCap!.get() as number),
-        dueForExpiry: this.c.stmt.dueForExpiry!.get(params.now) as number,
+        ...dueForExpiry(this.c.stmt.dueForExpiry!.get(params.now, DUE_FOR_EXPIRY_COUNT_CAP + 1) as number),
         purgedTotal: (this.c.stmt.tally!.get('purged') as number | undefined) ?? 0,
         byQueue: Object.fromEntries(
           (this.c.stmt.byQueue!.all() as { queue: string; n: number }[]).map((r) => [r.queue, r.n]),

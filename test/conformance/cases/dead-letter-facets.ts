@@ -2,6 +2,7 @@
  * Conformance: dead letters — facets, failure groups and stats.
  */
 import { describe, expect, it } from 'vitest';
+import { DUE_FOR_EXPIRY_COUNT_CAP } from '../../../src/store/dead-letter-store.js';
 import { dl, HOUR, type StoreFactory, seed, setStatus, T0, useFreshStore } from '../dead-letter-fixtures.js';
 
 /** Registers the dead-letter facets cases. */
@@ -68,6 +69,21 @@ export function deadLetterFacetsCases(factory: StoreFactory): void {
           purgedTotal: 0,
         });
         expect(stats.byStatus).toMatchObject({ pending: 2, resolved: 1, replaying: 0 });
+      });
+
+      it('counts due-for-expiry entries exactly up to the cap, and says when it stopped there', async () => {
+        const due = DUE_FOR_EXPIRY_COUNT_CAP + 2;
+        await seed(
+          store(),
+          Array.from({ length: due }, (_, i) => dl(`x${i}`, T0 + i, { expiresAt: T0 + HOUR })),
+        );
+        const stats = await store().getDeadLetterStats({ now: T0 + 2 * HOUR });
+        // A store may count every due entry, or stop at the cap and flag it; never report fewer.
+        if (stats.dueForExpiryAtLeast) expect(stats.dueForExpiry).toBe(DUE_FOR_EXPIRY_COUNT_CAP);
+        else expect(stats.dueForExpiry).toBe(due);
+        const none = await store().getDeadLetterStats({ now: T0 });
+        expect(none.dueForExpiry).toBe(0);
+        expect(none.dueForExpiryAtLeast ?? false).toBe(false);
       });
     });
   });

@@ -31,7 +31,10 @@ Examples:
             'oldest pending',
             stats.oldestPendingAgeMs === null ? null : `${formatAge(stats.oldestPendingAgeMs)} ago`,
           ],
-          ['due for expiry', stats.dueForExpiry],
+          [
+            'due for expiry',
+            stats.dueForExpiryAtLeast ? `${stats.dueForExpiry} or more` : stats.dueForExpiry,
+          ],
           ['purged (ever)', stats.purgedTotal],
         ])}\n\n`,
       );

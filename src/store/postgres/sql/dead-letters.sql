@@ -110,6 +110,7 @@ SELECT domain, status, n FROM :SCHEMA.dead_letter_counts WHERE n > 0
 -- name: stats
 SELECT (SELECT min(dead_lettered_at) FROM :SCHEMA.dead_letters WHERE status = 'pending') AS oldest_pending,
        (SELECT count(*) FROM :SCHEMA.dead_letters WHERE status = 'pending' AND replay_count >= max_replays) AS pending_at_cap,
-       (SELECT count(*) FROM :SCHEMA.dead_letters
-         WHERE status IN ('pending', 'requires_review') AND expires_at IS NOT NULL AND expires_at <= $1) AS due_for_expiry,
+       (SELECT count(*) FROM (SELECT 1 FROM :SCHEMA.dead_letters
+         WHERE status IN ('pending', 'requires_review') AND expires_at IS NOT NULL AND expires_at <= $1
+         LIMIT $2) AS due) AS due_for_expiry,
        (SELECT value FROM :SCHEMA.tally WHERE name = 'purged') AS purged
