@@ -25,7 +25,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
 
   --quick       sizes divided by 10 (a smoke run)
   --only X      run only scenario or group X (repeatable, or comma-separated):
-                enqueue-single, enqueue-bulk, process-c1, process-c50, latency-same, latency-cross,
+                enqueue-single, enqueue-bulk, process-c1, process-c50, process-c50-tx (each job
+                writes a row in its job.transaction), latency-same, latency-cross,
                 backlog-1m (with its backlog-10k baseline), fail-permanent-c50, fail-retry-c50,
                 fail-permanent-c50-dl1m, fail-retry-c50-dl1m (1M dead letters stored first;
                 these two only when named);
@@ -43,7 +44,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
                 same Redis, with the ratio against the >= 3x BullMQ target
   --no-bullmq   with --store redis: skip the BullMQ runs
   --store postgres  run enqueue-single, enqueue-bulk, process-c1 and process-c50 (default; or
-                --only any of latency-same, backlog, fail) on the PostgreSQL store at
+                --only any of process-c50-tx, latency-same, backlog, fail) on the PostgreSQL store at
                 BENCH_POSTGRES_URL / POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test),
                 alternating with graphile-worker (defaults, and batched: localQueue +
                 completeJobBatchDelay 0) and pg-boss on the same server, with the ratio per scenario

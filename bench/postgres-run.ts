@@ -51,6 +51,7 @@ const POSTGRES_SCENARIOS: readonly ScenarioName[] = [
   'enqueue-bulk',
   'process-c1',
   'process-c50',
+  'process-c50-tx',
   'latency-same',
   // latency-cross is left out: its child worker (bench/child-worker.ts) opens a SQLite file at db.path.
   'backlog-10k',

@@ -29,6 +29,7 @@ import { latencySame } from './scenarios/latency-same.js';
 import { pgBossEnqueueBulk, pgBossEnqueueSingle, pgBossProcess } from './scenarios/pg-boss.js';
 import { plainjobEnqueueBulk, plainjobEnqueueSingle, plainjobProcess } from './scenarios/plainjob.js';
 import { processScenario } from './scenarios/process.js';
+import { processTxScenario } from './scenarios/process-tx.js';
 import { isScenario, type ScenarioName, sizesFor } from './scenarios.js';
 import { createTempDb } from './temp-db.js';
 
@@ -37,6 +38,7 @@ const SCENARIO_FUNCTIONS: Record<ScenarioName, Scenario> = {
   'enqueue-bulk': enqueueBulk,
   'process-c1': processScenario(1),
   'process-c50': processScenario(50),
+  'process-c50-tx': processTxScenario,
   'latency-same': latencySame,
   'latency-cross': latencyCross,
   'backlog-10k': backlogScenario('small'),

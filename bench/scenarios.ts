@@ -7,6 +7,7 @@ export const SCENARIOS = [
   'enqueue-bulk',
   'process-c1',
   'process-c50',
+  'process-c50-tx',
   'latency-same',
   'latency-cross',
   'backlog-10k',
@@ -22,7 +23,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 /** Names `--only` accepts besides the scenario names; `backlog-1m` runs its 10k baseline too. */
 export const GROUPS: Record<string, readonly ScenarioName[]> = {
   enqueue: ['enqueue-single', 'enqueue-bulk'],
-  process: ['process-c1', 'process-c50'],
+  process: ['process-c1', 'process-c50', 'process-c50-tx'],
   latency: ['latency-same', 'latency-cross'],
   backlog: ['backlog-10k', 'backlog-1m'],
   'backlog-1m': ['backlog-10k', 'backlog-1m'],

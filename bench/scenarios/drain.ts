@@ -32,7 +32,7 @@ export interface DrainOptions {
    * What the handler does after counting the call (throw, for the failure scenarios); by default
    * nothing, so every job completes.
    */
-  behaviour?: (job: ActiveJob) => void;
+  behaviour?: (job: ActiveJob) => unknown;
   /**
    * The jobs whose outcome the worker must have committed when it closes (e.g.
    * `stats.deadLettered`); default `stats.completed`. The drain fails when fewer than `expected`.
@@ -65,7 +65,8 @@ export async function drain(store: Store, count: number, options: DrainOptions):
         onProgress?.(handled);
       }
       if (handled === count) handledAll.resolve();
-      behaviour?.(job);
+      const pending = behaviour?.(job);
+      if (pending instanceof Promise) await pending;
     },
     { store, concurrency: options.concurrency },
   );
