@@ -33,8 +33,8 @@ export class Completer<Payload = unknown> {
     });
   }
 
-  /** Queues the completion of `job` with the handler's return value. */
-  succeeded(job: RunningJob<Payload>, value: unknown): void {
+  /** Queues the completion of `job` with the handler's return value; it settled at `now`. */
+  succeeded(job: RunningJob<Payload>, value: unknown, now: number): void {
     if (job.completedInTransaction) {
       this.ctx.transactions.recordResult(job as RunningJob<unknown>, value);
       this.finishedInTransaction(job);
@@ -49,7 +49,7 @@ export class Completer<Payload = unknown> {
       }
     }
     if (this.ctx.emitter.hasListeners('job.completed')) {
-      this.completionJobs.set(job.id, { job, durationMs: this.ctx.clock.now() - job.startedAt });
+      this.completionJobs.set(job.id, { job, durationMs: now - job.startedAt });
     }
     this.settlements.addCompletion({ id: job.id, token: job.token, resultJson });
   }
@@ -128,7 +128,7 @@ export class Completer<Payload = unknown> {
       ctx.held.delete(result.id);
       if (result.ok) {
         ctx.counters.completed++;
-        const entry = this.completionJobs.get(result.id);
+        const entry = this.completionJobs.size > 0 ? this.completionJobs.get(result.id) : undefined;
         if (entry) {
           this.completionJobs.delete(result.id);
           ctx.emitter.emit('job.completed', {

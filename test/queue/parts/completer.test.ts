@@ -27,8 +27,8 @@ describe('Completer', () => {
     const a = hold();
     const b = hold();
     clock.advance(25);
-    completer.succeeded(a, { sent: true });
-    completer.succeeded(b, undefined);
+    completer.succeeded(a, { sent: true }, clock.now());
+    completer.succeeded(b, undefined, clock.now());
     await settle();
     expect(calls.complete).toHaveLength(1);
     expect(calls.complete[0]!.completions).toEqual([
@@ -48,7 +48,7 @@ describe('Completer', () => {
     const { completer, calls, hold } = setup();
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    completer.succeeded(hold(), circular);
+    completer.succeeded(hold(), circular, 0);
     await settle();
     expect(calls.complete[0]!.completions[0]!.resultJson).toBeNull();
   });
@@ -57,7 +57,7 @@ describe('Completer', () => {
     const { completer, answers, ctx, events, hold } = setup();
     const job = hold();
     answers.refused.add(job.id);
-    completer.succeeded(job, 1);
+    completer.succeeded(job, 1, 0);
     await settle();
     expect(ctx.counters).toMatchObject({ completed: 0, leasesLost: 1 });
     expect(events.some((e) => e.type === 'job.completed')).toBe(false);
