@@ -85,6 +85,25 @@ export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export type * from './store/store.js';
 
+// Maintenance: one elected process per store runs the housekeeping.
+
+export type { AuditRetentionOptions } from './maintenance/audit-retention.js';
+export { AuditRetention, DEFAULT_AUDIT_RETENTION_MS } from './maintenance/audit-retention.js';
+export type { CompletedJobCleanerOptions } from './maintenance/completed-job-cleaner.js';
+export { CompletedJobCleaner } from './maintenance/completed-job-cleaner.js';
+export type { DeadLetterRetentionOptions } from './maintenance/dead-letter-retention.js';
+export { DeadLetterRetention } from './maintenance/dead-letter-retention.js';
+export type { MaintainerEvents } from './maintenance/events.js';
+export type { LeaseRescuerOptions } from './maintenance/lease-rescuer.js';
+export { LeaseRescuer } from './maintenance/lease-rescuer.js';
+export type { MaintainerOptions, MaintainerStatus, ServiceStatus } from './maintenance/maintainer.js';
+export { Maintainer } from './maintenance/maintainer.js';
+export type { MaintenanceOptions } from './maintenance/maintenance-options.js';
+export { createMaintainer, createMaintenanceServices } from './maintenance/maintenance-options.js';
+export type { PeriodicEnqueuerOptions } from './maintenance/periodic-enqueuer.js';
+export { PeriodicEnqueuer } from './maintenance/periodic-enqueuer.js';
+export type { MaintenanceService, ServiceReport } from './maintenance/service.js';
+
 // Tasks, periodic jobs and worker pools.
 
 export type {

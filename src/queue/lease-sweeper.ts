@@ -5,7 +5,7 @@
  * jobs: it is kept apart from the worker's own work so it can run elsewhere.
  */
 import type { TimerHandle } from '../core/clock.js';
-import { buildJobDeadLetter } from '../dead-letter-record/record.js';
+import { poisonPillDeadLetter } from '../maintenance/lease-rescuer.js';
 import type { WorkerContext } from './worker-context.js';
 
 /** What one recovery sweep did. */
@@ -68,22 +68,7 @@ export class LeaseSweeper<Payload = unknown> {
       queue: ctx.queue,
       maxOrphans: ctx.options.maxOrphans,
       limit: 1000,
-      deadLetterFor: (job) =>
-        buildJobDeadLetter({
-          queue: job.queue,
-          failureType: 'poison_pill',
-          error: Object.assign(
-            new Error(
-              `job ${job.id} lost its worker ${job.orphanCount} times while running alone in quarantine (the lease expired each time)`,
-            ),
-            { name: 'PoisonPillError', code: 'POISON_PILL' },
-          ),
-          workerId: null,
-          settings: ctx.raw.deadLetter ?? {},
-          now,
-          firstFailedAt: now,
-          random: ctx.random,
-        }),
+      deadLetterFor: (job) => poisonPillDeadLetter(job, now, ctx.raw.deadLetter ?? {}, ctx.random),
     });
     ctx.counters.recovered += result.recovered.length;
     for (const jobId of result.recovered) {

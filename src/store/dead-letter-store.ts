@@ -367,4 +367,16 @@ export interface DeadLetterStore {
   appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }>;
   /** Audit entries, newest first. */
   listAudit(params: ListAuditParams): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }>;
+  /**
+   * Deletes audit entries recorded (`at`) before `before`, oldest first (by sequence): of the
+   * `limit` oldest entries, those before `before`, in one atomic step. Returns how many went; fewer
+   * than `limit` means the old end of the trail is clear.
+   */
+  purgeAudit(params: PurgeAuditParams): Promise<{ deleted: number }>;
+}
+
+/** Params of {@link DeadLetterStore.purgeAudit}. */
+export interface PurgeAuditParams {
+  before: number;
+  limit: number;
 }

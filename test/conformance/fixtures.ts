@@ -180,3 +180,20 @@ export async function mustGet(store: Store, id: string): Promise<Job> {
   if (!job) throw new Error(`job ${id} is missing`);
   return job;
 }
+
+/** An audit entry with defaults, recorded at `at`. */
+export function auditEntry(actor: string, at: number, deadLetterId: string | null = null, details = {}) {
+  return {
+    deadLetterId,
+    action: 'note',
+    actor,
+    reason: null,
+    ticket: null,
+    at,
+    beforeStatus: null,
+    afterStatus: null,
+    beforeGeneration: null,
+    afterGeneration: null,
+    details,
+  };
+}

@@ -13,6 +13,7 @@
  */
 import { describe } from 'vitest';
 import { adminCases } from './cases/admin.js';
+import { auditRetentionCases } from './cases/audit-retention.js';
 import { claimCases } from './cases/claim.js';
 import { deadLetterAuditCases } from './cases/dead-letter-audit.js';
 import { deadLetterCaptureCases } from './cases/dead-letter-capture.js';
@@ -71,6 +72,7 @@ export function runStoreConformance(
     deadLetterSearchCases(factory);
     deadLetterRegroupCases(factory);
     leadershipCases(factory);
+    auditRetentionCases(factory);
     modelCases(factory, options.modelTimeoutMs);
   });
 }

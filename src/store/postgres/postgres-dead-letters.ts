@@ -28,6 +28,7 @@ import type {
   FinishDeadLetterReplayParams,
   ListAuditParams,
   ListDeadLettersParams,
+  PurgeAuditParams,
   PurgeDeadLettersParams,
   RegroupDeadLettersParams,
   ResolveDeadLettersParams,
@@ -364,5 +365,12 @@ export class PostgresDeadLetters implements DeadLetterStore {
   async appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }> {
     if (params.entries.length === 0) return { seqs: [] };
     return { seqs: await this.appendAuditOn(undefined, params.entries) };
+  }
+
+  async purgeAudit(params: PurgeAuditParams): Promise<{ deleted: number }> {
+    const limit = Math.max(0, Math.floor(params.limit));
+    if (limit === 0) return { deleted: 0 };
+    const rows = await this.conn.run('dead-letters', 'purgeAudit', [limit, params.before]);
+    return { deleted: rows.length };
   }
 }

@@ -20,6 +20,7 @@ import {
   type FinishDeadLetterReplayParams,
   type ListAuditParams,
   type ListDeadLettersParams,
+  type PurgeAuditParams,
   type PurgeDeadLettersParams,
   type RegroupDeadLettersParams,
   type ResolveDeadLettersParams,
@@ -282,5 +283,16 @@ export class RedisDeadLetters implements DeadLetterStore {
       [args.length, ...args],
     )) as number[];
     return { seqs: seqs.map(Number) };
+  }
+
+  async purgeAudit(params: PurgeAuditParams): Promise<{ deleted: number }> {
+    const limit = Math.max(0, Math.floor(params.limit));
+    if (limit === 0) return { deleted: 0 };
+    const deleted = await this.script(
+      'purge-audit',
+      [this.keys.auditAll],
+      [Math.round(params.before), limit],
+    );
+    return { deleted: Number(deleted) };
   }
 }

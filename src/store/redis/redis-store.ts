@@ -589,6 +589,9 @@ export class RedisStore implements Store {
   appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
     return this.deadLetters.appendAudit(params);
   }
+  purgeAudit(params: DL.PurgeAuditParams): Promise<{ deleted: number }> {
+    return this.deadLetters.purgeAudit(params);
+  }
   listAudit(
     params: DL.ListAuditParams,
   ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {

@@ -36,6 +36,7 @@ export const SCRIPT_NAMES = [
   'acquire-leadership',
   'renew-leadership',
   'resign-leadership',
+  'purge-audit',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

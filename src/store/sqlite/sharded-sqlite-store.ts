@@ -452,6 +452,7 @@ export class ShardedSqliteStore implements Store {
   readonly regroupDeadLetters = this.gathered('regroupDeadLetters');
   readonly appendAudit = this.gathered('appendAudit');
   readonly listAudit = this.gathered('listAudit');
+  readonly purgeAudit = this.gathered('purgeAudit');
 
   // The lease lives in the dead-letter file: one file every process of the store opens.
   readonly acquireLeadership: Store['acquireLeadership'] = (params) =>

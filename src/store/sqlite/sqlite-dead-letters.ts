@@ -29,6 +29,7 @@ import {
   type FinishDeadLetterReplayParams,
   type ListAuditParams,
   type ListDeadLettersParams,
+  type PurgeAuditParams,
   type PurgeDeadLettersParams,
   type RegroupDeadLettersParams,
   type ResolveDeadLettersParams,
@@ -73,6 +74,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
   private readonly options: { path: string; indexedPaths: readonly string[]; scanBudget: number };
   /** When set, reads run on a reader thread (see {@link readOffThread}). */
   private thread: DeadLetterReadThread | null = null;
+  private purgeAuditStmt: Statement | undefined;
 
   /**
    * Applies the dead-letter schema (additive migrations included, expression indexes for
@@ -432,5 +434,17 @@ export class SqliteDeadLetters implements DeadLetterStore {
         Number(this.c.stmt.insertAudit!.run(...auditValues(e)).lastInsertRowid),
       ),
     }));
+  }
+
+  async purgeAudit(params: PurgeAuditParams): Promise<{ deleted: number }> {
+    const limit = Math.max(0, Math.floor(params.limit));
+    if (limit === 0) return { deleted: 0 };
+    // A bounded read of the oldest entries by sequence: no index on `at` is needed.
+    this.purgeAuditStmt ??= this.c.db.prepare(
+      `DELETE FROM redrive_dead_letter_audit WHERE seq IN (
+         SELECT seq FROM (SELECT seq, at FROM redrive_dead_letter_audit ORDER BY seq LIMIT ?) WHERE at < ?)`,
+    );
+    const stmt = this.purgeAuditStmt;
+    return this.c.write(() => ({ deleted: stmt.run(limit, params.before).changes }));
   }
 }

@@ -658,6 +658,9 @@ export class SqliteStore implements Store {
   appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
     return this.deadLetters.appendAudit(params);
   }
+  purgeAudit(params: DL.PurgeAuditParams): Promise<{ deleted: number }> {
+    return this.deadLetters.purgeAudit(params);
+  }
   listAudit(
     params: DL.ListAuditParams,
   ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {

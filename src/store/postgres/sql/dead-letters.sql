@@ -114,3 +114,10 @@ SELECT (SELECT min(dead_lettered_at) FROM :SCHEMA.dead_letters WHERE status = 'p
          WHERE status IN ('pending', 'requires_review') AND expires_at IS NOT NULL AND expires_at <= $1
          LIMIT $2) AS due) AS due_for_expiry,
        (SELECT value FROM :SCHEMA.tally WHERE name = 'purged') AS purged
+
+-- name: purgeAudit
+-- $1 limit, $2 before: of the $1 oldest audit entries (by seq), those recorded before $2.
+DELETE FROM :SCHEMA.dead_letter_audit
+ WHERE seq IN (SELECT seq FROM (SELECT seq, at FROM :SCHEMA.dead_letter_audit ORDER BY seq LIMIT $1) o
+                WHERE at < $2)
+RETURNING seq

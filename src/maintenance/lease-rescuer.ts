@@ -1,0 +1,104 @@
+/**
+ * The lease rescuer: returns jobs whose lease expired (their worker crashed or hung) to their
+ * queue without spending an attempt, and dead-letters the ones that keep killing the worker that
+ * runs them alone (poison pills). Every queue of the store, in bounded batches.
+ */
+import type { Random } from '../core/clock.js';
+import { buildJobDeadLetter, type DeadLetterSettings } from '../dead-letter-record/record.js';
+import type { RedriveEvents } from '../events.js';
+import type { DeadLetterFromJob, Store } from '../store/store.js';
+import { intervalOption, type MaintenanceService, type ServiceReport } from './service.js';
+
+/** The dead letter of a poison pill: a job that lost its worker `orphanCount` times running alone. */
+export function poisonPillDeadLetter(
+  job: { id: string; queue: string; orphanCount: number },
+  now: number,
+  settings: DeadLetterSettings,
+  random: Random,
+): DeadLetterFromJob {
+  return buildJobDeadLetter({
+    queue: job.queue,
+    failureType: 'poison_pill',
+    error: Object.assign(
+      new Error(
+        `job ${job.id} lost its worker ${job.orphanCount} times while running alone in quarantine (the lease expired each time)`,
+      ),
+      { name: 'PoisonPillError', code: 'POISON_PILL' },
+    ),
+    workerId: null,
+    settings,
+    now,
+    firstFailedAt: now,
+    random,
+  });
+}
+
+/** Options of {@link LeaseRescuer}. */
+export interface LeaseRescuerOptions {
+  store: Store;
+  random: Random;
+  /** How often it sweeps. Default 5000 ms. */
+  intervalMs?: number;
+  /** Orphanings in quarantine after which a job is dead-lettered as a poison pill. Default 3. */
+  maxOrphans?: number;
+  /** Most jobs recovered per run. Default 1000. */
+  batchSize?: number;
+  /** Dead-letter settings of the poison-pill records (redaction, domains). */
+  deadLetter?: DeadLetterSettings;
+  /** Told of every job recovered or dead-lettered. */
+  onStalled?: (event: RedriveEvents['job.stalled']) => void;
+}
+
+/** Recovers expired leases of every queue. */
+export class LeaseRescuer implements MaintenanceService {
+  readonly name = 'lease-rescuer';
+  readonly intervalMs: number;
+  private readonly maxOrphans: number;
+  private readonly batchSize: number;
+
+  constructor(private readonly options: LeaseRescuerOptions) {
+    this.intervalMs = intervalOption('rescueIntervalMs', options.intervalMs, 5_000);
+    this.maxOrphans = intervalOption('maxOrphans', options.maxOrphans, 3);
+    this.batchSize = intervalOption('batchSize', options.batchSize, 1000);
+  }
+
+  /** Sweeps once (every queue, or only `queue`). */
+  async run(ctx: { now: number }, queue?: string): Promise<ServiceReport> {
+    const { now } = ctx;
+    const { store, random, deadLetter, onStalled } = this.options;
+    const result = await store.recoverExpiredLeases({
+      now,
+      ...(queue !== undefined ? { queue } : {}),
+      maxOrphans: this.maxOrphans,
+      limit: this.batchSize,
+      deadLetterFor: (job) => poisonPillDeadLetter(job, now, deadLetter ?? {}, random),
+    });
+    if (onStalled) {
+      const queues = await this.queuesOf(result.recovered, result.deadLettered);
+      for (const jobId of result.recovered) {
+        const orphanedWhile = result.orphanedWhile[jobId] ?? 'running';
+        onStalled({ queue: queues.get(jobId) ?? queue ?? '', jobId, action: 'recovered', orphanedWhile });
+      }
+      for (const { jobId, deadLetterId } of result.deadLettered) {
+        const orphanedWhile = result.orphanedWhile[jobId] ?? 'quarantine';
+        const q = queues.get(jobId) ?? queue ?? '';
+        onStalled({ queue: q, jobId, action: 'dead_lettered', deadLetterId, orphanedWhile });
+      }
+    }
+    return { recovered: result.recovered.length, deadLettered: result.deadLettered.length };
+  }
+
+  /** The queue of each job (the recovery result names jobs only); looked up only when someone listens. */
+  private async queuesOf(
+    recovered: readonly string[],
+    deadLettered: readonly { jobId: string }[],
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const ids = [...recovered, ...deadLettered.map((d) => d.jobId)];
+    for (const id of ids) {
+      const job = await this.options.store.getJob({ id });
+      if (job) out.set(id, job.queue);
+    }
+    return out;
+  }
+}
