@@ -35,6 +35,7 @@ export function createPostgresBenchDb(): BenchDb {
   const stores: PostgresStore[] = [];
   return {
     path: `${url} (schema ${schema})`,
+    workerUrl: `${url}${url.includes('?') ? '&' : '?'}schema=${encodeURIComponent(schema)}`,
     open: () => {
       const store = new PostgresStore({ url, schema });
       stores.push(store);

@@ -53,7 +53,7 @@ const POSTGRES_SCENARIOS: readonly ScenarioName[] = [
   'process-c50',
   'process-c50-tx',
   'latency-same',
-  // latency-cross is left out: its child worker (bench/child-worker.ts) opens a SQLite file at db.path.
+  'latency-cross',
   'backlog-10k',
   'backlog-1m',
   'fail-permanent-c50',

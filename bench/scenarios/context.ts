@@ -10,6 +10,11 @@ import type { Sizes } from '../scenarios.js';
 export interface BenchDb {
   /** The database file, or the Redis URL. */
   path: string;
+  /**
+   * For a worker in another process (bench/child-worker.ts): a store URL as the CLI takes it, when
+   * `path` alone does not say how to open the store (a PostgreSQL schema).
+   */
+  workerUrl?: string;
   /** Opens a store on it (several may be open at once, as several processes would). */
   open(): Store;
   /** Brings a freshly filled database to the same state before a measured drain. */

@@ -1,6 +1,7 @@
 /**
  * latency-cross: enqueue-to-handler-start delay with the worker in another process
- * (bench/child-worker.ts), which notices the producer's commits by polling the database.
+ * (bench/child-worker.ts), which notices the producer's commits by polling the database (SQLite)
+ * or by the store's notification (PostgreSQL LISTEN/NOTIFY).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,8 @@ import { QUEUE, type Scenario } from './context.js';
 
 const CHILD = fileURLToPath(new URL('../child-worker.ts', import.meta.url));
 
-function spawnWorker(dbPath: string, synchronous: string, tracker: StartTracker): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dbPath, synchronous], {
+function spawnWorker(storeArg: string, synchronous: string, tracker: StartTracker): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, storeArg, synchronous], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -52,7 +53,7 @@ export const latencyCross: Scenario = async ({ db, sizes, synchronous }) => {
   const queue = new Queue<BenchPayload>(QUEUE, { store });
   await queue.getCounts(); // creates the schema before the child opens the file
   const tracker = new StartTracker();
-  const child = await spawnWorker(db.path, synchronous, tracker);
+  const child = await spawnWorker(db.workerUrl ?? db.path, synchronous, tracker);
   try {
     await sleep(300);
     const run = await probeLatency({
