@@ -112,6 +112,40 @@ SELECT DEAD_LETTER_INSERT_VALUES
 ON CONFLICT DO NOTHING
 RETURNING id
 
+-- name: retryMany
+-- Retries and rate-limit pauses of a batch, each fenced; returns the ids it changed.
+UPDATE :SCHEMA.jobs j SET state = c.state, run_at = c.run_at, attempts_made = j.attempts_made + c.spent,
+       rate_limit_delays = j.rate_limit_delays + (1 - c.spent),
+       attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
+       lease_expires_at = NULL, worker_id = NULL
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::jsonb[])
+       AS c(id, token, state, run_at, spent, attempt)
+ WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+RETURNING j.id::text
+
+-- name: jobsForFailure
+SELECT id::text, queue, name, payload, state, claim_token, replay_of FROM :SCHEMA.jobs WHERE id = ANY($1::bigint[])
+
+-- name: deadLetterJobs
+-- Moves a batch of active jobs (each fenced) to dead_lettered and inserts their dead letters ($4:
+-- each record as JSON, without attempts; they are the job's, with this attempt appended), carrying
+-- the replay ledger of the dead letter a job replays. Returns the ids of the inserted dead letters.
+WITH changed AS (
+  UPDATE :SCHEMA.jobs j SET state = 'dead_lettered', finished_at = $5, attempts_made = j.attempts_made + 1,
+         attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
+         lease_expires_at = NULL, dead_letter_id = c.record ->> 'id'
+    FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[]) AS c(id, token, attempt, record)
+   WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
+  RETURNING j.attempts, c.record
+)
+INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
+SELECT DEAD_LETTER_INSERT_VALUES
+  FROM changed
+       CROSS JOIN LATERAL (SELECT changed.record || jsonb_build_object('attempts', changed.attempts)) AS rec(r)
+       LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
+ON CONFLICT DO NOTHING
+RETURNING id
+
 -- name: expiredLeases
 SELECT id, queue, name, payload, claim_token, orphan_count, attempts_made, worker_id, started_at, replay_of,
        start_seq, quarantined,
