@@ -3,6 +3,12 @@
 -- and last sighting and latest entry, kept by statement-level triggers in the same transaction as
 -- every insert, status change, regroup and delete: top failures sum a few rows, never the entries.
 -- `queue` is '' for entries without one.
+--
+-- Writers of an older version may be running while this migrates (a rolling upgrade): the table
+-- is locked against writes first, so that no entry is committed between the backfill below and
+-- the triggers that count from then on (it would be counted by neither). Readers go on.
+LOCK TABLE :SCHEMA.dead_letters IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE :SCHEMA.dead_letter_groups (
   fingerprint  text   NOT NULL,
   status       text   NOT NULL,
@@ -49,11 +55,13 @@ BEGIN
       (SELECT coalesce(jsonb_agg(jsonb_build_object('fingerprint', fingerprint, 'at', dead_lettered_at, 'id', id)), '[]')
          FROM new_rows));
   ELSIF TG_OP = 'DELETE' THEN
-    UPDATE dead_letter_groups g SET n = g.n - d.n
-      FROM (SELECT fingerprint, status, domain, coalesce(queue, '') AS queue, failure_type, count(*) AS n
-              FROM old_rows GROUP BY 1, 2, 3, 4, 5) d
-     WHERE g.fingerprint = d.fingerprint AND g.status = d.status AND g.domain = d.domain
-       AND g.queue = d.queue AND g.failure_type = d.failure_type;
+    -- An upsert in key order, like the other branches (not an UPDATE ... FROM, whose join order is
+    -- the planner's): concurrent statements lock the cells they share in the same order, so they
+    -- wait for each other instead of deadlocking.
+    INSERT INTO dead_letter_groups AS g (fingerprint, status, domain, queue, failure_type, n)
+      SELECT fingerprint, status, domain, coalesce(queue, ''), failure_type, -count(*) FROM old_rows
+       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+      ON CONFLICT (fingerprint, status, domain, queue, failure_type) DO UPDATE SET n = g.n + excluded.n;
   ELSE
     INSERT INTO dead_letter_groups AS g (fingerprint, status, domain, queue, failure_type, n)
       SELECT fingerprint, status, domain, queue, failure_type, sum(delta) FROM (
