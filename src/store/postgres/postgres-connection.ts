@@ -144,7 +144,11 @@ export class PostgresConnection {
     if (!stmt) {
       const raw = loadStatements(file).get(name);
       if (raw === undefined) throw new Error(`redrive: no statement ${name} in sql/${file}.sql`);
-      stmt = { text: expandMacros(bindSchema(raw, this.schema)), name: `redrive_${this.schema}_${name}` };
+      // The file is part of the name: two files may both have, say, an `acquire` statement.
+      stmt = {
+        text: expandMacros(bindSchema(raw, this.schema)),
+        name: `redrive_${this.schema}_${file}_${name}`,
+      };
       this.statements.set(key, stmt);
     }
     return stmt;
