@@ -5,6 +5,7 @@
  *   sqlite:./data/redrive.db     a file relative to the working directory
  *   sqlite:/var/lib/app/jobs.db  an absolute path (also sqlite:///var/lib/app/jobs.db)
  *   redis://host:6379/0?prefix=app  the Redis store (rediss:// for TLS; see store/redis/redis-url.ts)
+ *   redis+cluster://host:7000,host:7001?prefix=app  the Redis store on a Redis Cluster
  *   postgres://user@host:5432/db?schema=redrive  the PostgreSQL store (also postgresql://)
  */
 import { existsSync } from 'node:fs';
@@ -44,7 +45,8 @@ export function resolveStoreUrl(option: string | undefined, env: NodeJS.ProcessE
 }
 
 /** The store URLs the CLI takes, as help and errors name them. */
-export const STORE_URL_FORMS = 'sqlite:<path>, redis://host:port/db or postgres://host/database';
+export const STORE_URL_FORMS =
+  'sqlite:<path>, redis://host:port/db, redis+cluster://host:port,host:port or postgres://host/database';
 
 /**
  * The error of every command that reads a store which does not exist (one message, one exit

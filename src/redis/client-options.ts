@@ -10,7 +10,7 @@
  *   first send may have landed.
  */
 
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /**
  * The store's client: a call made while disconnected waits for one reconnection attempt, then
@@ -34,3 +34,25 @@ export const STRICT_CLIENT_OPTIONS = Object.freeze({
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 0,
 } satisfies RedisOptions);
+
+/**
+ * Cluster-level options of a cluster the store opens itself: redirections (MOVED, ASK) are followed
+ * by ioredis up to `maxRedirections`; during a failover, `TRYAGAIN`, `CLUSTERDOWN` and a lost node
+ * are retried after a short delay (the cluster's offline queue holds a command while the slot map
+ * is refreshed). Each node connection follows {@link STORE_CLIENT_OPTIONS}.
+ */
+export const STORE_CLUSTER_OPTIONS = Object.freeze({
+  maxRedirections: 16,
+  retryDelayOnTryAgain: 50,
+  retryDelayOnClusterDown: 100,
+  retryDelayOnFailover: 100,
+  slotsRefreshTimeout: 2000,
+} satisfies ClusterOptions);
+
+/** An ioredis client of redrive's Redis users: one server, or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** Whether `client` is an ioredis `Cluster`. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
+}

@@ -511,6 +511,7 @@ describe.skipIf(!redis.available)('RedisStore', () => {
         url: 'redis://:pw@cache:6380/2',
         prefix: 'app',
         clock: 'caller',
+        durability: 'async',
       });
       expect(redisStoreOptionsFromUrl('rediss://cache')).toMatchObject({
         prefix: 'redrive',
@@ -519,6 +520,37 @@ describe.skipIf(!redis.available)('RedisStore', () => {
       expect(() => redisStoreOptionsFromUrl('redis://cache/jobs')).toThrow(/database number/);
       expect(() => redisStoreOptionsFromUrl('redis://cache?clock=wall')).toThrow(/clock/);
       expect(() => redisStoreOptionsFromUrl('redis://cache?prefix={x}')).toThrow(/prefix/);
+      expect(() => redisStoreOptionsFromUrl('redis://cache?durability=sync')).toThrow(/durability/);
+    });
+
+    it('names a Redis Cluster by redis+cluster:// with several nodes, or by ?cluster=true', () => {
+      expect(
+        redisStoreOptionsFromUrl(
+          'redis+cluster://u:p%40w@a:7000,b:7001,[::1]:7002?prefix=app&durability=replicated',
+        ),
+      ).toEqual({
+        prefix: 'app',
+        clock: 'server',
+        durability: 'replicated',
+        cluster: {
+          nodes: [
+            { host: 'a', port: 7000 },
+            { host: 'b', port: 7001 },
+            { host: '::1', port: 7002 },
+          ],
+        },
+        redisOptions: { username: 'u', password: 'p@w' },
+      });
+      expect(redisStoreOptionsFromUrl('rediss://cache:7000?cluster=true')).toMatchObject({
+        cluster: { nodes: [{ host: 'cache', port: 7000 }] },
+        redisOptions: { tls: {} },
+      });
+      expect(redisStoreOptionsFromUrl('redis://cache:7000?cluster=false')).toMatchObject({
+        url: 'redis://cache:7000',
+      });
+      expect(() => redisStoreOptionsFromUrl('redis+cluster://a:7000/3')).toThrow(/only database 0/);
+      expect(() => redisStoreOptionsFromUrl('redis+cluster://a:x')).toThrow(/host:port/);
+      expect(() => redisStoreOptionsFromUrl('redis://a?cluster=maybe')).toThrow(/cluster must be/);
     });
   });
 

@@ -4,17 +4,17 @@
  * pub/sub (the scripts PUBLISH on `{prefix}:notify:<queue>`), received on one dedicated
  * subscriber connection per store, opened on the first watch.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client-options.js';
 import type { RedisKeys } from './keys.js';
 
 export class QueueNotifier {
   private readonly listeners = new Map<string, Set<() => void>>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private closed = false;
 
   constructor(
     private readonly keys: RedisKeys,
-    private readonly openSubscriber: () => Redis,
+    private readonly openSubscriber: () => RedisClient,
   ) {}
 
   /** Registers `listener` for `queue`; returns an unsubscribe function. */

@@ -9,9 +9,14 @@
  *
  * Failures become {@link StoreUnavailableError} (503); see redis-errors.ts.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
-import { STORE_CLIENT_OPTIONS } from '../../redis/client-options.js';
+import {
+  isCluster,
+  type RedisClient,
+  STORE_CLIENT_OPTIONS,
+  STORE_CLUSTER_OPTIONS,
+} from '../../redis/client-options.js';
 import { translateRedisError } from './redis-errors.js';
 
 /** Why a call was abandoned: the connection closed while it waited for its reply. */
@@ -20,13 +25,44 @@ const CONNECTION_LOST = Symbol('connection lost');
 /** Options of {@link RedisConnection}. */
 export interface RedisConnectionOptions {
   url?: string;
-  client?: Redis;
+  client?: RedisClient;
+  cluster?: RedisClusterConnection;
   redisOptions?: RedisOptions;
   readyTimeoutMs?: number;
 }
 
+/** A Redis Cluster the store connects to itself: some of its nodes, and cluster-level options. */
+export interface RedisClusterConnection {
+  /** Startup nodes (any reachable one is enough; the rest are discovered). */
+  nodes: { host: string; port: number }[];
+  /** ioredis cluster options (merged over the store's; node options come from `redisOptions`). */
+  options?: ClusterOptions;
+}
+
+/** The address of an application's client, for messages. */
+function describeClient(client: RedisClient): string {
+  if (isCluster(client)) {
+    const nodes = (client as unknown as { startupNodes: unknown }).startupNodes as (
+      | string
+      | number
+      | { host?: string; port?: number }
+    )[];
+    return `redis+cluster://${nodes.map((n) => (typeof n === 'object' ? `${n.host ?? '127.0.0.1'}:${n.port ?? 6379}` : String(n))).join(',')}`;
+  }
+  const o = client.options;
+  return `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+}
+
+/** The key prefix a client would add to every key (a store needs none). */
+function keyPrefixOf(client: RedisClient): string | undefined {
+  return isCluster(client)
+    ? (client.options.keyPrefix ?? client.options.redisOptions?.keyPrefix)
+    : client.options.keyPrefix;
+}
+
+/** The store's connection to one Redis server or a Redis Cluster. */
 export class RedisConnection {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** Where the connection points, for messages (no password). */
   readonly location: string;
   private readonly ownsClient: boolean;
@@ -41,13 +77,26 @@ export class RedisConnection {
 
   constructor(options: RedisConnectionOptions) {
     if (options.client) {
-      if (options.client.options.keyPrefix) {
+      if (keyPrefixOf(options.client)) {
         throw new ValidationError('client', 'must have no keyPrefix (use the store prefix option instead)');
       }
       this.client = options.client;
       this.ownsClient = false;
-      const o = options.client.options;
-      this.location = `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+      this.location = describeClient(options.client);
+    } else if (options.cluster) {
+      if (options.cluster.nodes.length === 0)
+        throw new ValidationError('cluster.nodes', 'must name at least one node');
+      this.client = new Cluster(options.cluster.nodes, {
+        ...STORE_CLUSTER_OPTIONS,
+        ...options.cluster.options,
+        redisOptions: {
+          ...STORE_CLIENT_OPTIONS,
+          ...options.redisOptions,
+          ...options.cluster.options?.redisOptions,
+        },
+      });
+      this.ownsClient = true;
+      this.location = describeClient(this.client);
     } else {
       const url = options.url ?? 'redis://127.0.0.1:6379';
       this.client = new Redis(url, { ...STORE_CLIENT_OPTIONS, ...options.redisOptions });

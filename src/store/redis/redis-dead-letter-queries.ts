@@ -5,10 +5,11 @@
  * checked inside scan-dead-letters.lua, at most {@link SCAN_BUDGET} candidates per script call
  * (Redis is never blocked for long) and at most `maxScan` per query (a broader query is refused).
  */
-import type { Redis } from 'ioredis';
+
 import type { DeadLetter, DeadLetterAuditEntry, DeadLetterStatus } from '../../core/dead-letter.js';
 import { DEAD_LETTER_STATUSES } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
+import type { RedisClient } from '../../redis/client-options.js';
 import type {
   DeadLetterFacets,
   DeadLetterFilter,
@@ -51,7 +52,7 @@ type ScanReply = [
 
 /** How the dead-letter half reaches Redis (provided by RedisStore). */
 export interface DeadLetterBackend {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeys;
   /** Runs a call, translating connection failures to StoreUnavailableError. */
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;

@@ -11,11 +11,12 @@
  * the caller's `now` is used as given (what the conformance suite, which passes explicit times,
  * needs). Dead-letter and audit times always come from the caller.
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState, OrphanedWhile } from '../../core/job.js';
 import { emptyJobCounts } from '../../core/job.js';
+import { isCluster, type RedisClient } from '../../redis/client-options.js';
 import type * as DL from '../dead-letter-store.js';
 import type {
   AdvanceStartHorizonParams,
@@ -50,18 +51,24 @@ import {
 } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier } from './queue-notifier.js';
-import { RedisConnection } from './redis-connection.js';
+import { type RedisClusterConnection, RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
 import { RedisLeadership } from './redis-leadership.js';
+import { Replication, type ReplicationOptions } from './replication.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
 
 /** Options of {@link RedisStore}. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends ReplicationOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://...`. Default `redis://127.0.0.1:6379`. */
   url?: string;
-  /** An ioredis client owned by the application (not closed by the store; must have no `keyPrefix`). */
-  client?: Redis;
+  /**
+   * An ioredis client owned by the application: a `Redis` or a `Cluster` (not closed by the store;
+   * must have no `keyPrefix`).
+   */
+  client?: RedisClient;
+  /** A Redis Cluster the store connects to itself (instead of `url`). */
+  cluster?: RedisClusterConnection;
   /** Options for the client the store creates (merged over the store's defaults). */
   redisOptions?: RedisOptions;
   /** Key prefix; every key is `{prefix}:...` (one Redis Cluster slot per store). Default `redrive`. */
@@ -94,7 +101,8 @@ export class RedisStore implements Store {
   readonly location: string;
 
   private readonly conn: RedisConnection;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
+  private readonly replication: Replication;
   private readonly clockMode: 'server' | 'caller';
   private readonly insertChunk: number;
   private readonly notifier: QueueNotifier;
@@ -112,10 +120,12 @@ export class RedisStore implements Store {
     this.conn = new RedisConnection(options);
     this.client = this.conn.client;
     this.location = this.conn.location;
+    this.replication = new Replication(options, this.location);
     defineScripts(this.client);
     this.notifier = new QueueNotifier(this.keys, () => {
-      const sub = this.client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
-      return sub;
+      const client = this.client;
+      if (isCluster(client)) return client.duplicate();
+      return client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
     });
     this.deadLetters = new RedisDeadLetters({
       client: this.client,
@@ -132,7 +142,7 @@ export class RedisStore implements Store {
   }
 
   /** The ioredis client the store uses (for health checks; do not change its keys). */
-  get redis(): Redis {
+  get redis(): RedisClient {
     return this.client;
   }
 
@@ -153,6 +163,17 @@ export class RedisStore implements Store {
     if (typeof now !== 'number' || !Number.isFinite(now))
       throw new ValidationError('now', 'must be a finite number');
     return this.script(name, [this.keys.queues], [this.clockMode, Math.round(now), ...args]);
+  }
+
+  /** {@link timed} for a write the durability setting covers (enqueues, completions). */
+  private timedWrite(name: ScriptName, now: number, args: Arg[]): Promise<unknown> {
+    if (!this.replication.waits) return this.timed(name, now, args);
+    if (typeof now !== 'number' || !Number.isFinite(now))
+      throw new ValidationError('now', 'must be a finite number');
+    const all = [this.keys.base, this.clockMode, Math.round(now), ...args];
+    return this.call(name, () =>
+      this.replication.write(this.client, name, (p) => runScript(p, name, [this.keys.queues], all)),
+    );
   }
 
   /** Checks the server answers (PING); throws StoreUnavailableError otherwise. */
@@ -176,10 +197,14 @@ export class RedisStore implements Store {
     const keys = [this.keys.queues, this.keys.ids];
     let replies: [string[], string[]][];
     if (chunks.length === 1) {
+      const args = chunks[0]!;
       replies = [
-        (await this.call(
-          'insert-jobs',
-          () => runScript(this.client, 'insert-jobs', keys, chunks[0]!) as Promise<unknown>,
+        (await this.call('insert-jobs', () =>
+          this.replication.waits
+            ? this.replication.write(this.client, 'insert-jobs', (p) =>
+                runScript(p, 'insert-jobs', keys, args),
+              )
+            : (runScript(this.client, 'insert-jobs', keys, args) as Promise<unknown>),
         )) as [string[], string[]],
       ];
     } else {
@@ -191,6 +216,11 @@ export class RedisStore implements Store {
         if (error) throw translateRedisError(error, 'insert-jobs', this.location);
         return reply as [string[], string[]];
       });
+      if (this.replication.waits) {
+        await this.call('insert-jobs', () =>
+          this.replication.after(this.client, 'insert-jobs', this.keys.queues),
+        );
+      }
     }
     const out: InsertJobResult[] = new Array(jobs.length);
     let i = 0;
@@ -264,7 +294,7 @@ export class RedisStore implements Store {
   async completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
     if (params.completions.length === 0) return [];
     const triples = completionArgs(params.completions);
-    const [, outcomes] = (await this.timed('complete-jobs', params.now, [
+    const [, outcomes] = (await this.timedWrite('complete-jobs', params.now, [
       params.completions.length,
       triples,
     ])) as [string, string[] | 'all_ok'];
@@ -281,7 +311,7 @@ export class RedisStore implements Store {
     const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
     const failureArgs = failures.length > 0 ? await this.failureArgs(failures) : [];
-    const [now, lease, outcomes, json, failed, quarantined] = (await this.timed(
+    const [now, lease, outcomes, json, failed, quarantined] = (await this.timedWrite(
       'complete-and-claim-jobs',
       claim.now,
       [...args, params.completions.length, failures.length, completionArgs(params.completions), failureArgs],

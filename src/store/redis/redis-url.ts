@@ -1,18 +1,33 @@
 /**
  * Redis store URLs: `redis://[user:password@]host[:port][/db][?prefix=<prefix>&clock=server|caller]`
- * (or `rediss://` for TLS). `prefix` and `clock` are the store's options; the rest is handed to
- * ioredis as it is.
+ * (or `rediss://` for TLS). `prefix`, `clock`, `durability` (`async` | `replicated`) and `cluster`
+ * are the store's options; the rest is handed to ioredis as it is.
+ *
+ * A Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port...][?...]` (every node
+ * listed is a startup node; one reachable node is enough), or any `redis://host:port` URL with
+ * `?cluster=true`.
  */
 import { ValidationError } from '../../core/errors.js';
 import { redactUrlPassword } from '../url-credentials.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import type { RedisStoreOptions } from './redis-store.js';
 
-const STORE_PARAMS = new Set(['prefix', 'clock']);
+const STORE_PARAMS = new Set(['prefix', 'clock', 'durability', 'cluster']);
+
+const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//i;
 
 /** Whether a URL names a Redis store. */
 export function isRedisUrl(url: string): boolean {
-  return /^rediss?:\/\//i.test(url.trim());
+  return /^rediss?(\+cluster)?:\/\//i.test(url.trim());
+}
+
+/** Startup nodes of a `redis+cluster://` URL (whose authority lists several host:port pairs). */
+function clusterNodes(url: string, authority: string): { host: string; port: number }[] {
+  return authority.split(',').map((part) => {
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(part.trim());
+    if (!match) throw new ValidationError('url', `'${url}': '${part}' is not host:port`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: match[2] ? Number(match[2]) : 6379 };
+  });
 }
 
 /**
@@ -21,9 +36,25 @@ export function isRedisUrl(url: string): boolean {
  * @throws ValidationError naming `url` when it is not a Redis URL, or its prefix or clock is invalid
  */
 export function redisStoreOptionsFromUrl(url: string): RedisStoreOptions {
+  const text = url.trim();
+  const cluster = CLUSTER_SCHEME.exec(text);
+  // A cluster URL lists several nodes, which URL cannot parse: parse it with the first node only.
+  let nodes: { host: string; port: number }[] | undefined;
+  let single = text;
+  if (cluster) {
+    const rest = text.slice(cluster[0].length);
+    const end = rest.search(/[/?#]/);
+    const authority = end < 0 ? rest : rest.slice(0, end);
+    const at = authority.lastIndexOf('@');
+    const credentials = at < 0 ? '' : authority.slice(0, at + 1);
+    nodes = clusterNodes(url, authority.slice(at + 1));
+    const first = nodes[0]!;
+    const host = first.host.includes(':') ? `[${first.host}]` : first.host;
+    single = `${cluster[1]}://${credentials}${host}:${first.port}${end < 0 ? '' : rest.slice(end)}`;
+  }
   let parsed: URL;
   try {
-    parsed = new URL(url.trim());
+    parsed = new URL(single);
   } catch {
     throw new ValidationError('url', `'${url}' is not a URL (expected redis://host:port)`);
   }
@@ -51,8 +82,32 @@ export function redisStoreOptionsFromUrl(url: string): RedisStoreOptions {
   if (clock !== 'server' && clock !== 'caller') {
     throw new ValidationError('url', `clock must be 'server' or 'caller', got ${JSON.stringify(clock)}`);
   }
+  const durability = parsed.searchParams.get('durability') ?? 'async';
+  if (durability !== 'async' && durability !== 'replicated') {
+    throw new ValidationError(
+      'url',
+      `durability must be 'async' or 'replicated', got ${JSON.stringify(durability)}`,
+    );
+  }
+  const clusterParam = parsed.searchParams.get('cluster');
+  if (clusterParam !== null && !['true', '1', 'false', '0'].includes(clusterParam)) {
+    throw new ValidationError('url', `cluster must be true or false, got ${JSON.stringify(clusterParam)}`);
+  }
   for (const name of STORE_PARAMS) parsed.searchParams.delete(name);
-  return { url: parsed.toString(), prefix, clock };
+  const options: RedisStoreOptions = { prefix, clock, durability };
+  if (nodes || clusterParam === 'true' || clusterParam === '1') {
+    if (db !== '' && db !== '0')
+      throw new ValidationError('url', `'${url}': a Redis Cluster has only database 0`);
+    const redisOptions: RedisStoreOptions['redisOptions'] = {};
+    if (parsed.username) redisOptions.username = decodeURIComponent(parsed.username);
+    if (parsed.password) redisOptions.password = decodeURIComponent(parsed.password);
+    if (parsed.protocol === 'rediss:') redisOptions.tls = {};
+    const startup = nodes ?? [
+      { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 6379) },
+    ];
+    return { ...options, cluster: { nodes: startup }, redisOptions };
+  }
+  return { url: parsed.toString(), ...options };
 }
 
 /** The URL without its password, for messages. */
