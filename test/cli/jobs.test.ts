@@ -121,7 +121,7 @@ describe('redrive output', () => {
     serve.outputHelp();
     expect(text.match(/7878/g)).toHaveLength(1);
     expect(text.replace(/\s+/g, ' ')).toMatch(
-      /sqlite:<path>, redis:\/\/host:port\/db or postgres:\/\/host\/database/,
+      /sqlite:<path>, redis:\/\/host:port\/db, redis\+cluster:\/\/host:port,host:port or postgres:\/\/host\/database/,
     );
     expect(text).toMatch(/--create/);
   });

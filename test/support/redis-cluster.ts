@@ -41,6 +41,8 @@ export interface TestCluster {
   url: string;
   /** The node currently master of the slot `key` hashes to, and one of its replicas. */
   ownersOf(key: string): Promise<{ master: ClusterNode; replica: ClusterNode | undefined }>;
+  /** Starts a killed node again (same port and cluster config: it rejoins, as a replica if it was replaced). */
+  restart(node: ClusterNode): Promise<void>;
   /** Waits until every live node reports `cluster_state:ok` and every slot has a reachable master. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Kills every node and removes their files. */
@@ -117,9 +119,8 @@ async function ask(port: number, ...args: string[]): Promise<string> {
 export async function startRedisCluster(): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'redrive-cluster-'));
   const ports = await sparePorts(6);
-  const nodes: ClusterNode[] = ports.map((port) => ({
-    port,
-    process: spawn(
+  const launch = (port: number) =>
+    spawn(
       'redis-server',
       [
         '--port',
@@ -144,8 +145,8 @@ export async function startRedisCluster(): Promise<TestCluster> {
         'no',
       ],
       { stdio: 'ignore' },
-    ),
-  }));
+    );
+  const nodes: ClusterNode[] = ports.map((port) => ({ port, process: launch(port) }));
   const alive = new Set(nodes);
   for (const node of nodes) node.process.once('exit', () => alive.delete(node));
 
@@ -222,10 +223,38 @@ export async function startRedisCluster(): Promise<TestCluster> {
 
   try {
     await waitHealthy();
+    // Replicas attach after the slots are assigned: wait until every master lists one.
+    await waitFor(
+      'every master to have a replica',
+      async () => {
+        const client = new Redis({ port: ports[0]!, host: '127.0.0.1' });
+        try {
+          const slots = (await client.call('CLUSTER', 'SLOTS')) as unknown[][];
+          return slots.length > 0 && slots.every((range) => range.length >= 4);
+        } finally {
+          client.disconnect();
+        }
+      },
+      { timeoutMs: 20_000, stepMs: 25 },
+    );
   } catch (error) {
     await stop();
     throw error;
   }
+
+  const restart = async (node: ClusterNode) => {
+    if (node.process.exitCode === null && node.process.signalCode === null) return;
+    node.process = launch(node.port);
+    alive.add(node);
+    node.process.once('exit', () => alive.delete(node));
+    await waitFor(
+      `redis-server on port ${node.port} again`,
+      () => ask(node.port, 'PING').then((r) => r === 'PONG'),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+  };
 
   const startupNodes = ports.map((port) => ({ host: '127.0.0.1', port }));
   return {
@@ -233,6 +262,7 @@ export async function startRedisCluster(): Promise<TestCluster> {
     startupNodes,
     url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
     ownersOf,
+    restart,
     waitHealthy,
     stop,
   };

@@ -11,7 +11,7 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
-import type { RedisClient } from '../../redis/client-options.js';
+import { isCluster, type RedisClient } from '../../redis/client-options.js';
 import { translateRedisError } from './redis-errors.js';
 
 /**
@@ -33,6 +33,12 @@ export interface ReplicationOptions {
   /** How long to wait for them. Default 1000 ms. */
   replicaTimeoutMs?: number;
 }
+
+/** Replies meaning the write was not applied on the node that answered. */
+const REDIRECTED = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+
+/** Redirected writes are sent again at most this many times in all. */
+const MAX_REDIRECTIONS = 16;
 
 /** Runs writes under the store's durability setting. */
 export class Replication {
@@ -71,15 +77,29 @@ export class Replication {
     what: string,
     queue: (pipeline: ChainableCommander) => void,
   ): Promise<unknown> {
-    const pipeline = client.pipeline();
-    queue(pipeline);
-    pipeline.call('WAIT', this.replicas, this.timeoutMs);
-    const results = (await pipeline.exec()) ?? [];
-    const [writeError, reply] = results[0] ?? [new Error('empty pipeline reply'), undefined];
-    if (writeError) throw translateRedisError(writeError, what, this.location);
-    const [waitError, confirmed] = results[results.length - 1] ?? [];
-    this.check(what, waitError, confirmed);
-    return reply;
+    for (let attempt = 1; ; attempt++) {
+      const pipeline = client.pipeline();
+      queue(pipeline);
+      pipeline.call('WAIT', this.replicas, this.timeoutMs);
+      const results = (await pipeline.exec()) ?? [];
+      const [writeError, reply] = results[0] ?? [new Error('empty pipeline reply'), undefined];
+      if (
+        writeError &&
+        isCluster(client) &&
+        REDIRECTED.test(writeError.message) &&
+        attempt < MAX_REDIRECTIONS
+      ) {
+        // The write did not run on that node (its slot moved, or the cluster is failing over).
+        // ioredis re-sends a pipeline only when all its commands were redirected, and the WAIT
+        // was not: refresh the slot map and send both again.
+        await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+        continue;
+      }
+      if (writeError) throw translateRedisError(writeError, what, this.location);
+      const [waitError, confirmed] = results[results.length - 1] ?? [];
+      this.check(what, waitError, confirmed);
+      return reply;
+    }
   }
 
   /**
