@@ -3,7 +3,7 @@
  * per queue), taken with `SET NX` (and `PX` in 'server' clock mode) and renewed or given up by
  * scripts that check holder and epoch (lua/*-leadership.lua). See leader-store.ts for the contract.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client-options.js';
 import {
   assertCandidate,
   assertEpoch,
@@ -44,7 +44,7 @@ function answer(reply: unknown): LeadershipResult {
 
 /** What the lease operations need from the store. */
 export interface RedisLeadershipDeps {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeys;
   clockMode: 'server' | 'caller';
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;
