@@ -200,6 +200,7 @@ export type {
   ThrottledReplayResult,
 } from './dlq/replay-runner.js';
 export type { CleanupStats } from './dlq/retention.js';
+export type { SealedPayloadOptions } from './dlq/sealed-payload.js';
 export type {
   EnqueueResult,
   ReplayBackpressureStatus,

@@ -58,6 +58,7 @@ import {
   resolveEntry,
 } from './resolve.js';
 import * as retention from './retention.js';
+import { PayloadSealer, withoutSealedPayload } from './sealed-payload.js';
 
 export type { DescribedFailureGroup } from './failure-groups.js';
 export type { StoreFailureResult } from './recorder.js';
@@ -93,6 +94,7 @@ export class DeadLetterQueue {
     this.clock = options.clock ?? systemClock;
     this.registry = options.replayHandlers ?? new ReplayRegistry();
     this.authorize = options.authorize;
+    const sealer = options.sealedPayloads === undefined ? null : new PayloadSealer(options.sealedPayloads);
     this.recorder = new FailureRecorder(
       this.backing,
       this.config,
@@ -101,8 +103,10 @@ export class DeadLetterQueue {
       options.redact === false ? null : createRedactor(options.redact ?? {}),
       this.emitter,
       this.counters,
+      sealer,
     );
     this.deps = {
+      sealer,
       store: this.backing,
       clock: this.clock,
       registry: this.registry,
@@ -160,20 +164,20 @@ export class DeadLetterQueue {
   // ---- queries ------------------------------------------------------------------------------
 
   /** One entry, or null. */
-  get(id: string): Promise<DeadLetter | null> {
-    return this.backing.getDeadLetter({ id });
+  async get(id: string): Promise<DeadLetter | null> {
+    return withoutSealedPayload(await this.backing.getDeadLetter({ id }));
   }
 
   /** One entry, or a {@link NotFoundError}. */
   async mustGet(id: string): Promise<DeadLetter> {
     const entry = await this.backing.getDeadLetter({ id });
     if (!entry) throw new NotFoundError(`dead letter ${id} does not exist`, { id });
-    return entry;
+    return withoutSealedPayload(entry);
   }
 
   /** The dead letter of a job, or null. */
-  getByJob(jobId: string): Promise<DeadLetter | null> {
-    return this.backing.getDeadLetterByJob({ jobId });
+  async getByJob(jobId: string): Promise<DeadLetter | null> {
+    return withoutSealedPayload(await this.backing.getDeadLetterByJob({ jobId }));
   }
 
   /** A page of entries (all statuses unless filtered), newest first, with totals. */

@@ -10,6 +10,7 @@ import { ValidationError } from '../core/errors.js';
 import type { RedactOptions } from '../dead-letter-record/redact.js';
 import type { Store } from '../store/store.js';
 import type { ReplayRegistry } from './replay-registry.js';
+import type { SealedPayloadOptions } from './sealed-payload.js';
 
 /** An operator action that {@link DeadLetterQueueOptions.authorize} may refuse. */
 export interface OperatorAction {
@@ -46,6 +47,12 @@ export interface DeadLetterQueueOptions {
   fallbackPath?: string | false;
   /** Secret redaction (payload, snapshot, request/response data, metadata). `false` disables it. */
   redact?: RedactOptions | false;
+  /**
+   * Keeps the original payload of `store()` entries for replay, encrypted (AES-256-GCM) with your
+   * keys: every read shows the redacted payload, a replay handler gets the original. Keys by id
+   * (32 bytes each) and the id new entries use; keep old ids listed until their entries are gone.
+   */
+  sealedPayloads?: SealedPayloadOptions;
   /** How long an entry may stay open before it breaches its SLA, per domain. */
   sla?: { defaultMs?: number; domains?: Record<string, number> };
   /** `sync` (default): `store()` resolves once the record is durable; `async`: fire-and-forget. */

@@ -16,6 +16,7 @@ import type {
 } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
 import type { DeadLetterQueueConfig } from './options.js';
+import { withoutSealedPayload } from './sealed-payload.js';
 
 /** The largest page. */
 export const MAX_PAGE_SIZE = 100;
@@ -135,7 +136,7 @@ export async function listDeadLetters(
   const totalCount = result.total ?? 0;
   const totalPages = Math.ceil(totalCount / pageSize);
   return {
-    results: result.items,
+    results: result.items.map(withoutSealedPayload),
     page,
     pageSize,
     totalCount,
@@ -157,7 +158,9 @@ export async function selectEntries(
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new ValidationError('limit', `must be an integer from 1 to 10000, got ${String(limit)}`);
   }
-  return (await store.listDeadLetters({ ...filter, limit, order, withTotal: false })).items;
+  return (await store.listDeadLetters({ ...filter, limit, order, withTotal: false })).items.map(
+    withoutSealedPayload,
+  );
 }
 
 /** Stats with ages computed on the queue's clock. */
@@ -214,7 +217,8 @@ export async function slaBreached(
   const items = pages
     .flatMap((p) => p.items)
     .sort((a, b) => a.deadLetteredAt - b.deadLetteredAt)
-    .slice(0, limit);
+    .slice(0, limit)
+    .map(withoutSealedPayload);
   return {
     items,
     breaches: groups.map((g, i) => ({ domain: g.domain, slaMs: g.slaMs, count: pages[i]!.total ?? 0 })),

@@ -12,6 +12,7 @@ import { buildDeadLetter, DeadLetterWriter, type FailureInput, type WriteOutcome
 import type { DeadLetterQueueEvents, DeadLetterQueueMetrics } from './events.js';
 import { FallbackFile, type FallbackRecoveryResult } from './fallback.js';
 import type { DeadLetterQueueConfig } from './options.js';
+import { type PayloadSealer, SEALED_PAYLOAD_KEY } from './sealed-payload.js';
 
 /** The result of {@link DeadLetterQueue.store}. */
 export interface StoreFailureResult {
@@ -48,6 +49,7 @@ export class FailureRecorder {
     private readonly redactor: Redactor | null,
     private readonly emitter: TypedEmitter<DeadLetterQueueEvents>,
     private readonly metrics: DeadLetterQueueMetrics,
+    private readonly sealer: PayloadSealer | null = null,
   ) {
     this.fallback = config.fallbackPath === false ? null : new FallbackFile(config.fallbackPath);
     this.writer = new DeadLetterWriter(backing, this.fallback, () => clock.now());
@@ -86,6 +88,10 @@ export class FailureRecorder {
       identity: this.config.identity,
       handlerVersion: this.config.handlerVersion,
     });
+    // After redaction: the sealed original is added to the record, never redacted or shown.
+    if (this.sealer && failure.payload !== undefined) {
+      record.metadata[SEALED_PAYLOAD_KEY] = this.sealer.seal(record.id, failure.payload);
+    }
     const written = this.writer
       .write(record)
       .then((outcome) => this.account(record.id, record.domain, record.failureType, outcome));

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import type { DeadLetterQueueEvents, DeadLetterQueueMetrics } from './events.js';
 import type { DeadLetterQueueConfig } from './options.js';
 import type { ReplayRegistry, ResolvedHandler } from './replay-registry.js';
+import { forReplay, type PayloadSealer } from './sealed-payload.js';
 
 /** What the pipeline needs from the queue. */
 export interface ReplayDeps {
@@ -24,6 +25,8 @@ export interface ReplayDeps {
   config: DeadLetterQueueConfig;
   emitter: TypedEmitter<DeadLetterQueueEvents>;
   metrics: DeadLetterQueueMetrics;
+  /** Opens the sealed payloads of `store()` entries for their replay handler (sealed-payload.ts). */
+  sealer: PayloadSealer | null;
 }
 
 /** Options of one replay. */
@@ -133,6 +136,8 @@ export async function replayEntry(
   if (!entry) throw new NotFoundError(`dead letter ${id} does not exist`, { id });
   const resolved = handlerFor(deps, entry);
   precheck(entry, forced, options.expectedGeneration);
+  // A sealed payload that cannot be opened fails here, before the replay spends budget.
+  forReplay(entry, deps.sealer);
   if (options.dryRun) {
     return {
       success: true,
@@ -176,7 +181,12 @@ export async function replayEntry(
   let failure: Error | null = null;
   try {
     outcome =
-      (await resolved.handler(held, { store: deps.store, clock: deps.clock, actor, forced })) ?? undefined;
+      (await resolved.handler(forReplay(held, deps.sealer), {
+        store: deps.store,
+        clock: deps.clock,
+        actor,
+        forced,
+      })) ?? undefined;
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
   }
