@@ -8,6 +8,7 @@ import { StateConflictError, ValidationError } from '../core/errors.js';
 import { type Listener, type RedriveEvents, TypedEmitter } from '../events.js';
 import type { Store } from '../store/store.js';
 import { type JobHandler, Worker, type WorkerStats } from './worker.js';
+import type { WorkerCounters, WorkerState } from './worker-context.js';
 import type { WorkerOptions } from './worker-options.js';
 import { type ResolvedAutoScale, resolvePoolOptions, type WorkerPoolOptions } from './worker-pool-options.js';
 
@@ -24,21 +25,15 @@ export interface WorkerPoolEvents extends RedriveEvents {
 }
 
 /** A snapshot of a pool: the sum of its workers' counters (retired workers included). */
-export interface WorkerPoolStats {
+export interface WorkerPoolStats extends WorkerCounters {
   queue: string;
-  state: 'idle' | 'running' | 'closing' | 'closed';
+  state: WorkerState;
   /** Workers serving the queue now (retiring ones excluded). */
   workers: number;
   /** Workers finishing their jobs after a scale-down. */
   retiring: number;
   running: number;
   buffered: number;
-  completed: number;
-  failed: number;
-  retried: number;
-  deadLettered: number;
-  leasesLost: number;
-  recovered: number;
   /** The backlog measured by the last auto-scaling check, or null before the first. */
   lastBacklog: number | null;
   scaledUp: number;
@@ -47,8 +42,7 @@ export interface WorkerPoolStats {
   perWorker: WorkerStats[];
 }
 
-type Counter = 'completed' | 'failed' | 'retried' | 'deadLettered' | 'leasesLost' | 'recovered';
-const COUNTERS: readonly Counter[] = [
+const COUNTERS: readonly (keyof WorkerCounters)[] = [
   'completed',
   'failed',
   'retried',
@@ -93,7 +87,7 @@ export class WorkerPool<Payload = unknown, Result = unknown> {
   private readonly forwarded = new Set<keyof RedriveEvents>();
   private workers: Worker<Payload, Result>[] = [];
   private readonly retiring = new Map<Worker<Payload, Result>, Promise<void>>();
-  private readonly retired: Record<Counter, number> = {
+  private readonly retired: WorkerCounters = {
     completed: 0,
     failed: 0,
     retried: 0,
