@@ -15,6 +15,14 @@
  * letter or a digit), so a real queue named `other` keeps its own series.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Default Node metrics that are gauges named like counters; each has a by-type gauge beside it. */
+const GAUGES_NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 import type { CircuitBreakerLike, CircuitStateName } from '../core/circuit-breaker.js';
 import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../core/dead-letter.js';
 import { JOB_STATES, type JobCounts } from '../core/job.js';
@@ -108,7 +116,12 @@ export class AdminMetrics {
     this.breakers = options.breakers ?? [];
     this.now = options.now ?? Date.now;
     const registers = [this.registry];
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges must not end in `_total` (Prometheus reserves it for counters; promtool warns).
+      // Each is the sum of the same gauge by type: sum(nodejs_active_handles) gives it back.
+      for (const name of GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
+    }
     const self = this;
 
     new Gauge({
