@@ -5,6 +5,11 @@
  * (evaluated on the next call), so the breaker needs no timers except an optional probe timeout,
  * scheduled on the injected clock, which guarantees a probe that never settles cannot leave the
  * circuit stuck half-open.
+ *
+ * Every interval (recovery timeout, probe timeout, failure-rate window) is measured on the clock's
+ * monotonic time, so a wall-clock step neither holds a circuit open for the size of the step nor
+ * reopens it early; the times it reports (`openedAt`, `reopenAt`, change times) are wall-clock
+ * times derived from it when read.
  */
 
 import { type ResolvedBreakerOptions, resolveBreakerOptions } from './breaker/options.js';
@@ -19,7 +24,7 @@ import type {
   CircuitStateChange,
   CircuitStateListener,
 } from './breaker/types.js';
-import type { Clock } from './clock.js';
+import { type Clock, intervalNow } from './clock.js';
 import { CircuitOpenError } from './errors.js';
 
 export { BREAKER_DEFAULTS } from './breaker/options.js';
@@ -37,6 +42,7 @@ export type {
 
 type InternalState =
   | { name: 'closed' }
+  /** Monotonic times (see {@link intervalNow}); reported as wall-clock times by `snapshot`. */
   | { name: 'open'; openedAt: number; reopenAt: number }
   | { name: 'half_open'; probes: Map<number, Permit>; successes: number }
   | { name: 'forced_open'; reason?: string }
@@ -80,7 +86,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
 
   /** The current state (after applying any due open → half-open transition or probe timeout). */
   get state(): CircuitState {
-    this.refresh(this.clock.now());
+    this.refresh(intervalNow(this.clock));
     return this.snapshot(this.current);
   }
 
@@ -126,7 +132,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
 
   /** Whether a call would be permitted now (takes no permit). */
   isAllowed(): boolean {
-    this.refresh(this.clock.now());
+    this.refresh(intervalNow(this.clock));
     const s = this.current;
     if (s.name === 'closed' || s.name === 'disabled') return true;
     return s.name === 'half_open' && this.probeSlotFree(s);
@@ -150,7 +156,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
 
   /** Opens the circuit until {@link CircuitBreaker.reset}, whatever the outcomes. */
   forceOpen(reason?: string): void {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.refresh(now);
     const next: InternalState =
       reason === undefined ? { name: 'forced_open' } : { name: 'forced_open', reason };
@@ -167,7 +173,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
    * @param reason recorded as the state change's reason; default `tripped`
    */
   trip(reason = 'tripped'): void {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.refresh(now);
     const name = this.current.name;
     if (name === 'closed' || name === 'half_open') this.open(now, reason);
@@ -175,7 +181,8 @@ export class CircuitBreaker implements CircuitBreakerLike {
 
   /** Lets every call through and ignores outcomes until {@link CircuitBreaker.reset}. */
   disable(): void {
-    if (this.current.name !== 'disabled') this.transition({ name: 'disabled' }, 'disabled', this.clock.now());
+    if (this.current.name !== 'disabled')
+      this.transition({ name: 'disabled' }, 'disabled', intervalNow(this.clock));
   }
 
   /** Closes the circuit and clears the failure counters (lifetime totals are kept). */
@@ -184,13 +191,13 @@ export class CircuitBreaker implements CircuitBreakerLike {
       this.consecutiveFailures = 0;
       this.window?.clear();
     } else {
-      this.transition({ name: 'closed' }, 'reset', this.clock.now());
+      this.transition({ name: 'closed' }, 'reset', intervalNow(this.clock));
     }
   }
 
   /** A snapshot of the breaker. */
   stats(): CircuitBreakerStats {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.refresh(now);
     const totals = this.window?.totals(now);
     return {
@@ -225,7 +232,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
   }
 
   private acquire(): Permit | false {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.refresh(now);
     const s = this.current;
     if (s.name === 'closed' || s.name === 'disabled') {
@@ -249,7 +256,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
     const label = this.opts.name === undefined ? 'circuit' : `circuit '${this.opts.name}'`;
     const details: Record<string, unknown> = { breaker: this.opts.name, state: s.name };
     if (s.name === 'open') {
-      details.retryAfterMs = Math.max(0, s.reopenAt - this.clock.now());
+      details.retryAfterMs = Math.max(0, s.reopenAt - intervalNow(this.clock));
       return new CircuitOpenError(`${label} is open`, details);
     }
     if (s.name === 'forced_open') {
@@ -281,7 +288,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
   };
 
   private recordWithoutPermit(failed: boolean): void {
-    this.refresh(this.clock.now());
+    this.refresh(intervalNow(this.clock));
     const s = this.current;
     if (s.name === 'half_open') {
       const oldest = s.probes.values().next().value;
@@ -298,7 +305,7 @@ export class CircuitBreaker implements CircuitBreakerLike {
   private finish(episode: number, failed: boolean): void {
     if (failed) this.failures++;
     else this.successes++;
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.refresh(now);
     if (episode !== this.episode) return;
     const s = this.current;
@@ -398,9 +405,9 @@ export class CircuitBreaker implements CircuitBreakerLike {
       this.consecutiveFailures = 0;
       this.window?.clear();
     }
-    this.lastChangeAt = at;
+    this.lastChangeAt = this.wallTime(at);
     this.lastChangeReason = reason;
-    const change: CircuitStateChange = { from, to: this.snapshot(next), at, reason };
+    const change: CircuitStateChange = { from, to: this.snapshot(next), at: this.lastChangeAt, reason };
     for (const listener of [...this.listeners]) {
       try {
         listener(change);
@@ -410,12 +417,17 @@ export class CircuitBreaker implements CircuitBreakerLike {
     }
   }
 
+  /** The wall-clock time of a monotonic time, as of now. */
+  private wallTime(monotonic: number): number {
+    return this.clock.now() - (intervalNow(this.clock) - monotonic);
+  }
+
   private snapshot(s: InternalState): CircuitState {
     switch (s.name) {
       case 'half_open':
         return { name: 'half_open', inFlight: s.probes.size };
       case 'open':
-        return { name: 'open', openedAt: s.openedAt, reopenAt: s.reopenAt };
+        return { name: 'open', openedAt: this.wallTime(s.openedAt), reopenAt: this.wallTime(s.reopenAt) };
       case 'forced_open':
         return s.reason === undefined ? { name: 'forced_open' } : { name: 'forced_open', reason: s.reason };
       default:

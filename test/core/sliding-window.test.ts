@@ -92,6 +92,22 @@ describe('SlidingWindowLimiter', () => {
     expect(limiter.tryAcquire()).toBe(false);
   });
 
+  it('times grants on the monotonic clock: a wall-clock step neither blocks nor frees the window', () => {
+    const clock = new FakeClock();
+    const limiter = new SlidingWindowLimiter({ limit: 1, windowMs: 1000, clock });
+    expect(limiter.tryAcquire()).toBe(true);
+    // An hour back (NTP, a manual change): the window still frees after windowMs, not an hour later.
+    clock.stepWallClock(-3_600_000);
+    clock.advance(999);
+    expect(limiter.tryAcquire()).toBe(false);
+    clock.advance(1);
+    expect(limiter.tryAcquire()).toBe(true);
+    // An hour forward (a host resuming from suspend): the window is not freed early.
+    clock.stepWallClock(3_600_000);
+    expect(limiter.tryAcquire()).toBe(false);
+    expect(limiter.retryAfterMs()).toBe(1000);
+  });
+
   it.each([
     [{ limit: 0, windowMs: 1000 }, 'limit'],
     [{ limit: 1.5, windowMs: 1000 }, 'limit'],

@@ -17,7 +17,7 @@ export class Permit implements CircuitPermit {
   /**
    * @param id unique per breaker
    * @param issuedIn the state the permit was issued in
-   * @param acquiredAt clock time of issue
+   * @param acquiredAt monotonic clock time of issue
    * @param episode the breaker's state episode at issue; outcomes from older episodes don't move the state
    * @param settle receives the outcome, once
    */

@@ -80,7 +80,7 @@ export type CircuitBreakerOptions = {
 export interface CircuitPermit {
   /** The state the permit was issued in. */
   readonly issuedIn: 'closed' | 'half_open' | 'disabled';
-  /** Clock time the permit was issued. */
+  /** When the permit was issued, on the clock's monotonic time (for intervals only, not a date). */
   readonly acquiredAt: number;
   /** `true` once settled (or expired, for a probe). */
   readonly settled: boolean;

@@ -4,7 +4,7 @@
  * every operation is amortised O(1).
  */
 
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, intervalNow, systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 
 /** Options for {@link SlidingWindowLimiter}. */
@@ -70,10 +70,11 @@ export class SlidingWindowLimiter {
 
   /** Records one acquisition if the window has room; returns whether it did. */
   tryAcquire(): boolean {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.evict(now);
     if (this.count >= this.limit) return false;
-    // Timestamps stay sorted even if the clock steps back (a grant then expires late, never early).
+    // Grants are timed on the monotonic clock: a wall-clock step neither frees nor blocks the window.
+    // Timestamps stay sorted even if a clock without one steps back (a grant then expires late).
     this.latest = Math.max(this.latest, now);
     this.log[(this.head + this.count) % this.limit] = this.latest;
     this.count++;
@@ -82,7 +83,7 @@ export class SlidingWindowLimiter {
 
   /** Milliseconds until {@link SlidingWindowLimiter.tryAcquire} can next succeed; 0 if it can now. */
   retryAfterMs(): number {
-    const now = this.clock.now();
+    const now = intervalNow(this.clock);
     this.evict(now);
     if (this.count < this.limit) return 0;
     return Math.max(0, Math.ceil((this.log[this.head] ?? now) + this.windowMs - now));
@@ -90,7 +91,7 @@ export class SlidingWindowLimiter {
 
   /** Acquisitions still possible in the current window. */
   remaining(): number {
-    this.evict(this.clock.now());
+    this.evict(intervalNow(this.clock));
     return this.limit - this.count;
   }
 
