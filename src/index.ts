@@ -116,6 +116,7 @@ export type {
   PeriodicTiming,
 } from './queue/periodic.js';
 export { PeriodicScheduler, periodicSlotKey } from './queue/periodic.js';
+export { ProcessQuarantine, type QuarantineMember } from './queue/process-quarantine.js';
 export type {
   ErrorClass,
   RoutableTask,

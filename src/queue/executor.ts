@@ -193,7 +193,12 @@ export class Executor<Payload = unknown, Result = unknown> {
     job.settled = true;
     this.running_--;
     const { ctx } = this;
-    if (ctx.quarantine.job === job) ctx.quarantine.job = undefined;
+    if (ctx.quarantine.job === job) {
+      ctx.quarantine.job = undefined;
+      ctx.quarantine.gate.release(ctx.quarantine.member);
+    } else if (this.running_ === 0) {
+      ctx.quarantine.gate.idle(ctx.quarantine.member);
+    }
     if (job.timer !== undefined) ctx.clock.clearTimeout(job.timer as TimerHandle);
     const now = ctx.clock.now();
     const duration = now - job.startedAt;

@@ -7,6 +7,7 @@
  */
 import type { TimerHandle } from '../core/clock.js';
 import type { ClaimedJob } from '../core/job.js';
+import type { ClaimJobsParams } from '../store/job-store.js';
 import { RunningJob } from './active-job.js';
 import type { Settlements } from './settlements.js';
 import { StartHorizon } from './start-horizon.js';
@@ -104,8 +105,10 @@ export class Fetcher<Payload = unknown> {
     const running = this.hooks.running();
     const buffered = ctx.buffer.size;
     const held = buffered + running;
-    // Nothing is claimed beside a suspect in quarantine; a worker that saw suspects drains first.
-    if (ctx.quarantine.job || (ctx.quarantine.wanted && held > 0)) return;
+    // Nothing is claimed beside a suspect in quarantine, in this process; a worker that saw
+    // suspects drains first, and the process's other workers wait for it.
+    const { gate, member } = ctx.quarantine;
+    if (ctx.quarantine.job || gate.blocks(member) || (gate.wants(member) && held > 0)) return;
     const freeSlots = ctx.options.concurrency - running;
     const target = this.prefetchTarget();
     if (buffered > 0 && buffered >= freeSlots && held >= Math.ceil(target / 2)) return;
@@ -140,7 +143,10 @@ export class Fetcher<Payload = unknown> {
   async releaseBuffered(): Promise<void> {
     const { ctx } = this;
     const jobs = ctx.buffer.drain().filter((j) => !j.lost);
-    if (ctx.quarantine.job && jobs.includes(ctx.quarantine.job)) ctx.quarantine.job = undefined;
+    if (ctx.quarantine.job && jobs.includes(ctx.quarantine.job)) {
+      ctx.quarantine.job = undefined;
+      ctx.quarantine.gate.release(ctx.quarantine.member);
+    }
     if (jobs.length === 0) return;
     for (const job of jobs) ctx.held.delete(job.id);
     try {
@@ -187,9 +193,23 @@ export class Fetcher<Payload = unknown> {
       now: ctx.clock.now(),
       claimId: ctx.random.id(6),
       starts: marks,
-      // Holding nothing, this worker may run a suspect alone.
-      quarantine: this.hooks.running() === 0 && ctx.buffer.size === 0,
+      // When nothing is held in the whole process, this worker may run a suspect alone.
+      quarantine: ctx.quarantine.gate.tryTake(ctx.quarantine.member, this.hooks.running() + ctx.buffer.size),
     };
+    try {
+      return await this.claimInto(params, Boolean(combined), marks);
+    } catch (error) {
+      if (params.quarantine) ctx.quarantine.gate.release(ctx.quarantine.member);
+      throw error;
+    }
+  }
+
+  private async claimInto(
+    params: ClaimJobsParams,
+    combined: boolean,
+    marks: { firstSeq: number; horizon: number },
+  ): Promise<number> {
+    const { ctx, settlements } = this;
     let claimed: ClaimedJob[];
     if (combined && ctx.store.completeAndClaimJobs) {
       const batch = settlements.take();
@@ -217,7 +237,10 @@ export class Fetcher<Payload = unknown> {
       ctx.buffer.push(suspect);
       return 1;
     }
-    if (params.quarantine) ctx.quarantine.wanted = false;
+    if (params.quarantine) {
+      ctx.quarantine.gate.release(ctx.quarantine.member);
+      ctx.quarantine.gate.satisfied(ctx.quarantine.member);
+    }
     this.starts.claimed(marks, claimed.length);
     for (let i = 0; i < claimed.length; i++) {
       const running = new RunningJob(claimed[i] as ClaimedJob<Payload>, ctx.transactions);

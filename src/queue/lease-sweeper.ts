@@ -73,8 +73,8 @@ export class LeaseSweeper<Payload = unknown> {
     ctx.counters.recovered += result.recovered.length;
     for (const jobId of result.recovered) {
       const orphanedWhile = result.orphanedWhile[jobId] ?? 'running';
-      // Suspects wait for a worker that holds nothing else: this one, once its jobs finish.
-      if (orphanedWhile !== 'prefetched') ctx.quarantine.wanted = true;
+      // Suspects wait for a process that holds nothing else: this one, once its jobs finish.
+      if (orphanedWhile !== 'prefetched') ctx.quarantine.gate.want(ctx.quarantine.member);
       ctx.emitter.emit('job.stalled', { queue: ctx.queue, jobId, action: 'recovered', orphanedWhile });
     }
     for (const { jobId, deadLetterId } of result.deadLettered) {

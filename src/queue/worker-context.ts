@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { RunningJob } from './active-job.js';
 import { JobBuffer } from './job-buffer.js';
 import { JobTransactions } from './job-transactions.js';
+import { type ProcessQuarantine, processQuarantine, type QuarantineMember } from './process-quarantine.js';
 import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
 
 /** A worker's lifecycle. */
@@ -34,6 +35,10 @@ export interface WorkerContextParams {
   options: ResolvedWorkerOptions & { workerId: string };
   /** The options as given (circuit breaker, backoff and dead-letter settings live here). */
   raw: WorkerOptions;
+  /** This worker as a member of its process's quarantine gate. */
+  quarantineMember: QuarantineMember;
+  /** The gate (default: the process's); a context that stands for another process gets its own. */
+  quarantineGate?: ProcessQuarantine;
 }
 
 /** The state one worker's parts share. */
@@ -62,15 +67,22 @@ export class WorkerContext<Payload = unknown> {
     recovered: 0,
   };
   /**
-   * `job`: the suspect running alone, until it settles. `wanted`: a recovery sweep found suspects,
-   * so the worker claims no batch until its held jobs finish, then claims alone.
+   * `job`: the suspect this worker runs alone, until it settles. `gate`: the quarantine gate of
+   * the process, shared with its other workers (see process-quarantine.ts); `member`: this worker
+   * in it.
    */
-  readonly quarantine: { job: RunningJob<Payload> | undefined; wanted: boolean } = {
-    job: undefined,
-    wanted: false,
+  readonly quarantine: {
+    job: RunningJob<Payload> | undefined;
+    readonly gate: ProcessQuarantine;
+    readonly member: QuarantineMember;
   };
 
   constructor(params: WorkerContextParams) {
+    this.quarantine = {
+      job: undefined,
+      gate: params.quarantineGate ?? processQuarantine(),
+      member: params.quarantineMember,
+    };
     this.queue = params.queue;
     this.workerId = params.options.workerId;
     this.store = params.store;

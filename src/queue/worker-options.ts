@@ -9,6 +9,7 @@ import { ValidationError } from '../core/errors.js';
 import type { BackoffOptions } from '../core/retry.js';
 import type { DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { Store } from '../store/store.js';
+import type { ProcessQuarantine } from './process-quarantine.js';
 
 /** Options of {@link Worker}. */
 export interface WorkerOptions {
@@ -51,6 +52,12 @@ export interface WorkerOptions {
   autorun?: boolean;
   clock?: Clock;
   random?: Random;
+  /**
+   * The quarantine gate this worker shares: by default its process's, so that a suspect runs with
+   * no other job of the process beside it. Workers that stand for separate processes inside one
+   * (simulations, tests) each get their own `new ProcessQuarantine()`.
+   */
+  quarantineGate?: ProcessQuarantine;
 }
 
 const positiveInt = z.number().int().positive();

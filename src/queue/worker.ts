@@ -59,6 +59,11 @@ export class Worker<Payload = unknown, Result = unknown> {
       random,
       options: resolved,
       raw: options,
+      quarantineMember: {
+        held: (): number => this.executor.running + ctx.buffer.size + (this.fetcher.claimPending ? 1 : 0),
+        wake: () => this.fetcher.wake(),
+      },
+      ...(options.quarantineGate ? { quarantineGate: options.quarantineGate } : {}),
     });
     this.ctx = ctx;
     this.completer = new Completer(ctx, () => this.fetcher.claimPending);
@@ -87,6 +92,7 @@ export class Worker<Payload = unknown, Result = unknown> {
   run(): void {
     if (this.ctx.state !== 'idle') return;
     this.ctx.state = 'running';
+    this.ctx.quarantine.gate.join(this.ctx.quarantine.member);
     this.fetcher.start();
     this.heartbeater.start();
     this.sweeper.start();
@@ -145,6 +151,7 @@ export class Worker<Payload = unknown, Result = unknown> {
       await this.completer.idle();
     }
     this.heartbeater.stop();
+    ctx.quarantine.gate.leave(ctx.quarantine.member);
     ctx.state = 'closed';
   }
 }

@@ -3,6 +3,7 @@
  * randomness, and helpers that drive fake time while letting promises and immediates settle.
  * Nothing here sleeps on the real clock.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   Worker,
   type WorkerOptions,
 } from '../../src/index.js';
+import { ProcessQuarantine } from '../../src/queue/process-quarantine.js';
 
 /** Lets pending microtasks and immediates run, `rounds` times. */
 export async function flush(rounds = 5): Promise<void> {
@@ -64,11 +66,14 @@ export function createHarness(options: { storePollIntervalMs?: number } = {}) {
       handler: JobHandler<P, R>,
       opts: Partial<WorkerOptions> = {},
     ): Worker<P, R> {
+      // A worker on another process's connection is in that process: it has its own quarantine gate.
+      const otherProcess = opts.store !== undefined && opts.store !== store;
       const worker = new Worker<P, R>(name, handler, {
         store,
         clock,
         random: h.random(),
         pollIntervalMs: 10,
+        ...(otherProcess ? { quarantineGate: new ProcessQuarantine() } : {}),
         ...opts,
       });
       const workerClock = opts.clock instanceof FakeClock ? opts.clock : clock;

@@ -32,6 +32,20 @@ async function makeSuspects(queue: string): Promise<void> {
   expect(recovered.length).toBeGreaterThan(0);
 }
 
+/** Adds a job that a worker claims and then dies holding (its lease of 500 ms runs out unswept). */
+async function crashedClaim(q: { add(name: string, payload: null): Promise<unknown> }, queue: string) {
+  await q.add('crashy', null);
+  const crashed = await h.store.claimJobs({
+    queue,
+    workerId: 'died',
+    limit: 1,
+    leaseMs: 500,
+    now: h.clock.now(),
+    claimId: 'died1',
+  });
+  return crashed[0]!.id;
+}
+
 describe('claimed is not started', () => {
   it('after a crash, the running job becomes a suspect and the prefetched ones go back as they were', async () => {
     const q = h.queue('pre');
@@ -116,16 +130,7 @@ describe('quarantine', () => {
 
   it('a busy worker whose sweep finds suspects stops claiming, drains, then runs them alone', async () => {
     const q = h.queue('drain');
-    await q.add('crashy', null);
-    const crashed = await h.store.claimJobs({
-      queue: 'drain',
-      workerId: 'died',
-      limit: 1,
-      leaseMs: 500,
-      now: h.clock.now(),
-      claimId: 'died1',
-    });
-    const suspect = crashed[0]!.id;
+    const suspect = await crashedClaim(q, 'drain');
     const busy = (await q.addBulk(Array.from({ length: 2 }, () => ({ name: 'busy', payload: null })))).map(
       (r) => r.id,
     );
@@ -151,5 +156,81 @@ describe('quarantine', () => {
     await h.waitFor(async () => (await q.getCounts()).completed === 4);
     expect(started).toEqual([...busy, suspect, later]);
     expect(w.stats().completed).toBe(4);
+  });
+});
+
+describe('quarantine is per process', () => {
+  it("a suspect of one worker runs with no job of the process's other workers beside it", async () => {
+    const qa = h.queue('qa');
+    const qb = h.queue('qb');
+    const { id: suspect } = await qa.add('maybe-bad', null);
+    await makeSuspects('qa');
+    const gate = deferred();
+    let suspectRunning = false;
+    let besideSuspect = 0;
+    const startedB: string[] = [];
+    h.worker(
+      'qa',
+      async (job) => {
+        if (job.id !== suspect) return;
+        suspectRunning = true;
+        await gate.promise;
+        suspectRunning = false;
+      },
+      { concurrency: 4 },
+    );
+    await h.waitFor(() => suspectRunning);
+    // Work for another worker of the same process arrives while the suspect runs alone.
+    await qb.addBulk(Array.from({ length: 3 }, () => ({ name: 'ok', payload: null })));
+    h.worker(
+      'qb',
+      async (job) => {
+        startedB.push(job.id);
+        if (suspectRunning) besideSuspect++;
+      },
+      { concurrency: 4 },
+    );
+    await h.advance(300, 20);
+    expect(startedB).toEqual([]);
+    expect((await qb.getCounts()).active).toBe(0);
+
+    gate.resolve();
+    await h.waitFor(async () => (await qb.getCounts()).completed === 3);
+    expect(besideSuspect).toBe(0);
+    expect((await qa.getJob(suspect))?.state).toBe('completed');
+  });
+
+  it("a worker whose sweep finds suspects holds up the process's other workers until they drain, then runs them alone", async () => {
+    const qa = h.queue('pa');
+    const qb = h.queue('pb');
+    const suspect = await crashedClaim(qa, 'pa');
+    const busy = (await qb.add('busy', null)).id;
+    const release = deferred();
+    const started: string[] = [];
+    let running = 0;
+    let besideSuspect = 0;
+    const handler = async (job: { id: string }) => {
+      started.push(job.id);
+      running++;
+      if (job.id === suspect && running > 1) besideSuspect++;
+      if (job.id === busy) await release.promise;
+      running--;
+    };
+    h.worker('pa', handler, { recoveryIntervalMs: 100, leaseMs: 2000, heartbeatMs: 500 });
+    h.worker('pb', handler, { concurrency: 2, recoveryIntervalMs: 100_000 });
+    await h.waitFor(() => started.length === 1);
+    // The crashed claim expires; worker pa's sweep makes it a suspect while pb's job runs.
+    await h.advance(700, 50);
+    expect((await qa.getJob(suspect))?.suspect).toBe(true);
+    // More work for pb arrives: the process drains instead of claiming it.
+    const later = (await qb.add('later', null)).id;
+    await h.advance(200, 50);
+    expect(started).toEqual([busy]);
+
+    release.resolve();
+    await h.waitFor(async () => (await qb.getCounts()).completed === 2);
+    await h.waitFor(async () => (await qa.getCounts()).completed === 1);
+    expect(started).toEqual([busy, suspect, later]);
+    expect(besideSuspect).toBe(0);
   });
 });

@@ -6,6 +6,7 @@
 import { createSeededRandom, FakeClock } from '../../../src/core/clock.js';
 import type { ClaimedJob } from '../../../src/core/job.js';
 import { RunningJob } from '../../../src/queue/active-job.js';
+import { ProcessQuarantine } from '../../../src/queue/process-quarantine.js';
 import { WorkerContext } from '../../../src/queue/worker-context.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../../../src/queue/worker-options.js';
 import type {
@@ -161,8 +162,11 @@ export function workerContext(store: Store, options: Partial<WorkerOptions> = {}
     random,
     options: resolveWorkerOptions(raw, random),
     raw,
+    quarantineMember: { held: () => 0, wake: () => undefined },
+    quarantineGate: new ProcessQuarantine(),
   });
   ctx.state = 'running';
+  ctx.quarantine.gate.join(ctx.quarantine.member);
   const events: { type: string; payload: unknown }[] = [];
   for (const type of [
     'job.active',

@@ -144,7 +144,7 @@ describe('Fetcher', () => {
 
   it('a worker that wants quarantine claims nothing until it holds nothing, then asks for a suspect', async () => {
     const s = setup();
-    s.ctx.quarantine.wanted = true;
+    s.ctx.quarantine.gate.want(s.ctx.quarantine.member);
     s.load.running = 1;
     s.fetcher.kick();
     await settle();
@@ -153,7 +153,7 @@ describe('Fetcher', () => {
     s.fetcher.kick();
     await settle();
     expect(s.calls.claim[0]!.quarantine).toBe(true);
-    expect(s.ctx.quarantine.wanted).toBe(false);
+    expect(s.ctx.quarantine.gate.wants(s.ctx.quarantine.member)).toBe(false);
   });
 
   it('releaseBuffered hands the waiting jobs back to the store and forgets them', async () => {

@@ -60,7 +60,7 @@ describe('LeaseSweeper', () => {
     const result = await sweeper.recoverOrphans();
     expect(result).toEqual({ recovered: ['a', 'b'], deadLettered: ['c'] });
     expect(ctx.counters.recovered).toBe(2);
-    expect(ctx.quarantine.wanted).toBe(true);
+    expect(ctx.quarantine.gate.wants(ctx.quarantine.member)).toBe(true);
     expect(wakes()).toBe(1);
     expect(events.map((e) => e.payload)).toEqual([
       { queue: 'q', jobId: 'a', action: 'recovered', orphanedWhile: 'prefetched' },
@@ -73,7 +73,7 @@ describe('LeaseSweeper', () => {
     const { sweeper, answers, ctx } = setup();
     answers.recovery = { recovered: ['a'], deadLettered: [], orphanedWhile: { a: 'prefetched' } };
     await sweeper.recoverOrphans();
-    expect(ctx.quarantine.wanted).toBe(false);
+    expect(ctx.quarantine.gate.wants(ctx.quarantine.member)).toBe(false);
   });
 
   it('gives the store a poison-pill dead letter for a job that kept killing its worker', async () => {
