@@ -1731,6 +1731,20 @@
       const key = filterKey(state);
       showTab();
       bulk.render();
+      listController?.abort();
+      const controller = new AbortController();
+      listController = controller;
+      table.busy(true);
+      const listed = api.deadLetters(
+        filter,
+        {
+          page: state.page,
+          pageSize: state.pageSize,
+          order: state.order,
+          ...state.cursor ? { cursor: state.cursor } : {}
+        },
+        controller.signal
+      );
       facetsFetch.run(key, async (signal) => {
         facetsRegion.setAttribute("aria-busy", "true");
         try {
@@ -1757,21 +1771,8 @@
           }
         });
       }
-      listController?.abort();
-      const controller = new AbortController();
-      listController = controller;
-      table.busy(true);
       try {
-        const p = await api.deadLetters(
-          filter,
-          {
-            page: state.page,
-            pageSize: state.pageSize,
-            order: state.order,
-            ...state.cursor ? { cursor: state.cursor } : {}
-          },
-          controller.signal
-        );
+        const p = await listed;
         if (mine !== listSeq) return;
         table.render(p);
       } catch (error) {

@@ -170,18 +170,25 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
     where.push(`${column} = ?`);
     args.push(value);
   };
-  if (filter.statuses && filter.statuses.length > 0) where.push(statusCondition(filter.statuses));
-  eq('domain', filter.domain);
-  if (filter.domains && filter.domains.length > 0) where.push(inListSql('domain', filter.domains, args));
+  // A text search reads the trigram index, which finds few rows. Conditions on broad columns
+  // (status, domain, queue, failure type, fingerprint) are then written `+column`, which keeps the
+  // planner from walking their index in time order and testing every row against the search
+  // (a status or domain holds hundreds of thousands of rows: 240 ms instead of 2 ms at 1M).
+  const plus = filter.errorText !== undefined && searchableByTrigrams(filter.errorText) ? '+' : '';
+  const broad = (column: string) => `${plus}${column}`;
+  if (filter.statuses && filter.statuses.length > 0) where.push(`${plus}${statusCondition(filter.statuses)}`);
+  eq(broad('domain'), filter.domain);
+  if (filter.domains && filter.domains.length > 0)
+    where.push(inListSql(broad('domain'), filter.domains, args));
   if (filter.excludeDomains && filter.excludeDomains.length > 0)
-    where.push(inListSql('domain', filter.excludeDomains, args, true));
-  eq('queue', filter.queue);
-  eq('failure_type', filter.failureType);
+    where.push(inListSql(broad('domain'), filter.excludeDomains, args, true));
+  eq(broad('queue'), filter.queue);
+  eq(broad('failure_type'), filter.failureType);
   eq('entity_type', filter.entityType);
   eq('entity_id', filter.entityId);
   eq('user_id', filter.userId);
   eq('job_id', filter.jobId);
-  eq('fingerprint', filter.fingerprint);
+  eq(broad('fingerprint'), filter.fingerprint);
   if (filter.errorText !== undefined && filter.errorText !== '') {
     const exact = `error_message LIKE ? ESCAPE '\\'`;
     if (searchableByTrigrams(filter.errorText)) {

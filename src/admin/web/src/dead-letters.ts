@@ -170,6 +170,21 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
     const key = filterKey(state);
     showTab();
     bulk.render();
+    listController?.abort();
+    const controller = new AbortController();
+    listController = controller;
+    table.busy(true);
+    // The list is asked for first: the server answers in order, and the rows matter most.
+    const listed = api.deadLetters(
+      filter,
+      {
+        page: state.page,
+        pageSize: state.pageSize,
+        order: state.order,
+        ...(state.cursor ? { cursor: state.cursor } : {}),
+      },
+      controller.signal,
+    );
     facetsFetch.run(key, async (signal) => {
       facetsRegion.setAttribute('aria-busy', 'true');
       try {
@@ -196,21 +211,8 @@ export function mountDeadLetters(main: HTMLElement, ctx: Ctx, params: URLSearchP
         }
       });
     }
-    listController?.abort();
-    const controller = new AbortController();
-    listController = controller;
-    table.busy(true);
     try {
-      const p = await api.deadLetters(
-        filter,
-        {
-          page: state.page,
-          pageSize: state.pageSize,
-          order: state.order,
-          ...(state.cursor ? { cursor: state.cursor } : {}),
-        },
-        controller.signal,
-      );
+      const p = await listed;
       if (mine !== listSeq) return;
       table.render(p);
     } catch (error) {
