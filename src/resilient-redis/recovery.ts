@@ -4,7 +4,7 @@
  */
 
 import type { CircuitBreaker, CircuitStateChange } from '../core/circuit-breaker.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { type Clock, intervalNow, type TimerHandle } from '../core/clock.js';
 import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import type { TypedEmitter } from '../events.js';
 import { classifyRedisFailure } from '../redis/failure.js';
@@ -113,15 +113,15 @@ export class Recovery {
     if (!permit) return;
     this.probing = true;
     counters.probes++;
-    const started = clock.now();
+    const started = intervalNow(clock);
     try {
       await this.ctx.timing.timed(this.ctx.client.call('ping'), this.ctx.probeTimeoutMs);
       permit.success();
-      emitter.emit('probe', { ok: true, durationMs: clock.now() - started });
+      emitter.emit('probe', { ok: true, durationMs: intervalNow(clock) - started });
     } catch (error) {
       counters.probeFailures++;
       permit.failure(error);
-      emitter.emit('probe', { ok: false, durationMs: clock.now() - started, error });
+      emitter.emit('probe', { ok: false, durationMs: intervalNow(clock) - started, error });
       this.dropStuckConnection(error);
     } finally {
       this.probing = false;

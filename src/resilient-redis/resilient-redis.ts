@@ -20,7 +20,7 @@
 
 import type { RedisOptions } from 'ioredis';
 import type { CircuitBreaker } from '../core/circuit-breaker.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, intervalNow } from '../core/clock.js';
 import { CircuitOpenError, StoreUnavailableError, ValidationError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
 import { RedisTimeoutError } from '../redis/timeout.js';
@@ -263,9 +263,10 @@ export class ResilientRedis {
    * @returns whether the buffer is empty and the circuit closed
    */
   async settle(timeoutMs = this.opts.commandTimeoutMs): Promise<boolean> {
-    const deadline = this.clock.now() + timeoutMs;
+    // Elapsed time, not the wall clock: a clock stepped back must not stretch the wait by the step.
+    const deadline = intervalNow(this.clock) + timeoutMs;
     while (!(this.buffer.size === 0 && this.isClosed() && !this.recovery.replaying)) {
-      const left = deadline - this.clock.now();
+      const left = deadline - intervalNow(this.clock);
       if (left <= 0 || this.closed) return false;
       await this.timing.sleep(Math.min(left, 10));
     }

@@ -519,6 +519,24 @@ describe('ResilientRedis: lifecycle, validation and stats', () => {
     expect(redis.value('down1')).toBe('1');
   });
 
+  it('settle(timeoutMs) gives up after timeoutMs of elapsed time, even across a wall-clock step back', async () => {
+    const { rr, goDown, clock } = setup();
+    await goDown();
+    let settled: boolean | undefined;
+    void rr.settle(500).then((v) => {
+      settled = v;
+    });
+    // Stepped while settle() waits (between two of its sleeps: FakeClock timers run on wall time).
+    clock.advance(10);
+    clock.stepWallClock(-3_600_000);
+    await flush();
+    for (let i = 0; i < 60 && settled === undefined; i++) {
+      clock.advance(10);
+      await flush();
+    }
+    expect(settled).toBe(false);
+  });
+
   it('counts state changes, probes and buffer activity', async () => {
     const { rr, redis, goDown, advance } = setup();
     await goDown();
