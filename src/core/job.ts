@@ -22,6 +22,22 @@ export const JOB_STATES: readonly JobState[] = [
   'dead_lettered',
 ];
 
+/** A state whose jobs may be removed: every state but `active` (a running job is never removed). */
+export type RemovableJobState = Exclude<JobState, 'active'>;
+
+/** The states {@link RemovableJobState} names, for checking input at run time. */
+export const REMOVABLE_JOB_STATES: ReadonlySet<string> = new Set<RemovableJobState>([
+  'scheduled',
+  'waiting',
+  'completed',
+  'dead_lettered',
+]);
+
+/** Whether `state` is a {@link RemovableJobState}. */
+export function isRemovableJobState(state: string): state is RemovableJobState {
+  return REMOVABLE_JOB_STATES.has(state);
+}
+
 /**
  * The allowed transitions. `active -> waiting` is orphan recovery or a graceful release (no attempt
  * spent); `active -> scheduled` is a retry or a rate-limit pause.

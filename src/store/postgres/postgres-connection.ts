@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { ValidationError } from '../../core/errors.js';
+import { storeClosedError } from '../shared/closed.js';
 import { latestSchemaVersion, migrateSchema } from './migrate.js';
 import { translatePgError } from './postgres-errors.js';
 import { assertSchemaName, DEFAULT_SCHEMA, redactPostgresUrl } from './postgres-url.js';
@@ -89,10 +90,7 @@ export class PostgresConnection {
 
   /** Waits for the schema to be migrated (once per store; the first call starts it). */
   ready(): Promise<void> {
-    if (this.closed)
-      return Promise.reject(
-        new ValidationError('store', `the PostgreSQL store at ${this.location} is closed`),
-      );
+    if (this.closed) return Promise.reject(storeClosedError('PostgreSQL', this.location));
     if (!this.readiness && migratedSchemas.get(this.pool)?.has(this.schema))
       this.readiness = Promise.resolve();
     if (!this.readiness) {

@@ -9,10 +9,9 @@
  * due time, as on the SQLite store.
  */
 import type pg from 'pg';
-import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
-import type * as DL from '../dead-letter-store.js';
+import { isRemovableJobState } from '../../core/job.js';
 import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
@@ -35,7 +34,9 @@ import type {
   StoreCapabilities,
   TransactionalCompletion,
 } from '../job-store.js';
-import type * as LS from '../leader-store.js';
+
+import { StoreParts } from '../shared/store-parts.js';
+
 import type { Store } from '../store.js';
 import { failJobsOn } from './job-failures.js';
 import { assertTransaction, JobInserter } from './job-inserter.js';
@@ -79,7 +80,7 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
 }
 
 /** The PostgreSQL store. */
-export class PostgresStore implements Store {
+export class PostgresStore extends StoreParts implements Store {
   readonly kind = 'postgres';
   readonly capabilities: StoreCapabilities = {
     notify: true,
@@ -94,10 +95,11 @@ export class PostgresStore implements Store {
   private readonly conn: PostgresConnection;
   private readonly inserter: JobInserter;
   private readonly listener: QueueListener;
-  private readonly deadLetters: PostgresDeadLetters;
-  private readonly leadership: PostgresLeadership;
+  protected readonly deadLetters: PostgresDeadLetters;
+  protected readonly leadership: PostgresLeadership;
 
   constructor(options: PostgresStoreOptions = {}) {
+    super();
     this.conn = new PostgresConnection(options);
     this.schema = this.conn.schema;
     this.location = this.conn.location;
@@ -414,7 +416,7 @@ export class PostgresStore implements Store {
 
   /** Deletes per state, each through that state's partial index. */
   async removeJobs(params: RemoveJobsParams): Promise<number> {
-    const states = [...new Set(params.states)].filter((s) => REMOVABLE_STATES.has(s));
+    const states = [...new Set(params.states)].filter(isRemovableJobState);
     let removed = 0;
     for (const state of states) {
       if (removed >= params.limit) break;
@@ -460,76 +462,6 @@ export class PostgresStore implements Store {
     return `"${this.schema}".${name}`;
   }
 
-  // ---- dead letters (postgres-dead-letters.ts) ---------------------------------------------
-
-  insertDeadLetters(params: { deadLetters: readonly NewDeadLetter[]; now: number }) {
-    return this.deadLetters.insertDeadLetters(params);
-  }
-  getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
-    return this.deadLetters.getDeadLetter(params);
-  }
-  getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
-    return this.deadLetters.getDeadLetterByJob(params);
-  }
-  listDeadLetters(params: DL.ListDeadLettersParams): Promise<DL.DeadLetterPage> {
-    return this.deadLetters.listDeadLetters(params);
-  }
-  facetDeadLetters(
-    params: Parameters<DL.DeadLetterStore['facetDeadLetters']>[0],
-  ): Promise<DL.DeadLetterFacets> {
-    return this.deadLetters.facetDeadLetters(params);
-  }
-  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.TopFailures> {
-    return this.deadLetters.topDeadLetterFailures(params);
-  }
-  getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {
-    return this.deadLetters.getDeadLetterStats(params);
-  }
-  acquireDeadLetterForReplay(params: DL.AcquireDeadLetterParams): Promise<DL.DeadLetterChangeResult> {
-    return this.deadLetters.acquireDeadLetterForReplay(params);
-  }
-  finishDeadLetterReplay(params: DL.FinishDeadLetterReplayParams): Promise<DL.DeadLetterChangeResult> {
-    return this.deadLetters.finishDeadLetterReplay(params);
-  }
-  resolveDeadLetters(params: DL.ResolveDeadLettersParams): Promise<DL.ResolveDeadLettersResult> {
-    return this.deadLetters.resolveDeadLetters(params);
-  }
-  transitionDeadLetters(params: DL.TransitionDeadLettersParams): Promise<{ ids: string[] }> {
-    return this.deadLetters.transitionDeadLetters(params);
-  }
-  purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
-    return this.deadLetters.purgeDeadLetters(params);
-  }
-  regroupDeadLetters(params: DL.RegroupDeadLettersParams): Promise<{ updated: number }> {
-    return this.deadLetters.regroupDeadLetters(params);
-  }
-  appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
-    return this.deadLetters.appendAudit(params);
-  }
-  purgeAudit(params: DL.PurgeAuditParams): Promise<{ deleted: number }> {
-    return this.deadLetters.purgeAudit(params);
-  }
-  listAudit(
-    params: DL.ListAuditParams,
-  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
-    return this.deadLetters.listAudit(params);
-  }
-
-  // ---- leader election (postgres-leadership.ts) --------------------------------------------
-
-  acquireLeadership(params: LS.AcquireLeadershipParams): Promise<LS.LeadershipResult> {
-    return this.leadership.acquire(params);
-  }
-  renewLeadership(params: LS.RenewLeadershipParams): Promise<LS.LeadershipResult> {
-    return this.leadership.renew(params);
-  }
-  resignLeadership(params: LS.ResignLeadershipParams): Promise<boolean> {
-    return this.leadership.resign(params);
-  }
-  getLeader(params: { now: number }): Promise<LS.LeaderLease | null> {
-    return this.leadership.get(params);
-  }
-
   // ---- lifecycle ----------------------------------------------------------------------------
 
   /** Closes the LISTEN connection and, if the store made it, the pool. Idempotent. */
@@ -538,7 +470,5 @@ export class PostgresStore implements Store {
     await this.conn.close();
   }
 }
-
-const REMOVABLE_STATES: ReadonlySet<string> = new Set(['scheduled', 'waiting', 'completed', 'dead_lettered']);
 
 const pairKey = (id: number, token: string) => `${id}\u0000${token}`;

@@ -17,6 +17,7 @@ import {
   STORE_CLIENT_OPTIONS,
   STORE_CLUSTER_OPTIONS,
 } from '../../redis/client-options.js';
+import { assertOpen } from '../shared/closed.js';
 import { translateRedisError } from './redis-errors.js';
 
 /** Why a call was abandoned: the connection closed while it waited for its reply. */
@@ -110,7 +111,7 @@ export class RedisConnection {
 
   /** Runs a Redis call, translating connection failures into StoreUnavailableError. */
   async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new ValidationError('store', `the Redis store at ${this.location} is closed`);
+    assertOpen(this.closed, 'Redis', this.location);
     try {
       if (this.client.status !== 'ready') await this.whenReady(what);
       const sent = fn();

@@ -12,12 +12,10 @@
  * needs). Dead-letter and audit times always come from the caller.
  */
 import type { RedisOptions } from 'ioredis';
-import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState, OrphanedWhile } from '../../core/job.js';
-import { emptyJobCounts } from '../../core/job.js';
+import { emptyJobCounts, isRemovableJobState } from '../../core/job.js';
 import { isCluster, type RedisClient } from '../../redis/client-options.js';
-import type * as DL from '../dead-letter-store.js';
 import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
@@ -38,7 +36,9 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
 } from '../job-store.js';
-import type * as LS from '../leader-store.js';
+
+import { StoreParts } from '../shared/store-parts.js';
+
 import type { Store } from '../store.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
 import {
@@ -92,7 +92,7 @@ const REMOVE_BUDGET = 1000;
 type Arg = string | number | (string | number)[];
 
 /** The Redis store. */
-export class RedisStore implements Store {
+export class RedisStore extends StoreParts implements Store {
   readonly kind = 'redis';
   readonly capabilities: StoreCapabilities = { notify: true };
   /** The key layout (prefix and hash tag). */
@@ -106,10 +106,11 @@ export class RedisStore implements Store {
   private readonly clockMode: 'server' | 'caller';
   private readonly insertChunk: number;
   private readonly notifier: QueueNotifier;
-  private readonly deadLetters: RedisDeadLetters;
-  private readonly leadership: RedisLeadership;
+  protected readonly deadLetters: RedisDeadLetters;
+  protected readonly leadership: RedisLeadership;
 
   constructor(options: RedisStoreOptions = {}) {
+    super();
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
     const clock = options.clock ?? 'server';
     if (clock !== 'server' && clock !== 'caller') {
@@ -547,8 +548,7 @@ export class RedisStore implements Store {
 
   async removeJobs(params: RemoveJobsParams): Promise<number> {
     const limit = Math.max(0, Math.floor(params.limit));
-    const removable = new Set(['completed', 'dead_lettered', 'waiting', 'scheduled']);
-    const states = [...new Set(params.states)].filter((s) => removable.has(s));
+    const states = [...new Set(params.states)].filter(isRemovableJobState);
     const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
     let removed = 0;
     for (const state of states) {
@@ -573,77 +573,7 @@ export class RedisStore implements Store {
     return this.notifier.watch(queue, listener);
   }
 
-  // ---- dead letters (implemented in redis-dead-letters.ts) ---------------------------------
-
-  insertDeadLetters(params: { deadLetters: readonly NewDeadLetter[]; now: number }) {
-    return this.deadLetters.insertDeadLetters(params);
-  }
-  getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
-    return this.deadLetters.getDeadLetter(params);
-  }
-  getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
-    return this.deadLetters.getDeadLetterByJob(params);
-  }
-  listDeadLetters(params: DL.ListDeadLettersParams): Promise<DL.DeadLetterPage> {
-    return this.deadLetters.listDeadLetters(params);
-  }
-  facetDeadLetters(
-    params: Parameters<DL.DeadLetterStore['facetDeadLetters']>[0],
-  ): Promise<DL.DeadLetterFacets> {
-    return this.deadLetters.facetDeadLetters(params);
-  }
-  topDeadLetterFailures(params: DL.DeadLetterFilter & { limit: number }): Promise<DL.TopFailures> {
-    return this.deadLetters.topDeadLetterFailures(params);
-  }
-  getDeadLetterStats(params: { now: number }): Promise<DL.DeadLetterStoreStats> {
-    return this.deadLetters.getDeadLetterStats(params);
-  }
-  acquireDeadLetterForReplay(params: DL.AcquireDeadLetterParams): Promise<DL.DeadLetterChangeResult> {
-    return this.deadLetters.acquireDeadLetterForReplay(params);
-  }
-  finishDeadLetterReplay(params: DL.FinishDeadLetterReplayParams): Promise<DL.DeadLetterChangeResult> {
-    return this.deadLetters.finishDeadLetterReplay(params);
-  }
-  resolveDeadLetters(params: DL.ResolveDeadLettersParams): Promise<DL.ResolveDeadLettersResult> {
-    return this.deadLetters.resolveDeadLetters(params);
-  }
-  transitionDeadLetters(params: DL.TransitionDeadLettersParams): Promise<{ ids: string[] }> {
-    return this.deadLetters.transitionDeadLetters(params);
-  }
-  purgeDeadLetters(params: DL.PurgeDeadLettersParams): Promise<{ ids: string[] }> {
-    return this.deadLetters.purgeDeadLetters(params);
-  }
-  regroupDeadLetters(params: DL.RegroupDeadLettersParams): Promise<{ updated: number }> {
-    return this.deadLetters.regroupDeadLetters(params);
-  }
-  appendAudit(params: Parameters<DL.DeadLetterStore['appendAudit']>[0]): Promise<{ seqs: number[] }> {
-    return this.deadLetters.appendAudit(params);
-  }
-  purgeAudit(params: DL.PurgeAuditParams): Promise<{ deleted: number }> {
-    return this.deadLetters.purgeAudit(params);
-  }
-  listAudit(
-    params: DL.ListAuditParams,
-  ): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
-    return this.deadLetters.listAudit(params);
-  }
-
   // ---- lifecycle ----------------------------------------------------------------------------
-
-  // ---- leader election (redis-leadership.ts) -----------------------------------------------
-
-  acquireLeadership(params: LS.AcquireLeadershipParams): Promise<LS.LeadershipResult> {
-    return this.leadership.acquire(params);
-  }
-  renewLeadership(params: LS.RenewLeadershipParams): Promise<LS.LeadershipResult> {
-    return this.leadership.renew(params);
-  }
-  resignLeadership(params: LS.ResignLeadershipParams): Promise<boolean> {
-    return this.leadership.resign(params);
-  }
-  getLeader(params: { now: number }): Promise<LS.LeaderLease | null> {
-    return this.leadership.get(params);
-  }
 
   async close(): Promise<void> {
     await this.notifier.close();

@@ -23,7 +23,7 @@ import {
   DEAD_LETTER_SEARCH_SQL,
   DEAD_LETTER_TEXT_SQL,
 } from './schema.js';
-import { translateSqliteError } from './sqlite-errors.js';
+import { SqliteTransactions } from './transactions.js';
 
 /** A prepared statement. */
 export type Statement = Database.Statement<unknown[], unknown>;
@@ -52,9 +52,8 @@ export function indexedPathSql(declared: string): string {
 /** One connection's dead-letter schema, statements and transaction wrappers. */
 export class DeadLetterConnection {
   readonly db: Database.Database;
-  readonly stmt: Record<string, Statement>;
-  private readonly path: string;
-  private readonly isClosed: () => boolean;
+  readonly stmt: DeadLetterStatements;
+  private readonly tx: SqliteTransactions;
   private readonly listStatements = new Map<string, Statement>();
   private readonly rowidStatements = new Map<number, Statement>();
 
@@ -67,10 +66,9 @@ export class DeadLetterConnection {
     options: { path: string; isClosed?: () => boolean; migrate?: boolean; indexedPaths?: readonly string[] },
   ) {
     this.db = db;
-    this.path = options.path;
-    this.isClosed = options.isClosed ?? (() => false);
+    this.tx = new SqliteTransactions(db, options.path, options.isClosed ?? (() => false));
     if (options.migrate !== false) this.migrate(options.indexedPaths ?? []);
-    this.stmt = this.prepare();
+    this.stmt = prepareStatements(db);
   }
 
   private migrate(indexedPaths: readonly string[]): void {
@@ -98,134 +96,23 @@ export class DeadLetterConnection {
       .immediate();
   }
 
-  private prepare(): Record<string, Statement> {
-    const p = (sql: string) => this.db.prepare(sql);
-    return {
-      insert: p(INSERT_DEAD_LETTER_SQL),
-      insertAudit: p(INSERT_AUDIT_SQL),
-      regroup: p('UPDATE redrive_dead_letters SET fingerprint = ?, fingerprint_version = ? WHERE id = ?'),
-      get: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE id = ?`),
-      getByJob: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE job_id = ?`),
-      jobReplayOf: p('SELECT replay_of FROM redrive_jobs WHERE id = ?').pluck(),
-      ledger: p('SELECT replay_count, max_replays FROM redrive_dead_letters WHERE id = ?'),
-      byIds: p(
-        `SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))`,
-      ),
-      acquire: p(
-        `UPDATE redrive_dead_letters
-            SET status = 'replaying', generation = generation + 1, replay_count = replay_count + 1,
-                max_replays = @maxReplays, replay_started_at = @now, updated_at = @now
-          WHERE id = @id RETURNING ${DEAD_LETTER_SELECT}`,
-      ),
-      finish: p(
-        `UPDATE redrive_dead_letters
-            SET status = @status, generation = generation + 1, last_replay_at = @now, updated_at = @now,
-                last_replay_error = @error, replay_job_id = COALESCE(@replayJobId, replay_job_id),
-                resolved_at = CASE WHEN @status = 'resolved' THEN @now ELSE resolved_at END,
-                resolved_by = CASE WHEN @status = 'resolved' THEN @resolvedBy ELSE resolved_by END,
-                resolution_note = CASE WHEN @status = 'resolved' THEN @note ELSE resolution_note END
-          WHERE id = @id RETURNING ${DEAD_LETTER_SELECT}`,
-      ),
-      resolve: p(
-        `UPDATE redrive_dead_letters
-            SET status = 'resolved', generation = generation + 1, resolved_at = @now, resolved_by = @actor,
-                resolution_note = @note, updated_at = @now
-          WHERE id = @id`,
-      ),
-      expire: p(
-        `UPDATE redrive_dead_letters SET status = 'expired', generation = generation + 1, updated_at = @now
-          WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
-                           WHERE status IN ('pending', 'requires_review') AND expires_at <= @now
-                             AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
-                           LIMIT @limit)
-          RETURNING id`,
-      ).pluck(),
-      archive: p(
-        `UPDATE redrive_dead_letters
-            SET status = 'archived', generation = generation + 1, archived_at = @now, updated_at = @now
-          WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
-                           WHERE status IN ('resolved', 'expired') AND updated_at < @before
-                             AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
-                           LIMIT @limit)
-          RETURNING id`,
-      ).pluck(),
-      releaseStuck: p(
-        `UPDATE redrive_dead_letters
-            SET status = CASE WHEN replay_count >= max_replays THEN 'requires_review' ELSE 'pending' END,
-                generation = generation + 1, updated_at = @now, last_replay_at = @now,
-                last_replay_error = 'the replay was interrupted (the replaying process stopped before finishing)'
-          WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
-                           WHERE status = 'replaying' AND replay_started_at < @before LIMIT @limit)
-          RETURNING id`,
-      ).pluck(),
-      purge: p(
-        `DELETE FROM redrive_dead_letters
-          WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
-                           WHERE status = 'archived' AND updated_at < COALESCE(@before, 9007199254740991)
-                             AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
-                           LIMIT @limit)
-          RETURNING id`,
-      ).pluck(),
-      addTally: p(
-        `INSERT INTO redrive_dead_letter_tally (name, value) VALUES (?, ?)
-           ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
-      ),
-      tally: p('SELECT value FROM redrive_dead_letter_tally WHERE name = ?').pluck(),
-      addGroupCount: p(ADD_GROUP_COUNT_SQL),
-      upsertFingerprint: p(INSERT_FINGERPRINT_SQL),
-      byQueue: p(
-        "SELECT queue, SUM(n) AS n FROM redrive_dead_letter_groups WHERE queue <> '' GROUP BY queue HAVING SUM(n) > 0",
-      ),
-      addCount: p(
-        `INSERT INTO redrive_dead_letter_counts (domain, status, n) VALUES (?, ?, ?)
-           ON CONFLICT (domain, status) DO UPDATE SET n = n + excluded.n`,
-      ),
-      counts: p('SELECT domain, status, n FROM redrive_dead_letter_counts WHERE n > 0'),
-      oldestPending: p(
-        "SELECT MIN(dead_lettered_at) FROM redrive_dead_letters WHERE status = 'pending'",
-      ).pluck(),
-      // Pending entries at their cap are rare and have their own partial index; replayable = pending - those.
-      pendingAtCap: p(
-        "SELECT COUNT(*) FROM redrive_dead_letters WHERE status = 'pending' AND replay_count >= max_replays",
-      ).pluck(),
-      // Counted up to a limit (DUE_FOR_EXPIRY_COUNT_CAP + 1): stats stays cheap however many are due.
-      dueForExpiry: p(
-        `SELECT COUNT(*) FROM (SELECT 1 FROM redrive_dead_letters
-          WHERE status IN ('pending', 'requires_review') AND expires_at <= ? LIMIT ?)`,
-      ).pluck(),
-    };
-  }
-
+  /** Runs `fn` in a write transaction (`BEGIN IMMEDIATE`). */
   write<T>(fn: () => T): T {
-    if (this.isClosed()) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
-    try {
-      return this.db.transaction(fn).immediate();
-    } catch (error) {
-      throw translateSqliteError(error, this.path);
-    }
+    return this.tx.write(fn);
   }
 
   /** Runs reads in one deferred transaction (one consistent snapshot). */
   snapshot<T>(fn: () => T): T {
-    if (this.isClosed()) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
-    try {
-      return this.db.transaction(fn).deferred();
-    } catch (error) {
-      throw translateSqliteError(error, this.path);
-    }
+    return this.tx.snapshot(fn);
   }
 
+  /** Runs reads in autocommit. */
   read<T>(fn: () => T): T {
-    if (this.isClosed()) throw new ValidationError('store', `the SQLite store at ${this.path} is closed`);
-    try {
-      return fn();
-    } catch (error) {
-      throw translateSqliteError(error, this.path);
-    }
+    return this.tx.read(fn);
   }
 
   getRow(id: string): DeadLetterRow | undefined {
-    return this.stmt.get!.get(id) as DeadLetterRow | undefined;
+    return this.stmt.get.get(id) as DeadLetterRow | undefined;
   }
 
   /** `SELECT ... WHERE rowid IN (?, ...)` for `n` ids, returning raw rows (cached per size). */
@@ -252,3 +139,105 @@ export class DeadLetterConnection {
     return stmt;
   }
 }
+
+/** Prepares the dead-letter statements of a connection (typed by name, so a missing one fails to compile). */
+function prepareStatements(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    insert: p(INSERT_DEAD_LETTER_SQL),
+    insertAudit: p(INSERT_AUDIT_SQL),
+    regroup: p('UPDATE redrive_dead_letters SET fingerprint = ?, fingerprint_version = ? WHERE id = ?'),
+    get: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE id = ?`),
+    getByJob: p(`SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE job_id = ?`),
+    jobReplayOf: p('SELECT replay_of FROM redrive_jobs WHERE id = ?').pluck(),
+    ledger: p('SELECT replay_count, max_replays FROM redrive_dead_letters WHERE id = ?'),
+    byIds: p(
+      `SELECT ${DEAD_LETTER_SELECT} FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    acquire: p(
+      `UPDATE redrive_dead_letters
+          SET status = 'replaying', generation = generation + 1, replay_count = replay_count + 1,
+              max_replays = @maxReplays, replay_started_at = @now, updated_at = @now
+        WHERE id = @id RETURNING ${DEAD_LETTER_SELECT}`,
+    ),
+    finish: p(
+      `UPDATE redrive_dead_letters
+          SET status = @status, generation = generation + 1, last_replay_at = @now, updated_at = @now,
+              last_replay_error = @error, replay_job_id = COALESCE(@replayJobId, replay_job_id),
+              resolved_at = CASE WHEN @status = 'resolved' THEN @now ELSE resolved_at END,
+              resolved_by = CASE WHEN @status = 'resolved' THEN @resolvedBy ELSE resolved_by END,
+              resolution_note = CASE WHEN @status = 'resolved' THEN @note ELSE resolution_note END
+        WHERE id = @id RETURNING ${DEAD_LETTER_SELECT}`,
+    ),
+    resolve: p(
+      `UPDATE redrive_dead_letters
+          SET status = 'resolved', generation = generation + 1, resolved_at = @now, resolved_by = @actor,
+              resolution_note = @note, updated_at = @now
+        WHERE id = @id`,
+    ),
+    expire: p(
+      `UPDATE redrive_dead_letters SET status = 'expired', generation = generation + 1, updated_at = @now
+        WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
+                         WHERE status IN ('pending', 'requires_review') AND expires_at <= @now
+                           AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+                         LIMIT @limit)
+        RETURNING id`,
+    ).pluck(),
+    archive: p(
+      `UPDATE redrive_dead_letters
+          SET status = 'archived', generation = generation + 1, archived_at = @now, updated_at = @now
+        WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
+                         WHERE status IN ('resolved', 'expired') AND updated_at < @before
+                           AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+                         LIMIT @limit)
+        RETURNING id`,
+    ).pluck(),
+    releaseStuck: p(
+      `UPDATE redrive_dead_letters
+          SET status = CASE WHEN replay_count >= max_replays THEN 'requires_review' ELSE 'pending' END,
+              generation = generation + 1, updated_at = @now, last_replay_at = @now,
+              last_replay_error = 'the replay was interrupted (the replaying process stopped before finishing)'
+        WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
+                         WHERE status = 'replaying' AND replay_started_at < @before LIMIT @limit)
+        RETURNING id`,
+    ).pluck(),
+    purge: p(
+      `DELETE FROM redrive_dead_letters
+        WHERE rowid IN (SELECT rowid FROM redrive_dead_letters
+                         WHERE status = 'archived' AND updated_at < COALESCE(@before, 9007199254740991)
+                           AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))
+                         LIMIT @limit)
+        RETURNING id`,
+    ).pluck(),
+    addTally: p(
+      `INSERT INTO redrive_dead_letter_tally (name, value) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
+    ),
+    tally: p('SELECT value FROM redrive_dead_letter_tally WHERE name = ?').pluck(),
+    addGroupCount: p(ADD_GROUP_COUNT_SQL),
+    upsertFingerprint: p(INSERT_FINGERPRINT_SQL),
+    byQueue: p(
+      "SELECT queue, SUM(n) AS n FROM redrive_dead_letter_groups WHERE queue <> '' GROUP BY queue HAVING SUM(n) > 0",
+    ),
+    addCount: p(
+      `INSERT INTO redrive_dead_letter_counts (domain, status, n) VALUES (?, ?, ?)
+         ON CONFLICT (domain, status) DO UPDATE SET n = n + excluded.n`,
+    ),
+    counts: p('SELECT domain, status, n FROM redrive_dead_letter_counts WHERE n > 0'),
+    oldestPending: p(
+      "SELECT MIN(dead_lettered_at) FROM redrive_dead_letters WHERE status = 'pending'",
+    ).pluck(),
+    // Pending entries at their cap are rare and have their own partial index; replayable = pending - those.
+    pendingAtCap: p(
+      "SELECT COUNT(*) FROM redrive_dead_letters WHERE status = 'pending' AND replay_count >= max_replays",
+    ).pluck(),
+    // Counted up to a limit (DUE_FOR_EXPIRY_COUNT_CAP + 1): stats stays cheap however many are due.
+    dueForExpiry: p(
+      `SELECT COUNT(*) FROM (SELECT 1 FROM redrive_dead_letters
+        WHERE status IN ('pending', 'requires_review') AND expires_at <= ? LIMIT ?)`,
+    ).pluck(),
+  };
+}
+
+/** The prepared dead-letter statements of one connection. */
+export type DeadLetterStatements = ReturnType<typeof prepareStatements>;

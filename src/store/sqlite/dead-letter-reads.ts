@@ -69,7 +69,7 @@ export class SqliteDeadLetterReads {
   }
 
   async getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
-    const row = this.c.read(() => this.c.stmt.getByJob!.get(params.jobId) as DeadLetterRow | undefined);
+    const row = this.c.read(() => this.c.stmt.getByJob.get(params.jobId) as DeadLetterRow | undefined);
     return row ? deadLetterFromRow(row) : null;
   }
 
@@ -221,7 +221,7 @@ export class SqliteDeadLetterReads {
 
   async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
     const cells = this.c.read(
-      () => this.c.stmt.counts!.all() as { domain: string; status: DeadLetterStatus; n: number }[],
+      () => this.c.stmt.counts.all() as { domain: string; status: DeadLetterStatus; n: number }[],
     );
     const facets: DeadLetterFacets = { byStatus: {}, byDomain: {}, cells: [] };
     for (const cell of cells) {
@@ -266,7 +266,7 @@ export class SqliteDeadLetterReads {
       >;
       const byDomain: Record<string, number> = {};
       let total = 0;
-      for (const cell of this.c.stmt.counts!.all() as {
+      for (const cell of this.c.stmt.counts.all() as {
         domain: string;
         status: DeadLetterStatus;
         n: number;
@@ -279,12 +279,12 @@ export class SqliteDeadLetterReads {
         total,
         byStatus,
         byDomain,
-        oldestPendingAt: (this.c.stmt.oldestPending!.get() as number | null) ?? null,
-        replayable: byStatus.pending - (this.c.stmt.pendingAtCap!.get() as number),
-        ...dueForExpiry(this.c.stmt.dueForExpiry!.get(params.now, DUE_FOR_EXPIRY_COUNT_CAP + 1) as number),
-        purgedTotal: (this.c.stmt.tally!.get('purged') as number | undefined) ?? 0,
+        oldestPendingAt: (this.c.stmt.oldestPending.get() as number | null) ?? null,
+        replayable: byStatus.pending - (this.c.stmt.pendingAtCap.get() as number),
+        ...dueForExpiry(this.c.stmt.dueForExpiry.get(params.now, DUE_FOR_EXPIRY_COUNT_CAP + 1) as number),
+        purgedTotal: (this.c.stmt.tally.get('purged') as number | undefined) ?? 0,
         byQueue: Object.fromEntries(
-          (this.c.stmt.byQueue!.all() as { queue: string; n: number }[]).map((r) => [r.queue, r.n]),
+          (this.c.stmt.byQueue.all() as { queue: string; n: number }[]).map((r) => [r.queue, r.n]),
         ),
       };
     });

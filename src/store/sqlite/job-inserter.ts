@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { InsertJobResult, NewJob } from '../job-store.js';
 import { sameJobAttributes } from '../new-job-batch.js';
+import type { SqliteTransactions } from './transactions.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -19,26 +20,33 @@ const INSERT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Inserts jobs into `redrive_jobs`. */
 export class JobInserter {
-  private readonly stmt: Record<string, Statement>;
+  private readonly stmt: InsertStatements;
   private readonly valuesStatements = new Map<number, Statement>();
 
   constructor(private readonly db: Database.Database) {
-    const prepare = (sql: string) => db.prepare(sql);
-    this.stmt = {
-      insertOne: prepare(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}`),
-      insertUniform: prepare(
-        `INSERT INTO redrive_jobs ${INSERT_COLUMNS}
-       SELECT @queue, @name, value, @state, @priority, @max_attempts, @run_at, @created_at, @timeout_ms,
-            @backoff, NULL, @replay_of
-         FROM json_each(@batch) ORDER BY key`,
-      ),
-      insertKeyed: prepare(
-        `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}
-       ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-      ),
-      findByKey: prepare('SELECT id FROM redrive_jobs WHERE queue = ? AND idempotency_key = ?').pluck(),
-      ensureQueue: prepare('INSERT OR IGNORE INTO redrive_queues (name) VALUES (?)'),
-    };
+    this.stmt = prepareInsertStatements(db);
+  }
+
+  /**
+   * Inserts `jobs` atomically through `tx`, and adds their queues to `knownQueues` once committed.
+   * A single unkeyed job of a known queue is one statement: autocommit is already atomic and saves
+   * BEGIN/COMMIT. Inside the application's own transaction the queue rows may still roll back, so
+   * they are not cached then.
+   */
+  insertAtomically(
+    jobs: readonly NewJob[],
+    now: number,
+    knownQueues: Set<string>,
+    tx: SqliteTransactions,
+  ): InsertJobResult[] {
+    const run = () => this.insert(jobs, now, knownQueues);
+    const inOuterTransaction = this.db.inTransaction;
+    const results =
+      jobs.length === 1 && jobs[0]?.idempotencyKey === null && knownQueues.has(jobs[0].queue)
+        ? tx.read(run)
+        : tx.write(run);
+    if (!inOuterTransaction) for (const job of jobs) knownQueues.add(job.queue);
+    return results;
   }
 
   /**
@@ -46,19 +54,19 @@ export class JobInserter {
    * job). `knownQueues` are queues whose row already exists; others get one.
    */
   insert(jobs: readonly NewJob[], now: number, knownQueues: ReadonlySet<string>): InsertJobResult[] {
-    // Queues are cached only once the insert committed (see insertJobsSync): a failed batch rolls
+    // Queues are cached only once the insert committed (see insertAtomically): a failed batch rolls
     // its queue rows back too.
     let ensured: Set<string> | undefined;
     for (const job of jobs) {
       if (!knownQueues.has(job.queue) && !ensured?.has(job.queue)) {
-        this.stmt.ensureQueue!.run(job.queue);
+        this.stmt.ensureQueue.run(job.queue);
         ensured ??= new Set();
         ensured.add(job.queue);
       }
     }
     const results: InsertJobResult[] = new Array(jobs.length);
     if (jobs.length === 1 && jobs[0]!.idempotencyKey === null) {
-      const info = this.stmt.insertOne!.run(...insertValues(jobs[0]!, now));
+      const info = this.stmt.insertOne.run(...insertValues(jobs[0]!, now));
       results[0] = { id: String(info.lastInsertRowid), created: true };
       return results;
     }
@@ -91,7 +99,7 @@ export class JobInserter {
     const first = jobs[start]!;
     let batch = '[';
     for (let i = start; i < end; i++) batch += (i > start ? ',' : '') + JSON.stringify(jobs[i]!.payloadJson);
-    const info = this.stmt.insertUniform!.run({
+    const info = this.stmt.insertUniform.run({
       ...insertNamedValues(first, now),
       batch: `${batch}]`,
     });
@@ -122,9 +130,9 @@ export class JobInserter {
   }
 
   private insertKeyed(job: NewJob, now: number): InsertJobResult {
-    const info = this.stmt.insertKeyed!.run(...insertValues(job, now));
+    const info = this.stmt.insertKeyed.run(...insertValues(job, now));
     if (info.changes === 1) return { id: String(info.lastInsertRowid), created: true };
-    const existing = this.stmt.findByKey!.get(job.queue, job.idempotencyKey) as number;
+    const existing = this.stmt.findByKey.get(job.queue, job.idempotencyKey) as number;
     return { id: String(existing), created: false };
   }
 }
@@ -160,3 +168,25 @@ function insertNamedValues(job: NewJob, now: number): Record<string, unknown> {
     replay_of: job.replayOf,
   };
 }
+
+/** The insert statements, prepared once per connection. */
+function prepareInsertStatements(db: Database.Database) {
+  const prepare = (sql: string) => db.prepare(sql);
+  return {
+    insertOne: prepare(`INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}`),
+    insertUniform: prepare(
+      `INSERT INTO redrive_jobs ${INSERT_COLUMNS}
+     SELECT @queue, @name, value, @state, @priority, @max_attempts, @run_at, @created_at, @timeout_ms,
+          @backoff, NULL, @replay_of
+       FROM json_each(@batch) ORDER BY key`,
+    ),
+    insertKeyed: prepare(
+      `INSERT INTO redrive_jobs ${INSERT_COLUMNS} VALUES ${INSERT_PLACEHOLDERS}
+     ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+    ),
+    findByKey: prepare('SELECT id FROM redrive_jobs WHERE queue = ? AND idempotency_key = ?').pluck(),
+    ensureQueue: prepare('INSERT OR IGNORE INTO redrive_queues (name) VALUES (?)'),
+  };
+}
+
+type InsertStatements = ReturnType<typeof prepareInsertStatements>;

@@ -156,7 +156,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
   // ---- writes ---------------------------------------------------------------------------------
 
   private groupStatements(): { addGroupCount: Statement; upsertFingerprint: Statement } {
-    return { addGroupCount: this.c.stmt.addGroupCount!, upsertFingerprint: this.c.stmt.upsertFingerprint! };
+    return { addGroupCount: this.c.stmt.addGroupCount, upsertFingerprint: this.c.stmt.upsertFingerprint };
   }
 
   private audit(
@@ -167,7 +167,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     now: number,
   ): void {
     if (!input) return;
-    this.c.stmt.insertAudit!.run(
+    this.c.stmt.insertAudit.run(
       ...auditValues({
         deadLetterId: id,
         action: input.action,
@@ -198,7 +198,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     const inserted: boolean[] = new Array(inputs.length);
     const counts = new Map<string, { domain: string; status: string; n: number }>();
     const tally = new GroupTally();
-    const insert = this.c.stmt.insert!;
+    const insert = this.c.stmt.insert;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
       const { redactPayload, ...dl } = input.deadLetter;
@@ -219,7 +219,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
         replayOf,
       };
       if (replayOf !== null) {
-        const ledger = this.c.stmt.ledger!.get(replayOf) as
+        const ledger = this.c.stmt.ledger.get(replayOf) as
           | { replay_count: number; max_replays: number }
           | undefined;
         if (ledger) {
@@ -238,7 +238,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
       if (cell) cell.n++;
       else counts.set(key, { domain: record.domain, status, n: 1 });
     }
-    for (const cell of counts.values()) this.c.stmt.addCount!.run(cell.domain, cell.status, cell.n);
+    for (const cell of counts.values()) this.c.stmt.addCount.run(cell.domain, cell.status, cell.n);
     tally.flush(this.groupStatements());
     return inserted;
   }
@@ -246,7 +246,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
   private jobReplayOf(jobId: string): string | null {
     const numericId = Number(jobId);
     if (!Number.isSafeInteger(numericId)) return null;
-    return (this.c.stmt.jobReplayOf!.get(numericId) as string | null | undefined) ?? null;
+    return (this.c.stmt.jobReplayOf.get(numericId) as string | null | undefined) ?? null;
   }
 
   async insertDeadLetters(params: {
@@ -256,7 +256,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     if (params.deadLetters.length === 0) return { inserted: 0, ids: [] };
     return this.c.write(() => {
       const ids: string[] = [];
-      const insert = this.c.stmt.insert!;
+      const insert = this.c.stmt.insert;
       // The counts table is kept here, once per (domain, status) of the batch, not by a trigger per row.
       const counts = new Map<string, { domain: string; status: string; n: number }>();
       const tally = new GroupTally();
@@ -270,7 +270,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
         if (cell) cell.n++;
         else counts.set(key, { domain: dl.domain, status, n: 1 });
       }
-      for (const cell of counts.values()) this.c.stmt.addCount!.run(cell.domain, cell.status, cell.n);
+      for (const cell of counts.values()) this.c.stmt.addCount.run(cell.domain, cell.status, cell.n);
       tally.flush(this.groupStatements());
       return { inserted: ids.length, ids };
     });
@@ -292,7 +292,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
       if (!params.force && row.replay_count >= row.max_replays)
         return { ok: false, reason: 'at_cap', deadLetter: current };
       const maxReplays = params.force ? row.replay_count + params.force.freshBudget : row.max_replays;
-      const updated = this.c.stmt.acquire!.get({
+      const updated = this.c.stmt.acquire.get({
         id: params.id,
         now: params.now,
         maxReplays,
@@ -310,7 +310,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
         return { ok: false, reason: 'stale_generation', deadLetter: deadLetterFromRow(row) };
       if (row.status !== 'replaying')
         return { ok: false, reason: 'invalid_status', deadLetter: deadLetterFromRow(row) };
-      const updated = this.c.stmt.finish!.get({
+      const updated = this.c.stmt.finish.get({
         id: params.id,
         now: params.now,
         status: params.status,
@@ -328,7 +328,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     const result: ResolveDeadLettersResult = { resolved: [], skipped: [], notFound: [] };
     if (params.ids.length === 0) return result;
     return this.c.write(() => {
-      const rows = this.c.stmt.byIds!.all(JSON.stringify(params.ids)) as DeadLetterRow[];
+      const rows = this.c.stmt.byIds.all(JSON.stringify(params.ids)) as DeadLetterRow[];
       const byId = new Map(rows.map((r) => [r.id, r]));
       const seen = new Set<string>();
       for (const id of params.ids) {
@@ -348,7 +348,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
           result.skipped.push({ id, status: row.status, reason: 'invalid_status' });
           continue;
         }
-        this.c.stmt.resolve!.run({ id, now: params.now, actor: params.actor, note: params.note ?? null });
+        this.c.stmt.resolve.run({ id, now: params.now, actor: params.actor, note: params.note ?? null });
         this.audit(
           { action: params.auditAction ?? 'resolve', actor: params.actor, reason: params.note ?? null },
           id,
@@ -369,7 +369,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
       switch (params.action) {
         case 'expire':
           return {
-            ids: this.c.stmt.expire!.all({
+            ids: this.c.stmt.expire.all({
               now: params.now,
               limit,
               ids: params.ids ? JSON.stringify(params.ids) : null,
@@ -377,7 +377,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
           };
         case 'archive':
           return {
-            ids: this.c.stmt.archive!.all({
+            ids: this.c.stmt.archive.all({
               now: params.now,
               before: params.before,
               limit,
@@ -386,7 +386,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
           };
         case 'release_stuck':
           return {
-            ids: this.c.stmt.releaseStuck!.all({ now: params.now, before: params.before, limit }) as string[],
+            ids: this.c.stmt.releaseStuck.all({ now: params.now, before: params.before, limit }) as string[],
           };
         default:
           throw new ValidationError(
@@ -401,12 +401,12 @@ export class SqliteDeadLetters implements DeadLetterStore {
     const limit = Math.max(0, Math.floor(params.limit));
     if (limit === 0) return { ids: [] };
     return this.c.write(() => {
-      const ids = this.c.stmt.purge!.all({
+      const ids = this.c.stmt.purge.all({
         before: params.before ?? null,
         ids: params.ids ? JSON.stringify(params.ids) : null,
         limit,
       }) as string[];
-      if (ids.length > 0) this.c.stmt.addTally!.run('purged', ids.length);
+      if (ids.length > 0) this.c.stmt.addTally.run('purged', ids.length);
       return { ids };
     });
   }
@@ -419,7 +419,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     return this.c.write(() => {
       let updated = 0;
       for (const change of params.changes) {
-        updated += this.c.stmt.regroup!.run(change.fingerprint, change.fingerprintVersion, change.id).changes;
+        updated += this.c.stmt.regroup.run(change.fingerprint, change.fingerprintVersion, change.id).changes;
       }
       return { updated };
     });
@@ -430,9 +430,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
   async appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }> {
     if (params.entries.length === 0) return { seqs: [] };
     return this.c.write(() => ({
-      seqs: params.entries.map((e) =>
-        Number(this.c.stmt.insertAudit!.run(...auditValues(e)).lastInsertRowid),
-      ),
+      seqs: params.entries.map((e) => Number(this.c.stmt.insertAudit.run(...auditValues(e)).lastInsertRowid)),
     }));
   }
 

@@ -20,6 +20,7 @@ import type {
   RenewLeadershipParams,
   ResignLeadershipParams,
 } from '../leader-store.js';
+import type { SqliteTransactions } from './transactions.js';
 
 /** The lease table; created with the rest of the schema (additive, so no version change). */
 export const LEADER_SCHEMA_SQL = `
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS redrive_leader (
 
 const COLUMNS = 'holder, epoch, acquired_at, expires_at, service_runs';
 
-/** The lease statements of one database; `write` runs a function in an IMMEDIATE transaction. */
+/** The lease statements of one database, run through the store's transaction wrappers. */
 export class SqliteLeadership {
   private readonly acquireStmt: Database.Statement;
   private readonly renewStmt: Database.Statement;
@@ -44,7 +45,7 @@ export class SqliteLeadership {
 
   constructor(
     db: Database.Database,
-    private readonly write: <T>(fn: () => T) => T,
+    private readonly tx: Pick<SqliteTransactions, 'write' | 'read'>,
   ) {
     db.exec(LEADER_SCHEMA_SQL);
     // The holder renews (same epoch, expiry never earlier); anyone else takes an expired lease
@@ -83,7 +84,7 @@ export class SqliteLeadership {
     const candidate = assertCandidate(params.candidate);
     const now = assertNow(params.now);
     const expires = now + assertLeaseMs(params.leaseMs);
-    return this.write(() => {
+    return this.tx.write(() => {
       const row = this.acquireStmt.get({ candidate, now, expires }) as LeaderRow | undefined;
       return row ? { leader: true, lease: leaseFromRow(row) } : { leader: false, current: this.current(now) };
     });
@@ -95,7 +96,7 @@ export class SqliteLeadership {
     const now = assertNow(params.now);
     const expires = now + assertLeaseMs(params.leaseMs);
     const runs = serviceRunsJson(params.serviceRuns);
-    return this.write(() => {
+    return this.tx.write(() => {
       const row = this.renewStmt.get({ candidate, epoch, now, expires, runs }) as LeaderRow | undefined;
       return row ? { leader: true, lease: leaseFromRow(row) } : { leader: false, current: this.current(now) };
     });
@@ -104,10 +105,11 @@ export class SqliteLeadership {
   resign(params: ResignLeadershipParams): boolean {
     const candidate = assertCandidate(params.candidate);
     const epoch = assertEpoch(params.epoch);
-    return this.write(() => this.resignStmt.run(candidate, epoch).changes > 0);
+    return this.tx.write(() => this.resignStmt.run(candidate, epoch).changes > 0);
   }
 
   get(params: { now: number }): LeaderLease | null {
-    return this.current(assertNow(params.now));
+    const now = assertNow(params.now);
+    return this.tx.read(() => this.current(now));
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * Opening the store's SQLite connection: the path checked, its directory created, the pragmas set
+ * (WAL, `busy_timeout`, `synchronous`) and the job schema migrated. A connection the application
+ * passes in is configured and migrated the same way but stays the application's to close.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ValidationError } from '../../core/errors.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { applySchema } from './schema-version.js';
+import { translateSqliteError } from './sqlite-errors.js';
+import type { SqliteStoreOptions } from './sqlite-options.js';
+import { migrateOrphanSchema } from './sqlite-orphans.js';
+
+/** An open, configured and migrated connection. */
+export interface SqliteConnection {
+  readonly db: Database.Database;
+  /** The database file path (or `:memory:`). */
+  readonly path: string;
+  /** Whether the store opened it (and so closes it). */
+  readonly ownsDatabase: boolean;
+  /** The `busy_timeout` set, in ms. */
+  readonly busyTimeoutMs: number;
+}
+
+/**
+ * Opens (or adopts) the connection and migrates the job schema.
+ *
+ * @throws ValidationError for a missing path or an unknown `synchronous`
+ * @throws StoreUnavailableError (translated) when SQLite cannot open or migrate the file
+ */
+export function openSqliteConnection(options: SqliteStoreOptions): SqliteConnection {
+  if (!options.database && (typeof options.path !== 'string' || options.path === '')) {
+    throw new ValidationError(
+      'path',
+      "a database file path is required (use ':memory:' explicitly for a throwaway in-memory store)",
+    );
+  }
+  const synchronous = options.synchronous ?? 'NORMAL';
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw new ValidationError('synchronous', `must be 'NORMAL' or 'FULL', got ${String(synchronous)}`);
+  }
+  const path = options.database ? options.database.name : (options.path as string);
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  const ownsDatabase = !options.database;
+  let db: Database.Database | undefined = options.database;
+  try {
+    if (!db) {
+      if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path);
+    }
+    const open = db;
+    open.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    if (path !== ':memory:') open.pragma('journal_mode = WAL');
+    open.pragma(`synchronous = ${synchronous}`);
+    open.pragma('temp_store = MEMORY');
+    applySchema(open, path, SCHEMA_VERSION, () => open.exec(SCHEMA_SQL));
+    open.transaction(() => migrateOrphanSchema(open)).immediate();
+    return { db: open, path, ownsDatabase, busyTimeoutMs };
+  } catch (error) {
+    if (ownsDatabase && db?.open) db.close();
+    throw translateSqliteError(error, path);
+  }
+}
