@@ -5,7 +5,13 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSeededRandom, FakeClock, LeaseLostError, type RedriveEvents } from '../../src/index.js';
+import {
+  createSeededRandom,
+  FakeClock,
+  LeaseLostError,
+  ProcessQuarantine,
+  type RedriveEvents,
+} from '../../src/index.js';
 import { Queue } from '../../src/queue/queue.js';
 import { Worker } from '../../src/queue/worker.js';
 import type { WorkerOptions } from '../../src/queue/worker-options.js';
@@ -47,6 +53,8 @@ describe.skipIf(!postgres.available)('job.transaction on PostgreSQL', () => {
       clock,
       random: createSeededRandom(seed++),
       pollIntervalMs: 10,
+      // Each worker stands for a process of its own (the stale one is blocked, not a neighbour).
+      quarantineGate: new ProcessQuarantine(),
       ...opts,
     });
     workers.push(w);
