@@ -1,10 +1,11 @@
 /**
- * The lease sweeper: every `recoveryIntervalMs` it returns jobs whose leases expired (their worker
- * crashed or hung) to the queue, dead-letters the ones that keep killing their worker (poison
- * pills), and deletes old completed jobs. Housekeeping of the whole queue, not of this worker's
- * jobs: it is kept apart from the worker's own work so it can run elsewhere.
+ * How a worker takes part in lease recovery. It no longer sweeps on a timer: the store's elected
+ * maintainer (src/maintenance/) does, once per store. The worker reacts to what recovery did to
+ * its queue — counts it, reports `job.stalled`, asks for quarantine when a recovered job may have
+ * been running, and wakes its fetcher — whether the sweep ran in the maintainer or on demand
+ * ({@link LeaseSweeper.recoverOrphans}).
  */
-import type { TimerHandle } from '../core/clock.js';
+import type { RedriveEvents } from '../events.js';
 import { poisonPillDeadLetter } from '../maintenance/lease-rescuer.js';
 import type { WorkerContext } from './worker-context.js';
 
@@ -14,52 +15,31 @@ export interface SweepResult {
   deadLettered: string[];
 }
 
-/** Sweeps one queue's expired leases and old completed jobs on a timer. */
+/** Sweeps one queue's expired leases on demand, and reacts to recoveries of its jobs. */
 export class LeaseSweeper<Payload = unknown> {
-  private timer: TimerHandle | undefined;
-
   /** @param wake called when jobs were returned to the queue, so the worker claims them */
   constructor(
     private readonly ctx: WorkerContext<Payload>,
     private readonly wake: () => void,
   ) {}
 
-  /** Sweeps now, then every `recoveryIntervalMs` while the worker runs. */
-  start(): void {
-    this.schedule(0);
-  }
-
-  /** Stops sweeping. */
-  stop(): void {
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(delay: number): void {
-    this.timer = this.ctx.clock.setTimeout(() => void this.sweep(), delay);
-  }
-
-  private async sweep(): Promise<void> {
+  /**
+   * A job was recovered or dead-lettered by a recovery sweep; only this worker's queue concerns
+   * it. Wakes the fetcher for a recovered job unless `wake` is false (a sweep wakes it once).
+   */
+  stalled(event: RedriveEvents['job.stalled'], wake = true): void {
     const { ctx } = this;
-    if (ctx.state !== 'running') return;
-    try {
-      await this.recoverOrphans();
-      const retention = ctx.options.completedRetentionMs;
-      if (retention !== false) {
-        await ctx.store.removeJobs({
-          queue: ctx.queue,
-          states: ['completed'],
-          before: ctx.clock.now() - retention,
-          limit: 1000,
-        });
-      }
-    } catch (error) {
-      ctx.reportError(error);
+    if (event.queue !== ctx.queue) return;
+    if (event.action === 'recovered') {
+      ctx.counters.recovered++;
+      // Suspects wait for a process that holds nothing else: this one, once its jobs finish.
+      if (event.orphanedWhile !== 'prefetched') ctx.quarantine.gate.want(ctx.quarantine.member);
     }
-    if (ctx.state === 'running') this.schedule(ctx.options.recoveryIntervalMs);
+    ctx.emitter.emit('job.stalled', event);
+    if (wake && event.action === 'recovered') this.wake();
   }
 
-  /** Runs one recovery sweep now; returns what it did. */
+  /** Runs one recovery sweep of this worker's queue now; returns what it did. */
   async recoverOrphans(): Promise<SweepResult> {
     const { ctx } = this;
     const now = ctx.clock.now();
@@ -70,21 +50,13 @@ export class LeaseSweeper<Payload = unknown> {
       limit: 1000,
       deadLetterFor: (job) => poisonPillDeadLetter(job, now, ctx.raw.deadLetter ?? {}, ctx.random),
     });
-    ctx.counters.recovered += result.recovered.length;
     for (const jobId of result.recovered) {
       const orphanedWhile = result.orphanedWhile[jobId] ?? 'running';
-      // Suspects wait for a process that holds nothing else: this one, once its jobs finish.
-      if (orphanedWhile !== 'prefetched') ctx.quarantine.gate.want(ctx.quarantine.member);
-      ctx.emitter.emit('job.stalled', { queue: ctx.queue, jobId, action: 'recovered', orphanedWhile });
+      this.stalled({ queue: ctx.queue, jobId, action: 'recovered', orphanedWhile }, false);
     }
     for (const { jobId, deadLetterId } of result.deadLettered) {
-      ctx.emitter.emit('job.stalled', {
-        queue: ctx.queue,
-        jobId,
-        action: 'dead_lettered',
-        deadLetterId,
-        orphanedWhile: result.orphanedWhile[jobId] ?? 'quarantine',
-      });
+      const orphanedWhile = result.orphanedWhile[jobId] ?? 'quarantine';
+      this.stalled({ queue: ctx.queue, jobId, action: 'dead_lettered', deadLetterId, orphanedWhile });
     }
     if (result.recovered.length > 0) this.wake();
     return { recovered: result.recovered, deadLettered: result.deadLettered.map((d) => d.jobId) };

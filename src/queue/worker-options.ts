@@ -8,6 +8,7 @@ import type { Clock, Random } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { BackoffOptions } from '../core/retry.js';
 import type { DeadLetterSettings } from '../dead-letter-record/record.js';
+import type { MaintenanceOptions } from '../maintenance/maintenance-options.js';
 import type { Store } from '../store/store.js';
 import type { ProcessQuarantine } from './process-quarantine.js';
 
@@ -28,7 +29,10 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** Orphanings after which a job is dead-lettered as a poison pill. Default 3. */
   maxOrphans?: number;
-  /** How often this worker sweeps expired leases. Default 5000 ms. */
+  /**
+   * How often expired leases are swept (by the store's elected maintainer, see `maintenance`).
+   * Default 5000 ms.
+   */
   recoveryIntervalMs?: number;
   /** Longest idle poll interval (the store's notify usually wakes the worker sooner). Default 50 ms. */
   pollIntervalMs?: number;
@@ -44,8 +48,19 @@ export interface WorkerOptions {
   circuitBreaker?: CircuitBreaker;
   /** Dead-letter settings. */
   deadLetter?: DeadLetterSettings;
-  /** Delete completed jobs older than this, in bounded batches. Default 24 h; `false` keeps them. */
+  /**
+   * Completed jobs older than this are deleted (by the store's elected maintainer), in bounded
+   * batches. Default 24 h; `false` keeps them.
+   */
   completedRetentionMs?: number | false;
+  /**
+   * Store housekeeping. By default the worker is a candidate for its store's maintainer: of all
+   * processes on the store one is elected, and it alone sweeps expired leases, deletes old
+   * completed jobs, and applies dead-letter and audit retention. Settings here override the
+   * defaults taken from this worker's options; `false` makes this process take no part (another
+   * process, or `redrive maintain`, must then run maintenance).
+   */
+  maintenance?: false | MaintenanceOptions;
   /** Identifies this worker in leases and attempt records. Default host:pid:random. */
   workerId?: string;
   /** Start processing at once. Default true; otherwise call `run()`. */
@@ -96,6 +111,7 @@ export function resolveWorkerOptions(
     backoff: _b,
     circuitBreaker: _c,
     deadLetter: _d,
+    maintenance: _m,
     ...rest
   } = options;
   const parsed = schema.safeParse(rest);

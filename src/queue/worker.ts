@@ -1,17 +1,20 @@
 /**
  * The consumer side. A worker claims batches of jobs with leases, runs them up to `concurrency`
- * at a time, heartbeats their leases, writes completions back in batches, and sweeps expired
- * leases of crashed workers. Delivery is at-least-once; a stale worker's result is refused by
+ * at a time, heartbeats their leases, and writes completions back in batches; unless told
+ * `maintenance: false` it is also a candidate for its store's maintainer, which (once elected)
+ * sweeps crashed workers' expired leases and applies retention. Delivery is at-least-once; a stale worker's result is refused by
  * the fencing token, never applied twice.
  *
  * This file wires the parts together and closes them in order; each part is its own file:
  * fetcher (claims), executor (handlers), completer (outcome writes), heartbeater (lease renewal)
- * and lease sweeper (recovery of other workers' expired leases).
+ * lease sweeper (how the worker reacts to recovery of its queue's jobs) and the store maintainer
+ * (worker-maintenance.ts).
  */
 
 import { systemClock, systemRandom } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { RedriveEvents } from '../events.js';
+import type { Maintainer } from '../maintenance/maintainer.js';
 import type { JobHandler } from './active-job.js';
 import { Completer } from './completer.js';
 import { Executor } from './executor.js';
@@ -21,6 +24,7 @@ import { assertQueueName } from './job-options.js';
 import { LeaseSweeper, type SweepResult } from './lease-sweeper.js';
 import { StartHorizon } from './start-horizon.js';
 import { WorkerContext, type WorkerCounters, type WorkerState } from './worker-context.js';
+import { workerMaintainer } from './worker-maintenance.js';
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 export type { JobHandler } from './active-job.js';
@@ -44,6 +48,8 @@ export class Worker<Payload = unknown, Result = unknown> {
   private readonly executor: Executor<Payload, Result>;
   private readonly heartbeater: Heartbeater<Payload>;
   private readonly sweeper: LeaseSweeper<Payload>;
+  /** This process's candidate for the store's maintainer; undefined with `maintenance: false`. */
+  readonly maintainer: Maintainer | undefined;
 
   constructor(queue: string, handler: JobHandler<Payload, Result>, options: WorkerOptions) {
     if (typeof handler !== 'function') throw new ValidationError('handler', 'must be a function');
@@ -80,6 +86,7 @@ export class Worker<Payload = unknown, Result = unknown> {
     this.executor = new Executor(ctx, handler, this.completer, starts, this.fetcher);
     this.heartbeater = new Heartbeater(ctx);
     this.sweeper = new LeaseSweeper(ctx, () => this.fetcher.wake());
+    this.maintainer = workerMaintainer(ctx, (event) => this.sweeper.stalled(event));
     if (resolved.autorun) this.run();
   }
 
@@ -95,7 +102,7 @@ export class Worker<Payload = unknown, Result = unknown> {
     this.ctx.quarantine.gate.join(this.ctx.quarantine.member);
     this.fetcher.start();
     this.heartbeater.start();
-    this.sweeper.start();
+    this.maintainer?.start();
     this.fetcher.kick();
   }
 
@@ -128,7 +135,8 @@ export class Worker<Payload = unknown, Result = unknown> {
     ctx.state = 'closing';
     this.fetcher.stop();
     this.executor.stop();
-    this.sweeper.stop();
+    // Resigns at once, so another process's maintainer takes over without waiting for the lease.
+    const maintenance = this.maintainer?.close();
     if (wasRunning) {
       // A claim already at the store lands its jobs in the buffer: wait for it, then hand them back.
       await this.fetcher.settled();
@@ -151,6 +159,7 @@ export class Worker<Payload = unknown, Result = unknown> {
       await this.completer.idle();
     }
     this.heartbeater.stop();
+    await maintenance;
     ctx.quarantine.gate.leave(ctx.quarantine.member);
     ctx.state = 'closed';
   }

@@ -1,11 +1,12 @@
 /**
- * The lease sweeper on its own (fake store, FakeClock): it sweeps at start and every interval,
- * deletes old completed jobs, reports recovered and dead-lettered orphans, and asks for quarantine
- * when a recovered job may have been running.
+ * The lease sweeper on its own (fake store, FakeClock): an on-demand sweep of the worker's queue
+ * and the store maintainer's reports both count recovered and dead-lettered orphans, emit them, and
+ * ask for quarantine when a recovered job may have been running. (Sweeping on an interval and
+ * deleting old completed jobs belong to the maintenance services: test/maintenance/.)
  */
 import { describe, expect, it } from 'vitest';
 import { LeaseSweeper } from '../../../src/queue/lease-sweeper.js';
-import { fakeStore, settle, workerContext } from './fakes.js';
+import { fakeStore, workerContext } from './fakes.js';
 
 function setup(options: { completedRetentionMs?: number | false } = {}) {
   const fake = fakeStore();
@@ -20,34 +21,26 @@ function setup(options: { completedRetentionMs?: number | false } = {}) {
 }
 
 describe('LeaseSweeper', () => {
-  it('sweeps at once, then every recoveryIntervalMs, deleting completed jobs past retention', async () => {
-    const { sweeper, calls, clock } = setup({ completedRetentionMs: 60_000 });
-    const t0 = clock.now();
-    sweeper.start();
-    clock.advance(0);
-    await settle();
-    expect(calls.recover).toHaveLength(1);
-    expect(calls.recover[0]).toMatchObject({ now: t0, queue: 'q', maxOrphans: 2, limit: 1000 });
-    expect(calls.remove[0]).toEqual({ queue: 'q', states: ['completed'], before: t0 - 60_000, limit: 1000 });
-    clock.advance(4999);
-    await settle();
-    expect(calls.recover).toHaveLength(1);
-    clock.advance(1);
-    await settle();
-    expect(calls.recover).toHaveLength(2);
-    sweeper.stop();
-    clock.advance(20_000);
-    await settle();
-    expect(calls.recover).toHaveLength(2);
-  });
-
-  it('keeps completed jobs with completedRetentionMs: false', async () => {
-    const { sweeper, calls, clock } = setup({ completedRetentionMs: false });
-    sweeper.start();
-    clock.advance(0);
-    await settle();
-    expect(calls.recover).toHaveLength(1);
-    expect(calls.remove).toHaveLength(0);
+  it('reacts to recoveries of its queue reported by the store maintainer, and ignores other queues', () => {
+    const { sweeper, ctx, events, wakes } = setup();
+    sweeper.stalled({ queue: 'other', jobId: 'x', action: 'recovered', orphanedWhile: 'running' });
+    expect(events).toEqual([]);
+    expect(ctx.counters.recovered).toBe(0);
+    sweeper.stalled({ queue: 'q', jobId: 'a', action: 'recovered', orphanedWhile: 'running' });
+    sweeper.stalled({
+      queue: 'q',
+      jobId: 'b',
+      action: 'dead_lettered',
+      deadLetterId: 'dl_b',
+      orphanedWhile: 'quarantine',
+    });
+    expect(ctx.counters.recovered).toBe(1);
+    expect(ctx.quarantine.gate.wants(ctx.quarantine.member)).toBe(true);
+    expect(wakes()).toBe(1);
+    expect(events.map((e) => e.payload)).toEqual([
+      { queue: 'q', jobId: 'a', action: 'recovered', orphanedWhile: 'running' },
+      { queue: 'q', jobId: 'b', action: 'dead_lettered', deadLetterId: 'dl_b', orphanedWhile: 'quarantine' },
+    ]);
   });
 
   it('reports recovered and dead-lettered orphans; a job that may have run makes the worker want quarantine', async () => {
