@@ -8,6 +8,7 @@
  *   duration histogram per queue;
  * - from the dead-letter queue: fallback writes and lost records; from circuit breakers: their
  *   state; from the replay queue: depth, backpressure and rate-limit rejections;
+ * - the store's maintenance: who leads and when each service last ran (maintenance-metrics.ts);
  * - the admin server's own requests.
  *
  * Label cardinality is bounded: at most 100 queues and 100 domains get their own label value,
@@ -30,6 +31,7 @@ import type { DeadLetterQueue } from '../dlq/dead-letter-queue.js';
 import type { RedriveEvents } from '../events.js';
 import type { ReplayQueue } from '../replay/replay-queue.js';
 import type { Store } from '../store/store.js';
+import { registerMaintenanceMetrics } from './maintenance-metrics.js';
 
 /** Distinct label values kept per dimension before the rest collapse into {@link OTHER_LABEL}. */
 export const MAX_LABEL_VALUES = 100;
@@ -122,6 +124,7 @@ export class AdminMetrics {
       // Each is the sum of the same gauge by type: sum(nodejs_active_handles) gives it back.
       for (const name of GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
     }
+    registerMaintenanceMetrics(this.registry, this.store, () => this.now());
     const self = this;
 
     new Gauge({

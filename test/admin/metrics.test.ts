@@ -1,6 +1,7 @@
 /**
  * /metrics: Prometheus text with jobs by queue and state, dead letters by status and domain, the
- * oldest pending age, breaker and replay-queue state, worker counters and durations; bounded label
+ * oldest pending age, breaker and replay-queue state, worker counters and durations, who leads the
+ * store's maintenance; bounded label
  * cardinality; one registry per server.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -147,6 +148,29 @@ describe('/metrics', () => {
     expect(sample(text, 'redrive_queue_paused{queue="other"}')).toBe(1);
     expect(sample(text, `redrive_jobs{queue="${OTHER_LABEL}",state="waiting"}`)).toBe(11);
     expect(sample(text, `redrive_queue_paused{queue="${OTHER_LABEL}"}`)).toBeUndefined();
+  });
+
+  it("shows who leads the store's maintenance and when each service last ran", async () => {
+    let text = (await h.call('viewer', 'GET', '/metrics')).body;
+    expect(sample(text, 'redrive_maintenance_leader_epoch')).toBe(0);
+    expect(text).not.toContain('redrive_maintenance_leader{');
+    const now = Date.now();
+    const won = await h.store.acquireLeadership({ candidate: 'host-a:42', leaseMs: 60_000, now });
+    const epoch = won.leader ? won.lease.epoch : -1;
+    await h.store.renewLeadership({
+      candidate: 'host-a:42',
+      epoch,
+      leaseMs: 60_000,
+      now,
+      serviceRuns: { 'lease-rescuer': 1_767_225_600_000 },
+    });
+    text = (await h.call('viewer', 'GET', '/metrics')).body;
+    expect(sample(text, 'redrive_maintenance_leader{holder="host-a:42"}')).toBe(1);
+    expect(sample(text, 'redrive_maintenance_leader_epoch')).toBe(epoch);
+    expect(
+      sample(text, 'redrive_maintenance_service_last_run_timestamp_seconds{service="lease-rescuer"}'),
+    ).toBe(1_767_225_600);
+    expect(sample(text, 'redrive_maintenance_lease_expires_timestamp_seconds')).toBeGreaterThan(now / 1000);
   });
 
   it('reports the store as down instead of failing the scrape', async () => {
