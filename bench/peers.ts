@@ -7,9 +7,14 @@
  * alike; the median and range of `--repeat` runs (default 3) and redrive's ratio per scenario.
  * Writes bench/results/<date>-<machine>.md with the machine, the load, the versions and the
  * durability settings of every system, and prints it.
+ *
+ * `--reuse <file>` (repeatable) takes the runs of a scenario from the JSON lines an earlier
+ * invocation printed, where that file has runs of every system of the scenario, instead of running
+ * it again: a long report can be finished in parts (say, PostgreSQL with fewer repeats).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { medianRun } from './median-run.js';
 import { describeSystems, load1, machine, packageVersion } from './peers-environment.js';
 import { type Comparison, comparePeers, type Peer, POSTGRES_PEERS } from './postgres-run.js';
 import type { BenchResult } from './result.js';
@@ -31,6 +36,7 @@ const USAGE = `usage: npm run bench:peers -- [--quick] [--repeat N] [--stores sq
   --repeat N  runs per system and scenario (default 3; the median counts, the range is shown)
   --stores    which stores (default all three; a store that does not answer is skipped and named)
   --only      scenarios among ${SCENARIOS.join(', ')}
+  --reuse F   take a scenario's runs from the JSON lines of an earlier run's output F (repeatable)
 `;
 
 interface PeerArgs {
@@ -38,10 +44,17 @@ interface PeerArgs {
   repeat: number;
   stores: string[];
   scenarios: ScenarioName[];
+  reuse: string[];
 }
 
 function parse(argv: readonly string[]): PeerArgs {
-  const args: PeerArgs = { quick: false, repeat: 3, stores: Object.keys(STORES), scenarios: [...SCENARIOS] };
+  const args: PeerArgs = {
+    quick: false,
+    repeat: 3,
+    stores: Object.keys(STORES),
+    scenarios: [...SCENARIOS],
+    reuse: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -62,7 +75,8 @@ function parse(argv: readonly string[]): PeerArgs {
       for (const n of names)
         if (!isScenario(n) || !SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}\n${USAGE}`);
       args.scenarios = names as ScenarioName[];
-    } else if (arg === '--help' || arg === '-h') {
+    } else if (arg === '--reuse') args.reuse.push(value());
+    else if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
@@ -75,8 +89,46 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 function range(runs: readonly BenchResult[]): string {
   const ok = runs.filter((r) => !r.error).map((r) => r.jobsPerSec);
   const failed = runs.length - ok.length;
-  const span = ok.length ? `${int(Math.min(...ok))}–${int(Math.max(...ok))}` : '';
+  const span = ok.length ? `${int(Math.min(...ok))}–${int(Math.max(...ok))} (${ok.length})` : '';
   return failed ? `${span}${span ? ', ' : ''}${failed} failed` : span;
+}
+
+/** Runs printed by earlier invocations, by `scenario|system`, in the order they ran. */
+function readRuns(files: readonly string[]): Map<string, BenchResult[]> {
+  const runs = new Map<string, BenchResult[]>();
+  for (const file of files) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const r = JSON.parse(line) as BenchResult;
+      const key = `${r.scenario}|${r.store ?? 'sqlite'}`;
+      runs.set(key, [...(runs.get(key) ?? []), r]);
+    }
+  }
+  return runs;
+}
+
+/** The comparison from earlier runs, when they hold every system of the scenario. */
+function reused(
+  runs: ReadonlyMap<string, BenchResult[]>,
+  scenario: ScenarioName,
+  store: string,
+  peers: readonly Peer[],
+): Comparison | undefined {
+  const active = peers.filter((p) => scenario in p.scenarios);
+  const ours = runs.get(`${scenario}|${store}`);
+  const theirs = active.map((p) => runs.get(`${scenario}|${p.name}`));
+  if (!ours || theirs.some((t) => !t)) return undefined;
+  return {
+    scenario,
+    ours: medianRun(ours),
+    oursRuns: ours,
+    peers: active.map((peer, i) => ({
+      peer,
+      result: medianRun(theirs[i]!),
+      runs: theirs[i]!,
+      target: peer.scenarios[scenario],
+    })),
+  };
 }
 
 function perCpu(r: BenchResult): string {
@@ -120,6 +172,7 @@ async function main(): Promise<number> {
   const loadStart = load1();
   const host = machine();
   const { lines, unreachable } = await describeSystems(args.stores);
+  const previous = readRuns(args.reuse);
   const sections: string[] = [];
   const loads: number[] = [loadStart];
   let failed = false;
@@ -131,7 +184,9 @@ async function main(): Promise<number> {
     }
     const comparisons: Comparison[] = [];
     for (const scenario of args.scenarios) {
-      const c = await comparePeers(scenario, store, peers, { quick: args.quick, repeat: args.repeat });
+      const c =
+        reused(previous, scenario, store, peers) ??
+        (await comparePeers(scenario, store, peers, { quick: args.quick, repeat: args.repeat }));
       comparisons.push(c);
       for (const r of [...c.oursRuns, ...c.peers.flatMap((p) => p.runs)]) {
         if (r.load1 !== undefined) loads.push(r.load1);
@@ -146,7 +201,7 @@ async function main(): Promise<number> {
 
 \`npm run bench:peers${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: redrive ${packageVersion('redrive')} on each store
 against its peers on the same server, ~100-byte payloads, no-op handlers. Each system runs each
-scenario ${args.repeat} time(s) in a fresh process on a fresh database (SQLite file, Redis prefix,
+scenario up to ${args.repeat} time(s) (the number of runs follows each range) in a fresh process on a fresh database (SQLite file, Redis prefix,
 PostgreSQL schema), the systems alternating run by run; the median run counts and the range spans
 all runs.${args.quick ? ' Sizes divided by 10 (`--quick`).' : ''}
 
