@@ -37,6 +37,7 @@ const USAGE = `usage: npm run bench:peers -- [--quick] [--repeat N] [--stores sq
   --stores    which stores (default all three; a store that does not answer is skipped and named)
   --only      scenarios among ${SCENARIOS.join(', ')}
   --reuse F   take a scenario's runs from the JSON lines of an earlier run's output F (repeatable)
+  --no-run    with --reuse: run nothing, report what F holds (a scenario it lacks is named as not run)
 `;
 
 interface PeerArgs {
@@ -45,6 +46,8 @@ interface PeerArgs {
   stores: string[];
   scenarios: ScenarioName[];
   reuse: string[];
+  /** Only assemble the report from `reuse`; a scenario without runs there is listed as not run. */
+  noRun: boolean;
 }
 
 function parse(argv: readonly string[]): PeerArgs {
@@ -54,6 +57,7 @@ function parse(argv: readonly string[]): PeerArgs {
     stores: Object.keys(STORES),
     scenarios: [...SCENARIOS],
     reuse: [],
+    noRun: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -76,6 +80,7 @@ function parse(argv: readonly string[]): PeerArgs {
         if (!isScenario(n) || !SCENARIOS.includes(n)) throw new Error(`unknown scenario ${n}\n${USAGE}`);
       args.scenarios = names as ScenarioName[];
     } else if (arg === '--reuse') args.reuse.push(value());
+    else if (arg === '--no-run') args.noRun = true;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -183,25 +188,35 @@ async function main(): Promise<number> {
       continue;
     }
     const comparisons: Comparison[] = [];
+    const notRun: ScenarioName[] = [];
     for (const scenario of args.scenarios) {
+      const earlier = reused(previous, scenario, store, peers);
+      if (!earlier && args.noRun) {
+        notRun.push(scenario);
+        continue;
+      }
       const c =
-        reused(previous, scenario, store, peers) ??
-        (await comparePeers(scenario, store, peers, { quick: args.quick, repeat: args.repeat }));
+        earlier ?? (await comparePeers(scenario, store, peers, { quick: args.quick, repeat: args.repeat }));
       comparisons.push(c);
       for (const r of [...c.oursRuns, ...c.peers.flatMap((p) => p.runs)]) {
         if (r.load1 !== undefined) loads.push(r.load1);
         failed ||= r.error !== undefined;
       }
     }
-    sections.push(`### ${label}\n\n${storeTable(comparisons)}`);
+    const missing = notRun.length ? `\n\nNot run: ${notRun.join(', ')}.` : '';
+    sections.push(`### ${label}\n\n${storeTable(comparisons)}${missing}`);
   }
   const minutes = (Date.now() - started.getTime()) / 60_000;
   const date = started.toISOString().slice(0, 10);
+  // The options that shaped the figures; the files given to --reuse are local paths, not for a report.
+  const shown = process.argv
+    .slice(2)
+    .filter((a, i, all) => a !== '--reuse' && all[i - 1] !== '--reuse' && a !== '--no-run');
   const report = `# Peer benchmark, ${date}
 
-\`npm run bench:peers${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: redrive ${packageVersion('redrive')} on each store
+\`npm run bench:peers${shown.length ? ` -- ${shown.join(' ')}` : ''}\`${args.reuse.length ? ' (assembled with --reuse from the output of earlier runs)' : ''}: redrive ${packageVersion('redrive')} on each store
 against its peers on the same server, ~100-byte payloads, no-op handlers. Each system runs each
-scenario up to ${args.repeat} time(s) (the number of runs follows each range) in a fresh process on a fresh database (SQLite file, Redis prefix,
+scenario ${args.repeat} times (a report finished in parts with --reuse may hold more or fewer: the number of runs follows each range) in a fresh process on a fresh database (SQLite file, Redis prefix,
 PostgreSQL schema), the systems alternating run by run; the median run counts and the range spans
 all runs.${args.quick ? ' Sizes divided by 10 (`--quick`).' : ''}
 
@@ -211,7 +226,7 @@ all runs.${args.quick ? ' Sizes divided by 10 (`--quick`).' : ''}
   database server's CPU not included), a figure a loaded machine stretches far less than wall time.
 
 Machine: ${host.description}. Load average (1 min) ${Math.min(...loads)}–${Math.max(...loads)} during the
-run (started at ${loadStart}); ${minutes.toFixed(0)} minutes. The machine was shared: wall-clock
+run (${args.noRun ? 'assembled from earlier runs' : `started at ${loadStart}; ${minutes.toFixed(0)} minutes`}). The machine was shared: wall-clock
 figures of every system are lower than on an idle one, alike for all since runs alternate.
 
 ## Systems
