@@ -13,7 +13,11 @@ function serverOf(location: StoreLocation): { url: URL; host: string; port: numb
   const raw = location.kind === 'redis' ? location.redisUrl : location.postgresUrl;
   // A store reached at several addresses (a cluster's nodes, which redirect clients to each other)
   // cannot be cut through one proxy: each kind of that sort needs its own proxying here.
-  if (raw === undefined || (location.kind !== 'redis' && location.kind !== 'postgres')) {
+  if (
+    raw === undefined ||
+    (location.kind !== 'redis' && location.kind !== 'postgres') ||
+    /^rediss?\+cluster:/i.test(raw)
+  ) {
     throw new CliError(
       `--proxy needs a single-server network store (redis:// or postgres://), not ${location.url}`,
     );
