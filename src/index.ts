@@ -60,6 +60,7 @@ export type { TokenBucketOptions, TokenBucketStats } from './core/rate-limit/tok
 export { TokenBucket } from './core/rate-limit/token-bucket.js';
 export type { BackoffOptions, JitterMode, RetryPolicy } from './core/retry.js';
 export { computeRetryDelay, createRetryPolicy, DEFAULT_BACKOFF } from './core/retry.js';
+export type { SchemaIssue, StandardSchemaV1 } from './core/standard-schema.js';
 export type { DeadLetterSettings } from './dead-letter-record/record.js';
 export type { Listener, RedriveEvents } from './events.js';
 export { TypedEmitter } from './events.js';

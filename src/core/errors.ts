@@ -46,8 +46,9 @@ export class StateConflictError extends RedriveError {
 /** Input failed validation (400). `field` names the offending option or payload path. */
 export class ValidationError extends RedriveError {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super('VALIDATION_FAILED', 400, `${field}: ${message}`, { details: { field } });
+  /** @param details more structured details (a schema's `issues`, …); `field` is always set */
+  constructor(field: string, message: string, details?: Record<string, unknown>) {
+    super('VALIDATION_FAILED', 400, `${field}: ${message}`, { details: { ...details, field } });
     this.field = field;
   }
 }

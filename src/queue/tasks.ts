@@ -3,9 +3,9 @@
  * `scheduleAt`, `map`), runs in-process for tests (`run`), and several tasks share one worker
  * through a router that dispatches on the job's name.
  */
-import type { z } from 'zod';
 import { type Clock, systemClock } from '../core/clock.js';
 import { PermanentError, RateLimitedError, ValidationError } from '../core/errors.js';
+import { type StandardSchemaV1, validateWithSchema } from '../core/standard-schema.js';
 import type { ActiveJob } from './active-job.js';
 import { DEFAULT_MAX_ATTEMPTS, type JobOptions } from './job-options.js';
 import type { BulkJob, EnqueuedJob, Queue } from './queue.js';
@@ -23,15 +23,20 @@ export type TaskQueue = Pick<Queue<unknown>, 'name' | 'add' | 'addBulk'>;
 /** An error class, for {@link TaskOptions.retryOn}. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** Options of {@link defineTask}. */
-export interface TaskOptions<Payload>
+/**
+ * Options of {@link defineTask}. `Payload` is what the handler receives, `Input` what enqueueing
+ * accepts (they differ when the schema fills defaults or converts).
+ */
+export interface TaskOptions<Payload, Input = Payload>
   extends Pick<JobOptions, 'priority' | 'maxAttempts' | 'timeout' | 'backoff'> {
   /**
-   * Validates payloads when they are enqueued or run (the error names the field) and when a
-   * worker picks the job up (an invalid stored payload is dead-lettered at once). The parsed value
-   * is what gets enqueued and handled.
+   * Any Standard Schema v1 (zod 4, valibot, arktype, …), synchronous or asynchronous. It validates
+   * payloads when they are enqueued or run (a {@link ValidationError} whose `field` is the path of
+   * the first issue, whose message names every issue, and whose `details.issues` lists them) and
+   * again when a worker picks the job up (an invalid stored payload is dead-lettered at once). The
+   * schema's output is what gets enqueued and handled, so it must accept its own output.
    */
-  schema?: z.ZodType<Payload>;
+  schema?: StandardSchemaV1<Input, Payload>;
   /**
    * Only these errors are retried; any other error the handler throws dead-letters the job at
    * once (as a {@link PermanentError} whose `cause` is the original). Rate-limit errors always
@@ -95,13 +100,12 @@ export interface Task<Payload, Result = unknown> extends RoutableTask {
   stats(): TaskStats;
 }
 
-function validate<Payload>(schema: z.ZodType<Payload> | undefined, value: unknown, field: string): Payload {
-  if (!schema) return value as Payload;
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String).join('.');
-  throw new ValidationError(path ? `${field}.${path}` : field, issue?.message ?? 'invalid');
+function validate<Payload>(
+  schema: StandardSchemaV1<unknown, Payload> | undefined,
+  value: unknown,
+  field: string,
+): Promise<Payload> {
+  return schema ? validateWithSchema(schema, value, field) : Promise.resolve(value as Payload);
 }
 
 function retryable(retryOn: NonNullable<TaskOptions<unknown>['retryOn']>, error: unknown): boolean {
@@ -111,7 +115,8 @@ function retryable(retryOn: NonNullable<TaskOptions<unknown>['retryOn']>, error:
 
 /**
  * Defines a task: `name` is the job name in `queue`; `options` (priority, attempts, timeout,
- * backoff) are the defaults of every job it enqueues, and each call may override them.
+ * backoff) are the defaults of every job it enqueues, and each call may override them. With a
+ * `schema` (any Standard Schema), payloads are validated and their types inferred from it.
  *
  * ```ts
  * const sendEmail = defineTask(queue, 'send-email', async ({ to }: { to: string }, job) => {
@@ -123,12 +128,12 @@ function retryable(retryOn: NonNullable<TaskOptions<unknown>['retryOn']>, error:
  * new Worker(queue.name, createTaskRouter([sendEmail, resizeImage]), { store });
  * ```
  */
-export function defineTask<Payload, Result = unknown>(
+export function defineTask<Payload, Result = unknown, Input = Payload>(
   queue: TaskQueue,
   name: string,
   handler: TaskHandler<Payload, Result>,
-  options: TaskOptions<Payload> = {},
-): Task<Payload, Result> {
+  options: TaskOptions<Payload, Input> = {},
+): Task<Input, Result> {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
     throw new ValidationError('name', 'must be a non-empty string of at most 200 characters');
   }
@@ -144,18 +149,14 @@ export function defineTask<Payload, Result = unknown>(
     else counters.deduplicated++;
     return job;
   };
-  const add = (payload: Payload, jobOptions: JobOptions | undefined): Promise<EnqueuedJob> => {
-    try {
-      const value = validate(schema, payload, 'payload');
-      return queue.add(name, value, { ...jobDefaults, ...jobOptions }).then(count);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  const add = async (payload: Input, jobOptions: JobOptions | undefined): Promise<EnqueuedJob> => {
+    const value = await validate(schema, payload, 'payload');
+    return count(await queue.add(name, value, { ...jobDefaults, ...jobOptions }));
   };
 
   const handle: JobHandler<unknown, Result> = async (job) => {
     try {
-      const payload = validate(schema, job.payload, 'payload');
+      const payload = await validate(schema, job.payload, 'payload');
       const result = await handler(payload, job as ActiveJob<Payload>);
       counters.succeeded++;
       return result;
@@ -185,15 +186,18 @@ export function defineTask<Payload, Result = unknown>(
     scheduleAt: (at, payload, jobOptions) => add(payload, { ...jobOptions, runAt: at }),
     async map(payloads, jobOptions) {
       if (!Array.isArray(payloads)) throw new ValidationError('payloads', 'must be an array');
-      const entries: BulkJob<unknown>[] = payloads.map((payload, i) => ({
+      const values = await Promise.all(
+        payloads.map((payload, i) => validate(schema, payload, `payloads[${i}]`)),
+      );
+      const entries: BulkJob<unknown>[] = values.map((value) => ({
         name,
-        payload: validate(schema, payload, `payloads[${i}]`),
+        payload: value,
         options: { ...jobDefaults, ...jobOptions },
       }));
       return (await queue.addBulk(entries)).map(count);
     },
     async run(payload) {
-      const value = validate(schema, payload, 'payload');
+      const value = await validate(schema, payload, 'payload');
       counters.ranDirectly++;
       const controller = new AbortController();
       const job: ActiveJob<Payload> = {
