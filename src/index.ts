@@ -222,6 +222,7 @@ export type { RedisBatchLike, RedisLike, ResettableSocket } from './resilient-re
 export {
   assertResilientClient,
   createResilientRedisClient,
+  createResilientRedisCluster,
   RESILIENT_CLIENT_OPTIONS,
 } from './resilient-redis/client.js';
 export type {

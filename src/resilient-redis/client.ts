@@ -16,7 +16,7 @@
  * them, but later).
  */
 
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
 import { STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
 import type { RedisArg } from './command-classes.js';
@@ -44,6 +44,8 @@ export interface RedisLike {
     autoResendUnfulfilledCommands?: boolean | undefined;
     maxRetriesPerRequest?: number | null | undefined;
     db?: number | undefined;
+    /** On an ioredis `Cluster`: the options of every node connection. */
+    redisOptions?: { autoResendUnfulfilledCommands?: boolean | undefined } | undefined;
   };
   call(command: string, ...args: RedisArg[]): Promise<unknown>;
   multi(): RedisBatchLike;
@@ -77,7 +79,11 @@ export function assertResilientClient(client: RedisLike): void {
         'outside the bounded, ordered write buffer (createResilientRedisClient sets it)',
     );
   }
-  if (opts.autoResendUnfulfilledCommands !== false) {
+  // On a Cluster the offline queue is the cluster's, and resending is each node connection's.
+  const resend = opts.redisOptions
+    ? opts.redisOptions.autoResendUnfulfilledCommands
+    : opts.autoResendUnfulfilledCommands;
+  if (resend !== false) {
     throw new ValidationError(
       'client.options.autoResendUnfulfilledCommands',
       'must be false: ioredis would silently resend commands whose first send may have landed ' +
@@ -98,6 +104,25 @@ export function createResilientRedisClient(
 ): Redis {
   if (typeof target === 'string') return new Redis(target, { ...options, ...RESILIENT_CLIENT_OPTIONS });
   return new Redis({ ...target, ...options, ...RESILIENT_CLIENT_OPTIONS });
+}
+
+/**
+ * Creates an ioredis `Cluster` with the options ResilientRedis requires: no offline queue at the
+ * cluster level, and every node connection as {@link createResilientRedisClient} makes it. Keys a
+ * MULTI/EXEC touches together must share a hash tag.
+ *
+ * @param nodes startup nodes (one reachable node is enough)
+ * @param options further ioredis cluster options
+ */
+export function createResilientRedisCluster(
+  nodes: { host: string; port: number }[],
+  options: ClusterOptions = {},
+): Cluster {
+  return new Cluster(nodes, {
+    ...options,
+    enableOfflineQueue: false,
+    redisOptions: { ...options.redisOptions, ...RESILIENT_CLIENT_OPTIONS },
+  });
 }
 
 /** How {@link resetConnection} closed the connection. */

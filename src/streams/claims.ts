@@ -4,7 +4,7 @@
  * trimming.
  */
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client-options.js';
 import { withTimeout } from '../redis/timeout.js';
 import { type BufferEntry, type RawEntry, rawEntries } from './entries.js';
 import { runStreamScript } from './scripts.js';
@@ -31,7 +31,7 @@ export interface ReclaimPage {
  * delivery counts (XAUTOCLAIM does not return them: one XPENDING per id, pipelined).
  */
 export async function reclaimPage(
-  redis: Redis,
+  redis: RedisClient,
   t: ClaimTarget,
   minIdleMs: number,
   cursor: string,
@@ -68,7 +68,7 @@ export async function reclaimPage(
  * @returns how many were renewed, and the ids this consumer no longer owns
  */
 export async function renewClaims(
-  redis: Redis,
+  redis: RedisClient,
   t: ClaimTarget,
   ids: string[],
 ): Promise<{ renewed: number; lost: string[] }> {
@@ -92,10 +92,16 @@ export async function renewClaims(
  * JUSTID): `idleMs` equal to the reclaim idle time hands them over to any consumer at once (used on
  * stop); less makes them reclaimable after the difference (a retry delay).
  */
-export async function setIdle(redis: Redis, t: ClaimTarget, ids: string[], idleMs: number): Promise<void> {
+export async function setIdle(
+  redis: RedisClient,
+  t: ClaimTarget,
+  ids: string[],
+  idleMs: number,
+): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     await withTimeout(
-      redis.xclaim(
+      redis.call(
+        'XCLAIM',
         t.stream,
         t.group,
         t.consumer,
@@ -113,7 +119,7 @@ export async function setIdle(redis: Redis, t: ClaimTarget, ids: string[], idleM
 
 /** Removes other consumers idle at least `minIdleMs` with nothing pending; or only this one (`onlySelf`). */
 export async function removeIdleConsumers(
-  redis: Redis,
+  redis: RedisClient,
   t: ClaimTarget,
   minIdleMs: number,
   onlySelf = false,
@@ -132,7 +138,7 @@ export async function removeIdleConsumers(
 
 /** XTRIM MAXLEN ~ `maxLen`; returns the entries removed. */
 export async function trimStream(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   maxLen: number,
   timeoutMs: number,

@@ -9,8 +9,8 @@
  * and a short reconnect backoff. Every call also has a deadline of its own (`withTimeout`, src/redis/timeout.ts).
  */
 
-import { Redis, type RedisOptions } from 'ioredis';
-import { STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { isCluster, type RedisClient, STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
 
 /** Options forced on the processor's connections. */
 export const STREAM_CONNECTION_OPTIONS = Object.freeze({
@@ -23,14 +23,36 @@ export function streamRetryStrategy(times: number): number {
   return Math.min(50 * 2 ** Math.min(times - 1, 5), 1000) + Math.floor(Math.random() * 50);
 }
 
-/** Opens a connection from a URL, ioredis options, or an existing client (duplicated). */
-export function openConnection(
-  source: { connection?: string | RedisOptions; client?: Redis },
-  name: string,
-): Redis {
+/** Where the processor connects: a URL or options, an application's client, or a cluster. */
+export interface ConnectionSource {
+  connection?: string | RedisOptions;
+  client?: RedisClient;
+  cluster?: { nodes: { host: string; port: number }[]; options?: ClusterOptions };
+}
+
+/**
+ * A cluster connection of the processor: the offline queue off at the cluster level too, and every
+ * node connection with the processor's options.
+ */
+function openCluster(nodes: ClusterNode[], options: ClusterOptions, name: string): Cluster {
+  return new Cluster(nodes, {
+    ...options,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    clusterRetryStrategy: streamRetryStrategy,
+    redisOptions: { ...options.redisOptions, connectionName: name, ...STRICT_CLIENT_OPTIONS },
+  });
+}
+
+/** Opens a connection from a URL, ioredis options, a cluster, or an existing client (duplicated). */
+export function openConnection(source: ConnectionSource, name: string): RedisClient {
   const extra: RedisOptions = { retryStrategy: streamRetryStrategy, connectionName: name };
-  let redis: Redis;
-  if (source.client) redis = source.client.duplicate({ ...extra, ...STREAM_CONNECTION_OPTIONS });
+  let redis: RedisClient;
+  if (source.cluster) redis = openCluster(source.cluster.nodes, source.cluster.options ?? {}, name);
+  else if (source.client && isCluster(source.client)) {
+    const nodes = (source.client as unknown as { startupNodes: ClusterNode[] }).startupNodes;
+    redis = openCluster(nodes, source.client.options, name);
+  } else if (source.client) redis = source.client.duplicate({ ...extra, ...STREAM_CONNECTION_OPTIONS });
   else if (typeof source.connection === 'string')
     redis = new Redis(source.connection, { ...extra, ...STREAM_CONNECTION_OPTIONS });
   else redis = new Redis({ ...extra, ...source.connection, ...STREAM_CONNECTION_OPTIONS });
@@ -40,7 +62,7 @@ export function openConnection(
 }
 
 /** Resolves when `redis` is ready, or with `false` after `ms`. */
-export function whenReady(redis: Redis, ms: number): Promise<boolean> {
+export function whenReady(redis: RedisClient, ms: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const onReady = () => {

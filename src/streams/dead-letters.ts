@@ -4,8 +4,8 @@
  * are read and written as Buffers, so that their bytes are copied exactly (see `dlq-format.ts`).
  */
 
-import type { Redis } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
+import type { RedisClient } from '../redis/client-options.js';
 import { withTimeout } from '../redis/timeout.js';
 import { dlqFields, type ParsedDlqEntry, parseDlqEntry, replayFields } from './dlq-format.js';
 import { type BufferEntry, type RawEntry, rawEntries, toDeadLetterEntry } from './entries.js';
@@ -41,7 +41,7 @@ const PAGE = 200;
  * @returns the DLQ entry id
  */
 export async function moveToDlq(
-  redis: Redis,
+  redis: RedisClient,
   target: DlqTarget,
   message: LazyMessage,
   meta: { reason: string; attempts: number; at: number },
@@ -64,7 +64,7 @@ export async function moveToDlq(
 }
 
 /** XRANGE of the DLQ, as exact bytes. */
-async function readDlq(redis: Redis, target: DlqTarget, start: string, end: string, count?: number) {
+async function readDlq(redis: RedisClient, target: DlqTarget, start: string, end: string, count?: number) {
   const args: (string | number)[] = [target.dlqStream, start, end];
   if (count !== undefined) args.push('COUNT', count);
   const reply = await withTimeout(
@@ -81,7 +81,7 @@ function parse(entry: RawEntry): ParsedDlqEntry {
 
 /** DLQ entries from `start` (inclusive, default the oldest), at most `count`. */
 export async function listDlq<V extends FieldValue>(
-  redis: Redis,
+  redis: RedisClient,
   target: DlqTarget,
   options: { start?: string; count?: number } = {},
 ): Promise<DeadLetterEntry<V>[]> {
@@ -112,7 +112,7 @@ function destination(entry: ParsedDlqEntry, own: string): string {
  * entries that go back to `onlyStream` when it is given (a DLQ shared with other streams).
  */
 async function select<V extends FieldValue>(
-  redis: Redis,
+  redis: RedisClient,
   target: DlqTarget,
   what: string | string[] | DeadLetterFilter<V>,
   onlyStream: string | undefined,
@@ -160,7 +160,7 @@ async function select<V extends FieldValue>(
  * @throws ValidationError naming `otherStreams` or `limit`
  */
 export async function replayDlq<V extends FieldValue>(
-  redis: Redis,
+  redis: RedisClient,
   target: DlqTarget,
   what: string | string[] | DeadLetterFilter<V>,
   options: DlqReplayOptions = {},

@@ -4,10 +4,10 @@
  * processor provides.
  */
 
-import type { Redis } from 'ioredis';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { JobTimeoutError, PermanentError } from '../core/errors.js';
 import type { TypedEmitter } from '../events.js';
+import type { RedisClient } from '../redis/client-options.js';
 import { withTimeout } from '../redis/timeout.js';
 import { AckBatcher } from './acks.js';
 import { setIdle } from './claims.js';
@@ -33,7 +33,7 @@ export interface DispatchContext {
   readonly emitter: TypedEmitter<StreamProcessorEvents>;
   readonly counters: StreamCounters;
   readonly target: DlqTarget;
-  writer(): Redis;
+  writer(): RedisClient;
   isRunning(): boolean;
   report(operation: string, error: unknown): void;
 }

@@ -1,6 +1,6 @@
-/** Health of a stream and its consumer group, read from Redis in one round trip. */
+/** Health of a stream and its consumer group, read from RedisClient in one round trip. */
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client-options.js';
 import { withTimeout } from '../redis/timeout.js';
 import { idTime } from './entries.js';
 import type { StreamHealth } from './types.js';
@@ -13,7 +13,7 @@ function flatToRecord(flat: unknown): Record<string, unknown> {
 
 /** Reads {@link StreamHealth} (zeros and nulls when the stream or the group does not exist). */
 export async function readHealth(
-  redis: Redis,
+  redis: RedisClient,
   names: { stream: string; group: string; dlqStream: string },
   timeoutMs: number,
   connected: boolean,

@@ -1,18 +1,26 @@
 /** StreamProcessor options: defaults and validation (zod), at the boundary. */
 
 import { hostname } from 'node:os';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import type { Clock, Random } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
+import { isCluster, type RedisClient } from '../redis/client-options.js';
+import { sameHashTag } from '../redis/hash-tag.js';
 import type { FieldEncoding, FieldValue, StreamHandler } from './types.js';
 
 /** Options of {@link StreamProcessor}; `E` follows `fieldValues`. */
 export interface StreamProcessorOptions<E extends FieldEncoding = 'string'> {
   /** A `redis://` URL or ioredis options. The processor opens two connections of its own from it. */
   connection?: string | RedisOptions;
-  /** Or an ioredis client to `duplicate()` (it is not used itself). */
-  client?: Redis;
+  /**
+   * Or an ioredis client to `duplicate()` (it is not used itself): a `Redis`, or a `Cluster`. On a
+   * cluster the stream and its DLQ stream must share a hash tag (`{orders}` and `{orders}:dlq`;
+   * the default DLQ name does when the stream has one), since a DLQ move is one MULTI/EXEC.
+   */
+  client?: RedisClient;
+  /** Or a Redis Cluster to open two cluster connections to (see `client` about hash tags). */
+  cluster?: { nodes: { host: string; port: number }[]; options?: ClusterOptions };
   stream: string;
   group: string;
   /** This consumer's name in the group. Default `host:pid:random`. */
@@ -137,7 +145,7 @@ export function resolveStreamOptions<E extends FieldEncoding>(
   if (!options || typeof options.handler !== 'function') {
     throw new ValidationError('handler', 'a handler function is required');
   }
-  const { handler: _h, connection: _c, client: _cl, clock: _k, random: _r, ...rest } = options;
+  const { handler: _h, connection: _c, client: _cl, cluster: _cu, clock: _k, random: _r, ...rest } = options;
   const parsed = schema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -172,6 +180,14 @@ export function resolveStreamOptions<E extends FieldEncoding>(
   }
   const dlqStream = o.dlqStream ?? `${o.stream}:dlq`;
   if (dlqStream === o.stream) throw new ValidationError('dlqStream', 'must differ from stream');
+  const onCluster =
+    options.cluster !== undefined || (options.client !== undefined && isCluster(options.client));
+  if (onCluster && !sameHashTag(o.stream, dlqStream)) {
+    throw new ValidationError(
+      'dlqStream',
+      `on a Redis Cluster the stream and its DLQ stream must share a hash tag (a DLQ move is one MULTI/EXEC): name them like '{${o.stream}}' and '{${o.stream}}:dlq'`,
+    );
+  }
   return {
     ...o,
     consumer: o.consumer ?? `${hostname()}:${process.pid}:${random.id(3)}`,

@@ -4,8 +4,8 @@
  * and reports errors instead of throwing (the next period retries).
  */
 
-import type { Redis } from 'ioredis';
 import type { TypedEmitter } from '../events.js';
+import type { RedisClient } from '../redis/client-options.js';
 import { withTimeout } from '../redis/timeout.js';
 import { type ClaimTarget, reclaimPage, removeIdleConsumers, renewClaims } from './claims.js';
 import { type RawEntry, toMessage } from './entries.js';
@@ -20,7 +20,7 @@ export interface PendingHost {
   readonly held: Map<string, HeldMessage>;
   readonly counters: Omit<StreamProcessorStats, 'consumer' | 'running' | 'active' | 'held'>;
   readonly emitter: TypedEmitter<StreamProcessorEvents>;
-  writer(): Redis;
+  writer(): RedisClient;
   isRunning(): boolean;
   /** Holds and queues a message read or claimed with this delivery count (no-op when already held). */
   admit(entry: RawEntry, attempt: number): void;

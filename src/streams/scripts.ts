@@ -4,7 +4,7 @@
  * file's header says why and what it takes.
  */
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client-options.js';
 import { ScriptFamily } from '../redis/scripts.js';
 
 /** Every script of the processor (the file is `<name>.lua`). */
@@ -21,7 +21,7 @@ const STREAM_SCRIPTS = new ScriptFamily('redrive_stream', STREAM_SCRIPT_NAMES, [
 
 /** Runs a script on a connection (EVALSHA, EVAL when the server does not know it). */
 export function runStreamScript(
-  redis: Redis,
+  redis: RedisClient,
   name: StreamScriptName,
   keys: string[],
   args: (string | number)[],

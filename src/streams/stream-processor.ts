@@ -23,15 +23,15 @@
  *   handlers up to `stopTimeoutMs`, flushes acks, and removes this consumer if nothing is pending.
  */
 
-import type { Redis } from 'ioredis';
 import { type Clock, systemClock, systemRandom, type TimerHandle } from '../core/clock.js';
 import { StateConflictError, StoreUnavailableError } from '../core/errors.js';
 import { TypedEmitter } from '../events.js';
+import { isCluster, type RedisClient } from '../redis/client-options.js';
 import { classifyRedisFailure } from '../redis/failure.js';
 import { RedisTimeoutError, withTimeout } from '../redis/timeout.js';
 import { resetConnection } from '../resilient-redis/client.js';
 import { removeIdleConsumers, setIdle, trimStream } from './claims.js';
-import { openConnection, whenReady } from './connection.js';
+import { type ConnectionSource, openConnection, whenReady } from './connection.js';
 import { type DlqTarget, listDlq, replayDlq } from './dead-letters.js';
 import { Dispatcher, type StreamCounters } from './dispatcher.js';
 import { type BufferEntry, rawEntries } from './entries.js';
@@ -62,13 +62,13 @@ const READ_GRACE_MS = 1000;
 export class StreamProcessor<E extends FieldEncoding = 'string'> {
   private readonly opts: ResolvedStreamOptions;
   private readonly clock: Clock;
-  private readonly source: Pick<StreamProcessorOptions<E>, 'connection' | 'client'>;
+  private readonly source: ConnectionSource;
   private readonly emitter = new TypedEmitter<StreamProcessorEvents>();
   private readonly target: DlqTarget;
   private readonly host: PendingHost;
   private readonly dispatcher: Dispatcher;
-  private reader: Redis | undefined;
-  private writerConn: Redis | undefined;
+  private reader: RedisClient | undefined;
+  private writerConn: RedisClient | undefined;
   private readerId: number | undefined;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readLoop: Promise<void> | undefined;
@@ -102,7 +102,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
   constructor(options: StreamProcessorOptions<E>) {
     this.opts = resolveStreamOptions(options, options?.random ?? systemRandom);
     this.clock = options.clock ?? systemClock;
-    this.source = { connection: options.connection, client: options.client };
+    this.source = { connection: options.connection, client: options.client, cluster: options.cluster };
     this.target = {
       stream: this.opts.stream,
       group: this.opts.group,
@@ -269,7 +269,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
         await this.dispatcher.waitForRoom();
         continue;
       }
-      const reader = this.reader as Redis;
+      const reader = this.reader as RedisClient;
       if (reader.status !== 'ready') {
         await whenReady(reader, 200);
         continue;
@@ -392,7 +392,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
   }
 
   private async closeConnections(): Promise<void> {
-    const conns = [this.reader, this.writerConn].filter((c): c is Redis => c !== undefined);
+    const conns = [this.reader, this.writerConn].filter((c): c is RedisClient => c !== undefined);
     this.reader = undefined;
     this.writerConn = undefined;
     await Promise.all(conns.map((c) => withTimeout(c.quit(), 1000, 'QUIT').catch(() => c.disconnect())));
@@ -402,6 +402,9 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
     const reader = this.reader;
     if (!reader) return;
     this.readerId = undefined;
+    // A cluster has one connection per node: CLIENT ID would answer for a random one. Stopping
+    // then closes the reader instead of unblocking it.
+    if (isCluster(reader)) return;
     withTimeout(reader.client('ID') as Promise<number>, this.opts.operationTimeoutMs, 'CLIENT ID').then(
       (id) => {
         this.readerId = Number(id);
@@ -411,13 +414,13 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
   }
 
   /** The writer connection, which must exist. */
-  private writer(): Redis {
+  private writer(): RedisClient {
     if (!this.writerConn) throw new StateConflictError('stream processor is not connected');
     return this.writerConn;
   }
 
   /** The writer connection (opened on first use, also before `start()` for admin calls). */
-  private async writerConnection(): Promise<Redis> {
+  private async writerConnection(): Promise<RedisClient> {
     if (this.state === 'stopped' || this.state === 'stopping') {
       throw new StateConflictError(`stream processor is ${this.state}`);
     }
