@@ -11,6 +11,7 @@ import { registerChaos } from './commands/chaos.js';
 import { registerDlq } from './commands/dlq/index.js';
 import { registerEnqueue } from './commands/enqueue.js';
 import { registerList } from './commands/list.js';
+import { registerMaintain } from './commands/maintain.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerPurge } from './commands/purge.js';
 import { registerRetry } from './commands/retry.js';
@@ -65,6 +66,7 @@ Examples:
   registerRetry(program);
   registerPurge(program);
   registerWorker(program);
+  registerMaintain(program);
   registerDlq(program);
   registerBench(program);
   registerChaos(program);
