@@ -110,6 +110,8 @@ export interface ChaosReport {
   reExecutions: number;
   /** Kill to orphan returned to waiting by another worker's recovery sweep. */
   recovered: DurationSummary;
+  /** The same, for kills whose recovery no connection cut overlapped: held to `boundMs`. */
+  recoveredOutsideCuts: DurationSummary;
   /** Kill to orphan started again by another worker. */
   rerun: DurationSummary;
   /** lease + heartbeat: the most a recovery may take. */

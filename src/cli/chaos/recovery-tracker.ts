@@ -30,7 +30,7 @@ export class RecoveryTracker {
   /** Jobs a killed worker was running: when it was killed, and by whom. */
   private readonly orphans = new Map<string, { killedAt: number; victim: string }>();
   private readonly awaitingRecovery = new Map<string, number>();
-  private readonly recoveredMs: number[] = [];
+  private readonly recoveredMs: { killedAt: number; ms: number }[] = [];
   private readonly rerunMs: number[] = [];
   private executions = 0;
   /** Distinct worker errors (a cut makes every worker report the same few), with their counts. */
@@ -61,7 +61,7 @@ export class RecoveryTracker {
         const killedAt = this.awaitingRecovery.get(message.id);
         if (killedAt !== undefined && message.at >= killedAt) {
           this.awaitingRecovery.delete(message.id);
-          this.recoveredMs.push(message.at - killedAt);
+          this.recoveredMs.push({ killedAt, ms: message.at - killedAt });
         }
         return;
       }
@@ -89,18 +89,28 @@ export class RecoveryTracker {
     return this.completions;
   }
 
-  /** What the reports show. */
-  summary(): {
+  /**
+   * What the reports show. `cuts` are the windows when the workers' store connections were cut: a
+   * recovery that overlaps one waited for the survivors to reach the store again, so only the
+   * others are held to the lease + heartbeat bound (`recoveredOutsideCuts`).
+   */
+  summary(cuts: readonly { from: number; to: number }[] = []): {
     executions: number;
     reExecutions: number;
     recovered: DurationSummary;
+    recoveredOutsideCuts: DurationSummary;
     rerun: DurationSummary;
     workerErrors: { message: string; count: number }[];
   } {
     return {
       executions: this.executions,
       reExecutions: this.executions - this.starts.size,
-      recovered: summarize(this.recoveredMs),
+      recovered: summarize(this.recoveredMs.map((r) => r.ms)),
+      recoveredOutsideCuts: summarize(
+        this.recoveredMs
+          .filter((r) => !cuts.some((c) => c.from <= r.killedAt + r.ms && c.to >= r.killedAt))
+          .map((r) => r.ms),
+      ),
       rerun: summarize(this.rerunMs),
       workerErrors: [...this.errors]
         .map(([message, count]) => ({ message, count }))
