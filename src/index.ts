@@ -24,7 +24,10 @@ export { DEAD_LETTER_STATUSES, DEAD_LETTER_TRANSITIONS } from './core/dead-lette
 export {
   BackpressureError,
   CircuitOpenError,
+  ClosedError,
+  ForbiddenError,
   JobTimeoutError,
+  LeaseLostError,
   NotFoundError,
   PermanentError,
   RateLimitedError,
@@ -33,6 +36,7 @@ export {
   StateConflictError,
   StoreUnavailableError,
   ValidationError,
+  WaitTimeoutError,
 } from './core/errors.js';
 export type { FailureSignature, FingerprintInput } from './core/fingerprint.js';
 export {
@@ -65,7 +69,6 @@ export type { DeadLetterSettings } from './dead-letter-record/record.js';
 export type { Listener, RedriveEvents } from './events.js';
 export { TypedEmitter } from './events.js';
 export type { ActiveJob } from './queue/active-job.js';
-export { LeaseLostError } from './queue/active-job.js';
 export type { JobOptions } from './queue/job-options.js';
 export type { JsonlImportOptions, JsonlImportResult, JsonlLineError } from './queue/jsonl-import.js';
 export type { AddOptions, BulkJob, EnqueuedJob, QueueOptions } from './queue/queue.js';

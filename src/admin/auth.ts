@@ -55,12 +55,8 @@ export class UnauthorizedError extends RedriveError {
   }
 }
 
-/** 403: the role is too low. */
-export class ForbiddenError extends RedriveError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('FORBIDDEN', 403, message, { details });
-  }
-}
+/** 403: the role is too low (defined in core, where every layer can name it). */
+export { ForbiddenError } from '../core/errors.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();

@@ -6,12 +6,9 @@
 import { z } from 'zod';
 import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
-import { type DeadLetterListFilter, type JsonPathCondition, toStoreFilter } from '../dlq/queries.js';
-import type { Store } from '../store/store.js';
-import { jsonFilterValue, listParam, parseQuery, textParam, timeParam } from './validation.js';
-
-/** Prefixes of query keys that filter on a JSON field: `payload.customer.id=42`. */
-export const JSON_FILTER_PREFIXES = ['payload.', 'metadata.', 'snapshot.', 'requestData.', 'responseData.'];
+import { JSON_FILTER_PREFIXES, jsonFilterValue } from '../dlq/json-filter.js';
+import type { DeadLetterListFilter, JsonPathCondition } from '../dlq/queries.js';
+import { listParam, parseQuery, textParam, timeParam } from './validation.js';
 
 /** Most JSON-field conditions in one filter. */
 export const MAX_JSON_CONDITIONS = 10;
@@ -111,37 +108,4 @@ export function filterFromBody(body: z.output<typeof filterBodySchema>): DeadLet
   const status =
     body.status === undefined ? undefined : typeof body.status === 'string' ? [body.status] : body.status;
   return toListFilter({ ...body, status }, body.where ?? []);
-}
-
-/** Statuses an operator may resolve. */
-export const OPEN_STATUSES: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
-
-/**
- * Ids of open (`pending`, `requires_review`) entries matching a filter, oldest first, at most
- * `max`, read from the store in keyset pages of 1000.
- */
-export async function openIdsMatching(
-  store: Store,
-  filter: DeadLetterListFilter,
-  max: number,
-): Promise<{ ids: string[]; truncated: boolean }> {
-  const requested = filter.status === undefined ? OPEN_STATUSES : [filter.status].flat();
-  const statuses = requested.filter((s) => OPEN_STATUSES.includes(s));
-  if (statuses.length === 0) return { ids: [], truncated: false };
-  const storeFilter = toStoreFilter({ ...filter, status: statuses });
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await store.listDeadLetters({
-      ...storeFilter,
-      limit: Math.min(1000, max + 1 - ids.length),
-      order: 'oldest',
-      withTotal: false,
-      ...(cursor !== undefined ? { cursor } : {}),
-    });
-    for (const item of page.items) ids.push(item.id);
-    if (ids.length > max) return { ids: ids.slice(0, max), truncated: true };
-    if (page.nextCursor === null || page.items.length === 0) return { ids, truncated: false };
-    cursor = page.nextCursor;
-  }
 }

@@ -87,16 +87,3 @@ export function listParam<T extends string>(values: readonly T[]) {
 export function textParam(max = 500) {
   return single.max(max, { error: `must be at most ${max} characters` });
 }
-
-/** Parses a query value given for a JSON field filter: JSON literals keep their type, anything else is text. */
-export function jsonFilterValue(text: string): string | number | boolean | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
-      return value as string | number | boolean | null;
-    }
-  } catch {
-    // Not a JSON literal: plain text.
-  }
-  return text;
-}

@@ -4,7 +4,13 @@
  * HTTP-date `Retry-After` resolves against the injected clock.
  */
 
-import { JobTimeoutError, PermanentError, RateLimitedError, ValidationError } from './errors.js';
+import {
+  JobTimeoutError,
+  LeaseLostError,
+  PermanentError,
+  RateLimitedError,
+  ValidationError,
+} from './errors.js';
 
 /** The outcome of {@link classifyError}. `reason` is a short, stable, machine-readable string. */
 export type Classification =
@@ -128,6 +134,8 @@ function classifyOnce(error: unknown, now: number): Classification | undefined {
     return { kind: 'rate_limited', retryAfterMs: ms, reason: 'rate_limited_error' };
   }
   if (error instanceof JobTimeoutError) return { kind: 'retry', reason: 'timeout' };
+  // Its 409 would read as permanent; the job is another worker's now, so nothing is dead-lettered.
+  if (error instanceof LeaseLostError) return { kind: 'retry', reason: 'lease_lost' };
   if (!isObject(error)) return undefined;
 
   const status = httpStatus(error);

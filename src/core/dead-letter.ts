@@ -125,6 +125,16 @@ export function canTransitionDeadLetter(from: DeadLetterStatus, to: DeadLetterSt
   return DEAD_LETTER_TRANSITIONS[from].includes(to);
 }
 
+/** Statuses of open entries: waiting on a replay or an operator (what dashboards count as open). */
+export const OPEN_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
+
+/** Statuses of entries past their TTL or whose TTL still runs (`expired()` lists those due). */
+export const TTL_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = [
+  'pending',
+  'requires_review',
+  'expired',
+];
+
 /** Statuses an operator may resolve. */
 export const RESOLVABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pending', 'requires_review'];
 

@@ -106,3 +106,40 @@ export class PermanentError extends RedriveError {
     super('PERMANENT_FAILURE', 500, message, options);
   }
 }
+
+/** 403: the caller's role is too low for the action. */
+export class ForbiddenError extends RedriveError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('FORBIDDEN', 403, message, { details });
+  }
+}
+
+/**
+ * The queue or store was used after `close()` (503: the service is going away; a caller that
+ * retries reaches a live instance, never this one again).
+ */
+export class ClosedError extends RedriveError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('CLOSED', 503, message, { details });
+  }
+}
+
+/** A wait the caller bounded (`timeoutMs`) ran out before its condition held (504). */
+export class WaitTimeoutError extends RedriveError {
+  constructor(message: string, timeoutMs: number) {
+    super('WAIT_TIMEOUT', 504, message, { details: { timeoutMs } });
+  }
+}
+
+/**
+ * The lease of a running job was lost (another worker owns the job now); the attempt's result will
+ * be discarded. A handler that lets it escape gets a retry, never a dead letter: the job is
+ * already someone else's.
+ */
+export class LeaseLostError extends RedriveError {
+  constructor(jobId: string) {
+    super('LEASE_LOST', 409, `lost the lease of job ${jobId}; its result will be discarded`, {
+      details: { jobId },
+    });
+  }
+}

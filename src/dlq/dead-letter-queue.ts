@@ -6,6 +6,11 @@
 import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterAuditEntry } from '../core/dead-letter.js';
+import {
+  OPEN_DEAD_LETTER_STATUSES,
+  REPLAYABLE_DEAD_LETTER_STATUSES,
+  TTL_DEAD_LETTER_STATUSES,
+} from '../core/dead-letter.js';
 import { NotFoundError, RedriveError, ValidationError } from '../core/errors.js';
 import { createRedactor } from '../dead-letter-record/redact.js';
 import { TypedEmitter } from '../events.js';
@@ -198,7 +203,7 @@ export class DeadLetterQueue {
     filter: DeadLetterListFilter & { limit?: number } = {},
   ): Promise<{ groups: DescribedFailureGroup[]; scan: ScanReport | null }> {
     const { limit = 10, ...rest } = filter;
-    const storeFilter = toStoreFilter({ status: ['pending', 'requires_review'], ...rest });
+    const storeFilter = toStoreFilter({ status: [...OPEN_DEAD_LETTER_STATUSES], ...rest });
     const top = await this.backing.topDeadLetterFailures({ ...storeFilter, limit });
     return { groups: await describeFailureGroups(this.backing, top.groups), scan: top.scan };
   }
@@ -218,7 +223,11 @@ export class DeadLetterQueue {
 
   /** Pending entries with replay budget left, oldest first. */
   replayable(options: { domain?: string; failureType?: string; limit?: number } = {}): Promise<DeadLetter[]> {
-    return selectEntries(this.backing, this.selection(['pending'], options, true), options.limit ?? 100);
+    return selectEntries(
+      this.backing,
+      this.selection(REPLAYABLE_DEAD_LETTER_STATUSES, options, true),
+      options.limit ?? 100,
+    );
   }
 
   /** Pending entries, oldest first. */
@@ -230,7 +239,7 @@ export class DeadLetterQueue {
   expired(options: { limit?: number } = {}): Promise<DeadLetter[]> {
     return selectEntries(
       this.backing,
-      { statuses: ['pending', 'requires_review', 'expired'], expiresBefore: this.clock.now() },
+      { statuses: TTL_DEAD_LETTER_STATUSES, expiresBefore: this.clock.now() },
       options.limit ?? 100,
     );
   }

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterStatus } from '../core/dead-letter.js';
-import { DEAD_LETTER_STATUSES } from '../core/dead-letter.js';
+import { DEAD_LETTER_STATUSES, OPEN_DEAD_LETTER_STATUSES } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
 import type {
   DeadLetterFilter,
@@ -199,7 +199,7 @@ export async function slaBreached(
   limit = 100,
 ): Promise<SlaBreachReport> {
   const now = clock.now();
-  const open: DeadLetterStatus[] = ['pending', 'requires_review'];
+  const open = OPEN_DEAD_LETTER_STATUSES;
   const groups: { domain: string; slaMs: number; filter: DeadLetterFilter }[] = Object.entries(
     config.sla.domains,
   ).map(([domain, slaMs]) => ({ domain, slaMs, filter: { statuses: open, domain, to: now - slaMs } }));

@@ -8,6 +8,7 @@ import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
 import type { CircuitBreakerLike } from '../core/circuit-breaker.js';
 import type { Clock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterStatus } from '../core/dead-letter.js';
+import { REDRIVABLE_DEAD_LETTER_STATUSES, REPLAYABLE_DEAD_LETTER_STATUSES } from '../core/dead-letter.js';
 import { NotFoundError, ReplayError, StateConflictError } from '../core/errors.js';
 import type { TypedEmitter } from '../events.js';
 import type { DeadLetterChangeResult, DeadLetterFilter } from '../store/dead-letter-store.js';
@@ -108,7 +109,7 @@ function handlerFor(deps: ReplayDeps, entry: DeadLetter): ResolvedHandler {
 function precheck(entry: DeadLetter, forced: boolean, expectedGeneration: number | undefined): void {
   if (expectedGeneration !== undefined && entry.generation !== expectedGeneration)
     throw conflictError(entry.id, { ok: false, reason: 'stale_generation', deadLetter: entry }, 'replay it');
-  const allowed = forced ? ['pending', 'requires_review'] : ['pending'];
+  const allowed = forced ? REDRIVABLE_DEAD_LETTER_STATUSES : REPLAYABLE_DEAD_LETTER_STATUSES;
   if (!allowed.includes(entry.status))
     throw conflictError(
       entry.id,
@@ -297,7 +298,7 @@ export interface BatchReplayOptions extends BatchReplaySelection {
 
 function replayableFilter(deps: ReplayDeps, sel: BatchReplaySelection, now: number): DeadLetterFilter {
   return {
-    statuses: ['pending'],
+    statuses: REPLAYABLE_DEAD_LETTER_STATUSES,
     belowReplayCap: true,
     lastReplayBefore: now - deps.config.retryDelayMs + 1,
     ...(sel.domain !== undefined ? { domain: sel.domain } : {}),

@@ -5,6 +5,7 @@
  * batches, and every removal is counted (metric, event, audit entry, and the store's own tally).
  */
 import type { Clock } from '../core/clock.js';
+import { ARCHIVABLE_DEAD_LETTER_STATUSES, EXPIRABLE_DEAD_LETTER_STATUSES } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
 import type { TypedEmitter } from '../events.js';
 import type { Store } from '../store/store.js';
@@ -185,8 +186,8 @@ export async function cleanupStats(deps: RetentionDeps): Promise<CleanupStats> {
     (await deps.store.listDeadLetters({ ...filter, limit: 0 })).total ?? 0;
   const [stats, expirable, archivable, purgeable] = await Promise.all([
     deps.store.getDeadLetterStats({ now }),
-    count({ statuses: ['pending', 'requires_review'], expiresBefore: now, limit: 0 }),
-    count({ statuses: ['resolved', 'expired'], updatedBefore: before, limit: 0 }),
+    count({ statuses: EXPIRABLE_DEAD_LETTER_STATUSES, expiresBefore: now, limit: 0 }),
+    count({ statuses: ARCHIVABLE_DEAD_LETTER_STATUSES, updatedBefore: before, limit: 0 }),
     count({ statuses: ['archived'], updatedBefore: before, limit: 0 }),
   ]);
   return {

@@ -45,14 +45,8 @@ export type JobHandler<Payload = unknown, Result = unknown> = (
   job: ActiveJob<Payload>,
 ) => Promise<Result> | Result;
 
-/** The lease was lost (another worker owns the job now); the attempt's result will be discarded. */
-export class LeaseLostError extends Error {
-  readonly code = 'LEASE_LOST';
-  constructor(jobId: string) {
-    super(`lost the lease of job ${jobId}; its result will be discarded`);
-    this.name = 'LeaseLostError';
-  }
-}
+/** The lease was lost; defined in core (errors.ts) so that classification knows it. */
+export { LeaseLostError } from '../core/errors.js';
 
 /** Worker-side state of one claimed job. */
 export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {

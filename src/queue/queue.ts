@@ -3,7 +3,7 @@
  * tick are written in one transaction (group commit), so a burst of `add` calls costs one commit.
  */
 import { type Clock, intervalNow, systemClock, type TimerHandle } from '../core/clock.js';
-import { ValidationError } from '../core/errors.js';
+import { ClosedError, ValidationError, WaitTimeoutError } from '../core/errors.js';
 import type { Job, JobCounts } from '../core/job.js';
 import { assertKnownKeys } from '../core/known-keys.js';
 import type { RedriveEvents } from '../events.js';
@@ -342,9 +342,9 @@ export class Queue<Payload = unknown> {
       const counts = await this.getCounts();
       if (counts.waiting + counts.scheduled + counts.active === 0) return;
       if (this.clock.now() >= deadline) {
-        throw new ValidationError(
-          'timeoutMs',
+        throw new WaitTimeoutError(
           `queue ${this.name} was not empty after ${options.timeoutMs} ms`,
+          options.timeoutMs ?? 0,
         );
       }
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, pollMs));
@@ -375,7 +375,7 @@ export class Queue<Payload = unknown> {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new ValidationError('queue', `queue ${this.name} is closed`);
+    if (this.closed) throw new ClosedError(`queue ${this.name} is closed`, { queue: this.name });
   }
 
   /** Refuses new adds and waits for pending ones to be stored. Does not close the store. */

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ESM build script without type declarations
 import { buildDashboard } from '../../scripts/build-dashboard.mjs';
-import { jsonFilterValue } from '../../src/admin/validation.js';
 import {
   coerceValue,
   encodeValue,
@@ -17,6 +16,7 @@ import {
   serializeListState,
   toFilter,
 } from '../../src/admin/web/src/filters.js';
+import { jsonFilterValue } from '../../src/dlq/json-filter.js';
 
 const web = join(process.cwd(), 'src', 'admin', 'web');
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, DEFAULT_RATE_LIMIT_DELAY_MS, parseRetryAfter } from '../../src/core/classify.js';
 import {
+  ClosedError,
   JobTimeoutError,
+  LeaseLostError,
   NotFoundError,
   PermanentError,
   RateLimitedError,
@@ -84,6 +86,10 @@ describe('classifyError', () => {
       { kind: 'rate_limited', retryAfterMs: 0 },
     ],
     ['JobTimeoutError', new JobTimeoutError(1000), { kind: 'retry', reason: 'timeout' }],
+    // A lost lease is not the job's fault: its 409 must not dead-letter a job another worker owns.
+    ['LeaseLostError', new LeaseLostError('42'), { kind: 'retry', reason: 'lease_lost' }],
+    // A closed queue or store (503) is the process going away, not a bad payload.
+    ['ClosedError', new ClosedError('queue q is closed'), { kind: 'retry', reason: 'http_503' }],
     ['HTTP 400', httpError(400), { kind: 'permanent', reason: 'http_400' }],
     ['HTTP 401', httpError(401), { kind: 'permanent', reason: 'http_401' }],
     ['HTTP 404', httpError(404), { kind: 'permanent', reason: 'http_404' }],

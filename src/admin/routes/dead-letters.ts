@@ -7,18 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DeadLetterStatus } from '../../core/dead-letter.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { OPEN_STATUSES as OPEN, openIdsMatching } from '../../dlq/open-entries.js';
 import { MAX_PAGE_SIZE } from '../../dlq/queries.js';
+import { fullDeadLetter, summarizeDeadLetter } from '../../dlq/summary.js';
 import { expectedGenerationOf } from '../../store/dead-letter-store.js';
 import { type AdminContext, identityOf, requireRole } from '../context.js';
 import { facetsMatching } from '../dead-letter-facets.js';
-import {
-  filterBodySchema,
-  filterFromBody,
-  filterFromQuery,
-  OPEN_STATUSES as OPEN,
-  openIdsMatching,
-} from '../dead-letter-filter.js';
-import { fullDeadLetter, summarizeDeadLetter } from '../serialize.js';
+import { filterBodySchema, filterFromBody, filterFromQuery } from '../dead-letter-filter.js';
 import { intParam, parseBody, parseQuery, parseWith, textParam } from '../validation.js';
 
 /** Entries a preview shows. */

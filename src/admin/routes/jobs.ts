@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, StateConflictError } from '../../core/errors.js';
 import { JOB_STATES, type JobState } from '../../core/job.js';
+import { summarizeDeadLetter } from '../../dlq/summary.js';
 import { type AdminContext, identityOf, requireRole } from '../context.js';
 import { removeJob } from '../job-removal.js';
-import { summarizeDeadLetter } from '../serialize.js';
 import { intParam, listParam, parseBody, parseQuery, parseWith, textParam } from '../validation.js';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });

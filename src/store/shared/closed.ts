@@ -1,11 +1,11 @@
 /**
  * The one error a store raises when it is used after `close()`, worded the same by every store.
  */
-import { ValidationError } from '../../core/errors.js';
+import { ClosedError } from '../../core/errors.js';
 
 /** The error for a call on a closed store (`SQLite`, `Redis`, `PostgreSQL`) at `location`. */
 export function storeClosedError(backend: string, location: string): Error {
-  return new ValidationError('store', `the ${backend} store at ${location} is closed`);
+  return new ClosedError(`the ${backend} store at ${location} is closed`, { store: backend });
 }
 
 /**

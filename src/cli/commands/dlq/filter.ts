@@ -2,9 +2,8 @@
  * The dead-letter filter options shared by `dlq list`, `dlq resolve` and `dlq replay`.
  */
 import type { Command } from 'commander';
-import { JSON_FILTER_PREFIXES } from '../../../admin/dead-letter-filter.js';
-import { jsonFilterValue } from '../../../admin/validation.js';
 import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../../core/dead-letter.js';
+import { JSON_FILTER_PREFIXES, jsonFilterValue } from '../../../dlq/json-filter.js';
 import type { DeadLetterListFilter, JsonPathCondition } from '../../../dlq/queries.js';
 import { UsageError } from '../../cli-error.js';
 import { collect, timeArg } from '../../common.js';

@@ -2,8 +2,8 @@
  * `redrive dlq list`: dead letters matching filters, newest first, a page at a time.
  */
 import type { Command } from 'commander';
-import { summarizeDeadLetter } from '../../../admin/serialize.js';
 import { MAX_PAGE_SIZE } from '../../../dlq/queries.js';
+import { summarizeDeadLetter } from '../../../dlq/summary.js';
 import {
   type CommonOptions,
   cliDeadLetterQueue,

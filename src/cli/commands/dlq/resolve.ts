@@ -3,7 +3,7 @@
  * filters (`--all-matching`) — in chunks, with a progress bar and a dry run.
  */
 import type { Command } from 'commander';
-import { OPEN_STATUSES, openIdsMatching } from '../../../admin/dead-letter-filter.js';
+import { OPEN_STATUSES, openIdsMatching } from '../../../dlq/open-entries.js';
 import { UsageError } from '../../cli-error.js';
 import {
   actorName,

@@ -2,7 +2,7 @@
  * `redrive dlq show`: one dead letter with its attempt history, payload and snapshots.
  */
 import type { Command } from 'commander';
-import { fullDeadLetter } from '../../../admin/serialize.js';
+import { fullDeadLetter } from '../../../dlq/summary.js';
 import { type CommonOptions, cliDeadLetterQueue, withCommonOptions, withStore } from '../../common.js';
 import { formatFields, formatTable, formatTime, printJson, wrap } from '../../format.js';
 

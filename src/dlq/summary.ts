@@ -1,5 +1,5 @@
 /**
- * Response shapes shared by the admin API and the CLI's JSON output.
+ * The shapes of a dead letter in the admin API and the CLI's JSON output: a summary row and the full record.
  */
 import type { DeadLetter, DeadLetterStatus } from '../core/dead-letter.js';
 
