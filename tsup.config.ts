@@ -4,6 +4,9 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'admin/index': 'src/admin/index.ts',
+    'adapters/express': 'src/adapters/express.ts',
+    'adapters/fastify': 'src/adapters/fastify.ts',
+    'adapters/hono': 'src/adapters/hono.ts',
     'cli/main': 'src/cli/main.ts',
     // A worker process of `redrive chaos`, spawned by path (chaos/worker-spawn.ts).
     'cli/chaos-worker': 'src/cli/chaos/worker-process.ts',
@@ -11,7 +14,15 @@ export default defineConfig({
     'sqlite-read-worker': 'src/store/sqlite/dead-letter-read-worker.ts',
   },
   format: ['esm'],
-  dts: { entry: ['src/index.ts', 'src/admin/index.ts'] },
+  dts: {
+    entry: [
+      'src/index.ts',
+      'src/admin/index.ts',
+      'src/adapters/express.ts',
+      'src/adapters/fastify.ts',
+      'src/adapters/hono.ts',
+    ],
+  },
   target: 'node20',
   clean: true,
   sourcemap: true,

@@ -35,7 +35,8 @@ export interface TrustedProxies {
 export interface Identity {
   actor: string;
   role: Role;
-  via: 'token' | 'proxy' | 'anonymous';
+  /** `host`: decided by the embedding application's own authentication (framework adapters). */
+  via: 'token' | 'proxy' | 'anonymous' | 'host';
 }
 
 /** Whether `role` is at least `required`. */

@@ -2,12 +2,20 @@
  * What the admin routes share: the store, the dead-letter queue, optional replay queue and
  * breakers, the throughput sampler, the metrics, and the role guard.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RedriveError } from '../core/errors.js';
 import type { DeadLetterQueue } from '../dlq/dead-letter-queue.js';
 import type { ReplayQueue } from '../replay/replay-queue.js';
 import type { Store } from '../store/store.js';
-import { type Authenticator, ForbiddenError, type Identity, type Role, roleAtLeast } from './auth.js';
+import {
+  type Authenticator,
+  ForbiddenError,
+  type Identity,
+  type Role,
+  roleAtLeast,
+  UnauthorizedError,
+} from './auth.js';
 import type { AdminMetrics, NamedBreaker } from './metrics.js';
 import type { ThroughputSampler } from './throughput.js';
 
@@ -29,15 +37,20 @@ export interface AdminContext {
   auth: Authenticator;
   /** Host names accepted in the Host header when running without credentials (DNS-rebinding guard). */
   anonymousHosts: ReadonlySet<string> | null;
+  /** The embedding app's own authentication (framework adapters); replaces tokens and proxies. */
+  identify: IdentifyRaw | null;
 }
+
+/** Resolves the caller from the raw request, or `null` to refuse it (401). */
+export type IdentifyRaw = (raw: IncomingMessage) => Identity | null;
 
 /** An `onRequest` hook: authenticates the caller and requires at least `role`. */
 export function requireRole(ctx: AdminContext, role: Role) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const identity = ctx.auth.authenticate({
-      headers: request.headers,
-      remoteAddress: request.socket.remoteAddress,
-    });
+    const identity = ctx.identify
+      ? ctx.identify(request.raw)
+      : ctx.auth.authenticate({ headers: request.headers, remoteAddress: request.socket.remoteAddress });
+    if (!identity) throw new UnauthorizedError('authentication required');
     if (identity.via === 'anonymous' && ctx.anonymousHosts) {
       const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
       if (!ctx.anonymousHosts.has(host)) {

@@ -6,6 +6,7 @@
 export type { DeadLetterSummary } from '../dlq/summary.js';
 export type { AdminToken, Identity, Role, TrustedProxies } from './auth.js';
 export { ROLES } from './auth.js';
+export type { IdentifyRaw } from './context.js';
 export type { AdminMetricsOptions, NamedBreaker, WorkerEventSource } from './metrics.js';
 export { AdminMetrics, MAX_LABEL_VALUES, OTHER_LABEL } from './metrics.js';
 export type { AdminServer, AdminServerOptions, BreakerInput } from './server.js';

@@ -21,7 +21,7 @@ import {
   type TrustedProxies,
   validateAuthConfig,
 } from './auth.js';
-import type { AdminContext } from './context.js';
+import type { AdminContext, IdentifyRaw } from './context.js';
 import { errorBody, handleError, MAX_PARAM_LENGTH, writeClientError } from './http-errors.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { AdminMetrics, type NamedBreaker, type WorkerEventSource } from './metrics.js';
@@ -75,6 +75,12 @@ export interface AdminServerOptions {
    * dashboard query runs. Default true.
    */
   readsOffThread?: boolean;
+  /**
+   * Who is calling, decided by the embedding application (used by the framework adapters in
+   * `redrive/express`, `redrive/fastify`, `redrive/hono`): `null` refuses the request. When set,
+   * tokens and trusted proxies are not consulted.
+   */
+  identify?: IdentifyRaw;
 }
 
 /** A running (or ready to run) admin server. */
@@ -143,8 +149,13 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     processMetrics: options.processMetrics !== false,
   });
   const throughput = new ThroughputSampler(store);
-  const auth = new Authenticator(tokens, proxies, { actor: 'local', role: 'admin', via: 'anonymous' });
-  if (!auth.configured) {
+  const identify = options.identify ?? null;
+  const auth = new Authenticator(
+    tokens,
+    proxies,
+    identify ? null : { actor: 'local', role: 'admin', via: 'anonymous' },
+  );
+  if (!auth.configured && !identify) {
     logger.warn('no tokens or trusted proxies configured: every local caller is admin (loopback only)');
   }
   const ctx: AdminContext = {
@@ -155,7 +166,8 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     throughput,
     metrics,
     auth,
-    anonymousHosts: auth.configured ? null : new Set(['localhost', '127.0.0.1', '[::1]', '::1']),
+    anonymousHosts: auth.configured || identify ? null : new Set(['localhost', '127.0.0.1', '[::1]', '::1']),
+    identify,
   };
 
   const app = Fastify({
@@ -221,7 +233,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? defaultHost;
       const port = listenOptions.port ?? defaultPort;
-      if (!isLoopbackHost(host) && !auth.configured) {
+      if (!isLoopbackHost(host) && !auth.configured && !identify) {
         throw new ValidationError(
           'host',
           `refusing to listen on ${host} without authentication: configure tokens or trustedProxies, or bind 127.0.0.1`,

@@ -29,7 +29,11 @@ function programFile(program: DocProgram, dir: string): { path: string; source: 
   };
   const source = program.code
     .replace(/from 'redrive'/g, `from '${toSrc('index.js')}'`)
-    .replace(/from 'redrive\/admin'/g, `from '${toSrc('admin/index.js')}'`);
+    .replace(/from 'redrive\/admin'/g, `from '${toSrc('admin/index.js')}'`)
+    .replace(
+      /from 'redrive\/(express|fastify|hono)'/g,
+      (_m, name: string) => `from '${toSrc(`adapters/${name}.js`)}'`,
+    );
   return { path, source };
 }
 
