@@ -5,7 +5,7 @@
  * honoured; the mount point redirects to its trailing slash; the enqueue helper adds a job.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify, { type FastifyRequest } from 'fastify';
@@ -40,6 +40,18 @@ interface Host {
   close(): Promise<void>;
 }
 
+/** A Node server once it listens, closed with its embedded admin server. */
+async function listening(server: Server, admin: { close(): Promise<void> }): Promise<Host> {
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.close();
+      await admin.close();
+    },
+  };
+}
+
 type Start = (h: AdminHarness, queue: Queue<{ sku: string }>) => Promise<Host>;
 
 const common = (h: AdminHarness) => ({
@@ -66,15 +78,7 @@ const hosts: Record<string, Start> = {
         payload: req.body as Order,
       })),
     );
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      async close() {
-        server.close();
-        await admin.close();
-      },
-    };
+    return listening(app.listen(0, '127.0.0.1'), admin);
   },
   async fastify(h, queue) {
     const app = Fastify();
@@ -117,15 +121,7 @@ const hosts: Record<string, Start> = {
         return { name: jobName(body), payload: body };
       }),
     );
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await once(server, 'listening');
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      async close() {
-        server.close();
-        await admin.close();
-      },
-    };
+    return listening(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }), admin);
   },
 };
 
