@@ -4,6 +4,7 @@
  * budget), writes, and appends the audit row, so two concurrent operators never both win. Bulk
  * moves (expire, archive, release, purge) are one statement each, bounded by `limit`.
  */
+
 import type pg from 'pg';
 import {
   type DeadLetter,
@@ -39,12 +40,10 @@ import type {
 import { expectedGenerationOf } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
+import { REDACTION_FAILED } from '../shared/redaction-failed.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { PostgresDeadLetterReads } from './postgres-dead-letter-reads.js';
 import { type DeadLetterRow, deadLetterFromRow, deadLetterRecord } from './rows.js';
-
-/** The marker stored when a payload transform throws (the raw payload is never stored then). */
-export const REDACTION_FAILED = '[REDACTED: the redaction transform failed]';
 
 /** Dead-letter storage on a {@link PostgresConnection}. */
 export class PostgresDeadLetters implements DeadLetterStore {

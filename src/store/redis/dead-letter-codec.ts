@@ -17,6 +17,7 @@ import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord } from '../../core/job.js';
 import { failureIdentity } from '../failure-groups.js';
 import type { DeadLetterFromJob } from '../job-store.js';
+import { REDACTION_FAILED } from '../shared/redaction-failed.js';
 
 const NULLABLE_STRINGS = [
   'queue',
@@ -46,9 +47,6 @@ const NULLABLE_NUMBERS = [
   'lastReplayAt',
 ] as const;
 const NULLABLE_JSON = ['payload', 'snapshot', 'requestData', 'responseData'] as const;
-
-/** The marker stored when a payload transform throws (the raw payload is never stored then). */
-export const REDACTION_FAILED = '[REDACTED: the redaction transform failed]';
 
 /** A HGETALL result (a record, or a flat field/value list from a script) as a {@link DeadLetter}. */
 export function deadLetterFromHash(h: Record<string, string>): DeadLetter {

@@ -4,6 +4,7 @@
  * `BEGIN IMMEDIATE` transaction that reads the row, checks the guard (status, generation, budget)
  * and writes, so two concurrent operators (in this process or another) never both win.
  */
+
 import type Database from 'better-sqlite3';
 import {
   type DeadLetter,
@@ -39,6 +40,7 @@ import {
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
+import { REDACTION_FAILED } from '../shared/redaction-failed.js';
 import { DeadLetterConnection, type Statement } from './dead-letter-connection.js';
 import { GroupTally } from './dead-letter-groups.js';
 import { DeadLetterReadThread } from './dead-letter-read-thread.js';
@@ -63,9 +65,6 @@ export interface JobDeadLetterInput {
   /** The job's `replay_of` when the caller read the row already; looked up when undefined. */
   replayOf?: string | null;
 }
-
-/** The marker stored when a payload transform throws (the raw payload is never stored then). */
-export const REDACTION_FAILED = '[REDACTED: the redaction transform failed]';
 
 /** Dead-letter storage on a better-sqlite3 connection owned by the caller. */
 export class SqliteDeadLetters implements DeadLetterStore {
