@@ -90,11 +90,14 @@ describe('redrive CLI', () => {
       expect.objectContaining({ name: 'reports', waiting: 1, total: 1 }),
     ]);
     expect(report.totals).toMatchObject({ waiting: 2, scheduled: 1, total: 3 });
+    // No worker ran: nobody leads the store's maintenance.
+    expect(report.leader).toBeNull();
 
     const table = await redrive(['stats']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^QUEUE\s+PAUSED\s+SCHEDULED\s+WAITING/);
     expect(table.stdout).toMatch(/^emails\s+no\s+1\s+1\s+0\s+0\s+0\s+2$/m);
+    expect(table.stdout).toMatch(/^maintenance: nobody leads/m);
   });
 
   it('enqueue --file refuses a file with a bad line (naming it) unless --skip-invalid', async () => {

@@ -2,7 +2,9 @@
  * `redrive stats`: how many jobs each queue holds in each state.
  */
 import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.js';
 import { emptyJobCounts, JOB_STATES, type JobCounts } from '../../core/job.js';
+import type { LeaderLease } from '../../store/leader-store.js';
 import { STORE_HELP } from '../common.js';
 import { formatTable, printJson } from '../format.js';
 import { missingStoreError, openStore, parseStoreUrl, resolveStoreUrl, storeExists } from '../store-url.js';
@@ -24,6 +26,8 @@ export interface StatsReport {
   store: string;
   queues: QueueStats[];
   totals: JobCounts & { total: number };
+  /** Who leads the store's maintenance, and when each service last ran; null while nobody leads. */
+  leader: LeaderLease | null;
 }
 
 function total(counts: JobCounts): number {
@@ -41,7 +45,9 @@ export async function readStats(url: string): Promise<StatsReport> {
   const totals = emptyJobCounts();
   const queues: QueueStats[] = [];
   const store = openStore(location);
+  let leader: LeaderLease | null = null;
   try {
+    leader = await store.getLeader({ now: systemClock.now() });
     for (const queue of await store.listQueues()) {
       const counts = await store.countJobs({ queue: queue.name });
       for (const state of JOB_STATES) totals[state] += counts[state];
@@ -50,7 +56,16 @@ export async function readStats(url: string): Promise<StatsReport> {
   } finally {
     await store.close();
   }
-  return { store: location.url, queues, totals: { ...totals, total: total(totals) } };
+  return { store: location.url, queues, totals: { ...totals, total: total(totals) }, leader };
+}
+
+/** One line on the store's maintenance: who leads, and how long ago each service last ran. */
+function maintenanceLine(leader: LeaderLease | null, now: number): string {
+  if (!leader) return 'maintenance: nobody leads (no worker or `redrive maintain` is running)';
+  const runs = Object.entries(leader.serviceRuns)
+    .map(([name, at]) => `${name} ${Math.max(0, Math.round((now - at) / 1000))}s ago`)
+    .join(', ');
+  return `maintenance: led by ${leader.holder} (epoch ${leader.epoch})${runs ? `; last runs: ${runs}` : ''}`;
 }
 
 /** Registers `stats` on the program. */
@@ -90,5 +105,6 @@ Examples:
       const rows = report.queues.map((q) => row(q.name, q.paused ? 'yes' : 'no', q));
       if (report.queues.length > 1) rows.push(row('(all)', '', report.totals));
       process.stdout.write(`${formatTable(header, rows)}\n`);
+      process.stdout.write(`${maintenanceLine(report.leader, systemClock.now())}\n`);
     });
 }
