@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from '../../src/index.js';
 import { hosts, MOUNT } from '../adapters/hosts.js';
-import { type AdminHarness, createAdminHarness } from '../admin/helpers.js';
+import { createAdminHarness } from '../admin/helpers.js';
 import { chromiumAvailability, launchChromium } from './support.js';
 
 const availability = chromiumAvailability();
