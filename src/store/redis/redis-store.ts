@@ -54,40 +54,14 @@ import { QueueNotifier } from './queue-notifier.js';
 import { type RedisClusterConnection, RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
+import { RedisJobQueries } from './redis-job-queries.js';
 import { RedisLeadership } from './redis-leadership.js';
+import type { RedisStoreOptions } from './redis-store-options.js';
 import { Replication, type ReplicationOptions } from './replication.js';
+import { completionArgs, failResults, fenceResults } from './script-outcomes.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
 
-/** Options of {@link RedisStore}. */
-export interface RedisStoreOptions extends ReplicationOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://...`. Default `redis://127.0.0.1:6379`. */
-  url?: string;
-  /**
-   * An ioredis client owned by the application: a `Redis` or a `Cluster` (not closed by the store;
-   * must have no `keyPrefix`).
-   */
-  client?: RedisClient;
-  /** A Redis Cluster the store connects to itself (instead of `url`). */
-  cluster?: RedisClusterConnection;
-  /** Options for the client the store creates (merged over the store's defaults). */
-  redisOptions?: RedisOptions;
-  /** Key prefix; every key is `{prefix}:...` (one Redis Cluster slot per store). Default `redrive`. */
-  prefix?: string;
-  /** Whose clock decides leases and due times: the Redis `server` (default) or the `caller`'s `now`. */
-  clock?: 'server' | 'caller';
-  /** Jobs per insert script call; larger batches are several calls in one MULTI/EXEC. Default 1000. */
-  insertChunk?: number;
-  /** Most dead letters one query may examine for conditions no index covers. Default 1,000,000. */
-  maxScan?: number;
-  /**
-   * How long a call made while the connection is down waits for it to come back before failing
-   * with StoreUnavailableError. Such a call was never sent, so it had no effect. Default 2000 ms.
-   */
-  readyTimeoutMs?: number;
-}
-
-const LIST_BUDGET = 1000;
-const REMOVE_BUDGET = 1000;
+export type { RedisStoreOptions } from './redis-store-options.js';
 
 type Arg = string | number | (string | number)[];
 
@@ -108,6 +82,7 @@ export class RedisStore extends StoreParts implements Store {
   private readonly notifier: QueueNotifier;
   protected readonly deadLetters: RedisDeadLetters;
   protected readonly leadership: RedisLeadership;
+  private readonly queries: RedisJobQueries;
 
   constructor(options: RedisStoreOptions = {}) {
     super();
@@ -133,6 +108,13 @@ export class RedisStore extends StoreParts implements Store {
       keys: this.keys,
       maxScan: Math.max(1, Math.floor(options.maxScan ?? 1_000_000)),
       call: (what, fn) => this.call(what, fn),
+    });
+    this.queries = new RedisJobQueries({
+      client: this.client,
+      keys: this.keys,
+      location: this.location,
+      call: (what, fn) => this.call(what, fn),
+      script: (name, keys, args) => this.script(name, keys, args),
     });
     this.leadership = new RedisLeadership({
       client: this.client,
@@ -405,7 +387,8 @@ export class RedisStore extends StoreParts implements Store {
       params.leases.flatMap((l) => [String(l.id), String(l.token)]),
     ])) as string[];
     const results = fenceResults(params.leases, outcomes);
-    if (results.some((r) => r.ok)) for (const queue of await this.queueNames()) this.notifier.notify(queue);
+    if (results.some((r) => r.ok))
+      for (const queue of await this.queries.queueNames()) this.notifier.notify(queue);
     return results;
   }
 
@@ -455,82 +438,24 @@ export class RedisStore extends StoreParts implements Store {
     };
   }
 
-  async nextScheduledAt(params: { queue: string }): Promise<number | null> {
-    const first = await this.call('nextScheduledAt', () =>
-      this.client.zrange(this.keys.queue(params.queue, 'sched'), '0', '0', 'WITHSCORES'),
-    );
-    return first.length >= 2 ? Number(first[1]) : null;
+  nextScheduledAt(params: { queue: string }): Promise<number | null> {
+    return this.queries.nextScheduledAt(params);
   }
 
-  async getJob(params: { id: string }): Promise<Job | null> {
-    const hash = await this.call('getJob', () => this.client.hgetall(this.keys.job(String(params.id))));
-    return hash && Object.keys(hash).length > 0 ? jobFromHash(String(params.id), hash) : null;
+  getJob(params: { id: string }): Promise<Job | null> {
+    return this.queries.getJob(params);
   }
 
-  /** Every registered queue name. */
-  private async queueNames(): Promise<string[]> {
-    return this.call('listQueues', () => this.client.hkeys(this.keys.queues));
+  listJobs(params: ListJobsParams): Promise<Job[]> {
+    return this.queries.listJobs(params);
   }
 
-  async listJobs(params: ListJobsParams): Promise<Job[]> {
-    const limit = Math.max(0, Math.floor(params.limit));
-    if (limit === 0) return [];
-    let after = '';
-    if (params.afterId !== undefined) {
-      if (!/^\d+$/.test(params.afterId)) return [];
-      after = params.afterId;
-    }
-    const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
-    const states = params.states ?? [];
-    const all: Job[] = [];
-    for (const queue of queues) {
-      let from = after;
-      let found = 0;
-      for (;;) {
-        const [rows, next] = (await this.script(
-          'list-jobs',
-          [this.keys.queues],
-          [queue, from, limit - found, LIST_BUDGET, [...states]],
-        )) as [(string | null)[][], string];
-        for (const row of rows) {
-          const h = fieldsToRecord(row);
-          all.push(jobFromHash(h.id!, h));
-        }
-        found += rows.length;
-        if (found >= limit || next === 'end') break;
-        from = next;
-      }
-    }
-    all.sort((a, b) => Number(a.id) - Number(b.id));
-    return all.slice(0, limit);
+  countJobs(params: { queue?: string }): Promise<JobCounts> {
+    return this.queries.countJobs(params);
   }
 
-  async countJobs(params: { queue?: string }): Promise<JobCounts> {
-    const counts = emptyJobCounts();
-    const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
-    if (queues.length === 0) return counts;
-    const sets: [JobState, 'wait' | 'sched' | 'active' | 'done' | 'dead'][] = [
-      ['scheduled', 'sched'],
-      ['waiting', 'wait'],
-      ['active', 'active'],
-      ['completed', 'done'],
-      ['dead_lettered', 'dead'],
-    ];
-    const pipeline = this.client.pipeline();
-    for (const queue of queues) for (const [, set] of sets) pipeline.zcard(this.keys.queue(queue, set));
-    const replies = (await this.call('countJobs', () => pipeline.exec())) ?? [];
-    replies.forEach(([error, n], i) => {
-      if (error) throw translateRedisError(error, 'countJobs', this.location);
-      counts[sets[i % sets.length]![0]] += Number(n);
-    });
-    return counts;
-  }
-
-  async listQueues(): Promise<{ name: string; paused: boolean }[]> {
-    const all = await this.call('listQueues', () => this.client.hgetall(this.keys.queues));
-    return Object.entries(all ?? {})
-      .map(([name, paused]) => ({ name, paused: paused === '1' }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  listQueues(): Promise<{ name: string; paused: boolean }[]> {
+    return this.queries.listQueues();
   }
 
   async pauseQueue(params: { queue: string }): Promise<void> {
@@ -542,31 +467,12 @@ export class RedisStore extends StoreParts implements Store {
     this.notifier.notify(params.queue);
   }
 
-  async isQueuePaused(params: { queue: string }): Promise<boolean> {
-    return (await this.call('isQueuePaused', () => this.client.hget(this.keys.queues, params.queue))) === '1';
+  isQueuePaused(params: { queue: string }): Promise<boolean> {
+    return this.queries.isQueuePaused(params);
   }
 
-  async removeJobs(params: RemoveJobsParams): Promise<number> {
-    const limit = Math.max(0, Math.floor(params.limit));
-    const states = [...new Set(params.states)].filter(isRemovableJobState);
-    const queues = params.queue !== undefined ? [params.queue] : await this.queueNames();
-    let removed = 0;
-    for (const state of states) {
-      for (const queue of queues) {
-        let offset = 0;
-        while (removed < limit) {
-          const [n, next] = (await this.script(
-            'remove-jobs',
-            [this.keys.queues],
-            [queue, state, params.before ?? '', limit - removed, offset, REMOVE_BUDGET],
-          )) as [number, string];
-          removed += Number(n);
-          if (next === 'end') break;
-          offset = Number(next);
-        }
-      }
-    }
-    return removed;
+  removeJobs(params: RemoveJobsParams): Promise<number> {
+    return this.queries.removeJobs(params);
   }
 
   watchQueue(queue: string, listener: () => void): () => void {
@@ -579,43 +485,4 @@ export class RedisStore extends StoreParts implements Store {
     await this.notifier.close();
     await this.conn.close();
   }
-}
-
-/** The triples of complete-jobs.lua. */
-function completionArgs(completions: readonly JobCompletion[]): string[] {
-  const out: string[] = new Array(completions.length * 3);
-  for (let i = 0; i < completions.length; i++) {
-    const c = completions[i]!;
-    out[i * 3] = String(c.id);
-    out[i * 3 + 1] = String(c.token);
-    out[i * 3 + 2] = c.resultJson ?? '';
-  }
-  return out;
-}
-
-/** Maps lib/fail.lua's outcomes to {@link FailJobResult}s. */
-function failResults(failures: readonly JobFailure[], outcomes: readonly string[]): FailJobResult[] {
-  return failures.map((failure, i): FailJobResult => {
-    const outcome = outcomes[i];
-    const { id, outcome: wanted } = failure;
-    if (outcome === 'retried') return { id, ok: true };
-    if (outcome === 'dead_lettered' && wanted.kind === 'dead_letter')
-      return { id, ok: true, deadLetterId: wanted.deadLetter.id };
-    if (outcome === 'duplicate') return { id, ok: true, duplicate: true };
-    return { id, ok: false, reason: outcome as 'stale_token' | 'not_active' | 'not_found' };
-  });
-}
-
-/** Maps the scripts' named outcomes to {@link FenceResult}s. */
-function fenceResults(
-  items: readonly { id: string }[],
-  outcomes: readonly string[] | 'all_ok',
-): FenceResult[] {
-  if (outcomes === 'all_ok') return items.map((item) => ({ id: item.id, ok: true }));
-  return items.map((item, i): FenceResult => {
-    const outcome = outcomes[i];
-    if (outcome === 'ok') return { id: item.id, ok: true };
-    if (outcome === 'duplicate') return { id: item.id, ok: true, duplicate: true };
-    return { id: item.id, ok: false, reason: outcome as 'stale_token' | 'not_active' | 'not_found' };
-  });
 }

@@ -1,0 +1,33 @@
+/** Options of the Redis store. */
+import type { RedisOptions } from 'ioredis';
+import type { RedisClient } from '../../redis/client-options.js';
+import type { RedisClusterConnection } from './redis-connection.js';
+import type { ReplicationOptions } from './replication.js';
+
+/** Options of `RedisStore`. */
+export interface RedisStoreOptions extends ReplicationOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://...`. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /**
+   * An ioredis client owned by the application: a `Redis` or a `Cluster` (not closed by the store;
+   * must have no `keyPrefix`).
+   */
+  client?: RedisClient;
+  /** A Redis Cluster the store connects to itself (instead of `url`). */
+  cluster?: RedisClusterConnection;
+  /** Options for the client the store creates (merged over the store's defaults). */
+  redisOptions?: RedisOptions;
+  /** Key prefix; every key is `{prefix}:...` (one Redis Cluster slot per store). Default `redrive`. */
+  prefix?: string;
+  /** Whose clock decides leases and due times: the Redis `server` (default) or the `caller`'s `now`. */
+  clock?: 'server' | 'caller';
+  /** Jobs per insert script call; larger batches are several calls in one MULTI/EXEC. Default 1000. */
+  insertChunk?: number;
+  /** Most dead letters one query may examine for conditions no index covers. Default 1,000,000. */
+  maxScan?: number;
+  /**
+   * How long a call made while the connection is down waits for it to come back before failing
+   * with StoreUnavailableError. Such a call was never sent, so it had no effect. Default 2000 ms.
+   */
+  readyTimeoutMs?: number;
+}
