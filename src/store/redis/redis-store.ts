@@ -1,20 +1,5 @@
-/**
- * The Redis store (ioredis): every state change is one Lua script (lua/*.lua), so it is atomic
- * with respect to every other client; the hot paths are batch-shaped (one script call claims,
- * completes, or completes-and-claims a whole batch; inserts go in chunks of `insertChunk` jobs,
- * several chunks in one MULTI/EXEC). Keys: see keys.ts. Idle workers are woken through pub/sub.
- *
- * Clock: with `clock: 'server'` (the default) every lease and due-time decision uses the Redis
- * server's time (`TIME` inside the script); absolute times passed by the caller (`runAt`) are
- * re-based by the difference between the server's and the caller's clock, so a delay stays the
- * same delay and a skewed or jumping host clock cannot mass-expire leases. With `clock: 'caller'`
- * the caller's `now` is used as given (what the conformance suite, which passes explicit times,
- * needs). Dead-letter and audit times always come from the caller.
- */
-import type { RedisOptions } from 'ioredis';
 import { ValidationError } from '../../core/errors.js';
-import type { ClaimedJob, Job, JobCounts, JobState, OrphanedWhile } from '../../core/job.js';
-import { emptyJobCounts, isRemovableJobState } from '../../core/job.js';
+import type { ClaimedJob, Job, JobCounts, OrphanedWhile } from '../../core/job.js';
 import { isCluster, type RedisClient } from '../../redis/client-options.js';
 import type {
   AdvanceStartHorizonParams,
@@ -41,23 +26,16 @@ import { StoreParts } from '../shared/store-parts.js';
 
 import type { Store } from '../store.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
-import {
-  attemptSignature,
-  claimedJobsFromJson,
-  fieldsToRecord,
-  insertArgs,
-  jobFromHash,
-  validateNewJobs,
-} from './job-codec.js';
+import { attemptSignature, claimedJobsFromJson, insertArgs, validateNewJobs } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier } from './queue-notifier.js';
-import { type RedisClusterConnection, RedisConnection } from './redis-connection.js';
+import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
 import { RedisJobQueries } from './redis-job-queries.js';
 import { RedisLeadership } from './redis-leadership.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
-import { Replication, type ReplicationOptions } from './replication.js';
+import { Replication } from './replication.js';
 import { completionArgs, failResults, fenceResults } from './script-outcomes.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
 

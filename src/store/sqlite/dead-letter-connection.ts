@@ -23,6 +23,7 @@ import {
   DEAD_LETTER_SEARCH_SQL,
   DEAD_LETTER_TEXT_SQL,
 } from './schema.js';
+import type { SqliteStatement } from './statement.js';
 import { SqliteTransactions } from './transactions.js';
 
 /** A prepared statement. */
@@ -142,7 +143,7 @@ export class DeadLetterConnection {
 
 /** Prepares the dead-letter statements of a connection (typed by name, so a missing one fails to compile). */
 function prepareStatements(db: Database.Database) {
-  const p = (sql: string) => db.prepare(sql);
+  const p = (sql: string): SqliteStatement => db.prepare(sql);
   return {
     insert: p(INSERT_DEAD_LETTER_SQL),
     insertAudit: p(INSERT_AUDIT_SQL),

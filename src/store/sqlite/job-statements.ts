@@ -5,13 +5,14 @@
 import type Database from 'better-sqlite3';
 import { JOB_STATES } from '../../core/job.js';
 import { CLAIM_COLUMNS, JOB_COLUMNS } from './rows.js';
+import type { SqliteStatement } from './statement.js';
 
 /** Most scheduled jobs one claim promotes to waiting. */
 const PROMOTE_BATCH = 1000;
 
 /** Prepares the job statements of `db`. */
 export function prepareJobStatements(db: Database.Database) {
-  const p = (sql: string) => db.prepare(sql);
+  const p = (sql: string): SqliteStatement => db.prepare(sql);
   return {
     isPaused: p('SELECT paused FROM redrive_queues WHERE name = ?').pluck(),
     setPaused: p(
