@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Job, ValidationError } from '../../src/index.js';
+import { ClosedError, type Job, ValidationError } from '../../src/index.js';
 import { createHarness, flush, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -313,8 +313,13 @@ describe('Queue.clean, drain and close', () => {
     const pending = q.add('x', 1);
     await q.close();
     await expect(pending).resolves.toMatchObject({ created: true });
-    await expect(q.add('y', 2)).rejects.toMatchObject({ field: 'queue' });
-    await expect(q.addBulk([{ name: 'z', payload: 3 }])).rejects.toMatchObject({ field: 'queue' });
+    // A closed queue is not bad input: ClosedError (503, retryable), naming the queue.
+    await expect(q.add('y', 2)).rejects.toBeInstanceOf(ClosedError);
+    await expect(q.add('y', 2)).rejects.toMatchObject({ code: 'CLOSED', details: { queue: 'closing' } });
+    await expect(q.addBulk([{ name: 'z', payload: 3 }])).rejects.toMatchObject({
+      code: 'CLOSED',
+      details: { queue: 'closing' },
+    });
     expect((await q.getCounts()).waiting).toBe(1);
   });
 });
