@@ -165,3 +165,19 @@ export async function loadReplayHandlers(path: string | undefined): Promise<Repl
     `${path} exports no replay handlers (export a ReplayRegistry as default, or a function (registry) => void)`,
   );
 }
+
+/**
+ * Resolves when the process is told to stop: with the signal's name on SIGINT or SIGTERM, or with
+ * `'duration'` once `durationMs` (when given) has passed.
+ */
+export function untilStopped(durationMs: number | undefined): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const timer = durationMs === undefined ? undefined : setTimeout(() => resolve('duration'), durationMs);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (timer) clearTimeout(timer);
+      resolve(signal);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}

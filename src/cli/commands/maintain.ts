@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { systemClock, systemRandom } from '../../core/clock.js';
 import { createMaintainer } from '../../maintenance/maintenance-options.js';
-import { type CommonOptions, duration, withCommonOptions } from '../common.js';
+import { type CommonOptions, duration, untilStopped, withCommonOptions } from '../common.js';
 import { openStore, parseStoreUrl, resolveStoreUrl } from '../store-url.js';
 
 interface MaintainOptions extends CommonOptions {
@@ -64,18 +64,7 @@ Examples:
           { event: 'started', store: location.url, candidate: maintainer.candidate, pid: process.pid },
           `maintainer ${maintainer.candidate} on ${location.url} (pid ${process.pid}); Ctrl-C stops`,
         );
-        const reason = await new Promise<string>((resolve) => {
-          const timer =
-            options.duration === undefined
-              ? undefined
-              : setTimeout(() => resolve('duration'), options.duration);
-          const onSignal = (signal: NodeJS.Signals) => {
-            if (timer) clearTimeout(timer);
-            resolve(signal);
-          };
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
-        });
+        const reason = await untilStopped(options.duration);
         await maintainer.close();
         const status = maintainer.status();
         if (options.json)

@@ -15,7 +15,14 @@ import type { JobHandler } from '../../queue/worker.js';
 import { Worker } from '../../queue/worker.js';
 import type { WorkerOptions } from '../../queue/worker-options.js';
 import { CliError, UsageError } from '../cli-error.js';
-import { type CommonOptions, duration, importUserModule, positiveInt, withCommonOptions } from '../common.js';
+import {
+  type CommonOptions,
+  duration,
+  importUserModule,
+  positiveInt,
+  untilStopped,
+  withCommonOptions,
+} from '../common.js';
 import { formatTable, printJson } from '../format.js';
 import { openStore, parseStoreUrl, resolveStoreUrl } from '../store-url.js';
 
@@ -153,18 +160,7 @@ Examples:
             `serving ${started.queues.join(', ')} from ${location.url} (pid ${process.pid}); Ctrl-C stops gracefully\n`,
           );
         }
-        const reason = await new Promise<string>((resolve) => {
-          const timer =
-            options.duration === undefined
-              ? undefined
-              : setTimeout(() => resolve('duration'), options.duration);
-          const onSignal = (signal: NodeJS.Signals) => {
-            if (timer) clearTimeout(timer);
-            resolve(signal);
-          };
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
-        });
+        const reason = await untilStopped(options.duration);
         // A second signal while shutting down exits at once (leases expire; jobs run again elsewhere).
         const force = () => process.exit(130);
         process.once('SIGINT', force);
