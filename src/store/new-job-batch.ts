@@ -9,6 +9,7 @@ import type { NewJob } from './job-store.js';
  */
 export function sameJobAttributes(jobs: readonly NewJob[], start = 0, end = jobs.length): boolean {
   const a = jobs[start]!;
+  const backoff = JSON.stringify(a.backoff);
   for (let i = start + 1; i < end; i++) {
     const b = jobs[i]!;
     if (
@@ -19,7 +20,7 @@ export function sameJobAttributes(jobs: readonly NewJob[], start = 0, end = jobs
       b.maxAttempts !== a.maxAttempts ||
       b.timeoutMs !== a.timeoutMs ||
       b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== JSON.stringify(a.backoff))
+      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== backoff)
     ) {
       return false;
     }

@@ -2,9 +2,11 @@
  * Jobs <-> Redis: the arguments of insert-jobs.lua, and the job hash (field names in
  * lua/lib/jobs.lua) and claim rows read back into {@link Job} and {@link ClaimedJob}.
  */
+
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
 import type { NewJob } from '../job-store.js';
+import { sameJobAttributes } from '../new-job-batch.js';
 
 type Field = string | null;
 
@@ -75,26 +77,8 @@ function head(job: NewJob): string {
 
 /** Whether jobs[start..end) differ in nothing but their payload and carry no idempotency key. */
 export function uniformRun(jobs: readonly NewJob[], start: number, end: number): boolean {
-  const a = jobs[start]!;
-  if (a.idempotencyKey !== null) return false;
-  const backoff = a.backoff === null ? 'null' : JSON.stringify(a.backoff);
-  for (let i = start + 1; i < end; i++) {
-    const b = jobs[i]!;
-    if (
-      b.idempotencyKey !== null ||
-      b.queue !== a.queue ||
-      b.name !== a.name ||
-      b.priority !== a.priority ||
-      b.runAt !== a.runAt ||
-      b.maxAttempts !== a.maxAttempts ||
-      b.timeoutMs !== a.timeoutMs ||
-      b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== backoff)
-    ) {
-      return false;
-    }
-  }
-  return true;
+  for (let i = start; i < end; i++) if (jobs[i]!.idempotencyKey !== null) return false;
+  return sameJobAttributes(jobs, start, end);
 }
 
 /** The mode and ARGV (after base, clock mode and now) of insert-jobs.lua for jobs[start..end). */
