@@ -14,10 +14,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { RunArgs } from './args.js';
+import { loadAtStart as measureLoadAtStart } from './load.js';
 import { medianRun } from './median-run.js';
 import { benchPostgresUrl } from './postgres-db.js';
 import type { BenchResult } from './result.js';
-import { type ScenarioName, selectScenarios } from './scenarios.js';
+import { type ScenarioName, scenariosOnStore } from './scenarios.js';
 import { REPO_ROOT, runScenario } from './spawn-scenario.js';
 
 /** A peer engine: the scenarios it runs and redrive's target against it (a jobs/s factor). */
@@ -150,17 +151,9 @@ export function comparisonRows(comparisons: readonly Comparison[], storeLabel: s
 }
 
 export async function runPostgresComparison(args: RunArgs): Promise<number> {
-  const wanted = args.only ? selectScenarios(args.only) : DEFAULT_SCENARIOS;
-  const scenarios = wanted.filter((s) => POSTGRES_SCENARIOS.includes(s));
-  const skipped = wanted.filter((s) => !POSTGRES_SCENARIOS.includes(s));
-  if (skipped.length > 0) process.stderr.write(`-- not run on PostgreSQL: ${skipped.join(', ')}\n`);
+  const scenarios = scenariosOnStore(args.only, DEFAULT_SCENARIOS, POSTGRES_SCENARIOS, 'PostgreSQL');
   const repeat = args.repeat ?? 1;
-  const loadAtStart = loadavg()[0]!;
-  if (loadAtStart > cpus().length / 2) {
-    process.stderr.write(
-      `-- warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs: other processes will skew the figures (every side alike: runs alternate)\n`,
-    );
-  }
+  const loadAtStart = measureLoadAtStart(' (every side alike: runs alternate)');
   const started = performance.now();
   const peers = args.peers ? POSTGRES_PEERS : [];
   const comparisons: Comparison[] = [];

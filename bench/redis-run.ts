@@ -11,10 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { RunArgs } from './args.js';
+import { loadAtStart as measureLoadAtStart } from './load.js';
 import { medianRun } from './median-run.js';
 import { benchRedisUrl } from './redis-db.js';
 import type { BenchResult } from './result.js';
-import { type ScenarioName, selectScenarios } from './scenarios.js';
+import { type ScenarioName, scenariosOnStore } from './scenarios.js';
 import { REPO_ROOT, runScenario } from './spawn-scenario.js';
 
 /** Scenarios the Redis store runs, and those BullMQ runs too. */
@@ -53,17 +54,9 @@ function pad(rows: string[][]): string {
 }
 
 export async function runRedisComparison(args: RunArgs): Promise<number> {
-  const wanted = args.only ? selectScenarios(args.only) : DEFAULT_SCENARIOS;
-  const scenarios = wanted.filter((s) => REDIS_SCENARIOS.includes(s));
-  const skipped = wanted.filter((s) => !REDIS_SCENARIOS.includes(s));
-  if (skipped.length > 0) process.stderr.write(`-- not run on Redis: ${skipped.join(', ')}\n`);
+  const scenarios = scenariosOnStore(args.only, DEFAULT_SCENARIOS, REDIS_SCENARIOS, 'Redis');
   const repeat = args.repeat ?? 1;
-  const loadAtStart = loadavg()[0]!;
-  if (loadAtStart > cpus().length / 2) {
-    process.stderr.write(
-      `-- warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs: other processes will skew the figures (both sides alike: runs alternate)\n`,
-    );
-  }
+  const loadAtStart = measureLoadAtStart(' (both sides alike: runs alternate)');
   const started = performance.now();
   const results: BenchResult[] = [];
   const rows: string[][] = [

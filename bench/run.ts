@@ -10,11 +10,13 @@
  * .bench/results.json (the previous file is kept as .bench/results.prev.json and compared with in
  * the `vs prev` column when it was a run of the same size).
  */
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type RunArgs, USAGE } from './args.js';
+import { loadAtStart as measureLoadAtStart } from './load.js';
 import { medianRun } from './median-run.js';
 import { runPostgresComparison } from './postgres-run.js';
 import { runRedisComparison } from './redis-run.js';
@@ -91,12 +93,7 @@ async function main(): Promise<number> {
   if (args.store === 'redis') return runRedisComparison(args);
   if (args.store === 'postgres') return runPostgresComparison(args);
 
-  const loadAtStart = loadavg()[0]!;
-  if (loadAtStart > cpus().length / 2) {
-    process.stderr.write(
-      `-- warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs: other processes will skew the figures\n`,
-    );
-  }
+  const loadAtStart = measureLoadAtStart();
   const started = performance.now();
   const runNormal = args.sync !== 'FULL';
   const results = runNormal ? await runPass(scenarios, 'NORMAL', args) : [];

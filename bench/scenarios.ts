@@ -111,3 +111,19 @@ export function sizesFor(quick: boolean): Sizes {
     storedDeadLetters: FULL_SIZES.storedDeadLetters / 10,
   };
 }
+
+/**
+ * The scenarios of `--only` (or `defaults`) that a store runs, in order; the others are named on
+ * stderr as not run on `storeLabel`.
+ */
+export function scenariosOnStore(
+  only: string[] | undefined,
+  defaults: readonly ScenarioName[],
+  supported: readonly ScenarioName[],
+  storeLabel: string,
+): ScenarioName[] {
+  const wanted = only ? selectScenarios(only) : defaults;
+  const skipped = wanted.filter((s) => !supported.includes(s));
+  if (skipped.length > 0) process.stderr.write(`-- not run on ${storeLabel}: ${skipped.join(', ')}\n`);
+  return wanted.filter((s) => supported.includes(s));
+}
