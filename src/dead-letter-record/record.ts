@@ -3,9 +3,9 @@
  * hints. The store adds the job's payload and attempt history.
  */
 import type { Random } from '../core/clock.js';
-import { FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
+import { deadLetterFingerprint, FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
 import type { DeadLetterFromJob } from '../store/job-store.js';
-import { memoizedFingerprint } from './fingerprint-memo.js';
+import type { FingerprintMemo } from './fingerprint-memo.js';
 import { createRedactor, type RedactOptions, type Redactor, redactSecrets } from './redact.js';
 
 /** Dead-letter settings of a worker. */
@@ -66,6 +66,8 @@ export function buildJobDeadLetter(params: {
   now: number;
   firstFailedAt: number;
   random: Random;
+  /** The caller's memo of recent fingerprints (a worker's); computed afresh without one. */
+  fingerprints?: FingerprintMemo;
 }): DeadLetterFromJob {
   const error = params.error instanceof Error ? params.error : new Error(String(params.error));
   const errorClass = error.name || error.constructor?.name || 'Error';
@@ -73,6 +75,13 @@ export function buildJobDeadLetter(params: {
   const errorCode = typeof code === 'string' || typeof code === 'number' ? String(code) : null;
   const errorStack = stackWithCauses(error);
   const hints = HINTS[params.failureType];
+  const fingerprintInput = {
+    errorClass,
+    errorCode,
+    errorMessage: error.message,
+    errorStack,
+    failureType: params.failureType,
+  };
   return {
     id: newDeadLetterId(params.now, params.random),
     domain: params.settings.domain ?? params.queue,
@@ -84,13 +93,9 @@ export function buildJobDeadLetter(params: {
     errorCode,
     errorMessage: error.message,
     errorStack,
-    fingerprint: memoizedFingerprint({
-      errorClass,
-      errorCode,
-      errorMessage: error.message,
-      errorStack,
-      failureType: params.failureType,
-    }),
+    fingerprint: params.fingerprints
+      ? params.fingerprints.fingerprint(fingerprintInput)
+      : deadLetterFingerprint(fingerprintInput),
     fingerprintVersion: FINGERPRINT_VERSION,
     snapshot: null,
     requestData: null,

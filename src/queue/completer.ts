@@ -5,6 +5,7 @@
  * the job now, and its outcome is discarded.
  */
 import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
+import { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
 import type { FailJobResult, FenceResult } from '../store/job-store.js';
 import type { RunningJob } from './active-job.js';
 import { decideFailure, type FailureDecision } from './failure-outcome.js';
@@ -17,6 +18,8 @@ export class Completer<Payload = unknown> {
   /** Outcomes waiting to be written (in batches, or with the next claim). */
   readonly settlements: Settlements;
   private readonly defaultPolicy: RetryPolicy;
+  /** This worker's fingerprints of recent errors: a failure storm parses its stack once. */
+  private readonly fingerprints = new FingerprintMemo();
   /** Completed jobs whose `job.completed` event waits for the write (only while someone listens). */
   private readonly completionJobs = new Map<string, { job: RunningJob<Payload>; durationMs: number }>();
 
@@ -102,6 +105,7 @@ export class Completer<Payload = unknown> {
       queue: ctx.queue,
       deadLetterSettings: ctx.raw.deadLetter ?? {},
       random: ctx.random,
+      fingerprints: this.fingerprints,
     });
     this.settlements.addFailure({
       failure,

@@ -4,6 +4,7 @@
  */
 import type { Random } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
+import type { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
 import { buildJobDeadLetter, type DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { JobFailure } from '../store/job-store.js';
 import type { RunningJob } from './active-job.js';
@@ -19,6 +20,8 @@ export interface JobFailureContext {
   queue: string;
   deadLetterSettings: DeadLetterSettings;
   random: Random;
+  /** The worker's memo of recent fingerprints. */
+  fingerprints: FingerprintMemo;
 }
 
 /** The failure of `job`'s current attempt, as `failJobs` takes it. */
@@ -37,6 +40,7 @@ export function jobFailure(ctx: JobFailureContext): JobFailure {
             now,
             firstFailedAt: job.claimed.attempts[0]?.endedAt ?? now,
             random: ctx.random,
+            fingerprints: ctx.fingerprints,
           }),
         }
       : { kind: decision.kind, runAt: decision.runAt };
