@@ -9,13 +9,14 @@
 --!include lib/dead-letters.lua
 
 local now = tonumber(ARGV[2])
-local inserted = {}
+local inserted, batch = {}, dl_batch_new()
 local a = 4
 for _ = 1, tonumber(ARGV[3]) do
   local id, job_id, m = ARGV[a], nz(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local fields = {}
   for i = 1, m * 2 do fields[i] = ARGV[a + 2 + i] end
   a = a + 3 + m * 2
-  if dl_insert(id, job_id, fields, now) then inserted[#inserted + 1] = id end
+  if dl_insert(id, job_id, fields, now, batch) then inserted[#inserted + 1] = id end
 end
+dl_batch_apply(batch)
 return inserted

@@ -24,7 +24,7 @@ local MESSAGES = {
 local now = store_clock(ARGV[2], tonumber(ARGV[3]))
 local max_orphans = tonumber(ARGV[4])
 local recovered, dead, held_as = {}, {}, {}
-local touched = {}
+local touched, dl_batch = {}, dl_batch_new()
 local a = 6
 for _ = 1, tonumber(ARGV[5]) do
   local id, token, dl_id, payload, m = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4])
@@ -47,7 +47,7 @@ for _ = 1, tonumber(ARGV[5]) do
     if held == 'quarantine' and orphans >= max_orphans then
       if dl_id ~= '' then
         dl_insert_from_job(dl_id, fields, id, { queue = queue, name = fixed(f[10], 1), replay_of = fixed(f[10], 7) },
-          nz(payload) or f[11], attempts, now)
+          nz(payload) or f[11], attempts, now, dl_batch)
         redis.call('HSET', k, 's', 'dead_lettered', 'oc', orphans, 'at', attempts, 'la', 'orphaned',
           'fa', int(now), 'le', '', 'dl', dl_id)
         redis.call('ZADD', qkey(queue, 'dead'), now, id)
@@ -73,5 +73,6 @@ for _ = 1, tonumber(ARGV[5]) do
     end
   end
 end
+dl_batch_apply(dl_batch)
 for queue in pairs(touched) do notify(queue) end
 return { recovered, dead, held_as }

@@ -93,25 +93,133 @@ local function group_seen(m, identity)
   if not last_at or m.at >= last_at then redis.call('HSET', B .. 'dl:fp:last', fp, int(m.at) .. ':' .. m.id) end
 end
 
+-- A batch of dead-letter inserts: the per-entry writes (the entry's hash, its job link) happen at
+-- once, the shared ones are gathered here and written by dl_batch_apply at the end of the script,
+-- one command per key instead of one per entry: sorted-set members per index, counter increments
+-- summed per cell, the sequence number and each fingerprint's sightings. A failure storm inserts
+-- many entries of the same queue, fingerprint and cell, so a batch of 50 costs a handful of index
+-- writes.
+local function dl_batch_new()
+  return { zadd = {}, sadd = {}, incr = {}, seen = {}, seq = nil, seq_start = nil }
+end
+
+local function dl_batch_zadd(batch, key, score, member)
+  local list = batch.zadd[key]
+  if not list then list = {}; batch.zadd[key] = list end
+  list[#list + 1] = score
+  list[#list + 1] = member
+end
+
+local function dl_batch_sadd(batch, key, member)
+  local set = batch.sadd[key]
+  if not set then set = {}; batch.sadd[key] = set end
+  set[member] = true
+end
+
+local function dl_batch_incr(batch, key, field, by)
+  local cells = batch.incr[key]
+  if not cells then cells = {}; batch.incr[key] = cells end
+  cells[field] = (cells[field] or 0) + by
+end
+
+-- The next insertion sequence number (read once per batch, written back by dl_batch_apply).
+local function dl_batch_seq(batch)
+  if not batch.seq then
+    batch.seq = tonumber(redis.call('GET', B .. 'dl:seq') or '0')
+    batch.seq_start = batch.seq
+  end
+  batch.seq = batch.seq + 1
+  return batch.seq
+end
+
+-- Writes what the batch gathered (see dl_batch_new).
+local function dl_batch_apply(batch)
+  if batch.seq and batch.seq ~= batch.seq_start then redis.call('SET', B .. 'dl:seq', batch.seq) end
+  for key, list in pairs(batch.zadd) do call_many('ZADD', key, list) end
+  for key, set in pairs(batch.sadd) do
+    local members = {}
+    for member in pairs(set) do members[#members + 1] = member end
+    call_many('SADD', key, members)
+  end
+  for key, cells in pairs(batch.incr) do
+    for field, by in pairs(cells) do
+      if by ~= 0 then redis.call('HINCRBY', key, field, by) end
+    end
+  end
+  for fp, s in pairs(batch.seen) do
+    if s.identity then redis.call('HSETNX', B .. 'dl:fp:id', fp, s.identity) end
+    local first = tonumber(redis.call('HGET', B .. 'dl:fp:first', fp))
+    if not first or s.first < first then redis.call('HSET', B .. 'dl:fp:first', fp, s.first) end
+    local last = redis.call('HGET', B .. 'dl:fp:last', fp)
+    local last_at = last and tonumber(string.match(last, '^(%d+)'))
+    if not last_at or s.last >= last_at then redis.call('HSET', B .. 'dl:fp:last', fp, int(s.last) .. ':' .. s.last_id) end
+  end
+end
+
+-- A new entry's index entries and counts (dl_identity_index and dl_status_index with sign 1,
+-- gathered in the batch), and its fingerprint sighting (group_seen, summed per fingerprint).
+local function dl_batch_index(batch, m, identity)
+  dl_batch_zadd(batch, B .. 'dl:t', m.at, m.member)
+  if m.queue then dl_batch_zadd(batch, B .. 'dl:q:' .. m.queue, m.at, m.member) end
+  dl_batch_zadd(batch, B .. 'dl:f:' .. m.fingerprint, m.at, m.member)
+  dl_batch_sadd(batch, B .. 'dl:domains', m.domain)
+  dl_batch_incr(batch, B .. 'dl:g', group_cell(m), 1)
+  dl_batch_zadd(batch, cell_key(m.status, m.domain), m.at, m.member)
+  dl_batch_incr(batch, B .. 'dl:counts', m.status .. ':' .. m.domain, 1)
+  local open = m.status == 'pending' or m.status == 'requires_review'
+  if open and m.expiresAt then dl_batch_zadd(batch, B .. 'dl:expiry', m.expiresAt, m.id) end
+  if m.status == 'resolved' or m.status == 'expired' then dl_batch_zadd(batch, B .. 'dl:closed', m.updatedAt, m.id) end
+  if m.status == 'archived' then dl_batch_zadd(batch, B .. 'dl:archived', m.updatedAt, m.id) end
+  if m.status == 'replaying' then dl_batch_zadd(batch, B .. 'dl:replaying', m.replayStartedAt or 0, m.id) end
+  if m.status == 'pending' and m.replayCount >= m.maxReplays then dl_batch_sadd(batch, B .. 'dl:atcap', m.id) end
+  local s = batch.seen[m.fingerprint]
+  if not s then
+    batch.seen[m.fingerprint] = { identity = identity, first = m.at, last = m.at, last_id = m.id }
+  else
+    if not s.identity then s.identity = identity end
+    if m.at < s.first then s.first = m.at end
+    if m.at >= s.last then s.last = m.at; s.last_id = m.id end
+  end
+end
+
+-- The fields dl_meta reads, taken from an insert's field list instead of read back.
+local INSERT_META = {
+  status = true, domain = true, queue = true, fingerprint = true, deadLetteredAt = true, expiresAt = true,
+  replayStartedAt = true, replayCount = true, maxReplays = true, jobId = true, failureType = true,
+}
+-- Set by the insert itself (a caller's value is not stored).
+local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true }
+
 -- Inserts a dead letter from field/value pairs (every non-null property; `status`,
 -- `replayCount` and `maxReplays` included; `~group` carries the group identity and is not
--- stored on the entry). Returns false when it existed already.
-local function dl_insert(id, job_id, fields, now)
-  if dl_exists(id, job_id) then return false end
-  local seq = redis.call('INCR', B .. 'dl:seq')
+-- stored on the entry), with its shared index writes gathered in `batch` (dl_batch_apply writes
+-- them). Returns false when a record with this id, or for this job, existed already.
+local function dl_insert(id, job_id, fields, now, batch)
+  if redis.call('EXISTS', dkey(id)) == 1 then return false end
+  -- Claims the job's link first: a second record for the same job (in this batch too) is refused.
+  if job_id and redis.call('HSETNX', B .. 'dl:job', job_id, id) == 0 then return false end
+  local seq = dl_batch_seq(batch)
   local member = string.format('%016d', 1000000000000000 - seq) .. id
-  local key = dkey(id)
-  local identity, stored = nil, {}
+  local identity, stored, f = nil, {}, {}
   for i = 1, #fields, 2 do
-    if fields[i] == '~group' then identity = fields[i + 1]
-    else stored[#stored + 1] = fields[i]; stored[#stored + 1] = fields[i + 1] end
+    local name, value = fields[i], fields[i + 1]
+    if name == '~group' then identity = value
+    elseif not INSERT_OWN[name] then
+      stored[#stored + 1] = name; stored[#stored + 1] = value
+      if INSERT_META[name] then f[name] = value end
+    end
   end
-  call_many('HSET', key, stored)
-  redis.call('HSET', key, 'seq', seq, 'member', member, 'generation', 1, 'updatedAt', now)
-  local m = dl_meta(id)
-  dl_identity_index(m, 1)
-  dl_status_index(m, 1)
-  group_seen(m, identity)
+  stored[#stored + 1] = 'seq'; stored[#stored + 1] = seq
+  stored[#stored + 1] = 'member'; stored[#stored + 1] = member
+  stored[#stored + 1] = 'generation'; stored[#stored + 1] = 1
+  stored[#stored + 1] = 'updatedAt'; stored[#stored + 1] = now
+  call_many('HSET', dkey(id), stored)
+  dl_batch_index(batch, {
+    id = id, status = f.status, domain = f.domain, queue = nz(f.queue), fingerprint = f.fingerprint,
+    at = tonumber(f.deadLetteredAt), member = member, expiresAt = num(f.expiresAt, nil), updatedAt = now,
+    replayStartedAt = num(f.replayStartedAt, nil), replayCount = num(f.replayCount, 0),
+    maxReplays = num(f.maxReplays, 0), jobId = nz(f.jobId), failureType = f.failureType or '',
+  }, identity)
   return true
 end
 
@@ -163,7 +271,7 @@ end
 -- are the caller's properties; the job's queue, id, name, payload (or the caller's redacted copy),
 -- attempts and replay link are added here. A job that replays an earlier dead letter carries that
 -- entry's replay ledger over, and lands in requires_review when the budget is spent.
-local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now)
+local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch)
   local all = {}
   for i = 1, #fields do all[i] = fields[i] end
   local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
@@ -184,5 +292,5 @@ local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts,
     end
   end
   put('status', status)
-  return dl_insert(dl_id, job_id, all, now)
+  return dl_insert(dl_id, job_id, all, now, batch)
 end

@@ -9,8 +9,9 @@
 -- Applies one failure whose arguments start at ARGV[a]: records the attempt of an active job whose
 -- token is current and applies the outcome. Returns the outcome ('retried', 'dead_lettered',
 -- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
--- Index changes go to `batch` (see batch_add) and queues to wake to `woken`.
-local function fail_one(a, now, offset, batch, woken)
+-- Index changes go to `batch` (see batch_add), those of dead letters to `dl_batch` (see
+-- dl_batch_new), and queues to wake to `woken`.
+local function fail_one(a, now, offset, batch, woken, dl_batch)
   local id, token, attempt, sig, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local m = tonumber(ARGV[a + 7])
   local next_a = a + 8 + m * 2
@@ -41,7 +42,7 @@ local function fail_one(a, now, offset, batch, woken)
     local d = cjson.decode(f[7])
     local replay_of = d[7]
     if replay_of == cjson.null then replay_of = nil end
-    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now)
+    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now, dl_batch)
     redis.call('HSET', k, 's', 'dead_lettered', 'fa', int(now), 'am', made, 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
     batch_add(batch, queue, 'zadd:dead', now, id)
     return 'dead_lettered', next_a
@@ -65,12 +66,13 @@ end
 
 -- Applies `n` failures starting at ARGV[first], in order; returns one outcome per failure.
 local function fail_many(first, n, now, offset)
-  local out, batch, woken = {}, batch_new(), {}
+  local out, batch, woken, dl_batch = {}, batch_new(), {}, dl_batch_new()
   local a = first
   for i = 1, n do
-    out[i], a = fail_one(a, now, offset, batch, woken)
+    out[i], a = fail_one(a, now, offset, batch, woken, dl_batch)
   end
   batch_apply(batch)
+  dl_batch_apply(dl_batch)
   for queue in pairs(woken) do notify(queue) end
   return out
 end
