@@ -29,6 +29,8 @@ it('adds fingerprint_version to an older database; its records are version 1', a
   await first.close();
   const raw = new Database(path);
   raw.exec('ALTER TABLE redrive_dead_letters DROP COLUMN fingerprint_version');
+  // Such databases recorded version 1 (the column came with a later migration).
+  raw.prepare('UPDATE redrive_schema SET version = 1').run();
   raw.close();
 
   const reopened = new SqliteStore({ path, pollIntervalMs: 0 });

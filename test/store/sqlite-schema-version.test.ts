@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Queue, SqliteStore, ValidationError } from '../../src/index.js';
-import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
+import { latestSqliteSchemaVersion } from '../../src/store/sqlite/migrate.js';
+
+const SCHEMA_VERSION = latestSqliteSchemaVersion();
 
 let dir: string;
 beforeEach(() => {

@@ -1,5 +1,5 @@
 /**
- * The SQLite connection side of the dead-letter store: the schema migration, the prepared
+ * The SQLite connection side of the dead-letter store: the declared JSON-path indexes, the prepared
  * statements, and the transaction wrappers (write: `BEGIN IMMEDIATE`; snapshot: one deferred read
  * transaction; read: autocommit), each translating SQLite failures into typed errors.
  */
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
 import type { DeadLetterJsonField } from '../dead-letter-store.js';
-import { ADD_GROUP_COUNT_SQL, createGroupCounters, INSERT_FINGERPRINT_SQL } from './dead-letter-groups.js';
+import { ADD_GROUP_COUNT_SQL, INSERT_FINGERPRINT_SQL } from './dead-letter-groups.js';
 import {
   DEAD_LETTER_SELECT,
   type DeadLetterRow,
@@ -15,14 +15,6 @@ import {
   INSERT_DEAD_LETTER_SQL,
 } from './dead-letter-rows.js';
 import { JSON_COLUMNS, jsonPathExpression } from './dead-letter-sql.js';
-import {
-  DEAD_LETTER_ADDED_COLUMNS,
-  DEAD_LETTER_COUNTS_SQL,
-  DEAD_LETTER_GROUPS_SQL,
-  DEAD_LETTER_SCHEMA_SQL,
-  DEAD_LETTER_SEARCH_SQL,
-  DEAD_LETTER_TEXT_SQL,
-} from './schema.js';
 import type { SqliteStatement } from './statement.js';
 import { SqliteTransactions } from './transactions.js';
 
@@ -59,8 +51,8 @@ export class DeadLetterConnection {
   private readonly rowidStatements = new Map<number, Statement>();
 
   /**
-   * Applies the dead-letter schema (additive migrations included) and prepares statements. A
-   * read-only connection (`migrate: false`, e.g. on a reader thread) only prepares statements.
+   * Creates the declared JSON-path indexes and prepares statements (the schema is migrated when the
+   * connection opens, see migrate.ts). A read-only connection (`migrate: false`, e.g. on a reader thread) only prepares statements.
    */
   constructor(
     db: Database.Database,
@@ -68,30 +60,15 @@ export class DeadLetterConnection {
   ) {
     this.db = db;
     this.tx = new SqliteTransactions(db, options.path, options.isClosed ?? (() => false));
-    if (options.migrate !== false) this.migrate(options.indexedPaths ?? []);
+    if (options.migrate !== false) this.indexPaths(options.indexedPaths ?? []);
     this.stmt = prepareStatements(db);
   }
 
-  private migrate(indexedPaths: readonly string[]): void {
+  /** Creates the expression indexes of the declared JSON paths (the schema itself is migrate.ts's). */
+  private indexPaths(indexedPaths: readonly string[]): void {
+    if (indexedPaths.length === 0) return;
     this.db
       .transaction(() => {
-        const columns = new Set(
-          (this.db.pragma('table_info(redrive_dead_letters)') as { name: string }[]).map((c) => c.name),
-        );
-        for (const [name, type] of DEAD_LETTER_ADDED_COLUMNS) {
-          if (!columns.has(name)) this.db.exec(`ALTER TABLE redrive_dead_letters ADD COLUMN ${name} ${type}`);
-        }
-        const hasCounts = this.db
-          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'redrive_dead_letter_counts'")
-          .get();
-        if (!hasCounts) this.db.exec(DEAD_LETTER_COUNTS_SQL);
-        this.db.exec(DEAD_LETTER_SCHEMA_SQL);
-        createGroupCounters(this.db, DEAD_LETTER_GROUPS_SQL);
-        const hasText = this.db
-          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'redrive_dead_letter_text'")
-          .get();
-        if (!hasText) this.db.exec(DEAD_LETTER_TEXT_SQL);
-        this.db.exec(DEAD_LETTER_SEARCH_SQL);
         for (const path of indexedPaths) this.db.exec(indexedPathSql(path));
       })
       .immediate();

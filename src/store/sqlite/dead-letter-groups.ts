@@ -1,7 +1,7 @@
 /**
  * The per-fingerprint counters of the SQLite dead-letter store: creating and filling them once,
  * adding each insert batch's counts in the batch's transaction (status changes, regroups and
- * deletes are counted by triggers, see schema.ts), and answering top failures from them.
+ * deletes are counted by triggers, see migrations/0005_failure_groups.ts), and answering top failures from them.
  */
 import type Database from 'better-sqlite3';
 import type { NewDeadLetter } from '../../core/dead-letter.js';

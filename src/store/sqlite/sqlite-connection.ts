@@ -1,17 +1,15 @@
 /**
  * Opening the store's SQLite connection: the path checked, its directory created, the pragmas set
- * (WAL, `busy_timeout`, `synchronous`) and the job schema migrated. A connection the application
+ * (WAL, `busy_timeout`, `synchronous`) and the schema migrated (migrate.ts). A connection the application
  * passes in is configured and migrated the same way but stays the application's to close.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
-import { applySchema } from './schema-version.js';
+import { migrateSqliteSchema } from './migrate.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import type { SqliteStoreOptions } from './sqlite-options.js';
-import { migrateOrphanSchema } from './sqlite-orphans.js';
 
 /** An open, configured and migrated connection. */
 export interface SqliteConnection {
@@ -25,7 +23,7 @@ export interface SqliteConnection {
 }
 
 /**
- * Opens (or adopts) the connection and migrates the job schema.
+ * Opens (or adopts) the connection and migrates the schema.
  *
  * @throws ValidationError for a missing path or an unknown `synchronous`
  * @throws StoreUnavailableError (translated) when SQLite cannot open or migrate the file
@@ -55,8 +53,7 @@ export function openSqliteConnection(options: SqliteStoreOptions): SqliteConnect
     if (path !== ':memory:') open.pragma('journal_mode = WAL');
     open.pragma(`synchronous = ${synchronous}`);
     open.pragma('temp_store = MEMORY');
-    applySchema(open, path, SCHEMA_VERSION, () => open.exec(SCHEMA_SQL));
-    open.transaction(() => migrateOrphanSchema(open)).immediate();
+    migrateSqliteSchema(open, path);
     return { db: open, path, ownsDatabase, busyTimeoutMs };
   } catch (error) {
     if (ownsDatabase && db?.open) db.close();

@@ -76,8 +76,8 @@ export class SqliteDeadLetters implements DeadLetterStore {
   private purgeAuditStmt: Statement | undefined;
 
   /**
-   * Applies the dead-letter schema (additive migrations included, expression indexes for
-   * `indexedPaths`) and prepares statements.
+   * Creates the expression indexes of `indexedPaths` and prepares statements (the schema is
+   * migrated when the connection opens, see migrate.ts).
    */
   constructor(
     db: Database.Database,

@@ -1,6 +1,6 @@
 /**
- * Leader election on SQLite: one row (`redrive_leader`, id 1) holds the lease and its fencing
- * epoch. Every change is one statement inside an IMMEDIATE transaction, so two processes on the
+ * Leader election on SQLite: one row (`redrive_leader`, id 1, created by migration 8) holds the lease
+ * and its fencing epoch. Every change is one statement inside an IMMEDIATE transaction, so two processes on the
  * same file never both take the lease. See leader-store.ts for the contract.
  */
 import type Database from 'better-sqlite3';
@@ -22,18 +22,6 @@ import type {
 } from '../leader-store.js';
 import type { SqliteTransactions } from './transactions.js';
 
-/** The lease table; created with the rest of the schema (additive, so no version change). */
-export const LEADER_SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS redrive_leader (
-  id           INTEGER PRIMARY KEY CHECK (id = 1),
-  holder       TEXT    NOT NULL,
-  epoch        INTEGER NOT NULL,
-  acquired_at  INTEGER NOT NULL,
-  expires_at   INTEGER NOT NULL,
-  service_runs TEXT    NOT NULL DEFAULT '{}'
-);
-`;
-
 const COLUMNS = 'holder, epoch, acquired_at, expires_at, service_runs';
 
 /** The lease statements of one database, run through the store's transaction wrappers. */
@@ -47,7 +35,6 @@ export class SqliteLeadership {
     db: Database.Database,
     private readonly tx: Pick<SqliteTransactions, 'write' | 'read'>,
   ) {
-    db.exec(LEADER_SCHEMA_SQL);
     // The holder renews (same epoch, expiry never earlier); anyone else takes an expired lease
     // (epoch + 1). SET expressions read the row as it was before the update.
     this.acquireStmt = db.prepare(

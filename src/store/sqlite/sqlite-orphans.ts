@@ -14,7 +14,6 @@ import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js
 import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-attribution.js';
 import { appendAttemptJson } from './job-failures.js';
 import { CLAIM_COLUMNS, type ClaimRow } from './rows.js';
-import { JOB_ADDED_COLUMNS, ORPHAN_SCHEMA_SQL } from './schema.js';
 import type { JobDeadLetterInput } from './sqlite-dead-letters.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -33,17 +32,6 @@ interface ExpiredRow {
   start_seq: number | null;
   quarantined: 0 | 1;
   start_horizon: number | null;
-}
-
-/** Adds the orphan-attribution columns, index and table to a database (idempotent). */
-export function migrateOrphanSchema(db: Database.Database): void {
-  const columns = new Set(
-    (db.prepare('PRAGMA table_info(redrive_jobs)').all() as { name: string }[]).map((c) => c.name),
-  );
-  for (const [name, type] of JOB_ADDED_COLUMNS) {
-    if (!columns.has(name)) db.exec(`ALTER TABLE redrive_jobs ADD COLUMN ${name} ${type}`);
-  }
-  db.exec(ORPHAN_SCHEMA_SQL);
 }
 
 /** Start horizons, quarantine claims and the recovery sweep; every method runs in the caller's transaction. */

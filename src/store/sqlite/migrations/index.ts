@@ -1,0 +1,25 @@
+/**
+ * The SQLite store's migrations, in order. A new migration is a new file `NNNN_name.ts` (the next
+ * number) added at the end of this list; migrate.ts applies the ones a database lacks.
+ */
+import { initial } from './0001_initial.js';
+import { orphanAttribution } from './0002_orphan_attribution.js';
+import { deadLetterReplayColumns } from './0003_dead_letter_replay_columns.js';
+import { deadLetterCountsAndAudit } from './0004_dead_letter_counts_and_audit.js';
+import { failureGroups } from './0005_failure_groups.js';
+import { errorTextSearch } from './0006_error_text_search.js';
+import { deadLetterReadIndexes } from './0007_dead_letter_read_indexes.js';
+import { leadership } from './0008_leadership.js';
+import type { SqliteMigration } from './migration.js';
+
+/** Every migration, in version order (versions 1, 2, 3, ...). */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  initial,
+  orphanAttribution,
+  deadLetterReplayColumns,
+  deadLetterCountsAndAudit,
+  failureGroups,
+  errorTextSearch,
+  deadLetterReadIndexes,
+  leadership,
+];
