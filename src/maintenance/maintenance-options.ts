@@ -9,6 +9,7 @@
  * | dead-letter-retention | 60 s | expire, archive, purge, stuck replays, SLA breach count |
  * | audit-retention | 1 h | audit entries older than 90 days deleted |
  * | periodic-enqueuer | 60 s | the given PeriodicScheduler runs on the leader only |
+ * | dead-letter-counter-backfill | 5 s | (Redis) older dead letters counted into top failures' counters |
  *
  * No store needs a scheduled-job promoter: each promotes due jobs in the claim step itself.
  */
@@ -16,9 +17,11 @@ import type { Clock, Random } from '../core/clock.js';
 import type { DeadLetterSettings } from '../dead-letter-record/record.js';
 import { DeadLetterQueue } from '../dlq/dead-letter-queue.js';
 import type { PeriodicScheduler } from '../queue/periodic.js';
+import { hasCounterBackfill } from '../store/dead-letter-store.js';
 import type { Store } from '../store/store.js';
 import { AuditRetention } from './audit-retention.js';
 import { CompletedJobCleaner } from './completed-job-cleaner.js';
+import { DeadLetterCounterBackfillService } from './dead-letter-counter-backfill.js';
 import { DeadLetterRetention } from './dead-letter-retention.js';
 import { LeaseRescuer } from './lease-rescuer.js';
 import { Maintainer } from './maintainer.js';
@@ -108,6 +111,7 @@ export function createMaintenanceServices(
       }),
     );
   }
+  if (hasCounterBackfill(store)) services.push(new DeadLetterCounterBackfillService({ store }));
   if (options.periodic) services.push(new PeriodicEnqueuer({ scheduler: options.periodic }));
   services.push(...(options.services ?? []));
   return services;

@@ -375,6 +375,40 @@ export interface DeadLetterStore {
   purgeAudit(params: PurgeAuditParams): Promise<{ deleted: number }>;
 }
 
+/**
+ * A store whose per-fingerprint counters were added to existing data in place (Redis), and which
+ * therefore counts the entries stored before them in the background.
+ */
+export interface DeadLetterCounterBackfill {
+  /**
+   * Counts entries stored before the per-fingerprint counters existed, at most `maxSteps` bounded
+   * steps per call, resuming where the last call (in any process) stopped. Idempotent: each entry
+   * is counted once, whichever of a change or the backfill reaches it first. The elected
+   * maintainer calls it until it reports `done`.
+   */
+  backfillDeadLetterCounters(params: { maxSteps: number }): Promise<CounterBackfillProgress>;
+}
+
+/** Whether a store counts old entries into its counters in the background. */
+export function hasCounterBackfill(store: object): store is DeadLetterCounterBackfill {
+  return typeof (store as Partial<DeadLetterCounterBackfill>).backfillDeadLetterCounters === 'function';
+}
+
+/** What one call of {@link DeadLetterCounterBackfill.backfillDeadLetterCounters} did. */
+export interface CounterBackfillProgress {
+  /** Entries counted by this call. */
+  counted: number;
+  /** Entries examined by this call. */
+  examined: number;
+  /** Every entry is counted (later calls do nothing). */
+  done: boolean;
+  /**
+   * When done: entries the counters still miss (0 unless writers of a version without counters
+   * changed entries during the backfill; their groups' counts are then off by that much).
+   */
+  uncounted: number;
+}
+
 /** Params of {@link DeadLetterStore.purgeAudit}. */
 export interface PurgeAuditParams {
   before: number;

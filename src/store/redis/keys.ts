@@ -39,6 +39,7 @@
  *   {p}:dl:fp:id                hash   fingerprint -> identity JSON {c: class, m: normalized message, f: frame}
  *   {p}:dl:fp:first             hash   fingerprint -> first dead-letter time
  *   {p}:dl:fp:last              hash   fingerprint -> "<last dead-letter time>:<latest entry id>"
+ *   {p}:dl:g:backfill           hash   where the counting of entries older than {p}:dl:g stands
  *   {p}:audit:seq               string audit sequence
  *   {p}:audit:e                 hash   seq -> audit entry (JSON)
  *   {p}:audit:all               zset   every audit entry by seq

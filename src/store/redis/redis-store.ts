@@ -1,6 +1,7 @@
 import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, OrphanedWhile } from '../../core/job.js';
 import { isCluster, type RedisClient } from '../../redis/client-options.js';
+import type { CounterBackfillProgress } from '../dead-letter-store.js';
 import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
@@ -21,10 +22,10 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
 } from '../job-store.js';
-
 import { StoreParts } from '../shared/store-parts.js';
 
 import type { Store } from '../store.js';
+import { backfillCounters } from './counter-backfill.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
 import { attemptSignature, claimedJobsFromJson, insertArgs, validateNewJobs } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
@@ -455,6 +456,17 @@ export class RedisStore extends StoreParts implements Store {
 
   watchQueue(queue: string, listener: () => void): () => void {
     return this.notifier.watch(queue, listener);
+  }
+
+  /** {@inheritDoc DeadLetterCounterBackfill.backfillDeadLetterCounters} */
+  backfillDeadLetterCounters(params: {
+    maxSteps: number;
+    stepSize?: number;
+  }): Promise<CounterBackfillProgress> {
+    return backfillCounters(
+      { client: this.client, keys: this.keys, call: (w, fn) => this.call(w, fn) },
+      params,
+    );
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

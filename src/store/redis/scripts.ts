@@ -30,6 +30,7 @@ export const SCRIPT_NAMES = [
   'release-stuck-dead-letters',
   'purge-dead-letters',
   'regroup-dead-letters',
+  'count-dead-letters',
   'append-audit',
   'scan-dead-letters',
   'list-audit',

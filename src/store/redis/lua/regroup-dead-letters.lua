@@ -20,9 +20,9 @@ for i = 2, #ARGV, 3 do
       -- Move the entry's count to its new group; a group first seen here takes the entry's class
       -- and message as its identity until an entry captured with the new algorithm arrives.
       local m = dl_meta(id)
-      redis.call('HINCRBY', B .. 'dl:g', group_cell(m), -1)
+      group_count(m, -1)
       m.fingerprint = fingerprint
-      redis.call('HINCRBY', B .. 'dl:g', group_cell(m), 1)
+      group_count(m, 1)
       local e = redis.call('HMGET', key, 'errorClass', 'errorMessage')
       group_seen(m, cjson.encode({ c = e[1] or cjson.null, m = e[2] or '', f = cjson.null }))
     end

@@ -3,7 +3,9 @@
 -- A dead letter is a hash at {p}:dl:e:<id> whose fields are the DeadLetter properties (absent =
 -- null; JSON-valued ones as JSON text), plus `seq` (insertion order) and `member` (its member in
 -- the time-ordered indexes: 16 digits of 1e15 - seq, then the id, so that among equal times the
--- newest-first order lists the earlier insert first).
+-- newest-first order lists the earlier insert first), and `counted` ('1' once the entry is in the
+-- per-fingerprint counters {p}:dl:g; entries stored before those counters existed lack it until
+-- count-dead-letters.lua counts them).
 
 local function dkey(id)
   return B .. 'dl:e:' .. id
@@ -15,7 +17,7 @@ end
 
 local META = {
   'status', 'domain', 'queue', 'fingerprint', 'deadLetteredAt', 'member', 'expiresAt', 'updatedAt',
-  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId', 'failureType',
+  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId', 'failureType', 'counted',
 }
 
 -- The fields that indexes and guards need, as a table (numbers converted).
@@ -26,7 +28,7 @@ local function dl_meta(id)
     id = id, status = f[1], domain = f[2], queue = nz(f[3]), fingerprint = f[4],
     at = tonumber(f[5]), member = f[6], expiresAt = num(f[7], nil), updatedAt = num(f[8], 0),
     replayStartedAt = num(f[9], nil), replayCount = num(f[10], 0), maxReplays = num(f[11], 0),
-    generation = num(f[12], 1), jobId = nz(f[13]), failureType = f[14] or '',
+    generation = num(f[12], 1), jobId = nz(f[13]), failureType = f[14] or '', counted = f[15] == '1',
   }
 end
 
@@ -36,10 +38,22 @@ local function group_cell(m)
   return m.fingerprint .. '\0' .. m.status .. '\0' .. m.domain .. '\0' .. (m.queue or '') .. '\0' .. m.failureType
 end
 
+-- Adds (sign 1) or removes (sign -1) the entry's count in its counter cell. An entry that is not
+-- counted yet (stored before the counters) is not subtracted; adding marks it counted, so no
+-- entry is ever counted twice, whichever of a change or the backfill reaches it first.
+local function group_count(m, sign)
+  if not m.counted then
+    if sign < 0 then return end
+    redis.call('HSET', dkey(m.id), 'counted', '1')
+    m.counted = true
+  end
+  redis.call('HINCRBY', B .. 'dl:g', group_cell(m), sign)
+end
+
 -- Adds (sign 1) or removes (sign -1) the entry's status-dependent index entries and counts.
 -- Every state change, regroup and purge goes through here, so the counters follow each one.
 local function dl_status_index(m, sign)
-  redis.call('HINCRBY', B .. 'dl:g', group_cell(m), sign)
+  group_count(m, sign)
   local cell = cell_key(m.status, m.domain)
   if sign > 0 then redis.call('ZADD', cell, m.at, m.member) else redis.call('ZREM', cell, m.member) end
   redis.call('HINCRBY', B .. 'dl:counts', m.status .. ':' .. m.domain, sign)
@@ -188,7 +202,7 @@ local INSERT_META = {
   replayStartedAt = true, replayCount = true, maxReplays = true, jobId = true, failureType = true,
 }
 -- Set by the insert itself (a caller's value is not stored).
-local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true }
+local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true, counted = true }
 
 -- Inserts a dead letter from field/value pairs (every non-null property; `status`,
 -- `replayCount` and `maxReplays` included; `~group` carries the group identity and is not
@@ -213,6 +227,7 @@ local function dl_insert(id, job_id, fields, now, batch)
   stored[#stored + 1] = 'member'; stored[#stored + 1] = member
   stored[#stored + 1] = 'generation'; stored[#stored + 1] = 1
   stored[#stored + 1] = 'updatedAt'; stored[#stored + 1] = now
+  stored[#stored + 1] = 'counted'; stored[#stored + 1] = '1'
   call_many('HSET', dkey(id), stored)
   dl_batch_index(batch, {
     id = id, status = f.status, domain = f.domain, queue = nz(f.queue), fingerprint = f.fingerprint,
