@@ -181,16 +181,17 @@ SELECT min(run_at) AS next FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'sched
 SELECT * FROM :SCHEMA.jobs WHERE id = $1
 
 -- name: countAll
+-- Active jobs are counted through the lease index: every active job has a lease (see migration 0005).
 SELECT (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'scheduled') AS scheduled,
        (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'waiting') AS waiting,
-       (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'active') AS active,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'active' AND lease_expires_at IS NOT NULL) AS active,
        (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'completed') AS completed,
        (SELECT count(*) FROM :SCHEMA.jobs WHERE state = 'dead_lettered') AS dead_lettered
 
 -- name: countQueue
 SELECT (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'scheduled') AS scheduled,
        (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'waiting') AS waiting,
-       (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'active') AS active,
+       (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'active' AND lease_expires_at IS NOT NULL) AS active,
        (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'completed') AS completed,
        (SELECT count(*) FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'dead_lettered') AS dead_lettered
 
