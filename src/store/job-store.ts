@@ -220,6 +220,11 @@ export interface RemoveJobsParams {
 export interface StoreCapabilities {
   /** Several database files share the load. */
   sharded?: boolean;
+  /**
+   * Each queue lives apart (its own Redis Cluster slot): job ids, and listings across queues,
+   * follow insertion order within a queue, not across queues.
+   */
+  queuesApart?: boolean;
   /** The store can wake workers when jobs arrive ({@link JobStore.watchQueue}). */
   notify?: boolean;
   /** Jobs can be inserted synchronously inside the application's own transaction. */

@@ -23,6 +23,13 @@ export const GLOBAL_CLAIM_ORDER: Guarantee = {
     c.sharded ? 'capabilities.sharded: claims are ordered within each shard, not across shards' : null,
 };
 
+/** Job ids, and listings across queues, follow insertion order across the whole store. */
+export const STORE_WIDE_ID_ORDER: Guarantee = {
+  behaviour: 'one job id order across the queues of the store',
+  ruledOutBy: (c) =>
+    c.queuesApart ? 'capabilities.queuesApart: ids are ordered within each queue, not across queues' : null,
+};
+
 /**
  * Skips the running test, visibly, when `capabilities` rule out `guarantee`; returns otherwise.
  * Call it first thing in the test body.

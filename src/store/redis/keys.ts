@@ -46,6 +46,18 @@
  *   {p}:audit:dl:<id>           zset   audit entries of one dead letter by seq
  *   {p}:leader                  string the leader lease (JSON; see lua/lib/leader.lua), store-wide
  *   {p}:leader:epoch            string the leader lease's fencing epoch counter
+ *
+ * Queue slots (QueueSlotRedisStore): each queue gets a number `n` from the store's registry and
+ * its own hash tag, `{<prefix>#<n>}`, so the queues of one store spread over a cluster's slots.
+ * A queue's keys are the ones above with the base `{<prefix>#<n>}.` instead of `{<prefix>}:`
+ * (its jobs, indexes, id counter, paused flag, start horizons), plus:
+ *   {p#n}.dl:out                hash   dead-letter id -> record JSON, written by the failing
+ *                                      job's script and moved to the store's dead-letter keys
+ * (the `.` after the tag keeps these keys apart from those of a store whose prefix is `p#n`).
+ * The store's own slot keeps the dead letters, audit, leader lease and:
+ *   {p}:queues                  hash   queue name -> "1" paused / "0" (mirror; the slot's flag rules)
+ *   {p}:slots                   hash   queue name -> its number n
+ *   {p}:slots:seq               string the last number given
  */
 import { ValidationError } from '../../core/errors.js';
 
@@ -76,14 +88,22 @@ export class RedisKeys {
   readonly leader: string;
   readonly leaderEpoch: string;
 
-  constructor(readonly prefix: string = DEFAULT_PREFIX) {
+  /**
+   * @param prefix the store's key prefix.
+   * @param slot with a queue-slot store (queue-slots.ts), the number of one queue: the keys are
+   *   then that queue's, under its own hash tag (`{<prefix>#<slot>}.`, see the module comment).
+   */
+  constructor(
+    readonly prefix: string = DEFAULT_PREFIX,
+    readonly slot?: number,
+  ) {
     if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
       throw new ValidationError(
         'prefix',
         'must be a non-empty string without { or } (the store adds its hash tag)',
       );
     }
-    this.base = `{${prefix}}:`;
+    this.base = slot === undefined ? `{${prefix}}:` : `{${prefix}#${slot}}.`;
     this.queues = `${this.base}queues`;
     this.ids = `${this.base}ids`;
     this.deadLetterJobs = `${this.base}dl:job`;

@@ -7,13 +7,17 @@
 import type { RedisClient } from '../../redis/client-options.js';
 import type { RedisKeys } from './keys.js';
 
+/** How queue names map to pub/sub channels and back (a store's keys, or its queue slots). */
+export type NotifyChannels = Pick<RedisKeys, 'notifyChannel' | 'queueOfChannel'>;
+
+/** Wakes the watchers of a store's queues (see the module comment). */
 export class QueueNotifier {
   private readonly listeners = new Map<string, Set<() => void>>();
   private subscriber: RedisClient | undefined;
   private closed = false;
 
   constructor(
-    private readonly keys: RedisKeys,
+    private readonly keys: NotifyChannels,
     private readonly openSubscriber: () => RedisClient,
   ) {}
 

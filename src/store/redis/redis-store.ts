@@ -44,6 +44,23 @@ export type { RedisStoreOptions } from './redis-store-options.js';
 
 type Arg = string | number | (string | number)[];
 
+/**
+ * What a queue-slot store (QueueSlotRedisStore) shares with the RedisStores it runs for its own
+ * slot and for each queue's slot: one connection, one notifier. Not part of the public API.
+ */
+export interface SharedRedisParts {
+  connection: RedisConnection;
+  notifier: QueueNotifier;
+  /** The queue's number, for a queue's slot; absent for the store's own slot. */
+  slot?: number;
+}
+
+/** A connection for a notifier's subscriptions, beside `client`. */
+export function subscriberFor(client: RedisClient): RedisClient {
+  if (isCluster(client)) return client.duplicate();
+  return client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
+}
+
 /** The Redis store. */
 export class RedisStore extends StoreParts implements Store {
   readonly kind = 'redis';
@@ -63,25 +80,22 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
 
-  constructor(options: RedisStoreOptions = {}) {
+  /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
+  constructor(options: RedisStoreOptions = {}, shared?: SharedRedisParts) {
     super();
-    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX, shared?.slot);
     const clock = options.clock ?? 'server';
     if (clock !== 'server' && clock !== 'caller') {
       throw new ValidationError('clock', `must be 'server' or 'caller', got ${String(clock)}`);
     }
     this.clockMode = clock;
     this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
-    this.conn = new RedisConnection(options);
+    this.conn = shared?.connection ?? new RedisConnection(options);
     this.client = this.conn.client;
     this.location = this.conn.location;
     this.replication = new Replication(options, this.location);
     defineScripts(this.client);
-    this.notifier = new QueueNotifier(this.keys, () => {
-      const client = this.client;
-      if (isCluster(client)) return client.duplicate();
-      return client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
-    });
+    this.notifier = shared?.notifier ?? new QueueNotifier(this.keys, () => subscriberFor(this.client));
     this.deadLetters = new RedisDeadLetters({
       client: this.client,
       keys: this.keys,

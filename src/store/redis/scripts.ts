@@ -38,6 +38,8 @@ export const SCRIPT_NAMES = [
   'renew-leadership',
   'resign-leadership',
   'purge-audit',
+  'register-queue',
+  'move-dead-letters',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

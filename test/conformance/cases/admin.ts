@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
+import { STORE_WIDE_ID_ORDER, skipUnlessGuaranteed } from '../capabilities.js';
 import {
   claim,
   deadLetterFromJob,
@@ -107,6 +108,37 @@ export function adminCases(factory: StoreFactory): void {
         afterId = jobs.at(-1)!.id;
       }
       expect(seen).toEqual(ids.filter((_, i) => i % 4 !== 0));
+    });
+
+    it('pages through the jobs of every queue with afterId, without gaps or repeats', async () => {
+      const ids = await insert(
+        store(),
+        Array.from({ length: 11 }, (_, i) => newJob({ queue: ['a', 'b', 'c'][i % 3]!, payload: i })),
+      );
+      const seen: string[] = [];
+      let afterId: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const jobs = await store().listJobs({ limit: 2, ...(afterId ? { afterId } : {}) });
+        if (jobs.length === 0) break;
+        expect(jobs.length).toBeLessThanOrEqual(2);
+        seen.push(...jobs.map((j) => j.id));
+        afterId = jobs.at(-1)!.id;
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      expect([...seen].sort()).toEqual([...ids].sort());
+      // Within each queue, pages keep insertion order.
+      for (const queue of ['a', 'b', 'c']) {
+        const inQueue = ids.filter((_, i) => ['a', 'b', 'c'][i % 3] === queue);
+        expect(seen.filter((id) => inQueue.includes(id))).toEqual(inQueue);
+      }
+    });
+
+    it('resumes a listing across queues after an id of another queue, in id order', async (context) => {
+      skipUnlessGuaranteed(context, store().capabilities, STORE_WIDE_ID_ORDER);
+      const ids = await insert(
+        store(),
+        Array.from({ length: 11 }, (_, i) => newJob({ queue: i % 4 === 0 ? 'other' : 'q', payload: i })),
+      );
       const filtered = await store().listJobs({ states: ['waiting'], limit: 2, afterId: ids[8]! });
       expect(filtered.map((j) => j.id)).toEqual([ids[9], ids[10]]);
     });

@@ -282,23 +282,21 @@ local function audit_change(audit_json, id, before, after, now)
   audit_append(id, a.action, a.actor, s(a.reason), s(a.ticket), s(a.details), now, before, after)
 end
 
--- Creates the dead letter of a failing job (failJob, or a poison pill found by recovery). `fields`
--- are the caller's properties; the job's queue, id, name, payload (or the caller's redacted copy),
--- attempts and replay link are added here. A job that replays an earlier dead letter carries that
+-- A queue slot's key base (QueueSlotRedisStore; see keys.ts) ends in '.': there a failing job's
+-- dead letter cannot reach the store's dead-letter keys (another slot), so it is written to the
+-- slot's outbox, {p#n}.dl:out, and moved by move-dead-letters.lua (dl_insert_moved) afterwards.
+local OUTBOX = string.sub(B, -1) == '.'
+
+-- Inserts a failing job's dead letter from its properties (`all`, jobId not yet among them), its
+-- shared index writes gathered in `batch`. A job that replays an earlier dead letter carries that
 -- entry's replay ledger over, and lands in requires_review when the budget is spent.
-local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch)
-  local all = {}
-  for i = 1, #fields do all[i] = fields[i] end
+local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch)
   local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
-  put('queue', job.queue)
   put('jobId', job_id)
-  put('jobName', job.name)
-  put('payload', payload)
-  put('attempts', attempts)
   local status = 'pending'
-  if job.replay_of then
-    put('replayOf', job.replay_of)
-    local ledger = redis.call('HMGET', dkey(job.replay_of), 'replayCount', 'maxReplays')
+  if replay_of then
+    put('replayOf', replay_of)
+    local ledger = redis.call('HMGET', dkey(replay_of), 'replayCount', 'maxReplays')
     if ledger[2] then
       local rc, mr = num(ledger[1], 0), num(ledger[2], 0)
       put('replayCount', int(rc))
@@ -308,4 +306,22 @@ local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts,
   end
   put('status', status)
   return dl_insert(dl_id, job_id, all, now, batch)
+end
+
+-- Creates the dead letter of a failing job (failJob, or a poison pill found by recovery). `fields`
+-- are the caller's properties; the job's queue, id, name, payload (or the caller's redacted copy),
+-- attempts and replay link are added here (in a queue slot: to the outbox record).
+local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch)
+  local all = {}
+  for i = 1, #fields do all[i] = fields[i] end
+  local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
+  put('queue', job.queue)
+  put('jobName', job.name)
+  put('payload', payload)
+  put('attempts', attempts)
+  if OUTBOX then
+    redis.call('HSET', B .. 'dl:out', dl_id, cjson.encode({ job_id, job.replay_of or '', int(now), all }))
+    return true
+  end
+  return dl_insert_moved(dl_id, job_id, job.replay_of, all, now, batch)
 end

@@ -1,0 +1,490 @@
+/**
+ * A Redis store whose queues each live in a slot of their own, so that the queues of one store
+ * spread over the nodes of a Redis Cluster (a {@link RedisStore} keeps everything under one hash
+ * tag, one slot). Layout: keys.ts; queue numbers and job ids: queue-slots.ts.
+ *
+ * - Every job change is one script in its queue's slot, as on a RedisStore; a call naming jobs of
+ *   several queues (completions, failures, heartbeats) becomes one call per queue, and an insert
+ *   batch spanning queues is atomic per queue, not as a whole.
+ * - Dead letters, their audit trail and the leader lease stay in the store's own slot
+ *   (`{<prefix>}`), so every dead-letter query is one slot's, as before. A failing job's dead letter
+ *   crosses slots through an outbox with an idempotent two-step move (dead-letter-outbox.ts).
+ * - Store-wide job reads (listing, counts, removal, lease recovery) visit the queues in number
+ *   order; a listing's cursor is a store-wide job id, so it resumes in the right queue.
+ */
+import type { ClaimedJob, Job, JobCounts } from '../../core/job.js';
+import { emptyJobCounts, JOB_STATES } from '../../core/job.js';
+import type { RedisClient } from '../../redis/client-options.js';
+import type * as DL from '../dead-letter-store.js';
+import type {
+  AdvanceStartHorizonParams,
+  ClaimJobsParams,
+  CompleteJobsParams,
+  ExtendLeasesParams,
+  FailJobParams,
+  FailJobResult,
+  FailJobsParams,
+  FenceResult,
+  InsertJobResult,
+  InsertJobsParams,
+  JobCompletion,
+  JobFailure,
+  ListJobsParams,
+  RecoverExpiredLeasesParams,
+  RecoveryResult,
+  ReleaseJobsParams,
+  RemoveJobsParams,
+  StoreCapabilities,
+} from '../job-store.js';
+import type { Store } from '../store.js';
+import { DeadLetterOutbox } from './dead-letter-outbox.js';
+import { validateNewJobs } from './job-codec.js';
+import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
+import { QueueNotifier } from './queue-notifier.js';
+import { globalJobId, locateJobId, QueueSlots } from './queue-slots.js';
+import { RedisConnection } from './redis-connection.js';
+import { RedisStore, type RedisStoreOptions, subscriberFor } from './redis-store.js';
+
+type DeadLetterMethods = Omit<DL.DeadLetterStore, 'insertDeadLetters'>;
+
+/** Items grouped by the slot of their job id, with their places in the input. */
+interface SlotGroup<T> {
+  indexes: number[];
+  local: T[];
+}
+
+/** The Redis store with one cluster slot per queue; see the module comment. */
+export class QueueSlotRedisStore implements Store {
+  readonly kind = 'redis';
+  readonly capabilities: StoreCapabilities = { notify: true, queuesApart: true };
+  /** The store's own keys (dead letters, registry, leader lease). */
+  readonly keys: RedisKeys;
+  /** Where the store points, for messages (no password). */
+  readonly location: string;
+
+  private readonly conn: RedisConnection;
+  private readonly notifier: QueueNotifier;
+  private readonly home: RedisStore;
+  private readonly slots: QueueSlots;
+  /** The dead-letter move (protected: a test replaces it to crash between its steps). */
+  protected readonly outbox: DeadLetterOutbox;
+  private recovered: Promise<void> | undefined;
+  /** Per worker, its highest start horizon and the slots where it claimed with start marks. */
+  private readonly horizons = new Map<string, { horizon: number; slots: Set<number> }>();
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.conn = new RedisConnection(options);
+    this.location = this.conn.location;
+    const client = this.conn.client;
+    this.notifier = new QueueNotifier(
+      {
+        notifyChannel: (queue) => this.slots.notifyChannel(queue),
+        queueOfChannel: (channel) => this.slots.queueOfChannel(channel),
+      },
+      () => subscriberFor(client),
+    );
+    const shared = { connection: this.conn, notifier: this.notifier };
+    this.home = new RedisStore(options, shared);
+    const call = <T>(what: string, fn: () => Promise<T>) => this.conn.call(what, fn);
+    this.slots = new QueueSlots({ options, keys: this.keys, client, shared, call });
+    this.outbox = this.makeOutbox({ client, keys: this.keys, slots: this.slots, call });
+  }
+
+  /** Builds the dead-letter move (a test overrides it to crash between the steps). */
+  protected makeOutbox(deps: ConstructorParameters<typeof DeadLetterOutbox>[0]): DeadLetterOutbox {
+    return new DeadLetterOutbox(deps);
+  }
+
+  /** The ioredis client the store uses (for health checks; do not change its keys). */
+  get redis(): RedisClient {
+    return this.conn.client;
+  }
+
+  /** Checks the server answers (PING); throws StoreUnavailableError otherwise. */
+  ping(): Promise<void> {
+    return this.home.ping();
+  }
+
+  /**
+   * Finishes dead-letter moves a crash left behind, in every queue's outbox: run once by the first
+   * dead-letter call of this store, and by every lease-recovery sweep (the maintainer's).
+   */
+  async recoverDeadLetterMoves(): Promise<number> {
+    return this.outbox.moveAll();
+  }
+
+  private recoverOnce(): Promise<void> {
+    this.recovered ??= this.outbox.moveAll().then(
+      () => undefined,
+      (error: unknown) => {
+        this.recovered = undefined;
+        throw error;
+      },
+    );
+    return this.recovered;
+  }
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  private jobOut<T extends Job>(slot: number, job: T): T {
+    return { ...job, id: globalJobId(slot, job.id) };
+  }
+
+  /** Groups items by the slot of their job id; unknown ids answer `not_found` without a call. */
+  private async bySlot<T extends { id: string }, R extends FenceResult>(
+    items: readonly T[],
+    run: (slot: number, local: T[]) => Promise<R[]>,
+  ): Promise<(R | FenceResult)[]> {
+    const groups = new Map<number, SlotGroup<T>>();
+    const results: (R | FenceResult)[] = new Array(items.length);
+    items.forEach((item, index) => {
+      const where = locateJobId(item.id);
+      if (!where) {
+        results[index] = { id: item.id, ok: false, reason: 'not_found' };
+        return;
+      }
+      let group = groups.get(where.slot);
+      if (!group) {
+        group = { indexes: [], local: [] };
+        groups.set(where.slot, group);
+      }
+      group.indexes.push(index);
+      group.local.push({ ...item, id: where.localId });
+    });
+    await Promise.all(
+      [...groups].map(async ([slot, group]) => {
+        const out = await run(slot, group.local);
+        out.forEach((result, i) => {
+          results[group.indexes[i]!] = { ...result, id: globalJobId(slot, result.id) };
+        });
+      }),
+    );
+    return results;
+  }
+
+  /** Moves the dead letters that `failures` (answered by `results`) left in slot `slot`'s outbox. */
+  private async afterFailures(
+    slot: number,
+    failures: readonly JobFailure[],
+    results: readonly FailJobResult[],
+  ): Promise<void> {
+    if (failures.some((f, i) => f.outcome.kind === 'dead_letter' && results[i]?.ok))
+      await this.outbox.move(slot);
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------
+
+  /** One script call per queue of the batch (each queue's part atomic on its own). */
+  async insertJobs(params: InsertJobsParams): Promise<InsertJobResult[]> {
+    // Checked whole first: an invalid job stops the batch before any queue's part is written.
+    validateNewJobs(params.jobs);
+    const byQueue = new Map<string, number[]>();
+    params.jobs.forEach((job, index) => {
+      const list = byQueue.get(job.queue);
+      if (list) list.push(index);
+      else byQueue.set(job.queue, [index]);
+    });
+    const results: InsertJobResult[] = new Array(params.jobs.length);
+    await Promise.all(
+      [...byQueue].map(async ([queue, indexes]) => {
+        const slot = (await this.slots.numberOf(queue, true))!;
+        const jobs =
+          indexes.length === params.jobs.length ? params.jobs : indexes.map((i) => params.jobs[i]!);
+        const out = await this.slots.store(slot).insertJobs({ jobs, now: params.now });
+        out.forEach((r, i) => {
+          results[indexes[i]!] = { id: globalJobId(slot, r.id), created: r.created };
+        });
+      }),
+    );
+    return results;
+  }
+
+  async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    const slot = await this.slots.numberOf(params.queue, false);
+    if (slot === null) return [];
+    const jobs = await this.slots.store(slot).claimJobs(this.withHorizon(params));
+    await this.claimedWithMarks(params, slot, jobs);
+    return jobs.map((job) => this.jobOut(slot, job));
+  }
+
+  /**
+   * `params` with the worker's highest start horizon: a RedisStore keeps one horizon per worker,
+   * here each slot keeps its own, so a slot the worker claims from catches up with the others.
+   */
+  private withHorizon(params: ClaimJobsParams): ClaimJobsParams {
+    const known = this.horizons.get(params.workerId);
+    if (!params.starts || !known || known.horizon <= params.starts.horizon) return params;
+    return { ...params, starts: { ...params.starts, horizon: known.horizon } };
+  }
+
+  /**
+   * After a claim with start marks that gave a batch (where the slot raised the worker's horizon,
+   * as a RedisStore would): notes the slot, and raises the horizon in the worker's other slots.
+   */
+  private async claimedWithMarks(params: ClaimJobsParams, slot: number, jobs: readonly ClaimedJob[]) {
+    if (!params.starts || jobs.length === 0 || jobs[0]!.suspect) return;
+    const horizon = this.withHorizon(params).starts!.horizon;
+    const known = this.horizons.get(params.workerId) ?? { horizon, slots: new Set<number>() };
+    const raised = horizon > known.horizon;
+    known.horizon = Math.max(known.horizon, horizon);
+    this.horizons.set(params.workerId, known);
+    if (raised) {
+      const others = [...known.slots].filter((s) => s !== slot);
+      await Promise.all(
+        others.map((s) =>
+          this.slots.store(s).advanceStartHorizon({ workerId: params.workerId, horizon, now: params.now }),
+        ),
+      );
+    }
+    known.slots.add(slot);
+  }
+
+  /** Raises the horizon in every slot where the worker claimed with start marks through this store. */
+  async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
+    const known = this.horizons.get(params.workerId) ?? { horizon: params.horizon, slots: new Set() };
+    known.horizon = Math.max(known.horizon, params.horizon);
+    this.horizons.set(params.workerId, known);
+    await Promise.all(
+      [...known.slots].map((slot) =>
+        this.slots.store(slot).advanceStartHorizon({ ...params, horizon: known.horizon }),
+      ),
+    );
+  }
+
+  completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
+    return this.bySlot(params.completions, (slot, completions) =>
+      this.slots.store(slot).completeJobs({ completions: completions as JobCompletion[], now: params.now }),
+    );
+  }
+
+  /**
+   * One script call when every completion and failure belongs to the claimed queue (a worker's
+   * usual batch); otherwise the others are completed and failed in their own slots first.
+   */
+  async completeAndClaimJobs(params: {
+    completions: readonly JobCompletion[];
+    failures?: readonly JobFailure[];
+    claim: ClaimJobsParams;
+  }): Promise<{ completed: FenceResult[]; failed: FailJobResult[]; claimed: ClaimedJob[] }> {
+    const failures = params.failures ?? [];
+    const slot = await this.slots.numberOf(params.claim.queue, false);
+    const inSlot = (item: { id: string }) => locateJobId(item.id)?.slot === slot;
+    if (slot === null || !params.completions.every(inSlot) || !failures.every(inSlot)) {
+      const completed = await this.completeJobs({ completions: params.completions, now: params.claim.now });
+      const failed = await this.failJobs({ failures, now: params.claim.now });
+      return { completed, failed, claimed: await this.claimJobs(params.claim) };
+    }
+    const local = <T extends { id: string }>(item: T): T => ({ ...item, id: locateJobId(item.id)!.localId });
+    const localFailures = failures.map(local);
+    const out = await this.slots.store(slot).completeAndClaimJobs({
+      completions: params.completions.map(local),
+      failures: localFailures,
+      claim: this.withHorizon(params.claim),
+    });
+    await this.claimedWithMarks(params.claim, slot, out.claimed);
+    const global = <T extends { id: string }>(r: T): T => ({ ...r, id: globalJobId(slot, r.id) });
+    const failed = out.failed.map(global);
+    if (failures.length > 0) await this.afterFailures(slot, failures, failed);
+    return {
+      completed: out.completed.map(global),
+      failed,
+      claimed: out.claimed.map((job) => this.jobOut(slot, job)),
+    };
+  }
+
+  /** Each slot's failures in one script there; its dead letters are then moved (see the outbox). */
+  failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
+    return this.bySlot(params.failures, async (slot, failures) => {
+      const results = await this.slots.store(slot).failJobs({ failures, now: params.now });
+      await this.afterFailures(slot, failures, results);
+      return results;
+    });
+  }
+
+  async failJob(params: FailJobParams): Promise<FailJobResult> {
+    const { now, ...failure } = params;
+    const [result] = await this.failJobs({ failures: [failure], now });
+    return result!;
+  }
+
+  extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
+    return this.bySlot(params.leases, (slot, leases) =>
+      this.slots.store(slot).extendLeases({ ...params, leases }),
+    );
+  }
+
+  releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {
+    return this.bySlot(params.leases, (slot, leases) =>
+      this.slots.store(slot).releaseJobs({ ...params, leases }),
+    );
+  }
+
+  /** Sweeps the queue given, or every queue in number order; also finishes pending dead-letter moves. */
+  async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
+    await this.outbox.moveAll();
+    const total: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
+    const slot = params.queue === undefined ? undefined : await this.slots.numberOf(params.queue, false);
+    if (slot === null) return total;
+    const slots = slot === undefined ? (await this.slots.all()).map((s) => s.slot) : [slot];
+    for (const n of slots) {
+      const limit = params.limit - total.recovered.length - total.deadLettered.length;
+      if (limit <= 0) break;
+      const result = await this.slots.store(n).recoverExpiredLeases({
+        ...params,
+        limit,
+        deadLetterFor: (job) => params.deadLetterFor({ ...job, id: globalJobId(n, job.id) }),
+      });
+      for (const id of result.recovered) total.recovered.push(globalJobId(n, id));
+      for (const d of result.deadLettered) {
+        total.deadLettered.push({ jobId: globalJobId(n, d.jobId), deadLetterId: d.deadLetterId });
+      }
+      for (const [id, held] of Object.entries(result.orphanedWhile))
+        total.orphanedWhile[globalJobId(n, id)] = held;
+      if (result.deadLettered.length > 0) await this.outbox.move(n);
+    }
+    return total;
+  }
+
+  async nextScheduledAt(params: { queue: string }): Promise<number | null> {
+    const store = await this.slots.storeOf(params.queue, false);
+    return store ? store.nextScheduledAt(params) : null;
+  }
+
+  async getJob(params: { id: string }): Promise<Job | null> {
+    const where = locateJobId(params.id);
+    if (!where) return null;
+    const job = await this.slots.store(where.slot).getJob({ id: where.localId });
+    return job ? this.jobOut(where.slot, job) : null;
+  }
+
+  /** Pages through the queues in number order, each in id order; `afterId` says where to resume. */
+  async listJobs(params: ListJobsParams): Promise<Job[]> {
+    const after = params.afterId === undefined ? null : locateJobId(params.afterId);
+    if (params.afterId !== undefined && !after) return [];
+    const slots = await this.queueSlots(params.queue);
+    const jobs: Job[] = [];
+    for (const slot of slots) {
+      if (jobs.length >= params.limit) break;
+      if (after && slot < after.slot) continue;
+      const page = await this.slots.store(slot).listJobs({
+        ...params,
+        limit: params.limit - jobs.length,
+        afterId: after && slot === after.slot ? after.localId : undefined,
+      });
+      for (const job of page) jobs.push(this.jobOut(slot, job));
+    }
+    return jobs;
+  }
+
+  /** The slots of `queue` (none if never registered), or of every queue in number order. */
+  private async queueSlots(queue: string | undefined): Promise<number[]> {
+    if (queue === undefined) return (await this.slots.all()).map((s) => s.slot);
+    const slot = await this.slots.numberOf(queue, false);
+    return slot === null ? [] : [slot];
+  }
+
+  async countJobs(params: { queue?: string }): Promise<JobCounts> {
+    const total = emptyJobCounts();
+    const all = await Promise.all(
+      (await this.queueSlots(params.queue)).map((slot) => this.slots.store(slot).countJobs(params)),
+    );
+    for (const counts of all) for (const state of JOB_STATES) total[state] += counts[state];
+    return total;
+  }
+
+  /** Names from the store's registry; each paused flag from its queue's slot (the one claims obey). */
+  async listQueues(): Promise<{ name: string; paused: boolean }[]> {
+    const all = await this.slots.all();
+    const paused = await Promise.all(
+      all.map(({ queue, slot }) => this.slots.store(slot).isQueuePaused({ queue })),
+    );
+    return all
+      .map(({ queue }, i) => ({ name: queue, paused: paused[i]! }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async pauseQueue(params: { queue: string }): Promise<void> {
+    const store = (await this.slots.storeOf(params.queue, true))!;
+    await store.pauseQueue(params);
+    await this.conn.call('pauseQueue', () => this.conn.client.hset(this.keys.queues, params.queue, '1'));
+  }
+
+  async resumeQueue(params: { queue: string }): Promise<void> {
+    const store = (await this.slots.storeOf(params.queue, true))!;
+    await store.resumeQueue(params);
+    await this.conn.call('resumeQueue', () => this.conn.client.hset(this.keys.queues, params.queue, '0'));
+  }
+
+  async isQueuePaused(params: { queue: string }): Promise<boolean> {
+    const store = await this.slots.storeOf(params.queue, false);
+    return store ? store.isQueuePaused(params) : false;
+  }
+
+  async removeJobs(params: RemoveJobsParams): Promise<number> {
+    let removed = 0;
+    for (const slot of await this.queueSlots(params.queue)) {
+      if (removed >= params.limit) break;
+      removed += await this.slots.store(slot).removeJobs({ ...params, limit: params.limit - removed });
+    }
+    return removed;
+  }
+
+  /** Registers the queue (a watched queue is one in use) so that its channel is known. */
+  watchQueue(queue: string, listener: () => void): () => void {
+    if (this.slots.cachedNumberOf(queue) !== undefined) return this.notifier.watch(queue, listener);
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.slots.numberOf(queue, true).then(
+      () => {
+        if (!stopped) stop = this.notifier.watch(queue, listener);
+      },
+      // The queue's next insert or claim reports the failure; workers poll meanwhile.
+      () => {},
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  }
+
+  // ---- dead letters and leadership: the store's own slot ---------------------------------------
+
+  insertDeadLetters(params: Parameters<DL.DeadLetterStore['insertDeadLetters']>[0]) {
+    return this.home.insertDeadLetters(params);
+  }
+
+  private recovering<K extends keyof DeadLetterMethods>(method: K): DeadLetterMethods[K] {
+    return (async (params: never) => {
+      await this.recoverOnce();
+      const home: DeadLetterMethods = this.home;
+      return (home[method] as (p: never) => unknown).call(home, params);
+    }) as DeadLetterMethods[K];
+  }
+
+  readonly getDeadLetter = this.recovering('getDeadLetter');
+  readonly getDeadLetterByJob = this.recovering('getDeadLetterByJob');
+  readonly listDeadLetters = this.recovering('listDeadLetters');
+  readonly facetDeadLetters = this.recovering('facetDeadLetters');
+  readonly topDeadLetterFailures = this.recovering('topDeadLetterFailures');
+  readonly getDeadLetterStats = this.recovering('getDeadLetterStats');
+  readonly acquireDeadLetterForReplay = this.recovering('acquireDeadLetterForReplay');
+  readonly finishDeadLetterReplay = this.recovering('finishDeadLetterReplay');
+  readonly resolveDeadLetters = this.recovering('resolveDeadLetters');
+  readonly transitionDeadLetters = this.recovering('transitionDeadLetters');
+  readonly purgeDeadLetters = this.recovering('purgeDeadLetters');
+  readonly regroupDeadLetters = this.recovering('regroupDeadLetters');
+  readonly appendAudit = this.recovering('appendAudit');
+  readonly listAudit = this.recovering('listAudit');
+  readonly purgeAudit = this.recovering('purgeAudit');
+
+  readonly acquireLeadership: Store['acquireLeadership'] = (params) => this.home.acquireLeadership(params);
+  readonly renewLeadership: Store['renewLeadership'] = (params) => this.home.renewLeadership(params);
+  readonly resignLeadership: Store['resignLeadership'] = (params) => this.home.resignLeadership(params);
+  readonly getLeader: Store['getLeader'] = (params) => this.home.getLeader(params);
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+    await this.conn.close();
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The queue-slot Redis store's own guarantees, beyond the conformance suite: each queue under its
+ * own hash tag, and the two-step dead-letter move surviving a crash between its steps (nothing
+ * lost, nothing doubled), finished by the next store opened or the maintainer's recovery sweep.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DeadLetterOutbox } from '../../src/store/redis/dead-letter-outbox.js';
+import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
+import { RedisStore } from '../../src/store/redis/redis-store.js';
+import type { RedisStoreOptions } from '../../src/store/redis/redis-store-options.js';
+import { claim, deadLetterFromJob, failedAttempt, insert, newJob, T0 } from '../conformance/fixtures.js';
+import {
+  deleteKeysWithPrefix,
+  redisService,
+  type ScanningClient,
+  uniqueKeyPrefix,
+} from '../support/services.js';
+
+const redis = await redisService();
+
+/** Which step of the move fails, as a process dying there would leave it. */
+type CrashAt = 'insert' | 'forget';
+
+/** A store whose dead-letter move fails at one step, once. */
+class CrashingStore extends QueueSlotRedisStore {
+  constructor(
+    options: RedisStoreOptions,
+    private readonly crashAt: CrashAt,
+  ) {
+    super(options);
+  }
+
+  protected override makeOutbox(deps: ConstructorParameters<typeof DeadLetterOutbox>[0]): DeadLetterOutbox {
+    const crashAt = (): CrashAt => this.crashAt;
+    return new (class extends DeadLetterOutbox {
+      protected override async insert(slot: number, flat: string[]): Promise<string[]> {
+        if (crashAt() === 'insert') throw new Error('crashed before the insert');
+        return super.insert(slot, flat);
+      }
+      protected override async forget(key: string, flat: string[]): Promise<void> {
+        if (crashAt() === 'forget') throw new Error('crashed before the outbox was cleared');
+        return super.forget(key, flat);
+      }
+    })(deps);
+  }
+}
+
+describe.skipIf(!redis.available)('Redis store with queue slots', () => {
+  const admin = redis.available ? new Redis(redis.url, { lazyConnect: true }) : undefined;
+  const prefixes: string[] = [];
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
+    const scanning = admin as unknown as ScanningClient;
+    for (const prefix of prefixes.splice(0)) {
+      await deleteKeysWithPrefix(scanning, `{${prefix}}:`);
+      await deleteKeysWithPrefix(scanning, `{${prefix}#`);
+    }
+  });
+  afterAll(async () => {
+    await admin?.quit();
+  });
+
+  function options(prefix?: string): RedisStoreOptions & { prefix: string } {
+    const p = prefix ?? uniqueKeyPrefix('slots').slice(0, -1);
+    if (!prefixes.includes(p)) prefixes.push(p);
+    return { url: redis.url, prefix: p, clock: 'caller' };
+  }
+
+  function track<S extends { close(): Promise<void> }>(store: S): S {
+    open.push(store);
+    return store;
+  }
+
+  it('keeps each queue under a hash tag of its own, and job ids name their queue', async () => {
+    const store = track(new QueueSlotRedisStore(options()));
+    const [a] = await insert(store, [newJob({ queue: 'a' })]);
+    const [b] = await insert(store, [newJob({ queue: 'b' })]);
+    expect(a).toBe('1:1');
+    expect(b).toBe('2:1');
+    const keys = (await admin!.keys(`{${store.keys.prefix}#*`)).sort();
+    expect(keys).toContain(`{${store.keys.prefix}#1}.j:1`);
+    expect(keys).toContain(`{${store.keys.prefix}#2}.j:1`);
+    expect(keys.some((k) => k.startsWith(`{${store.keys.prefix}}:j:`))).toBe(false);
+  });
+
+  for (const crashAt of ['insert', 'forget'] as const) {
+    it(`loses and doubles no dead letter when the move crashes before its ${crashAt} step`, async () => {
+      const opts = options();
+      const crashing = track(new CrashingStore(opts, crashAt));
+      const [id] = await insert(crashing, [newJob({ queue: 'mail', payload: { to: 'x' } })]);
+      const [job] = await claim(crashing, { queue: 'mail', now: T0 });
+      await expect(
+        crashing.failJob({
+          id: job!.id,
+          token: job!.token,
+          attempt: failedAttempt(job!, T0 + 5),
+          outcome: { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-crash', T0 + 5) },
+          now: T0 + 5,
+        }),
+      ).rejects.toThrow(/crashed/);
+      // The failure itself is applied in the job's slot, atomically with the outbox record.
+      expect((await crashing.getJob({ id: id! }))?.state).toBe('dead_lettered');
+      const outboxKey = `{${opts.prefix}#1}.dl:out`;
+      expect(await admin!.hlen(outboxKey)).toBe(1);
+
+      // A new process opens the store: its first dead-letter call finishes the move.
+      const reopened = track(new QueueSlotRedisStore(opts));
+      const dl = await reopened.getDeadLetterByJob({ jobId: id! });
+      expect(dl?.id).toBe('dl-crash');
+      expect(dl?.jobId).toBe(id);
+      expect(dl?.payload).toEqual({ to: 'x' });
+      expect(await admin!.hlen(outboxKey)).toBe(0);
+
+      // The maintainer's sweep runs the recovery pass again: still exactly one entry.
+      await reopened.recoverExpiredLeases({
+        now: T0 + 10,
+        maxOrphans: 3,
+        limit: 10,
+        deadLetterFor: () => {
+          throw new Error('no orphan expected');
+        },
+      });
+      expect(await reopened.recoverDeadLetterMoves()).toBe(0);
+      const page = await reopened.listDeadLetters({ limit: 10, withTotal: true });
+      expect(page.items.map((d) => d.id)).toEqual(['dl-crash']);
+      expect(page.total).toBe(1);
+      const stats = await reopened.getDeadLetterStats({ now: T0 + 10 });
+      expect([stats.total, stats.byStatus.pending]).toEqual([1, 1]);
+    });
+  }
+
+  it('a repeated move of a record already moved adds nothing', async () => {
+    const opts = options();
+    const store = track(new QueueSlotRedisStore(opts));
+    await insert(store, [newJob({ queue: 'mail' })]);
+    const [job] = await claim(store, { queue: 'mail', now: T0 });
+    await store.failJob({
+      id: job!.id,
+      token: job!.token,
+      attempt: failedAttempt(job!, T0 + 5),
+      outcome: { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-once', T0 + 5) },
+      now: T0 + 5,
+    });
+    // The outbox record back, as a crash after the insert and before the delete would leave it.
+    const outboxKey = `{${opts.prefix}#1}.dl:out`;
+    const record = [job!.id.split(':')[1], '', String(T0 + 5), ['status', 'pending', 'domain', 'x']];
+    await admin!.hset(outboxKey, 'dl-once', JSON.stringify(record));
+    expect(await store.recoverDeadLetterMoves()).toBe(0);
+    expect(await admin!.hlen(outboxKey)).toBe(0);
+    expect((await store.listDeadLetters({ limit: 10, withTotal: true })).total).toBe(1);
+  });
+
+  it('refuses to put queue slots on a prefix that holds a single-slot store, naming redrive migrate', async () => {
+    const opts = options();
+    const single = track(new RedisStore(opts));
+    await insert(single, [newJob({ queue: 'mail' })]);
+    const slots = track(new QueueSlotRedisStore(opts));
+    await expect(insert(slots, [newJob({ queue: 'mail' })])).rejects.toThrow(/redrive migrate/);
+  });
+});
