@@ -1,7 +1,7 @@
 /**
  * Job insertion for the PostgreSQL store: one statement per call, whatever the batch size. Jobs
  * that differ only in payload (the usual bulk add) bind their shared attributes once and send the
- * payloads as one text array; mixed batches send one array per column; both are `unnest`ed
+ * payloads as one JSON array text; mixed batches send one array per column; both are `unnest`ed
  * server-side. Keyed jobs whose key exists are skipped by `ON CONFLICT DO NOTHING` and looked up
  * afterwards (one more statement, only when a key matched).
  */
@@ -43,7 +43,7 @@ export class JobInserter {
     for (let i = 0; i < jobs.length; i++) assertInsertable(jobs[i]!, i);
     if (!jobs.some((j) => j.idempotencyKey !== null) && sameJobAttributes(jobs)) {
       const first = jobs[0]!;
-      const rows = await this.exec<Row>(
+      const [row] = await this.exec<{ ids: string | null }>(
         'insertUniform',
         [
           first.queue,
@@ -55,11 +55,15 @@ export class JobInserter {
           first.backoff === null ? null : JSON.stringify(first.backoff),
           first.replayOf,
           now,
-          jobs.map((j) => j.payloadJson),
+          // Each payload is JSON text already: joined, they are the array's text.
+          `[${jobs.map((j) => j.payloadJson).join(',')}]`,
         ],
         transaction,
       );
-      return sortedIds(rows).map((id) => ({ id, created: true }));
+      const ids = row?.ids ? row.ids.split(',') : [];
+      if (ids.length !== jobs.length)
+        throw new Error(`redrive: inserted ${ids.length} of ${jobs.length} jobs`);
+      return ids.map((id) => ({ id, created: true }));
     }
     const rows = await this.exec<Row>(
       'insertJobs',

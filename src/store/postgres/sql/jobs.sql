@@ -20,17 +20,22 @@ ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHIN
 RETURNING id::text, queue, idempotency_key
 
 -- name: insertUniform
--- Jobs that differ only in payload (the usual bulk add): the shared attributes bound once.
+-- Jobs that differ only in payload (the usual bulk add): the shared attributes bound once, the
+-- payloads as one JSON array ($10), whose elements json_array_elements hands back as their exact
+-- text (a text[] parameter would escape every quote of every payload on the way in). The ids come
+-- back as one comma-separated text, in input order, instead of a row per job.
 WITH new_queues AS (
   INSERT INTO :SCHEMA.queues (name) VALUES ($1) ON CONFLICT DO NOTHING
+), inserted AS (
+  INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
+                            timeout_ms, backoff, replay_of)
+  SELECT $1, $2, payload::text, CASE WHEN $5::bigint > $9::bigint THEN 'scheduled' ELSE 'waiting' END, $3,
+         $4, $5, $9, $6, $7, $8
+    FROM json_array_elements($10::json) WITH ORDINALITY AS j(payload, ord)
+   ORDER BY ord
+  RETURNING id
 )
-INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
-                          timeout_ms, backoff, replay_of)
-SELECT $1, $2, payload, CASE WHEN $5::bigint > $9::bigint THEN 'scheduled' ELSE 'waiting' END, $3, $4, $5, $9,
-       $6, $7, $8
-  FROM unnest($10::text[]) WITH ORDINALITY AS j(payload, ord)
- ORDER BY ord
-RETURNING id::text
+SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM inserted
 
 -- name: findByKeys
 SELECT id::text, queue, idempotency_key FROM :SCHEMA.jobs
