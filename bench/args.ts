@@ -41,7 +41,9 @@ export const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,...]
   --store redis run enqueue-bulk and process-c50 (default; or --only enqueue-single, process-c1,
                 latency-same, fail, fail-dl1m) on the Redis store at BENCH_REDIS_URL / REDIS_URL
                 (default redis://127.0.0.1:6379), each followed by BullMQ doing the same on the
-                same Redis, with the ratio against the >= 3x BullMQ target
+                same Redis, with the ratio against the targets (median >= 3.5x BullMQ, every
+                paired run >= 3x) and the Redis CPU per job of both (INFO cpu and
+                commandstats deltas over the timed part; redrive's target <= 1/4 of BullMQ's)
   --no-bullmq   with --store redis: skip the BullMQ runs
   --store postgres  run enqueue-single, enqueue-bulk, process-c1 and process-c50 (default; or
                 --only any of process-c50-tx, latency-same, backlog, fail) on the PostgreSQL store at

@@ -14,7 +14,8 @@
  */
 
 import { createPostgresBenchDb } from './postgres-db.js';
-import { createRedisBenchDb } from './redis-db.js';
+import { RedisCpuMeter } from './redis-cpu.js';
+import { benchRedisUrl, createRedisBenchDb } from './redis-db.js';
 import type { BenchResult, Measurement, Synchronous } from './result.js';
 import { RssSampler, rssMb } from './rss.js';
 import { backlogScenario } from './scenarios/backlog.js';
@@ -121,6 +122,9 @@ const db: BenchDb =
       : createRedisBenchDb();
 const peer = PEER_FUNCTIONS[storeKind as string];
 const run = peer ? peer[name]! : SCENARIO_FUNCTIONS[name];
+/** redrive's Redis store and BullMQ: the server's CPU over the timed part. */
+const serverCpu =
+  storeKind === 'redis' || storeKind === 'bullmq' ? new RedisCpuMeter(benchRedisUrl()) : undefined;
 let measurement: Measurement | undefined;
 let error: string | undefined;
 try {
@@ -129,11 +133,13 @@ try {
     synchronous: synchronous as Synchronous,
     sizes: sizesFor(flags.includes('--quick')),
     rss,
+    ...(serverCpu ? { serverCpu } : {}),
   });
 } catch (e) {
   error = e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`${name} (${synchronous}) failed: ${error}\n`);
 } finally {
+  serverCpu?.close();
   await db.remove();
 }
 rss.stop();

@@ -10,7 +10,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { makeBulk, makePayload } from '../payload.js';
 import { benchRedisUrl, deleteKeys } from '../redis-db.js';
 import { deferred, sleep, yieldToLoop } from '../wait.js';
-import { expectCount, QUEUE, type Scenario, secondsSince } from './context.js';
+import { expectCount, QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
 
 function connection() {
   const url = new URL(benchRedisUrl());
@@ -42,13 +42,15 @@ export const bullmqEnqueueSingle: Scenario = async ({ sizes }) => {
   }
 };
 
-export const bullmqEnqueueBulk: Scenario = async ({ sizes }) => {
+export const bullmqEnqueueBulk: Scenario = async (ctx) => {
+  const { sizes } = ctx;
   const prefix = freshPrefix();
   const queue = new Queue(QUEUE, { connection: connection(), prefix });
   try {
     await queue.waitUntilReady();
     const total = sizes.enqueueBulk;
     const chunk = sizes.bulkChunk;
+    const window = await serverCpuWindow(ctx);
     const start = performance.now();
     for (let seq = 0; seq < total; seq += chunk) {
       await queue.addBulk(
@@ -56,8 +58,9 @@ export const bullmqEnqueueBulk: Scenario = async ({ sizes }) => {
       );
     }
     const seconds = secondsSince(start);
+    const server = await window(total);
     expectCount('waiting jobs', await queue.getWaitingCount(), total);
-    return { jobs: total, seconds, details: { chunk, engine: 'bullmq' } };
+    return { jobs: total, seconds, details: { chunk, engine: 'bullmq', ...server } };
   } finally {
     await queue.close();
     await deleteKeys(benchRedisUrl(), `${prefix}:*`);
@@ -65,7 +68,8 @@ export const bullmqEnqueueBulk: Scenario = async ({ sizes }) => {
 };
 
 export function bullmqProcess(concurrency: number): Scenario {
-  return async ({ sizes }) => {
+  return async (ctx) => {
+    const { sizes } = ctx;
     const prefix = freshPrefix();
     const queue = new Queue(QUEUE, { connection: connection(), prefix });
     try {
@@ -80,6 +84,7 @@ export function bullmqProcess(concurrency: number): Scenario {
       await sleep(250);
       const handledAll = deferred();
       let handled = 0;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
       const worker = new Worker(
         QUEUE,
@@ -92,8 +97,9 @@ export function bullmqProcess(concurrency: number): Scenario {
       await handledAll.promise;
       await worker.close();
       const seconds = secondsSince(start);
+      const server = await window(total);
       expectCount('completed jobs', await queue.getCompletedCount(), total);
-      return { jobs: total, seconds, details: { concurrency, engine: 'bullmq' } };
+      return { jobs: total, seconds, details: { concurrency, engine: 'bullmq', ...server } };
     } finally {
       await queue.close();
       await deleteKeys(benchRedisUrl(), `${prefix}:*`);

@@ -2,6 +2,7 @@
  * What every scenario receives: its fresh database, the sizes of this run, and the RSS sampler.
  */
 import type { Store } from '../../src/index.js';
+import type { RedisCpu, RedisCpuMeter } from '../redis-cpu.js';
 import type { Measurement, Synchronous } from '../result.js';
 import type { RssSampler } from '../rss.js';
 import type { Sizes } from '../scenarios.js';
@@ -30,9 +31,22 @@ export interface ScenarioContext {
   synchronous: Synchronous;
   sizes: Sizes;
   rss: RssSampler;
+  /** On Redis (redrive's store and BullMQ): measures the server's CPU over the timed part. */
+  serverCpu?: RedisCpuMeter;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<Measurement>;
+
+/**
+ * Opens a window on the server's CPU when the scenario has a meter; the returned function closes
+ * it and gives the figures for the scenario's `details` (nothing without a meter).
+ */
+export async function serverCpuWindow(
+  ctx: ScenarioContext,
+): Promise<(jobs: number) => Promise<RedisCpu | Record<string, never>>> {
+  if (!ctx.serverCpu) return async () => ({});
+  return ctx.serverCpu.start();
+}
 
 /** Seconds since `startMs` (a `performance.now()` reading). */
 export function secondsSince(startMs: number): number {

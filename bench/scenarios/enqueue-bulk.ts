@@ -4,20 +4,23 @@
  */
 import { Queue } from '../../src/index.js';
 import { makeBulk } from '../payload.js';
-import { expectCount, QUEUE, type Scenario, secondsSince } from './context.js';
+import { expectCount, QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
 
-export const enqueueBulk: Scenario = async ({ db, sizes }) => {
+export const enqueueBulk: Scenario = async (ctx) => {
+  const { db, sizes } = ctx;
   const store = db.open();
   const queue = new Queue(QUEUE, { store });
   const total = sizes.enqueueBulk;
   const chunk = sizes.bulkChunk;
+  const window = await serverCpuWindow(ctx);
   const start = performance.now();
   for (let seq = 0; seq < total; seq += chunk) {
     await queue.addBulk(makeBulk(seq, Math.min(chunk, total - seq)));
   }
   const seconds = secondsSince(start);
+  const server = await window(total);
   expectCount('waiting jobs', (await queue.getCounts()).waiting, total);
   await queue.close();
   await store.close();
-  return { jobs: total, seconds, details: { chunk } };
+  return { jobs: total, seconds, details: { chunk, ...server } };
 };

@@ -5,12 +5,13 @@
  */
 import { Queue } from '../../src/index.js';
 import type { BenchPayload } from '../payload.js';
-import { expectCount, QUEUE, type Scenario } from './context.js';
+import { expectCount, QUEUE, type Scenario, serverCpuWindow } from './context.js';
 import { drain } from './drain.js';
 import { prefill } from './prefill.js';
 
 export function processScenario(concurrency: number): Scenario {
-  return async ({ db, sizes, rss }) => {
+  return async (ctx) => {
+    const { db, sizes, rss } = ctx;
     const store = db.open();
     const queue = new Queue<BenchPayload>(QUEUE, { store });
     const total = sizes.process;
@@ -18,11 +19,13 @@ export function processScenario(concurrency: number): Scenario {
     await prefill(queue, total);
     await db.settle();
     rss.mark('drain');
+    const window = await serverCpuWindow(ctx);
     const result = await drain(store, total, {
       concurrency,
       onProgress: () => rss.sample(),
       progressEvery: Math.max(1, Math.floor(total / 20)),
     });
+    const server = await window(total);
     rss.sample();
     const drainRss = rss.phaseSummary('drain');
     rss.mark('close');
@@ -39,6 +42,7 @@ export function processScenario(concurrency: number): Scenario {
         rssDrainStartMb: drainRss.startMb,
         rssDrainEndMb: drainRss.endMb,
         rssDrainGrowthMb: drainRss.growthMb,
+        ...server,
         ...(result.errors.length ? { workerErrors: result.errors.slice(0, 5) } : {}),
       },
     };
