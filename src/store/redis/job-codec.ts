@@ -5,7 +5,7 @@
 
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
-import type { NewJob } from '../job-store.js';
+import type { InsertJobResult, NewJob } from '../job-store.js';
 import { sameJobAttributes } from '../new-job-batch.js';
 
 type Field = string | null;
@@ -109,6 +109,28 @@ export function insertArgs(jobs: readonly NewJob[], start: number, end: number):
     );
   }
   return args;
+}
+
+/**
+ * One reply of insert-jobs.lua: `[firstId, count]` for a uniform run (all created, consecutive
+ * ids), or `[ids, outcomes]`.
+ */
+export type InsertReply = [number, number] | [string[], string[]];
+
+/** The results of an insert, in job order, from the replies of its chunks. */
+export function insertResults(replies: readonly InsertReply[], total: number): InsertJobResult[] {
+  const out: InsertJobResult[] = new Array(total);
+  let i = 0;
+  for (const reply of replies) {
+    if (typeof reply[0] === 'number') {
+      const [first, count] = reply as [number, number];
+      for (let j = 0; j < count; j++) out[i++] = { id: String(first + j), created: true };
+    } else {
+      const [ids, outcomes] = reply as [string[], string[]];
+      for (let j = 0; j < ids.length; j++) out[i++] = { id: ids[j]!, created: outcomes[j] === 'created' };
+    }
+  }
+  return out;
 }
 
 /** A flat field/value list (as HGETALL inside a script returns it) as a record. */

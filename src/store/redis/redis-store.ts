@@ -27,7 +27,14 @@ import { StoreParts } from '../shared/store-parts.js';
 import type { Store } from '../store.js';
 import { backfillCounters } from './counter-backfill.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
-import { attemptSignature, claimedJobsFromJson, insertArgs, validateNewJobs } from './job-codec.js';
+import {
+  attemptSignature,
+  claimedJobsFromJson,
+  type InsertReply,
+  insertArgs,
+  insertResults,
+  validateNewJobs,
+} from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
@@ -171,7 +178,7 @@ export class RedisStore extends StoreParts implements Store {
       chunks.push([this.keys.base, this.clockMode, Math.round(now), insertArgs(jobs, start, end)]);
     }
     const keys = [this.keys.queues, this.keys.ids];
-    let replies: [string[], string[]][];
+    let replies: InsertReply[];
     if (chunks.length === 1) {
       const args = chunks[0]!;
       replies = [
@@ -181,7 +188,7 @@ export class RedisStore extends StoreParts implements Store {
                 runScript(p, 'insert-jobs', keys, args),
               )
             : (runScript(this.client, 'insert-jobs', keys, args) as Promise<unknown>),
-        )) as [string[], string[]],
+        )) as InsertReply,
       ];
     } else {
       // Several script calls, applied all together or not at all.
@@ -190,7 +197,7 @@ export class RedisStore extends StoreParts implements Store {
       const results = await this.call('insert-jobs', () => multi.exec());
       replies = (results ?? []).map(([error, reply]) => {
         if (error) throw translateRedisError(error, 'insert-jobs', this.location);
-        return reply as [string[], string[]];
+        return reply as InsertReply;
       });
       if (this.replication.waits) {
         await this.call('insert-jobs', () =>
@@ -198,11 +205,7 @@ export class RedisStore extends StoreParts implements Store {
         );
       }
     }
-    const out: InsertJobResult[] = new Array(jobs.length);
-    let i = 0;
-    for (const [ids, outcomes] of replies) {
-      for (let j = 0; j < ids.length; j++) out[i++] = { id: ids[j]!, created: outcomes[j] === 'created' };
-    }
+    const out = insertResults(replies, jobs.length);
     const notified = new Set<string>();
     for (const job of jobs) {
       if (!notified.has(job.queue)) {

@@ -10,8 +10,9 @@
 --          `head` is the job's fixed attributes as the start of a JSON array, `[name, priority,
 --          maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,`; the script appends
 --          createdAt and stores it as field d (see lib/jobs.lua).
--- Returns  { ids, outcomes }: ids[i] the job's id; outcomes[i] 'created', or 'existing' when an
---          idempotency key matched (the id is then the first job's).
+-- Returns  'uniform': { firstId, N } (integers): every job created, ids firstId .. firstId + N - 1.
+--          'mixed': { ids, outcomes }: ids[i] the job's id; outcomes[i] 'created', or 'existing'
+--          when an idempotency key matched (the id is then the first job's).
 -- Atomic with the other chunks of the same batch: the store sends several chunks in MULTI/EXEC.
 --!include lib/common.lua
 --!include lib/jobs.lua
@@ -46,14 +47,40 @@ local function insert_one(queue, priority, run_at, head, payload, key, id)
   return id, 'created'
 end
 
-local mode = ARGV[4]
-if mode == 'uniform' then
-  local queue, priority, run_at, head = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
-  local n = tonumber(ARGV[9])
+-- The common bulk case, kept to the fewest Lua steps per job: every job shares one hash layout,
+-- one index and one score (so no per-job score or state), and the reply is the first id and the
+-- count (the ids are consecutive) instead of two lists of n strings. Numbers reach Redis as
+-- strings made once: a Lua number argument is formatted with '%.14g' on every call.
+local function insert_uniform(queue, priority, run_at, head, n)
   local first = redis.call('INCRBY', KEYS[2], n) - n
-  for i = 1, n do
-    ids[i], outcomes[i] = insert_one(queue, priority, run_at, head, ARGV[9 + i], nil, int(first + i))
+  local due = run_at + offset
+  local d, ra = head .. created_at, int(due)
+  local state, index, score, padded = 'scheduled', qkey(queue, 'sched'), ra, false
+  if due <= now then
+    state, index, score, padded = 'waiting', qkey(queue, 'wait'), int(wait_score(tonumber(priority), due)), true
   end
+  local members, all = {}, {}
+  local base = B .. 'j:'
+  for i = 1, n do
+    local id = first + i
+    local sid = string.format('%d', id)
+    redis.call('HSET', base .. sid, 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
+    members[i * 2 - 1] = score
+    if padded then members[i * 2] = string.format('%015d', id) else members[i * 2] = sid end
+    all[i * 2 - 1] = sid
+    all[i * 2] = sid
+  end
+  call_many('ZADD', index, members)
+  call_many('ZADD', qkey(queue, 'ids'), all)
+  touched[queue] = true
+  return first + 1
+end
+
+local mode = ARGV[4]
+local reply
+if mode == 'uniform' then
+  local n = tonumber(ARGV[9])
+  reply = { insert_uniform(ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], n), n }
 else
   local n = tonumber(ARGV[5])
   local first = redis.call('INCRBY', KEYS[2], n) - n
@@ -64,6 +91,7 @@ else
     ids[i], outcomes[i] = insert_one(ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4], ARGV[a + 5], key,
       int(first + i))
   end
+  reply = { ids, outcomes }
 end
 
 batch_apply(waits)
@@ -73,4 +101,4 @@ for queue in pairs(touched) do
   redis.call('HSETNX', KEYS[1], queue, '0')
   notify(queue)
 end
-return { ids, outcomes }
+return reply

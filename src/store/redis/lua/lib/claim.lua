@@ -63,14 +63,16 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
   if quarantine then
     local suspect = first_suspect(queue)
     if suspect then
-      members, quarantined = { suspect, '0' }, '1'
+      members, quarantined = { suspect }, '1'
       redis.call('ZREM', index, suspect)
     end
   end
   local extra = 0
   if not members then
+    -- Without WITHSCORES: a score is a double Redis formats and Lua parses back, per job; only a
+    -- suspect put back into its index needs its score (ZSCORE below).
     extra = redis.call('ZCARD', index)
-    members = redis.call('ZRANGE', wait, 0, limit + extra - 1, 'WITHSCORES')
+    members = redis.call('ZRANGE', wait, 0, limit + extra - 1)
   end
   if #members == 0 then return '[]', '' end
   local marks = first_seq and quarantined == ''
@@ -78,14 +80,14 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
   local started = int(now)
   -- The reply is built as one list of parts joined once (a string per job costs twice as much).
   local parts, n, active, picked, skipped = { '[' }, 1, {}, {}, 0
-  for m = 1, #members, 2 do
+  for m = 1, #members do
     if #picked >= limit then break end
     local member = members[m]
     local id = unpad(member)
     local k = jkey(id)
     local f = redis.call('HMGET', k, 'am', 'oc', 'rl', 'ra', 'at', 'd', 'p', 'sus')
     if f[8] == '1' and quarantined == '' then
-      redis.call('ZADD', index, members[m + 1], member)
+      redis.call('ZADD', index, redis.call('ZSCORE', wait, member), member)
       skipped = skipped + 1
     else
       local i = #picked + 1
@@ -93,7 +95,7 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
       local made = f[1] or '0'
       local seq = ''
       if marks then seq = int(first_seq + i - 1) end
-      redis.call('HSET', k, 's', 'active', 'tk', (made + 1) .. ':' .. claim_id, 'w', worker, 'le', lease,
+      redis.call('HSET', k, 's', 'active', 'tk', next_attempt(made) .. ':' .. claim_id, 'w', worker, 'le', lease,
         'sa', started, 'sq', seq, 'qn', quarantined)
       active[i * 2 - 1] = lease
       active[i * 2] = id

@@ -23,10 +23,11 @@ local function complete(first, n, now)
     elseif f[1] == 'active' then
       -- The lease field stays: a lease means nothing once the job is not active (see lib/jobs.lua).
       local result = ARGV[a + 2]
+      local made = next_attempt(f[3] or '0')
       if result == '' then
-        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', num(f[3], 0) + 1)
+        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', made)
       else
-        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', num(f[3], 0) + 1, 'r', result)
+        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', made, 'r', result)
       end
       local queue = f[4]
       local l = leaving[queue]

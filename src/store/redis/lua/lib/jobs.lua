@@ -28,6 +28,13 @@ local function unpad(member)
   return (string.gsub(member, '^0+', ''))
 end
 
+-- attempts made + 1 as a decimal string, from the stored string (no number formatting: a Lua
+-- number turned into a string goes through '%.14g', the costliest step of a small script).
+local NEXT_ATTEMPT = { [''] = '1', ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5' }
+local function next_attempt(made)
+  return NEXT_ATTEMPT[made] or string.format('%d', tonumber(made) + 1)
+end
+
 -- Claim order in one score: priority (high first), then due time. Exact in a double.
 local function wait_score(priority, run_at)
   if run_at < 0 then run_at = 0 elseif run_at > 9999999999999 then run_at = 9999999999999 end
