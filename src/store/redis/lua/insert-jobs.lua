@@ -60,11 +60,10 @@ local function insert_uniform(queue, priority, run_at, head, n)
     state, index, score, padded = 'waiting', qkey(queue, 'wait'), int(wait_score(tonumber(priority), due)), true
   end
   local members, all = {}, {}
-  local base = B .. 'j:'
   for i = 1, n do
     local id = first + i
     local sid = string.format('%d', id)
-    redis.call('HSET', base .. sid, 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
+    redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
     members[i * 2 - 1] = score
     if padded then members[i * 2] = string.format('%015d', id) else members[i * 2] = sid end
     all[i * 2 - 1] = sid
