@@ -8,6 +8,7 @@
  */
 import type { AttemptRecord, JobState } from '../../core/job.js';
 import type { FailJobResult, FenceResult, JobFailure } from '../job-store.js';
+import { isSameAttempt } from '../shared/same-attempt.js';
 import type { PgQueryable, PostgresConnection } from './postgres-connection.js';
 import type { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { type JobRow, toJobId } from './rows.js';
@@ -201,16 +202,4 @@ async function failOne(
   // The job moved between the read and the write (or its dead letter existed): say why.
   const [after] = await conn.run<Fence>('jobs', 'fenceStates', [[numeric]], client);
   return refused(after);
-}
-
-/** Whether two attempt records are the same attempt (number, outcome, times and worker). */
-function isSameAttempt(last: AttemptRecord | null, attempt: AttemptRecord): boolean {
-  return (
-    last !== null &&
-    last.attempt === attempt.attempt &&
-    last.outcome === attempt.outcome &&
-    last.startedAt === attempt.startedAt &&
-    last.endedAt === attempt.endedAt &&
-    (last.workerId ?? null) === (attempt.workerId ?? null)
-  );
 }

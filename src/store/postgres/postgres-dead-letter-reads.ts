@@ -27,15 +27,9 @@ import { countableFromGroups, domainSpans, failureIdentity } from '../failure-gr
 /** Most entries one top-failures query groups when the counters cannot answer its filter. */
 export const TOP_FAILURES_SCAN_BUDGET = 50_000;
 
-import {
-  buildWhere,
-  countableFromCounts,
-  decodeCursor,
-  encodeCursor,
-  ordering,
-  SqlParams,
-  statusCondition,
-} from './dead-letter-filter.js';
+import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
+import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
+import { buildWhere, ordering, SqlParams } from './dead-letter-filter.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { type AuditRow, auditFromRow, type DeadLetterRow, deadLetterFromRow } from './rows.js';
 
@@ -74,7 +68,7 @@ export class PostgresDeadLetterReads {
     let extra: string[] = [];
     let orderBy: string;
     if (params.cursor !== undefined) {
-      const cursor = decodeCursor(params.cursor);
+      const cursor = decodeCursor(params.cursor, isSequence);
       if (cursor.order !== order) throw new ValidationError('cursor', 'was made for the other order');
       const o = ordering(order, p, cursor);
       orderBy = o.orderBy;
@@ -92,7 +86,7 @@ export class PostgresDeadLetterReads {
     const last = rows.at(-1);
     const nextCursor =
       rows.length === limit && last
-        ? encodeCursor({ at: last.dead_lettered_at, seq: last.seq, order })
+        ? encodeCursor({ at: last.dead_lettered_at, tiebreak: last.seq, order })
         : null;
     return { items: rows.map(deadLetterFromRow), total, nextCursor };
   }

@@ -10,73 +10,22 @@
  */
 import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
+import type { DeadLetterFilter, JsonFieldFilter } from '../dead-letter-store.js';
+import { orderedStatuses } from '../shared/dead-letter-filter.js';
+import { checkJsonFilter } from '../shared/json-filter.js';
 import type { RedisKeys } from './keys.js';
-
-const JSON_FIELDS: ReadonlySet<DeadLetterJsonField> = new Set([
-  'payload',
-  'metadata',
-  'snapshot',
-  'requestData',
-  'responseData',
-]);
-const OPS = new Set(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'exists']);
-const SEGMENT = /^(?:[A-Za-z0-9_$-]+|\[\d+\])/;
 
 /** A JSON path segment for the script: an object key or an array index. */
 export type PathSegment = { k: string } | { i: number };
 
-/**
- * Parses `customer.id` or `items[0].sku` into segments.
- *
- * @throws ValidationError naming `json.path` for anything else
- */
-export function parseJsonPath(path: string): PathSegment[] {
-  if (typeof path !== 'string' || path.length === 0 || path.length > 200) {
-    throw new ValidationError('json.path', 'must be a non-empty dotted path of at most 200 characters');
-  }
-  const segments: PathSegment[] = [];
-  let rest = path;
-  while (rest.length > 0) {
-    if (segments.length > 0) {
-      if (rest.startsWith('.')) rest = rest.slice(1);
-      else if (!rest.startsWith('[')) break;
-    }
-    const match = SEGMENT.exec(rest);
-    if (!match) break;
-    const segment = match[0];
-    segments.push(segment.startsWith('[') ? { i: Number(segment.slice(1, -1)) } : { k: segment });
-    rest = rest.slice(segment.length);
-  }
-  if (rest.length > 0 || segments.length === 0) {
-    throw new ValidationError(
-      'json.path',
-      `${JSON.stringify(path)} is not a dotted path like customer.id or items[0].sku`,
-    );
-  }
-  return segments;
-}
-
 function jsonCondition(filter: JsonFieldFilter): Record<string, unknown> {
-  if (!JSON_FIELDS.has(filter.field))
-    throw new ValidationError('json.field', `unknown field ${String(filter.field)}`);
-  const op = filter.op ?? 'eq';
-  if (!OPS.has(op)) throw new ValidationError('json.op', `unknown operator ${String(op)}`);
-  const value = filter.value;
-  if (value !== undefined && value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-    throw new ValidationError('json.value', 'must be a string, number, boolean or null');
-  }
-  return { field: filter.field, path: parseJsonPath(filter.path), op, value: value ?? null };
+  const { field, segments, op, value } = checkJsonFilter(filter);
+  const path: PathSegment[] = segments.map((s) => (typeof s === 'number' ? { i: s } : { k: s }));
+  return { field, path, op, value };
 }
 
 function validStatuses(statuses: readonly string[] | undefined): DeadLetterStatus[] | undefined {
-  if (!statuses || statuses.length === 0) return undefined;
-  for (const s of statuses) {
-    if (!(DEAD_LETTER_STATUSES as readonly string[]).includes(s)) {
-      throw new ValidationError('statuses', `unknown status ${JSON.stringify(s)}`);
-    }
-  }
-  return DEAD_LETTER_STATUSES.filter((s) => statuses.includes(s));
+  return statuses && statuses.length > 0 ? orderedStatuses(statuses) : undefined;
 }
 
 /** The domains a filter allows (undefined: any), folding `domain` and `domains` together. */
@@ -150,18 +99,6 @@ export function residualFilter(filter: DeadLetterFilter): Record<string, unknown
   if (filter.belowReplayCap) out.belowReplayCap = true;
   if (filter.json && filter.json.length > 0) out.json = filter.json.map(jsonCondition);
   return out;
-}
-
-/** Whether a filter names only statuses and domains (its total comes from the maintained counts). */
-export function countableFromCounts(filter: DeadLetterFilter): boolean {
-  for (const [key, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
-    if (key === 'statuses' || key === 'domain' || key === 'domains') continue;
-    if ((key === 'json' || key === 'excludeDomains') && Array.isArray(value) && value.length === 0) continue;
-    if (key === 'belowReplayCap' && value === false) continue;
-    return false;
-  }
-  return true;
 }
 
 /** The total of a status/domain-only filter, from the maintained counts. */
@@ -240,36 +177,6 @@ function emptyAsBlank(residual: Record<string, unknown>, covered: readonly strin
   return Object.keys(rest).length === 0 ? '' : JSON.stringify(rest);
 }
 
-/** A keyset position: the last entry's dead-letter time and index member. */
-export interface Cursor {
-  at: number;
-  member: string;
-  order: 'newest' | 'oldest';
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(
-    JSON.stringify([cursor.at, cursor.member, cursor.order === 'newest' ? 'n' : 'o']),
-  ).toString('base64url');
-}
-
-/** @throws ValidationError naming `cursor` when it is not one this store produced */
-export function decodeCursor(text: string): Cursor {
-  try {
-    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 3 &&
-      typeof value[0] === 'number' &&
-      Number.isFinite(value[0]) &&
-      typeof value[1] === 'string' &&
-      /^\d{16}/.test(value[1]) &&
-      (value[2] === 'n' || value[2] === 'o')
-    ) {
-      return { at: value[0], member: value[1], order: value[2] === 'n' ? 'newest' : 'oldest' };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('cursor', 'is not a cursor returned by a previous page');
-}
+/** A dead-letter index member (`<16-digit sequence>...`), the tiebreak of Redis cursors. */
+export const isIndexMember = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{16}/.test(value);

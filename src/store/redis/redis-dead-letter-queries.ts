@@ -21,13 +21,13 @@ import type {
   TopFailures,
 } from '../dead-letter-store.js';
 import { countableFromGroups, domainSpans } from '../failure-groups.js';
+import { countableFromCounts } from '../shared/dead-letter-filter.js';
+import { decodeCursor, encodeCursor } from '../shared/keyset-cursor.js';
 import { auditFromJson, deadLetterFromHash } from './dead-letter-codec.js';
 import { queueCounts, sumGroupCells } from './dead-letter-groups.js';
 import {
-  countableFromCounts,
   countFromCounts,
-  decodeCursor,
-  encodeCursor,
+  isIndexMember,
   type PlanContext,
   planScan,
   type ScanPlan,
@@ -230,7 +230,7 @@ export class RedisDeadLetterQueries {
     if (order !== 'newest' && order !== 'oldest')
       throw new ValidationError('order', "must be 'newest' or 'oldest'");
     const limit = clampLimit(params.limit);
-    const cursor = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
+    const cursor = params.cursor === undefined ? undefined : decodeCursor(params.cursor, isIndexMember);
     if (cursor && cursor.order !== order) throw new ValidationError('cursor', 'was made for the other order');
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
     const ctx = await this.context();
@@ -241,7 +241,7 @@ export class RedisDeadLetterQueries {
     const { results } = await this.scan(plan, 'ids', order, {
       want: limit,
       skip: offset,
-      ...(cursor ? { after: { score: String(cursor.at), member: cursor.member } } : {}),
+      ...(cursor ? { after: { score: String(cursor.at), member: cursor.tiebreak } } : {}),
     });
     const items = await this.getMany(results as string[]);
     let nextCursor: string | null = null;
@@ -250,7 +250,7 @@ export class RedisDeadLetterQueries {
       const member = await this.b.call('member', () =>
         this.b.client.hget(this.keys.deadLetter(last.id), 'member'),
       );
-      if (member) nextCursor = encodeCursor({ at: last.deadLetteredAt, member, order });
+      if (member) nextCursor = encodeCursor({ at: last.deadLetteredAt, tiebreak: member, order });
     }
     return { items, total, nextCursor };
   }

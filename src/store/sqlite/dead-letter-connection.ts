@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
-import type { DeadLetterJsonField } from '../dead-letter-store.js';
+import { isJsonField, JSON_FIELD_COLUMNS } from '../shared/json-filter.js';
 import { ADD_GROUP_COUNT_SQL, INSERT_FINGERPRINT_SQL } from './dead-letter-groups.js';
 import {
   DEAD_LETTER_SELECT,
@@ -14,7 +14,7 @@ import {
   INSERT_AUDIT_SQL,
   INSERT_DEAD_LETTER_SQL,
 } from './dead-letter-rows.js';
-import { JSON_COLUMNS, jsonPathExpression } from './dead-letter-sql.js';
+import { jsonPathExpression } from './dead-letter-sql.js';
 import type { SqliteStatement } from './statement.js';
 import { SqliteTransactions } from './transactions.js';
 
@@ -30,14 +30,13 @@ export type Statement = Database.Statement<unknown[], unknown>;
 export function indexedPathSql(declared: string): string {
   const dot = typeof declared === 'string' ? declared.indexOf('.') : -1;
   const field = dot < 0 ? '' : declared.slice(0, dot);
-  const column = JSON_COLUMNS[field as DeadLetterJsonField];
-  if (!column) {
+  if (!isJsonField(field)) {
     throw new ValidationError(
       'indexedPaths',
-      `${JSON.stringify(declared)} must start with one of ${Object.keys(JSON_COLUMNS).join(', ')} and name a field, e.g. payload.customerId`,
+      `${JSON.stringify(declared)} must start with one of ${Object.keys(JSON_FIELD_COLUMNS).join(', ')} and name a field, e.g. payload.customerId`,
     );
   }
-  const expression = jsonPathExpression(column, declared.slice(dot + 1), true, []);
+  const expression = jsonPathExpression(JSON_FIELD_COLUMNS[field], declared.slice(dot + 1), true, []);
   const name = `redrive_dead_letters_path_${createHash('sha256').update(declared).digest('hex').slice(0, 12)}`;
   return `CREATE INDEX IF NOT EXISTS ${name} ON redrive_dead_letters (${expression}, dead_lettered_at DESC)`;
 }

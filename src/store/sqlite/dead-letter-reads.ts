@@ -17,6 +17,8 @@ import type {
 import { DUE_FOR_EXPIRY_COUNT_CAP } from '../dead-letter-store.js';
 import { dueForExpiry } from '../due-for-expiry.js';
 import { countableFromGroups } from '../failure-groups.js';
+import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
+import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
 import { TOP_FAILURES_SCAN_BUDGET, topFailuresFrom } from './dead-letter-groups.js';
 import {
@@ -27,16 +29,7 @@ import {
   deadLetterFromRow,
   rawPosition,
 } from './dead-letter-rows.js';
-import {
-  buildWhere,
-  countableFromTally,
-  decodeCursor,
-  encodeCursor,
-  inListSql,
-  ordering,
-  type SqlWhere,
-  statusCondition,
-} from './dead-letter-sql.js';
+import { buildWhere, inListSql, ordering, type SqlWhere } from './dead-letter-sql.js';
 
 /** Most candidates a list query examines for conditions no index serves. */
 export const SCAN_BUDGET = 20_000;
@@ -80,10 +73,10 @@ export class SqliteDeadLetterReads {
     const extra: string[] = [];
     const extraArgs: unknown[] = [];
     if (params.cursor !== undefined) {
-      const cursor = decodeCursor(params.cursor);
+      const cursor = decodeCursor(params.cursor, isSequence);
       if (cursor.order !== order) throw new ValidationError('cursor', 'was made for the other order');
       extra.push(after);
-      extraArgs.push(cursor.at, cursor.at, cursor.seq);
+      extraArgs.push(cursor.at, cursor.at, cursor.tiebreak);
     }
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
     const page = buildWhere(filter, { indexedPaths: this.indexedPaths, extra, extraArgs });
@@ -113,7 +106,8 @@ export class SqliteDeadLetterReads {
         seqs = select(orderBy, limit, offset);
       }
       const { items, last } = this.load(seqs);
-      const nextCursor = seqs.length === limit && last ? encodeCursor({ ...last, order }) : null;
+      const nextCursor =
+        seqs.length === limit && last ? encodeCursor({ at: last.at, tiebreak: last.seq, order }) : null;
       return { items, total, nextCursor };
     });
   }
@@ -173,7 +167,8 @@ export class SqliteDeadLetterReads {
               .all(...args, limit, offset) as number[]);
       const { items, last } = this.load(seqs);
       let nextCursor: string | null = null;
-      if (limit > 0 && seqs.length === limit && last) nextCursor = encodeCursor({ ...last, order });
+      if (limit > 0 && seqs.length === limit && last)
+        nextCursor = encodeCursor({ at: last.at, tiebreak: last.seq, order });
       else if (limit > 0 && !scan.complete) {
         // Candidates remain past the budget: continue after the last one examined.
         const edge = this.c
@@ -182,7 +177,7 @@ export class SqliteDeadLetterReads {
           )
           .raw()
           .get(...page.args) as [number, number] | undefined;
-        if (edge) nextCursor = encodeCursor({ at: edge[0], seq: edge[1], order });
+        if (edge) nextCursor = encodeCursor({ at: edge[0], tiebreak: edge[1], order });
       }
       return { items, total, nextCursor, scan };
     });
@@ -190,7 +185,7 @@ export class SqliteDeadLetterReads {
 
   /** Counts matching rows; status/domain-only filters read the maintained counts table. */
   private count(filter: DeadLetterFilter): number {
-    if (countableFromTally(filter)) {
+    if (countableFromCounts(filter)) {
       const where: string[] = [];
       const args: unknown[] = [];
       if (filter.statuses && filter.statuses.length > 0) where.push(statusCondition(filter.statuses));

@@ -2,9 +2,9 @@
  * Builds the WHERE clause, ordering and keyset cursor of dead-letter queries. Every value is bound
  * as a parameter; JSON paths are validated and quoted, never spliced in raw.
  */
-import { DEAD_LETTER_STATUSES } from '../../core/dead-letter.js';
-import { ValidationError } from '../../core/errors.js';
 import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
+import { likeEscape, statusCondition } from '../shared/dead-letter-filter.js';
+import { checkJsonFilter, parseJsonPath } from '../shared/json-filter.js';
 
 /** A SQL condition and its parameters. */
 export interface SqlWhere {
@@ -13,48 +13,15 @@ export interface SqlWhere {
   args: unknown[];
 }
 
-/** The column of each JSON field. */
-export const JSON_COLUMNS: Record<DeadLetterJsonField, string> = {
-  payload: 'payload',
-  metadata: 'metadata',
-  snapshot: 'snapshot',
-  requestData: 'request_data',
-  responseData: 'response_data',
-};
-
-const SEGMENT = /^(?:[A-Za-z0-9_$-]+|\[\d+\])/;
-
 /**
  * Converts `customer.id` or `items[0].sku` to a SQLite JSON path (`$."customer"."id"`).
  *
  * @throws ValidationError naming `json.path` for anything else
  */
 export function toSqliteJsonPath(path: string): string {
-  if (typeof path !== 'string' || path.length === 0 || path.length > 200) {
-    throw new ValidationError('json.path', 'must be a non-empty dotted path of at most 200 characters');
-  }
-  let rest = path;
-  let out = '$';
-  let first = true;
-  while (rest.length > 0) {
-    if (!first) {
-      if (rest.startsWith('.')) rest = rest.slice(1);
-      else if (!rest.startsWith('[')) break;
-    }
-    const match = SEGMENT.exec(rest);
-    if (!match) break;
-    const segment = match[0];
-    out += segment.startsWith('[') ? segment : `."${segment}"`;
-    rest = rest.slice(segment.length);
-    first = false;
-  }
-  if (rest.length > 0 || first) {
-    throw new ValidationError(
-      'json.path',
-      `${JSON.stringify(path)} is not a dotted path like customer.id or items[0].sku`,
-    );
-  }
-  return out;
+  return `$${parseJsonPath(path)
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : `."${segment}"`))
+    .join('')}`;
 }
 
 const OPS = { eq: '=', ne: 'IS NOT', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
@@ -77,29 +44,15 @@ export function jsonPathExpression(column: string, path: string, literal: boolea
 }
 
 function jsonCondition(filter: JsonFieldFilter, args: unknown[], indexed: boolean): string {
-  const column = JSON_COLUMNS[filter.field];
-  if (!column) throw new ValidationError('json.field', `unknown field ${String(filter.field)}`);
-  const op = filter.op ?? 'eq';
-  if (op !== 'exists' && !OPS[op as keyof typeof OPS]) {
-    throw new ValidationError('json.op', `unknown operator ${String(op)}`);
-  }
-  const value = filter.value;
-  if (
-    op !== 'exists' &&
-    value !== null &&
-    value !== undefined &&
-    !['string', 'number', 'boolean'].includes(typeof value)
-  ) {
-    throw new ValidationError('json.value', 'must be a string, number, boolean or null');
-  }
+  const { column, op, value } = checkJsonFilter(filter);
   if (op === 'exists') return `${jsonPathExpression(column, filter.path, indexed, args)} IS NOT NULL`;
-  if (value === null || value === undefined) {
+  if (value === null) {
     args.push(toSqliteJsonPath(filter.path));
     return op === 'ne' ? `json_type(${column}, ?) IS NOT 'null'` : `json_type(${column}, ?) = 'null'`;
   }
   const expression = jsonPathExpression(column, filter.path, indexed, args);
   args.push(typeof value === 'boolean' ? Number(value) : value);
-  return `${expression} ${OPS[op as keyof typeof OPS]} ?`;
+  return `${expression} ${OPS[op]} ?`;
 }
 
 /** Whether a search text has a run of three characters the trigram index can look up. */
@@ -116,30 +69,6 @@ export function inListSql(
 ): string {
   args.push(...values);
   return `${column} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`;
-}
-
-/**
- * The status condition, with the (validated) statuses written as literals in lifecycle order, so
- * that it matches the WHERE of the partial indexes (`status IN ('resolved', 'expired')`,
- * `status = 'archived'`) and SQLite can use them.
- *
- * @throws ValidationError naming `statuses` for an unknown status
- */
-export function statusCondition(statuses: readonly string[]): string {
-  for (const s of statuses) {
-    if (!(DEAD_LETTER_STATUSES as readonly string[]).includes(s)) {
-      throw new ValidationError('statuses', `unknown status ${JSON.stringify(s)}`);
-    }
-  }
-  const ordered = DEAD_LETTER_STATUSES.filter((s) => statuses.includes(s));
-  return ordered.length === 1
-    ? `status = '${ordered[0]}'`
-    : `status IN (${ordered.map((s) => `'${s}'`).join(', ')})`;
-}
-
-/** Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`. */
-export function likeEscape(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -234,51 +163,6 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
     args,
     residual: residual.length > 0 ? { clause: `WHERE ${residual.join(' AND ')}`, args: residualArgs } : null,
   };
-}
-
-/** Whether the filter only names statuses and domains, so the counts table can answer its total. */
-export function countableFromTally(filter: DeadLetterFilter): boolean {
-  for (const [key, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
-    if (key === 'statuses' || key === 'domain' || key === 'domains') continue;
-    if (key === 'json' && Array.isArray(value) && value.length === 0) continue;
-    if (key === 'excludeDomains' && Array.isArray(value) && value.length === 0) continue;
-    if (key === 'belowReplayCap' && value === false) continue;
-    return false;
-  }
-  return true;
-}
-
-/** A keyset position: the last row's dead-letter time and row id. */
-export interface Cursor {
-  at: number;
-  seq: number;
-  order: 'newest' | 'oldest';
-}
-
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.seq, cursor.order === 'newest' ? 'n' : 'o'])).toString(
-    'base64url',
-  );
-}
-
-/** @throws ValidationError naming `cursor` when it is not one this store produced */
-export function decodeCursor(text: string): Cursor {
-  try {
-    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 3 &&
-      Number.isSafeInteger(value[0]) &&
-      Number.isSafeInteger(value[1]) &&
-      (value[2] === 'n' || value[2] === 'o')
-    ) {
-      return { at: value[0], seq: value[1], order: value[2] === 'n' ? 'newest' : 'oldest' };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('cursor', 'is not a cursor returned by a previous page');
 }
 
 /**

@@ -8,9 +8,9 @@
 import type Database from 'better-sqlite3';
 import type { AttemptRecord, JobState } from '../../core/job.js';
 import type { FailJobResult, JobFailure } from '../job-store.js';
+import { isSameAttempt } from '../shared/same-attempt.js';
 import type { JobDeadLetterInput, SqliteDeadLetters } from './sqlite-dead-letters.js';
-
-type Statement = Database.Statement<unknown[], unknown>;
+import type { SqliteStatement } from './statement.js';
 
 /** The columns a failure reads, in this order. */
 type FailureRow = [
@@ -36,31 +36,38 @@ export interface FailureBatchResult {
   wokenQueues: Set<string>;
 }
 
+/** The statements of a failure batch (typed by name, so a missing one fails to compile). */
+function prepareFailureStatements(db: Database.Database) {
+  const p = (sql: string): SqliteStatement => db.prepare(sql);
+  return {
+    rows: p(
+      `SELECT id, queue, name, payload, state, claim_token, attempts, replay_of
+         FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
+    ).raw(),
+    retry: p(
+      `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
+              rate_limit_delays = rate_limit_delays + ?, attempts = ?, lease_expires_at = NULL, worker_id = NULL
+        WHERE id = ?`,
+    ),
+    deadLetter: p(
+      `UPDATE redrive_jobs SET state = 'dead_lettered', finished_at = ?, attempts_made = attempts_made + 1,
+              attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
+        WHERE id = ?`,
+    ),
+  };
+}
+
+type FailureStatements = ReturnType<typeof prepareFailureStatements>;
+
 /** Applies failed attempts to `redrive_jobs`. */
 export class JobFailureWriter {
-  private readonly stmt: Record<string, Statement>;
+  private readonly stmt: FailureStatements;
 
   constructor(
     db: Database.Database,
     private readonly deadLetters: SqliteDeadLetters,
   ) {
-    const p = (sql: string) => db.prepare(sql);
-    this.stmt = {
-      rows: p(
-        `SELECT id, queue, name, payload, state, claim_token, attempts, replay_of
-           FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
-      ).raw(),
-      retry: p(
-        `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
-                rate_limit_delays = rate_limit_delays + ?, attempts = ?, lease_expires_at = NULL, worker_id = NULL
-          WHERE id = ?`,
-      ),
-      deadLetter: p(
-        `UPDATE redrive_jobs SET state = 'dead_lettered', finished_at = ?, attempts_made = attempts_made + 1,
-                attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
-          WHERE id = ?`,
-      ),
-    };
+    this.stmt = prepareFailureStatements(db);
   }
 
   /**
@@ -95,7 +102,7 @@ export class JobFailureWriter {
       row[ROW_ATTEMPTS] = attempts;
       if (outcome.kind === 'dead_letter') {
         row[ROW_STATE] = 'dead_lettered';
-        this.stmt.deadLetter!.run(now, attempts, outcome.deadLetter.id, row[0]);
+        this.stmt.deadLetter.run(now, attempts, outcome.deadLetter.id, row[0]);
         deadLetters.push({
           deadLetter: outcome.deadLetter,
           jobId: id,
@@ -112,7 +119,7 @@ export class JobFailureWriter {
       const state = due ? 'waiting' : 'scheduled';
       const rateLimited = outcome.kind === 'rate_limited' ? 1 : 0;
       row[ROW_STATE] = state;
-      this.stmt.retry!.run(state, outcome.runAt, 1 - rateLimited, rateLimited, attempts, row[0]);
+      this.stmt.retry.run(state, outcome.runAt, 1 - rateLimited, rateLimited, attempts, row[0]);
       if (due) wokenQueues.add(row[ROW_QUEUE]);
       results[i] = { id, ok: true };
     }
@@ -128,7 +135,7 @@ export class JobFailureWriter {
     }
     const rows = new Map<number, FailureRow>();
     if (ids === '') return rows;
-    for (const row of this.stmt.rows!.all(`[${ids}]`) as FailureRow[]) rows.set(row[0], row);
+    for (const row of this.stmt.rows.all(`[${ids}]`) as FailureRow[]) rows.set(row[0], row);
     return rows;
   }
 }
@@ -143,19 +150,13 @@ function isDuplicate(row: FailureRow, failure: JobFailure): boolean {
     failure.outcome.kind === 'dead_letter'
       ? state === 'dead_lettered'
       : state === 'scheduled' || state === 'waiting';
-  return landed && isLastAttempt(row[ROW_ATTEMPTS], failure.attempt);
-}
-
-/** Whether `attempt` is the last recorded attempt (same number, outcome, times and worker). */
-function isLastAttempt(existing: string | null, attempt: AttemptRecord): boolean {
-  const last = existing === null ? undefined : (JSON.parse(existing) as AttemptRecord[]).at(-1);
+  const attempts = row[ROW_ATTEMPTS];
   return (
-    last !== undefined &&
-    last.attempt === attempt.attempt &&
-    last.outcome === attempt.outcome &&
-    last.startedAt === attempt.startedAt &&
-    last.endedAt === attempt.endedAt &&
-    last.workerId === attempt.workerId
+    landed &&
+    isSameAttempt(
+      attempts === null ? null : (JSON.parse(attempts) as AttemptRecord[]).at(-1),
+      failure.attempt,
+    )
   );
 }
 

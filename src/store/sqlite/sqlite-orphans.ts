@@ -15,8 +15,7 @@ import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-
 import { appendAttemptJson } from './job-failures.js';
 import { CLAIM_COLUMNS, type ClaimRow } from './rows.js';
 import type { JobDeadLetterInput } from './sqlite-dead-letters.js';
-
-type Statement = Database.Statement<unknown[], unknown>;
+import type { SqliteStatement } from './statement.js';
 
 interface ExpiredRow {
   id: number;
@@ -34,56 +33,63 @@ interface ExpiredRow {
   start_horizon: number | null;
 }
 
+/** The statements of orphan attribution (typed by name, so a missing one fails to compile). */
+function prepareOrphanStatements(db: Database.Database) {
+  const p = (sql: string): SqliteStatement => db.prepare(sql);
+  return {
+    raiseHorizon: p(
+      `INSERT INTO redrive_workers (worker_id, start_horizon, updated_at) VALUES (@workerId, @horizon, @now)
+         ON CONFLICT (worker_id) DO UPDATE SET start_horizon = MAX(start_horizon, excluded.start_horizon),
+            updated_at = excluded.updated_at`,
+    ),
+    forgetHorizons: p('DELETE FROM redrive_workers WHERE updated_at < ?'),
+    suspectCandidate: p(
+      `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1
+        ORDER BY priority DESC, run_at, id LIMIT 1`,
+    ).raw(),
+    claimSuspect: p(
+      `UPDATE redrive_jobs
+          SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
+              lease_expires_at = @leaseExpiresAt, started_at = @now, start_seq = NULL, quarantined = 1
+        WHERE id = @id`,
+    ),
+    expired: p(
+      `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at,
+              start_seq, quarantined,
+              (SELECT start_horizon FROM redrive_workers w WHERE w.worker_id = redrive_jobs.worker_id) AS start_horizon
+         FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
+        ORDER BY lease_expires_at LIMIT @limit`,
+    ),
+    toWaiting: p(
+      `UPDATE redrive_jobs SET state = 'waiting', orphan_count = orphan_count + @counted, attempts = @attempts,
+              suspect = MAX(suspect, @suspect), quarantined = 0, lease_expires_at = NULL, worker_id = NULL,
+              claim_token = NULL
+        WHERE id = @id AND claim_token = @token AND state = 'active'`,
+    ),
+    toDeadLetter: p(
+      `UPDATE redrive_jobs SET state = 'dead_lettered', orphan_count = orphan_count + 1, attempts = @attempts,
+              finished_at = @now, lease_expires_at = NULL, dead_letter_id = @deadLetterId
+        WHERE id = @id AND claim_token = @token AND state = 'active'`,
+    ),
+  };
+}
+
+type OrphanStatements = ReturnType<typeof prepareOrphanStatements>;
+
 /** Start horizons, quarantine claims and the recovery sweep; every method runs in the caller's transaction. */
 export class SqliteOrphans {
-  private readonly stmt: Record<string, Statement>;
+  private readonly stmt: OrphanStatements;
 
   constructor(
     db: Database.Database,
     private readonly insertDeadLetter: (input: JobDeadLetterInput, now: number) => void,
   ) {
-    const p = (sql: string) => db.prepare(sql);
-    this.stmt = {
-      raiseHorizon: p(
-        `INSERT INTO redrive_workers (worker_id, start_horizon, updated_at) VALUES (@workerId, @horizon, @now)
-           ON CONFLICT (worker_id) DO UPDATE SET start_horizon = MAX(start_horizon, excluded.start_horizon),
-              updated_at = excluded.updated_at`,
-      ),
-      forgetHorizons: p('DELETE FROM redrive_workers WHERE updated_at < ?'),
-      suspectCandidate: p(
-        `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1
-          ORDER BY priority DESC, run_at, id LIMIT 1`,
-      ).raw(),
-      claimSuspect: p(
-        `UPDATE redrive_jobs
-            SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
-                lease_expires_at = @leaseExpiresAt, started_at = @now, start_seq = NULL, quarantined = 1
-          WHERE id = @id`,
-      ),
-      expired: p(
-        `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at,
-                start_seq, quarantined,
-                (SELECT start_horizon FROM redrive_workers w WHERE w.worker_id = redrive_jobs.worker_id) AS start_horizon
-           FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
-          ORDER BY lease_expires_at LIMIT @limit`,
-      ),
-      toWaiting: p(
-        `UPDATE redrive_jobs SET state = 'waiting', orphan_count = orphan_count + @counted, attempts = @attempts,
-                suspect = MAX(suspect, @suspect), quarantined = 0, lease_expires_at = NULL, worker_id = NULL,
-                claim_token = NULL
-          WHERE id = @id AND claim_token = @token AND state = 'active'`,
-      ),
-      toDeadLetter: p(
-        `UPDATE redrive_jobs SET state = 'dead_lettered', orphan_count = orphan_count + 1, attempts = @attempts,
-                finished_at = @now, lease_expires_at = NULL, dead_letter_id = @deadLetterId
-          WHERE id = @id AND claim_token = @token AND state = 'active'`,
-      ),
-    };
+    this.stmt = prepareOrphanStatements(db);
   }
 
   /** Raises a worker's start horizon (never lowers it). */
   raiseHorizon(workerId: string, horizon: number, now: number): void {
-    this.stmt.raiseHorizon!.run({ workerId, horizon, now });
+    this.stmt.raiseHorizon.run({ workerId, horizon, now });
   }
 
   /** The first waiting suspect of `queue` in claim order, leased alone for quarantine; or undefined. */
@@ -94,17 +100,17 @@ export class SqliteOrphans {
     leaseExpiresAt: number;
     now: number;
   }): ClaimRow | undefined {
-    const row = this.stmt.suspectCandidate!.get(params.queue) as ClaimRow | undefined;
+    const row = this.stmt.suspectCandidate.get(params.queue) as ClaimRow | undefined;
     if (!row) return undefined;
-    this.stmt.claimSuspect!.run({ ...params, id: row[0] });
+    this.stmt.claimSuspect.run({ ...params, id: row[0] });
     return row;
   }
 
   /** One recovery sweep (see {@link JobStore.recoverExpiredLeases}); returns the queues that got jobs back. */
   recover(params: RecoverExpiredLeasesParams): RecoveryResult & { queues: Set<string> } {
     const { now } = params;
-    this.stmt.forgetHorizons!.run(now - HORIZON_RETENTION_MS);
-    const rows = this.stmt.expired!.all({
+    this.stmt.forgetHorizons.run(now - HORIZON_RETENTION_MS);
+    const rows = this.stmt.expired.all({
       now,
       queue: params.queue ?? null,
       limit: params.limit,
@@ -132,7 +138,7 @@ export class SqliteOrphans {
       const orphanCount = row.orphan_count + counted;
       if (counted === 1 && orphanCount >= params.maxOrphans) {
         const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
-        const changed = this.stmt.toDeadLetter!.run({
+        const changed = this.stmt.toDeadLetter.run({
           id: row.id,
           token: row.claim_token,
           attempts,
@@ -156,7 +162,7 @@ export class SqliteOrphans {
         }
         continue;
       }
-      const changed = this.stmt.toWaiting!.run({
+      const changed = this.stmt.toWaiting.run({
         id: row.id,
         token: row.claim_token,
         attempts,
