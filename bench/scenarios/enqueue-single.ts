@@ -9,6 +9,9 @@ export const enqueueSingle: Scenario = async ({ db, sizes }) => {
   const store = db.open();
   const queue = new Queue(QUEUE, { store });
   const total = sizes.enqueueSingle;
+  // Schema set-up (a PostgreSQL store migrates a fresh schema on first use) is not enqueueing:
+  // done before the clock starts, as the peers' scenarios migrate before theirs.
+  await queue.getCounts();
   const start = performance.now();
   for (let i = 0; i < total; i++) await queue.add('email', makePayload(i));
   const seconds = secondsSince(start);
