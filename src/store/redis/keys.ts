@@ -17,7 +17,9 @@
  *   {p}:q:<queue>:active        zset   active jobs by lease expiry
  *   {p}:q:<queue>:done          zset   completed jobs by finish time
  *   {p}:q:<queue>:dead          zset   dead-lettered jobs by finish time
- *   {p}:q:<queue>:ids           zset   every job of the queue by id (listing in id order)
+ *   {p}:q:<queue>:ids           zset   every job of the queue by id (listing in id order): a job id, or a
+ *                                      run `<first>-<last>` of ids inserted together scored by its first
+ *   {p}:q:<queue>:idn           hash   run member -> jobs of the run still stored
  *   {p}:q:<queue>:ik            hash   idempotency key -> job id
  *   {p}:notify:<queue>          pub/sub channel: jobs may be available
  *   {p}:dl:e:<id>               hash   one dead letter (fields: see dead-letter-codec.ts)

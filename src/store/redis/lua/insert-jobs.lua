@@ -48,8 +48,9 @@ local function insert_one(queue, priority, run_at, head, payload, key, id)
 end
 
 -- The common bulk case, kept to the fewest Lua steps per job: every job shares one hash layout,
--- one index and one score (so no per-job score or state), and the reply is the first id and the
--- count (the ids are consecutive) instead of two lists of n strings. Numbers reach Redis as
+-- one index and one score (so no per-job score or state), the listing index gets one run for the
+-- batch (see lib/jobs.lua), and the reply is the first id and the count (the ids are
+-- consecutive) instead of two lists of n strings. Numbers reach Redis as
 -- strings made once: a Lua number argument is formatted with '%.14g' on every call.
 local function insert_uniform(queue, priority, run_at, head, n)
   local first = redis.call('INCRBY', KEYS[2], n) - n
@@ -59,18 +60,16 @@ local function insert_uniform(queue, priority, run_at, head, n)
   if due <= now then
     state, index, score, padded = 'waiting', qkey(queue, 'wait'), int(wait_score(tonumber(priority), due)), true
   end
-  local members, all = {}, {}
+  local members = {}
   for i = 1, n do
     local id = first + i
     local sid = string.format('%d', id)
     redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
     members[i * 2 - 1] = score
     if padded then members[i * 2] = string.format('%015d', id) else members[i * 2] = sid end
-    all[i * 2 - 1] = sid
-    all[i * 2] = sid
   end
   call_many('ZADD', index, members)
-  call_many('ZADD', qkey(queue, 'ids'), all)
+  ids_add_run(queue, first + 1, n)
   touched[queue] = true
   return first + 1
 end

@@ -23,7 +23,7 @@ local function remove(id)
   local key = redis.call('HGET', k, 'ik')
   if key and redis.call('HGET', qkey(queue, 'ik'), key) == id then redis.call('HDEL', qkey(queue, 'ik'), key) end
   redis.call('DEL', k)
-  redis.call('ZREM', qkey(queue, 'ids'), id)
+  ids_remove(queue, id)
 end
 
 local removed = 0

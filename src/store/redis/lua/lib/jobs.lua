@@ -28,6 +28,44 @@ local function unpad(member)
   return (string.gsub(member, '^0+', ''))
 end
 
+-- The listing index `q:<queue>:ids` (a zset scored by id) holds one member per job, the job's id,
+-- or one member per run of consecutive ids inserted together, `<first>-<last>` scored by its
+-- first id, so that a bulk insert writes one member instead of one per job. `q:<queue>:idn`
+-- counts the jobs of each run still stored; the run goes when its last job is removed.
+local function ids_add_run(queue, first, n)
+  local sid = string.format('%d', first)
+  if n == 1 then
+    redis.call('ZADD', qkey(queue, 'ids'), sid, sid)
+    return
+  end
+  local member = sid .. '-' .. string.format('%d', first + n - 1)
+  redis.call('ZADD', qkey(queue, 'ids'), sid, member)
+  redis.call('HSET', qkey(queue, 'idn'), member, n)
+end
+
+-- The first and last id of a listing-index member (a job id is a run of one).
+local function ids_run_bounds(member)
+  local a, b = string.match(member, '^(%d+)-(%d+)$')
+  if a then return tonumber(a), tonumber(b) end
+  local id = tonumber(member)
+  return id, id
+end
+
+-- Takes a removed job out of the listing index: its own member, or one job of its run's count.
+local function ids_remove(queue, id)
+  local ids = qkey(queue, 'ids')
+  if redis.call('ZREM', ids, id) == 1 then return end
+  local run = redis.call('ZREVRANGEBYSCORE', ids, id, '-inf', 'LIMIT', 0, 1)[1]
+  if not run then return end
+  local first, last = ids_run_bounds(run)
+  local n = tonumber(id)
+  if first == last or n < first or n > last then return end
+  if redis.call('HINCRBY', qkey(queue, 'idn'), run, -1) <= 0 then
+    redis.call('ZREM', ids, run)
+    redis.call('HDEL', qkey(queue, 'idn'), run)
+  end
+end
+
 -- attempts made + 1 as a decimal string, from the stored string (no number formatting: a Lua
 -- number turned into a string goes through '%.14g', the costliest step of a small script).
 local NEXT_ATTEMPT = { [''] = '1', ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5' }
