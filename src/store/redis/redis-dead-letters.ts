@@ -32,7 +32,7 @@ import { validateRegroupings } from '../regroup-changes.js';
 import { auditEntryJson, deadLetterFromHash, newDeadLetterFields } from './dead-letter-codec.js';
 import { fieldsToRecord } from './job-codec.js';
 import type { RedisKeys } from './keys.js';
-import { type DeadLetterBackend, RedisDeadLetterQueries } from './redis-dead-letter-queries.js';
+import { type DeadLetterBackend, RedisDeadLetterReads } from './redis-dead-letter-reads.js';
 import { runScript, type ScriptName } from './scripts.js';
 
 /** Records per insert script call (a larger import is several calls in one MULTI/EXEC). */
@@ -61,10 +61,10 @@ function auditJson(audit: AuditInput | undefined): string {
 const clampLimit = (limit: number) => Math.max(0, Math.floor(Number.isFinite(limit) ? limit : 0));
 
 export class RedisDeadLetters implements DeadLetterStore {
-  private readonly queries: RedisDeadLetterQueries;
+  private readonly reads: RedisDeadLetterReads;
 
   constructor(private readonly b: DeadLetterBackend) {
-    this.queries = new RedisDeadLetterQueries(b);
+    this.reads = new RedisDeadLetterReads(b);
   }
 
   private get keys(): RedisKeys {
@@ -118,28 +118,28 @@ export class RedisDeadLetters implements DeadLetterStore {
     return { inserted: ids.length, ids };
   }
 
-  // ---- reads (redis-dead-letter-queries.ts) -------------------------------------------------
+  // ---- reads (redis-dead-letter-reads.ts) -------------------------------------------------
 
   getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
-    return this.queries.getDeadLetter(params);
+    return this.reads.getDeadLetter(params);
   }
   getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
-    return this.queries.getDeadLetterByJob(params);
+    return this.reads.getDeadLetterByJob(params);
   }
   listDeadLetters(params: ListDeadLettersParams): Promise<DeadLetterPage> {
-    return this.queries.listDeadLetters(params);
+    return this.reads.listDeadLetters(params);
   }
   facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
-    return this.queries.facetDeadLetters(params);
+    return this.reads.facetDeadLetters(params);
   }
   topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
-    return this.queries.topDeadLetterFailures(params);
+    return this.reads.topDeadLetterFailures(params);
   }
   getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
-    return this.queries.getDeadLetterStats(params);
+    return this.reads.getDeadLetterStats(params);
   }
   listAudit(params: ListAuditParams): Promise<{ items: DeadLetterAuditEntry[]; nextBefore: number | null }> {
-    return this.queries.listAudit(params);
+    return this.reads.listAudit(params);
   }
 
   // ---- state changes ------------------------------------------------------------------------

@@ -35,12 +35,12 @@ import {
   insertResults,
   validateNewJobs,
 } from './job-codec.js';
+import { RedisJobQueries } from './job-queries.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
-import { RedisJobQueries } from './redis-job-queries.js';
 import { RedisLeadership } from './redis-leadership.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { Replication } from './replication.js';

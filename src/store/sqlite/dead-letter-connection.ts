@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
 import { isJsonField, JSON_FIELD_COLUMNS } from '../shared/json-filter.js';
+import { jsonPathExpression } from './dead-letter-filter.js';
 import { ADD_GROUP_COUNT_SQL, INSERT_FINGERPRINT_SQL } from './dead-letter-groups.js';
 import {
   DEAD_LETTER_SELECT,
@@ -14,7 +15,6 @@ import {
   INSERT_AUDIT_SQL,
   INSERT_DEAD_LETTER_SQL,
 } from './dead-letter-rows.js';
-import { jsonPathExpression } from './dead-letter-sql.js';
 import type { SqliteStatement } from './statement.js';
 import { SqliteTransactions } from './transactions.js';
 

@@ -8,7 +8,7 @@ import type { NewDeadLetter } from '../../core/dead-letter.js';
 import type { DeadLetterFilter, FailureGroup, TopFailures } from '../dead-letter-store.js';
 import { domainSpans, failureIdentity } from '../failure-groups.js';
 import type { Statement } from './dead-letter-connection.js';
-import { buildWhere } from './dead-letter-sql.js';
+import { buildWhere } from './dead-letter-filter.js';
 
 /** Creates the counter tables when missing and fills them (with each group's identity) from existing rows. */
 export function createGroupCounters(db: Database.Database, groupsSql: string): void {

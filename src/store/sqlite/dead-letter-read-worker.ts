@@ -6,9 +6,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DeadLetterConnection } from './dead-letter-connection.js';
-import { SqliteDeadLetterReads } from './dead-letter-reads.js';
 import type { ReadRequest, ReadThreadData } from './read-thread-protocol.js';
 import { serializeReadError } from './read-thread-protocol.js';
+import { SqliteDeadLetterReads } from './sqlite-dead-letter-reads.js';
 
 const data = workerData as ReadThreadData;
 const db = new Database(data.path, { fileMustExist: true });

@@ -9,7 +9,7 @@ import {
   StoreUnavailableError,
   ValidationError,
 } from '../../core/errors.js';
-import type { SqliteDeadLetterReads } from './dead-letter-reads.js';
+import type { SqliteDeadLetterReads } from './sqlite-dead-letter-reads.js';
 
 /** The read methods the thread answers. */
 export type ReadMethod = keyof Pick<

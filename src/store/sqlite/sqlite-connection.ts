@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
 import { migrateSqliteSchema } from './migrate.js';
 import { translateSqliteError } from './sqlite-errors.js';
-import type { SqliteStoreOptions } from './sqlite-options.js';
+import type { SqliteStoreOptions } from './sqlite-store-options.js';
 
 /** An open, configured and migrated connection. */
 export interface SqliteConnection {

@@ -44,7 +44,6 @@ import { REDACTION_FAILED } from '../shared/redaction-failed.js';
 import { DeadLetterConnection, type Statement } from './dead-letter-connection.js';
 import { GroupTally } from './dead-letter-groups.js';
 import { DeadLetterReadThread } from './dead-letter-read-thread.js';
-import { SCAN_BUDGET, SqliteDeadLetterReads } from './dead-letter-reads.js';
 import {
   auditValues,
   type DeadLetterRow,
@@ -52,6 +51,7 @@ import {
   deadLetterValues,
   serializedDeadLetterValues,
 } from './dead-letter-rows.js';
+import { SCAN_BUDGET, SqliteDeadLetterReads } from './sqlite-dead-letter-reads.js';
 
 /** What {@link SqliteDeadLetters.insertFromJobs} needs from a failing job. */
 export interface JobDeadLetterInput {
@@ -116,7 +116,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     await thread?.close();
   }
 
-  // ---- reads (dead-letter-reads.ts; single-row lookups stay in-process, the rest may run on the
+  // ---- reads (sqlite-dead-letter-reads.ts; single-row lookups stay in-process, the rest may run on the
   // reader thread) -------------------------------------------------------------------------------
 
   getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {

@@ -41,12 +41,12 @@ import { openSqliteConnection } from './sqlite-connection.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
 import { SqliteLeadership } from './sqlite-leadership.js';
-import type { SqliteStoreOptions } from './sqlite-options.js';
 import { SqliteOrphans } from './sqlite-orphans.js';
+import type { SqliteStoreOptions } from './sqlite-store-options.js';
 import { SqliteTransactionalCompletion } from './transactional-completion.js';
 import { SqliteTransactions } from './transactions.js';
 
-export type { SqliteStoreOptions } from './sqlite-options.js';
+export type { SqliteStoreOptions } from './sqlite-store-options.js';
 
 /**
  * The embedded SQLite store: the class wires its parts (one file per concern: inserts, claims,

@@ -1,5 +1,5 @@
 -- lib/dead-letter-filter.lua: evaluates a DeadLetterFilter (decoded JSON, as built by
--- dead-letter-query.ts) against one stored entry. Needs lib/common.lua and lib/dead-letters.lua.
+-- dead-letter-filter.ts) against one stored entry. Needs lib/common.lua and lib/dead-letters.lua.
 --
 -- Filter keys: statuses, domains, excludeDomains (arrays); queue, failureType, entityType,
 -- entityId, userId, jobId, fingerprint, errorText (lower-cased) (strings); from, to,

@@ -20,6 +20,7 @@ import { countableFromGroups } from '../failure-groups.js';
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
+import { buildWhere, inListSql, ordering, type SqlWhere } from './dead-letter-filter.js';
 import { TOP_FAILURES_SCAN_BUDGET, topFailuresFrom } from './dead-letter-groups.js';
 import {
   type AuditRow,
@@ -29,7 +30,6 @@ import {
   deadLetterFromRow,
   rawPosition,
 } from './dead-letter-rows.js';
-import { buildWhere, inListSql, ordering, type SqlWhere } from './dead-letter-sql.js';
 
 /** Most candidates a list query examines for conditions no index serves. */
 export const SCAN_BUDGET = 20_000;

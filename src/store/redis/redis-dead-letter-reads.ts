@@ -24,14 +24,14 @@ import { countableFromGroups, domainSpans } from '../failure-groups.js';
 import { countableFromCounts } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor } from '../shared/keyset-cursor.js';
 import { auditFromJson, deadLetterFromHash } from './dead-letter-codec.js';
-import { queueCounts, sumGroupCells } from './dead-letter-groups.js';
 import {
   countFromCounts,
   isIndexMember,
   type PlanContext,
   planScan,
   type ScanPlan,
-} from './dead-letter-query.js';
+} from './dead-letter-filter.js';
+import { queueCounts, sumGroupCells } from './dead-letter-groups.js';
 import type { RedisKeys } from './keys.js';
 import { runScript, type ScriptName } from './scripts.js';
 
@@ -62,7 +62,7 @@ export interface DeadLetterBackend {
 
 const clampLimit = (limit: number) => Math.max(0, Math.floor(Number.isFinite(limit) ? limit : 0));
 
-export class RedisDeadLetterQueries {
+export class RedisDeadLetterReads {
   constructor(private readonly b: DeadLetterBackend) {}
 
   private get keys(): RedisKeys {
