@@ -67,6 +67,14 @@ describe.skipIf(!postgres.available)('PostgreSQL query plans', () => {
     expect(await genericPlan('expiredLeases', [70_000, null, 100])).toContain('jobs_lease');
     expect(await genericPlan('countAll', [])).toContain('jobs_lease');
     expect((await queue.getCounts()).active).toBe(100);
+    // complete_and_claim is planned generically from its first call (see migration 0006).
+    const { rows } = await schema.pool.query(
+      `SELECT p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = $1 AND p.proname = 'complete_and_claim'`,
+      [schema.schema],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].proconfig).toContain('plan_cache_mode=force_generic_plan');
     await store.close();
   });
 });
