@@ -98,9 +98,11 @@ export function ordering(
   const seq = p.add(cursor.tiebreak);
   return {
     orderBy,
+    // The plain bound before the OR is what lets an index on dead_lettered_at start at the
+    // cursor (an OR alone is a filter: the scan would read every row before it).
     after:
       order === 'newest'
-        ? `(dead_lettered_at < ${at} OR (dead_lettered_at = ${at} AND seq > ${seq}))`
-        : `(dead_lettered_at > ${at} OR (dead_lettered_at = ${at} AND seq < ${seq}))`,
+        ? `dead_lettered_at <= ${at} AND (dead_lettered_at < ${at} OR (dead_lettered_at = ${at} AND seq > ${seq}))`
+        : `dead_lettered_at >= ${at} AND (dead_lettered_at > ${at} OR (dead_lettered_at = ${at} AND seq < ${seq}))`,
   };
 }

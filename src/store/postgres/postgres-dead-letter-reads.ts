@@ -223,7 +223,8 @@ export class PostgresDeadLetterReads {
   }
 
   async getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
-    const [cells, [extra]] = await Promise.all([
+    // Three small reads at once: one round trip's wait instead of three.
+    const [cells, [extra], queues] = await Promise.all([
       this.counts(),
       this.conn.run<{
         oldest_pending: number | null;
@@ -231,6 +232,12 @@ export class PostgresDeadLetterReads {
         due_for_expiry: number;
         purged: number | null;
       }>('dead-letters', 'stats', [params.now, DUE_FOR_EXPIRY_COUNT_CAP + 1]),
+      this.conn.query<{ queue: string; n: number }>(
+        'dead letters by queue',
+        `SELECT queue, sum(n)::bigint AS n FROM ${this.tableNamed('dead_letter_groups')}
+          WHERE queue <> '' GROUP BY queue HAVING sum(n) > 0`,
+        [],
+      ),
     ]);
     const byStatus = Object.fromEntries(DEAD_LETTER_STATUSES.map((s) => [s, 0])) as Record<
       DeadLetterStatus,
@@ -251,16 +258,7 @@ export class PostgresDeadLetterReads {
       replayable: byStatus.pending - (extra?.pending_at_cap ?? 0),
       ...dueForExpiry(Number(extra?.due_for_expiry ?? 0)),
       purgedTotal: extra?.purged ?? 0,
-      byQueue: Object.fromEntries(
-        (
-          await this.conn.query<{ queue: string; n: number }>(
-            'dead letters by queue',
-            `SELECT queue, sum(n)::bigint AS n FROM ${this.tableNamed('dead_letter_groups')}
-              WHERE queue <> '' GROUP BY queue HAVING sum(n) > 0`,
-            [],
-          )
-        ).map((r) => [r.queue, Number(r.n)]),
-      ),
+      byQueue: Object.fromEntries(queues.map((r) => [r.queue, Number(r.n)])),
     };
   }
 
