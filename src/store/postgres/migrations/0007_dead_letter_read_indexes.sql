@@ -1,4 +1,4 @@
--- redrive on PostgreSQL, schema version 5: an index for each dead-letter filter the dashboard
+-- redrive on PostgreSQL, schema version 7: an index for each dead-letter filter the dashboard
 -- offers that had none (entity, failure type) or one that could not give the newest first (queue):
 -- at a million entries a first page filtered on one of them read most of the table (0.8-1.6 s).
 -- Each ends with the list order (newest first, then seq), so a page stops after its rows.
