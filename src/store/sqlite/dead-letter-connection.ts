@@ -3,12 +3,14 @@
  * statements, and the transaction wrappers (write: `BEGIN IMMEDIATE`; snapshot: one deferred read
  * transaction; read: autocommit), each translating SQLite failures into typed errors.
  */
+
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { ValidationError } from '../../core/errors.js';
 import { isJsonField, JSON_FIELD_COLUMNS } from '../shared/json-filter.js';
 import { jsonPathExpression } from './dead-letter-filter.js';
 import { ADD_GROUP_COUNT_SQL, INSERT_FINGERPRINT_SQL } from './dead-letter-groups.js';
+import { DeadLetterMessages } from './dead-letter-messages.js';
 import {
   DEAD_LETTER_SELECT,
   type DeadLetterRow,
@@ -45,6 +47,8 @@ export function indexedPathSql(declared: string): string {
 export class DeadLetterConnection {
   readonly db: Database.Database;
   readonly stmt: DeadLetterStatements;
+  /** The distinct error messages (each stored and text-indexed once). */
+  readonly messages: DeadLetterMessages;
   private readonly tx: SqliteTransactions;
   private readonly listStatements = new Map<string, Statement>();
   private readonly rowidStatements = new Map<number, Statement>();
@@ -61,6 +65,7 @@ export class DeadLetterConnection {
     this.tx = new SqliteTransactions(db, options.path, options.isClosed ?? (() => false));
     if (options.migrate !== false) this.indexPaths(options.indexedPaths ?? []);
     this.stmt = prepareStatements(db);
+    this.messages = new DeadLetterMessages(db);
   }
 
   /** Creates the expression indexes of the declared JSON paths (the schema itself is migrate.ts's). */

@@ -121,9 +121,13 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
   if (filter.errorText !== undefined && filter.errorText !== '') {
     const exact = `error_message LIKE ? ESCAPE '\\'`;
     if (searchableByTrigrams(filter.errorText)) {
-      // The index is read with the raw text (a `%` or `_` in it only widens the candidates); the
-      // escaped LIKE then keeps exactly the entries containing the text.
-      where.push('rowid IN (SELECT rowid FROM redrive_dead_letter_text WHERE error_message LIKE ?)', exact);
+      // The index of distinct messages is read with the raw text (a `%` or `_` in it only widens
+      // the candidates), their entries through `message_id`; the escaped LIKE then keeps exactly
+      // the entries containing the text.
+      where.push(
+        'message_id IN (SELECT rowid FROM redrive_dead_letter_message_text WHERE message LIKE ?)',
+        exact,
+      );
       args.push(`%${filter.errorText}%`, `%${likeEscape(filter.errorText)}%`);
     } else {
       residual.push(exact);

@@ -180,12 +180,21 @@ export const INSERT_DEAD_LETTER_SQL = `INSERT INTO redrive_dead_letters (
   id, queue, job_id, job_name, domain, failure_type, entity_type, entity_id, user_id, error_class, error_code,
   error_message, error_stack, fingerprint, fingerprint_version, payload, attempts, snapshot, request_data, response_data, metadata,
   next_action_hint, recommended_action, worker_id, handler_version, status, replay_count, max_replays,
-  first_failed_at, dead_lettered_at, expires_at, updated_at, replay_of
-) VALUES (${new Array(33).fill('?').join(', ')}) ON CONFLICT DO NOTHING`;
+  first_failed_at, dead_lettered_at, expires_at, updated_at, replay_of, message_id
+) VALUES (${new Array(34).fill('?').join(', ')}) ON CONFLICT DO NOTHING`;
 
-/** Positional values of {@link INSERT_DEAD_LETTER_SQL}. */
-export function deadLetterValues(dl: NewDeadLetter, now: number): unknown[] {
-  return serializedDeadLetterValues(dl, toJson(dl.payload), JSON.stringify(dl.attempts ?? []), now);
+/**
+ * Positional values of {@link INSERT_DEAD_LETTER_SQL}; `messageId` names the entry's
+ * `error_message` in `redrive_dead_letter_messages` (see DeadLetterMessages).
+ */
+export function deadLetterValues(dl: NewDeadLetter, now: number, messageId: number): unknown[] {
+  return serializedDeadLetterValues(
+    dl,
+    toJson(dl.payload),
+    JSON.stringify(dl.attempts ?? []),
+    now,
+    messageId,
+  );
 }
 
 /**
@@ -197,6 +206,7 @@ export function serializedDeadLetterValues(
   payloadJson: string | null,
   attemptsJson: string,
   now: number,
+  messageId: number,
 ): unknown[] {
   return [
     dl.id,
@@ -233,6 +243,7 @@ export function serializedDeadLetterValues(
     dl.expiresAt ?? null,
     now,
     dl.replayOf ?? null,
+    messageId,
   ];
 }
 

@@ -198,6 +198,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     const counts = new Map<string, { domain: string; status: string; n: number }>();
     const tally = new GroupTally();
     const insert = this.c.stmt.insert;
+    const messageId = this.c.messages.batch();
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
       const { redactPayload, ...dl } = input.deadLetter;
@@ -228,7 +229,15 @@ export class SqliteDeadLetters implements DeadLetterStore {
         }
       }
       inserted[i] =
-        insert.run(...serializedDeadLetterValues(record, payloadJson, input.attemptsJson, now)).changes === 1;
+        insert.run(
+          ...serializedDeadLetterValues(
+            record,
+            payloadJson,
+            input.attemptsJson,
+            now,
+            messageId(record.errorMessage),
+          ),
+        ).changes === 1;
       if (!inserted[i]) continue;
       const status = record.initialStatus ?? 'pending';
       tally.add(record, status);
@@ -259,8 +268,10 @@ export class SqliteDeadLetters implements DeadLetterStore {
       // The counts table is kept here, once per (domain, status) of the batch, not by a trigger per row.
       const counts = new Map<string, { domain: string; status: string; n: number }>();
       const tally = new GroupTally();
+      const messageId = this.c.messages.batch();
       for (const dl of params.deadLetters) {
-        if (insert.run(...deadLetterValues(dl, params.now)).changes !== 1) continue;
+        if (insert.run(...deadLetterValues(dl, params.now, messageId(dl.errorMessage))).changes !== 1)
+          continue;
         ids.push(dl.id);
         const status = dl.initialStatus ?? 'pending';
         tally.add(dl, status);

@@ -10,6 +10,7 @@ import { failureGroups } from './0005_failure_groups.js';
 import { errorTextSearch } from './0006_error_text_search.js';
 import { deadLetterReadIndexes } from './0007_dead_letter_read_indexes.js';
 import { leadership } from './0008_leadership.js';
+import { errorTextPerMessage } from './0009_error_text_per_message.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -22,4 +23,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   errorTextSearch,
   deadLetterReadIndexes,
   leadership,
+  errorTextPerMessage,
 ];

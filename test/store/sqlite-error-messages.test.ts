@@ -1,0 +1,125 @@
+/**
+ * The SQLite dead-letter queue stores and text-indexes each distinct error message once
+ * (migration 9): a storm of one message adds one message row, search finds every entry through
+ * it, deleting the last entry of a message deletes the message, and a database from before the
+ * migration gets its messages linked on open.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { standaloneDeadLetter } from '../conformance/dead-letter-fixtures.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+let dir: string | undefined;
+
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function freshPath(): string {
+  dir = mkdtempSync(join(tmpdir(), 'redrive-messages-'));
+  return join(dir, 'dlq.db');
+}
+
+function messageRows(path: string): { message: string; entries: number }[] {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return raw
+      .prepare(
+        `SELECT m.message, (SELECT COUNT(*) FROM redrive_dead_letters d WHERE d.message_id = m.id) AS entries
+           FROM redrive_dead_letter_messages m ORDER BY m.message`,
+      )
+      .all() as { message: string; entries: number }[];
+  } finally {
+    raw.close();
+  }
+}
+
+it('stores a storm of one message once and finds every entry of it by text', async () => {
+  const path = freshPath();
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    const storm = Array.from({ length: 120 }, (_, i) =>
+      standaloneDeadLetter(`s-${i}`, T0 + i, { errorMessage: 'payment provider refused the charge' }),
+    );
+    for (let i = 0; i < storm.length; i += 50) {
+      await store.insertDeadLetters({ deadLetters: storm.slice(i, i + 50), now: T0 });
+    }
+    await store.insertDeadLetters({
+      deadLetters: [standaloneDeadLetter('other', T0, { errorMessage: 'mailbox full' })],
+      now: T0,
+    });
+    expect(messageRows(path)).toEqual([
+      { message: 'mailbox full', entries: 1 },
+      { message: 'payment provider refused the charge', entries: 120 },
+    ]);
+    const found = await store.listDeadLetters({ errorText: 'REFUSED the', limit: 200, withTotal: true });
+    expect(found.items).toHaveLength(120);
+    expect((await store.listDeadLetters({ errorText: 'mailbox', limit: 10 })).items.map((d) => d.id)).toEqual(
+      ['other'],
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+it('deletes a message with its last entry, and finds nothing by its text after', async () => {
+  const path = freshPath();
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    await store.insertDeadLetters({
+      deadLetters: [
+        standaloneDeadLetter('a', T0, { errorMessage: 'disk quota exceeded' }),
+        standaloneDeadLetter('b', T0 + 1, { errorMessage: 'disk quota exceeded' }),
+      ],
+      now: T0,
+    });
+    await store.resolveDeadLetters({ ids: ['a', 'b'], now: T0 + 2, actor: 'test' });
+    await store.transitionDeadLetters({ action: 'archive', now: T0 + 3, before: T0 + 3, limit: 10 });
+    await store.purgeDeadLetters({ ids: ['a'], limit: 10, now: T0 + 4 });
+    expect(messageRows(path)).toEqual([{ message: 'disk quota exceeded', entries: 1 }]);
+    await store.purgeDeadLetters({ ids: ['b'], limit: 10, now: T0 + 4 });
+    expect(messageRows(path)).toEqual([]);
+    expect((await store.listDeadLetters({ errorText: 'quota', limit: 10 })).items).toEqual([]);
+  } finally {
+    await store.close();
+  }
+});
+
+it('links the entries of a database from before the migration to their messages on open', async () => {
+  const path = freshPath();
+  const first = new SqliteStore({ path, pollIntervalMs: 0 });
+  await first.insertDeadLetters({
+    deadLetters: [
+      standaloneDeadLetter('old-1', T0, { errorMessage: 'connection reset by peer' }),
+      standaloneDeadLetter('old-2', T0 + 1, { errorMessage: 'connection reset by peer' }),
+    ],
+    now: T0,
+  });
+  await first.close();
+  const raw = new Database(path);
+  // Back to the schema of version 8: no message table, no link.
+  raw.exec(`
+    DROP TRIGGER redrive_dead_letters_message_delete;
+    DROP TRIGGER redrive_dead_letters_message_update;
+    DROP TABLE redrive_dead_letter_message_text;
+    DROP TABLE redrive_dead_letter_messages;
+    DROP INDEX redrive_dead_letters_message;
+    ALTER TABLE redrive_dead_letters DROP COLUMN message_id;
+    UPDATE redrive_schema SET version = 8;
+  `);
+  raw.close();
+
+  const reopened = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    expect(messageRows(path)).toEqual([{ message: 'connection reset by peer', entries: 2 }]);
+    const found = await reopened.listDeadLetters({ errorText: 'reset by', limit: 10 });
+    expect(found.items.map((d) => d.id).sort()).toEqual(['old-1', 'old-2']);
+  } finally {
+    await reopened.close();
+  }
+});
