@@ -240,22 +240,21 @@ export class PostgresStore extends StoreParts implements Store {
     await this.conn.run('jobs', 'raiseHorizon', [params.workerId, params.horizon, params.now]);
   }
 
-  /** The (id, token) pairs the fenced completion changed. */
+  /**
+   * The (id, token) pairs the fenced completion changed. Written by complete_and_claim with a
+   * claim of none: the function is planned generically (migration 0006), where a prepared statement
+   * of its own is planned for each call's ids during a connection's first five calls, and may then
+   * scan the whole table for a large batch.
+   */
   private async completeRows(
     completions: readonly JobCompletion[],
     now: number,
     client?: PgQueryable,
   ): Promise<Set<string>> {
     if (completions.length === 0) return new Set();
-    const rows = await this.conn.run<{ id: number; token: string }>(
-      'jobs',
-      'complete',
-      [
-        completions.map((c) => toJobId(c.id) ?? -1),
-        completions.map((c) => c.token),
-        completions.map((c) => c.resultJson),
-        now,
-      ],
+    const rows = await this.claimRows(
+      completions,
+      { queue: '', workerId: '', limit: 0, leaseMs: 0, now, claimId: '' },
       client,
     );
     return new Set(rows.map((r) => pairKey(r.id, r.token)));
