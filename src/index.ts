@@ -88,6 +88,7 @@ export { ShardedSqliteStore } from './store/sqlite/sharded-sqlite-store.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
 export type * from './store/store.js';
+export type { TelemetryOptions } from './telemetry/options.js';
 
 // Maintenance: one elected process per store runs the housekeeping.
 

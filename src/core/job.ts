@@ -148,6 +148,11 @@ export interface Job<Payload = unknown, Result = unknown> {
   deadLetterId: string | null;
   /** The dead letter this job replays, when it was created by a replay. */
   replayOf: string | null;
+  /**
+   * String headers carried with the job from enqueue to every attempt, its dead letter and its
+   * replays (trace context: `traceparent`, `tracestate`), or null when it has none.
+   */
+  headers: Record<string, string> | null;
 }
 
 /** A job claimed by a worker: the job plus its fencing token. */

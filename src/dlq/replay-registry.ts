@@ -83,6 +83,8 @@ export function queueReplayHandler(options: QueueReplayOptions = {}): ReplayHand
           backoff: original?.backoff ?? null,
           idempotencyKey: `redrive:replay:${entry.id}:${entry.replayCount}`,
           replayOf: entry.id,
+          // The replay continues the original trace: the job's headers, or the dead letter's copy.
+          headers: original ? original.headers : headersOf(entry.metadata),
         },
       ],
       now,
@@ -132,4 +134,13 @@ export class ReplayRegistry {
 
 function assertHandler(handler: unknown): void {
   if (typeof handler !== 'function') throw new ValidationError('handler', 'must be a function');
+}
+
+/** The job headers a dead letter kept in `metadata.headers` (see queue/job-failure.ts), if any. */
+function headersOf(metadata: Record<string, unknown>): Record<string, string> | null {
+  const headers = metadata.headers;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return null;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers)) if (typeof value === 'string') out[key] = value;
+  return out;
 }

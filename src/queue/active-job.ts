@@ -18,6 +18,8 @@ export interface ActiveJob<Payload = unknown> {
   readonly createdAt: number;
   /** The dead letter this job replays, if any. */
   readonly replayOf: string | null;
+  /** The job's headers (given at enqueue, plus the trace context with tracing on), or null. */
+  readonly headers: Readonly<Record<string, string>> | null;
   /** The fencing token of this attempt. */
   readonly token: string;
   /** Aborted when the attempt times out, the lease is lost, or shutdown gives up waiting. */
@@ -59,7 +61,13 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
   readonly orphanCount: number;
   readonly createdAt: number;
   readonly replayOf: string | null;
+  readonly headers: Readonly<Record<string, string>> | null;
   readonly token: string;
+  /**
+   * The attempt's trace span while tracing is on (see telemetry/), ended when the attempt's
+   * outcome is known.
+   */
+  span: unknown = undefined;
   /** When the handler started (0 while buffered). */
   startedAt = 0;
   /** The attempt has an outcome (or was given up); later results are ignored. */
@@ -90,6 +98,7 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
     this.orphanCount = claimed.orphanCount;
     this.createdAt = claimed.createdAt;
     this.replayOf = claimed.replayOf;
+    this.headers = claimed.headers ?? null;
     this.token = claimed.token;
   }
 

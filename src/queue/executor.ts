@@ -8,6 +8,7 @@ import type { CircuitPermit } from '../core/breaker/types.js';
 import type { TimerHandle } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
 import { TokenBucket } from '../core/rate-limit/token-bucket.js';
+import type { AttemptOutcome, Tracing } from '../telemetry/tracing.js';
 import type { JobHandler, RunningJob } from './active-job.js';
 import type { Completer } from './completer.js';
 import { StartHorizon } from './start-horizon.js';
@@ -138,7 +139,9 @@ export class Executor<Payload = unknown, Result = unknown> {
   abandonRunning(reason: () => Error): RunningJob<Payload>[] {
     const unfinished = [...this.ctx.held.values()].filter((j) => !j.settled && j.startedAt > 0);
     for (const job of unfinished) {
-      job.abort(reason());
+      const error = reason();
+      this.endSpan(job, 'abandoned', error);
+      job.abort(error);
       job.settled = true;
       if (job.timer !== undefined) this.ctx.clock.clearTimeout(job.timer as TimerHandle);
       this.running_--;
@@ -169,7 +172,7 @@ export class Executor<Payload = unknown, Result = unknown> {
     }
     let result: Promise<Result> | Result;
     try {
-      result = this.handler(job);
+      result = ctx.tracing === undefined ? this.handler(job) : this.runTraced(ctx.tracing, job);
     } catch (error) {
       this.onFailure(job, error, permit);
       return;
@@ -182,6 +185,25 @@ export class Executor<Payload = unknown, Result = unknown> {
     } else {
       this.onSuccess(job, result, permit);
     }
+  }
+
+  /** Runs the handler inside the attempt's consumer span (its own spans become children). */
+  private runTraced(tracing: Tracing, job: RunningJob<Payload>): Promise<Result> | Result {
+    const { span, context } = tracing.startProcess(this.ctx.queue, job);
+    job.span = span;
+    return tracing.runIn(context, () => this.handler(job));
+  }
+
+  /** Ends the attempt's span, if it has one, with its outcome. */
+  private endSpan(
+    job: RunningJob<Payload>,
+    outcome: AttemptOutcome,
+    error?: unknown,
+    failureType?: string,
+  ): void {
+    if (job.span === undefined) return;
+    this.ctx.tracing?.endProcess(job.span, outcome, error, failureType);
+    job.span = undefined;
   }
 
   /**
@@ -213,6 +235,7 @@ export class Executor<Payload = unknown, Result = unknown> {
     const now = this.settle(job);
     if (now < 0) return;
     permit?.success();
+    if (job.span !== undefined) this.endSpan(job, 'completed');
     this.completer.succeeded(job, value, now);
     this.dispatch(now);
   }
@@ -222,16 +245,23 @@ export class Executor<Payload = unknown, Result = unknown> {
     if (now < 0) return;
     if (job.completedInTransaction) {
       permit?.success();
+      if (job.span !== undefined) this.endSpan(job, 'completed', error);
       this.completer.threwAfterTransaction(job, error);
       this.dispatch(now);
       return;
     }
     if (job.lost) {
+      if (job.span !== undefined) this.endSpan(job, 'lease_lost', error);
       this.ctx.held.delete(job.id);
       this.dispatch(now);
       return;
     }
     const decision = this.completer.decide(job, error, now);
+    if (job.span !== undefined) {
+      const dead = decision.kind === 'dead_letter';
+      const outcome = dead ? 'dead_lettered' : decision.kind === 'retry' ? 'retried' : 'rate_limited';
+      this.endSpan(job, outcome, error, dead ? decision.failureType : undefined);
+    }
     if (permit) {
       if (decision.classification.kind === 'permanent') permit.success();
       else permit.failure(error);

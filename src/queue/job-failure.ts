@@ -6,7 +6,7 @@ import type { Random } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
 import type { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
 import { buildJobDeadLetter, type DeadLetterSettings } from '../dead-letter-record/record.js';
-import type { JobFailure } from '../store/job-store.js';
+import type { DeadLetterFromJob, JobFailure } from '../store/job-store.js';
 import type { RunningJob } from './active-job.js';
 import type { FailureDecision } from './failure-outcome.js';
 
@@ -31,17 +31,20 @@ export function jobFailure(ctx: JobFailureContext): JobFailure {
     decision.kind === 'dead_letter'
       ? {
           kind: 'dead_letter',
-          deadLetter: buildJobDeadLetter({
-            queue: ctx.queue,
-            failureType: decision.failureType,
-            error: err,
-            workerId: ctx.workerId,
-            settings: ctx.deadLetterSettings,
-            now,
-            firstFailedAt: job.claimed.attempts[0]?.endedAt ?? now,
-            random: ctx.random,
-            fingerprints: ctx.fingerprints,
-          }),
+          deadLetter: withJobHeaders(
+            job,
+            buildJobDeadLetter({
+              queue: ctx.queue,
+              failureType: decision.failureType,
+              error: err,
+              workerId: ctx.workerId,
+              settings: ctx.deadLetterSettings,
+              now,
+              firstFailedAt: job.claimed.attempts[0]?.endedAt ?? now,
+              random: ctx.random,
+              fingerprints: ctx.fingerprints,
+            }),
+          ),
         }
       : { kind: decision.kind, runAt: decision.runAt };
   const code = (err as { code?: unknown }).code;
@@ -67,4 +70,13 @@ export function jobFailure(ctx: JobFailureContext): JobFailure {
       ...(err.stack === undefined || outcome.kind === 'dead_letter' ? {} : { stack: err.stack }),
     },
   };
+}
+
+/**
+ * The dead letter of a job with headers keeps them in `metadata.headers`, so that a replay can
+ * carry them (the trace link) even after the job row was cleaned away.
+ */
+function withJobHeaders(job: RunningJob<unknown>, deadLetter: DeadLetterFromJob): DeadLetterFromJob {
+  if (job.headers === null) return deadLetter;
+  return { ...deadLetter, metadata: { ...deadLetter.metadata, headers: { ...job.headers } } };
 }

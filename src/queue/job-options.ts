@@ -24,6 +24,12 @@ export interface JobOptions {
   backoff?: BackoffOptions;
   /** A second add with the same key (in the same queue) returns the first job instead of a new one. */
   idempotencyKey?: string;
+  /**
+   * String headers carried with the job to every attempt, its dead letter and its replays (the
+   * handler reads them as `job.headers`). With tracing on, the trace context is added to them.
+   * At most 64 entries and 8 KiB of JSON.
+   */
+  headers?: Record<string, string>;
 }
 
 /** Limits applied to every job of a queue. */
@@ -40,11 +46,14 @@ export const JOB_OPTION_KEYS: ReadonlySet<string> = new Set<keyof JobOptions>([
   'timeout',
   'backoff',
   'idempotencyKey',
+  'headers',
 ]);
 
 const PRIORITIES = new Set<unknown>(['high', 'normal', 'low', 0, 1, 2]);
 const MAX_NAME_LENGTH = 200;
 const MAX_KEY_LENGTH = 512;
+const MAX_HEADERS = 64;
+const MAX_HEADERS_BYTES = 8192;
 
 function assertInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -228,7 +237,7 @@ export function buildNewJob(
       `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
     );
   }
-  return {
+  const job: NewJob = {
     queue,
     name,
     payloadJson,
@@ -240,6 +249,26 @@ export function buildNewJob(
     idempotencyKey: o.idempotencyKey ?? null,
     replayOf,
   };
+  if (o.headers !== undefined) job.headers = assertHeaders(o.headers);
+  return job;
+}
+
+/** Checks job headers: a plain object of string values, bounded in count and size. */
+export function assertHeaders(headers: unknown, field = 'options.headers'): Record<string, string> {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new ValidationError(field, 'must be an object of string values');
+  }
+  let count = 0;
+  for (const [key, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') throw new ValidationError(`${field}.${key}`, 'must be a string');
+    if (key === '') throw new ValidationError(field, 'must not have an empty key');
+    count++;
+  }
+  if (count > MAX_HEADERS) throw new ValidationError(field, `must have at most ${MAX_HEADERS} entries`);
+  if (Buffer.byteLength(JSON.stringify(headers)) > MAX_HEADERS_BYTES) {
+    throw new ValidationError(field, `must be at most ${MAX_HEADERS_BYTES} bytes of JSON`);
+  }
+  return headers as Record<string, string>;
 }
 
 /** The default number of attempts. */

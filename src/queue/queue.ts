@@ -10,7 +10,12 @@ import type { RedriveEvents } from '../events.js';
 import { TypedEmitter } from '../events.js';
 import type { InsertJobResult, NewJob } from '../store/job-store.js';
 import type { Store } from '../store/store.js';
+import { loadTracing } from '../telemetry/load.js';
+import type { TelemetryOptions } from '../telemetry/options.js';
+import { tracedSend, tracedSendBatch } from '../telemetry/traced-send.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import {
+  assertHeaders,
   assertQueueName,
   buildNewJob,
   EMPTY,
@@ -29,6 +34,11 @@ export interface QueueOptions {
   maxPayloadBytes?: number;
   /** Emit an `alert` event when waiting + scheduled jobs exceed this after adds (counted at most once a second, and once more at the end of a second that had adds). */
   backlogAlertThreshold?: number;
+  /**
+   * `{ tracing: true }`: each add runs in a producer span `send <queue>` whose trace context goes
+   * into the job's headers, for the worker to continue (needs `@opentelemetry/api`).
+   */
+  telemetry?: TelemetryOptions;
   clock?: Clock;
 }
 
@@ -85,6 +95,10 @@ export class Queue<Payload = unknown> {
   private flushScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  /** Pending while the OpenTelemetry API loads; undefined when tracing is off. */
+  private readonly tracingLoad: Promise<Tracing | null> | undefined;
+  /** The loaded tracing (null: the API is missing); undefined until loaded or when off. */
+  private tracing: Tracing | null | undefined;
 
   constructor(name: string, options: QueueOptions) {
     this.name = assertQueueName(name);
@@ -104,6 +118,10 @@ export class Queue<Payload = unknown> {
     this.backlogAlertThreshold = options.backlogAlertThreshold;
     if (this.defaults !== EMPTY)
       buildNewJob(this.name, 'defaults', null, undefined, this.defaults, this.limits, 0);
+    this.tracingLoad = loadTracing(options.telemetry);
+    void this.tracingLoad?.then((tracing) => {
+      this.tracing = tracing;
+    });
   }
 
   /** Listens to this queue's events (`job.enqueued`, `alert`). */
@@ -116,6 +134,26 @@ export class Queue<Payload = unknown> {
    * field for bad options, and for payloads that are not JSON-serializable or too large.
    */
   add(name: string, payload: Payload, options?: AddOptions): Promise<EnqueuedJob> {
+    if (this.tracingLoad !== undefined) return this.tracedAdd(name, payload, options);
+    return this.addUntraced(name, payload, options);
+  }
+
+  /** {@link Queue.add} in a producer span, once the API has loaded (the caller's context carries over). */
+  private tracedAdd(name: string, payload: Payload, options: AddOptions | undefined): Promise<EnqueuedJob> {
+    const tracing = this.tracing;
+    if (tracing === undefined) return this.tracingLoad!.then(() => this.tracedAdd(name, payload, options));
+    if (tracing === null) return this.addUntraced(name, payload, options);
+    try {
+      if (options?.headers !== undefined) assertHeaders(options.headers);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return tracedSend(tracing, this.name, name, options?.headers, (headers) =>
+      this.addUntraced(name, payload, { ...options, headers }),
+    );
+  }
+
+  private addUntraced(name: string, payload: Payload, options?: AddOptions): Promise<EnqueuedJob> {
     let job: NewJob;
     let client: unknown;
     try {
@@ -153,18 +191,36 @@ export class Queue<Payload = unknown> {
     const client = options?.client;
     if (client !== undefined) this.assertClientTransactions();
     if (!Array.isArray(jobs)) throw new ValidationError('jobs', 'must be an array');
+    if (this.tracingLoad !== undefined) {
+      const tracing = this.tracing === undefined ? await this.tracingLoad : this.tracing;
+      if (tracing !== null) {
+        jobs.forEach((entry, index) => {
+          const headers = entry?.options?.headers;
+          if (headers !== undefined) assertHeaders(headers, `jobs[${index}].options.headers`);
+        });
+        return tracedSendBatch(
+          tracing,
+          this.name,
+          jobs,
+          (entry) => entry?.options?.headers,
+          (headers) => this.insertBulk(jobs, client, headers),
+        );
+      }
+    }
+    return this.insertBulk(jobs, client, undefined);
+  }
+
+  private async insertBulk(
+    jobs: readonly BulkJob<Payload>[],
+    client: unknown,
+    headers: (Record<string, string> | undefined)[] | undefined,
+  ): Promise<EnqueuedJob[]> {
     const now = this.clock.now();
     const newJobs = jobs.map((entry, index) => {
       try {
-        return buildNewJob(
-          this.name,
-          entry?.name,
-          entry?.payload,
-          entry?.options,
-          this.defaults,
-          this.limits,
-          now,
-        );
+        const options =
+          headers === undefined ? entry?.options : { ...entry?.options, headers: headers[index] };
+        return buildNewJob(this.name, entry?.name, entry?.payload, options, this.defaults, this.limits, now);
       } catch (error) {
         if (error instanceof ValidationError)
           throw new ValidationError(
@@ -202,9 +258,30 @@ export class Queue<Payload = unknown> {
         `the ${this.store.kind} store does not support transactional enqueue`,
       );
     }
+    const tracing = this.tracing;
+    if (tracing) {
+      // Synchronous: traced once the API has loaded (an add before that is not).
+      if (options?.headers !== undefined) assertHeaders(options.headers);
+      const span = tracing.startSend(this.name, name);
+      try {
+        const job = this.addSyncUntraced(name, payload, {
+          ...options,
+          headers: tracing.inject(span, options?.headers),
+        });
+        tracing.endSend(span, job.id);
+        return job;
+      } catch (error) {
+        tracing.endSend(span, undefined, error);
+        throw error;
+      }
+    }
+    return this.addSyncUntraced(name, payload, options);
+  }
+
+  private addSyncUntraced(name: string, payload: Payload, options: JobOptions | undefined): EnqueuedJob {
     const now = this.clock.now();
     const job = buildNewJob(this.name, name, payload, options, this.defaults, this.limits, now);
-    const [result] = this.store.insertJobsSync({ jobs: [job], now });
+    const [result] = this.store.insertJobsSync!({ jobs: [job], now });
     return this.enqueued(name, result!);
   }
 

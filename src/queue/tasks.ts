@@ -210,6 +210,7 @@ export function defineTask<Payload, Result = unknown, Input = Payload>(
         orphanCount: 0,
         createdAt: clock.now(),
         replayOf: null,
+        headers: null,
         token: 'local',
         signal: controller.signal,
         transaction: () =>

@@ -7,6 +7,7 @@ import type { Clock, Random } from '../core/clock.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { type RedriveEvents, TypedEmitter } from '../events.js';
 import type { Store } from '../store/store.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { RunningJob } from './active-job.js';
 import { JobBuffer } from './job-buffer.js';
 import { JobTransactions } from './job-transactions.js';
@@ -52,6 +53,8 @@ export class WorkerContext<Payload = unknown> {
   readonly raw: WorkerOptions;
   readonly emitter = new TypedEmitter<RedriveEvents>();
   state: WorkerState = 'idle';
+  /** Spans for each attempt, once the OpenTelemetry API has loaded (undefined: tracing off). */
+  tracing: Tracing | undefined;
   /** Every job whose lease this worker holds: buffered, running, or waiting for its outcome's write. */
   readonly held = new Map<string, RunningJob<Payload>>();
   /** Claimed jobs not started yet. */

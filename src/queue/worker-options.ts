@@ -10,6 +10,7 @@ import type { BackoffOptions } from '../core/retry.js';
 import type { DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { MaintenanceOptions } from '../maintenance/maintenance-options.js';
 import type { Store } from '../store/store.js';
+import type { TelemetryOptions } from '../telemetry/options.js';
 import type { ProcessQuarantine } from './process-quarantine.js';
 
 /** Options of {@link Worker}. */
@@ -63,6 +64,12 @@ export interface WorkerOptions {
   maintenance?: false | MaintenanceOptions;
   /** Identifies this worker in leases and attempt records. Default host:pid:random. */
   workerId?: string;
+  /**
+   * `{ tracing: true }`: each attempt runs in a consumer span `process <queue>`, a child of the
+   * trace context the job's headers carry, with the attempt, outcome and error (needs
+   * `@opentelemetry/api`). The worker starts claiming once the API has loaded.
+   */
+  telemetry?: TelemetryOptions;
   /** Start processing at once. Default true; otherwise call `run()`. */
   autorun?: boolean;
   clock?: Clock;
@@ -112,6 +119,7 @@ export function resolveWorkerOptions(
     circuitBreaker: _c,
     deadLetter: _d,
     maintenance: _m,
+    telemetry: _t,
     ...rest
   } = options;
   const parsed = schema.safeParse(rest);

@@ -15,6 +15,8 @@ import { systemClock, systemRandom } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import type { RedriveEvents } from '../events.js';
 import type { Maintainer } from '../maintenance/maintainer.js';
+import { loadTracing } from '../telemetry/load.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { JobHandler } from './active-job.js';
 import { Completer } from './completer.js';
 import { Executor } from './executor.js';
@@ -50,6 +52,8 @@ export class Worker<Payload = unknown, Result = unknown> {
   private readonly sweeper: LeaseSweeper<Payload>;
   /** This process's candidate for the store's maintainer; undefined with `maintenance: false`. */
   readonly maintainer: Maintainer | undefined;
+  /** Pending while the OpenTelemetry API loads; undefined when tracing is off. */
+  private readonly tracingLoad: Promise<Tracing | null> | undefined;
 
   constructor(queue: string, handler: JobHandler<Payload, Result>, options: WorkerOptions) {
     if (typeof handler !== 'function') throw new ValidationError('handler', 'must be a function');
@@ -87,6 +91,10 @@ export class Worker<Payload = unknown, Result = unknown> {
     this.heartbeater = new Heartbeater(ctx);
     this.sweeper = new LeaseSweeper(ctx, () => this.fetcher.wake());
     this.maintainer = workerMaintainer(ctx, (event) => this.sweeper.stalled(event));
+    this.tracingLoad = loadTracing(options.telemetry)?.then((tracing) => {
+      ctx.tracing = tracing ?? undefined;
+      return tracing;
+    });
     if (resolved.autorun) this.run();
   }
 
@@ -100,10 +108,21 @@ export class Worker<Payload = unknown, Result = unknown> {
     if (this.ctx.state !== 'idle') return;
     this.ctx.state = 'running';
     this.ctx.quarantine.gate.join(this.ctx.quarantine.member);
-    this.fetcher.start();
+    if (this.tracingLoad === undefined) {
+      this.fetcher.start();
+      this.heartbeater.start();
+      this.maintainer?.start();
+      this.fetcher.kick();
+      return;
+    }
     this.heartbeater.start();
     this.maintainer?.start();
-    this.fetcher.kick();
+    // Every attempt is traced: claiming waits until the API has loaded (or failed to).
+    void this.tracingLoad.then(() => {
+      if (this.ctx.state !== 'running') return;
+      this.fetcher.start();
+      this.fetcher.kick();
+    });
   }
 
   /** A snapshot of the worker's counters. */

@@ -20,6 +20,8 @@ export interface NewJob {
   backoff: BackoffOptions | null;
   idempotencyKey: string | null;
   replayOf: string | null;
+  /** String headers (trace context and the like), kept as given; absent or null for none. */
+  headers?: Readonly<Record<string, string>> | null;
 }
 
 /** Params of {@link JobStore.insertJobs}. */

@@ -20,10 +20,29 @@ export function sameJobAttributes(jobs: readonly NewJob[], start = 0, end = jobs
       b.maxAttempts !== a.maxAttempts ||
       b.timeoutMs !== a.timeoutMs ||
       b.replayOf !== a.replayOf ||
-      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== backoff)
+      (b.backoff !== a.backoff && JSON.stringify(b.backoff) !== backoff) ||
+      ((b.headers ?? null) !== (a.headers ?? null) && headersJson(b) !== headersJson(a))
     ) {
       return false;
     }
   }
   return true;
+}
+
+/**
+ * A job's headers as the JSON text stores keep, or null without any (an empty map counts as none,
+ * so a job without headers costs nothing extra to store).
+ */
+export function headersJson(job: NewJob): string | null {
+  const headers = job.headers;
+  if (headers === undefined || headers === null) return null;
+  for (const _ in headers) return JSON.stringify(headers);
+  return null;
+}
+
+/** Headers read back from their JSON text (null stays null). */
+export function parseHeaders(text: string | null | undefined): Record<string, string> | null {
+  return text === null || text === undefined || text === ''
+    ? null
+    : (JSON.parse(text) as Record<string, string>);
 }

@@ -28,6 +28,7 @@ import { deadLetterTotalsCases } from './cases/dead-letter-totals.js';
 import { failureCases } from './cases/failure.js';
 import { failureBatchCases } from './cases/failure-batch.js';
 import { fencingCases } from './cases/fencing.js';
+import { headerCases } from './cases/headers.js';
 import { insertCases } from './cases/insert.js';
 import { leadershipCases } from './cases/leadership.js';
 import { modelCases } from './cases/model.js';
@@ -53,6 +54,7 @@ export function runStoreConformance(
 ): void {
   describe(`Store conformance: ${name}`, () => {
     insertCases(factory);
+    headerCases(factory);
     claimCases(factory);
     fencingCases(factory);
     failureCases(factory);

@@ -7,7 +7,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import type { InsertJobResult, NewJob } from '../job-store.js';
-import { sameJobAttributes } from '../new-job-batch.js';
+import { headersJson, sameJobAttributes } from '../new-job-batch.js';
 import type { PgQueryable, PostgresConnection } from './postgres-connection.js';
 
 /**
@@ -57,6 +57,7 @@ export class JobInserter {
           now,
           // Each payload is JSON text already: joined, they are the array's text.
           `[${jobs.map((j) => j.payloadJson).join(',')}]`,
+          headersJson(first),
         ],
         transaction,
       );
@@ -79,6 +80,7 @@ export class JobInserter {
         jobs.map((j) => j.idempotencyKey),
         jobs.map((j) => j.replayOf),
         now,
+        jobs.map(headersJson),
       ],
       transaction,
     );

@@ -6,6 +6,7 @@
 import { withFinalAttemptStack } from '../../core/attempt-stack.js';
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
+import { parseHeaders } from '../new-job-batch.js';
 
 /** A row of `jobs`. */
 export interface JobRow {
@@ -34,6 +35,8 @@ export interface JobRow {
   dead_letter_id: string | null;
   replay_of: string | null;
   suspect: boolean;
+  /** Absent on a database not yet migrated to 0005 (read as none). */
+  headers?: string | null;
 }
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
@@ -65,6 +68,7 @@ export function jobFromRow(row: JobRow): Job {
     attempts: row.attempts ?? [],
     deadLetterId: row.dead_letter_id,
     replayOf: row.replay_of,
+    headers: parseHeaders(row.headers),
   };
 }
 
@@ -89,6 +93,7 @@ export interface ClaimRow {
   replay_of: string | null;
   /** A suspect claimed alone, in quarantine. */
   suspect: boolean | null;
+  headers: string | null;
 }
 
 /** Builds a {@link ClaimedJob} from a claim row and the claim's own values. */
@@ -121,6 +126,7 @@ export function claimedJobFromRow(
     attempts: row.attempts ?? [],
     deadLetterId: null,
     replayOf: row.replay_of,
+    headers: parseHeaders(row.headers),
     token: row.token,
   };
 }

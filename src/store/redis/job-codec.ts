@@ -6,7 +6,7 @@
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
 import type { InsertJobResult, NewJob } from '../job-store.js';
-import { sameJobAttributes } from '../new-job-batch.js';
+import { headersJson, sameJobAttributes } from '../new-job-batch.js';
 
 type Field = string | null;
 
@@ -55,12 +55,16 @@ export function validateNewJobs(jobs: readonly NewJob[]): void {
       fail(i, 'idempotencyKey', 'must be a string or null');
     if (job.replayOf !== null && (typeof job.replayOf !== 'string' || job.replayOf === ''))
       fail(i, 'replayOf', 'must be a non-empty string or null');
+    if (job.headers != null && typeof job.headers !== 'object')
+      fail(i, 'headers', 'must be an object or null');
   });
 }
 
 /**
  * The start of field `d` (see lua/lib/jobs.lua): `[name, priority, maxAttempts, timeoutMs, backoff,
- * idempotencyKey, replayOf,` — the script appends createdAt and the closing bracket.
+ * idempotencyKey, replayOf,` — the script appends createdAt and the closing bracket. A job with
+ * headers has them after a newline (which JSON text never holds raw): the script puts them after
+ * createdAt, so a job without headers is stored exactly as before they existed.
  */
 function head(job: NewJob): string {
   const text = JSON.stringify([
@@ -72,7 +76,8 @@ function head(job: NewJob): string {
     job.idempotencyKey,
     job.replayOf,
   ]);
-  return `${text.slice(0, -1)},`;
+  const headers = headersJson(job);
+  return headers === null ? `${text.slice(0, -1)},` : `${text.slice(0, -1)},\n${headers}`;
 }
 
 /** Whether jobs[start..end) differ in nothing but their payload and carry no idempotency key. */
@@ -143,7 +148,10 @@ export function fieldsToRecord(flat: readonly (string | null)[]): Record<string,
   return out;
 }
 
-/** Field `d` parsed: name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf, createdAt. */
+/**
+ * Field `d` parsed: name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,
+ * createdAt, and headers when the job has any.
+ */
 type Fixed = [
   name: string,
   priority: 0 | 1 | 2,
@@ -153,6 +161,7 @@ type Fixed = [
   idempotencyKey: string | null,
   replayOf: string | null,
   createdAt: number,
+  headers?: Record<string, string>,
 ];
 
 /** A job hash (HGETALL) as a {@link Job}. */
@@ -186,6 +195,7 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     attempts: (parseJson(h.at) as AttemptRecord[] | null) ?? [],
     deadLetterId: stringOrNull(h.dl),
     replayOf: d[6],
+    headers: d[8] ?? null,
   };
 }
 
@@ -244,6 +254,7 @@ export function claimedJobsFromJson(
       attempts: attempts ?? [],
       deadLetterId: null,
       replayOf: d[6],
+      headers: d[8] ?? null,
       token: `${attemptsMade + 1}:${claimId}`,
     };
   }

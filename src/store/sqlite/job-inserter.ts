@@ -5,18 +5,18 @@
  */
 import type Database from 'better-sqlite3';
 import type { InsertJobResult, NewJob } from '../job-store.js';
-import { sameJobAttributes } from '../new-job-batch.js';
+import { headersJson, sameJobAttributes } from '../new-job-batch.js';
 import type { SqliteTransactions } from './transactions.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
 /** Rows inserted per multi-row INSERT statement. */
 const INSERT_CHUNK = 1000;
-/** Rows per multi-row VALUES statement (12 bound values each). */
+/** Rows per multi-row VALUES statement (13 bound values each). */
 const VALUES_CHUNK = 200;
 const INSERT_COLUMNS =
-  '(queue, name, payload, state, priority, max_attempts, run_at, created_at, timeout_ms, backoff, idempotency_key, replay_of)';
-const INSERT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  '(queue, name, payload, state, priority, max_attempts, run_at, created_at, timeout_ms, backoff, idempotency_key, replay_of, headers)';
+const INSERT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Inserts jobs into `redrive_jobs`. */
 export class JobInserter {
@@ -151,6 +151,7 @@ function insertValues(job: NewJob, now: number): unknown[] {
     job.backoff === null ? null : JSON.stringify(job.backoff),
     job.idempotencyKey,
     job.replayOf,
+    headersJson(job),
   ];
 }
 
@@ -166,6 +167,7 @@ function insertNamedValues(job: NewJob, now: number): Record<string, unknown> {
     timeout_ms: job.timeoutMs,
     backoff: job.backoff === null ? null : JSON.stringify(job.backoff),
     replay_of: job.replayOf,
+    headers: headersJson(job),
   };
 }
 
@@ -177,7 +179,7 @@ function prepareInsertStatements(db: Database.Database) {
     insertUniform: prepare(
       `INSERT INTO redrive_jobs ${INSERT_COLUMNS}
      SELECT @queue, @name, value, @state, @priority, @max_attempts, @run_at, @created_at, @timeout_ms,
-          @backoff, NULL, @replay_of
+          @backoff, NULL, @replay_of, @headers
        FROM json_each(@batch) ORDER BY key`,
     ),
     insertKeyed: prepare(

@@ -2,10 +2,11 @@
  * Row <-> entity mapping for the SQLite store.
  */
 import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
+import { parseHeaders } from '../new-job-batch.js';
 
 /** The job columns, in the order the row type lists them. */
 export const JOB_COLUMNS =
-  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of, suspect';
+  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of, suspect, headers';
 
 /** A row of `redrive_jobs`. */
 export interface JobRow {
@@ -34,6 +35,7 @@ export interface JobRow {
   dead_letter_id: string | null;
   replay_of: string | null;
   suspect: 0 | 1;
+  headers: string | null;
 }
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
@@ -65,12 +67,13 @@ export function jobFromRow(row: JobRow): Job {
     attempts: (parseJson(row.attempts) as AttemptRecord[] | null) ?? [],
     deadLetterId: row.dead_letter_id,
     replayOf: row.replay_of,
+    headers: parseHeaders(row.headers),
   };
 }
 
 /** The columns a claim reads, in {@link ClaimRow} order. */
 export const CLAIM_COLUMNS =
-  'id, name, payload, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, timeout_ms, backoff, idempotency_key, attempts, replay_of';
+  'id, name, payload, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, timeout_ms, backoff, idempotency_key, attempts, replay_of, headers';
 
 /** A raw claim row, in {@link CLAIM_COLUMNS} order. */
 export type ClaimRow = [
@@ -89,6 +92,7 @@ export type ClaimRow = [
   idempotencyKey: string | null,
   attempts: string | null,
   replayOf: string | null,
+  headers: string | null,
 ];
 
 /** Builds a {@link ClaimedJob} from a raw claim row and the claim's own values. */
@@ -126,6 +130,7 @@ export function claimedJobFromClaimRow(
     attempts: (parseJson(row[13]) as AttemptRecord[] | null) ?? [],
     deadLetterId: null,
     replayOf: row[14],
+    headers: parseHeaders(row[15]),
     token: `${row[4] + 1}:${claimId}`,
   };
 }

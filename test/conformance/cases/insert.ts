@@ -56,6 +56,7 @@ export function insertCases(factory: StoreFactory): void {
         attempts: [],
         deadLetterId: null,
         replayOf: 'dl_abc',
+        headers: null,
       } satisfies Job);
       expect(await store().getJob({ id: due! })).toEqual({
         id: due!,
@@ -82,6 +83,7 @@ export function insertCases(factory: StoreFactory): void {
         attempts: [],
         deadLetterId: null,
         replayOf: null,
+        headers: null,
       } satisfies Job);
     });
 

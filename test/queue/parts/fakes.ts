@@ -58,6 +58,7 @@ export function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     attempts: [],
     deadLetterId: null,
     replayOf: null,
+    headers: null,
     token: `1:${id}`,
     ...overrides,
   };

@@ -2,19 +2,20 @@
 -- is one statement per batch, taking arrays (unnest) rather than one statement per job.
 
 -- name: insertJobs
--- $1..$12: one array per column, in input order. Unkeyed rows always go in; a keyed row whose
--- (queue, key) exists is skipped (the caller looks the first job up). Queue rows are created here.
+-- $1..$10 and $12: one array per column, in input order; $11 now. Unkeyed rows always go in; a
+-- keyed row whose (queue, key) exists is skipped (the caller looks the first job up). Queue rows
+-- are created here.
 WITH new_queues AS (
   INSERT INTO :SCHEMA.queues (name) SELECT DISTINCT unnest($1::text[]) ON CONFLICT DO NOTHING
 )
 INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
-                          timeout_ms, backoff, idempotency_key, replay_of)
+                          timeout_ms, backoff, idempotency_key, replay_of, headers)
 SELECT queue, name, payload, CASE WHEN run_at > $11 THEN 'scheduled' ELSE 'waiting' END, priority,
-       max_attempts, run_at, $11, timeout_ms, backoff, idempotency_key, replay_of
+       max_attempts, run_at, $11, timeout_ms, backoff, idempotency_key, replay_of, headers
   FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::integer[], $6::bigint[],
-              $7::bigint[], $8::text[], $9::text[], $10::text[])
+              $7::bigint[], $8::text[], $9::text[], $10::text[], $12::text[])
        WITH ORDINALITY AS j(queue, name, payload, priority, max_attempts, run_at, timeout_ms, backoff,
-                            idempotency_key, replay_of, ord)
+                            idempotency_key, replay_of, headers, ord)
  ORDER BY ord
 ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING id::text, queue, idempotency_key
@@ -28,9 +29,9 @@ WITH new_queues AS (
   INSERT INTO :SCHEMA.queues (name) VALUES ($1) ON CONFLICT DO NOTHING
 ), inserted AS (
   INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
-                            timeout_ms, backoff, replay_of)
+                            timeout_ms, backoff, replay_of, headers)
   SELECT $1, $2, payload::text, CASE WHEN $5::bigint > $9::bigint THEN 'scheduled' ELSE 'waiting' END, $3,
-         $4, $5, $9, $6, $7, $8
+         $4, $5, $9, $6, $7, $8, $11
     FROM json_array_elements($10::json) WITH ORDINALITY AS j(payload, ord)
    ORDER BY ord
   RETURNING id

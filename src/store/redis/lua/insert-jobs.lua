@@ -9,7 +9,8 @@
 --            idempotency key ('' = none, else '=' .. key, so that an empty key is still a key).
 --          `head` is the job's fixed attributes as the start of a JSON array, `[name, priority,
 --          maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,`; the script appends
---          createdAt and stores it as field d (see lib/jobs.lua).
+--          createdAt and stores it as field d (see lib/jobs.lua). A job with headers has them in
+--          `head` after a newline (JSON text never holds one raw): they go after createdAt.
 -- Returns  'uniform': { firstId, N } (integers): every job created, ids firstId .. firstId + N - 1.
 --          'mixed': { ids, outcomes }: ids[i] the job's id; outcomes[i] 'created', or 'existing'
 --          when an idempotency key matched (the id is then the first job's).
@@ -19,6 +20,14 @@
 
 local now, offset = store_clock(ARGV[2], tonumber(ARGV[3]))
 local created_at = int(now) .. ']'
+
+-- Field d of a job from its head: head .. createdAt .. ']', or with headers (after a newline in
+-- head) head .. createdAt .. ',' .. headers .. ']'.
+local function field_d(head)
+  local cut = string.find(head, '\n', 1, true)
+  if not cut then return head .. created_at end
+  return string.sub(head, 1, cut - 1) .. int(now) .. ',' .. string.sub(head, cut + 1) .. ']'
+end
 local ids, outcomes = {}, {}
 local waits, scheds, all = batch_new(), batch_new(), batch_new()
 local touched = {}
@@ -32,7 +41,7 @@ local function insert_one(queue, priority, run_at, head, payload, key, id)
   local state = 'scheduled'
   if due <= now then state = 'waiting' end
   local k = jkey(id)
-  redis.call('HSET', k, 'q', queue, 'd', head .. created_at, 'p', payload, 'pr', priority, 'ra', int(due), 's', state)
+  redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'pr', priority, 'ra', int(due), 's', state)
   if key then
     redis.call('HSET', k, 'ik', key)
     redis.call('HSET', qkey(queue, 'ik'), key, id)
@@ -55,7 +64,7 @@ end
 local function insert_uniform(queue, priority, run_at, head, n)
   local first = redis.call('INCRBY', KEYS[2], n) - n
   local due = run_at + offset
-  local d, ra = head .. created_at, int(due)
+  local d, ra = field_d(head), int(due)
   local state, index, score, padded = 'scheduled', qkey(queue, 'sched'), ra, false
   if due <= now then
     state, index, score, padded = 'waiting', qkey(queue, 'wait'), int(wait_score(tonumber(priority), due)), true

@@ -11,6 +11,7 @@ import { errorTextSearch } from './0006_error_text_search.js';
 import { deadLetterReadIndexes } from './0007_dead_letter_read_indexes.js';
 import { leadership } from './0008_leadership.js';
 import { errorTextPerMessage } from './0009_error_text_per_message.js';
+import { jobHeaders } from './0010_job_headers.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -24,4 +25,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   deadLetterReadIndexes,
   leadership,
   errorTextPerMessage,
+  jobHeaders,
 ];

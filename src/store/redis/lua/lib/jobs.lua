@@ -2,7 +2,7 @@
 --
 -- Job hash fields (absent or '' = null or 0): q queue; d the attributes fixed at insert, as one
 -- JSON array [name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,
--- createdAt]; p payload JSON; pr priority; ik idempotency key (also in d; kept apart for
+-- createdAt] with the job's headers object appended when it has any; p payload JSON; pr priority; ik idempotency key (also in d; kept apart for
 -- removal); ra run at; s state; am attempts made; oc orphan count; rl rate-limit delays; sa
 -- started at; fa finished at; le lease expiry (meaningful only while the state is active: a
 -- completion leaves it behind); tk fencing token; w worker id; r result JSON; at attempts JSON
