@@ -20,10 +20,16 @@
 local now, offset = store_clock(ARGV[2], tonumber(ARGV[3]))
 local lease_ms = tonumber(ARGV[7])
 local n = tonumber(ARGV[12])
-local outcomes = complete(14, n, now)
+-- The completed jobs leave the active set only after the claim has added the next batch: a
+-- worker's batch often is the whole set, and removing it first would delete the key, so that the
+-- claim would rebuild it as a small listpack, whose inserts scan every entry, until it converts
+-- at 128 entries; kept, the set stays a skiplist. Nothing in between reads it.
+local leaving = {}
+local outcomes = complete(14, n, now, leaving)
 local failures = {}
 local f = tonumber(ARGV[13])
 if f > 0 then failures = fail_many(14 + n * 3, f, now, offset) end
 local jobs, quarantined = claim(KEYS[1], ARGV[4], ARGV[5], tonumber(ARGV[6]), lease_ms, now, ARGV[8],
   tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11] == '1')
+remove_from_active(leaving)
 return { int(now), int(now + lease_ms), outcomes, jobs, failures, quarantined }

@@ -3,8 +3,10 @@
 -- Completes each { id, token, result } (from ARGV starting at `first`, `n` triples) whose token
 -- is current. Returns one outcome per completion: 'ok'; 'duplicate' (this token already
 -- completed it); 'stale_token'; 'not_active'; 'not_found' — or the single string 'all_ok' when
--- every completion was applied (the common case, kept small).
-local function complete(first, n, now)
+-- every completion was applied (the common case, kept small). With `defer` (a table), the ids
+-- leaving each queue's active set are put in defer[queue] for the caller to remove later (see
+-- remove_from_active) instead of at once.
+local function complete(first, n, now, defer)
   local out = {}
   local all_ok = true
   -- Per queue: ids leaving the active set, and score/id pairs entering the done set.
@@ -44,9 +46,14 @@ local function complete(first, n, now)
     end
   end
   for queue, ids in pairs(leaving) do
-    call_many('ZREM', qkey(queue, 'active'), ids)
+    if defer then defer[queue] = ids else call_many('ZREM', qkey(queue, 'active'), ids) end
     call_many('ZADD', qkey(queue, 'done'), done[queue])
   end
   if all_ok then return 'all_ok' end
   return out
+end
+
+-- Removes the ids a deferred complete() left in `leaving` (queue -> ids) from the active sets.
+local function remove_from_active(leaving)
+  for queue, ids in pairs(leaving) do call_many('ZREM', qkey(queue, 'active'), ids) end
 end
