@@ -80,6 +80,8 @@ export type { PostgresTransaction } from './store/postgres/job-inserter.js';
 export type { PostgresStoreOptions } from './store/postgres/postgres-store.js';
 export { PostgresStore } from './store/postgres/postgres-store.js';
 export { postgresStoreOptionsFromUrl } from './store/postgres/postgres-url.js';
+export { openRedisStore } from './store/redis/open-redis-store.js';
+export { QueueSlotRedisStore } from './store/redis/queue-slot-redis-store.js';
 export type { RedisStoreOptions } from './store/redis/redis-store.js';
 export { RedisStore } from './store/redis/redis-store.js';
 export { redisStoreOptionsFromUrl } from './store/redis/redis-url.js';

@@ -15,7 +15,7 @@ import {
   postgresStoreOptionsFromUrl,
   redactPostgresUrl,
 } from '../store/postgres/postgres-url.js';
-import { RedisStore } from '../store/redis/redis-store.js';
+import { openRedisStore } from '../store/redis/open-redis-store.js';
 import { isRedisUrl, redactRedisUrl, redisStoreOptionsFromUrl } from '../store/redis/redis-url.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
@@ -109,7 +109,7 @@ export function storeExists(location: StoreLocation): boolean {
 /** Opens the store a location names. */
 export function openStore(location: StoreLocation): Store {
   if (location.kind === 'redis')
-    return new RedisStore(redisStoreOptionsFromUrl(location.redisUrl ?? location.url));
+    return openRedisStore(redisStoreOptionsFromUrl(location.redisUrl ?? location.url));
   if (location.kind === 'postgres')
     return new PostgresStore(postgresStoreOptionsFromUrl(location.postgresUrl ?? location.url));
   return new SqliteStore({ path: location.path });

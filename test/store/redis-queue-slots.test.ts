@@ -5,10 +5,13 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { migrateStore } from '../../src/cli/commands/migrate.js';
 import { DeadLetterOutbox } from '../../src/store/redis/dead-letter-outbox.js';
+import { openRedisStore } from '../../src/store/redis/open-redis-store.js';
 import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import type { RedisStoreOptions } from '../../src/store/redis/redis-store-options.js';
+import { redisStoreOptionsFromUrl } from '../../src/store/redis/redis-url.js';
 import { claim, deadLetterFromJob, failedAttempt, insert, newJob, T0 } from '../conformance/fixtures.js';
 import {
   deleteKeysWithPrefix,
@@ -45,6 +48,24 @@ class CrashingStore extends QueueSlotRedisStore {
     })(deps);
   }
 }
+
+describe('Redis queue slots: options', () => {
+  it('takes ?slots=queue in a store URL, and openRedisStore opens the layout asked for', async () => {
+    const options = redisStoreOptionsFromUrl('redis://cache:6380?prefix=app&slots=queue');
+    expect(options).toMatchObject({ prefix: 'app', slots: 'queue' });
+    expect(redisStoreOptionsFromUrl('redis://cache').slots).toBeUndefined();
+    expect(() => redisStoreOptionsFromUrl('redis://cache?slots=job')).toThrow(/slots/);
+    const slotted = openRedisStore({ ...options, url: 'redis://127.0.0.1:1', readyTimeoutMs: 0 });
+    const single = openRedisStore({ url: 'redis://127.0.0.1:1', readyTimeoutMs: 0 });
+    expect(slotted).toBeInstanceOf(QueueSlotRedisStore);
+    expect(single).toBeInstanceOf(RedisStore);
+    await Promise.all([slotted.close(), single.close()]);
+  });
+
+  it('refuses slots: queue on a RedisStore (it would silently keep one slot)', () => {
+    expect(() => new RedisStore({ slots: 'queue' })).toThrow(/QueueSlotRedisStore/);
+  });
+});
 
 describe.skipIf(!redis.available)('Redis store with queue slots', () => {
   const admin = redis.available ? new Redis(redis.url, { lazyConnect: true }) : undefined;
@@ -158,5 +179,53 @@ describe.skipIf(!redis.available)('Redis store with queue slots', () => {
     await insert(single, [newJob({ queue: 'mail' })]);
     const slots = track(new QueueSlotRedisStore(opts));
     await expect(insert(slots, [newJob({ queue: 'mail' })])).rejects.toThrow(/redrive migrate/);
+  });
+
+  it("redrive migrate moves a single-slot store's jobs into queue slots, dead letters relinked", async () => {
+    const opts = options();
+    const single = track(new RedisStore(opts));
+    const [a1, a2, , b1] = await insert(single, [
+      newJob({ queue: 'a', payload: 1 }),
+      newJob({ queue: 'a', payload: 2 }),
+      newJob({ queue: 'a', payload: 3, idempotencyKey: 'once' }),
+      newJob({ queue: 'b', payload: 4, runAt: T0 + 60_000 }),
+    ]);
+    const [first, second] = await claim(single, { queue: 'a', now: T0, limit: 2 });
+    await single.completeJobs({
+      completions: [{ id: first!.id, token: first!.token, resultJson: '7' }],
+      now: T0 + 1,
+    });
+    await single.failJob({
+      id: second!.id,
+      token: second!.token,
+      attempt: failedAttempt(second!, T0 + 2),
+      outcome: { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-old', T0 + 2) },
+      now: T0 + 2,
+    });
+    await single.pauseQueue({ queue: 'b' });
+    const before = await single.countJobs({});
+
+    const url = `${redis.url}?prefix=${encodeURIComponent(opts.prefix)}&slots=queue&clock=caller`;
+    const report = await migrateStore(url);
+    expect(report).toMatchObject({ from: 1, to: 2 });
+    expect(report.applied[0]).toMatch(/2 queues, 4 jobs, 1 dead letters/);
+    expect(await migrateStore(url)).toMatchObject({ from: 2, to: 2, applied: [] });
+
+    const slots = track(new QueueSlotRedisStore(opts));
+    expect(await slots.countJobs({})).toEqual(before);
+    const listed = await slots.listJobs({ limit: 10 });
+    expect(listed.map((j) => j.id.split(':')[1]).sort()).toEqual([a1, a2, '3', b1].sort());
+    const done = listed.find((j) => j.id.endsWith(`:${a1}`))!;
+    expect([done.state, done.result]).toEqual(['completed', 7]);
+    const dl = await slots.getDeadLetterByJob({ jobId: listed.find((j) => j.id.endsWith(`:${a2}`))!.id });
+    expect(dl?.id).toBe('dl-old');
+    expect(await slots.isQueuePaused({ queue: 'b' })).toBe(true);
+    // Idempotency keys carry over; new ids continue after the old ones.
+    const again = await slots.insertJobs({ jobs: [newJob({ queue: 'a', idempotencyKey: 'once' })], now: T0 });
+    expect(again[0]).toMatchObject({ created: false });
+    const [fresh] = await insert(slots, [newJob({ queue: 'a' })]);
+    expect(Number(fresh!.split(':')[1])).toBeGreaterThan(4);
+    expect(await admin!.exists(`{${opts.prefix}}:ids`)).toBe(0);
+    expect(await admin!.keys(`{${opts.prefix}}:j:*`)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `redrive migrate`: applies the store's pending schema migrations and says what it did. The
  * PostgreSQL store has versioned migration files (applied under an advisory lock, so running this
- * while workers start is safe); the SQLite and Redis stores set themselves up on open, so for them
- * this only opens the store.
+ * while workers start is safe); a Redis store with one slot per queue (`?slots=queue`) moves the
+ * jobs a single-slot store left on its prefix into queue slots (stop that prefix's workers first);
+ * otherwise the SQLite and Redis stores set themselves up on open, so this only opens the store.
  */
 import type { Command } from 'commander';
 import type { Store } from '../../store/store.js';
@@ -42,7 +43,9 @@ function hasMigrations(
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
-    .description("apply the store's pending schema migrations (PostgreSQL; SQLite and Redis set up on open)")
+    .description(
+      "apply the store's pending schema migrations (PostgreSQL; Redis ?slots=queue: move a single-slot store's jobs into queue slots)",
+    )
     .option('--json', 'print JSON')
     .option('--store <url>', STORE_HELP)
     .addHelpText(
@@ -50,7 +53,8 @@ export function registerMigrate(program: Command): void {
       `
 Examples:
   redrive migrate --store postgres://app@db.internal/app
-  redrive migrate --store 'postgresql://app@db.internal/app?schema=jobs' --json`,
+  redrive migrate --store 'postgresql://app@db.internal/app?schema=jobs' --json
+  redrive migrate --store 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000?prefix=app&slots=queue'`,
     )
     .action(async (options: { json?: boolean; store?: string }) => {
       const report = await migrateStore(resolveStoreUrl(options.store));

@@ -131,8 +131,11 @@ export class RedisKeys {
     return `${this.base}j:${id}`;
   }
 
-  /** A per-queue key: `wait`, `sched`, `active`, `done`, `dead`, `ids` or `ik`. */
-  queue(queue: string, kind: 'wait' | 'sched' | 'active' | 'done' | 'dead' | 'ids' | 'ik'): string {
+  /** A per-queue key: `wait`, `sched`, `active`, `done`, `dead`, `ids`, `ik` or `suspects`. */
+  queue(
+    queue: string,
+    kind: 'wait' | 'sched' | 'active' | 'done' | 'dead' | 'ids' | 'ik' | 'suspects',
+  ): string {
     return `${this.base}q:${queue}:${kind}`;
   }
 

@@ -41,9 +41,11 @@ import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { validateNewJobs } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier } from './queue-notifier.js';
+import { migrateToQueueSlots } from './queue-slot-migration.js';
 import { globalJobId, locateJobId, QueueSlots } from './queue-slots.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisStore, type RedisStoreOptions, subscriberFor } from './redis-store.js';
+import { SlotHorizons } from './slot-horizons.js';
 
 type DeadLetterMethods = Omit<DL.DeadLetterStore, 'insertDeadLetters'>;
 
@@ -69,10 +71,12 @@ export class QueueSlotRedisStore implements Store {
   /** The dead-letter move (protected: a test replaces it to crash between its steps). */
   protected readonly outbox: DeadLetterOutbox;
   private recovered: Promise<void> | undefined;
-  /** Per worker, its highest start horizon and the slots where it claimed with start marks. */
-  private readonly horizons = new Map<string, { horizon: number; slots: Set<number> }>();
+  private readonly horizons = new SlotHorizons((slot, params) =>
+    this.slots.store(slot).advanceStartHorizon(params),
+  );
 
-  constructor(options: RedisStoreOptions = {}) {
+  constructor(given: RedisStoreOptions = {}) {
+    const { slots: _layout, ...options } = given;
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX);
     this.conn = new RedisConnection(options);
     this.location = this.conn.location;
@@ -112,6 +116,29 @@ export class QueueSlotRedisStore implements Store {
    */
   async recoverDeadLetterMoves(): Promise<number> {
     return this.outbox.moveAll();
+  }
+
+  /**
+   * `redrive migrate`: moves the jobs a single-slot RedisStore left on this prefix into queue slots
+   * (queue-slot-migration.ts; workers of the prefix stopped). Layout versions: 1 one slot for the
+   * store, 2 one slot per queue.
+   */
+  async migrate(): Promise<{ from: number; to: number; applied: string[] }> {
+    const call = <T>(what: string, fn: () => Promise<T>) => this.conn.call(what, fn);
+    const done = await migrateToQueueSlots({
+      client: this.conn.client,
+      keys: this.keys,
+      slots: this.slots,
+      call,
+    });
+    if (!done) return { from: 2, to: 2, applied: [] };
+    return {
+      from: 1,
+      to: 2,
+      applied: [
+        `queue-slots: ${done.queues} queues, ${done.jobs} jobs, ${done.deadLetters} dead letters relinked`,
+      ],
+    };
   }
 
   private recoverOnce(): Promise<void> {
@@ -203,53 +230,14 @@ export class QueueSlotRedisStore implements Store {
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
     const slot = await this.slots.numberOf(params.queue, false);
     if (slot === null) return [];
-    const jobs = await this.slots.store(slot).claimJobs(this.withHorizon(params));
-    await this.claimedWithMarks(params, slot, jobs);
+    const jobs = await this.slots.store(slot).claimJobs(this.horizons.forClaim(params));
+    await this.horizons.claimed(params, slot, jobs);
     return jobs.map((job) => this.jobOut(slot, job));
   }
 
-  /**
-   * `params` with the worker's highest start horizon: a RedisStore keeps one horizon per worker,
-   * here each slot keeps its own, so a slot the worker claims from catches up with the others.
-   */
-  private withHorizon(params: ClaimJobsParams): ClaimJobsParams {
-    const known = this.horizons.get(params.workerId);
-    if (!params.starts || !known || known.horizon <= params.starts.horizon) return params;
-    return { ...params, starts: { ...params.starts, horizon: known.horizon } };
-  }
-
-  /**
-   * After a claim with start marks that gave a batch (where the slot raised the worker's horizon,
-   * as a RedisStore would): notes the slot, and raises the horizon in the worker's other slots.
-   */
-  private async claimedWithMarks(params: ClaimJobsParams, slot: number, jobs: readonly ClaimedJob[]) {
-    if (!params.starts || jobs.length === 0 || jobs[0]!.suspect) return;
-    const horizon = this.withHorizon(params).starts!.horizon;
-    const known = this.horizons.get(params.workerId) ?? { horizon, slots: new Set<number>() };
-    const raised = horizon > known.horizon;
-    known.horizon = Math.max(known.horizon, horizon);
-    this.horizons.set(params.workerId, known);
-    if (raised) {
-      const others = [...known.slots].filter((s) => s !== slot);
-      await Promise.all(
-        others.map((s) =>
-          this.slots.store(s).advanceStartHorizon({ workerId: params.workerId, horizon, now: params.now }),
-        ),
-      );
-    }
-    known.slots.add(slot);
-  }
-
   /** Raises the horizon in every slot where the worker claimed with start marks through this store. */
-  async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
-    const known = this.horizons.get(params.workerId) ?? { horizon: params.horizon, slots: new Set() };
-    known.horizon = Math.max(known.horizon, params.horizon);
-    this.horizons.set(params.workerId, known);
-    await Promise.all(
-      [...known.slots].map((slot) =>
-        this.slots.store(slot).advanceStartHorizon({ ...params, horizon: known.horizon }),
-      ),
-    );
+  advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
+    return this.horizons.advance(params);
   }
 
   completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
@@ -280,9 +268,9 @@ export class QueueSlotRedisStore implements Store {
     const out = await this.slots.store(slot).completeAndClaimJobs({
       completions: params.completions.map(local),
       failures: localFailures,
-      claim: this.withHorizon(params.claim),
+      claim: this.horizons.forClaim(params.claim),
     });
-    await this.claimedWithMarks(params.claim, slot, out.claimed);
+    await this.horizons.claimed(params.claim, slot, out.claimed);
     const global = <T extends { id: string }>(r: T): T => ({ ...r, id: globalJobId(slot, r.id) });
     const failed = out.failed.map(global);
     if (failures.length > 0) await this.afterFailures(slot, failures, failed);

@@ -61,8 +61,11 @@ export class QueueSlots implements NotifyChannels {
     return store;
   }
 
-  /** The number of `queue`, registering it when `create` (else null for a queue never registered). */
-  async numberOf(queue: string, create: boolean): Promise<number | null> {
+  /**
+   * The number of `queue`, registering it when `create` (else null for a queue never registered);
+   * `'migrate'` registers it beside a single-slot store's jobs (queue-slot-migration.ts).
+   */
+  async numberOf(queue: string, create: boolean | 'migrate'): Promise<number | null> {
     const known = this.numbers.get(queue);
     if (known !== undefined) return known;
     const { keys, client } = this.deps;
@@ -74,7 +77,7 @@ export class QueueSlots implements NotifyChannels {
             client,
             'register-queue',
             [`${keys.base}slots`, `${keys.base}slots:seq`, keys.queues, keys.ids],
-            [keys.base, queue, create ? '1' : ''],
+            [keys.base, queue, create === 'migrate' ? 'migrate' : create ? '1' : ''],
           ) as Promise<unknown>,
       ),
     );

@@ -19,6 +19,12 @@ export interface RedisStoreOptions extends ReplicationOptions {
   redisOptions?: RedisOptions;
   /** Key prefix; every key is `{prefix}:...` (one Redis Cluster slot per store). Default `redrive`. */
   prefix?: string;
+  /**
+   * Key layout: `store` (default), every key under the store's hash tag, one slot; or `queue`, each
+   * queue under a tag of its own, so queues spread over a cluster's nodes. `queue` is what
+   * `QueueSlotRedisStore` (and {@link openRedisStore}) use; `new RedisStore` refuses it.
+   */
+  slots?: 'store' | 'queue';
   /** Whose clock decides leases and due times: the Redis `server` (default) or the `caller`'s `now`. */
   clock?: 'server' | 'caller';
   /** Jobs per insert script call; larger batches are several calls in one MULTI/EXEC. Default 1000. */

@@ -90,6 +90,8 @@ export class RedisStore extends StoreParts implements Store {
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
   constructor(options: RedisStoreOptions = {}, shared?: SharedRedisParts) {
     super();
+    if (options.slots === 'queue' && !shared)
+      throw new ValidationError('slots', "'queue' needs a QueueSlotRedisStore (or openRedisStore)");
     this.keys = new RedisKeys(options.prefix ?? DEFAULT_PREFIX, shared?.slot);
     const clock = options.clock ?? 'server';
     if (clock !== 'server' && clock !== 'caller') {

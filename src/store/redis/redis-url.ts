@@ -1,7 +1,8 @@
 /**
  * Redis store URLs: `redis://[user:password@]host[:port][/db][?prefix=<prefix>&clock=server|caller]`
- * (or `rediss://` for TLS). `prefix`, `clock`, `durability` (`async` | `replicated`) and `cluster`
- * are the store's options; the rest is handed to ioredis as it is.
+ * (or `rediss://` for TLS). `prefix`, `clock`, `durability` (`async` | `replicated`), `cluster` and
+ * `slots` (`store` | `queue`: one slot per queue, see QueueSlotRedisStore) are the store's
+ * options; the rest is handed to ioredis as it is.
  *
  * A Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port...][?...]` (every node
  * listed is a startup node; one reachable node is enough), or any `redis://host:port` URL with
@@ -12,7 +13,7 @@ import { redactUrlPassword } from '../url-credentials.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import type { RedisStoreOptions } from './redis-store.js';
 
-const STORE_PARAMS = new Set(['prefix', 'clock', 'durability', 'cluster']);
+const STORE_PARAMS = new Set(['prefix', 'clock', 'durability', 'cluster', 'slots']);
 
 const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//i;
 
@@ -89,12 +90,16 @@ export function redisStoreOptionsFromUrl(url: string): RedisStoreOptions {
       `durability must be 'async' or 'replicated', got ${JSON.stringify(durability)}`,
     );
   }
+  const slots = parsed.searchParams.get('slots') ?? 'store';
+  if (slots !== 'store' && slots !== 'queue') {
+    throw new ValidationError('url', `slots must be 'store' or 'queue', got ${JSON.stringify(slots)}`);
+  }
   const clusterParam = parsed.searchParams.get('cluster');
   if (clusterParam !== null && !['true', '1', 'false', '0'].includes(clusterParam)) {
     throw new ValidationError('url', `cluster must be true or false, got ${JSON.stringify(clusterParam)}`);
   }
   for (const name of STORE_PARAMS) parsed.searchParams.delete(name);
-  const options: RedisStoreOptions = { prefix, clock, durability };
+  const options: RedisStoreOptions = { prefix, clock, durability, ...(slots === 'queue' ? { slots } : {}) };
   if (nodes || clusterParam === 'true' || clusterParam === '1') {
     if (db !== '' && db !== '0')
       throw new ValidationError('url', `'${url}': a Redis Cluster has only database 0`);
