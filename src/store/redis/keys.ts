@@ -131,10 +131,10 @@ export class RedisKeys {
     return `${this.base}j:${id}`;
   }
 
-  /** A per-queue key: `wait`, `sched`, `active`, `done`, `dead`, `ids`, `ik` or `suspects`. */
+  /** A per-queue key: `wait`, `sched`, `active`, `done`, `dead`, `ids`, `idn`, `ik` or `suspects`. */
   queue(
     queue: string,
-    kind: 'wait' | 'sched' | 'active' | 'done' | 'dead' | 'ids' | 'ik' | 'suspects',
+    kind: 'wait' | 'sched' | 'active' | 'done' | 'dead' | 'ids' | 'idn' | 'ik' | 'suspects',
   ): string {
     return `${this.base}q:${queue}:${kind}`;
   }

@@ -18,7 +18,7 @@ import type { QueueSlots } from './queue-slots.js';
 const CHUNK = 500;
 
 /** Per-queue keys of the layout (keys.ts). */
-const QUEUE_KINDS = ['wait', 'sched', 'active', 'done', 'dead', 'ids', 'ik', 'suspects'] as const;
+const QUEUE_KINDS = ['wait', 'sched', 'active', 'done', 'dead', 'ids', 'idn', 'ik', 'suspects'] as const;
 
 /** What {@link migrateToQueueSlots} needs of its store. */
 export interface QueueSlotMigrationDeps {
@@ -65,26 +65,38 @@ export async function migrateToQueueSlots(deps: QueueSlotMigrationDeps): Promise
   return out;
 }
 
-/** Copies one key (any type) under a new name, replacing what is there; skipped when `from` is gone. */
-async function copyKey(deps: QueueSlotMigrationDeps, from: string, to: string): Promise<void> {
+/**
+ * Copies one key (any type) under a new name, replacing what is there; skipped (false) when `from`
+ * is gone.
+ */
+async function copyKey(deps: QueueSlotMigrationDeps, from: string, to: string): Promise<boolean> {
   const dump = await deps.call('migrate', () => deps.client.dumpBuffer(from));
-  if (dump === null) return;
+  if (dump === null) return false;
   await deps.call('migrate', () => deps.client.restore(to, 0, dump, 'REPLACE'));
+  return true;
 }
 
-/** Copies every job hash of `queue` into its slot; returns how many. */
+/** The job ids an `ids` member stands for: one id, or a run `<first>-<last>` (lib/jobs.lua). */
+function idsOf(member: string): string[] {
+  const run = /^(\d+)-(\d+)$/.exec(member);
+  if (!run) return [member];
+  const ids: string[] = [];
+  for (let id = Number(run[1]); id <= Number(run[2]); id++) ids.push(String(id));
+  return ids;
+}
+
+/** Copies every job hash of `queue` into its slot (a run's removed jobs are skipped); returns how many. */
 async function copyJobs(deps: QueueSlotMigrationDeps, queue: string, target: RedisKeys): Promise<number> {
   const { client, keys, call } = deps;
   let copied = 0;
   for (let start = 0; ; start += CHUNK) {
-    const ids = await call('migrate', () =>
+    const members = await call('migrate', () =>
       client.zrange(keys.queue(queue, 'ids'), String(start), String(start + CHUNK - 1)),
     );
-    for (const id of ids) {
-      await copyKey(deps, keys.job(id), target.job(id));
-      copied++;
+    for (const id of members.flatMap(idsOf)) {
+      if (await copyKey(deps, keys.job(id), target.job(id))) copied++;
     }
-    if (ids.length < CHUNK) return copied;
+    if (members.length < CHUNK) return copied;
   }
 }
 
@@ -120,10 +132,14 @@ async function rewriteDeadLetterJobIds(
 async function deleteOld(deps: QueueSlotMigrationDeps, queue: string): Promise<void> {
   const { client, keys, call } = deps;
   for (;;) {
-    const ids = await call('migrate', () => client.zrange(keys.queue(queue, 'ids'), '0', String(CHUNK - 1)));
-    if (ids.length === 0) break;
-    await call('migrate', () => client.del(...ids.map((id) => keys.job(id))));
-    await call('migrate', () => client.zrem(keys.queue(queue, 'ids'), ...ids));
+    const members = await call('migrate', () =>
+      client.zrange(keys.queue(queue, 'ids'), '0', String(CHUNK - 1)),
+    );
+    if (members.length === 0) break;
+    for (const member of members) {
+      await call('migrate', () => client.del(...idsOf(member).map((id) => keys.job(id))));
+    }
+    await call('migrate', () => client.zrem(keys.queue(queue, 'ids'), ...members));
   }
   for (const kind of QUEUE_KINDS) await call('migrate', () => client.del(keys.queue(queue, kind)));
 }
