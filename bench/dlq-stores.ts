@@ -22,8 +22,8 @@ export interface DlqBenchStore {
   where: string;
   /** Fills it with `rows` dead letters; returns notes for the report (size, …). */
   seed(rows: number): Promise<Record<string, unknown>>;
-  /** Closes the store and deletes its data. */
-  remove(): Promise<void>;
+  /** Closes the store and deletes its data (with `keep`, closes it and leaves the data). */
+  remove(keep?: boolean): Promise<void>;
 }
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -101,8 +101,9 @@ function redis(): DlqBenchStore {
     store,
     where: `${url} (prefix ${prefix})`,
     async seed(rows) {
-      // The import script (5000 records per call in 500-record chunks, two calls in flight).
-      await inBatches(rows, 5000, 2, async (first, n) => {
+      // The import script, 1000 records per call (two 500-record scripts: Redis is never held
+      // long), two calls in flight.
+      await inBatches(rows, 1000, 2, async (first, n) => {
         const deadLetters = Array.from({ length: n }, (_, k) => {
           const i = first + k;
           return {
@@ -182,9 +183,10 @@ function postgres(): DlqBenchStore {
       await adminQuery(`VACUUM ANALYZE ${s}.dead_letters`);
       return {};
     },
-    async remove() {
+    async remove(keep) {
       await store.close();
-      await adminQuery(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      if (keep) process.stderr.write(`-- kept: schema ${schema}\n`);
+      else await adminQuery(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
     },
   };
 }

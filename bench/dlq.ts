@@ -1,7 +1,7 @@
 /**
  * Dead-letter queue benchmark (standalone):
  *
- *   npx tsx bench/dlq.ts [--store sqlite|redis|postgres] [--count 1000000] [--json]
+ *   npx tsx bench/dlq.ts [--store sqlite|redis|postgres] [--count 1000000] [--json] [--keep]
  *
  * Fills a fresh store with `--count` dead letters (default 1,000,000; `--rows` is the same) through
  * its bulk path (dlq-stores.ts), then measures through the public `DeadLetterQueue` API and the
@@ -9,6 +9,7 @@
  * `payload.<path>` filter's first page, stats, list pages and facets), further filters, and
  * `store()` throughput (records/s and records per CPU-second of this process; with Redis and
  * PostgreSQL the server's CPU is not in it). Prints the target table first, with the load average.
+ * `--keep` leaves a PostgreSQL schema in place afterwards (for EXPLAIN); drop it by hand.
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
     out.loadAtEnd = loadavg()[0];
   } finally {
     await dlq.close();
-    await bench.remove();
+    await bench.remove(flag('keep'));
   }
   if (flag('json')) {
     console.log(JSON.stringify(out));

@@ -12,7 +12,7 @@ export interface DeadLetterCounterBackfillOptions {
   store: DeadLetterCounterBackfill;
   /** How often it runs. Default 5000 ms. */
   intervalMs?: number;
-  /** Steps per run (each a few hundred entries in one short script). Default 20. */
+  /** Steps per run (each 250 entries in one short script). Default 40. */
   maxSteps?: number;
 }
 
@@ -25,7 +25,7 @@ export class DeadLetterCounterBackfillService implements MaintenanceService {
 
   constructor(private readonly options: DeadLetterCounterBackfillOptions) {
     this.intervalMs = intervalOption('counterBackfillIntervalMs', options.intervalMs, 5000);
-    this.maxSteps = intervalOption('maxSteps', options.maxSteps, 20);
+    this.maxSteps = intervalOption('maxSteps', options.maxSteps, 40);
   }
 
   async run(): Promise<ServiceReport> {

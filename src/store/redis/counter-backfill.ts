@@ -13,7 +13,7 @@ import type { RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
 /** Entries one backfill step examines. */
-export const COUNTER_BACKFILL_STEP = 500;
+export const COUNTER_BACKFILL_STEP = 250;
 
 /** Walks over the entries before the backfill gives up on reaching the (status, domain) counts. */
 const MAX_WALKS = 3;
