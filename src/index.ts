@@ -1,10 +1,13 @@
 /**
  * redrive: a durable job queue with a first-class dead-letter queue and safe, throttled replay.
- * This module is the only public entry point.
+ * The root entry holds what applications use: queues, workers, tasks, the dead-letter queue, the
+ * stores, errors and events. Subpath entries carry the rest: `redrive/redis` (Redis resilience),
+ * `redrive/streams` (Redis Streams processing), `redrive/testing` (fake clock, seeded random),
+ * `redrive/store` (the Store seam, unstable), `redrive/admin` and the framework adapters.
  */
 
 export type { BackpressureLevel, BackpressureOptions, BackpressureStatus } from './core/backpressure.js';
-export { BackpressureMonitor, computeBackpressure } from './core/backpressure.js';
+export { BackpressureMonitor } from './core/backpressure.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -18,7 +21,7 @@ export { CircuitBreaker } from './core/circuit-breaker.js';
 export type { Classification } from './core/classify.js';
 export { classifyError, parseRetryAfter } from './core/classify.js';
 export type { Clock, Random, TimerHandle } from './core/clock.js';
-export { createSeededRandom, createSystemClock, FakeClock, systemClock, systemRandom } from './core/clock.js';
+export { createSystemClock, systemClock, systemRandom } from './core/clock.js';
 export type { DeadLetter, DeadLetterStatus, FailureType, NewDeadLetter } from './core/dead-letter.js';
 export { DEAD_LETTER_STATUSES, DEAD_LETTER_TRANSITIONS } from './core/dead-letter.js';
 export {
@@ -38,14 +41,12 @@ export {
   ValidationError,
   WaitTimeoutError,
 } from './core/errors.js';
-export type { FailureSignature, FingerprintInput } from './core/fingerprint.js';
 export {
   deadLetterFingerprint,
   errorFingerprint,
   FINGERPRINT_VERSION,
   failureSignature,
   normalizeErrorMessage,
-  stackWithCauses,
 } from './core/fingerprint.js';
 export type {
   AttemptRecord,
@@ -57,7 +58,7 @@ export type {
   Priority,
   PriorityName,
 } from './core/job.js';
-export { canTransition, isTerminal, JOB_STATES, JOB_TRANSITIONS } from './core/job.js';
+export { JOB_STATES } from './core/job.js';
 export type { SlidingWindowOptions, SlidingWindowStats } from './core/rate-limit/sliding-window.js';
 export { SlidingWindowLimiter } from './core/rate-limit/sliding-window.js';
 export type { TokenBucketOptions, TokenBucketStats } from './core/rate-limit/token-bucket.js';
@@ -67,7 +68,6 @@ export { computeRetryDelay, createRetryPolicy, DEFAULT_BACKOFF } from './core/re
 export type { SchemaIssue, StandardSchemaV1 } from './core/standard-schema.js';
 export type { DeadLetterSettings } from './dead-letter-record/record.js';
 export type { Listener, RedriveEvents } from './events.js';
-export { TypedEmitter } from './events.js';
 export type { ActiveJob } from './queue/active-job.js';
 export type { JobOptions } from './queue/job-options.js';
 export type { JsonlImportOptions, JsonlImportResult, JsonlLineError } from './queue/jsonl-import.js';
@@ -89,7 +89,15 @@ export type { ShardedSqliteStoreOptions } from './store/sqlite/sharded-sqlite-st
 export { ShardedSqliteStore } from './store/sqlite/sharded-sqlite-store.js';
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { SqliteStore } from './store/sqlite/sqlite-store.js';
-export type * from './store/store.js';
+export type {
+  DeadLetterFacets,
+  FailureGroup,
+  LeaderLease,
+  ScanReport,
+  Store,
+  StoreCapabilities,
+  TopFailures,
+} from './store/store.js';
 export type { TelemetryOptions } from './telemetry/options.js';
 
 // Maintenance: one elected process per store runs the housekeeping.
@@ -106,7 +114,7 @@ export { LeaseRescuer } from './maintenance/lease-rescuer.js';
 export type { MaintainerOptions, MaintainerStatus, ServiceStatus } from './maintenance/maintainer.js';
 export { Maintainer } from './maintenance/maintainer.js';
 export type { MaintenanceOptions } from './maintenance/maintenance-options.js';
-export { createMaintainer, createMaintenanceServices } from './maintenance/maintenance-options.js';
+export { createMaintainer } from './maintenance/maintenance-options.js';
 export type { PeriodicEnqueuerOptions } from './maintenance/periodic-enqueuer.js';
 export { PeriodicEnqueuer } from './maintenance/periodic-enqueuer.js';
 export type { MaintenanceService, ServiceReport } from './maintenance/service.js';
@@ -150,14 +158,7 @@ export type {
 } from './core/adaptive-throttle.js';
 export { AdaptiveThrottle } from './core/adaptive-throttle.js';
 export type { DeadLetterAuditEntry, NewDeadLetterAuditEntry } from './core/dead-letter.js';
-export {
-  ARCHIVABLE_DEAD_LETTER_STATUSES,
-  canTransitionDeadLetter,
-  EXPIRABLE_DEAD_LETTER_STATUSES,
-  REDRIVABLE_DEAD_LETTER_STATUSES,
-  REPLAYABLE_DEAD_LETTER_STATUSES,
-  RESOLVABLE_DEAD_LETTER_STATUSES,
-} from './core/dead-letter.js';
+export { canTransitionDeadLetter } from './core/dead-letter.js';
 export type { RedactOptions, Redactor } from './dead-letter-record/redact.js';
 export {
   createRedactor,
@@ -168,7 +169,9 @@ export {
 export type { FailureInput } from './dlq/capture.js';
 export type {
   DescribedFailureGroup,
+  /** @deprecated Renamed ForceReplayOptions. */
   ForceRedriveOptions,
+  ForceReplayOptions,
   RegroupOptions,
   RegroupResult,
   Replayability,
@@ -203,7 +206,11 @@ export { queueReplayHandler, ReplayRegistry } from './dlq/replay-registry.js';
 export type {
   BatchReplayOptions,
   BatchReplayResult,
+  ReplayOptions,
+  ReplayResult,
+  /** @deprecated Renamed ReplayOptions. */
   RetryOptions,
+  /** @deprecated Renamed ReplayResult. */
   RetryResult,
   ThrottledReplayResult,
 } from './dlq/replay-runner.js';
@@ -219,65 +226,6 @@ export type {
 } from './replay/replay-queue.js';
 export { REPLAY_QUEUE_DEFAULTS, ReplayQueue } from './replay/replay-queue.js';
 
-// Redis resilience: ResilientRedis (circuit breaker, read fallbacks, ordered write buffer).
+// Names that moved to a subpath entry, still exported here (deprecated) for one minor version.
 
-export type { FailureKind } from './redis/failure.js';
-export { classifyRedisFailure } from './redis/failure.js';
-export { RedisTimeoutError } from './redis/timeout.js';
-export type { RedisBatchLike, RedisLike, ResettableSocket } from './resilient-redis/client.js';
-export {
-  assertResilientClient,
-  createResilientRedisClient,
-  createResilientRedisCluster,
-  RESILIENT_CLIENT_OPTIONS,
-} from './resilient-redis/client.js';
-export type {
-  CommandClass,
-  RedisArg,
-  RedisCommand,
-  ResolvedClass,
-} from './resilient-redis/command-classes.js';
-export { CommandClassifier, DEFAULT_COMMAND_CLASSES } from './resilient-redis/command-classes.js';
-export {
-  AmbiguousOutcomeError,
-  classifyFailure,
-  NonIdempotentWriteRejectedError,
-  WriteBufferFullError,
-} from './resilient-redis/errors.js';
-export type {
-  ResilientRedisCounters,
-  ResilientRedisEvents,
-  ResilientRedisStats,
-} from './resilient-redis/events.js';
-export { BufferedReply, isBufferedReply } from './resilient-redis/events.js';
-export type { ResilientRedisOptions } from './resilient-redis/options.js';
-export type { TransactionReply } from './resilient-redis/resilient-redis.js';
-export { ResilientRedis } from './resilient-redis/resilient-redis.js';
-export type {
-  BufferedEntry,
-  BufferedEntryKind,
-  WriteBufferOptions,
-  WriteBufferStats,
-} from './resilient-redis/write-buffer.js';
-export { WRITE_BUFFER_DEFAULTS, WriteBuffer } from './resilient-redis/write-buffer.js';
-
-// Redis Streams: StreamProcessor (consumer group, reclaim, DLQ stream, replay, health).
-
-export { DLQ_FIELDS, REPLAYED_FROM_DLQ } from './streams/dlq-format.js';
-export { ClaimLostError, ProcessorStoppingError } from './streams/errors.js';
-export type { StreamProcessorOptions } from './streams/options.js';
-export { StreamProcessor } from './streams/stream-processor.js';
-export type {
-  DeadLetterEntry as StreamDeadLetterEntry,
-  DeadLetterFilter as StreamDeadLetterFilter,
-  DlqReplayOptions,
-  DlqReplayResult,
-  FieldEncoding as StreamFieldEncoding,
-  FieldValue as StreamFieldValue,
-  StreamHandler,
-  StreamHandlerContext,
-  StreamHealth,
-  StreamMessage,
-  StreamProcessorEvents,
-  StreamProcessorStats,
-} from './streams/types.js';
+export * from './deprecated-root-exports.js';

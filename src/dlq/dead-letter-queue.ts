@@ -45,8 +45,8 @@ import {
   type BatchReplayOptions,
   type BatchReplayResult,
   type ReplayDeps,
-  type RetryOptions,
-  type RetryResult,
+  type ReplayOptions,
+  type ReplayResult,
   replayBatch,
   replayEntry,
   replayOneThrottled,
@@ -71,13 +71,16 @@ export type { RegroupOptions, RegroupResult } from './regroup.js';
 export type { Replayability } from './replayability.js';
 export type { ResolveBatchOptions, ResolveBatchResult, ResolveOptions, ResolveResult } from './resolve.js';
 
-/** Options of {@link DeadLetterQueue.forceRedrive}. */
-export interface ForceRedriveOptions {
+/** Options of {@link DeadLetterQueue.forceReplay}. */
+export interface ForceReplayOptions {
   actor: string;
   reason: string;
   ticket?: string;
   expectedGeneration?: number;
 }
+
+/** @deprecated Renamed {@link ForceReplayOptions} (see docs/glossary.md). */
+export type ForceRedriveOptions = ForceReplayOptions;
 
 /** A dead-letter queue on a {@link Store}. */
 export class DeadLetterQueue {
@@ -285,7 +288,7 @@ export class DeadLetterQueue {
     }
   }
 
-  /** Whether {@link retry} can replay this entry now, and if not, why (nothing is changed). */
+  /** Whether {@link replayOne} can replay this entry now, and if not, why (nothing is changed). */
   replayability(entry: DeadLetter): Promise<Replayability> {
     return replayability(this.deps, entry);
   }
@@ -297,9 +300,14 @@ export class DeadLetterQueue {
    * @throws NotFoundError (404); StateConflictError (409: resolved, archived, at cap, not
    *   replayable, no handler, stale generation, or being replayed by someone else); ReplayError (500)
    */
-  async retry(id: string, options: RetryOptions = {}): Promise<RetryResult> {
+  async replayOne(id: string, options: ReplayOptions = {}): Promise<ReplayResult> {
     await this.allow({ action: 'retry', actor: options.actor ?? 'system', ids: [id] });
     return replayEntry(this.deps, id, options);
+  }
+
+  /** @deprecated Renamed {@link replayOne}: it replays the entry (see docs/glossary.md). */
+  retry(id: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    return this.replayOne(id, options);
   }
 
   /**
@@ -307,7 +315,7 @@ export class DeadLetterQueue {
    * reason, ticket, before/after state), grants a fresh budget of `maxReplayAttempts` replays
    * counting this one, so a still-broken entry converges to `requires_review` again.
    */
-  async forceRedrive(id: string, options: ForceRedriveOptions): Promise<RetryResult> {
+  async forceReplay(id: string, options: ForceReplayOptions): Promise<ReplayResult> {
     if (typeof options?.actor !== 'string' || options.actor.trim() === '')
       throw new ValidationError('actor', 'force-redrive needs the acting operator');
     if (typeof options.reason !== 'string' || options.reason.trim() === '')
@@ -318,6 +326,10 @@ export class DeadLetterQueue {
       ...(options.expectedGeneration !== undefined ? { expectedGeneration: options.expectedGeneration } : {}),
       force: { reason: options.reason, ticket: options.ticket ?? null },
     });
+  }
+  /** @deprecated Renamed {@link forceReplay} (see docs/glossary.md). */
+  forceRedrive(id: string, options: ForceReplayOptions): Promise<ReplayResult> {
+    return this.forceReplay(id, options);
   }
 
   /**
@@ -361,7 +373,7 @@ export class DeadLetterQueue {
   async replayOneThrottled(
     id: string,
     throttle: AdaptiveThrottle,
-    options: RetryOptions = {},
+    options: ReplayOptions = {},
   ): Promise<ThrottledReplayResult> {
     await this.allow({ action: 'retry', actor: options.actor ?? 'system', ids: [id] });
     return replayOneThrottled(this.deps, id, throttle, options);

@@ -31,7 +31,7 @@ export interface ReplayDeps {
 }
 
 /** Options of one replay. */
-export interface RetryOptions {
+export interface ReplayOptions {
   /** The generation the operator saw; a changed entry is refused with 409. */
   expectedGeneration?: number;
   /** Recorded in the audit trail. Default `system`. */
@@ -41,7 +41,7 @@ export interface RetryOptions {
 }
 
 /** The result of a replay (`success` means the handler succeeded). */
-export interface RetryResult {
+export interface ReplayResult {
   success: boolean;
   id: string;
   dryRun: boolean;
@@ -58,6 +58,11 @@ export interface RetryResult {
   error: string | null;
   message: string;
 }
+
+/** @deprecated Renamed {@link ReplayOptions} (a replay, not a retry: see docs/glossary.md). */
+export type RetryOptions = ReplayOptions;
+/** @deprecated Renamed {@link ReplayResult} (a replay, not a retry: see docs/glossary.md). */
+export type RetryResult = ReplayResult;
 
 /** Throws the typed error for a refused change. */
 export function conflictError(
@@ -129,8 +134,8 @@ function precheck(entry: DeadLetter, forced: boolean, expectedGeneration: number
 export async function replayEntry(
   deps: ReplayDeps,
   id: string,
-  options: RetryOptions & { force?: { reason: string; ticket: string | null } },
-): Promise<RetryResult> {
+  options: ReplayOptions & { force?: { reason: string; ticket: string | null } },
+): Promise<ReplayResult> {
   const actor = options.actor ?? 'system';
   const forced = options.force !== undefined;
   const entry = await deps.store.getDeadLetter({ id });
@@ -404,7 +409,7 @@ export interface ThrottledReplayResult {
   error: string | null;
   /** Set when the throttle refused: try again after this long. */
   retryAfterMs: number | null;
-  result: RetryResult | null;
+  result: ReplayResult | null;
 }
 
 /** One throttle-aware replay: TTL check, budget check, throttle permit, replay. */
@@ -412,7 +417,7 @@ export async function replayOneThrottled(
   deps: ReplayDeps,
   id: string,
   throttle: AdaptiveThrottle,
-  options: RetryOptions = {},
+  options: ReplayOptions = {},
 ): Promise<ThrottledReplayResult> {
   const entry = await deps.store.getDeadLetter({ id });
   if (!entry) throw new NotFoundError(`dead letter ${id} does not exist`, { id });

@@ -31,6 +31,10 @@ function programFile(program: DocProgram, dir: string): { path: string; source: 
     .replace(/from 'redrive'/g, `from '${toSrc('index.js')}'`)
     .replace(/from 'redrive\/admin'/g, `from '${toSrc('admin/index.js')}'`)
     .replace(
+      /from 'redrive\/(redis|streams|testing|store)'/g,
+      (_m, name: string) => `from '${toSrc(`entries/${name}.js`)}'`,
+    )
+    .replace(
       /from 'redrive\/(express|fastify|hono)'/g,
       (_m, name: string) => `from '${toSrc(`adapters/${name}.js`)}'`,
     );

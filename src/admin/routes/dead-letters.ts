@@ -149,7 +149,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
     const body = parseBody(retryBody, request.body);
     const who = identityOf(request);
     request.log.info({ id, actor: who.actor, generation: body.generation }, 'dead letter retry');
-    return ctx.dlq.retry(id, {
+    return ctx.dlq.replayOne(id, {
       expectedGeneration: body.generation,
       actor: who.actor,
       ...(body.dryRun ? { dryRun: true } : {}),
@@ -164,7 +164,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
       { id, actor: who.actor, reason: body.reason, ticket: body.ticket },
       'dead letter force-redrive',
     );
-    return ctx.dlq.forceRedrive(id, {
+    return ctx.dlq.forceReplay(id, {
       actor: who.actor,
       reason: body.reason,
       expectedGeneration: body.generation,

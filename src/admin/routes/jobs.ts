@@ -58,7 +58,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: AdminContext): void
     }
     const who = identityOf(request);
     request.log.info({ jobId: id, deadLetterId: deadLetter.id, actor: who.actor }, 'job retry');
-    return ctx.dlq.retry(deadLetter.id, {
+    return ctx.dlq.replayOne(deadLetter.id, {
       actor: who.actor,
       ...(body.generation !== undefined ? { expectedGeneration: body.generation } : {}),
     });

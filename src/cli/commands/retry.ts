@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { RedriveError } from '../../core/errors.js';
-import type { RetryResult } from '../../dlq/replay-runner.js';
+import type { ReplayResult } from '../../dlq/replay-runner.js';
 import {
   actorName,
   type CommonOptions,
@@ -26,7 +26,7 @@ export interface JobRetryOutcome {
   jobId: string;
   ok: boolean;
   deadLetterId: string | null;
-  result: RetryResult | null;
+  result: ReplayResult | null;
   error: { code: string; message: string } | null;
 }
 
@@ -69,7 +69,7 @@ Examples:
             continue;
           }
           try {
-            const result = await dlq.retry(deadLetter.id, {
+            const result = await dlq.replayOne(deadLetter.id, {
               actor: actorName(options.actor),
               expectedGeneration: deadLetter.generation,
               ...(options.dryRun ? { dryRun: true } : {}),

@@ -49,7 +49,7 @@ Examples:
       const outcomes = await withStore(options, (store) => {
         const dlq = cliDeadLetterQueue(store, registry);
         return perEntry([id], (entryId) =>
-          dlq.forceRedrive(entryId, {
+          dlq.forceReplay(entryId, {
             actor: actorName(options.actor),
             reason: options.reason,
             ...(options.ticket !== undefined ? { ticket: options.ticket } : {}),

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { RedriveError } from '../../../core/errors.js';
-import type { RetryResult } from '../../../dlq/replay-runner.js';
+import type { ReplayResult } from '../../../dlq/replay-runner.js';
 import { UsageError } from '../../cli-error.js';
 import {
   actorName,
@@ -28,14 +28,14 @@ interface DlqRetryOptions extends CommonOptions {
 export interface DeadLetterActionOutcome {
   id: string;
   ok: boolean;
-  result: RetryResult | null;
+  result: ReplayResult | null;
   error: { code: string; message: string; details?: Record<string, unknown> } | null;
 }
 
 /** Runs `action` per id, turning redrive errors into failed outcomes. */
 export async function perEntry(
   ids: readonly string[],
-  action: (id: string) => Promise<RetryResult>,
+  action: (id: string) => Promise<ReplayResult>,
 ): Promise<DeadLetterActionOutcome[]> {
   const out: DeadLetterActionOutcome[] = [];
   for (const id of ids) {
@@ -110,7 +110,7 @@ Examples:
       const outcomes = await withStore(options, (store) => {
         const dlq = cliDeadLetterQueue(store, registry);
         return perEntry(ids, (id) =>
-          dlq.retry(id, {
+          dlq.replayOne(id, {
             actor: actorName(options.actor),
             ...(options.generation !== undefined ? { expectedGeneration: options.generation } : {}),
             ...(options.dryRun ? { dryRun: true } : {}),
