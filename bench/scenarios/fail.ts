@@ -30,13 +30,23 @@ function serviceUnavailable(): Error {
   return Object.assign(new Error('upstream returned 503 Service Unavailable'), { status: 503 });
 }
 
-/** Stores `count` dead letters (untimed set-up), in calls of `chunk`. */
+/**
+ * Where the stored dead letters' TTL ends: after any run. The records' own TTL (72 hours after they
+ * failed, early 2026) is long past, so the worker's maintainer would expire every stored entry
+ * during the timed drain, and the scenario would measure retention rather than the failure path.
+ */
+const STORED_EXPIRES_AT = Date.UTC(2100, 0, 1);
+
+/** Stores `count` dead letters (untimed set-up), in calls of `chunk`, none of them due to expire. */
 export async function storeDeadLetters(store: Store, count: number, chunk = 5_000): Promise<void> {
   const now = Date.UTC(2026, 0, 1);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
     await store.insertDeadLetters({
-      deadLetters: Array.from({ length: n }, (_, k) => makeDeadLetter(first + k)),
+      deadLetters: Array.from({ length: n }, (_, k) => ({
+        ...makeDeadLetter(first + k),
+        expiresAt: STORED_EXPIRES_AT,
+      })),
       now,
     });
     await yieldToLoop();
