@@ -9,6 +9,9 @@ import { JobTimeoutError, PermanentError } from '../core/errors.js';
 import type { TypedEmitter } from '../events.js';
 import type { RedisClient } from '../redis/client-options.js';
 import { withTimeout } from '../redis/timeout.js';
+import { loadTracing } from '../telemetry/load.js';
+import type { TelemetryOptions } from '../telemetry/options.js';
+import type { AttemptOutcome, Tracing } from '../telemetry/tracing.js';
 import { AckBatcher } from './acks.js';
 import { setIdle } from './claims.js';
 import { type DlqTarget, moveToDlq } from './dead-letters.js';
@@ -17,6 +20,9 @@ import { ClaimLostError, ProcessorStoppingError } from './errors.js';
 import { HeldMessage, type LazyMessage } from './held.js';
 import type { ResolvedStreamOptions } from './options.js';
 import type { FieldValue, StreamHandler, StreamProcessorEvents, StreamProcessorStats } from './types.js';
+
+/** The message fields that carry a producer's trace context (W3C Trace Context). */
+const TRACE_FIELDS = ['traceparent', 'tracestate'] as const;
 
 /** Failure reasons remembered for messages that may come back through a reclaim. */
 const MAX_REMEMBERED_FAILURES = 10_000;
@@ -36,6 +42,8 @@ export interface DispatchContext {
   writer(): RedisClient;
   isRunning(): boolean;
   report(operation: string, error: unknown): void;
+  /** `{ tracing: true }`: a consumer span per handler run. */
+  telemetry?: TelemetryOptions | undefined;
 }
 
 /** Holds messages, runs handlers, and settles their outcomes. */
@@ -50,9 +58,17 @@ export class Dispatcher {
   private roomWaiter: (() => void) | undefined;
   private readonly failures = new Map<string, string>();
   readonly acks: AckBatcher;
+  /** Spans for handler runs, once the OpenTelemetry API has loaded (undefined: tracing off). */
+  private tracing: Tracing | undefined;
+  /** Settles once tracing is ready (or off, or unavailable); the processor waits for it in `start`. */
+  readonly tracingReady: Promise<unknown>;
 
   constructor(private readonly ctx: DispatchContext) {
     const { opts } = ctx;
+    this.tracingReady =
+      loadTracing(ctx.telemetry)?.then((tracing) => {
+        this.tracing = tracing ?? undefined;
+      }) ?? Promise.resolve();
     this.acks = new AckBatcher(
       (ids) =>
         withTimeout(ctx.writer().xack(opts.stream, opts.group, ...ids), opts.operationTimeoutMs, 'XACK').then(
@@ -144,7 +160,7 @@ export class Dispatcher {
     this.active++;
     let result: void | Promise<void>;
     try {
-      result = this.ctx.handler(held, held);
+      result = this.tracing === undefined ? this.ctx.handler(held, held) : this.runTraced(this.tracing, held);
     } catch (error) {
       this.settle(held, error);
       return;
@@ -160,16 +176,47 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Runs the handler inside a consumer span, a child of the trace context the message's
+   * `traceparent` / `tracestate` fields carry (a new trace without them).
+   */
+  private runTraced(tracing: Tracing, held: HeldMessage): void | Promise<void> {
+    const fields = held.fields;
+    let headers: Record<string, string> | null = null;
+    for (const name of TRACE_FIELDS) {
+      const value = fields[name];
+      if (value === undefined) continue;
+      headers ??= {};
+      headers[name] = value.toString();
+    }
+    const { span, context } = tracing.startProcess(held.stream, {
+      id: held.id,
+      attempt: held.attempt,
+      headers,
+    });
+    held.span = span;
+    return tracing.runIn(context, () => this.ctx.handler(held, held));
+  }
+
+  /** Ends a handler run's span, if it has one, with its outcome. */
+  private endSpan(held: HeldMessage, outcome: AttemptOutcome, error?: unknown, failureType?: string): void {
+    if (held.span === undefined) return;
+    this.tracing?.endProcess(held.span, outcome, error, failureType);
+    held.span = undefined;
+  }
+
   /** Takes the handler's outcome (the first of: its result, a timeout, a lost claim, a stop). */
   private settle(held: HeldMessage, error?: unknown): void {
     if (held.settled) return;
     held.settled = true;
     this.active--;
     if (held.lost) {
+      if (held.span !== undefined) this.endSpan(held, 'lease_lost', error);
       this.pump();
       return;
     }
     if (error === undefined) {
+      if (held.span !== undefined) this.endSpan(held, 'completed');
       this.ctx.counters.processed++;
       if (this.ctx.emitter.hasListeners('processed')) {
         const m = held;
@@ -218,6 +265,7 @@ export class Dispatcher {
     const message = held;
     const err = error instanceof Error ? error : new Error(String(error));
     if (err instanceof ProcessorStoppingError) {
+      if (held.span !== undefined) this.endSpan(held, 'abandoned', err);
       // Not the message's fault: hand it back so that another consumer takes it at once.
       await setIdle(this.ctx.writer(), this.ctx.target, [message.id], this.ctx.opts.claimMinIdleMs).catch(
         () => {},
@@ -228,7 +276,12 @@ export class Dispatcher {
     this.ctx.counters.failed++;
     if (err instanceof JobTimeoutError) this.ctx.counters.timeouts++;
     const reason = failureReason(err);
-    const exhausted = message.attempt >= this.ctx.opts.maxRetries + 1 || err instanceof PermanentError;
+    const permanent = err instanceof PermanentError;
+    const exhausted = permanent || message.attempt >= this.ctx.opts.maxRetries + 1;
+    if (held.span !== undefined) {
+      const failureType = permanent ? 'permanent' : 'retries_exhausted';
+      this.endSpan(held, exhausted ? 'dead_lettered' : 'retried', err, exhausted ? failureType : undefined);
+    }
     this.ctx.emitter.emit('failed', {
       id: message.id,
       attempt: message.attempt,

@@ -74,6 +74,8 @@ export class HeldMessage extends LazyMessage implements StreamHandlerContext {
   /** The handler's outcome was taken (success, failure, timeout, loss or stop): later ones are ignored. */
   settled = false;
   startedAt = 0;
+  /** The handler run's trace span while tracing is on (see telemetry/). */
+  span: unknown = undefined;
   private controller: AbortController | undefined;
   private reason: unknown;
 

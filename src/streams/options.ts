@@ -7,6 +7,7 @@ import type { Clock, Random } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { isCluster, type RedisClient } from '../redis/client-options.js';
 import { sameHashTag } from '../redis/hash-tag.js';
+import type { TelemetryOptions } from '../telemetry/options.js';
 import type { FieldEncoding, FieldValue, StreamHandler } from './types.js';
 
 /** Options of {@link StreamProcessor}; `E` follows `fieldValues`. */
@@ -32,6 +33,12 @@ export interface StreamProcessorOptions<E extends FieldEncoding = 'string'> {
    * bytes either way.
    */
   fieldValues?: E;
+  /**
+   * `{ tracing: true }`: each handler run in a consumer span `process <stream>`, a child of the
+   * trace context in the message's `traceparent` (and `tracestate`) fields when it has them
+   * (needs `@opentelemetry/api`; see docs/telemetry.md).
+   */
+  telemetry?: TelemetryOptions;
   /** COUNT of each XREADGROUP and XAUTOCLAIM. Default 100. */
   batchSize?: number;
   /** BLOCK of each XREADGROUP, in ms. Default 2000. `stop()` interrupts it. */
@@ -145,7 +152,16 @@ export function resolveStreamOptions<E extends FieldEncoding>(
   if (!options || typeof options.handler !== 'function') {
     throw new ValidationError('handler', 'a handler function is required');
   }
-  const { handler: _h, connection: _c, client: _cl, cluster: _cu, clock: _k, random: _r, ...rest } = options;
+  const {
+    handler: _h,
+    connection: _c,
+    client: _cl,
+    cluster: _cu,
+    clock: _k,
+    random: _r,
+    telemetry: _t,
+    ...rest
+  } = options;
   const parsed = schema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

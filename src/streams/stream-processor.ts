@@ -122,6 +122,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
       writer: () => this.writer(),
       isRunning: () => this.state === 'running',
       report: (op, e) => this.report(op, e),
+      telemetry: options.telemetry,
     });
     const d = this.dispatcher;
     this.host = {
@@ -169,6 +170,7 @@ export class StreamProcessor<E extends FieldEncoding = 'string'> {
       this.reader.on('ready', () => this.learnReaderId());
       await withTimeout(this.reader.connect(), this.opts.operationTimeoutMs, 'connect');
       await this.ensureGroup();
+      await this.dispatcher.tracingReady;
     } catch (error) {
       this.state = 'stopped';
       await this.closeConnections();

@@ -45,7 +45,8 @@ export type AttemptOutcome =
 /** What a consumer span describes. */
 export interface ProcessTarget {
   id: string;
-  name: string;
+  /** The job's name (stream messages have none). */
+  name?: string;
   attempt: number;
   headers: Readonly<Record<string, string>> | null;
   replayOf?: string | null;
@@ -111,9 +112,9 @@ export class Tracing {
       [ATTR.operationName]: 'process',
       [ATTR.destination]: destination,
       [ATTR.messageId]: job.id,
-      [ATTR.jobName]: job.name,
       [ATTR.attempt]: job.attempt,
     };
+    if (job.name !== undefined) attributes[ATTR.jobName] = job.name;
     if (job.replayOf) attributes[ATTR.replayOf] = job.replayOf;
     const span = this.tracer.startSpan(
       `process ${destination}`,
