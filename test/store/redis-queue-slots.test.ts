@@ -126,8 +126,21 @@ describe.skipIf(!redis.available)('Redis store with queue slots', () => {
       const outboxKey = `{${opts.prefix}#1}.dl:out`;
       expect(await admin!.hlen(outboxKey)).toBe(1);
 
-      // A new process opens the store: its first dead-letter call finishes the move.
+      // A new process opens the store. With a crash before the insert, a worker's lease sweep of
+      // the queue finishes the move; with one before the delete, the first dead-letter call does.
       const reopened = track(new QueueSlotRedisStore(opts));
+      if (crashAt === 'insert') {
+        await reopened.recoverExpiredLeases({
+          now: T0 + 6,
+          queue: 'mail',
+          maxOrphans: 3,
+          limit: 10,
+          deadLetterFor: () => {
+            throw new Error('no orphan expected');
+          },
+        });
+        expect(await admin!.hlen(outboxKey)).toBe(0);
+      }
       const dl = await reopened.getDeadLetterByJob({ jobId: id! });
       expect(dl?.id).toBe('dl-crash');
       expect(dl?.jobId).toBe(id);

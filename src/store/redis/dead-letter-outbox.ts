@@ -10,8 +10,9 @@
  *
  * A crash after the failure and before step 1 leaves the record in the outbox; a crash between 1
  * and 2 leaves a copy there that step 1 will ignore. The next move of that slot — after the next
- * failure there, a maintainer's recovery sweep, or the first dead-letter call of a newly opened
- * store — finishes it. Nothing is lost and nothing is doubled.
+ * dead letter there, the next lease-recovery sweep of that queue (a worker's, or the maintainer's
+ * of every queue), or the first dead-letter call of a newly opened store — finishes it. Nothing
+ * is lost and nothing is doubled.
  */
 import type { RedisClient } from '../../redis/client-options.js';
 import type { RedisKeys } from './keys.js';
@@ -83,8 +84,7 @@ export class DeadLetterOutbox {
 
   /** Moves what every queue's outbox holds (the recovery pass); returns how many were new. */
   async moveAll(): Promise<number> {
-    let moved = 0;
-    for (const { slot } of await this.deps.slots.all()) moved += await this.move(slot);
-    return moved;
+    const moved = await Promise.all((await this.deps.slots.all()).map(({ slot }) => this.move(slot)));
+    return moved.reduce((a, b) => a + b, 0);
   }
 }

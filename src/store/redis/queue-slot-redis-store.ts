@@ -308,13 +308,17 @@ export class QueueSlotRedisStore implements Store {
     );
   }
 
-  /** Sweeps the queue given, or every queue in number order; also finishes pending dead-letter moves. */
+  /**
+   * Sweeps the queue given (a worker's sweep), or every queue in number order (the maintainer's);
+   * first finishes the dead-letter moves a crash left in those queues' outboxes.
+   */
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
-    await this.outbox.moveAll();
     const total: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
     const slot = params.queue === undefined ? undefined : await this.slots.numberOf(params.queue, false);
     if (slot === null) return total;
     const slots = slot === undefined ? (await this.slots.all()).map((s) => s.slot) : [slot];
+    // The recovery pass of the dead-letter move, for the queues swept.
+    await Promise.all(slots.map((n) => this.outbox.move(n)));
     for (const n of slots) {
       const limit = params.limit - total.recovered.length - total.deadLettered.length;
       if (limit <= 0) break;
