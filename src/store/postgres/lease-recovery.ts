@@ -35,91 +35,101 @@ export function recoverExpiredLeases(
   params: RecoverExpiredLeasesParams,
 ): Promise<RecoveryResult> {
   const { now } = params;
-  return conn.transaction('recover expired leases', async (client) => {
-    await conn.run('jobs', 'forgetHorizons', [now - HORIZON_RETENTION_MS], client);
-    const rows = await conn.run<Expired>(
-      'jobs',
-      'expiredLeases',
-      [now, params.queue ?? null, Math.max(0, Math.floor(params.limit))],
-      client,
-    );
-    const back: { row: Expired; attempt: string; held: OrphanedWhile }[] = [];
-    const poison: { row: Expired; attempt: string; record: Record<string, unknown>; deadLetterId: string }[] =
-      [];
-    for (const row of rows) {
-      const id = String(row.id);
-      const held = orphanedWhile({
-        quarantined: row.quarantined,
-        startSeq: row.start_seq,
-        startHorizon: row.start_horizon,
-      });
-      const attempt = orphanedAttempt(
-        { attemptsMade: row.attempts_made, startedAt: row.started_at, workerId: row.worker_id },
-        held,
-        now,
+  // Planned generically: a sweep's first statements on a connection would otherwise be planned for
+  // their values and scan every active job for the batch (see migration 0009).
+  return conn.transaction(
+    'recover expired leases',
+    async (client) => {
+      await conn.run('jobs', 'forgetHorizons', [now - HORIZON_RETENTION_MS], client);
+      const rows = await conn.run<Expired>(
+        'jobs',
+        'expiredLeases',
+        [now, params.queue ?? null, Math.max(0, Math.floor(params.limit))],
+        client,
       );
-      const orphanCount = row.orphan_count + 1;
-      if (held === 'quarantine' && orphanCount >= params.maxOrphans) {
-        const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
-        const record = deadLetters.recordFromJob(dl, {
-          jobId: id,
-          queue: row.queue,
-          jobName: row.name,
-          payloadJson: row.payload,
-          replayOf: row.replay_of,
-          now,
+      const back: { row: Expired; attempt: string; held: OrphanedWhile }[] = [];
+      const poison: {
+        row: Expired;
+        attempt: string;
+        record: Record<string, unknown>;
+        deadLetterId: string;
+      }[] = [];
+      for (const row of rows) {
+        const id = String(row.id);
+        const held = orphanedWhile({
+          quarantined: row.quarantined,
+          startSeq: row.start_seq,
+          startHorizon: row.start_horizon,
         });
-        poison.push({ row, attempt: JSON.stringify(attempt), record, deadLetterId: dl.id });
-      } else {
-        back.push({ row, attempt: JSON.stringify(attempt), held });
-      }
-    }
-    const result: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
-    if (back.length > 0) {
-      const recovered = await conn.run<{ id: string }>(
-        'jobs',
-        'orphansToWaiting',
-        [
-          back.map((b) => b.row.id),
-          back.map((b) => b.row.claim_token),
-          back.map((b) => b.attempt),
-          back.map((b) => (b.held === 'quarantine' ? 1 : 0)),
-          back.map((b) => b.held !== 'prefetched'),
-        ],
-        client,
-      );
-      const done = new Set(recovered.map((r) => r.id));
-      for (const b of back) {
-        const id = String(b.row.id);
-        if (!done.has(id)) continue;
-        result.recovered.push(id);
-        result.orphanedWhile[id] = b.held;
-      }
-    }
-    if (poison.length > 0) {
-      const moved = await conn.run<{ id: string; attempts: AttemptRecord[] }>(
-        'jobs',
-        'orphansToDeadLetter',
-        [
-          poison.map((p) => p.row.id),
-          poison.map((p) => p.row.claim_token),
-          poison.map((p) => p.attempt),
-          poison.map((p) => p.deadLetterId),
+        const attempt = orphanedAttempt(
+          { attemptsMade: row.attempts_made, startedAt: row.started_at, workerId: row.worker_id },
+          held,
           now,
-        ],
-        client,
-      );
-      const attemptsById = new Map(moved.map((m) => [m.id, m.attempts]));
-      const records = poison
-        .filter((p) => attemptsById.has(String(p.row.id)))
-        .map((p) => ({ ...p.record, attempts: attemptsById.get(String(p.row.id)) }));
-      await deadLetters.insertRecords(records, true, client);
-      for (const p of poison) {
-        if (!attemptsById.has(String(p.row.id))) continue;
-        result.deadLettered.push({ jobId: String(p.row.id), deadLetterId: p.deadLetterId });
-        result.orphanedWhile[String(p.row.id)] = 'quarantine';
+        );
+        const orphanCount = row.orphan_count + 1;
+        if (held === 'quarantine' && orphanCount >= params.maxOrphans) {
+          const dl = params.deadLetterFor({ id, queue: row.queue, name: row.name, orphanCount });
+          const record = deadLetters.recordFromJob(dl, {
+            jobId: id,
+            queue: row.queue,
+            jobName: row.name,
+            payloadJson: row.payload,
+            replayOf: row.replay_of,
+            now,
+          });
+          poison.push({ row, attempt: JSON.stringify(attempt), record, deadLetterId: dl.id });
+        } else {
+          back.push({ row, attempt: JSON.stringify(attempt), held });
+        }
       }
-    }
-    return result;
-  });
+      const result: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
+      if (back.length > 0) {
+        const recovered = await conn.run<{ id: string }>(
+          'jobs',
+          'orphansToWaiting',
+          [
+            back.map((b) => b.row.id),
+            back.map((b) => b.row.claim_token),
+            back.map((b) => b.attempt),
+            back.map((b) => (b.held === 'quarantine' ? 1 : 0)),
+            back.map((b) => b.held !== 'prefetched'),
+          ],
+          client,
+        );
+        const done = new Set(recovered.map((r) => r.id));
+        for (const b of back) {
+          const id = String(b.row.id);
+          if (!done.has(id)) continue;
+          result.recovered.push(id);
+          result.orphanedWhile[id] = b.held;
+        }
+      }
+      if (poison.length > 0) {
+        const moved = await conn.run<{ id: string; attempts: AttemptRecord[] }>(
+          'jobs',
+          'orphansToDeadLetter',
+          [
+            poison.map((p) => p.row.id),
+            poison.map((p) => p.row.claim_token),
+            poison.map((p) => p.attempt),
+            poison.map((p) => p.deadLetterId),
+            now,
+          ],
+          client,
+        );
+        const attemptsById = new Map(moved.map((m) => [m.id, m.attempts]));
+        const records = poison
+          .filter((p) => attemptsById.has(String(p.row.id)))
+          .map((p) => ({ ...p.record, attempts: attemptsById.get(String(p.row.id)) }));
+        await deadLetters.insertRecords(records, true, client);
+        for (const p of poison) {
+          if (!attemptsById.has(String(p.row.id))) continue;
+          result.deadLettered.push({ jobId: String(p.row.id), deadLetterId: p.deadLetterId });
+          result.orphanedWhile[String(p.row.id)] = 'quarantine';
+        }
+      }
+      return result;
+    },
+    { genericPlans: true },
+  );
 }

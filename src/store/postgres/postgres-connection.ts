@@ -37,6 +37,9 @@ const NUMERIC_TYPES: pg.CustomTypesConfig = {
 };
 
 /** Schemas known to be current, per pool: further stores on the same pool skip the check. */
+/** BEGIN of a transaction whose statements are planned generically (SET LOCAL ends with it). */
+const GENERIC_PLAN_BEGIN = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
+
 const migratedSchemas = new WeakMap<pg.Pool, Set<string>>();
 
 /** The default number of pooled connections. */
@@ -177,8 +180,18 @@ export class PostgresConnection {
     }
   }
 
-  /** Runs `fn` in a transaction on one pooled connection; rolls back if it throws. */
-  async transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in a transaction on one pooled connection; rolls back if it throws. With
+   * `genericPlans`, the transaction's statements are planned generically (one setting sent with
+   * BEGIN, no extra round trip): batch writes by id whose first executions on a connection would
+   * otherwise be planned for their values, and, with statistics that saw no active job, scan every
+   * active job instead of looking the batch up by primary key (see migration 0009).
+   */
+  async transaction<T>(
+    what: string,
+    fn: (client: pg.PoolClient) => Promise<T>,
+    options: { genericPlans?: boolean } = {},
+  ): Promise<T> {
     await this.ready();
     let client: pg.PoolClient;
     try {
@@ -188,7 +201,7 @@ export class PostgresConnection {
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(options.genericPlans ? GENERIC_PLAN_BEGIN : 'BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;

@@ -186,6 +186,7 @@ export class PostgresStore extends StoreParts implements Store {
           const failed = await failJobsOn(this.conn, this.deadLetters, client, failures, claim.now);
           return { completed: done, failed, rows: await this.claimRows([], claim, client) };
         },
+        { genericPlans: true },
       );
       const claimed = rows.filter((row) => !row.done).sort(byClaimOrder);
       return {
@@ -333,8 +334,10 @@ export class PostgresStore extends StoreParts implements Store {
   /** Every failure of the batch in one transaction (see job-failures.ts). */
   async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     if (params.failures.length === 0) return [];
-    return this.conn.transaction('fail jobs', (client) =>
-      failJobsOn(this.conn, this.deadLetters, client, params.failures, params.now),
+    return this.conn.transaction(
+      'fail jobs',
+      (client) => failJobsOn(this.conn, this.deadLetters, client, params.failures, params.now),
+      { genericPlans: true },
     );
   }
 

@@ -67,17 +67,12 @@ RETURNING j.id, c.token
 UPDATE :SCHEMA.jobs SET result = $3 WHERE id = $1 AND claim_token = $2 AND state = 'completed' RETURNING id
 
 -- name: extend
-UPDATE :SCHEMA.jobs j SET lease_expires_at = $3
-  FROM unnest($1::bigint[], $2::text[]) AS c(id, token)
- WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
-RETURNING j.id, c.token
+-- A function planned generically (see migration 0009): all of a worker's leases, by primary key.
+SELECT id, token FROM :SCHEMA.extend_leases($1, $2, $3)
 
 -- name: release
-UPDATE :SCHEMA.jobs j SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, claim_token = NULL,
-       run_at = LEAST(j.run_at, $3)
-  FROM unnest($1::bigint[], $2::text[]) AS c(id, token)
- WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
-RETURNING j.id, c.token
+-- A function planned generically (see migration 0009).
+SELECT id, token FROM :SCHEMA.release_jobs($1, $2, $3)
 
 -- name: fenceStates
 SELECT id, state, claim_token, attempts -> -1 AS last_attempt FROM :SCHEMA.jobs WHERE id = ANY($1::bigint[])
