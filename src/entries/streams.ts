@@ -7,7 +7,6 @@ export { DLQ_FIELDS, REPLAYED_FROM_DLQ } from '../streams/dlq-format.js';
 export { ClaimLostError, ProcessorStoppingError } from '../streams/errors.js';
 export type { StreamProcessorOptions } from '../streams/options.js';
 export { StreamProcessor } from '../streams/stream-processor.js';
-export type { TelemetryOptions } from '../telemetry/options.js';
 export type {
   DeadLetterEntry as StreamDeadLetterEntry,
   DeadLetterFilter as StreamDeadLetterFilter,
@@ -22,3 +21,4 @@ export type {
   StreamProcessorEvents,
   StreamProcessorStats,
 } from '../streams/types.js';
+export type { TelemetryOptions } from '../telemetry/options.js';
