@@ -34,6 +34,8 @@ export interface RedriveEvents {
     deadLetterId: string;
     failureType: string;
   };
+  /** The handler reported progress (`job.updateProgress`); the store holds it on the job. */
+  'job.progress': { queue: string; jobId: string; name: string; attempt: number; progress: unknown };
   /** A lease expired: the job was returned to waiting, or dead-lettered as a poison pill. */
   'job.stalled': {
     queue: string;

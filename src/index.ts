@@ -59,6 +59,8 @@ export type {
   PriorityName,
 } from './core/job.js';
 export { JOB_STATES } from './core/job.js';
+export type { JobEvent, JobEventMap, JobEventName } from './core/job-event.js';
+export { MAX_EVENT_MESSAGE_CHARS, MAX_PROGRESS_BYTES } from './core/job-event.js';
 export type { SlidingWindowOptions, SlidingWindowStats } from './core/rate-limit/sliding-window.js';
 export { SlidingWindowLimiter } from './core/rate-limit/sliding-window.js';
 export type { TokenBucketOptions, TokenBucketStats } from './core/rate-limit/token-bucket.js';
@@ -73,6 +75,8 @@ export type { JobOptions } from './queue/job-options.js';
 export type { JsonlImportOptions, JsonlImportResult, JsonlLineError } from './queue/jsonl-import.js';
 export type { AddOptions, BulkJob, EnqueuedJob, QueueOptions } from './queue/queue.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, Queue } from './queue/queue.js';
+export type { QueueEventsEvents, QueueEventsOptions } from './queue/queue-events.js';
+export { QueueEvents } from './queue/queue-events.js';
 export type { JobHandler, WorkerStats } from './queue/worker.js';
 export { Worker } from './queue/worker.js';
 export type { WorkerOptions } from './queue/worker-options.js';

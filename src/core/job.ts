@@ -144,6 +144,8 @@ export interface Job<Payload = unknown, Result = unknown> {
   backoff: BackoffOptions | null;
   idempotencyKey: string | null;
   result: Result | null;
+  /** The last progress its handler reported (`job.updateProgress`), or null. */
+  progress: unknown;
   attempts: AttemptRecord[];
   deadLetterId: string | null;
   /** The dead letter this job replays, when it was created by a replay. */

@@ -3,6 +3,7 @@
  * `signal` or a timeout is set, so handlers that ignore cancellation pay nothing for it.
  */
 import type { ClaimedJob } from '../core/job.js';
+import type { ProgressReporter } from './job-progress.js';
 
 /** A claimed job handed to a handler. */
 export interface ActiveJob<Payload = unknown> {
@@ -35,6 +36,13 @@ export interface ActiveJob<Payload = unknown> {
    * `capabilities.transactionalCompletion` (Redis) reject with a `ValidationError`.
    */
   transaction<T, Tx = unknown>(fn: (transaction: Tx) => T | Promise<T>): Promise<T>;
+  /**
+   * Reports progress: a number (a percentage, say) or a small JSON value (at most 1 KB). Stored on
+   * the job (`Job.progress`, shown by the dashboard), fenced by the lease like a completion, and
+   * emitted as `job.progress` to the worker's listeners and to {@link QueueEvents} in other
+   * processes. Rejects with {@link LeaseLostError} when the lease was lost.
+   */
+  updateProgress(value: unknown): Promise<void>;
 }
 
 /** Runs {@link ActiveJob.transaction} for a worker's jobs (job-transactions.ts). */
@@ -88,6 +96,7 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
   constructor(
     readonly claimed: ClaimedJob<Payload>,
     private readonly transactions?: JobTransactionRunner,
+    private readonly progress?: ProgressReporter,
   ) {
     this.id = claimed.id;
     this.queue = claimed.queue;
@@ -112,6 +121,12 @@ export class RunningJob<Payload = unknown> implements ActiveJob<Payload> {
       return Promise.reject(new Error(`job ${this.id} has no worker to run a transaction for it`));
     }
     return this.transactions.run(this as RunningJob<unknown>, fn as (transaction: unknown) => T | Promise<T>);
+  }
+
+  updateProgress(value: unknown): Promise<void> {
+    if (!this.progress)
+      return Promise.reject(new Error(`job ${this.id} has no worker to report progress to`));
+    return this.progress.report(this as RunningJob<unknown>, value);
   }
 
   /** Aborts the handler's signal with `reason`. */

@@ -230,7 +230,7 @@ export class Fetcher<Payload = unknown> {
       claimed = await ctx.store.claimJobs(params);
     }
     if (claimed[0]?.suspect) {
-      const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>, ctx.transactions);
+      const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>, ctx.transactions, ctx.progress);
       suspect.quarantined = true;
       ctx.quarantine.job = suspect;
       ctx.held.set(suspect.id, suspect);
@@ -243,7 +243,7 @@ export class Fetcher<Payload = unknown> {
     }
     this.starts.claimed(marks, claimed.length);
     for (let i = 0; i < claimed.length; i++) {
-      const running = new RunningJob(claimed[i] as ClaimedJob<Payload>, ctx.transactions);
+      const running = new RunningJob(claimed[i] as ClaimedJob<Payload>, ctx.transactions, ctx.progress);
       running.seq = marks.firstSeq + i;
       ctx.held.set(running.id, running);
       ctx.buffer.push(running);

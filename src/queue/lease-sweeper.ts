@@ -17,10 +17,14 @@ export interface SweepResult {
 
 /** Sweeps one queue's expired leases on demand, and reacts to recoveries of its jobs. */
 export class LeaseSweeper<Payload = unknown> {
-  /** @param wake called when jobs were returned to the queue, so the worker claims them */
+  /**
+   * @param wake called when jobs were returned to the queue, so the worker claims them
+   * @param publish sends what an on-demand sweep did to other processes (job events)
+   */
   constructor(
     private readonly ctx: WorkerContext<Payload>,
     private readonly wake: () => void,
+    private readonly publish?: (event: RedriveEvents['job.stalled']) => void,
   ) {}
 
   /**
@@ -52,11 +56,21 @@ export class LeaseSweeper<Payload = unknown> {
     });
     for (const jobId of result.recovered) {
       const orphanedWhile = result.orphanedWhile[jobId] ?? 'running';
-      this.stalled({ queue: ctx.queue, jobId, action: 'recovered', orphanedWhile }, false);
+      const event = { queue: ctx.queue, jobId, action: 'recovered', orphanedWhile } as const;
+      this.stalled(event, false);
+      this.publish?.(event);
     }
     for (const { jobId, deadLetterId } of result.deadLettered) {
       const orphanedWhile = result.orphanedWhile[jobId] ?? 'quarantine';
-      this.stalled({ queue: ctx.queue, jobId, action: 'dead_lettered', deadLetterId, orphanedWhile });
+      const event = {
+        queue: ctx.queue,
+        jobId,
+        action: 'dead_lettered',
+        deadLetterId,
+        orphanedWhile,
+      } as const;
+      this.stalled(event);
+      this.publish?.(event);
     }
     if (result.recovered.length > 0) this.wake();
     return { recovered: result.recovered, deadLettered: result.deadLettered.map((d) => d.jobId) };

@@ -220,6 +220,8 @@ export function defineTask<Payload, Result = unknown, Input = Payload>(
               `task ${name} was run directly, outside a worker: there is no job to complete in a transaction`,
             ),
           ),
+        // Run directly there is no stored job to record progress on, and nobody listening for it.
+        updateProgress: () => Promise.resolve(),
       };
       return handler(value, job);
     },

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { RunningJob } from './active-job.js';
 import { JobBuffer } from './job-buffer.js';
+import { JobProgress } from './job-progress.js';
 import { JobTransactions } from './job-transactions.js';
 import { type ProcessQuarantine, processQuarantine, type QuarantineMember } from './process-quarantine.js';
 import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
@@ -61,6 +62,8 @@ export class WorkerContext<Payload = unknown> {
   readonly buffer = new JobBuffer<Payload>();
   /** `job.transaction`: completions in the application's transaction, outside the batches. */
   readonly transactions: JobTransactions;
+  /** `job.updateProgress`: fenced writes of progress, then `job.progress`. */
+  readonly progress: JobProgress;
   readonly counters: WorkerCounters = {
     completed: 0,
     failed: 0,
@@ -97,6 +100,9 @@ export class WorkerContext<Payload = unknown> {
       leaseLost: (jobId, message) => this.leaseLost(jobId, message),
       error: (error) => this.reportError(error),
     });
+    this.progress = new JobProgress(this.store, this.clock, this.emitter, (jobId, message) =>
+      this.leaseLost(jobId, message),
+    );
   }
 
   /** Emits `error` (and a `store_error` alert when the store is unreachable). */

@@ -62,6 +62,14 @@ export interface WorkerOptions {
    * process, or `redrive maintain`, must then run maintenance).
    */
   maintenance?: false | MaintenanceOptions;
+  /**
+   * Publish this worker's job events (completed, failed, retried, dead-lettered, stalled, progress)
+   * through the store, for {@link QueueEvents} listeners in other processes (on a store with
+   * `capabilities.jobEvents`). Default false: it costs one store call per batch of outcomes and
+   * about a microsecond of CPU per event, which a worker nobody listens to should not pay. The
+   * worker's own `on(...)` events are emitted either way.
+   */
+  publishEvents?: boolean;
   /** Identifies this worker in leases and attempt records. Default host:pid:random. */
   workerId?: string;
   /**
@@ -97,6 +105,7 @@ const schema = z.object({
   rateLimit: z.object({ limit: positiveInt, intervalMs: positiveInt }).optional(),
   completedRetentionMs: z.union([z.number().int().nonnegative(), z.literal(false)]).default(24 * 3600_000),
   workerId: z.string().min(1).max(200).optional(),
+  publishEvents: z.boolean().default(false),
   autorun: z.boolean().default(true),
 });
 

@@ -19,6 +19,7 @@ import { loadTracing } from '../telemetry/load.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { JobHandler } from './active-job.js';
 import { Completer } from './completer.js';
+import { EventPublisher } from './event-publisher.js';
 import { Executor } from './executor.js';
 import { Fetcher } from './fetcher.js';
 import { Heartbeater } from './heartbeater.js';
@@ -50,6 +51,8 @@ export class Worker<Payload = unknown, Result = unknown> {
   private readonly executor: Executor<Payload, Result>;
   private readonly heartbeater: Heartbeater<Payload>;
   private readonly sweeper: LeaseSweeper<Payload>;
+  /** Sends this worker's job events to other processes; undefined when the store cannot or `publishEvents: false`. */
+  private readonly publisher: EventPublisher | undefined;
   /** This process's candidate for the store's maintainer; undefined with `maintenance: false`. */
   readonly maintainer: Maintainer | undefined;
   /** Pending while the OpenTelemetry API loads; undefined when tracing is off. */
@@ -89,12 +92,24 @@ export class Worker<Payload = unknown, Result = unknown> {
     });
     this.executor = new Executor(ctx, handler, this.completer, starts, this.fetcher);
     this.heartbeater = new Heartbeater(ctx);
-    this.sweeper = new LeaseSweeper(ctx, () => this.fetcher.wake());
+    const publisher =
+      resolved.publishEvents && EventPublisher.supported(ctx.store)
+        ? new EventPublisher(ctx.store, clock, (error) => ctx.reportError(error))
+        : undefined;
+    this.publisher = publisher;
+    publisher?.follow(ctx.emitter);
+    // Stalled jobs are published where recovery ran (the elected maintainer sweeps every queue).
+    this.sweeper = new LeaseSweeper(
+      ctx,
+      () => this.fetcher.wake(),
+      publisher && ((e) => publisher.stalled(e)),
+    );
     this.maintainer = workerMaintainer(ctx, (event) => this.sweeper.stalled(event));
     this.tracingLoad = loadTracing(options.telemetry)?.then((tracing) => {
       ctx.tracing = tracing ?? undefined;
       return tracing;
     });
+    if (publisher) this.maintainer?.on('job.stalled', (event) => publisher.stalled(event));
     if (resolved.autorun) this.run();
   }
 
@@ -179,6 +194,7 @@ export class Worker<Payload = unknown, Result = unknown> {
     }
     this.heartbeater.stop();
     await maintenance;
+    await this.publisher?.flush();
     ctx.quarantine.gate.leave(ctx.quarantine.member);
     ctx.state = 'closed';
   }

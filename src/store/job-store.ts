@@ -171,6 +171,16 @@ export interface ExtendLeasesParams {
   now: number;
 }
 
+/** Params of {@link JobStore.updateJobProgress}. */
+export interface UpdateJobProgressParams {
+  id: string;
+  /** The fencing token of the running attempt; a stale one changes nothing. */
+  token: string;
+  /** The progress value, serialized to JSON (size-checked by the caller). */
+  progressJson: string;
+  now: number;
+}
+
 /** Params of {@link JobStore.releaseJobs}. */
 export interface ReleaseJobsParams {
   leases: readonly { id: string; token: string }[];
@@ -235,6 +245,8 @@ export interface StoreCapabilities {
   clientTransactions?: boolean;
   /** {@link JobStore.completeJobInTransaction}: a handler's writes and its job's completion commit together. */
   transactionalCompletion?: boolean;
+  /** Job events cross processes: `publishJobEvents` and `subscribeJobEvents` (job-event-store.ts). */
+  jobEvents?: boolean;
 }
 
 /** The job operations every store implements. */
@@ -300,6 +312,11 @@ export interface JobStore {
    * recovery a job at or beyond the horizon is known never to have started (`prefetched`).
    */
   advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void>;
+  /**
+   * Stores a running job's progress (shown with the job, `Job.progress`), fenced by the attempt's
+   * token like a completion: a worker that lost the lease changes nothing.
+   */
+  updateJobProgress(params: UpdateJobProgressParams): Promise<FenceResult>;
   /** Extends the leases whose token is current (heartbeat). */
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]>;
   /**

@@ -33,6 +33,7 @@ import { insertCases } from './cases/insert.js';
 import { leadershipCases } from './cases/leadership.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
+import { progressCases } from './cases/progress.js';
 import { recoveryCases } from './cases/recovery.js';
 import { transactionalCompletionCases } from './cases/transactional-completion.js';
 import type { StoreFactory } from './fixtures.js';
@@ -57,6 +58,7 @@ export function runStoreConformance(
     headerCases(factory);
     claimCases(factory);
     fencingCases(factory);
+    progressCases(factory);
     failureCases(factory);
     failureBatchCases(factory);
     recoveryCases(factory);

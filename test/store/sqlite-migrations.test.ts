@@ -42,9 +42,9 @@ function columns(db: Database.Database, table: string): string[] {
 const recordedVersion = (db: Database.Database) =>
   db.prepare('SELECT version FROM redrive_schema').pluck().get() as number;
 
-/** Columns the first release did not have (added by migrations 2 and 3). */
+/** Columns the first release did not have (added by migrations 2, 3 and 9). */
 const ADDED_COLUMNS: Record<string, string[]> = {
-  redrive_jobs: ['suspect', 'start_seq', 'quarantined'],
+  redrive_jobs: ['suspect', 'start_seq', 'quarantined', 'progress'],
   redrive_dead_letters: [
     'replay_of',
     'replay_started_at',

@@ -11,7 +11,6 @@
 import type pg from 'pg';
 import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, JobState } from '../../core/job.js';
-import { isRemovableJobState } from '../../core/job.js';
 import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
@@ -33,13 +32,14 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
   TransactionalCompletion,
+  UpdateJobProgressParams,
 } from '../job-store.js';
-
 import { StoreParts } from '../shared/store-parts.js';
 
 import type { Store } from '../store.js';
 import { failJobsOn } from './job-failures.js';
 import { assertTransaction, JobInserter } from './job-inserter.js';
+import { listJobs, removeJobs } from './job-queries.js';
 import { recoverExpiredLeases } from './lease-recovery.js';
 import {
   type PgQueryable,
@@ -47,6 +47,7 @@ import {
   type PostgresConnectionOptions,
 } from './postgres-connection.js';
 import { PostgresDeadLetters } from './postgres-dead-letters.js';
+import { PostgresJobEvents } from './postgres-job-events.js';
 import { PostgresLeadership } from './postgres-leadership.js';
 import { QueueListener } from './queue-listener.js';
 import { byClaimOrder, type ClaimRow, claimedJobFromRow, type JobRow, jobFromRow, toJobId } from './rows.js';
@@ -86,6 +87,7 @@ export class PostgresStore extends StoreParts implements Store {
     notify: true,
     clientTransactions: true,
     transactionalCompletion: true,
+    jobEvents: true,
   };
   /** Where the store points (no password) and its schema, for messages. */
   readonly location: string;
@@ -95,6 +97,7 @@ export class PostgresStore extends StoreParts implements Store {
   private readonly conn: PostgresConnection;
   private readonly inserter: JobInserter;
   private readonly listener: QueueListener;
+  protected readonly jobEvents: PostgresJobEvents;
   protected readonly deadLetters: PostgresDeadLetters;
   protected readonly leadership: PostgresLeadership;
 
@@ -110,6 +113,11 @@ export class PostgresStore extends StoreParts implements Store {
       () => (listenUrl ? { connectionString: listenUrl } : this.conn.clientConfig),
       options.listen ?? true,
     );
+    this.jobEvents = new PostgresJobEvents({
+      schema: this.schema,
+      query: (what, text, values) => this.conn.query(what, text, values),
+      clientConfig: () => (listenUrl ? { connectionString: listenUrl } : this.conn.clientConfig),
+    });
     this.deadLetters = new PostgresDeadLetters(this.conn);
     this.leadership = new PostgresLeadership(this.conn);
   }
@@ -288,6 +296,20 @@ export class PostgresStore extends StoreParts implements Store {
     return this.fenceResults(params.leases, new Set(rows.map((r) => pairKey(r.id, r.token))), null);
   }
 
+  async updateJobProgress(params: UpdateJobProgressParams): Promise<FenceResult> {
+    const id = toJobId(params.id);
+    const rows =
+      id === null
+        ? []
+        : await this.conn.run<{ id: number; token: string }>('jobs', 'progress', [
+            id,
+            params.token,
+            params.progressJson,
+          ]);
+    const changed = new Set(rows.map((r) => pairKey(r.id, r.token)));
+    return (await this.fenceResults([params], changed, null))[0]!;
+  }
+
   async releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {
     if (params.leases.length === 0) return [];
     const rows = await this.conn.run<{ id: number; token: string }>('jobs', 'release', [
@@ -364,29 +386,7 @@ export class PostgresStore extends StoreParts implements Store {
   }
 
   async listJobs(params: ListJobsParams): Promise<Job[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (params.queue !== undefined) {
-      args.push(params.queue);
-      where.push(`queue = $${args.length}`);
-    }
-    if (params.states && params.states.length > 0) {
-      args.push([...params.states]);
-      where.push(`state = ANY($${args.length}::text[])`);
-    }
-    if (params.afterId !== undefined) {
-      const after = toJobId(params.afterId);
-      if (after === null) throw new ValidationError('afterId', 'is not a job id of this store');
-      args.push(after);
-      where.push(`id > $${args.length}`);
-    }
-    args.push(Math.max(0, Math.floor(params.limit)));
-    const rows = await this.conn.query<JobRow>(
-      'list jobs',
-      `SELECT * FROM ${this.table('jobs')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${args.length}`,
-      args,
-    );
-    return rows.map(jobFromRow);
+    return listJobs(this.conn, this.table('jobs'), params);
   }
 
   /** One count per state, each answered from that state's partial index. */
@@ -417,32 +417,8 @@ export class PostgresStore extends StoreParts implements Store {
   }
 
   /** Deletes per state, each through that state's partial index. */
-  async removeJobs(params: RemoveJobsParams): Promise<number> {
-    const states = [...new Set(params.states)].filter(isRemovableJobState);
-    let removed = 0;
-    for (const state of states) {
-      if (removed >= params.limit) break;
-      const args: unknown[] = [state];
-      const where = ['state = $1'];
-      if (params.queue !== undefined) {
-        args.push(params.queue);
-        where.push(`queue = $${args.length}`);
-      }
-      if (params.before !== undefined) {
-        args.push(params.before);
-        where.push(
-          `${state === 'completed' || state === 'dead_lettered' ? 'finished_at' : 'created_at'} < $${args.length}`,
-        );
-      }
-      args.push(params.limit - removed);
-      const rows = await this.conn.query<{ id: number }>(
-        'remove jobs',
-        `DELETE FROM ${this.table('jobs')} WHERE id IN (SELECT id FROM ${this.table('jobs')} WHERE ${where.join(' AND ')} LIMIT $${args.length} FOR UPDATE SKIP LOCKED) RETURNING id`,
-        args,
-      );
-      removed += rows.length;
-    }
-    return removed;
+  removeJobs(params: RemoveJobsParams): Promise<number> {
+    return removeJobs(this.conn, this.table('jobs'), params);
   }
 
   async removeJobsById(params: { ids: readonly string[] }): Promise<number> {

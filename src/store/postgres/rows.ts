@@ -31,6 +31,7 @@ export interface JobRow {
   backoff: string | null;
   idempotency_key: string | null;
   result: string | null;
+  progress: string | null;
   attempts: AttemptRecord[] | null;
   dead_letter_id: string | null;
   replay_of: string | null;
@@ -65,6 +66,7 @@ export function jobFromRow(row: JobRow): Job {
     backoff: parseJson(row.backoff) as Job['backoff'],
     idempotencyKey: row.idempotency_key,
     result: parseJson(row.result),
+    progress: parseJson(row.progress),
     attempts: row.attempts ?? [],
     deadLetterId: row.dead_letter_id,
     replayOf: row.replay_of,
@@ -123,6 +125,8 @@ export function claimedJobFromRow(
     backoff: parseJson(row.backoff) as Job['backoff'],
     idempotencyKey: row.idempotency_key,
     result: null,
+    // Not read by a claim (a handler reports progress; it does not read the last attempt's).
+    progress: null,
     attempts: row.attempts ?? [],
     deadLetterId: null,
     replayOf: row.replay_of,

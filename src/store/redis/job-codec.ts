@@ -192,6 +192,7 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     backoff: d[4],
     idempotencyKey: d[5],
     result: parseJson(h.r),
+    progress: parseJson(h.pg),
     attempts: (parseJson(h.at) as AttemptRecord[] | null) ?? [],
     deadLetterId: stringOrNull(h.dl),
     replayOf: d[6],
@@ -251,6 +252,8 @@ export function claimedJobsFromJson(
       backoff: d[4],
       idempotencyKey: d[5],
       result: null,
+      // Not read by a claim (a handler reports progress; it does not read the last attempt's).
+      progress: null,
       attempts: attempts ?? [],
       deadLetterId: null,
       replayOf: d[6],

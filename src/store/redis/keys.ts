@@ -22,6 +22,7 @@
  *   {p}:q:<queue>:idn           hash   run member -> jobs of the run still stored
  *   {p}:q:<queue>:ik            hash   idempotency key -> job id
  *   {p}:notify:<queue>          pub/sub channel: jobs may be available
+ *   {p}:ev:<queue>              stream job events, one entry per published batch (redis-job-events.ts)
  *   {p}:dl:e:<id>               hash   one dead letter (fields: see dead-letter-codec.ts)
  *   {p}:dl:job                  hash   job id -> dead-letter id
  *   {p}:dl:seq                  string dead-letter sequence (insertion order, keyset tiebreak)

@@ -4,13 +4,19 @@
  * pub/sub (the scripts PUBLISH on `{prefix}:notify:<queue>`), received on one dedicated
  * subscriber connection per store, opened on the first watch.
  */
-import type { RedisClient } from '../../redis/client-options.js';
+import { isCluster, type RedisClient } from '../../redis/client-options.js';
 import type { RedisKeys } from './keys.js';
 
 /** How queue names map to pub/sub channels and back (a store's keys, or its queue slots). */
 export type NotifyChannels = Pick<RedisKeys, 'notifyChannel' | 'queueOfChannel'>;
 
 /** Wakes the watchers of a store's queues (see the module comment). */
+/** A connection for subscriptions and blocking reads, beside `client` (no command timeout). */
+export function subscriberFor(client: RedisClient): RedisClient {
+  if (isCluster(client)) return client.duplicate();
+  return client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
+}
+
 export class QueueNotifier {
   private readonly listeners = new Map<string, Set<() => void>>();
   private subscriber: RedisClient | undefined;

@@ -40,11 +40,11 @@ import type { Store } from '../store.js';
 import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { validateNewJobs } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
-import { QueueNotifier } from './queue-notifier.js';
+import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { migrateToQueueSlots } from './queue-slot-migration.js';
 import { globalJobId, locateJobId, QueueSlots } from './queue-slots.js';
 import { RedisConnection } from './redis-connection.js';
-import { RedisStore, type RedisStoreOptions, subscriberFor } from './redis-store.js';
+import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 import { SlotHorizons } from './slot-horizons.js';
 
 type DeadLetterMethods = Omit<DL.DeadLetterStore, 'insertDeadLetters'>;
@@ -58,7 +58,7 @@ interface SlotGroup<T> {
 /** The Redis store with one cluster slot per queue; see the module comment. */
 export class QueueSlotRedisStore implements Store {
   readonly kind = 'redis';
-  readonly capabilities: StoreCapabilities = { notify: true, queuesApart: true };
+  readonly capabilities: StoreCapabilities = { notify: true, queuesApart: true, jobEvents: true };
   /** The store's own keys (dead letters, registry, leader lease). */
   readonly keys: RedisKeys;
   /** Where the store points, for messages (no password). */
@@ -474,6 +474,14 @@ export class QueueSlotRedisStore implements Store {
   readonly renewLeadership: Store['renewLeadership'] = (params) => this.home.renewLeadership(params);
   readonly resignLeadership: Store['resignLeadership'] = (params) => this.home.resignLeadership(params);
   readonly getLeader: Store['getLeader'] = (params) => this.home.getLeader(params);
+
+  // Job events: a stream per queue as on a RedisStore (an XADD shares no slot with anything).
+  readonly publishJobEvents: Store['publishJobEvents'] = (params) => this.home.publishJobEvents(params);
+  readonly subscribeJobEvents: Store['subscribeJobEvents'] = (params) => this.home.subscribeJobEvents(params);
+  readonly updateJobProgress: Store['updateJobProgress'] = async (params) =>
+    (
+      await this.bySlot([params], async (slot, [p]) => [await this.slots.store(slot).updateJobProgress(p!)])
+    )[0]!;
 
   async close(): Promise<void> {
     await this.notifier.close();

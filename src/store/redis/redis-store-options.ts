@@ -29,6 +29,11 @@ export interface RedisStoreOptions extends ReplicationOptions {
   clock?: 'server' | 'caller';
   /** Jobs per insert script call; larger batches are several calls in one MULTI/EXEC. Default 1000. */
   insertChunk?: number;
+  /**
+   * Entries kept (about: trimmed with `MAXLEN ~`) in each queue's job-event stream, each entry one
+   * worker's batch of events; a `QueueEvents` listener can resume from any of them. Default 10 000.
+   */
+  eventStreamLength?: number;
   /** Most dead letters one query may examine for conditions no index covers. Default 1,000,000. */
   maxScan?: number;
   /**

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../core/errors.js';
 import type { ClaimedJob, Job, JobCounts, OrphanedWhile } from '../../core/job.js';
-import { isCluster, type RedisClient } from '../../redis/client-options.js';
+import type { RedisClient } from '../../redis/client-options.js';
 import type { CounterBackfillProgress } from '../dead-letter-store.js';
 import type {
   AdvanceStartHorizonParams,
@@ -21,6 +21,7 @@ import type {
   ReleaseJobsParams,
   RemoveJobsParams,
   StoreCapabilities,
+  UpdateJobProgressParams,
 } from '../job-store.js';
 import { StoreParts } from '../shared/store-parts.js';
 
@@ -37,10 +38,11 @@ import {
 } from './job-codec.js';
 import { RedisJobQueries } from './job-queries.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
-import { QueueNotifier } from './queue-notifier.js';
+import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
 import { translateRedisError } from './redis-errors.js';
+import { RedisJobEvents } from './redis-job-events.js';
 import { RedisLeadership } from './redis-leadership.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { Replication } from './replication.js';
@@ -62,16 +64,10 @@ export interface SharedRedisParts {
   slot?: number;
 }
 
-/** A connection for a notifier's subscriptions, beside `client`. */
-export function subscriberFor(client: RedisClient): RedisClient {
-  if (isCluster(client)) return client.duplicate();
-  return client.duplicate({ maxRetriesPerRequest: null, commandTimeout: undefined });
-}
-
 /** The Redis store. */
 export class RedisStore extends StoreParts implements Store {
   readonly kind = 'redis';
-  readonly capabilities: StoreCapabilities = { notify: true };
+  readonly capabilities: StoreCapabilities = { notify: true, jobEvents: true };
   /** The key layout (prefix and hash tag). */
   readonly keys: RedisKeys;
   /** Where the store points, for messages (no password). */
@@ -86,6 +82,7 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly deadLetters: RedisDeadLetters;
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
+  protected readonly jobEvents: RedisJobEvents;
 
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
   constructor(options: RedisStoreOptions = {}, shared?: SharedRedisParts) {
@@ -118,6 +115,7 @@ export class RedisStore extends StoreParts implements Store {
       call: (what, fn) => this.call(what, fn),
       script: (name, keys, args) => this.script(name, keys, args),
     });
+    this.jobEvents = new RedisJobEvents(this.conn, this.keys, options.eventStreamLength);
     this.leadership = new RedisLeadership({
       client: this.client,
       keys: this.keys,
@@ -376,6 +374,11 @@ export class RedisStore extends StoreParts implements Store {
       params.leases.flatMap((l) => [String(l.id), String(l.token)]),
     ])) as [string, string[]];
     return fenceResults(params.leases, outcomes);
+  }
+
+  async updateJobProgress(p: UpdateJobProgressParams): Promise<FenceResult> {
+    const outcome = await this.timed('update-job-progress', p.now, [p.id, p.token, p.progressJson]);
+    return fenceResults([p], [outcome as string])[0]!;
   }
 
   async releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {

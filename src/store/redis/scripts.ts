@@ -14,6 +14,7 @@ export const SCRIPT_NAMES = [
   'complete-and-claim-jobs',
   'fail-jobs',
   'extend-leases',
+  'update-job-progress',
   'advance-start-horizon',
   'release-jobs',
   'find-expired-leases',

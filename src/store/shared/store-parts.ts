@@ -6,6 +6,7 @@
  */
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
 import type * as DL from '../dead-letter-store.js';
+import type * as JE from '../job-event-store.js';
 import type * as LS from '../leader-store.js';
 
 /** A store's leader-lease part; each method may answer at once (SQLite) or later (network). */
@@ -16,12 +17,29 @@ export interface LeadershipPart {
   get(params: { now: number }): LS.LeaderLease | null | Promise<LS.LeaderLease | null>;
 }
 
-/** The dead-letter and leader-election halves of a store, answered by its parts. */
-export abstract class StoreParts implements DL.DeadLetterStore, LS.LeaderStore {
+/** A store's job-event part (`RedisJobEvents`, `PostgresJobEvents`, `SqliteJobEvents`). */
+export interface JobEventPart {
+  publish(params: JE.PublishJobEventsParams): void | Promise<void>;
+  subscribe(params: JE.SubscribeJobEventsParams): Promise<JE.JobEventSubscription>;
+}
+
+/** The dead-letter, leader-election and job-event halves of a store, answered by its parts. */
+export abstract class StoreParts implements DL.DeadLetterStore, LS.LeaderStore, JE.JobEventStore {
   /** The part that keeps the dead letters; set in the store's constructor. */
   protected abstract readonly deadLetters: DL.DeadLetterStore;
   /** The part that keeps the leader lease; set in the store's constructor. */
   protected abstract readonly leadership: LeadershipPart;
+  /** The part that carries job events between processes; set in the store's constructor. */
+  protected abstract readonly jobEvents: JobEventPart;
+
+  /** {@inheritDoc JobEventStore.publishJobEvents} */
+  async publishJobEvents(params: JE.PublishJobEventsParams): Promise<void> {
+    await this.jobEvents.publish(params);
+  }
+  /** {@inheritDoc JobEventStore.subscribeJobEvents} */
+  subscribeJobEvents(params: JE.SubscribeJobEventsParams): Promise<JE.JobEventSubscription> {
+    return this.jobEvents.subscribe(params);
+  }
 
   /** {@inheritDoc LeaderStore.acquireLeadership} */
   async acquireLeadership(params: LS.AcquireLeadershipParams): Promise<LS.LeadershipResult> {

@@ -47,6 +47,16 @@ export class JobLeases {
     return this.fenceResults(leases, ok, null, repeated);
   }
 
+  /** Stores a running job's progress (JSON), fenced by its token. */
+  progress(lease: Lease, progressJson: string): FenceResult {
+    const ok = this.stmt.progress.all({
+      id: Number(lease.id),
+      token: lease.token,
+      progress: progressJson,
+    }) as number[];
+    return this.fenceResults([lease], ok, null)[0]!;
+  }
+
   /** Returns leased jobs to `waiting`, due at once. */
   release(leases: readonly Lease[], now: number): FenceResult[] {
     const repeated = this.tokensOfRepeatedIds(leases);

@@ -63,6 +63,10 @@ export function prepareJobStatements(db: Database.Database) {
         WHERE redrive_jobs.id = c.id AND redrive_jobs.claim_token = c.token AND redrive_jobs.state = 'active'
         RETURNING redrive_jobs.id`,
     ).pluck(),
+    progress: p(
+      `UPDATE redrive_jobs SET progress = @progress
+        WHERE id = @id AND claim_token = @token AND state = 'active' RETURNING id`,
+    ).pluck(),
     release: p(
       `UPDATE redrive_jobs SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, claim_token = NULL,
               run_at = MIN(run_at, @now)

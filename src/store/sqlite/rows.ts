@@ -6,7 +6,7 @@ import { parseHeaders } from '../new-job-batch.js';
 
 /** The job columns, in the order the row type lists them. */
 export const JOB_COLUMNS =
-  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of, suspect, headers';
+  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of, suspect, headers, progress';
 
 /** A row of `redrive_jobs`. */
 export interface JobRow {
@@ -31,6 +31,7 @@ export interface JobRow {
   backoff: string | null;
   idempotency_key: string | null;
   result: string | null;
+  progress: string | null;
   attempts: string | null;
   dead_letter_id: string | null;
   replay_of: string | null;
@@ -64,6 +65,7 @@ export function jobFromRow(row: JobRow): Job {
     backoff: parseJson(row.backoff) as Job['backoff'],
     idempotencyKey: row.idempotency_key,
     result: parseJson(row.result),
+    progress: parseJson(row.progress),
     attempts: (parseJson(row.attempts) as AttemptRecord[] | null) ?? [],
     deadLetterId: row.dead_letter_id,
     replayOf: row.replay_of,
@@ -127,6 +129,8 @@ export function claimedJobFromClaimRow(
     backoff: parseJson(row[11]) as Job['backoff'],
     idempotencyKey: row[12],
     result: null,
+    // Not read by a claim (a handler reports progress; it does not read the last attempt's).
+    progress: null,
     attempts: (parseJson(row[13]) as AttemptRecord[] | null) ?? [],
     deadLetterId: null,
     replayOf: row[14],

@@ -21,6 +21,11 @@ import type { ClaimedJob, Job, JobCounts } from '../../core/job.js';
 import { emptyJobCounts, JOB_STATES } from '../../core/job.js';
 import type { DeadLetterStore } from '../dead-letter-store.js';
 import type {
+  JobEventSubscription,
+  PublishJobEventsParams,
+  SubscribeJobEventsParams,
+} from '../job-event-store.js';
+import type {
   AdvanceStartHorizonParams,
   ClaimJobsParams,
   CompleteJobsParams,
@@ -38,6 +43,7 @@ import type {
   ReleaseJobsParams,
   RemoveJobsParams,
   StoreCapabilities,
+  UpdateJobProgressParams,
 } from '../job-store.js';
 import type { Store } from '../store.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -59,7 +65,7 @@ type DeadLetterMethods = Omit<DeadLetterStore, 'insertDeadLetters' | 'getDeadLet
 /** A store spread over several SQLite files; see the module comment. */
 export class ShardedSqliteStore implements Store {
   readonly kind = 'sqlite';
-  readonly capabilities: StoreCapabilities = { sharded: true, notify: true };
+  readonly capabilities: StoreCapabilities = { sharded: true, notify: true, jobEvents: true };
   private readonly shards: SqliteStore[];
   private readonly deadLetterFile: SqliteStore;
   private readonly random: Random;
@@ -259,6 +265,22 @@ export class ShardedSqliteStore implements Store {
     const { now, ...failure } = params;
     const [result] = await this.failJobs({ failures: [failure], now });
     return result!;
+  }
+
+  async updateJobProgress(params: UpdateJobProgressParams): Promise<FenceResult> {
+    const [result] = await this.byShard([params], (shard, [local]) =>
+      shard.updateJobProgress({ ...params, id: local!.id }).then((r) => [r]),
+    );
+    return result!;
+  }
+
+  /** Job events live in shard 0, whichever shard ran the job. */
+  publishJobEvents(params: PublishJobEventsParams): Promise<void> {
+    return this.shards[0]!.publishJobEvents(params);
+  }
+
+  subscribeJobEvents(params: SubscribeJobEventsParams): Promise<JobEventSubscription> {
+    return this.shards[0]!.subscribeJobEvents(params);
   }
 
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {

@@ -20,6 +20,11 @@ export interface SqliteStoreOptions {
   /** How often idle watchers look for other processes' commits. Default 5 ms; 0 disables. */
   pollIntervalMs?: number;
   /**
+   * Rows of job events kept for `QueueEvents` listeners to resume from (about: trimmed every 100
+   * rows), each row one queue's batch of events from one worker. Default 10 000.
+   */
+  eventRetention?: number;
+  /**
    * JSON paths of dead letters that filters use often (`payload.customerId`, `metadata.region`):
    * each gets an expression index, so a `payload.<path>` filter reads its first page from the
    * index instead of a bounded scan. Each index costs a little on every dead-letter insert.

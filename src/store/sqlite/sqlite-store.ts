@@ -26,6 +26,7 @@ import type {
   RemoveJobsParams,
   StoreCapabilities,
   TransactionalCompletion,
+  UpdateJobProgressParams,
 } from '../job-store.js';
 import { assertOpen } from '../shared/closed.js';
 import { StoreParts } from '../shared/store-parts.js';
@@ -40,6 +41,7 @@ import { QueueWatcher } from './queue-watcher.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { DEFAULT_EVENT_RETENTION, SqliteJobEvents } from './sqlite-job-events.js';
 import { SqliteLeadership } from './sqlite-leadership.js';
 import { SqliteOrphans } from './sqlite-orphans.js';
 import type { SqliteStoreOptions } from './sqlite-store-options.js';
@@ -59,6 +61,7 @@ export class SqliteStore extends StoreParts implements Store {
     notify: true,
     transactionalEnqueue: true,
     transactionalCompletion: true,
+    jobEvents: true,
   };
   /** The database file path (or `:memory:`). */
   readonly path: string;
@@ -82,6 +85,8 @@ export class SqliteStore extends StoreParts implements Store {
   private readonly busyTimeoutMs: number;
   /** Application writes and a job's completion in one transaction (transactional-completion.ts). */
   private readonly transactional: SqliteTransactionalCompletion;
+  /** Job events for listeners in any process (sqlite-job-events.ts). */
+  protected readonly jobEvents: SqliteJobEvents;
 
   constructor(options: SqliteStoreOptions = {}) {
     super();
@@ -118,6 +123,16 @@ export class SqliteStore extends StoreParts implements Store {
       () => db.pragma('data_version', { simple: true }) as number,
       options.pollIntervalMs ?? 5,
     );
+    this.jobEvents = new SqliteJobEvents(
+      db,
+      this.tx,
+      this.watcher,
+      Math.max(1, Math.floor(options.eventRetention ?? DEFAULT_EVENT_RETENTION)),
+    );
+  }
+
+  async updateJobProgress(params: UpdateJobProgressParams): Promise<FenceResult> {
+    return this.tx.write(() => this.leases.progress(params, params.progressJson));
   }
 
   async insertJobs(params: InsertJobsParams): Promise<InsertJobResult[]> {

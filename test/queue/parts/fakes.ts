@@ -55,6 +55,7 @@ export function claimedJob(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
     backoff: null,
     idempotencyKey: null,
     result: null,
+    progress: null,
     attempts: [],
     deadLetterId: null,
     replayOf: null,

@@ -70,6 +70,11 @@ UPDATE :SCHEMA.jobs SET result = $3 WHERE id = $1 AND claim_token = $2 AND state
 -- A function planned generically (see migration 0009): all of a worker's leases, by primary key.
 SELECT id, token FROM :SCHEMA.extend_leases($1, $2, $3)
 
+-- name: progress
+-- A running job's progress, fenced by its token like a completion.
+UPDATE :SCHEMA.jobs SET progress = $3 WHERE id = $1 AND claim_token = $2 AND state = 'active'
+RETURNING id, claim_token AS token
+
 -- name: release
 -- A function planned generically (see migration 0009).
 SELECT id, token FROM :SCHEMA.release_jobs($1, $2, $3)

@@ -12,6 +12,7 @@ import { deadLetterReadIndexes } from './0007_dead_letter_read_indexes.js';
 import { leadership } from './0008_leadership.js';
 import { errorTextPerMessage } from './0009_error_text_per_message.js';
 import { jobHeaders } from './0010_job_headers.js';
+import { jobEvents } from './0011_job_events.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -26,4 +27,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   leadership,
   errorTextPerMessage,
   jobHeaders,
+  jobEvents,
 ];
