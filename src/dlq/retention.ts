@@ -45,7 +45,17 @@ function assertDays(field: string, days: number): void {
   }
 }
 
-/** Repeats a bounded sweep until it moves fewer rows than a batch, or `maxRows` are done. */
+/** Lets timers and I/O (heartbeats, claims, `/healthz`) run before the next batch. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Repeats a bounded sweep until it moves fewer rows than a batch, or `maxRows` are done. A store
+ * that answers synchronously (SQLite) resolves each step in a microtask, so without the yield
+ * between batches a backlog of 100k expired entries held the event loop for seconds, starving
+ * the worker's lease heartbeats in the same process.
+ */
 async function drain(
   step: (limit: number) => Promise<string[]>,
   batch: number,
@@ -58,6 +68,7 @@ async function drain(
     const ids = await step(limit);
     all.push(...ids);
     if (ids.length < limit) break;
+    await yieldToEventLoop();
   }
   return all;
 }

@@ -142,3 +142,17 @@ describe('retention on a fake clock across days', () => {
     await expect(h.dlq.purgeArchived({ olderThanDays: -2 })).rejects.toBeInstanceOf(ValidationError);
   });
 });
+
+describe('retention sweeps share the event loop', () => {
+  it('lets a pending callback run between batches instead of draining a backlog in one go', async () => {
+    await storeMany(20, 'x');
+    h.clock.advance(4 * DAY);
+    const order: string[] = [];
+    h.dlq.on('dead_letter.expired', (payload) => order.push(`expired:${payload.ids.length}`));
+    // Queued before the sweep starts: with batches of 7 it must run before the 20 are done.
+    setImmediate(() => order.push('other work'));
+    const sweep = h.dlq.expire();
+    expect(await sweep).toBe(20);
+    expect(order).toEqual(['other work', 'expired:20']);
+  });
+});
