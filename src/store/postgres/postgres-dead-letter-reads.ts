@@ -3,12 +3,7 @@
  * the trigger-maintained counts table when the filter allows, facets, failure groups, stats and the
  * audit trail. Nothing here loads more rows than it returns.
  */
-import {
-  DEAD_LETTER_STATUSES,
-  type DeadLetter,
-  type DeadLetterAuditEntry,
-  type DeadLetterStatus,
-} from '../../core/dead-letter.js';
+import type { DeadLetter, DeadLetterAuditEntry, DeadLetterStatus } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type {
   DeadLetterFacets,
@@ -27,6 +22,7 @@ import { countableFromGroups, domainSpans, failureIdentity } from '../failure-gr
 /** Most entries one top-failures query groups when the counters cannot answer its filter. */
 export const TOP_FAILURES_SCAN_BUDGET = 50_000;
 
+import { facetsFromCells, totalsFromCells } from '../shared/count-cells.js';
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import { buildWhere, ordering, SqlParams } from './dead-letter-filter.js';
@@ -127,15 +123,7 @@ export class PostgresDeadLetterReads {
   }
 
   async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
-    const facets: DeadLetterFacets = { byStatus: {}, byDomain: {}, cells: [] };
-    for (const cell of await this.counts()) {
-      facets.cells.push({ status: cell.status, domain: cell.domain, count: cell.n });
-      if (params.domain === undefined || cell.domain === params.domain)
-        facets.byStatus[cell.status] = (facets.byStatus[cell.status] ?? 0) + cell.n;
-      if (params.status === undefined || cell.status === params.status)
-        facets.byDomain[cell.domain] = (facets.byDomain[cell.domain] ?? 0) + cell.n;
-    }
-    return facets;
+    return facetsFromCells(await this.counts(), params);
   }
 
   /**
@@ -245,17 +233,7 @@ export class PostgresDeadLetterReads {
         [],
       ),
     ]);
-    const byStatus = Object.fromEntries(DEAD_LETTER_STATUSES.map((s) => [s, 0])) as Record<
-      DeadLetterStatus,
-      number
-    >;
-    const byDomain: Record<string, number> = {};
-    let total = 0;
-    for (const cell of cells) {
-      byStatus[cell.status] = (byStatus[cell.status] ?? 0) + cell.n;
-      byDomain[cell.domain] = (byDomain[cell.domain] ?? 0) + cell.n;
-      total += cell.n;
-    }
+    const { total, byStatus, byDomain } = totalsFromCells(cells);
     return {
       total,
       byStatus,

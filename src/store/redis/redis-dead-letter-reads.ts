@@ -7,7 +7,6 @@
  */
 
 import type { DeadLetter, DeadLetterAuditEntry, DeadLetterStatus } from '../../core/dead-letter.js';
-import { DEAD_LETTER_STATUSES } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type { RedisClient } from '../../redis/client-options.js';
 import type {
@@ -21,6 +20,7 @@ import type {
   TopFailures,
 } from '../dead-letter-store.js';
 import { countableFromGroups, domainSpans } from '../failure-groups.js';
+import { cellsFromKeys, facetsFromCells, totalsFromCells } from '../shared/count-cells.js';
 import { countableFromCounts } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor } from '../shared/keyset-cursor.js';
 import { auditFromJson, deadLetterFromHash } from './dead-letter-codec.js';
@@ -257,18 +257,7 @@ export class RedisDeadLetterReads {
 
   async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
     const counts = await this.counts();
-    const facets: DeadLetterFacets = { byStatus: {}, byDomain: {}, cells: [] };
-    for (const [cell, n] of counts) {
-      const split = cell.indexOf(':');
-      const status = cell.slice(0, split) as DeadLetterStatus;
-      const domain = cell.slice(split + 1);
-      facets.cells.push({ status, domain, count: n });
-      if (params.domain === undefined || domain === params.domain)
-        facets.byStatus[status] = (facets.byStatus[status] ?? 0) + n;
-      if (params.status === undefined || status === params.status)
-        facets.byDomain[domain] = (facets.byDomain[domain] ?? 0) + n;
-    }
-    return facets;
+    return facetsFromCells(cellsFromKeys(counts), params);
   }
 
   async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
@@ -348,20 +337,7 @@ export class RedisDeadLetterReads {
       this.counts(),
       this.b.call('domains', () => this.b.client.smembers(this.keys.deadLetterDomains)),
     ]);
-    const byStatus = Object.fromEntries(DEAD_LETTER_STATUSES.map((s) => [s, 0])) as Record<
-      DeadLetterStatus,
-      number
-    >;
-    const byDomain: Record<string, number> = {};
-    let total = 0;
-    for (const [cell, n] of counts) {
-      const split = cell.indexOf(':');
-      const status = cell.slice(0, split) as DeadLetterStatus;
-      const domain = cell.slice(split + 1);
-      byStatus[status] = (byStatus[status] ?? 0) + n;
-      byDomain[domain] = (byDomain[domain] ?? 0) + n;
-      total += n;
-    }
+    const { total, byStatus, byDomain } = totalsFromCells(cellsFromKeys(counts));
     const pipeline = this.b.client.pipeline();
     const pendingDomains = domains.filter((d) => (counts.get(`pending:${d}`) ?? 0) > 0);
     for (const domain of pendingDomains)

@@ -17,6 +17,7 @@ import type {
 import { DUE_FOR_EXPIRY_COUNT_CAP } from '../dead-letter-store.js';
 import { dueForExpiry } from '../due-for-expiry.js';
 import { countableFromGroups } from '../failure-groups.js';
+import { type CountCell, facetsFromCells, totalsFromCells } from '../shared/count-cells.js';
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
@@ -33,15 +34,6 @@ import {
 
 /** Most candidates a list query examines for conditions no index serves. */
 export const SCAN_BUDGET = 20_000;
-
-const ALL_STATUSES: readonly DeadLetterStatus[] = [
-  'pending',
-  'replaying',
-  'resolved',
-  'requires_review',
-  'expired',
-  'archived',
-];
 
 /** Dead-letter queries on one connection. */
 export class SqliteDeadLetterReads {
@@ -215,18 +207,8 @@ export class SqliteDeadLetterReads {
   }
 
   async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
-    const cells = this.c.read(
-      () => this.c.stmt.counts.all() as { domain: string; status: DeadLetterStatus; n: number }[],
-    );
-    const facets: DeadLetterFacets = { byStatus: {}, byDomain: {}, cells: [] };
-    for (const cell of cells) {
-      facets.cells.push({ status: cell.status, domain: cell.domain, count: cell.n });
-      if (params.domain === undefined || cell.domain === params.domain)
-        facets.byStatus[cell.status] = (facets.byStatus[cell.status] ?? 0) + cell.n;
-      if (params.status === undefined || cell.status === params.status)
-        facets.byDomain[cell.domain] = (facets.byDomain[cell.domain] ?? 0) + cell.n;
-    }
-    return facets;
+    const cells = this.c.read(() => this.c.stmt.counts.all() as CountCell[]);
+    return facetsFromCells(cells, params);
   }
 
   async topDeadLetterFailures(params: DeadLetterFilter & { limit: number }): Promise<TopFailures> {
@@ -255,21 +237,7 @@ export class SqliteDeadLetterReads {
 
   async getDeadLetterStats(params: { now: number }): Promise<DeadLetterStoreStats> {
     return this.c.read(() => {
-      const byStatus = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<
-        DeadLetterStatus,
-        number
-      >;
-      const byDomain: Record<string, number> = {};
-      let total = 0;
-      for (const cell of this.c.stmt.counts.all() as {
-        domain: string;
-        status: DeadLetterStatus;
-        n: number;
-      }[]) {
-        byStatus[cell.status] = (byStatus[cell.status] ?? 0) + cell.n;
-        byDomain[cell.domain] = (byDomain[cell.domain] ?? 0) + cell.n;
-        total += cell.n;
-      }
+      const { total, byStatus, byDomain } = totalsFromCells(this.c.stmt.counts.all() as CountCell[]);
       return {
         total,
         byStatus,
