@@ -58,8 +58,13 @@ export class PostgresDeadLetterReads {
     const order = params.order ?? 'newest';
     const limit = Math.max(0, Math.floor(params.limit));
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
-    const total = withTotal === false ? null : await this.count(filter);
-    if (limit === 0) return { items: [], total, nextCursor: null };
+    // The total and the page are independent reads: sent at once, on two pooled connections, a
+    // total that has to count (an error-text search) costs no wait of its own.
+    const totalRead = withTotal === false ? Promise.resolve(null) : this.count(filter);
+    // Awaited below; this keeps a failed count from being reported unhandled when a bad cursor
+    // throws first.
+    totalRead.catch(() => {});
+    if (limit === 0) return { items: [], total: await totalRead, nextCursor: null };
     const p = new SqlParams();
     let extra: string[] = [];
     let orderBy: string;
@@ -74,11 +79,14 @@ export class PostgresDeadLetterReads {
     }
     const where = buildWhere(filter, p, extra);
     const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
-    const rows = await this.conn.query<DeadLetterRow>(
-      'list dead letters',
-      `SELECT * FROM ${this.table} ${where} ${orderBy} LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`,
-      p.args,
-    );
+    const [total, rows] = await Promise.all([
+      totalRead,
+      this.conn.query<DeadLetterRow>(
+        'list dead letters',
+        `SELECT * FROM ${this.table} ${where} ${orderBy} LIMIT ${p.add(limit)} OFFSET ${p.add(offset)}`,
+        p.args,
+      ),
+    ]);
     const last = rows.at(-1);
     const nextCursor =
       rows.length === limit && last
