@@ -173,9 +173,10 @@ describe('redrive dlq: acting', () => {
     const blank = await sb.redrive(['dlq', 'redrive', custom!, '--reason', ' ', '--handlers', 'fixed.mjs']);
     expect(blank.code).toBe(2);
     expectOneLineError(blank, /reason/);
+    // force-replay is the name; redrive (above) its deprecated alias.
     const redriven = await sb.json<{ results: { ok: boolean; result: { status: string } }[] }>([
       'dlq',
-      'redrive',
+      'force-replay',
       custom!,
       '--reason',
       'billing API is back',

@@ -26,8 +26,12 @@ interface DlqRedriveOptions extends CommonOptions {
 export function registerDlqRedrive(dlq: Command): void {
   withCommonOptions(
     dlq
-      .command('redrive')
-      .description('force-redrive an entry that needs review (audited; grants a fresh replay budget)')
+      .command('force-replay')
+      // The old name, kept for one minor version (docs/glossary.md: redrive is the product).
+      .alias('redrive')
+      .description(
+        'force a replay of an entry that needs review (audited; grants a fresh replay budget; alias: redrive, deprecated)',
+      )
       .argument('<id>', 'dead-letter id')
       .requiredOption('--reason <text>', 'why (written to the audit trail)')
       .option('--ticket <ref>', 'a ticket or incident reference for the audit trail')
@@ -39,8 +43,8 @@ export function registerDlqRedrive(dlq: Command): void {
       'after',
       `
 Examples:
-  redrive dlq redrive dl_0mww7qsa4bbd40eccf0c3 --reason "fixed the VAT rounding" --ticket OPS-1234
-  redrive dlq redrive dl_0mww7qsa4bbd40eccf0c3 --reason "upstream back" --generation 5 --json`,
+  redrive dlq force-replay dl_0mww7qsa4bbd40eccf0c3 --reason "fixed the VAT rounding" --ticket OPS-1234
+  redrive dlq force-replay dl_0mww7qsa4bbd40eccf0c3 --reason "upstream back" --generation 5 --json`,
     )
     .action(async (id: string, options: DlqRedriveOptions) => {
       if (options.reason.trim() === '')
