@@ -229,6 +229,7 @@
   }
   var api = {
     whoami: () => request("GET", "whoami"),
+    activeJobs: (limit = 20) => request("GET", "jobs", { query: { state: "active", limit } }),
     overview: () => request("GET", "overview"),
     throughput: (queue, windowSeconds = 300) => request("GET", `queues/${encodeURIComponent(queue)}/throughput`, {
       query: { window: windowSeconds }
@@ -2208,6 +2209,53 @@
     );
   }
 
+  // src/admin/web/src/active-jobs.ts
+  function progressCell(progress) {
+    if (progress === null || progress === void 0) return h("span", { class: "muted" }, "—");
+    if (typeof progress === "number" && Number.isFinite(progress)) {
+      const pct = Math.max(0, Math.min(100, progress));
+      return h(
+        "span",
+        { class: "progress", "data-testid": "job-progress" },
+        h("progress", { max: "100", value: String(pct), "aria-label": `${pct}%` }),
+        ` ${pct}%`
+      );
+    }
+    return h("code", { "data-testid": "job-progress" }, JSON.stringify(progress));
+  }
+  function activeJobsTable(jobs) {
+    if (jobs.length === 0) return h("p", null, "No job is running.");
+    return h(
+      "table",
+      null,
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          ...["Job", "Queue", "Name", "Attempt", "Worker", "Progress"].map((t) => h("th", null, t))
+        )
+      ),
+      h(
+        "tbody",
+        null,
+        ...jobs.map(
+          (job) => h(
+            "tr",
+            { "data-job-id": job.id },
+            h("td", null, h("code", null, job.id)),
+            h("td", null, job.queue),
+            h("td", null, job.name),
+            h("td", null, String(job.attemptsMade + 1)),
+            h("td", null, job.workerId ?? ""),
+            h("td", null, progressCell(job.progress))
+          )
+        )
+      )
+    );
+  }
+
   // src/admin/web/src/chart.ts
   var WIDTH = 1e3;
   var HEIGHT = 220;
@@ -2310,6 +2358,7 @@
   function mountOverview(main2, ctx2) {
     const queuesRegion = h("div", { class: "region", "data-testid": "queues" }, h("p", null, "Loading…"));
     const chartRegion = h("div", { class: "region" });
+    const activeRegion = h("div", { class: "region", "data-testid": "active-jobs" });
     const deadLettersRegion = h("div", { class: "region", "data-testid": "dead-letter-summary" });
     const breakersRegion = h("div", { class: "region", "data-testid": "breakers" });
     const replayRegion = h("div", { class: "region", "data-testid": "replay-queue" });
@@ -2333,6 +2382,12 @@
         { "aria-labelledby": "queues-heading" },
         h("h3", { id: "queues-heading" }, "Queues"),
         queuesRegion
+      ),
+      h(
+        "section",
+        { "aria-labelledby": "active-heading" },
+        h("h3", { id: "active-heading" }, "Active jobs"),
+        activeRegion
       ),
       h(
         "section",
@@ -2378,6 +2433,11 @@
       renderDeadLetters(overview);
       renderBreakers(overview);
       renderReplayQueue(overview.replayQueue);
+      try {
+        patch(activeRegion, activeJobsTable((await api.activeJobs()).items));
+      } catch (error) {
+        patch(activeRegion, h("p", { class: "error" }, `Active jobs unavailable: ${error.message}`));
+      }
       const names = overview.queues.map((q) => q.name);
       if (!chartQueue || !names.includes(chartQueue)) chartQueue = names[0] ?? null;
       syncSelect(names);

@@ -160,8 +160,20 @@ export function filterBody(filter: DeadLetterFilter): DeadLetterFilter {
 
 // ---- routes ------------------------------------------------------------------------------------
 
+/** A running job as the overview lists it (fields of the jobs API it reads). */
+export interface ActiveJobRow {
+  id: string;
+  queue: string;
+  name: string;
+  attemptsMade: number;
+  workerId: string | null;
+  progress: unknown;
+}
+
 export const api = {
   whoami: () => request<WhoAmI>('GET', 'whoami'),
+  activeJobs: (limit = 20) =>
+    request<{ items: ActiveJobRow[] }>('GET', 'jobs', { query: { state: 'active', limit } }),
   overview: () => request<Overview>('GET', 'overview'),
   throughput: (queue: string, windowSeconds = 300) =>
     request<{ points: ThroughputPoint[] }>('GET', `queues/${encodeURIComponent(queue)}/throughput`, {

@@ -2,6 +2,7 @@
  * Overview: queues with live counts (polled every 2 s), a throughput chart, dead-letter totals,
  * circuit breakers and the replay queue.
  */
+import { activeJobsTable } from './active-jobs.js';
 import { ApiError, api } from './api.js';
 import { throughputChart } from './chart.js';
 import { type Ctx, poll, type View } from './context.js';
@@ -30,6 +31,7 @@ const CHART_QUEUE_KEY = 'redrive.chartQueue';
 export function mountOverview(main: HTMLElement, ctx: Ctx): View {
   const queuesRegion = h('div', { class: 'region', 'data-testid': 'queues' }, h('p', null, 'Loading…'));
   const chartRegion = h('div', { class: 'region' });
+  const activeRegion = h('div', { class: 'region', 'data-testid': 'active-jobs' });
   const deadLettersRegion = h('div', { class: 'region', 'data-testid': 'dead-letter-summary' });
   const breakersRegion = h('div', { class: 'region', 'data-testid': 'breakers' });
   const replayRegion = h('div', { class: 'region', 'data-testid': 'replay-queue' });
@@ -54,6 +56,12 @@ export function mountOverview(main: HTMLElement, ctx: Ctx): View {
       { 'aria-labelledby': 'queues-heading' },
       h('h3', { id: 'queues-heading' }, 'Queues'),
       queuesRegion,
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'active-heading' },
+      h('h3', { id: 'active-heading' }, 'Active jobs'),
+      activeRegion,
     ),
     h(
       'section',
@@ -100,6 +108,11 @@ export function mountOverview(main: HTMLElement, ctx: Ctx): View {
     renderDeadLetters(overview);
     renderBreakers(overview);
     renderReplayQueue(overview.replayQueue);
+    try {
+      patch(activeRegion, activeJobsTable((await api.activeJobs()).items));
+    } catch (error) {
+      patch(activeRegion, h('p', { class: 'error' }, `Active jobs unavailable: ${(error as Error).message}`));
+    }
     const names = overview.queues.map((q) => q.name);
     if (!chartQueue || !names.includes(chartQueue)) chartQueue = names[0] ?? null;
     syncSelect(names);
