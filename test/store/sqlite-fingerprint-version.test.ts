@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { standaloneDeadLetter } from '../conformance/dead-letter-fixtures.js';
 
@@ -21,16 +23,17 @@ afterEach(() => {
 it('adds fingerprint_version to an older database; its records are version 1', async () => {
   dir = mkdtempSync(join(tmpdir(), 'redrive-fpv-'));
   const path = join(dir, 'old.db');
-  const first = new SqliteStore({ path, pollIntervalMs: 0 });
-  await first.insertDeadLetters({
-    deadLetters: [standaloneDeadLetter('old-1', T0, { fingerprintVersion: 7 })],
-    now: T0,
-  });
-  await first.close();
+  // A database from before fingerprint versions: migrations 1 and 2, without the column.
   const raw = new Database(path);
+  migrateSqliteSchema(raw, path, SQLITE_MIGRATIONS.slice(0, 2));
   raw.exec('ALTER TABLE redrive_dead_letters DROP COLUMN fingerprint_version');
-  // Such databases recorded version 1 (the column came with a later migration).
-  raw.prepare('UPDATE redrive_schema SET version = 1').run();
+  raw
+    .prepare(
+      `INSERT INTO redrive_dead_letters (id, queue, domain, failure_type, error_message, fingerprint, attempts,
+         metadata, status, max_replays, first_failed_at, dead_lettered_at, updated_at)
+       VALUES ('old-1', 'q', 'default', 'unknown', 'boom', 'fp-old', '[]', '{}', 'pending', 3, ?, ?, ?)`,
+    )
+    .run(T0, T0, T0);
   raw.close();
 
   const reopened = new SqliteStore({ path, pollIntervalMs: 0 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Queue, SqliteStore, ValidationError } from '../../src/index.js';
-import { latestSqliteSchemaVersion } from '../../src/store/sqlite/migrate.js';
+import { latestSqliteSchemaVersion, migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 
 const SCHEMA_VERSION = latestSqliteSchemaVersion();
 
@@ -46,15 +47,20 @@ describe("redrive's schema version", () => {
   });
 
   it('adopts a database of the first releases, which kept its version in user_version', async () => {
+    // A first-release database: the first schema only, no version table, user_version 1.
     const path = join(dir, 'legacy.db');
-    const first = new SqliteStore({ path });
-    const queue = new Queue('legacy', { store: first });
-    const { id } = await queue.add('kept', { n: 1 });
-    await queue.close();
-    await first.close();
     const db = new Database(path);
+    migrateSqliteSchema(db, path, SQLITE_MIGRATIONS.slice(0, 1));
     db.exec('DROP TABLE redrive_schema');
     db.pragma('user_version = 1');
+    const id = String(
+      db
+        .prepare(
+          `INSERT INTO redrive_jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at)
+           VALUES ('legacy', 'kept', '{"n":1}', 'waiting', 0, 3, 0, 0)`,
+        )
+        .run().lastInsertRowid,
+    );
     db.close();
 
     const reopened = new SqliteStore({ path });
