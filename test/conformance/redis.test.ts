@@ -5,7 +5,7 @@
  * except under CI=true, where `redisService()` throws and the file fails.
  *
  * The cases pass explicit times, so the store runs with `clock: 'caller'` here; the server clock
- * has its own tests in test/store/redis-store.test.ts.
+ * has its own tests in test/store/redis-store-server-clock.test.ts.
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe } from 'vitest';

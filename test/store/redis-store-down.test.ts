@@ -1,0 +1,137 @@
+/**
+ * Redis store on a real server: what callers see while Redis is down (through a local TCP proxy
+ * that can cut or blackhole the connection).
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/core/errors.js';
+import type { RedisStore, RedisStoreOptions } from '../../src/store/redis/redis-store.js';
+import { redisService } from '../support/services.js';
+import { job, redisStoreHarness, T0, within } from './redis-store-harness.js';
+
+const redis = await redisService();
+
+/** A TCP proxy in front of Redis that can pass, cut (reset every connection and refuse new ones) or blackhole. */
+class TcpProxy {
+  mode: 'pass' | 'cut' | 'blackhole' = 'pass';
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  port = 0;
+
+  async start(target: { host: string; port: number }): Promise<void> {
+    this.server = createServer((client) => {
+      this.sockets.add(client);
+      client.on('close', () => this.sockets.delete(client));
+      client.on('error', () => {});
+      if (this.mode === 'cut') {
+        client.destroy();
+        return;
+      }
+      if (this.mode === 'blackhole') return;
+      const upstream = connect(target);
+      this.sockets.add(upstream);
+      upstream.on('close', () => {
+        this.sockets.delete(upstream);
+        client.destroy();
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      client.on('data', (chunk) => {
+        if (this.mode === 'pass') upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        if (this.mode === 'pass') client.write(chunk);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+
+  cut(): void {
+    this.mode = 'cut';
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+describe.skipIf(!redis.available)('RedisStore', () => {
+  const { open } = redisStoreHarness(redis);
+  const target = new URL(redis.url);
+
+  describe('while Redis is down', () => {
+    const proxies: TcpProxy[] = [];
+    afterEach(async () => {
+      await Promise.all(proxies.splice(0).map((p) => p.stop()));
+    });
+
+    async function proxied(options: RedisStoreOptions = {}): Promise<{ store: RedisStore; proxy: TcpProxy }> {
+      const proxy = new TcpProxy();
+      proxies.push(proxy);
+      await proxy.start({ host: target.hostname, port: Number(target.port || 6379) });
+      const store = open({ ...options, url: `redis://127.0.0.1:${proxy.port}` });
+      return { store, proxy };
+    }
+
+    it('fails calls with StoreUnavailableError (503) when nothing listens, and every call settles', async () => {
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      await new Promise<void>((r) => server.close(() => r()));
+      const store = open({ url: `redis://127.0.0.1:${port}` });
+      const error = await within(
+        5000,
+        store
+          .claimJobs({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000, now: T0, claimId: 'c' })
+          .catch((e) => e),
+        'a claim against a closed port',
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).status).toBe(503);
+      expect((error as Error).message).toMatch(
+        /Redis store at redis:\/\/127\.0\.0\.1:\d+: claim-jobs failed/,
+      );
+    });
+
+    it('fails calls during a partition and works again once Redis is back, by itself', async () => {
+      const { store, proxy } = await proxied();
+      await store.insertJobs({ jobs: [job({ payload: 1 })], now: T0 });
+      proxy.cut();
+      const error = await within(
+        5000,
+        store.insertJobs({ jobs: [job({ payload: 2 })], now: T0 }).catch((e) => e),
+        'insert',
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      proxy.mode = 'pass';
+      const deadline = Date.now() + 10_000;
+      let counts: Awaited<ReturnType<RedisStore['countJobs']>> | undefined;
+      while (!counts) {
+        try {
+          counts = await store.countJobs({ queue: 'q' });
+        } catch (e) {
+          expect(e).toBeInstanceOf(StoreUnavailableError);
+          if (Date.now() > deadline) throw e;
+        }
+      }
+      // The insert refused during the partition was not applied.
+      expect(counts.waiting).toBe(1);
+    });
+
+    it('fails a call that gets no reply (blackhole) after the command timeout instead of hanging', async () => {
+      const { store, proxy } = await proxied({ redisOptions: { commandTimeout: 300 } });
+      await store.countJobs({});
+      proxy.mode = 'blackhole';
+      const error = await within(
+        5000,
+        store.countJobs({}).catch((e) => e),
+        'a call into a blackhole',
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/timed out/i);
+    });
+  });
+});
