@@ -1,4 +1,7 @@
-/** CircuitBreaker: closed → open: when consecutive failures open the circuit, and what an open circuit refuses. */
+/**
+ * CircuitBreaker: closed → open: when consecutive failures open the circuit, and what an open
+ * circuit refuses.
+ */
 import { describe, expect, it } from 'vitest';
 import { CircuitOpenError } from '../../src/core/errors.js';
 import { boom, ok, setup } from './circuit-breaker-setup.js';

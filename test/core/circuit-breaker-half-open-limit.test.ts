@@ -1,4 +1,7 @@
-/** CircuitBreaker: the concurrent half-open limit: how many probes run at once and what each outcome does. */
+/**
+ * CircuitBreaker: the concurrent half-open limit: how many probes run at once and what each
+ * outcome does.
+ */
 import { describe, expect, it } from 'vitest';
 import { deferred, setup } from './circuit-breaker-setup.js';
 

@@ -1,4 +1,7 @@
-/** CircuitBreaker: the probe timeout: a probe that never settles fails, aborts its signal and reopens the circuit. */
+/**
+ * CircuitBreaker: the probe timeout: a probe that never settles fails, aborts its signal and
+ * reopens the circuit.
+ */
 import { describe, expect, it } from 'vitest';
 import { ok, setup } from './circuit-breaker-setup.js';
 

@@ -1,4 +1,7 @@
-/** CircuitBreaker: recovery: open → half_open after the recovery timeout, and the probe that closes or reopens it. */
+/**
+ * CircuitBreaker: recovery: open → half_open after the recovery timeout, and the probe that closes
+ * or reopens it.
+ */
 import { describe, expect, it } from 'vitest';
 import { CircuitOpenError } from '../../src/core/errors.js';
 import { deferred, ok, setup } from './circuit-breaker-setup.js';

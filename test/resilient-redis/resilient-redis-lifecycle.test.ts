@@ -1,4 +1,7 @@
-/** ResilientRedis: lifecycle (first connection, close, settle), client and option validation, and stats. */
+/**
+ * ResilientRedis: lifecycle (first connection, close, settle), client and option validation, and
+ * stats.
+ */
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { BufferedReply } from '../../src/resilient-redis/events.js';

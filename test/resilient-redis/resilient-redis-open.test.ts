@@ -1,4 +1,7 @@
-/** ResilientRedis: an open circuit: read fallbacks, buffered and refused writes, and the bounded buffer. */
+/**
+ * ResilientRedis: an open circuit: read fallbacks, buffered and refused writes, and the bounded
+ * buffer.
+ */
 import { describe, expect, it } from 'vitest';
 import { CircuitOpenError } from '../../src/core/errors.js';
 import { NonIdempotentWriteRejectedError, WriteBufferFullError } from '../../src/resilient-redis/errors.js';

@@ -1,4 +1,7 @@
-/** ResilientRedis: recovery: the half-open probe and the ordered, rate-limited replay of the buffer. */
+/**
+ * ResilientRedis: recovery: the half-open probe and the ordered, rate-limited replay of the
+ * buffer.
+ */
 import { describe, expect, it } from 'vitest';
 import { BufferedReply } from '../../src/resilient-redis/events.js';
 import { ReplyError } from './fake-redis.js';
