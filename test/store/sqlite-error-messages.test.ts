@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { standaloneDeadLetter } from '../conformance/dead-letter-fixtures.js';
 
@@ -91,27 +93,30 @@ it('deletes a message with its last entry, and finds nothing by its text after',
 });
 
 it('links the entries of a database from before the migration to their messages on open', async () => {
+  // Two entries written by today's store, copied into a database built by migrations 1-8 only
+  // (as a release before messages were stored once wrote it): every column of that schema.
   const path = freshPath();
-  const first = new SqliteStore({ path, pollIntervalMs: 0 });
-  await first.insertDeadLetters({
+  const current = join(dir!, 'current.db');
+  const store = new SqliteStore({ path: current, pollIntervalMs: 0 });
+  await store.insertDeadLetters({
     deadLetters: [
       standaloneDeadLetter('old-1', T0, { errorMessage: 'connection reset by peer' }),
       standaloneDeadLetter('old-2', T0 + 1, { errorMessage: 'connection reset by peer' }),
     ],
     now: T0,
   });
-  await first.close();
+  await store.close();
   const raw = new Database(path);
-  // Back to the schema of version 8: no message table, no link.
-  raw.exec(`
-    DROP TRIGGER redrive_dead_letters_message_delete;
-    DROP TRIGGER redrive_dead_letters_message_update;
-    DROP TABLE redrive_dead_letter_message_text;
-    DROP TABLE redrive_dead_letter_messages;
-    DROP INDEX redrive_dead_letters_message;
-    ALTER TABLE redrive_dead_letters DROP COLUMN message_id;
-    UPDATE redrive_schema SET version = 8;
-  `);
+  migrateSqliteSchema(raw, path, SQLITE_MIGRATIONS.slice(0, 8));
+  const columns = raw
+    .prepare<[], { name: string }>('SELECT name FROM pragma_table_info(?)')
+    .all('redrive_dead_letters')
+    .map((c) => `"${c.name}"`)
+    .join(', ');
+  raw.prepare('ATTACH DATABASE ? AS current').run(current);
+  raw.exec(`INSERT INTO redrive_dead_letters (${columns})
+            SELECT ${columns} FROM current.redrive_dead_letters`);
+  raw.exec('DETACH DATABASE current');
   raw.close();
 
   const reopened = new SqliteStore({ path, pollIntervalMs: 0 });
