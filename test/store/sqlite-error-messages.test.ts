@@ -109,7 +109,7 @@ it('links the entries of a database from before the migration to their messages 
   const raw = new Database(path);
   migrateSqliteSchema(raw, path, SQLITE_MIGRATIONS.slice(0, 8));
   const columns = raw
-    .prepare<[], { name: string }>('SELECT name FROM pragma_table_info(?)')
+    .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
     .all('redrive_dead_letters')
     .map((c) => `"${c.name}"`)
     .join(', ');
