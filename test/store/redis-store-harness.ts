@@ -4,7 +4,6 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach } from 'vitest';
-import type { NewJob } from '../../src/store/job-store.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/store/redis/redis-store.js';
 import {
   deleteKeysWithPrefix,
@@ -13,26 +12,8 @@ import {
   uniqueKeyPrefix,
 } from '../support/services.js';
 
-/** The caller time the tests start at. */
-export const T0 = Date.UTC(2026, 0, 1);
-
-/** A new job for queue `q`, due at {@link T0}, with `overrides` applied. */
-export function job(overrides: Partial<NewJob> & { payload?: unknown } = {}): NewJob {
-  const { payload, ...rest } = overrides;
-  return {
-    queue: 'q',
-    name: 'job',
-    payloadJson: JSON.stringify(payload ?? {}),
-    priority: 1,
-    runAt: T0,
-    maxAttempts: 3,
-    timeoutMs: null,
-    backoff: null,
-    idempotencyKey: null,
-    replayOf: null,
-    ...rest,
-  };
-}
+/** The caller time the tests start at, and a new job for queue `q` due then (the conformance fixtures'). */
+export { newJob as job, T0 } from '../conformance/fixtures.js';
 
 /** Resolves when `promise` settles, or rejects after `ms` (so a hung call fails the test). */
 export function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
