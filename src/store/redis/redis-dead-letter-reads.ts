@@ -60,6 +60,16 @@ export interface DeadLetterBackend {
   maxScan: number;
 }
 
+/** Runs one of the store's scripts for the dead-letter half, its key prefix first among the arguments. */
+export function runDeadLetterScript(
+  b: DeadLetterBackend,
+  name: ScriptName,
+  keys: string[],
+  args: (string | number | (string | number)[])[],
+): Promise<unknown> {
+  return b.call(name, () => runScript(b.client, name, keys, [b.keys.base, ...args]) as Promise<unknown>);
+}
+
 const clampLimit = (limit: number) => Math.max(0, Math.floor(Number.isFinite(limit) ? limit : 0));
 
 export class RedisDeadLetterReads {
@@ -67,13 +77,6 @@ export class RedisDeadLetterReads {
 
   private get keys(): RedisKeys {
     return this.b.keys;
-  }
-
-  private script(name: ScriptName, keys: string[], args: (string | number | (string | number)[])[]) {
-    return this.b.call(
-      name,
-      () => runScript(this.b.client, name, keys, [this.keys.base, ...args]) as Promise<unknown>,
-    );
   }
 
   async getDeadLetter(params: { id: string }): Promise<DeadLetter | null> {
@@ -137,7 +140,8 @@ export class RedisDeadLetterReads {
     want: number,
     skip: number,
   ): Promise<ScanReply> {
-    const reply = (await this.script(
+    const reply = (await runDeadLetterScript(
+      this.b,
       'scan-dead-letters',
       [this.keys.deadLetterAll],
       [
@@ -376,7 +380,8 @@ export class RedisDeadLetterReads {
     const items: DeadLetterAuditEntry[] = [];
     let before = params.before === undefined ? '' : String(params.before);
     for (;;) {
-      const [entries, next] = (await this.script(
+      const [entries, next] = (await runDeadLetterScript(
+        this.b,
         'list-audit',
         [this.keys.auditAll],
         [

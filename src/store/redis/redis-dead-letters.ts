@@ -32,8 +32,12 @@ import { validateRegroupings } from '../regroup-changes.js';
 import { auditEntryJson, deadLetterFromHash, newDeadLetterFields } from './dead-letter-codec.js';
 import { fieldsToRecord } from './job-codec.js';
 import type { RedisKeys } from './keys.js';
-import { type DeadLetterBackend, RedisDeadLetterReads } from './redis-dead-letter-reads.js';
-import { runScript, type ScriptName } from './scripts.js';
+import {
+  type DeadLetterBackend,
+  RedisDeadLetterReads,
+  runDeadLetterScript,
+} from './redis-dead-letter-reads.js';
+import { runScript } from './scripts.js';
 
 /** Records per insert script call (a larger import is several calls in one MULTI/EXEC). */
 const INSERT_CHUNK = 500;
@@ -69,13 +73,6 @@ export class RedisDeadLetters implements DeadLetterStore {
 
   private get keys(): RedisKeys {
     return this.b.keys;
-  }
-
-  private script(name: ScriptName, keys: string[], args: (string | number | (string | number)[])[]) {
-    return this.b.call(
-      name,
-      () => runScript(this.b.client, name, keys, [this.keys.base, ...args]) as Promise<unknown>,
-    );
   }
 
   // ---- capture ------------------------------------------------------------------------------
@@ -149,7 +146,8 @@ export class RedisDeadLetters implements DeadLetterStore {
       throw new ValidationError('force.freshBudget', 'must be an integer');
     }
     return changeResult(
-      await this.script(
+      await runDeadLetterScript(
+        this.b,
         'acquire-dead-letter',
         [this.keys.deadLetterAll],
         [
@@ -172,7 +170,8 @@ export class RedisDeadLetters implements DeadLetterStore {
     if (params.resolvedBy === '') empty.push('resolvedBy');
     if (params.note === '') empty.push('note');
     return changeResult(
-      await this.script(
+      await runDeadLetterScript(
+        this.b,
         'finish-dead-letter-replay',
         [this.keys.deadLetterAll],
         [
@@ -194,7 +193,8 @@ export class RedisDeadLetters implements DeadLetterStore {
   async resolveDeadLetters(params: ResolveDeadLettersParams): Promise<ResolveDeadLettersResult> {
     if (params.ids.length === 0) return { resolved: [], skipped: [], notFound: [] };
     const pairs = params.ids.map((id) => [id, expectedGenerationOf(params.expectedGenerations, id) ?? '']);
-    const [resolved, skipped, notFound] = (await this.script(
+    const [resolved, skipped, notFound] = (await runDeadLetterScript(
+      this.b,
       'resolve-dead-letters',
       [this.keys.deadLetterAll],
       [
@@ -220,7 +220,8 @@ export class RedisDeadLetters implements DeadLetterStore {
     switch (params.action) {
       case 'expire':
         return {
-          ids: (await this.script(
+          ids: (await runDeadLetterScript(
+            this.b,
             'expire-dead-letters',
             [this.keys.deadLetterExpiry],
             [params.now, limit, [...(params.ids ?? [])]],
@@ -228,7 +229,8 @@ export class RedisDeadLetters implements DeadLetterStore {
         };
       case 'archive':
         return {
-          ids: (await this.script(
+          ids: (await runDeadLetterScript(
+            this.b,
             'archive-dead-letters',
             [`${this.keys.base}dl:closed`],
             [params.now, params.before, limit, [...(params.ids ?? [])]],
@@ -236,7 +238,8 @@ export class RedisDeadLetters implements DeadLetterStore {
         };
       case 'release_stuck':
         return {
-          ids: (await this.script(
+          ids: (await runDeadLetterScript(
+            this.b,
             'release-stuck-dead-letters',
             [`${this.keys.base}dl:replaying`],
             [params.now, params.before, limit],
@@ -254,7 +257,8 @@ export class RedisDeadLetters implements DeadLetterStore {
     const limit = clampLimit(params.limit);
     if (limit === 0) return { ids: [] };
     return {
-      ids: (await this.script(
+      ids: (await runDeadLetterScript(
+        this.b,
         'purge-dead-letters',
         [`${this.keys.base}dl:archived`],
         [params.before ?? '', limit, [...(params.ids ?? [])]],
@@ -268,7 +272,12 @@ export class RedisDeadLetters implements DeadLetterStore {
     validateRegroupings(params.changes);
     if (params.changes.length === 0) return { updated: 0 };
     const args = params.changes.map((c) => [c.id, c.fingerprint, c.fingerprintVersion]);
-    const updated = await this.script('regroup-dead-letters', [this.keys.deadLetterAll], args);
+    const updated = await runDeadLetterScript(
+      this.b,
+      'regroup-dead-letters',
+      [this.keys.deadLetterAll],
+      args,
+    );
     return { updated: Number(updated) };
   }
 
@@ -277,7 +286,8 @@ export class RedisDeadLetters implements DeadLetterStore {
   async appendAudit(params: { entries: readonly NewDeadLetterAuditEntry[] }): Promise<{ seqs: number[] }> {
     if (params.entries.length === 0) return { seqs: [] };
     const args = params.entries.map((e) => [auditEntryJson(e), e.deadLetterId ?? '']);
-    const seqs = (await this.script(
+    const seqs = (await runDeadLetterScript(
+      this.b,
       'append-audit',
       [this.keys.auditAll],
       [args.length, ...args],
@@ -288,7 +298,8 @@ export class RedisDeadLetters implements DeadLetterStore {
   async purgeAudit(params: PurgeAuditParams): Promise<{ deleted: number }> {
     const limit = Math.max(0, Math.floor(params.limit));
     if (limit === 0) return { deleted: 0 };
-    const deleted = await this.script(
+    const deleted = await runDeadLetterScript(
+      this.b,
       'purge-audit',
       [this.keys.auditAll],
       [Math.round(params.before), limit],
