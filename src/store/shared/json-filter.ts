@@ -38,7 +38,8 @@ export function parseJsonPath(path: string): JsonPathSegment[] {
   const out: JsonPathSegment[] = [];
   while (rest.length > 0) {
     if (out.length > 0) {
-      if (rest.startsWith('.')) rest = rest.slice(1);
+      // A dot must introduce a key: `a.` names nothing and is refused rather than read as `a`.
+      if (rest.startsWith('.') && rest.length > 1) rest = rest.slice(1);
       else if (!rest.startsWith('[')) break;
     }
     const match = SEGMENT.exec(rest);

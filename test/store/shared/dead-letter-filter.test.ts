@@ -19,7 +19,7 @@ describe('JSON paths', () => {
     expect(parseJsonPath('matrix[1][2]')).toEqual(['matrix', 1, 2]);
   });
 
-  it.each(['', '.a', 'a..b', "a'b", 'a b', 'x'.repeat(201)])('refuse %j', (path) => {
+  it.each(['', '.a', 'a.', 'a[0].', 'a..b', "a'b", 'a b', 'x'.repeat(201)])('refuse %j', (path) => {
     expect(() => parseJsonPath(path)).toThrow(ValidationError);
   });
 
