@@ -11,6 +11,7 @@ export default defineConfig({
     'entries/streams': 'src/entries/streams.ts',
     'entries/testing': 'src/entries/testing.ts',
     'entries/store': 'src/entries/store.ts',
+    'entries/store-conformance': 'src/entries/store-conformance.ts',
     'cli/main': 'src/cli/main.ts',
     // A worker process of `redrive chaos`, spawned by path (chaos/worker-spawn.ts).
     'cli/chaos-worker': 'src/cli/chaos/worker-process.ts',
@@ -29,6 +30,7 @@ export default defineConfig({
       'src/entries/streams.ts',
       'src/entries/testing.ts',
       'src/entries/store.ts',
+      'src/entries/store-conformance.ts',
     ],
   },
   target: 'node20',

@@ -4,7 +4,9 @@
  * (`npm pack`, which builds dist/ through `prepare`), installs the tarball into a new temporary
  * ESM project, and then
  *   1. fails if npm printed an engine warning (EBADENGINE) for any package in the tree;
- *   2. runs a small program there: a job enqueued and processed on embedded SQLite;
+ *   2. runs a small program there: a job enqueued and processed on embedded SQLite, after loading
+ *      every other entry but `redrive/store/conformance`, whose optional peers (vitest, fast-check)
+ *      are not installed: nothing else may need them;
  *   3. lists every other npm warning, so a new one is seen.
  *
  *   node scripts/check-clean-install.mjs [--keep]    # --keep leaves the project for a look
@@ -51,6 +53,13 @@ try {
   writeFileSync(
     join(project, 'app.js'),
     `import { Queue, SqliteStore, Worker } from 'redrive';
+import { existsSync } from 'node:fs';
+for (const peer of ['vitest', 'fast-check']) {
+  if (existsSync(\`node_modules/\${peer}\`)) throw new Error(\`\${peer} was installed: it is an optional peer\`);
+}
+for (const entry of ['redis', 'streams', 'testing', 'store', 'admin']) {
+  await import(\`redrive/\${entry}\`);
+}
 const store = new SqliteStore({ path: 'app.db' });
 const queue = new Queue('greetings', { store });
 await queue.add('hello', { to: 'world' });

@@ -13,9 +13,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
+import { freshClaimId, newJob, T0 } from '../../src/store/conformance/fixtures.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import type { RedisDurability } from '../../src/store/redis/replication.js';
-import { freshClaimId, newJob, T0 } from '../conformance/fixtures.js';
 import {
   type ClusterNode,
   redisClusterAvailability,

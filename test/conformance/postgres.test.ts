@@ -5,9 +5,9 @@
  * except under CI=true, where `postgresService()` throws and the file fails.
  */
 import { afterAll, describe } from 'vitest';
+import { runStoreConformance } from '../../src/entries/store-conformance.js';
 import { PostgresTestSchema } from '../support/postgres.js';
 import { postgresService } from '../support/services.js';
-import { runStoreConformance } from './store-suite.js';
 
 const postgres = await postgresService();
 

@@ -8,6 +8,15 @@
  */
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStoreConformance } from '../../src/entries/store-conformance.js';
+import {
+  claim,
+  deadLetterFromJob,
+  failedAttempt,
+  insert,
+  newJob,
+  T0,
+} from '../../src/store/conformance/fixtures.js';
 import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import {
@@ -17,8 +26,6 @@ import {
   type TestCluster,
 } from '../support/redis-cluster.js';
 import { uniqueKeyPrefix } from '../support/services.js';
-import { claim, deadLetterFromJob, failedAttempt, insert, newJob, T0 } from './fixtures.js';
-import { runStoreConformance } from './store-suite.js';
 
 const availability = await redisClusterAvailability();
 

@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe } from 'vitest';
+import { runStoreConformance } from '../../src/entries/store-conformance.js';
 import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
 import {
   deleteKeysWithPrefix,
@@ -12,7 +13,6 @@ import {
   type ScanningClient,
   uniqueKeyPrefix,
 } from '../support/services.js';
-import { runStoreConformance } from './store-suite.js';
 
 const redis = await redisService();
 

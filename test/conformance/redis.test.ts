@@ -9,6 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe } from 'vitest';
+import { runStoreConformance } from '../../src/entries/store-conformance.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import {
   deleteKeysWithPrefix,
@@ -16,7 +17,6 @@ import {
   type ScanningClient,
   uniqueKeyPrefix,
 } from '../support/services.js';
-import { runStoreConformance } from './store-suite.js';
 
 const redis = await redisService();
 

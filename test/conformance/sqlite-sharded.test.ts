@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeededRandom } from '../../src/core/clock.js';
+import { runStoreConformance } from '../../src/entries/store-conformance.js';
 import { ShardedSqliteStore } from '../../src/store/sqlite/sharded-sqlite-store.js';
-import { runStoreConformance } from './store-suite.js';
 
 let seed = 1;
 

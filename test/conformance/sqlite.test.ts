@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runStoreConformance } from '../../src/entries/store-conformance.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
-import { runStoreConformance } from './store-suite.js';
 
 function sqliteFactory(options: Omit<SqliteStoreOptions, 'path' | 'database'> = {}) {
   return async () => {

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { DeadLetterQueue, FakeClock, FINGERPRINT_VERSION, SqliteStore } from '../../src/index.js';
-import { standaloneDeadLetter } from '../conformance/dead-letter-fixtures.js';
+import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fixtures.js';
 
 const T0 = Date.UTC(2026, 11, 6);
 const MESSAGE = 'duplicate key value violates unique constraint "users_email_key"';

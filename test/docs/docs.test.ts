@@ -30,6 +30,7 @@ function programFile(program: DocProgram, dir: string): { path: string; source: 
   const source = program.code
     .replace(/from 'redrive'/g, `from '${toSrc('index.js')}'`)
     .replace(/from 'redrive\/admin'/g, `from '${toSrc('admin/index.js')}'`)
+    .replace(/from 'redrive\/store\/conformance'/g, `from '${toSrc('entries/store-conformance.js')}'`)
     .replace(
       /from 'redrive\/(redis|streams|testing|store)'/g,
       (_m, name: string) => `from '${toSrc(`entries/${name}.js`)}'`,

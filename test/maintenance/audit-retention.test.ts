@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AuditRetention, DEFAULT_AUDIT_RETENTION_MS } from '../../src/maintenance/audit-retention.js';
-import { auditEntry } from '../conformance/fixtures.js';
+import { auditEntry } from '../../src/store/conformance/fixtures.js';
 import { advance, useFixture } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CompletedJobCleaner } from '../../src/maintenance/completed-job-cleaner.js';
-import { claim, insert, newJob } from '../conformance/fixtures.js';
+import { claim, insert, newJob } from '../../src/store/conformance/fixtures.js';
 import { advance, useFixture } from './helpers.js';
 
 describe('CompletedJobCleaner', () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterQueue } from '../../src/dlq/dead-letter-queue.js';
 import { DeadLetterRetention } from '../../src/maintenance/dead-letter-retention.js';
-import { standaloneDeadLetter } from '../conformance/fixtures.js';
+import { standaloneDeadLetter } from '../../src/store/conformance/fixtures.js';
 import { advance, useFixture } from './helpers.js';
 
 const HOUR = 3_600_000;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/clock.js';
 import type { RedriveEvents } from '../../src/events.js';
 import { LeaseRescuer } from '../../src/maintenance/lease-rescuer.js';
-import { claim, insert, newJob } from '../conformance/fixtures.js';
+import { claim, insert, newJob } from '../../src/store/conformance/fixtures.js';
 import { advance, useFixture } from './helpers.js';
 
 describe('LeaseRescuer', () => {

@@ -9,9 +9,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../src/core/job.js';
 import { Queue } from '../../src/queue/queue.js';
+import { deadLetterFromJob, failedAttempt } from '../../src/store/conformance/fixtures.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { bindSchema, loadStatements } from '../../src/store/postgres/sql-files.js';
-import { deadLetterFromJob, failedAttempt } from '../conformance/fixtures.js';
 import { PostgresTestSchema } from '../support/postgres.js';
 import { postgresService } from '../support/services.js';
 

@@ -1,7 +1,7 @@
 /**
  * The Redis store's leader lease on the server clock (the default): the lease key carries a PX
  * expiry, so an abandoned lease vanishes by itself, and the caller's clock plays no part in who
- * leads. The shared behaviour (caller clock) is in test/conformance/cases/leadership.ts.
+ * leads. The shared behaviour (caller clock) is in src/store/conformance/cases/leadership.ts.
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';

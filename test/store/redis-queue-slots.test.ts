@@ -6,13 +6,20 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrateStore } from '../../src/cli/commands/migrate.js';
+import {
+  claim,
+  deadLetterFromJob,
+  failedAttempt,
+  insert,
+  newJob,
+  T0,
+} from '../../src/store/conformance/fixtures.js';
 import { DeadLetterOutbox } from '../../src/store/redis/dead-letter-outbox.js';
 import { openRedisStore } from '../../src/store/redis/open-redis-store.js';
 import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import type { RedisStoreOptions } from '../../src/store/redis/redis-store-options.js';
 import { redisStoreOptionsFromUrl } from '../../src/store/redis/redis-url.js';
-import { claim, deadLetterFromJob, failedAttempt, insert, newJob, T0 } from '../conformance/fixtures.js';
 import {
   deleteKeysWithPrefix,
   redisService,

@@ -13,7 +13,7 @@ import {
 } from '../support/services.js';
 
 /** The caller time the tests start at, and a new job for queue `q` due then (the conformance fixtures'). */
-export { newJob as job, T0 } from '../conformance/fixtures.js';
+export { newJob as job, T0 } from '../../src/store/conformance/fixtures.js';
 
 /** Resolves when `promise` settles, or rejects after `ms` (so a hung call fails the test). */
 export function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fixtures.js';
 import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { standaloneDeadLetter } from '../conformance/dead-letter-fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir: string | undefined;

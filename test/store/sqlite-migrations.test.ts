@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
+import { newJob, standaloneDeadLetter } from '../../src/store/conformance/fixtures.js';
 import { latestSqliteSchemaVersion, migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import type { SqliteMigration } from '../../src/store/sqlite/migrations/migration.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { newJob, standaloneDeadLetter } from '../conformance/fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir: string;

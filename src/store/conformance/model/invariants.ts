@@ -4,8 +4,8 @@
  * decreases, a finished job never changes again, and only the current token holds a lease.
  */
 import { expect } from 'vitest';
-import type { Job, JobState } from '../../../src/core/job.js';
-import type { Store } from '../../../src/store/store.js';
+import type { Job, JobState } from '../../../core/job.js';
+import type { Store } from '../../store.js';
 import type { Lease, ModelCoverage, ModelJob } from './state.js';
 
 export class StoreInvariants {

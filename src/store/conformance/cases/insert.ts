@@ -2,7 +2,7 @@
  * Conformance: inserting jobs, reading them back, batches and idempotency keys.
  */
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../../src/core/job.js';
+import type { Job } from '../../../core/job.js';
 import { claim, insert, mustGet, newJob, type StoreFactory, T0, useFreshStore } from '../fixtures.js';
 
 export function insertCases(factory: StoreFactory): void {

@@ -8,8 +8,9 @@
  *
  * One topic per file under ./cases/. A new case file is registered here, once, for every store.
  *
- * This lives under `test/` (not `src/`) so that vitest and fast-check never reach the published
- * bundle.
+ * Published as `redrive/store/conformance` (src/entries/store-conformance.ts), so that a store
+ * written outside this repository runs the same cases. Only that entry imports this folder: vitest
+ * and fast-check (optional peer dependencies) stay out of every other entry's import graph.
  */
 import { describe } from 'vitest';
 import { adminCases } from './cases/admin.js';

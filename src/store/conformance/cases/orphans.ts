@@ -3,7 +3,7 @@
  * quarantine (only a job that loses its worker while running alone counts towards `maxOrphans`).
  */
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/store.js';
+import type { Store } from '../../store.js';
 import {
   claim,
   failedAttempt,

@@ -3,8 +3,8 @@
  * brought back. How each orphan is judged (prefetched, running, quarantine) is in ./orphans.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../../src/core/job.js';
-import type { RecoverExpiredLeasesParams, Store } from '../../../src/store/store.js';
+import type { Job } from '../../../core/job.js';
+import type { RecoverExpiredLeasesParams, Store } from '../../store.js';
 import {
   claim,
   deadLetterFromJob,

@@ -5,8 +5,8 @@
  * batch and a failure named twice in one batch.
  */
 import { describe, expect, it } from 'vitest';
-import type { ClaimedJob } from '../../../src/core/job.js';
-import type { JobFailure, Store } from '../../../src/store/store.js';
+import type { ClaimedJob } from '../../../core/job.js';
+import type { JobFailure, Store } from '../../store.js';
 import {
   claim,
   deadLetterFromJob,

@@ -2,7 +2,7 @@
  * The state of the reference model: what the model believes about each job and lease, and how
  * often the interesting cases came up.
  */
-import type { AttemptRecord } from '../../../src/core/job.js';
+import type { AttemptRecord } from '../../../core/job.js';
 import type { ModelQueue } from './ops.js';
 
 export interface ModelJob {

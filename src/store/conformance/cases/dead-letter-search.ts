@@ -14,9 +14,9 @@
  * - `getDeadLetterStats().byQueue` counts entries per queue.
  */
 import { describe, expect, it } from 'vitest';
-import type { NewDeadLetter } from '../../../src/core/dead-letter.js';
-import type { DeadLetterFilter, FailureGroup } from '../../../src/store/dead-letter-store.js';
-import type { Store } from '../../../src/store/store.js';
+import type { NewDeadLetter } from '../../../core/dead-letter.js';
+import type { DeadLetterFilter, FailureGroup } from '../../dead-letter-store.js';
+import type { Store } from '../../store.js';
 import { type StoreFactory, standaloneDeadLetter, T0, useFreshStore } from '../dead-letter-fixtures.js';
 
 const STACK = [

@@ -5,7 +5,7 @@
  * check that its writes commit and roll back with the completion.
  */
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/store.js';
+import type { Store } from '../../store.js';
 import { type Guarantee, skipUnlessGuaranteed } from '../capabilities.js';
 import { claim, insertAndClaim, mustGet, type StoreFactory, T0, useFreshStore } from '../fixtures.js';
 

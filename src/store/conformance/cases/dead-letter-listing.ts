@@ -2,8 +2,8 @@
  * Conformance: dead letters — listing with filters, ordering and cursor pages.
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/core/errors.js';
-import type { Store } from '../../../src/store/store.js';
+import { ValidationError } from '../../../core/errors.js';
+import type { Store } from '../../store.js';
 import { dl, HOUR, type StoreFactory, seed, setStatus, T0, useFreshStore } from '../dead-letter-fixtures.js';
 
 /** Registers the dead-letter listing cases. */

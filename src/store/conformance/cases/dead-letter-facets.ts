@@ -2,7 +2,7 @@
  * Conformance: dead letters — facets, failure groups and stats.
  */
 import { describe, expect, it } from 'vitest';
-import { DUE_FOR_EXPIRY_COUNT_CAP } from '../../../src/store/dead-letter-store.js';
+import { DUE_FOR_EXPIRY_COUNT_CAP } from '../../dead-letter-store.js';
 import { dl, HOUR, type StoreFactory, seed, setStatus, T0, useFreshStore } from '../dead-letter-fixtures.js';
 
 /** Registers the dead-letter facets cases. */

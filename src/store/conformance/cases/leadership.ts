@@ -4,7 +4,7 @@
  * its next renewal (the check it makes before writing), whatever its own clock says.
  */
 import { describe, expect, it } from 'vitest';
-import type { LeadershipResult, Store } from '../../../src/store/store.js';
+import type { LeadershipResult, Store } from '../../store.js';
 import { type StoreFactory, T0, useFreshStore } from '../fixtures.js';
 
 const LEASE = 1000;

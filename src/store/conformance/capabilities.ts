@@ -6,7 +6,7 @@
  * store name or by a flag in the test file.
  */
 import type { TestContext } from 'vitest';
-import type { StoreCapabilities } from '../../src/store/store.js';
+import type { StoreCapabilities } from '../store.js';
 
 /** A behaviour of the seam that a capability may rule out. */
 export interface Guarantee {

@@ -3,9 +3,9 @@
  * {@link T0}, everything goes through the `Store` interface).
  */
 import { expect } from 'vitest';
-import type { DeadLetterStatus, NewDeadLetter } from '../../src/core/dead-letter.js';
-import type { AttemptRecord, ClaimedJob } from '../../src/core/job.js';
-import type { Store } from '../../src/store/store.js';
+import type { DeadLetterStatus, NewDeadLetter } from '../../core/dead-letter.js';
+import type { AttemptRecord, ClaimedJob } from '../../core/job.js';
+import type { Store } from '../store.js';
 import { standaloneDeadLetter, T0 } from './fixtures.js';
 
 export {

@@ -2,7 +2,7 @@
  * Conformance: storing and reading dead-letter records directly.
  */
 import { describe, expect, it } from 'vitest';
-import type { DeadLetter } from '../../../src/core/dead-letter.js';
+import type { DeadLetter } from '../../../core/dead-letter.js';
 import { type StoreFactory, standaloneDeadLetter, T0, useFreshStore } from '../fixtures.js';
 
 /** Registers the cases for storing and reading dead-letter records. */

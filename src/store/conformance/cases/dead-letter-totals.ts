@@ -2,7 +2,7 @@
  * Conformance: dead letters — totals kept beside the list.
  */
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../../src/core/dead-letter.js';
+import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../../core/dead-letter.js';
 import {
   deadLetterFromJob,
   dl,

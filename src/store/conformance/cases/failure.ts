@@ -2,9 +2,9 @@
  * Conformance: failed attempts — retry, rate-limit pause, dead letter — fenced by the token.
  */
 import { describe, expect, it } from 'vitest';
-import type { DeadLetter } from '../../../src/core/dead-letter.js';
-import type { ClaimedJob } from '../../../src/core/job.js';
-import type { Store } from '../../../src/store/store.js';
+import type { DeadLetter } from '../../../core/dead-letter.js';
+import type { ClaimedJob } from '../../../core/job.js';
+import type { Store } from '../../store.js';
 import {
   claim,
   deadLetterFromJob,

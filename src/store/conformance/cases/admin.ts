@@ -2,7 +2,7 @@
  * Conformance: counting, listing and removing jobs, and the next due time.
  */
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/store.js';
+import type { Store } from '../../store.js';
 import { STORE_WIDE_ID_ORDER, skipUnlessGuaranteed } from '../capabilities.js';
 import {
   claim,

@@ -4,8 +4,8 @@
  * then checks the invariants (./invariants.ts). Only the `Store` interface is used.
  */
 import { expect } from 'vitest';
-import type { AttemptRecord, OrphanedWhile } from '../../../src/core/job.js';
-import type { FailureOutcome, FenceResult, Store } from '../../../src/store/store.js';
+import type { AttemptRecord, OrphanedWhile } from '../../../core/job.js';
+import type { FailureOutcome, FenceResult, Store } from '../../store.js';
 import { deadLetterFromJob, freshClaimId, T0 } from '../fixtures.js';
 import { StoreInvariants } from './invariants.js';
 import { type FailKind, type ModelQueue, type Op, WORKERS } from './ops.js';

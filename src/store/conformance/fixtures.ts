@@ -2,10 +2,11 @@
  * Builders shared by the store conformance suite. Everything goes through the `Store` interface
  * and every time is passed explicitly (no real clock), so the same cases run on every backend.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach } from 'vitest';
-import type { NewDeadLetter } from '../../src/core/dead-letter.js';
-import type { AttemptRecord, ClaimedJob, Job } from '../../src/core/job.js';
-import type { DeadLetterFromJob, NewJob, Store } from '../../src/store/store.js';
+import type { NewDeadLetter } from '../../core/dead-letter.js';
+import type { AttemptRecord, ClaimedJob, Job } from '../../core/job.js';
+import type { DeadLetterFromJob, NewJob, Store } from '../store.js';
 
 /** Creates a fresh, empty store; `cleanup` closes it and removes whatever it left behind. */
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -51,12 +52,12 @@ export function newJob(overrides: Partial<NewJob> & { payload?: unknown } = {}):
   };
 }
 
-let claimSeq = 0;
-
-/** A fresh claim id (each claim must use a new one; the fencing token derives from it). */
+/**
+ * A fresh claim id (each claim must use a new one; the fencing token derives from it). Random, not
+ * counted, because test files running in parallel may share one Redis or PostgreSQL server.
+ */
 export function freshClaimId(): string {
-  claimSeq++;
-  return `claim-${claimSeq}-${Math.random().toString(36).slice(2, 10)}`;
+  return `claim-${randomUUID()}`;
 }
 
 /** Claims with sensible defaults; `now` must be given. */

@@ -4,8 +4,8 @@
  * that every per-fingerprint read (filters, failure groups, and any counters a store keeps) agrees.
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/core/errors.js';
-import type { Store } from '../../../src/store/store.js';
+import { ValidationError } from '../../../core/errors.js';
+import type { Store } from '../../store.js';
 import {
   deadLetterFromJob,
   failedAttempt,
