@@ -4,7 +4,7 @@
  * archived (rows whose number modulo 20 is 1-4 and 5-6), 5 % requires_review (7), the rest
  * pending. Every store declares `payload.customerId` as an indexed path where it has the option.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,14 +56,18 @@ async function inBatches(
   await Promise.all(Array.from({ length: parallel }, lane));
 }
 
-function sqlite(): DlqBenchStore {
-  const dir = mkdtempSync(join(tmpdir(), 'redrive-bench-dlq-'));
-  const path = join(dir, 'dlq.db');
+function sqlite(reuse?: string): DlqBenchStore {
+  const dir = reuse ?? mkdtempSync(join(tmpdir(), 'redrive-bench-dlq-'));
+  mkdirSync(dir, { recursive: true });
+  // The same file as bench/dashboard-render.ts --keep <dir>, so one fill serves both.
+  const path = join(dir, reuse ? 'dashboard.db' : 'dlq.db');
+  const filled = existsSync(path);
   const store = new SqliteStore({ path, pollIntervalMs: 0, indexedPaths: INDEXED });
   return {
     store,
     where: path,
     async seed(rows) {
+      if (filled) return { reused: path, databaseMb: Math.round(statSync(path).size / 1e6) };
       await inBatches(rows, 10_000, 1, (first, n) =>
         store
           .insertDeadLetters({
@@ -88,7 +92,7 @@ function sqlite(): DlqBenchStore {
     },
     async remove() {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!reuse) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -144,9 +148,9 @@ function redis(): DlqBenchStore {
   };
 }
 
-function postgres(): DlqBenchStore {
+function postgres(reuse?: string): DlqBenchStore {
   const url = benchPostgresUrl();
-  const schema = freshSchemaName('dlq');
+  const schema = reuse ?? freshSchemaName('dlq');
   const store = new PostgresStore({ url, schema });
   const s = `"${schema}"`;
   return {
@@ -154,6 +158,12 @@ function postgres(): DlqBenchStore {
     where: `${url} (schema ${schema})`,
     async seed(rows) {
       await store.ready();
+      if (reuse) {
+        const [row] = await store.pool
+          .query(`SELECT count(*)::int AS n FROM ${s}.dead_letters`)
+          .then((r) => r.rows);
+        if (row.n > 0) return { reused: schema, rows: row.n };
+      }
       // Server-side, in statements of 100 000 rows, the same records as makeDeadLetter(g - 1).
       for (let from = 1; from <= rows; from += 100_000) {
         const to = Math.min(rows, from + 99_999);
@@ -185,15 +195,18 @@ function postgres(): DlqBenchStore {
     },
     async remove(keep) {
       await store.close();
-      if (keep) process.stderr.write(`-- kept: schema ${schema}\n`);
+      if (keep || reuse) process.stderr.write(`-- kept: schema ${schema}\n`);
       else await adminQuery(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
     },
   };
 }
 
-/** Opens a fresh store of the given kind. */
-export function openDlqBenchStore(kind: DlqStoreKind): DlqBenchStore {
+/**
+ * Opens a fresh store of the given kind, or with `reuse` (a directory for SQLite, a schema name
+ * for PostgreSQL) the one filled by an earlier run, filled now if it is empty and kept afterwards.
+ */
+export function openDlqBenchStore(kind: DlqStoreKind, reuse?: string): DlqBenchStore {
   if (kind === 'redis') return redis();
-  if (kind === 'postgres') return postgres();
-  return sqlite();
+  if (kind === 'postgres') return postgres(reuse);
+  return sqlite(reuse);
 }

@@ -2,6 +2,7 @@
  * Dead-letter queue benchmark (standalone):
  *
  *   npx tsx bench/dlq.ts [--store sqlite|redis|postgres] [--count 1000000] [--json] [--keep]
+ *                        [--reuse <dir (SQLite) | schema (PostgreSQL)>]
  *
  * Fills a fresh store with `--count` dead letters (default 1,000,000; `--rows` is the same) through
  * its bulk path (dlq-stores.ts), then measures through the public `DeadLetterQueue` API and the
@@ -10,6 +11,10 @@
  * `store()` throughput (records/s and records per CPU-second of this process; with Redis and
  * PostgreSQL the server's CPU is not in it). Prints the target table first, with the load average.
  * `--keep` leaves a PostgreSQL schema in place afterwards (for EXPLAIN); drop it by hand.
+ * `--reuse` fills that SQLite directory (the file bench/dashboard-render.ts --keep uses) or that
+ * PostgreSQL schema on the first run and measures it again on the next ones, without the slow fill;
+ * the `store()` throughput is then not measured (it would add to the kept records). `--fill-only`
+ * fills it and stops (the fill is not a measurement: it needs no bench lock).
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +35,7 @@ if (!['sqlite', 'redis', 'postgres'].includes(KIND))
 const ROWS = Number(option('count', option('rows', '1000000')));
 const STORE_RECORDS = Number(option('store-records', '20000'));
 const REPEAT = Number(option('repeat', '10'));
+const REUSE = option('reuse', '') || undefined;
 
 type Timing = { p50: number; p95: number; max: number; runs?: number } | { error: string };
 
@@ -70,7 +76,7 @@ const show = (t: Timing) =>
 
 async function main(): Promise<void> {
   const load = loadAtStart();
-  const bench = openDlqBenchStore(KIND);
+  const bench = openDlqBenchStore(KIND, REUSE);
   const { store } = bench;
   const dlq = new DeadLetterQueue({
     store,
@@ -86,6 +92,10 @@ async function main(): Promise<void> {
       rowsPerSec: Math.round(ROWS / fillSeconds),
       ...notes,
     };
+    if (flag('fill-only')) {
+      console.log(`filled: ${JSON.stringify(out.fill)}`);
+      return;
+    }
 
     // ---- the issue's targets ----------------------------------------------------------------
     const targets: [string, Timing, string, boolean][] = [];
@@ -178,14 +188,16 @@ async function main(): Promise<void> {
         recordsPerCpuSec: Math.round(n / ((used.user + used.system) / 1e6)),
       };
     };
-    const sequential = Math.min(STORE_RECORDS, 5000);
-    await measure('store() one at a time', sequential, async () => {
-      for (let i = 0; i < sequential; i++) await dlq.store(failure(i));
-    });
-    await measure('store() bursts of 100', STORE_RECORDS, async () => {
-      for (let done = 0; done < STORE_RECORDS; done += 100)
-        await Promise.all(Array.from({ length: 100 }, (_, k) => dlq.store(failure(done + k))));
-    });
+    const sequential = REUSE ? 0 : Math.min(STORE_RECORDS, 5000);
+    if (sequential > 0)
+      await measure('store() one at a time', sequential, async () => {
+        for (let i = 0; i < sequential; i++) await dlq.store(failure(i));
+      });
+    if (sequential > 0)
+      await measure('store() bursts of 100', STORE_RECORDS, async () => {
+        for (let done = 0; done < STORE_RECORDS; done += 100)
+          await Promise.all(Array.from({ length: 100 }, (_, k) => dlq.store(failure(done + k))));
+      });
     out.store = throughput;
     out.loadAtEnd = loadavg()[0];
   } finally {
