@@ -2,13 +2,15 @@
  * Builds the WHERE clause, ordering and keyset cursor of dead-letter queries on PostgreSQL. Every
  * value is a bound parameter; JSON paths are validated and passed as text arrays. Equality on a
  * JSON field is also written as containment (`@>`), which the GIN indexes answer; error text is
- * an ILIKE that the trigram index answers when pg_trgm is installed.
+ * an ILIKE that the trigram index answers when pg_trgm is installed (for the words an
+ * {@link ErrorTextPlan} names, when it names some: error-text-plan.ts).
  */
 import { ValidationError } from '../../core/errors.js';
 import type { DeadLetterFilter, JsonFieldFilter } from '../dead-letter-store.js';
 import { likeEscape, statusCondition } from '../shared/dead-letter-filter.js';
 import { checkJsonFilter } from '../shared/json-filter.js';
 import type { KeysetCursor } from '../shared/keyset-cursor.js';
+import type { ErrorTextPlan } from './error-text-plan.js';
 
 /** A SQL condition and its parameters (`$1`, `$2`, ... in order). */
 export class SqlParams {
@@ -49,8 +51,29 @@ function nest(path: readonly string[], value: unknown): unknown {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
 }
 
-/** The conditions of a filter, as SQL (`WHERE ...` or the empty string). */
-export function buildWhere(filter: DeadLetterFilter, p: SqlParams, extra: string[] = []): string {
+/**
+ * The error-text condition: the phrase as an ILIKE the trigram index answers, or, when the plan
+ * names words, each word for the index and the phrase checked on their candidates. The check is
+ * the same ILIKE on `error_message || ''`, an expression the index does not cover, so that the
+ * planner does not add the phrase's common trigrams back to the index scan.
+ */
+function errorTextCondition(text: string, p: SqlParams, plan: ErrorTextPlan | undefined): string {
+  const phrase = p.add(`%${likeEscape(text)}%`);
+  if (!plan || plan.indexWords.length === 0) return `error_message ILIKE ${phrase}`;
+  const words = plan.indexWords.map((w) => `error_message ILIKE ${p.add(`%${likeEscape(w)}%`)}`);
+  return `${words.join(' AND ')} AND (error_message || '') ILIKE ${phrase}`;
+}
+
+/**
+ * The conditions of a filter, as SQL (`WHERE ...` or the empty string); `search` is the plan of
+ * its error text (the whole phrase through the index without one).
+ */
+export function buildWhere(
+  filter: DeadLetterFilter,
+  p: SqlParams,
+  extra: string[] = [],
+  search?: ErrorTextPlan,
+): string {
   const where: string[] = [];
   const eq = (column: string, value: unknown) => {
     if (value !== undefined) where.push(`${column} = ${p.add(value)}`);
@@ -69,7 +92,7 @@ export function buildWhere(filter: DeadLetterFilter, p: SqlParams, extra: string
   eq('job_id', filter.jobId);
   eq('fingerprint', filter.fingerprint);
   if (filter.errorText !== undefined && filter.errorText !== '') {
-    where.push(`error_message ILIKE ${p.add(`%${likeEscape(filter.errorText)}%`)}`);
+    where.push(errorTextCondition(filter.errorText, p, search));
   }
   if (filter.from !== undefined) where.push(`dead_lettered_at >= ${p.add(filter.from)}`);
   if (filter.to !== undefined) where.push(`dead_lettered_at < ${p.add(filter.to)}`);

@@ -26,6 +26,7 @@ import { facetsFromCells, totalsFromCells } from '../shared/count-cells.js';
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import { buildWhere, ordering, SqlParams } from './dead-letter-filter.js';
+import { type ErrorTextPlan, ErrorTextPlanner } from './error-text-plan.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { type AuditRow, auditFromRow, type DeadLetterRow, deadLetterFromRow } from './rows.js';
 
@@ -33,7 +34,17 @@ type CountCell = { domain: string; status: DeadLetterStatus; n: number };
 
 /** Dead-letter queries on one connection. */
 export class PostgresDeadLetterReads {
-  constructor(private readonly conn: PostgresConnection) {}
+  private readonly searches: ErrorTextPlanner;
+
+  constructor(private readonly conn: PostgresConnection) {
+    this.searches = new ErrorTextPlanner(conn);
+  }
+
+  /** How the filter's error text is asked of the trigram index (none without error text). */
+  private searchPlan(filter: DeadLetterFilter): Promise<ErrorTextPlan | undefined> {
+    const text = filter.errorText;
+    return text === undefined || text === '' ? Promise.resolve(undefined) : this.searches.plan(text);
+  }
 
   private get table(): string {
     return `"${this.conn.schema}".dead_letters`;
@@ -58,9 +69,10 @@ export class PostgresDeadLetterReads {
     const order = params.order ?? 'newest';
     const limit = Math.max(0, Math.floor(params.limit));
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
+    const search = await this.searchPlan(filter);
     // The total and the page are independent reads: sent at once, on two pooled connections, a
     // total that has to count (an error-text search) costs no wait of its own.
-    const totalRead = withTotal === false ? Promise.resolve(null) : this.count(filter);
+    const totalRead = withTotal === false ? Promise.resolve(null) : this.count(filter, search);
     // Awaited below; this keeps a failed count from being reported unhandled when a bad cursor
     // throws first.
     totalRead.catch(() => {});
@@ -77,7 +89,7 @@ export class PostgresDeadLetterReads {
     } else {
       orderBy = ordering(order).orderBy;
     }
-    const where = buildWhere(filter, p, extra);
+    const where = buildWhere(filter, p, extra, search);
     const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
     const [total, rows] = await Promise.all([
       totalRead,
@@ -96,7 +108,7 @@ export class PostgresDeadLetterReads {
   }
 
   /** Counts matching rows; status/domain-only filters read the counts table. */
-  private async count(filter: DeadLetterFilter): Promise<number> {
+  private async count(filter: DeadLetterFilter, search: ErrorTextPlan | undefined): Promise<number> {
     const p = new SqlParams();
     if (countableFromCounts(filter)) {
       const where: string[] = [];
@@ -111,7 +123,7 @@ export class PostgresDeadLetterReads {
       );
       return row?.n ?? 0;
     }
-    const where = buildWhere(filter, p);
+    const where = buildWhere(filter, p, [], search);
     // Queue, failure type and fingerprint (with statuses and domains) are the columns of the
     // per-fingerprint counters: a few rows summed instead of counting (at 1M) 200 000 entries.
     // An empty queue name stands for "no queue" there, so it is counted on the entries.
@@ -144,7 +156,7 @@ export class PostgresDeadLetterReads {
     const { limit: rawLimit, ...filter } = params;
     const limit = Math.max(1, Math.floor(rawLimit));
     const p = new SqlParams();
-    const where = buildWhere(filter, p);
+    const where = buildWhere(filter, p, [], await this.searchPlan(filter));
     const countable = countableFromGroups(filter);
     const source = countable
       ? `SELECT fingerprint, domain, n FROM ${this.tableNamed('dead_letter_groups')} ${where}`

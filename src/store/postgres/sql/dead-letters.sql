@@ -104,6 +104,15 @@ SELECT e ->> 'deadLetterId', e ->> 'action', e ->> 'actor', e ->> 'reason', e ->
  ORDER BY ord
 RETURNING seq
 
+-- name: wordShares
+-- $1: the words of an error-text search; $2: how many of the newest messages to look in. How many
+-- of them hold each word (case-insensitively), and how many were looked at (error-text-plan.ts).
+SELECT w AS word, count(*) FILTER (WHERE strpos(lower(s.m), lower(w)) > 0)::int AS n, count(*)::int AS sampled
+  FROM unnest($1::text[]) AS w
+ CROSS JOIN (SELECT error_message AS m FROM :SCHEMA.dead_letters
+              ORDER BY dead_lettered_at DESC, seq LIMIT $2) AS s
+ GROUP BY w
+
 -- name: counts
 SELECT domain, status, n FROM :SCHEMA.dead_letter_counts WHERE n > 0
 
