@@ -1,5 +1,6 @@
 /**
- * Redis store on a real server: chunked inserts in one transaction, idempotency keys across chunks.
+ * Redis store on a real server: chunked inserts in one transaction, idempotency keys across chunks;
+ * the ids and start sequence numbers the scripts count up digit by digit.
  */
 import { describe, expect, it } from 'vitest';
 import { redisService } from '../support/services.js';
@@ -7,8 +8,11 @@ import { job, redisStoreHarness, T0 } from './redis-store-harness.js';
 
 const redis = await redisService();
 
+/** Every claimed job's id, in claim order. */
+const ids = (jobs: readonly { id: string }[]) => jobs.map((j) => j.id);
+
 describe.skipIf(!redis.available)('RedisStore', () => {
-  const { open } = redisStoreHarness(redis);
+  const { admin, open } = redisStoreHarness(redis);
 
   describe('inserts', () => {
     it('inserts a batch larger than a chunk in one transaction, idempotency keys across chunks', async () => {
@@ -26,6 +30,45 @@ describe.skipIf(!redis.available)('RedisStore', () => {
       expect(listed.map((j) => j.payload)).toEqual(
         jobs.map((_, i) => ({ i })).filter(({ i }) => !(i % 50 === 0 && i >= 100)),
       );
+    });
+
+    it('numbers a bulk insert across tens and hundreds, and claims it in id order with start marks counting on', async () => {
+      const store = open();
+      // One job first, so that the bulk starts at id 2 and runs over 9 -> 10 and 99 -> 100.
+      await store.insertJobs({ jobs: [job({ payload: { i: -1 } })], now: T0 });
+      const jobs = Array.from({ length: 249 }, (_, i) => job({ payload: { i } }));
+      const results = await store.insertJobs({ jobs, now: T0 });
+      const expected = Array.from({ length: 249 }, (_, i) => String(i + 2));
+      expect(results.map((r) => r.id)).toEqual(expected);
+      // Normal priority (the default) is not stored; claim order still puts a high one first.
+      expect(await admin!.hexists(store.keys.job('5'), 'pr')).toBe(0);
+      const [high] = await store.insertJobs({
+        jobs: [job({ priority: 2, payload: { high: true } })],
+        now: T0,
+      });
+      expect(await admin!.hget(store.keys.job(high!.id), 'pr')).toBe('2');
+      const first = await store.claimJobs({
+        queue: 'q',
+        workerId: 'w',
+        limit: 2,
+        leaseMs: 60_000,
+        now: T0,
+        claimId: 'c1',
+      });
+      expect(ids(first)).toEqual([high!.id, '1']);
+      const claimed = await store.claimJobs({
+        queue: 'q',
+        workerId: 'w',
+        limit: 249,
+        leaseMs: 60_000,
+        now: T0,
+        claimId: 'c2',
+        starts: { firstSeq: 7, horizon: 0 },
+      });
+      expect(ids(claimed)).toEqual(expected);
+      expect(claimed.map((j) => j.payload)).toEqual(jobs.map((_, i) => ({ i })));
+      const seqs = await Promise.all(claimed.map((j) => admin!.hget(store.keys.job(j.id), 'sq')));
+      expect(seqs).toEqual(Array.from({ length: 249 }, (_, i) => String(7 + i)));
     });
   });
 });

@@ -41,7 +41,11 @@ local function insert_one(queue, priority, run_at, head, payload, key, id)
   local state = 'scheduled'
   if due <= now then state = 'waiting' end
   local k = jkey(id)
-  redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'pr', priority, 'ra', int(due), 's', state)
+  if priority == '1' then
+    redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'ra', int(due), 's', state)
+  else
+    redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'pr', priority, 'ra', int(due), 's', state)
+  end
   if key then
     redis.call('HSET', k, 'ik', key)
     redis.call('HSET', qkey(queue, 'ik'), key, id)
@@ -60,7 +64,8 @@ end
 -- one index and one score (so no per-job score or state), the listing index gets one run for the
 -- batch (see lib/jobs.lua), and the reply is the first id and the count (the ids are
 -- consecutive) instead of two lists of n strings. Numbers reach Redis as
--- strings made once: a Lua number argument is formatted with '%.14g' on every call.
+-- strings made once: a Lua number argument is formatted with '%.14g' on every call; the ids are
+-- made by decimals_from (one formatting per ten ids).
 local function insert_uniform(queue, priority, run_at, head, n)
   local first = redis.call('INCRBY', KEYS[2], n) - n
   local due = run_at + offset
@@ -70,12 +75,17 @@ local function insert_uniform(queue, priority, run_at, head, n)
     state, index, score, padded = 'waiting', qkey(queue, 'wait'), int(wait_score(tonumber(priority), due)), true
   end
   local members = {}
+  local next_id = decimals_from(first + 1, padded)
+  local normal = priority == '1'
   for i = 1, n do
-    local id = first + i
-    local sid = string.format('%d', id)
-    redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
+    local sid, padded_id = next_id()
+    if normal then
+      redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'ra', ra, 's', state)
+    else
+      redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
+    end
     members[i * 2 - 1] = score
-    if padded then members[i * 2] = string.format('%015d', id) else members[i * 2] = sid end
+    members[i * 2] = padded_id or sid
   end
   call_many('ZADD', index, members)
   ids_add_run(queue, first + 1, n)

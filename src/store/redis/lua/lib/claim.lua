@@ -76,6 +76,8 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
   end
   if #members == 0 then return '[]', '' end
   local marks = first_seq and quarantined == ''
+  local next_seq
+  if marks then next_seq = decimals_from(first_seq) end
   local lease = int(now + lease_ms)
   local started = int(now)
   -- The reply is built as one list of parts joined once (a string per job costs twice as much).
@@ -85,18 +87,29 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
     local member = members[m]
     local id = unpad(member)
     local k = jkey(id)
-    local f = redis.call('HMGET', k, 'am', 'oc', 'rl', 'ra', 'at', 'd', 'p', 'sus')
-    if f[8] == '1' and quarantined == '' then
+    -- A job without an attempt record has no counters, suspect or quarantine mark either (see
+    -- lib/jobs.lua): a fresh job costs one read of four fields, a job with a history two reads.
+    local f = redis.call('HMGET', k, 'at', 'ra', 'd', 'p')
+    local made, orphans, delays, suspect = '0', '0', '0', false
+    if f[1] then
+      local h = redis.call('HMGET', k, 'am', 'oc', 'rl', 'sus')
+      made, orphans, delays, suspect = h[1] or '0', h[2] or '0', h[3] or '0', h[4] == '1'
+    end
+    if suspect and quarantined == '' then
       redis.call('ZADD', index, redis.call('ZSCORE', wait, member), member)
       skipped = skipped + 1
     else
       local i = #picked + 1
       picked[i] = member
-      local made = f[1] or '0'
       local seq = ''
-      if marks then seq = int(first_seq + i - 1) end
-      redis.call('HSET', k, 's', 'active', 'tk', next_attempt(made) .. ':' .. claim_id, 'w', worker, 'le', lease,
-        'sa', started, 'sq', seq, 'qn', quarantined)
+      if marks then seq = next_seq() end
+      local token = next_attempt(made) .. ':' .. claim_id
+      if f[1] then
+        redis.call('HSET', k, 's', 'active', 'tk', token, 'w', worker, 'le', lease, 'sa', started, 'sq', seq,
+          'qn', quarantined)
+      else
+        redis.call('HSET', k, 's', 'active', 'tk', token, 'w', worker, 'le', lease, 'sa', started, 'sq', seq)
+      end
       active[i * 2 - 1] = lease
       active[i * 2] = id
       if i > 1 then parts[n + 1] = ',["' else parts[n + 1] = '["' end
@@ -104,17 +117,17 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
       parts[n + 3] = '",'
       parts[n + 4] = made
       parts[n + 5] = ','
-      parts[n + 6] = f[2] or '0'
+      parts[n + 6] = orphans
       parts[n + 7] = ','
-      parts[n + 8] = f[3] or '0'
+      parts[n + 8] = delays
       parts[n + 9] = ','
-      parts[n + 10] = f[4]
+      parts[n + 10] = f[2]
       parts[n + 11] = ','
-      parts[n + 12] = nz(f[5]) or 'null'
+      parts[n + 12] = nz(f[1]) or 'null'
       parts[n + 13] = ','
-      parts[n + 14] = f[6]
+      parts[n + 14] = f[3]
       parts[n + 15] = ','
-      parts[n + 16] = f[7]
+      parts[n + 16] = f[4]
       parts[n + 17] = ']'
       n = n + 17
     end

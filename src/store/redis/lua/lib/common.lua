@@ -22,6 +22,34 @@ local function int(n)
   return string.format('%d', n)
 end
 
+-- Decimal strings of consecutive integers from `first`, one per call of the returned function,
+-- each with its zero-padded 15-digit form as a second result when `padded`. From a `first` >= 0,
+-- a number is formatted once per ten (Lua formats through sprintf, the costliest step of a small
+-- loop) and the last digit appended.
+local DIGITS = { '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' }
+local function decimals_from(first, padded)
+  local v, base, pbase = first, nil, nil
+  if first < 0 then
+    return function()
+      v = v + 1
+      if padded then return string.format('%d', v - 1), string.format('%015d', v - 1) end
+      return string.format('%d', v - 1)
+    end
+  end
+  return function()
+    local d = v % 10
+    if d == 0 or not base then
+      local tens = (v - d) / 10
+      if tens == 0 then base = '' else base = string.format('%d', tens) end
+      if padded then pbase = string.format('%014d', tens) end
+    end
+    v = v + 1
+    local digit = DIGITS[d + 1]
+    if padded then return base .. digit, pbase .. digit end
+    return base .. digit
+  end
+end
+
 -- Redis server time in ms since the epoch.
 local function server_ms()
   local t = redis.call('TIME')

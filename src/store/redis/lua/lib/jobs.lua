@@ -2,14 +2,18 @@
 --
 -- Job hash fields (absent or '' = null or 0): q queue; d the attributes fixed at insert, as one
 -- JSON array [name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,
--- createdAt] with the job's headers object appended when it has any; p payload JSON; pr priority; ik idempotency key (also in d; kept apart for
--- removal); ra run at; s state; am attempts made; oc orphan count; rl rate-limit delays; sa
--- started at; fa finished at; le lease expiry (meaningful only while the state is active: a
--- completion leaves it behind); tk fencing token; w worker id; r result JSON; at attempts JSON
--- array; la signature of the last attempt (duplicate detection); dl dead-letter id; sus '1' for a
--- suspect (orphaned while running: claimed only alone, in quarantine, until it finishes); sq the
--- start sequence number of a batch claim ('' without start marks); qn '1' while claimed alone in
--- quarantine.
+-- createdAt] with the job's headers object appended when it has any; p payload JSON; pr priority
+-- (absent: normal, 1, the default, so that most jobs store one field less); ik idempotency key
+-- (also in d; kept apart for removal); ra run at; s state; am attempts made; oc orphan count; rl
+-- rate-limit delays; sa started at; fa finished at; le lease expiry (meaningful only while the
+-- state is active: a completion leaves it behind); tk fencing token; w worker id; r result JSON;
+-- at attempts JSON array; la signature of the last attempt (duplicate detection); dl dead-letter
+-- id; sus '1' for a suspect (orphaned while running: claimed only alone, in quarantine, until it
+-- finishes); sq the start sequence number of a batch claim ('' without start marks); qn '1' while
+-- claimed alone in quarantine.
+--
+-- A job has am, oc, rl, sus or qn only once it has an attempt record (at): every step that sets
+-- one of them (a failure, a recovery) appends an attempt. A claim reads them only when at is set.
 
 local function jkey(id)
   return B .. 'j:' .. id
@@ -73,8 +77,9 @@ local function next_attempt(made)
   return NEXT_ATTEMPT[made] or string.format('%d', tonumber(made) + 1)
 end
 
--- Claim order in one score: priority (high first), then due time. Exact in a double.
+-- Claim order in one score: priority (high first; absent: normal, 1), then due time. Exact in a double.
 local function wait_score(priority, run_at)
+  priority = priority or 1
   if run_at < 0 then run_at = 0 elseif run_at > 9999999999999 then run_at = 9999999999999 end
   return (2 - priority) * 10000000000000 + run_at
 end
