@@ -13,7 +13,8 @@
  * Progress and errors go to stderr.
  */
 
-import { createPostgresBenchDb } from './postgres-db.js';
+import { PostgresCpuMeter } from './postgres-cpu.js';
+import { benchPostgresUrl, createPostgresBenchDb } from './postgres-db.js';
 import { RedisCpuMeter } from './redis-cpu.js';
 import { benchRedisUrl, createRedisBenchDb } from './redis-db.js';
 import type { BenchResult, Measurement, Synchronous } from './result.js';
@@ -122,9 +123,14 @@ const db: BenchDb =
       : createRedisBenchDb();
 const peer = PEER_FUNCTIONS[storeKind as string];
 const run = peer ? peer[name]! : SCENARIO_FUNCTIONS[name];
-/** redrive's Redis store and BullMQ: the server's CPU over the timed part. */
+/** Servers on this machine: the server's CPU over the timed part. */
+const POSTGRES_KINDS = new Set(['postgres', 'graphile-worker', 'graphile-worker-batched', 'pg-boss']);
 const serverCpu =
-  storeKind === 'redis' || storeKind === 'bullmq' ? new RedisCpuMeter(benchRedisUrl()) : undefined;
+  storeKind === 'redis' || storeKind === 'bullmq'
+    ? new RedisCpuMeter(benchRedisUrl())
+    : POSTGRES_KINDS.has(storeKind ?? '')
+      ? new PostgresCpuMeter(benchPostgresUrl())
+      : undefined;
 let measurement: Measurement | undefined;
 let error: string | undefined;
 try {
@@ -139,7 +145,7 @@ try {
   error = e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`${name} (${synchronous}) failed: ${error}\n`);
 } finally {
-  serverCpu?.close();
+  await serverCpu?.close();
   await db.remove();
 }
 rss.stop();

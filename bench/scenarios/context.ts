@@ -2,7 +2,6 @@
  * What every scenario receives: its fresh database, the sizes of this run, and the RSS sampler.
  */
 import type { Store } from '../../src/index.js';
-import type { RedisCpu, RedisCpuMeter } from '../redis-cpu.js';
 import type { Measurement, Synchronous } from '../result.js';
 import type { RssSampler } from '../rss.js';
 import type { Sizes } from '../scenarios.js';
@@ -31,8 +30,17 @@ export interface ScenarioContext {
   synchronous: Synchronous;
   sizes: Sizes;
   rss: RssSampler;
-  /** On Redis (redrive's store and BullMQ): measures the server's CPU over the timed part. */
-  serverCpu?: RedisCpuMeter;
+  /**
+   * On Redis (redrive's store and BullMQ) and PostgreSQL (redrive's store and its peers): measures
+   * the server's CPU over the timed part.
+   */
+  serverCpu?: ServerCpuMeter;
+}
+
+/** Measures the server's CPU over windows (redis-cpu.ts, postgres-cpu.ts). */
+export interface ServerCpuMeter {
+  /** Opens a window; the returned function closes it and gives the figures for `jobs`. */
+  start(): Promise<(jobs: number) => Promise<object>>;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<Measurement>;
@@ -41,9 +49,7 @@ export type Scenario = (ctx: ScenarioContext) => Promise<Measurement>;
  * Opens a window on the server's CPU when the scenario has a meter; the returned function closes
  * it and gives the figures for the scenario's `details` (nothing without a meter).
  */
-export async function serverCpuWindow(
-  ctx: ScenarioContext,
-): Promise<(jobs: number) => Promise<RedisCpu | Record<string, never>>> {
+export async function serverCpuWindow(ctx: ScenarioContext): Promise<(jobs: number) => Promise<object>> {
   if (!ctx.serverCpu) return async () => ({});
   return ctx.serverCpu.start();
 }

@@ -9,7 +9,7 @@ import { makeWorkerUtils, run, type WorkerUtils } from 'graphile-worker';
 import { makeBulk, makePayload } from '../payload.js';
 import { adminQuery, benchPostgresUrl, freshSchemaName } from '../postgres-db.js';
 import { deferred, sleep } from '../wait.js';
-import { QUEUE, type Scenario, secondsSince } from './context.js';
+import { QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
 
 type Mode = 'defaults' | 'batched';
 
@@ -64,9 +64,9 @@ export function graphileEnqueueBulk(): Scenario {
 }
 
 export function graphileProcess(concurrency: number, mode: Mode): Scenario {
-  return ({ sizes }) =>
+  return (ctx) =>
     withUtils(async (utils, schema) => {
-      const total = sizes.process;
+      const total = ctx.sizes.process;
       for (let seq = 0; seq < total; seq += 1000) {
         await utils.addJobs(
           makeBulk(seq, Math.min(1000, total - seq)).map((j) => ({ identifier: QUEUE, payload: j.payload })),
@@ -76,7 +76,9 @@ export function graphileProcess(concurrency: number, mode: Mode): Scenario {
       await sleep(250);
       const handledAll = deferred();
       let handled = 0;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       const runner = await run({
         connectionString: benchPostgresUrl(),
         schema,
@@ -97,8 +99,20 @@ export function graphileProcess(concurrency: number, mode: Mode): Scenario {
       await handledAll.promise;
       await runner.stop();
       const seconds = secondsSince(start);
+      const cpu = process.cpuUsage(cpuStart);
+      const server = await window(total);
       const left = await countJobs(utils, schema);
       if (left !== 0) throw new Error(`expected every job completed (deleted), ${left} left`);
-      return { jobs: total, seconds, details: { concurrency, mode, engine: 'graphile-worker' } };
+      return {
+        jobs: total,
+        seconds,
+        details: {
+          concurrency,
+          mode,
+          engine: 'graphile-worker',
+          cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1000) / 1000,
+          ...server,
+        },
+      };
     });
 }

@@ -1,0 +1,29 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { PostgresCpuMeter } from '../../bench/postgres-cpu.js';
+import { postgresService } from '../support/services.js';
+
+const postgres = await postgresService();
+
+describe.skipIf(!postgres.available)('PostgreSQL CPU per job (bench)', () => {
+  it('counts the CPU a backend spends in the window, that of a backend which exits in it included', async () => {
+    const meter = new PostgresCpuMeter(postgres.url);
+    try {
+      const close = await meter.start();
+      // A backend that burns CPU and exits before the window closes: its time moves to the
+      // postmaster's children times, which the meter counts.
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      const started = process.hrtime.bigint();
+      await client.query('SELECT count(*) FROM generate_series(1, 3000000)');
+      const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+      await client.end();
+      const cpu = (await close(1000)) as { postgresCpuUs?: number; postgresCpuUsPerJob?: number };
+      // The query's CPU (at least a fifth of its wall time even on a loaded machine), in ticks of 10 ms.
+      expect(cpu.postgresCpuUs).toBeGreaterThanOrEqual(Math.min(elapsedUs / 5, 200_000) - 10_000);
+      expect(cpu.postgresCpuUsPerJob).toBe(Math.round(cpu.postgresCpuUs! / 10) / 100);
+    } finally {
+      await meter.close();
+    }
+  });
+});
