@@ -78,6 +78,75 @@ describe.skipIf(!postgres.available)('PostgreSQL query plans', () => {
     await store.close();
   });
 
+  it('joins a claimed batch back to the table by primary key, however far the queue has drained', async () => {
+    const store = await schema.freshStore();
+    const queue = new Queue('plans', { store });
+    await queue.addBulk(Array.from({ length: 5000 }, (_, i) => ({ name: 'job', payload: { i } })));
+    await schema.pool.query(`ANALYZE "${schema.schema}".jobs`);
+    // Halfway through the queue: a join that scans the primary key from its start reads 2,500 rows.
+    let completions = (
+      await store.claimJobs({
+        queue: 'plans',
+        workerId: 'w',
+        limit: 2500,
+        leaseMs: 60_000,
+        now: 1_000,
+        claimId: 'c1',
+      })
+    ).map((j) => ({ id: j.id, token: j.token, resultJson: null }));
+    const plans: string[] = [];
+    const explained = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    explained.on('connect', (client) => {
+      client.on('notice', (notice) => plans.push(notice.message ?? ''));
+      void client.query(
+        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; " +
+          'SET auto_explain.log_nested_statements = on; SET client_min_messages = log',
+      );
+    });
+    const probe = new PostgresStore({ pool: explained, schema: schema.schema });
+    try {
+      // The first calls on a connection and the later ones (a generic plan from the first, 0006).
+      for (let call = 0; call < 7; call++) {
+        plans.length = 0;
+        const { completed, claimed } = await probe.completeAndClaimJobs({
+          completions,
+          claim: {
+            queue: 'plans',
+            workerId: 'w',
+            limit: 100,
+            leaseMs: 60_000,
+            now: 2_000,
+            claimId: `p${call}`,
+          },
+        });
+        expect(completed.every((r) => r.ok)).toBe(true);
+        expect(claimed).toHaveLength(100);
+        completions = claimed.map((j) => ({ id: j.id, token: j.token, resultJson: null }));
+        const claim = plans.find((p) => p.includes("SET state = 'active'"));
+        expect(claim, 'the claim statement was explained').toBeDefined();
+        expect(claim).not.toMatch(/Merge Join|Hash Join/);
+        // Each claimed job is looked up once by primary key, never by a scan of the rows before it.
+        expect(claim).toMatch(/Index Scan using jobs_pkey on jobs j .*rows=1 loops=100\)/);
+      }
+    } finally {
+      await probe.close();
+      await explained.end();
+    }
+    const { rows } = await schema.pool.query(
+      `SELECT p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = $1 AND p.proname = 'complete_and_claim'`,
+      [schema.schema],
+    );
+    expect(rows[0].proconfig).toEqual(
+      expect.arrayContaining([
+        'enable_mergejoin=off',
+        'enable_hashjoin=off',
+        'plan_cache_mode=force_generic_plan',
+      ]),
+    );
+    await store.close();
+  });
+
   it('plans heartbeats, releases, failures and recovery by id from the first call on a connection', async () => {
     const store = await schema.freshStore();
     const queue = new Queue('plans', { store });

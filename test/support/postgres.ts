@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
+import { bindSchema, loadMigrations, quoteIdent } from '../../src/store/postgres/sql-files.js';
 import { uniqueSchemaName } from './services.js';
 
 /** A schema of one test file, with a factory of fresh, empty stores on it. */
@@ -57,5 +58,35 @@ export class PostgresTestSchema {
   async drop(): Promise<void> {
     await this.pool.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => undefined);
     await this.pool.end();
+  }
+}
+
+/**
+ * Builds `schema` as an older release left it: migrations 1 to `version` applied and recorded,
+ * as migrateSchema applies them (for upgrade tests; the next store to open it migrates the rest).
+ */
+export async function schemaAtVersion(pool: pg.Pool, schema: string, version: number): Promise<void> {
+  const q = quoteIdent(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`CREATE SCHEMA ${q}`);
+    await client.query(`SET LOCAL search_path TO ${q}, public`);
+    await client.query(
+      `CREATE TABLE ${q}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    for (const migration of loadMigrations().filter((m) => m.version <= version)) {
+      await client.query(bindSchema(migration.sql, schema));
+      await client.query(`INSERT INTO ${q}.migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
   }
 }
