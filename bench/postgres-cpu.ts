@@ -41,18 +41,26 @@ function procTimes(pid: number): { own: number; children: number; ppid: number }
   return { ppid: n(4), own: n(14) + n(15), children: n(16) + n(17) };
 }
 
-/** CPU ticks of the postmaster and everything it started, live or exited. */
+/**
+ * CPU ticks of the postmaster and everything it started, live or exited. A backend reaped while
+ * /proc is read moves its time from its own entry to the postmaster's children times: the read is
+ * repeated until no child was reaped during it, so that such a backend is counted exactly once.
+ */
 function serverTicks(postmaster: number): number {
-  const root = procTimes(postmaster);
-  if (!root) return Number.NaN;
-  let ticks = root.own + root.children;
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === postmaster) continue;
-    const times = procTimes(pid);
-    if (times?.ppid === postmaster) ticks += times.own;
+  for (;;) {
+    const before = procTimes(postmaster);
+    if (!before) return Number.NaN;
+    let live = 0;
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid === postmaster) continue;
+      const times = procTimes(pid);
+      if (times?.ppid === postmaster) live += times.own;
+    }
+    const after = procTimes(postmaster);
+    if (!after) return Number.NaN;
+    if (after.children === before.children) return after.own + after.children + live;
   }
-  return ticks;
 }
 
 type StatementCosts = Map<string, { calls: number; ms: number; rows: number }>;
