@@ -232,4 +232,7 @@ export { REPLAY_QUEUE_DEFAULTS, ReplayQueue } from './replay/replay-queue.js';
 
 // Names that moved to a subpath entry, still exported here (deprecated) for one minor version.
 
-export * from './deprecated-root-exports.js';
+export * from './deprecated/redis.js';
+export * from './deprecated/store.js';
+export * from './deprecated/streams.js';
+export * from './deprecated/testing.js';
