@@ -6,57 +6,25 @@ import { withFinalAttemptStack } from '../../core/attempt-stack.js';
 import type {
   DeadLetter,
   DeadLetterAuditEntry,
-  DeadLetterStatus,
   NewDeadLetter,
   NewDeadLetterAuditEntry,
 } from '../../core/dead-letter.js';
 import type { AttemptRecord } from '../../core/job.js';
+import {
+  type AuditScalarColumns,
+  auditFromColumns,
+  type DeadLetterScalarColumns,
+  deadLetterFromColumns,
+} from '../shared/dead-letter-row.js';
 
-/** A row of `redrive_dead_letters` (selected with `rowid AS seq`). */
-export interface DeadLetterRow {
-  seq: number;
-  id: string;
-  queue: string | null;
-  job_id: string | null;
-  job_name: string | null;
-  domain: string;
-  failure_type: string;
-  entity_type: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  error_class: string | null;
-  error_code: string | null;
-  error_message: string;
-  error_stack: string | null;
-  fingerprint: string;
-  fingerprint_version: number;
+/** A row of `redrive_dead_letters` (selected with `rowid AS seq`; JSON columns as text). */
+export interface DeadLetterRow extends DeadLetterScalarColumns {
   payload: string | null;
   attempts: string;
   snapshot: string | null;
   request_data: string | null;
   response_data: string | null;
   metadata: string;
-  next_action_hint: string | null;
-  recommended_action: string | null;
-  worker_id: string | null;
-  handler_version: string | null;
-  status: DeadLetterStatus;
-  generation: number;
-  replay_count: number;
-  max_replays: number;
-  first_failed_at: number;
-  dead_lettered_at: number;
-  expires_at: number | null;
-  resolved_at: number | null;
-  resolved_by: string | null;
-  resolution_note: string | null;
-  archived_at: number | null;
-  updated_at: number;
-  replay_of: string | null;
-  replay_started_at: number | null;
-  last_replay_at: number | null;
-  last_replay_error: string | null;
-  replay_job_id: string | null;
 }
 
 /** The columns of a dead-letter row, in {@link DeadLetterRow} order (`seq` is the rowid). */
@@ -126,50 +94,14 @@ const parseJson = (text: string | null): unknown => (text === null ? null : JSON
 
 /** Maps a dead-letter row to a {@link DeadLetter}. */
 export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
-  return {
-    id: row.id,
-    queue: row.queue,
-    jobId: row.job_id,
-    jobName: row.job_name,
-    domain: row.domain,
-    failureType: row.failure_type,
-    entityType: row.entity_type,
-    entityId: row.entity_id,
-    userId: row.user_id,
-    errorClass: row.error_class,
-    errorCode: row.error_code,
-    errorMessage: row.error_message,
-    errorStack: row.error_stack,
-    fingerprint: row.fingerprint,
-    fingerprintVersion: row.fingerprint_version,
+  return deadLetterFromColumns(row, {
     payload: parseJson(row.payload),
-    attempts: withFinalAttemptStack(JSON.parse(row.attempts) as AttemptRecord[], row.error_stack),
+    attempts: JSON.parse(row.attempts) as AttemptRecord[],
     snapshot: parseJson(row.snapshot),
     requestData: parseJson(row.request_data),
     responseData: parseJson(row.response_data),
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    nextActionHint: row.next_action_hint,
-    recommendedAction: row.recommended_action,
-    workerId: row.worker_id,
-    handlerVersion: row.handler_version,
-    status: row.status,
-    generation: row.generation,
-    replayCount: row.replay_count,
-    maxReplays: row.max_replays,
-    firstFailedAt: row.first_failed_at,
-    deadLetteredAt: row.dead_lettered_at,
-    expiresAt: row.expires_at,
-    resolvedAt: row.resolved_at,
-    resolvedBy: row.resolved_by,
-    resolutionNote: row.resolution_note,
-    archivedAt: row.archived_at,
-    updatedAt: row.updated_at,
-    replayOf: row.replay_of,
-    replayStartedAt: row.replay_started_at,
-    lastReplayAt: row.last_replay_at,
-    lastReplayError: row.last_replay_error,
-    replayJobId: row.replay_job_id,
-  };
+  });
 }
 
 const toJson = (value: unknown): string | null =>
@@ -247,38 +179,14 @@ export function serializedDeadLetterValues(
   ];
 }
 
-/** A row of `redrive_dead_letter_audit`. */
-export interface AuditRow {
-  seq: number;
-  dead_letter_id: string | null;
-  action: string;
-  actor: string;
-  reason: string | null;
-  ticket: string | null;
-  at: number;
-  before_status: DeadLetterStatus | null;
-  after_status: DeadLetterStatus | null;
-  before_generation: number | null;
-  after_generation: number | null;
+/** A row of `redrive_dead_letter_audit` (`details` as text). */
+export interface AuditRow extends AuditScalarColumns {
   details: string;
 }
 
 /** Maps an audit row to a {@link DeadLetterAuditEntry}. */
 export function auditFromRow(row: AuditRow): DeadLetterAuditEntry {
-  return {
-    seq: row.seq,
-    deadLetterId: row.dead_letter_id,
-    action: row.action,
-    actor: row.actor,
-    reason: row.reason,
-    ticket: row.ticket,
-    at: row.at,
-    beforeStatus: row.before_status,
-    afterStatus: row.after_status,
-    beforeGeneration: row.before_generation,
-    afterGeneration: row.after_generation,
-    details: JSON.parse(row.details) as Record<string, unknown>,
-  };
+  return auditFromColumns(row, JSON.parse(row.details) as Record<string, unknown>);
 }
 
 /** The INSERT for an audit entry. */
