@@ -134,7 +134,7 @@ export type ConnectionReset = 'reset' | 'destroyed' | 'disconnected';
  * Why not `disconnect()`: it closes gracefully (`end()`, then a destroy), and a graceful close
  * leaves the bytes the peer has not acknowledged in the kernel, which keeps retransmitting them
  * (then the FIN). After a partition heals they can reach Redis late — after the writes sent on the
- * next connection, such as the buffer's replay — and an old SET reported as ambiguous overwrites a
+ * next connection, such as the buffer's flush — and an old SET reported as ambiguous overwrites a
  * newer one. A reset (`SO_LINGER` 0, RST) makes the kernel discard them: what was sent on the
  * stuck connection and not yet received can never be applied.
  *

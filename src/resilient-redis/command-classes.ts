@@ -5,7 +5,7 @@
  *   MGET -> one null per key, EXISTS -> 0, HGETALL -> {} ...). A read without a fallback is refused
  *   with `CircuitOpenError`.
  * - `write`, idempotent: applying it twice leaves the same state (SET, DEL, HSET, XADD with an
- *   explicit id ...). Buffered while the circuit is open and replayed in order.
+ *   explicit id ...). Buffered while the circuit is open and flushed in order.
  * - `write`, non-idempotent: applying it twice differs from once (INCR, LPUSH, XADD with `*` ...).
  *   Refused while the circuit is open unless `bufferNonIdempotent` is set; then buffered and sent
  *   at most once.
@@ -218,7 +218,7 @@ export const DEFAULT_COMMAND_CLASSES: Readonly<Record<string, CommandClass>> = O
 
   // connection state: use select() / transaction(), or the raw client
   SELECT: connection('use select(db): it keeps the database in order with buffered writes'),
-  MULTI: connection('use transaction(commands): it replays MULTI/EXEC as one unit'),
+  MULTI: connection('use transaction(commands): it buffers and flushes MULTI/EXEC as one unit'),
   EXEC: connection('use transaction(commands)'),
   DISCARD: connection('use transaction(commands)'),
   WATCH: connection('WATCH cannot survive a reconnect; use the raw client'),
@@ -302,7 +302,7 @@ export interface ClassifiedTransaction {
   commands: RedisCommand[];
   /** It contains a write. */
   writes: boolean;
-  /** It contains a non-idempotent write (replayed at most once). */
+  /** It contains a non-idempotent write (sent at most once by the flush). */
   atMostOnce: boolean;
   /** It contains a command in no class (refused while Redis is unavailable). */
   unknown: boolean;

@@ -28,7 +28,7 @@ export class WriteBufferFullError extends RedriveError {
 
 /**
  * A non-idempotent write (INCR, LPUSH, XADD with `*` ...) was refused because Redis is unavailable
- * (or buffered writes are still replaying) and `bufferNonIdempotent` is off. It was not sent (503).
+ * (or the write buffer is still being flushed) and `bufferNonIdempotent` is off. It was not sent (503).
  */
 export class NonIdempotentWriteRejectedError extends RedriveError {
   constructor(command: string, reason: 'circuit_open' | 'buffer_draining' | 'not_sent') {
@@ -49,7 +49,7 @@ export class NonIdempotentWriteRejectedError extends RedriveError {
 export class AmbiguousOutcomeError extends RedriveError {
   constructor(
     readonly command: string,
-    options: { cause?: unknown; source: 'live' | 'replay'; timedOut: boolean },
+    options: { cause?: unknown; source: 'live' | 'flush'; timedOut: boolean },
   ) {
     super(
       'AMBIGUOUS_OUTCOME',

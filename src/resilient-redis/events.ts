@@ -5,9 +5,9 @@ import type { BufferedEntry, WriteBufferStats } from './write-buffer.js';
 
 /**
  * The reply to a write that was accepted into the write buffer instead of being sent: Redis was
- * unavailable (or earlier buffered writes were still replaying). The write will be replayed in
- * order after recovery; its outcome is reported by the `buffer.replayed`, `buffer.replay_error` and
- * `ambiguous` events, carrying the same `id`.
+ * unavailable (or the buffer was still being flushed). The buffer flushes it in order after
+ * recovery; its outcome is reported by the `buffer.flushed`, `buffer.flush_error` and `ambiguous`
+ * events, carrying the same `id`.
  */
 export class BufferedReply {
   readonly buffered = true as const;
@@ -36,15 +36,28 @@ export interface ResilientRedisEvents {
   'buffer.added': { id: number; command: string; atMostOnce: boolean; entries: number; bytes: number };
   /** A write was refused: the buffer is full, or it is non-idempotent and `bufferNonIdempotent` is off. */
   'buffer.rejected': { command: string; reason: 'full' | 'non_idempotent'; error: Error };
-  /** A buffered write was replayed and Redis acknowledged it. */
+  /** A buffered write was flushed and Redis acknowledged it. */
+  'buffer.flushed': { id: number; command: string; waitedMs: number };
+  /** Redis answered a flushed write with an error (WRONGTYPE ...): it is removed, not sent again. */
+  'buffer.flush_error': { id: number; command: string; error: Error };
+  /**
+   * Sending a buffered write failed: the flush stopped and the circuit reopened. `kept`: the entry
+   * stays at the front.
+   */
+  'buffer.flush_failed': { id: number; command: string; error: unknown; kept: boolean };
+  /** @deprecated Renamed `buffer.flushed` (the buffer flushes: docs/glossary.md). Emitted with it. */
   'buffer.replayed': { id: number; command: string; waitedMs: number };
-  /** Redis answered a replayed write with an error (WRONGTYPE ...): it is removed, not retried. */
+  /** @deprecated Renamed `buffer.flush_error` (see docs/glossary.md). Emitted with it. */
   'buffer.replay_error': { id: number; command: string; error: Error };
-  /** A replay failed: replay stopped and the circuit reopened. `kept`: the entry stays at the front. */
+  /** @deprecated Renamed `buffer.flush_failed` (see docs/glossary.md). Emitted with it. */
   'buffer.replay_failed': { id: number; command: string; error: unknown; kept: boolean };
-  /** Every buffered write was replayed. */
-  'buffer.drained': { replayed: number };
-  /** `close()` gave up on buffered writes that were never replayed. */
+  /** Every buffered write was flushed: `flushed` counts this flush's writes. */
+  'buffer.drained': {
+    flushed: number;
+    /** @deprecated Renamed `flushed`. */
+    replayed: number;
+  };
+  /** `close()` gave up on buffered writes that were never flushed. */
   'buffer.discarded': { entries: BufferedEntry[] };
   /**
    * A command was sent and no reply came (connection lost, timeout): it may have been applied.
@@ -52,7 +65,8 @@ export interface ResilientRedisEvents {
    */
   ambiguous: {
     command: string;
-    source: 'live' | 'replay';
+    /** `live`: a call of yours; `flush`: a buffered write sent by the flush. */
+    source: 'live' | 'flush';
     id?: number;
     willResend: boolean;
     error: unknown;
@@ -68,8 +82,17 @@ export interface ResilientRedisCounters {
   buffered: number;
   bufferFull: number;
   nonIdempotentRejected: number;
+  /** Buffered writes flushed and acknowledged. */
+  flushed: number;
+  /** Buffered writes Redis answered with an error when flushed (removed). */
+  flushErrors: number;
+  /** Flushes stopped by a failure (the circuit reopened). */
+  flushFailures: number;
+  /** @deprecated Renamed `flushed`. */
   replayed: number;
+  /** @deprecated Renamed `flushErrors`. */
   replayErrors: number;
+  /** @deprecated Renamed `flushFailures`. */
   replayFailures: number;
   ambiguous: number;
   timeouts: number;
@@ -79,17 +102,20 @@ export interface ResilientRedisCounters {
   discarded: number;
 }
 
+/** The counters ResilientRedis keeps (the deprecated names are copied in snapshots). */
+export type LiveCounters = Omit<ResilientRedisCounters, 'replayed' | 'replayErrors' | 'replayFailures'>;
+
 /** Counters at zero. */
-export function zeroCounters(): ResilientRedisCounters {
+export function zeroCounters(): LiveCounters {
   return {
     calls: 0,
     fallbacks: 0,
     buffered: 0,
     bufferFull: 0,
     nonIdempotentRejected: 0,
-    replayed: 0,
-    replayErrors: 0,
-    replayFailures: 0,
+    flushed: 0,
+    flushErrors: 0,
+    flushFailures: 0,
     ambiguous: 0,
     timeouts: 0,
     probes: 0,
@@ -104,7 +130,9 @@ export interface ResilientRedisStats {
   state: CircuitStateName;
   breaker: CircuitBreakerStats;
   buffer: WriteBufferStats;
-  /** Buffered writes are being replayed now. */
+  /** The write buffer is being flushed now. */
+  flushing: boolean;
+  /** @deprecated Renamed `flushing`. */
   replaying: boolean;
   counters: ResilientRedisCounters;
 }

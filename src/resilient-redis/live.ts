@@ -9,7 +9,7 @@ import { classifyRedisFailure } from '../redis/failure.js';
 import type { RedisLike } from './client.js';
 import type { RedisCommand } from './command-classes.js';
 import type { FailureKind } from './errors.js';
-import { sendEntry } from './replay.js';
+import { sendEntry } from './send-entry.js';
 import type { Timing } from './timing.js';
 import type { BufferedEntryKind } from './write-buffer.js';
 

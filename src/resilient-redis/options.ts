@@ -18,11 +18,13 @@ export interface ResilientRedisOptions {
   commandTimeoutMs?: number;
   /** The half-open PING probe fails after this many ms. Default 1000. */
   probeTimeoutMs?: number;
-  /** After a probe or replay timeout, drop the connection so that ioredis reconnects. Default true. */
+  /** After a probe or flush timeout, drop the connection so that ioredis reconnects. Default true. */
   reconnectOnTimeout?: boolean;
   /** Bounds of the write buffer. Defaults: 10 000 entries, 16 MiB. */
   buffer?: { maxEntries?: number; maxBytes?: number };
-  /** Replay rate after recovery (token bucket). Defaults: 1000 writes/s, bursts of 100. */
+  /** Flush rate of the write buffer after recovery (token bucket). Default 1000 writes/s, bursts of 100. */
+  flush?: { ratePerSecond?: number; burst?: number };
+  /** @deprecated Renamed {@link flush} (the write buffer flushes: docs/glossary.md); `flush` wins. */
   replay?: { ratePerSecond?: number; burst?: number };
   /**
    * Buffer non-idempotent writes (INCR, LPUSH, XADD `*` ...) while Redis is unavailable, sending
@@ -46,7 +48,7 @@ const schema = z.object({
       maxBytes: positiveInt.default(WRITE_BUFFER_DEFAULTS.maxBytes),
     })
     .default({ maxEntries: WRITE_BUFFER_DEFAULTS.maxEntries, maxBytes: WRITE_BUFFER_DEFAULTS.maxBytes }),
-  replay: z
+  flush: z
     .object({
       ratePerSecond: z.number().positive().finite().default(1000),
       burst: positiveInt.default(100),
@@ -70,9 +72,9 @@ export type ResolvedResilientRedisOptions = z.infer<typeof schema> & {
 export function resolveResilientRedisOptions(
   options: ResilientRedisOptions = {},
 ): ResolvedResilientRedisOptions {
-  const { breaker, clock: ownClock, commands = {}, ...rest } = options;
+  const { breaker, clock: ownClock, commands = {}, replay, flush = replay, ...rest } = options;
   const clock = ownClock ?? (breaker instanceof CircuitBreaker ? undefined : breaker?.clock) ?? systemClock;
-  const parsed = schema.safeParse(rest);
+  const parsed = schema.safeParse({ ...rest, flush });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ValidationError(issue?.path.join('.') || 'options', issue?.message ?? 'invalid');

@@ -1,5 +1,5 @@
 /**
- * Recovery of ResilientRedis: the half-open PING probe, and the replay of the write buffer once the
+ * Recovery of ResilientRedis: the half-open PING probe, and the flush of the write buffer once the
  * circuit closes (FIFO, one entry at a time, through a token bucket, stopping at the first failure).
  */
 
@@ -11,8 +11,8 @@ import { classifyRedisFailure } from '../redis/failure.js';
 import { RedisTimeoutError } from '../redis/timeout.js';
 import { type RedisLike, resetConnection } from './client.js';
 import type { RedisCommand } from './command-classes.js';
-import type { ResilientRedisCounters, ResilientRedisEvents } from './events.js';
-import { sendEntry } from './replay.js';
+import type { LiveCounters, ResilientRedisEvents } from './events.js';
+import { sendEntry } from './send-entry.js';
 import type { Timing } from './timing.js';
 import { type BufferedEntry, describeCommands, type WriteBuffer } from './write-buffer.js';
 
@@ -23,12 +23,12 @@ export interface RecoveryContext {
   buffer: WriteBuffer;
   clock: Clock;
   timing: Timing;
-  counters: ResilientRedisCounters;
+  counters: LiveCounters;
   emitter: TypedEmitter<ResilientRedisEvents>;
   commandTimeoutMs: number;
   probeTimeoutMs: number;
   reconnectOnTimeout: boolean;
-  replay: { ratePerSecond: number; burst: number };
+  flush: { ratePerSecond: number; burst: number };
   /** Counts and emits an ambiguous outcome. */
   reportAmbiguous(command: string, error: unknown, id: number, willResend: boolean): void;
 }
@@ -39,7 +39,7 @@ export function circuitAllows(breaker: CircuitBreaker): boolean {
   return name === 'closed' || name === 'disabled';
 }
 
-/** Probes in half-open and replays the buffer after recovery. */
+/** Probes in half-open and flushes the buffer after recovery. */
 export class Recovery {
   private readonly bucket: TokenBucket;
   private readonly unsubscribe: () => void;
@@ -50,8 +50,8 @@ export class Recovery {
 
   constructor(private readonly ctx: RecoveryContext) {
     this.bucket = new TokenBucket({
-      capacity: ctx.replay.burst,
-      refillPerSecond: ctx.replay.ratePerSecond,
+      capacity: ctx.flush.burst,
+      refillPerSecond: ctx.flush.ratePerSecond,
       clock: ctx.clock,
     });
     this.unsubscribe = ctx.breaker.onStateChange((change) => this.onStateChange(change));
@@ -59,12 +59,12 @@ export class Recovery {
     if (state.name === 'open') this.scheduleProbe(state.reopenAt - ctx.clock.now());
   }
 
-  /** Buffered writes are being replayed now. */
-  get replaying(): boolean {
+  /** The buffer is being flushed now. */
+  get flushing(): boolean {
     return this.draining !== undefined;
   }
 
-  /** Starts replaying if the circuit is closed and the buffer holds writes (no-op otherwise). */
+  /** Starts flushing if the circuit is closed and the buffer holds writes (no-op otherwise). */
   kick(): void {
     if (this.draining || this.stopped || this.ctx.buffer.size === 0 || !circuitAllows(this.ctx.breaker))
       return;
@@ -73,7 +73,7 @@ export class Recovery {
     });
   }
 
-  /** Stops probing and replaying (an entry being sent finishes). */
+  /** Stops probing and flushing (an entry being sent finishes). */
   stop(): void {
     this.stopped = true;
     this.unsubscribe();
@@ -102,7 +102,7 @@ export class Recovery {
     );
   }
 
-  /** One PING in half-open: only its success closes the circuit (which starts the replay). */
+  /** One PING in half-open: only its success closes the circuit (which starts the flush). */
   private async probe(): Promise<void> {
     const { breaker, clock, counters, emitter } = this.ctx;
     if (this.probing || this.stopped) return;
@@ -144,7 +144,7 @@ export class Recovery {
 
   private async drain(): Promise<void> {
     const { buffer, breaker, emitter } = this.ctx;
-    let replayed = 0;
+    let flushed = 0;
     while (!this.stopped && buffer.size > 0 && circuitAllows(breaker)) {
       const wait = this.bucket.retryAfterMs(1);
       if (wait > 0) {
@@ -153,14 +153,14 @@ export class Recovery {
       }
       this.bucket.tryTake(1);
       const entry = buffer.peek();
-      if (!entry || !(await this.replay(entry))) return;
-      replayed++;
+      if (!entry || !(await this.flushEntry(entry))) return;
+      flushed++;
     }
-    if (replayed > 0 && buffer.size === 0) emitter.emit('buffer.drained', { replayed });
+    if (flushed > 0 && buffer.size === 0) emitter.emit('buffer.drained', { flushed, replayed: flushed });
   }
 
-  /** Replays the head entry; `false` when the replay must stop (the circuit was reopened). */
-  private async replay(entry: BufferedEntry): Promise<boolean> {
+  /** Sends the head entry; `false` when the flush must stop (the circuit was reopened). */
+  private async flushEntry(entry: BufferedEntry): Promise<boolean> {
     const { buffer, breaker, client, clock, counters, emitter } = this.ctx;
     const desc = describeCommands(entry.kind, entry.commands);
     const permit = breaker.tryAcquire();
@@ -174,15 +174,13 @@ export class Recovery {
       );
       permit.success();
       buffer.shift(entry.id);
-      counters.replayed++;
-      emitter.emit('buffer.replayed', {
-        id: entry.id,
-        command: desc,
-        waitedMs: clock.now() - entry.bufferedAt,
-      });
+      counters.flushed++;
+      const flushed = { id: entry.id, command: desc, waitedMs: clock.now() - entry.bufferedAt };
+      emitter.emit('buffer.flushed', flushed);
+      emitter.emit('buffer.replayed', flushed);
       if (entry.kind === 'transaction' && Array.isArray(reply)) {
         for (const [error] of reply as [Error | null, unknown][]) {
-          if (error) emitter.emit('buffer.replay_error', { id: entry.id, command: desc, error });
+          if (error) this.emitFlushError({ id: entry.id, command: desc, error });
         }
       }
       return true;
@@ -192,8 +190,8 @@ export class Recovery {
         // Redis refused this write for its own reasons: retrying cannot help, and it must not block the rest.
         permit.success();
         buffer.shift(entry.id);
-        counters.replayErrors++;
-        emitter.emit('buffer.replay_error', { id: entry.id, command: desc, error: error as Error });
+        counters.flushErrors++;
+        this.emitFlushError({ id: entry.id, command: desc, error: error as Error });
         return true;
       }
       permit.failure(error);
@@ -204,11 +202,19 @@ export class Recovery {
         if (!kept) buffer.shift(entry.id);
         this.ctx.reportAmbiguous(desc, error, entry.id, kept);
       }
-      counters.replayFailures++;
-      emitter.emit('buffer.replay_failed', { id: entry.id, command: desc, error, kept });
-      breaker.trip('replay_failed');
+      counters.flushFailures++;
+      const failed = { id: entry.id, command: desc, error, kept };
+      emitter.emit('buffer.flush_failed', failed);
+      emitter.emit('buffer.replay_failed', failed);
+      breaker.trip('flush_failed');
       this.dropStuckConnection(error);
       return false;
     }
+  }
+
+  /** Redis answered a flushed write with an error (under its new and its deprecated event name). */
+  private emitFlushError(event: ResilientRedisEvents['buffer.flush_error']): void {
+    this.ctx.emitter.emit('buffer.flush_error', event);
+    this.ctx.emitter.emit('buffer.replay_error', event);
   }
 }

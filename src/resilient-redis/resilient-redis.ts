@@ -4,16 +4,16 @@
  *
  * - Closed: commands go to Redis. Connection failures count against the breaker; Redis's own error
  *   replies (WRONGTYPE ...) do not.
- * - Open (or half-open, or while buffered writes replay): reads return their declared neutral
+ * - Open (or half-open, or while the buffer flushes): reads return their declared neutral
  *   fallback; idempotent writes go to a bounded FIFO write buffer and resolve to a
  *   {@link BufferedReply}; non-idempotent writes are refused, or buffered at-most-once with
  *   `bufferNonIdempotent`; other commands are refused with `CircuitOpenError`.
  * - Recovery: after `recoveryTimeoutMs` a PING probe (with a timeout) runs in half-open; only its
- *   success closes the circuit. The buffer then replays in FIFO order, one entry at a time, through
- *   a token bucket. The first failure stops the replay with that entry kept at the front, and the
+ *   success closes the circuit. The buffer then flushes in FIFO order, one entry at a time, through
+ *   a token bucket. The first failure stops the flush with that entry kept at the front, and the
  *   circuit reopens. New writes queue behind the buffer until it is empty, so nothing overtakes.
  * - A command that was sent but got no reply is ambiguous: reported (`AmbiguousOutcomeError` for a
- *   live call, the `ambiguous` event for a replay) and never silently resent.
+ *   live call, the `ambiguous` event for a flushed write) and never silently resent.
  * - Every promise returned settles within `commandTimeoutMs` (or at once, when buffered or answered
  *   by a fallback).
  */
@@ -34,7 +34,7 @@ import {
 import { AmbiguousOutcomeError, NonIdempotentWriteRejectedError, WriteBufferFullError } from './errors.js';
 import {
   BufferedReply,
-  type ResilientRedisCounters,
+  type LiveCounters,
   type ResilientRedisEvents,
   type ResilientRedisStats,
   zeroCounters,
@@ -59,7 +59,7 @@ export class ResilientRedis {
   private readonly buffer: WriteBuffer;
   private readonly classifier: CommandClassifier;
   private readonly emitter = new TypedEmitter<ResilientRedisEvents>();
-  private readonly counters: ResilientRedisCounters = zeroCounters();
+  private readonly counters: LiveCounters = zeroCounters();
   private readonly ownsClient: boolean;
   private readonly timing: Timing;
   private readonly recovery: Recovery;
@@ -95,9 +95,9 @@ export class ResilientRedis {
       commandTimeoutMs: this.opts.commandTimeoutMs,
       probeTimeoutMs: this.opts.probeTimeoutMs,
       reconnectOnTimeout: this.opts.reconnectOnTimeout,
-      replay: this.opts.replay,
+      flush: this.opts.flush,
       reportAmbiguous: (command, error, id, willResend) => {
-        this.ambiguous(command, 'replay', error, id, willResend);
+        this.ambiguous(command, 'flush', error, id, willResend);
       },
     });
   }
@@ -155,7 +155,7 @@ export class ResilientRedis {
 
   /**
    * Runs commands in one MULTI/EXEC. While Redis is unavailable a transaction with writes is
-   * buffered and later replayed as one unit (at most once if it holds a non-idempotent write); a
+   * buffered and later flushed as one unit (at most once if it holds a non-idempotent write); a
    * read-only one answers with its reads' fallbacks.
    *
    * @returns each command's `[error, result]`, or a {@link BufferedReply}
@@ -246,8 +246,14 @@ export class ResilientRedis {
       state: breaker.state,
       breaker,
       buffer: this.buffer.stats(),
-      replaying: this.recovery.replaying,
-      counters: { ...this.counters },
+      flushing: this.recovery.flushing,
+      replaying: this.recovery.flushing,
+      counters: {
+        ...this.counters,
+        replayed: this.counters.flushed,
+        replayErrors: this.counters.flushErrors,
+        replayFailures: this.counters.flushFailures,
+      },
     };
   }
 
@@ -265,7 +271,7 @@ export class ResilientRedis {
   async settle(timeoutMs = this.opts.commandTimeoutMs): Promise<boolean> {
     // Elapsed time, not the wall clock: a clock stepped back must not stretch the wait by the step.
     const deadline = intervalNow(this.clock) + timeoutMs;
-    while (!(this.buffer.size === 0 && this.isClosed() && !this.recovery.replaying)) {
+    while (!(this.buffer.size === 0 && this.isClosed() && !this.recovery.flushing)) {
       const left = deadline - intervalNow(this.clock);
       if (left <= 0 || this.closed) return false;
       await this.timing.sleep(Math.min(left, 10));
@@ -274,7 +280,7 @@ export class ResilientRedis {
   }
 
   /**
-   * Stops probing and replaying. Buffered writes still there after `drainTimeoutMs` (default 0)
+   * Stops probing and flushing. Buffered writes still there after `drainTimeoutMs` (default 0)
    * are returned (and reported with `buffer.discarded`): they were never applied. Quits the client
    * when {@link ResilientRedis.connect} created it.
    */
@@ -409,7 +415,7 @@ export class ResilientRedis {
 
   private ambiguous(
     command: string,
-    source: 'live' | 'replay',
+    source: 'live' | 'flush',
     error: unknown,
     id?: number,
     willResend = false,

@@ -11,8 +11,8 @@ import { commandBytes, type RedisCommand } from './command-classes.js';
 import { WriteBufferFullError } from './errors.js';
 
 /**
- * What an entry replays: one command, a MULTI/EXEC block (replayed as one unit), or a change of
- * the selected database (replayed in order with the writes around it).
+ * What an entry holds: one command, a MULTI/EXEC block (flushed as one unit), or a change of the
+ * selected database (flushed in order with the writes around it).
  */
 export type BufferedEntryKind = 'command' | 'transaction' | 'select';
 
@@ -23,7 +23,7 @@ export interface BufferedEntry {
   readonly kind: BufferedEntryKind;
   readonly commands: readonly RedisCommand[];
   /**
-   * The entry contains a non-idempotent write: it is sent at most once. If its replay is ambiguous
+   * The entry contains a non-idempotent write: it is sent at most once. If its flush is ambiguous
    * (sent, no reply) it is removed and reported instead of being resent.
    */
   readonly atMostOnce: boolean;
@@ -31,7 +31,7 @@ export interface BufferedEntry {
   readonly bytes: number;
   /** Clock time it was buffered. */
   readonly bufferedAt: number;
-  /** Replay sends so far. */
+  /** Sends by the flush so far. */
   attempts: number;
 }
 

@@ -56,7 +56,7 @@ describe.skipIf(!redis.available)('ResilientRedis under network chaos', () => {
       commandTimeoutMs: 200,
       probeTimeoutMs: 200,
       breaker: { failureThreshold: 2, recoveryTimeoutMs: 100 },
-      replay: { ratePerSecond: 5000, burst: 200 },
+      flush: { ratePerSecond: 5000, burst: 200 },
       ...options,
     });
     const direct = new Redis({ host: upstream.host, port: upstream.port, db: clientOptions.db ?? 0 });
@@ -67,7 +67,7 @@ describe.skipIf(!redis.available)('ResilientRedis under network chaos', () => {
     rr.on('ambiguous', (e) => {
       if (e.id !== undefined) (e.willResend ? resentIds : ambiguousIds).add(e.id);
     });
-    rr.on('buffer.replay_error', (e) => replayErrorIds.push(e.id));
+    rr.on('buffer.flush_error', (e) => replayErrorIds.push(e.id));
     const tracker = new PromiseTracker();
     cleanup.push(async () => {
       await rr.close();
@@ -185,7 +185,7 @@ describe.skipIf(!redis.available)('ResilientRedis under network chaos', () => {
   });
 
   it('partition during replay: replay stops, the failed write stays at the front, and it resumes in order', async () => {
-    const ctx = await setup({ bufferNonIdempotent: true, replay: { ratePerSecond: 300, burst: 1 } });
+    const ctx = await setup({ bufferNonIdempotent: true, flush: { ratePerSecond: 300, burst: 1 } });
     ctx.proxy.setMode('reset');
     await waitFor('open', async () => {
       await ctx.rr.get(`${ctx.prefix}probe`);

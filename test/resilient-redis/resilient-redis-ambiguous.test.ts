@@ -1,4 +1,4 @@
-/** ResilientRedis: ambiguous outcomes of live and replayed writes, and which are resent. */
+/** ResilientRedis: ambiguous outcomes of live and flushed writes, and which are resent. */
 import { describe, expect, it } from 'vitest';
 import { AmbiguousOutcomeError } from '../../src/resilient-redis/errors.js';
 import { setup } from './resilient-redis-setup.js';
@@ -37,7 +37,7 @@ describe('ResilientRedis: ambiguous outcomes', () => {
     expect(rr.stats().counters.timeouts).toBe(1);
   });
 
-  it('a non-idempotent buffered write whose replay is ambiguous is dropped and reported, never resent', async () => {
+  it('a non-idempotent buffered write whose flush is ambiguous is dropped and reported, never resent', async () => {
     const { rr, redis, goDown, advance, of } = setup({ bufferNonIdempotent: true });
     await goDown();
     await rr.incr('n');
@@ -46,7 +46,7 @@ describe('ResilientRedis: ambiguous outcomes', () => {
     redis.modeFor = { INCR: 'lost' };
     await advance(1020);
     expect(redis.sent('INCR')).toHaveLength(1);
-    expect(of('ambiguous')).toEqual([expect.objectContaining({ source: 'replay', willResend: false })]);
+    expect(of('ambiguous')).toEqual([expect.objectContaining({ source: 'flush', willResend: false })]);
     expect(rr.bufferedWrites().map((e) => e.commands[0]?.[0])).toEqual(['SET']);
     redis.modeFor = {};
     await advance(1100);
@@ -56,14 +56,14 @@ describe('ResilientRedis: ambiguous outcomes', () => {
     expect(rr.stats().counters.ambiguous).toBe(1);
   });
 
-  it('an idempotent buffered write whose replay is ambiguous stays at the front (reported) and is resent', async () => {
+  it('an idempotent buffered write whose flush is ambiguous stays at the front (reported) and is resent', async () => {
     const { rr, redis, goDown, advance, of } = setup();
     await goDown();
     await rr.set('k', 'v');
     redis.mode = 'up';
     redis.modeFor = { SET: 'lost_unapplied' };
     await advance(1020);
-    expect(of('ambiguous')).toEqual([expect.objectContaining({ source: 'replay', willResend: true })]);
+    expect(of('ambiguous')).toEqual([expect.objectContaining({ source: 'flush', willResend: true })]);
     expect(rr.stats().buffer.entries).toBe(2);
     redis.modeFor = {};
     await advance(1100);

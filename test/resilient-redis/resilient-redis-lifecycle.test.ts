@@ -50,7 +50,7 @@ describe('ResilientRedis: lifecycle, validation and stats', () => {
     const redis = new FakeRedis();
     expect(() => new ResilientRedis(redis, { commandTimeoutMs: 0 })).toThrow(/commandTimeoutMs/);
     expect(() => new ResilientRedis(redis, { buffer: { maxEntries: -1 } })).toThrow(/buffer.maxEntries/);
-    expect(() => new ResilientRedis(redis, { replay: { ratePerSecond: 0 } })).toThrow(/replay.ratePerSecond/);
+    expect(() => new ResilientRedis(redis, { flush: { ratePerSecond: 0 } })).toThrow(/flush.ratePerSecond/);
     expect(() => new ResilientRedis(redis, { commands: { MYCMD: { kind: 'nope' } as never } })).toThrow(
       /commands.MYCMD.kind/,
     );
@@ -68,7 +68,7 @@ describe('ResilientRedis: lifecycle, validation and stats', () => {
     expect(await rr.call('JSON.SET', 'doc', '$', '{}')).toBeInstanceOf(BufferedReply);
   });
 
-  it('close() returns the writes never replayed, reports them, and later calls are refused', async () => {
+  it('close() returns the writes never flushed, reports them, and later calls are refused', async () => {
     const { rr, goDown, of, clock } = setup();
     await goDown();
     await rr.set('a', '1');
@@ -123,12 +123,43 @@ describe('ResilientRedis: lifecycle, validation and stats', () => {
     const { counters, buffer, breaker } = rr.stats();
     expect(counters).toMatchObject({
       buffered: 2,
-      replayed: 2,
+      flushed: 2,
       probes: 1,
       probeFailures: 0,
       stateChanges: 3,
     });
     expect(buffer).toMatchObject({ entries: 0, bytes: 0, maxEntries: 10_000 });
     expect(breaker.state).toBe('closed');
+  });
+
+  it('keeps the write buffer names from before "flush" working, deprecated, beside the new ones', async () => {
+    const redis = new FakeRedis();
+    expect(() => new ResilientRedis(redis, { replay: { ratePerSecond: 0 } })).toThrow(/flush.ratePerSecond/);
+    const {
+      rr,
+      redis: fake,
+      goDown,
+      advance,
+    } = setup({ flush: undefined, replay: { ratePerSecond: 1, burst: 1 } });
+    const old: string[] = [];
+    rr.on('buffer.replayed', (e) => old.push(`replayed ${e.command}`));
+    rr.on('buffer.replay_failed', (e) => old.push(`replay_failed ${e.command}`));
+    rr.on('buffer.drained', (e) => old.push(`drained ${e.replayed}`));
+    await goDown();
+    await rr.set('a', '1');
+    fake.mode = 'up';
+    await advance(1020);
+    // The `replay` rate applies: one write per second after a burst of one.
+    expect(rr.stats().counters).toMatchObject({ flushed: 1, replayed: 1 });
+    expect(rr.stats()).toMatchObject({ flushing: true, replaying: true });
+    await advance(1000);
+    // The first failure is goDown's own flush attempt, while Redis was still down.
+    expect(old).toEqual(['replay_failed SET', 'replayed SET', 'replayed SET', 'drained 2']);
+    expect(rr.stats().counters).toMatchObject({
+      flushed: 2,
+      replayed: 2,
+      flushFailures: 1,
+      replayFailures: 1,
+    });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * ResilientRedis: recovery: the half-open probe and the ordered, rate-limited replay of the
+ * ResilientRedis: recovery: the half-open probe and the ordered, rate-limited flush of the
  * buffer.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { ReplyError } from './fake-redis.js';
 import { setup } from './resilient-redis-setup.js';
 
 describe('ResilientRedis: recovery', () => {
-  it('recovers only after a PING probe in half-open, then replays the buffer in order', async () => {
+  it('recovers only after a PING probe in half-open, then flushes the buffer in order', async () => {
     const { rr, redis, goDown, advance, of } = setup();
     await goDown();
     await rr.set('a', '1');
@@ -26,7 +26,7 @@ describe('ResilientRedis: recovery', () => {
     expect(writes).toEqual(['SET down1 1', 'SET a 1', 'SET a 2', 'DEL b']);
     expect(redis.value('a')).toBe('2');
     expect(rr.stats().buffer.entries).toBe(0);
-    expect(of('buffer.drained')).toEqual([{ replayed: 4 }]);
+    expect(of('buffer.drained')).toEqual([{ flushed: 4, replayed: 4 }]);
     expect(of('state').map((c) => (c as { to: { name: string } }).to.name)).toEqual([
       'open',
       'half_open',
@@ -34,7 +34,7 @@ describe('ResilientRedis: recovery', () => {
     ]);
   });
 
-  it('a probe that never answers times out, the circuit reopens, and nothing is replayed', async () => {
+  it('a probe that never answers times out, the circuit reopens, and nothing is flushed', async () => {
     const { rr, redis, goDown, advance, of } = setup();
     await goDown();
     redis.mode = 'hang';
@@ -53,8 +53,8 @@ describe('ResilientRedis: recovery', () => {
     expect(redis.sent('SET')).toEqual([['SET', 'down1', '1']]);
   });
 
-  it('replay is rate-limited by a token bucket', async () => {
-    const { rr, redis, goDown, advance } = setup({ replay: { ratePerSecond: 10, burst: 1 } });
+  it('the flush is rate-limited by a token bucket', async () => {
+    const { rr, redis, goDown, advance } = setup({ flush: { ratePerSecond: 10, burst: 1 } });
     await goDown();
     for (let i = 0; i < 4; i++) await rr.set(`k${i}`, String(i));
     redis.mode = 'up';
@@ -69,7 +69,7 @@ describe('ResilientRedis: recovery', () => {
     expect(count()).toBe(5);
   });
 
-  it('replay stops at the first failure, keeps that write at the front, reopens, and resumes in order', async () => {
+  it('the flush stops at the first failure, keeps that write at the front, reopens, and resumes in order', async () => {
     const { rr, redis, goDown, advance, of } = setup();
     await goDown();
     for (let i = 1; i <= 4; i++) await rr.set('k', String(i));
@@ -85,8 +85,8 @@ describe('ResilientRedis: recovery', () => {
     await advance(1020);
     expect(rr.stats().state).toBe('open');
     expect(rr.bufferedWrites().map((e) => e.commands[0]?.[2])).toEqual(['2', '3', '4']);
-    // the first failure is goDown's own replay attempt; the second is SET k 2
-    expect(of('buffer.replay_failed').at(-1)).toMatchObject({ kept: true, command: 'SET' });
+    // the first failure is goDown's own flush attempt; the second is SET k 2
+    expect(of('buffer.flush_failed').at(-1)).toMatchObject({ kept: true, command: 'SET' });
     expect(redis.value('k')).toBe('1');
     await advance(1100);
     expect(rr.stats().state).toBe('closed');
@@ -94,8 +94,8 @@ describe('ResilientRedis: recovery', () => {
     expect(redis.value('k')).toBe('4');
   });
 
-  it('writes made while the buffer replays queue behind it (nothing overtakes)', async () => {
-    const { rr, redis, goDown, advance } = setup({ replay: { ratePerSecond: 10, burst: 1 } });
+  it('writes made while the buffer flushes queue behind it (nothing overtakes)', async () => {
+    const { rr, redis, goDown, advance } = setup({ flush: { ratePerSecond: 10, burst: 1 } });
     await goDown();
     await rr.set('k', 'old');
     redis.mode = 'up';
@@ -111,7 +111,7 @@ describe('ResilientRedis: recovery', () => {
     expect(await rr.set('k', 'live')).toBe('OK');
   });
 
-  it('an error reply to a replayed write removes it (reported), and replay continues', async () => {
+  it('an error reply to a flushed write removes it (reported), and the flush continues', async () => {
     const { rr, redis, goDown, advance, of } = setup();
     await goDown();
     await rr.call('GET', 'x'); // a read: fallback, not buffered
@@ -124,8 +124,8 @@ describe('ResilientRedis: recovery', () => {
         ? Promise.reject(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'))
         : realCall(command, ...args);
     await advance(1020);
-    expect(of('buffer.replay_error')).toHaveLength(1);
-    expect(rr.stats().counters.replayErrors).toBe(1);
+    expect(of('buffer.flush_error')).toHaveLength(1);
+    expect(rr.stats().counters.flushErrors).toBe(1);
     expect(rr.stats().buffer.entries).toBe(0);
     expect(rr.stats().state).toBe('closed');
   });

@@ -21,7 +21,7 @@ export function setup(options: ResilientRedisOptions = {}) {
     commandTimeoutMs: 100,
     probeTimeoutMs: 50,
     breaker: { failureThreshold: 2, recoveryTimeoutMs: 1000 },
-    replay: { ratePerSecond: 1000, burst: 1000 },
+    flush: { ratePerSecond: 1000, burst: 1000 },
     ...options,
   });
   const events: { type: keyof ResilientRedisEvents; e: unknown }[] = [];
@@ -30,9 +30,9 @@ export function setup(options: ResilientRedisOptions = {}) {
     'fallback',
     'buffer.added',
     'buffer.rejected',
-    'buffer.replayed',
-    'buffer.replay_error',
-    'buffer.replay_failed',
+    'buffer.flushed',
+    'buffer.flush_error',
+    'buffer.flush_failed',
     'buffer.drained',
     'buffer.discarded',
     'ambiguous',

@@ -5,7 +5,7 @@ import { BufferedReply } from '../../src/resilient-redis/events.js';
 import { setup } from './resilient-redis-setup.js';
 
 describe('ResilientRedis: transactions and the selected database', () => {
-  it('a MULTI/EXEC buffered while open replays as one unit', async () => {
+  it('a MULTI/EXEC buffered while open is flushed as one unit', async () => {
     const { rr, redis, goDown, advance } = setup({ bufferNonIdempotent: true });
     await goDown();
     const reply = await rr.transaction([
@@ -45,7 +45,7 @@ describe('ResilientRedis: transactions and the selected database', () => {
     await expect(rr.transaction([['PING']])).rejects.toBeInstanceOf(CircuitOpenError);
   });
 
-  it('select() during an outage is replayed in order with the writes around it', async () => {
+  it('select() during an outage is flushed in order with the writes around it', async () => {
     const { rr, redis, goDown, advance } = setup();
     await rr.select(3);
     await rr.set('before', '1');
