@@ -4,7 +4,7 @@
  */
 
 import type { DeadLetter, DeadLetterAuditEntry, NewDeadLetter } from '../../core/dead-letter.js';
-import type { AttemptRecord, ClaimedJob, Job, JobState } from '../../core/job.js';
+import type { AttemptRecord, ClaimedJob, Job } from '../../core/job.js';
 import { parseHeaders } from '../new-job-batch.js';
 import {
   type AuditScalarColumns,
@@ -12,71 +12,19 @@ import {
   type DeadLetterScalarColumns,
   deadLetterFromColumns,
 } from '../shared/dead-letter-row.js';
+import { type JobScalarColumns, jobFromColumns } from '../shared/job-row.js';
 
-/** A row of `jobs`. */
-export interface JobRow {
-  id: number;
-  queue: string;
-  name: string;
-  payload: string;
-  state: JobState;
-  priority: 0 | 1 | 2;
-  attempts_made: number;
-  max_attempts: number;
-  orphan_count: number;
-  rate_limit_delays: number;
-  run_at: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  lease_expires_at: number | null;
-  claim_token: string | null;
-  worker_id: string | null;
-  timeout_ms: number | null;
-  backoff: string | null;
-  idempotency_key: string | null;
-  result: string | null;
-  progress: string | null;
+/** A row of `jobs` (`pg` decodes `attempts`; `suspect` is a boolean). */
+export interface JobRow extends JobScalarColumns {
   attempts: AttemptRecord[] | null;
-  dead_letter_id: string | null;
-  replay_of: string | null;
   suspect: boolean;
-  /** Absent on a database not yet migrated to 0005 (read as none). */
-  headers?: string | null;
 }
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
 /** Maps a job row to a {@link Job}. */
 export function jobFromRow(row: JobRow): Job {
-  return {
-    id: String(row.id),
-    queue: row.queue,
-    name: row.name,
-    payload: JSON.parse(row.payload),
-    state: row.state,
-    priority: row.priority,
-    attemptsMade: row.attempts_made,
-    maxAttempts: row.max_attempts,
-    orphanCount: row.orphan_count,
-    suspect: row.suspect,
-    rateLimitDelays: row.rate_limit_delays,
-    runAt: row.run_at,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    leaseExpiresAt: row.lease_expires_at,
-    workerId: row.worker_id,
-    timeoutMs: row.timeout_ms,
-    backoff: parseJson(row.backoff) as Job['backoff'],
-    idempotencyKey: row.idempotency_key,
-    result: parseJson(row.result),
-    progress: parseJson(row.progress),
-    attempts: row.attempts ?? [],
-    deadLetterId: row.dead_letter_id,
-    replayOf: row.replay_of,
-    headers: parseHeaders(row.headers),
-  };
+  return jobFromColumns(row, { attempts: row.attempts ?? [], suspect: row.suspect });
 }
 
 /** A row of `complete_and_claim(...)`: a completion (`done`) or a claimed job. */
