@@ -109,7 +109,8 @@ export function bullmqProcess(concurrency: number): Scenario {
 
 /** BullMQ's fail-permanent-c50 / fail-retry-c50 (see fail.ts for redrive's). */
 export function bullmqFail(kind: 'permanent' | 'retry'): Scenario {
-  return async ({ sizes }) => {
+  return async (ctx) => {
+    const { sizes } = ctx;
     const prefix = freshPrefix();
     const queue = new Queue(QUEUE, { connection: connection(), prefix });
     try {
@@ -129,6 +130,7 @@ export function bullmqFail(kind: 'permanent' | 'retry'): Scenario {
       const calls = kind === 'retry' ? total * 2 : total;
       const handledAll = deferred();
       let handled = 0;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
       const worker = new Worker(
         QUEUE,
@@ -146,9 +148,14 @@ export function bullmqFail(kind: 'permanent' | 'retry'): Scenario {
       await handledAll.promise;
       await worker.close();
       const seconds = secondsSince(start);
+      const server = await window(total);
       if (kind === 'retry') expectCount('completed jobs', await queue.getCompletedCount(), total);
       else expectCount('failed jobs', await queue.getFailedCount(), total);
-      return { jobs: total, seconds, details: { concurrency: 50, attempts: calls, engine: 'bullmq' } };
+      return {
+        jobs: total,
+        seconds,
+        details: { concurrency: 50, attempts: calls, engine: 'bullmq', ...server },
+      };
     } finally {
       await queue.close();
       await deleteKeys(benchRedisUrl(), `${prefix}:*`);

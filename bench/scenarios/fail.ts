@@ -12,7 +12,7 @@ import { type JobOptions, PermanentError, Queue, type Store } from '../../src/in
 import { makeDeadLetter } from '../dead-letter-records.js';
 import type { BenchPayload } from '../payload.js';
 import { yieldToLoop } from '../wait.js';
-import { expectCount, QUEUE, type Scenario } from './context.js';
+import { expectCount, QUEUE, type Scenario, serverCpuWindow } from './context.js';
 import { drain } from './drain.js';
 import { prefill } from './prefill.js';
 
@@ -54,7 +54,8 @@ export async function storeDeadLetters(store: Store, count: number, chunk = 5_00
 }
 
 export function failScenario(kind: FailureKind, storedDeadLetters: 'none' | 'large'): Scenario {
-  return async ({ db, sizes, rss }) => {
+  return async (ctx) => {
+    const { db, sizes, rss } = ctx;
     const store = db.open();
     const stored = storedDeadLetters === 'large' ? sizes.storedDeadLetters : 0;
     let fillSeconds = 0;
@@ -73,6 +74,7 @@ export function failScenario(kind: FailureKind, storedDeadLetters: 'none' | 'lar
     await prefill(queue, total);
     await db.settle();
     rss.mark('drain');
+    const window = await serverCpuWindow(ctx);
     const calls = kind === 'retry' ? total * 2 : total;
     const result = await drain(store, calls, {
       concurrency: 50,
@@ -89,6 +91,7 @@ export function failScenario(kind: FailureKind, storedDeadLetters: 'none' | 'lar
       committed: (stats) => (kind === 'retry' ? stats.completed : stats.deadLettered),
       expected: total,
     });
+    const server = await window(total);
     rss.sample();
     const drainRss = rss.phaseSummary('drain');
     rss.mark('close');
@@ -111,6 +114,7 @@ export function failScenario(kind: FailureKind, storedDeadLetters: 'none' | 'lar
         rssDrainStartMb: drainRss.startMb,
         rssDrainEndMb: drainRss.endMb,
         rssDrainGrowthMb: drainRss.growthMb,
+        ...server,
         ...(result.errors.length ? { workerErrors: result.errors.slice(0, 5) } : {}),
       },
     };
