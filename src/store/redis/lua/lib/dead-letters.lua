@@ -7,6 +7,14 @@
 -- per-fingerprint counters {p}:dl:g; entries stored before those counters existed lack it until
 -- count-dead-letters.lua counts them).
 
+-- A number as the decimal text Redis would store for it: integers through '%d' (a Lua number
+-- turned into a string goes through '%.14g', the costliest step of a small script), others as Lua
+-- writes them.
+local function num_text(n)
+  if n == math.floor(n) and n > -1e15 and n < 1e15 then return string.format('%d', n) end
+  return tostring(n)
+end
+
 local function dkey(id)
   return B .. 'dl:e:' .. id
 end
@@ -172,16 +180,19 @@ end
 
 -- A new entry's index entries and counts (dl_identity_index and dl_status_index with sign 1,
 -- gathered in the batch), and its fingerprint sighting (group_seen, summed per fingerprint).
+-- Scores go in as the insert's own decimal text (at_s, expires_s): a Lua number turned into a
+-- string goes through '%.14g', several times the cost of the sorted-set insert itself.
 local function dl_batch_index(batch, m, identity)
-  dl_batch_zadd(batch, B .. 'dl:t', m.at, m.member)
-  if m.queue then dl_batch_zadd(batch, B .. 'dl:q:' .. m.queue, m.at, m.member) end
-  dl_batch_zadd(batch, B .. 'dl:f:' .. m.fingerprint, m.at, m.member)
+  local at = m.at_s or m.at
+  dl_batch_zadd(batch, B .. 'dl:t', at, m.member)
+  if m.queue then dl_batch_zadd(batch, B .. 'dl:q:' .. m.queue, at, m.member) end
+  dl_batch_zadd(batch, B .. 'dl:f:' .. m.fingerprint, at, m.member)
   dl_batch_sadd(batch, B .. 'dl:domains', m.domain)
   dl_batch_incr(batch, B .. 'dl:g', group_cell(m), 1)
-  dl_batch_zadd(batch, cell_key(m.status, m.domain), m.at, m.member)
+  dl_batch_zadd(batch, cell_key(m.status, m.domain), at, m.member)
   dl_batch_incr(batch, B .. 'dl:counts', m.status .. ':' .. m.domain, 1)
   local open = m.status == 'pending' or m.status == 'requires_review'
-  if open and m.expiresAt then dl_batch_zadd(batch, B .. 'dl:expiry', m.expiresAt, m.id) end
+  if open and m.expiresAt then dl_batch_zadd(batch, B .. 'dl:expiry', m.expires_s or m.expiresAt, m.id) end
   if m.status == 'resolved' or m.status == 'expired' then dl_batch_zadd(batch, B .. 'dl:closed', m.updatedAt, m.id) end
   if m.status == 'archived' then dl_batch_zadd(batch, B .. 'dl:archived', m.updatedAt, m.id) end
   if m.status == 'replaying' then dl_batch_zadd(batch, B .. 'dl:replaying', m.replayStartedAt or 0, m.id) end
@@ -214,24 +225,28 @@ local function dl_insert(id, job_id, fields, now, batch)
   if job_id and redis.call('HSETNX', B .. 'dl:job', job_id, id) == 0 then return false end
   local seq = dl_batch_seq(batch)
   local member = string.format('%016d', 1000000000000000 - seq) .. id
-  local identity, stored, f = nil, {}, {}
+  if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
+  local identity, stored, f, n = nil, {}, {}, 0
   for i = 1, #fields, 2 do
     local name, value = fields[i], fields[i + 1]
     if name == '~group' then identity = value
     elseif not INSERT_OWN[name] then
-      stored[#stored + 1] = name; stored[#stored + 1] = value
+      stored[n + 1] = name; stored[n + 2] = value
+      n = n + 2
       if INSERT_META[name] then f[name] = value end
     end
   end
-  stored[#stored + 1] = 'seq'; stored[#stored + 1] = seq
-  stored[#stored + 1] = 'member'; stored[#stored + 1] = member
-  stored[#stored + 1] = 'generation'; stored[#stored + 1] = 1
-  stored[#stored + 1] = 'updatedAt'; stored[#stored + 1] = now
-  stored[#stored + 1] = 'counted'; stored[#stored + 1] = '1'
+  local n = #stored
+  stored[n + 1] = 'seq'; stored[n + 2] = num_text(seq)
+  stored[n + 3] = 'member'; stored[n + 4] = member
+  stored[n + 5] = 'generation'; stored[n + 6] = '1'
+  stored[n + 7] = 'updatedAt'; stored[n + 8] = batch.now_s
+  stored[n + 9] = 'counted'; stored[n + 10] = '1'
   call_many('HSET', dkey(id), stored)
   dl_batch_index(batch, {
     id = id, status = f.status, domain = f.domain, queue = nz(f.queue), fingerprint = f.fingerprint,
-    at = tonumber(f.deadLetteredAt), member = member, expiresAt = num(f.expiresAt, nil), updatedAt = now,
+    at = tonumber(f.deadLetteredAt), at_s = f.deadLetteredAt, member = member,
+    expiresAt = num(f.expiresAt, nil), expires_s = f.expiresAt, updatedAt = now,
     replayStartedAt = num(f.replayStartedAt, nil), replayCount = num(f.replayCount, 0),
     maxReplays = num(f.maxReplays, 0), jobId = nz(f.jobId), failureType = f.failureType or '',
   }, identity)
@@ -309,11 +324,11 @@ local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch)
 end
 
 -- Creates the dead letter of a failing job (failJob, or a poison pill found by recovery). `fields`
--- are the caller's properties; the job's queue, id, name, payload (or the caller's redacted copy),
--- attempts and replay link are added here (in a queue slot: to the outbox record).
+-- are the caller's properties (a table of the caller's own: the job's fields are appended to it);
+-- the job's queue, id, name, payload (or the caller's redacted copy), attempts and replay link are
+-- added here (in a queue slot: to the outbox record).
 local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch)
-  local all = {}
-  for i = 1, #fields do all[i] = fields[i] end
+  local all = fields
   local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
   put('queue', job.queue)
   put('jobName', job.name)

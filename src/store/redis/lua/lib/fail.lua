@@ -11,7 +11,7 @@
 -- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
 -- Index changes go to `batch` (see batch_add), those of dead letters to `dl_batch` (see
 -- dl_batch_new), and queues to wake to `woken`.
-local function fail_one(a, now, offset, batch, woken, dl_batch)
+local function fail_one(a, now, texts, offset, batch, woken, dl_batch)
   local id, token, attempt, sig, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
   local m = tonumber(ARGV[a + 7])
   local next_a = a + 8 + m * 2
@@ -43,23 +43,24 @@ local function fail_one(a, now, offset, batch, woken, dl_batch)
     local replay_of = d[7]
     if replay_of == cjson.null then replay_of = nil end
     dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now, dl_batch)
-    redis.call('HSET', k, 's', 'dead_lettered', 'fa', int(now), 'am', made, 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
-    batch_add(batch, queue, 'zadd:dead', now, id)
+    redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', num_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
+    batch_add(batch, queue, 'zadd:dead', texts.now, id)
     return 'dead_lettered', next_a
   end
 
   local run_at = tonumber(ARGV[a + 5]) + offset
   local next_state = run_at <= now and 'waiting' or 'scheduled'
-  redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', made, 'rl', num(f[5], 0) + (1 - spent),
+  local run_at_s = num_text(run_at)
+  redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', num_text(made), 'rl', num_text(num(f[5], 0) + (1 - spent)),
     'at', attempts, 'la', sig, 'le', '', 'w', '')
   if next_state == 'waiting' then
-    local score = wait_score(tonumber(f[10]), run_at)
+    local score = num_text(wait_score(tonumber(f[10]), run_at))
     batch_add(batch, queue, 'zadd:wait', score, pad(id))
     -- A suspect retried straight to waiting must stay findable by a quarantine claim.
     if f[11] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
     woken[queue] = true
   else
-    batch_add(batch, queue, 'zadd:sched', run_at, id)
+    batch_add(batch, queue, 'zadd:sched', run_at_s, id)
   end
   return 'retried', next_a
 end
@@ -67,9 +68,10 @@ end
 -- Applies `n` failures starting at ARGV[first], in order; returns one outcome per failure.
 local function fail_many(first, n, now, offset)
   local out, batch, woken, dl_batch = {}, batch_new(), {}, dl_batch_new()
-  local a = first
+  -- `now` as text once per batch (see num_text).
+  local a, texts = first, { now = num_text(now), now_int = int(now) }
   for i = 1, n do
-    out[i], a = fail_one(a, now, offset, batch, woken, dl_batch)
+    out[i], a = fail_one(a, now, texts, offset, batch, woken, dl_batch)
   end
   batch_apply(batch)
   dl_batch_apply(dl_batch)
