@@ -14,7 +14,6 @@ import {
   type NewDeadLetterAuditEntry,
   REDRIVABLE_DEAD_LETTER_STATUSES,
   REPLAYABLE_DEAD_LETTER_STATUSES,
-  RESOLVABLE_DEAD_LETTER_STATUSES,
 } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
 import type {
@@ -37,10 +36,10 @@ import type {
   TopFailures,
   TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
-import { expectedGenerationOf } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
 import { REDACTION_FAILED } from '../shared/redaction-failed.js';
+import { planResolve } from '../shared/resolve-plan.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { PostgresDeadLetterReads } from './postgres-dead-letter-reads.js';
 import { type DeadLetterRow, deadLetterFromRow, deadLetterRecord } from './rows.js';
@@ -235,8 +234,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
   }
 
   async resolveDeadLetters(params: ResolveDeadLettersParams): Promise<ResolveDeadLettersResult> {
-    const result: ResolveDeadLettersResult = { resolved: [], skipped: [], notFound: [] };
-    if (params.ids.length === 0) return result;
+    if (params.ids.length === 0) return { resolved: [], skipped: [], notFound: [] };
     return this.conn.transaction('resolve dead letters', async (client) => {
       const rows = await this.conn.run<DeadLetterRow>(
         'dead-letters',
@@ -244,27 +242,9 @@ export class PostgresDeadLetters implements DeadLetterStore {
         [[...params.ids]],
         client,
       );
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const seen = new Set<string>();
+      const { resolvable, result } = planResolve(params, new Map(rows.map((r) => [r.id, r])));
       const audits: NewDeadLetterAuditEntry[] = [];
-      for (const id of params.ids) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const row = byId.get(id);
-        if (!row) {
-          result.notFound.push(id);
-          continue;
-        }
-        const expected = expectedGenerationOf(params.expectedGenerations, id);
-        if (expected !== undefined && expected !== row.generation) {
-          result.skipped.push({ id, status: row.status, reason: 'stale_generation' });
-          continue;
-        }
-        if (!RESOLVABLE_DEAD_LETTER_STATUSES.includes(row.status)) {
-          result.skipped.push({ id, status: row.status, reason: 'invalid_status' });
-          continue;
-        }
-        result.resolved.push(id);
+      for (const { id, row } of resolvable) {
         audits.push({
           deadLetterId: id,
           action: params.auditAction ?? 'resolve',

@@ -14,33 +14,32 @@ import {
   type NewDeadLetterAuditEntry,
   REDRIVABLE_DEAD_LETTER_STATUSES,
   REPLAYABLE_DEAD_LETTER_STATUSES,
-  RESOLVABLE_DEAD_LETTER_STATUSES,
 } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
-import {
-  type AcquireDeadLetterParams,
-  type AuditInput,
-  type DeadLetterChangeResult,
-  type DeadLetterFacets,
-  type DeadLetterFilter,
-  type DeadLetterPage,
-  type DeadLetterStore,
-  type DeadLetterStoreStats,
-  expectedGenerationOf,
-  type FinishDeadLetterReplayParams,
-  type ListAuditParams,
-  type ListDeadLettersParams,
-  type PurgeAuditParams,
-  type PurgeDeadLettersParams,
-  type RegroupDeadLettersParams,
-  type ResolveDeadLettersParams,
-  type ResolveDeadLettersResult,
-  type TopFailures,
-  type TransitionDeadLettersParams,
+import type {
+  AcquireDeadLetterParams,
+  AuditInput,
+  DeadLetterChangeResult,
+  DeadLetterFacets,
+  DeadLetterFilter,
+  DeadLetterPage,
+  DeadLetterStore,
+  DeadLetterStoreStats,
+  FinishDeadLetterReplayParams,
+  ListAuditParams,
+  ListDeadLettersParams,
+  PurgeAuditParams,
+  PurgeDeadLettersParams,
+  RegroupDeadLettersParams,
+  ResolveDeadLettersParams,
+  ResolveDeadLettersResult,
+  TopFailures,
+  TransitionDeadLettersParams,
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
 import { REDACTION_FAILED } from '../shared/redaction-failed.js';
+import { planResolve } from '../shared/resolve-plan.js';
 import { DeadLetterConnection, type Statement } from './dead-letter-connection.js';
 import { GroupTally } from './dead-letter-groups.js';
 import { DeadLetterReadThread } from './dead-letter-read-thread.js';
@@ -335,29 +334,11 @@ export class SqliteDeadLetters implements DeadLetterStore {
   }
 
   async resolveDeadLetters(params: ResolveDeadLettersParams): Promise<ResolveDeadLettersResult> {
-    const result: ResolveDeadLettersResult = { resolved: [], skipped: [], notFound: [] };
-    if (params.ids.length === 0) return result;
+    if (params.ids.length === 0) return { resolved: [], skipped: [], notFound: [] };
     return this.c.write(() => {
       const rows = this.c.stmt.byIds.all(JSON.stringify(params.ids)) as DeadLetterRow[];
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const seen = new Set<string>();
-      for (const id of params.ids) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const row = byId.get(id);
-        if (!row) {
-          result.notFound.push(id);
-          continue;
-        }
-        const expected = expectedGenerationOf(params.expectedGenerations, id);
-        if (expected !== undefined && expected !== row.generation) {
-          result.skipped.push({ id, status: row.status, reason: 'stale_generation' });
-          continue;
-        }
-        if (!RESOLVABLE_DEAD_LETTER_STATUSES.includes(row.status)) {
-          result.skipped.push({ id, status: row.status, reason: 'invalid_status' });
-          continue;
-        }
+      const { resolvable, result } = planResolve(params, new Map(rows.map((r) => [r.id, r])));
+      for (const { id, row } of resolvable) {
         this.c.stmt.resolve.run({ id, now: params.now, actor: params.actor, note: params.note ?? null });
         this.audit(
           { action: params.auditAction ?? 'resolve', actor: params.actor, reason: params.note ?? null },
@@ -366,7 +347,6 @@ export class SqliteDeadLetters implements DeadLetterStore {
           { ...row, status: 'resolved', generation: row.generation + 1 },
           params.now,
         );
-        result.resolved.push(id);
       }
       return result;
     });
