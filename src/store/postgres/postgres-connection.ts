@@ -7,10 +7,10 @@
 import pg from 'pg';
 import { ValidationError } from '../../core/errors.js';
 import { storeClosedError } from '../shared/closed.js';
+import { DEAD_LETTER_INSERT_COLUMNS, deadLetterInsertValues } from './dead-letter-rows.js';
 import { latestSchemaVersion, migrateSchema } from './migrate.js';
 import { translatePgError } from './postgres-errors.js';
 import { assertSchemaName, DEFAULT_SCHEMA, redactPostgresUrl } from './postgres-url.js';
-import { DEAD_LETTER_INSERT_COLUMNS, deadLetterInsertValues } from './rows.js';
 import { bindSchema, loadStatements } from './sql-files.js';
 
 /** Something that runs a query: a pg `Pool`, `Client` or `PoolClient`. */

@@ -26,9 +26,9 @@ import { facetsFromCells, totalsFromCells } from '../shared/count-cells.js';
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import { buildWhere, ordering, SqlParams } from './dead-letter-filter.js';
+import { type AuditRow, auditFromRow, type DeadLetterRow, deadLetterFromRow } from './dead-letter-rows.js';
 import { type ErrorTextPlan, ErrorTextPlanner } from './error-text-plan.js';
 import type { PostgresConnection } from './postgres-connection.js';
-import { type AuditRow, auditFromRow, type DeadLetterRow, deadLetterFromRow } from './rows.js';
 
 type CountCell = { domain: string; status: DeadLetterStatus; n: number };
 

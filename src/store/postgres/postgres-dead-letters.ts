@@ -40,9 +40,9 @@ import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
 import { REDACTION_FAILED } from '../shared/redaction-failed.js';
 import { planResolve } from '../shared/resolve-plan.js';
+import { type DeadLetterRow, deadLetterFromRow, deadLetterRecord } from './dead-letter-rows.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import { PostgresDeadLetterReads } from './postgres-dead-letter-reads.js';
-import { type DeadLetterRow, deadLetterFromRow, deadLetterRecord } from './rows.js';
 
 /** Dead-letter storage on a {@link PostgresConnection}. */
 export class PostgresDeadLetters implements DeadLetterStore {
