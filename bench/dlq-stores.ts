@@ -97,14 +97,18 @@ function sqlite(reuse?: string): DlqBenchStore {
   };
 }
 
-function redis(): DlqBenchStore {
+function redis(reuse?: string): DlqBenchStore {
   const url = benchRedisUrl();
-  const prefix = `bench-dlq-${process.pid}`;
-  const store = new RedisStore({ url, prefix, clock: 'caller' });
+  const prefix = reuse ?? `bench-dlq-${process.pid}`;
+  const store = new RedisStore({ url, prefix, clock: 'caller', indexedPaths: INDEXED });
   return {
     store,
     where: `${url} (prefix ${prefix})`,
     async seed(rows) {
+      if (reuse) {
+        const n = await store.redis.zcard(store.keys.deadLetterAll);
+        if (n > 0) return { reused: prefix, rows: n };
+      }
       // The import script, 1000 records per call (two 500-record scripts: Redis is never held
       // long), two calls in flight.
       await inBatches(rows, 1000, 2, async (first, n) => {
@@ -141,9 +145,10 @@ function redis(): DlqBenchStore {
       const info = await store.redis.info('memory');
       return { usedMemoryMb: Math.round(Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1e6) };
     },
-    async remove() {
+    async remove(keep) {
       await store.close();
-      await deleteKeys(url, `{${prefix}}:*`);
+      if (keep || reuse) process.stderr.write(`-- kept: prefix ${prefix}\n`);
+      else await deleteKeys(url, `{${prefix}}:*`);
     },
   };
 }
@@ -203,10 +208,10 @@ function postgres(reuse?: string): DlqBenchStore {
 
 /**
  * Opens a fresh store of the given kind, or with `reuse` (a directory for SQLite, a schema name
- * for PostgreSQL) the one filled by an earlier run, filled now if it is empty and kept afterwards.
+ * for PostgreSQL, a key prefix for Redis) the one filled by an earlier run, filled now if it is empty and kept afterwards.
  */
 export function openDlqBenchStore(kind: DlqStoreKind, reuse?: string): DlqBenchStore {
-  if (kind === 'redis') return redis();
+  if (kind === 'redis') return redis(reuse);
   if (kind === 'postgres') return postgres(reuse);
   return sqlite(reuse);
 }

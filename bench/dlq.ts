@@ -2,7 +2,7 @@
  * Dead-letter queue benchmark (standalone):
  *
  *   npx tsx bench/dlq.ts [--store sqlite|redis|postgres] [--count 1000000] [--json] [--keep]
- *                        [--reuse <dir (SQLite) | schema (PostgreSQL)>]
+ *                        [--reuse <dir (SQLite) | schema (PostgreSQL) | key prefix (Redis)>]
  *
  * Fills a fresh store with `--count` dead letters (default 1,000,000; `--rows` is the same) through
  * its bulk path (dlq-stores.ts), then measures through the public `DeadLetterQueue` API and the
@@ -11,8 +11,8 @@
  * `store()` throughput (records/s and records per CPU-second of this process; with Redis and
  * PostgreSQL the server's CPU is not in it). Prints the target table first, with the load average.
  * `--keep` leaves a PostgreSQL schema in place afterwards (for EXPLAIN); drop it by hand.
- * `--reuse` fills that SQLite directory (the file bench/dashboard-render.ts --keep uses) or that
- * PostgreSQL schema on the first run and measures it again on the next ones, without the slow fill;
+ * `--reuse` fills that SQLite directory (the file bench/dashboard-render.ts --keep uses), that
+ * PostgreSQL schema or the Redis keys under that prefix on the first run and measures it again on the next ones, without the slow fill;
  * the `store()` throughput is then not measured (it would add to the kept records). `--fill-only`
  * fills it and stops (the fill is not a measurement: it needs no bench lock).
  */

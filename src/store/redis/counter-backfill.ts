@@ -9,6 +9,7 @@
 import type { RedisClient } from '../../redis/client-options.js';
 import type { CounterBackfillProgress } from '../dead-letter-store.js';
 import { failureIdentity } from '../failure-groups.js';
+import type { DeadLetterIndexes } from './dead-letter-indexes.js';
 import type { RedisKeys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -30,6 +31,12 @@ export interface CounterBackfillBackend {
   client: RedisClient;
   keys: RedisKeys;
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Steps to run at most, and entries per step. */
+export interface BackfillParams {
+  maxSteps: number;
+  stepSize?: number;
 }
 
 /** Runs up to `maxSteps` backfill steps (see the module comment). */
@@ -62,6 +69,25 @@ export async function backfillCounters(
     return { ...progress, done: true, uncounted: Number(left ?? 0) };
   }
   return progress;
+}
+
+/**
+ * The store's backfill of older dead letters: counts them into the per-fingerprint counters
+ * ({@link backfillCounters}), then walks them into the search indexes (error-text words, paths
+ * declared after entries were stored; dead-letter-indexes.ts). `done` once both are.
+ */
+export async function backfillDeadLetters(
+  b: CounterBackfillBackend,
+  indexes: DeadLetterIndexes,
+  params: BackfillParams,
+): Promise<CounterBackfillProgress> {
+  const progress = await backfillCounters(b, params);
+  if (!progress.done) return progress;
+  const indexed = await indexes.walk({
+    maxSteps: params.maxSteps,
+    ...(params.stepSize !== undefined ? { stepSize: params.stepSize } : {}),
+  });
+  return { ...progress, done: indexed };
 }
 
 function backfillKey(keys: RedisKeys): string {

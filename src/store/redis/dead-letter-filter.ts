@@ -3,10 +3,13 @@
  * smallest that covers the filter), the time range, and the rest of the filter as JSON for the
  * script's matcher; and the opaque keyset cursor.
  *
- * Indexes: every entry by time; per (status, domain) cell; per queue; per fingerprint. Statuses
- * and domains narrow to cells; a queue or fingerprint to its own index; `from`/`to` to a score
- * range of whichever index is read. Every other condition (error text, JSON paths, entity, user,
- * TTL, budget...) is checked by the script on each candidate the index yields.
+ * Indexes: every entry by time; per (status, domain) cell; per queue; per fingerprint; per declared
+ * JSON path and value; the word sets of the error-text index (dead-letter-indexes.ts). Statuses
+ * and domains narrow to cells; a queue, fingerprint, declared path or search to its own sets;
+ * `from`/`to` to a score range of whichever index is read. Every other condition (entity, user,
+ * TTL, budget...) is checked by the script on each candidate the index yields; the plan is
+ * `bounded` when a JSON path or search text has no index (the caller then examines at most its
+ * scan budget of candidates and says so).
  */
 import { DEAD_LETTER_STATUSES, type DeadLetterStatus } from '../../core/dead-letter.js';
 import { ValidationError } from '../../core/errors.js';
@@ -54,6 +57,8 @@ export interface ScanPlan {
   filterJson: string;
   /** Whether nothing matches whatever the data (e.g. every allowed domain excluded). */
   empty: boolean;
+  /** Whether a JSON path or search text is checked without an index (a bounded scan). */
+  bounded: boolean;
 }
 
 /** Facts a plan needs from the store: known domains and index sizes. */
@@ -65,6 +70,10 @@ export interface PlanContext {
   size(key: string): Promise<number>;
   /** The dead-letter id of a job, if any. */
   byJob(jobId: string): Promise<string | null>;
+  /** The declared-path index set holding every entry a JSON condition matches, if one does. */
+  pathKey(condition: JsonFieldFilter): string | undefined;
+  /** The error-text index's sets holding every entry whose message contains `text`, if they can. */
+  search(text: string): Promise<{ keys: string[]; size: number } | null>;
 }
 
 /** The conditions of a filter as the script's matcher reads them (everything, time included). */
@@ -126,12 +135,12 @@ export async function planScan(
   const residual = residualFilter(filter);
   const min = filter.from === undefined ? '-inf' : String(filter.from);
   const max = filter.to === undefined ? '+inf' : String(filter.to);
-  const base = { min, max, filterJson: JSON.stringify(residual), empty: false };
+  const base = { min, max, filterJson: JSON.stringify(residual), empty: false, bounded: false };
   if (filter.jobId !== undefined) {
     const id = await ctx.byJob(filter.jobId);
     return { ...base, kind: 'ids', sources: id ? [id] : [], empty: id === null };
   }
-  const options: { sources: string[]; size: number; covers: string[] }[] = [];
+  const options: Option[] = [];
   if (filter.fingerprint !== undefined) {
     const key = keys.deadLetterFingerprint(filter.fingerprint);
     options.push({ sources: [key], size: await ctx.size(key), covers: ['fingerprint'] });
@@ -139,6 +148,17 @@ export async function planScan(
   if (filter.queue !== undefined) {
     const key = keys.deadLetterQueue(filter.queue);
     options.push({ sources: [key], size: await ctx.size(key), covers: ['queue'] });
+  }
+  let unindexed = false;
+  for (const [i, condition] of (filter.json ?? []).entries()) {
+    const key = ctx.pathKey(condition);
+    if (key === undefined) unindexed = true;
+    else options.push({ sources: [key], size: await ctx.size(key), covers: [], json: i });
+  }
+  if (filter.errorText !== undefined && filter.errorText !== '') {
+    const found = await ctx.search(filter.errorText.toLowerCase());
+    if (found === null) unindexed = true;
+    else options.push({ sources: found.keys, size: found.size, covers: [] });
   }
   const statuses = validStatuses(filter.statuses);
   const domains = allowedDomains(filter);
@@ -159,19 +179,46 @@ export async function planScan(
     options.push({ sources, size, covers: ['statuses', 'domains', 'excludeDomains'] });
   }
   if (options.length === 0) {
-    return { ...base, kind: 'zsets', sources: [keys.deadLetterAll], filterJson: emptyAsBlank(residual, []) };
+    return {
+      ...base,
+      kind: 'zsets',
+      sources: [keys.deadLetterAll],
+      filterJson: emptyAsBlank(residual, { sources: [], size: 0, covers: [] }),
+      bounded: unindexed,
+    };
   }
   options.sort((a, b) => a.size - b.size);
   const best = options[0]!;
-  if (best.sources.length === 0) return { ...base, kind: 'zsets', sources: [], empty: true };
-  return { ...base, kind: 'zsets', sources: best.sources, filterJson: emptyAsBlank(residual, best.covers) };
+  if (best.sources.length === 0 || best.size === 0)
+    return { ...base, kind: 'zsets', sources: [], empty: true };
+  return {
+    ...base,
+    kind: 'zsets',
+    sources: best.sources,
+    filterJson: emptyAsBlank(residual, best),
+    bounded: unindexed,
+  };
+}
+
+/** An index a plan may read: its sets, their entries, and the conditions it guarantees. */
+interface Option {
+  sources: string[];
+  size: number;
+  covers: string[];
+  /** The JSON condition (by position) a declared-path index guarantees. */
+  json?: number;
 }
 
 /** The residual filter minus what the chosen index guarantees (time is the score range), or ''. */
-function emptyAsBlank(residual: Record<string, unknown>, covered: readonly string[]): string {
+function emptyAsBlank(residual: Record<string, unknown>, chosen: Option): string {
   const rest: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(residual)) {
-    if (covered.includes(key) || key === 'from' || key === 'to') continue;
+    if (chosen.covers.includes(key) || key === 'from' || key === 'to') continue;
+    if (key === 'json' && chosen.json !== undefined) {
+      const others = (value as unknown[]).filter((_, i) => i !== chosen.json);
+      if (others.length > 0) rest.json = others;
+      continue;
+    }
     rest[key] = value;
   }
   return Object.keys(rest).length === 0 ? '' : JSON.stringify(rest);

@@ -43,6 +43,13 @@
  *   {p}:dl:fp:first             hash   fingerprint -> first dead-letter time
  *   {p}:dl:fp:last              hash   fingerprint -> "<last dead-letter time>:<latest entry id>"
  *   {p}:dl:g:backfill           hash   where the counting of entries older than {p}:dl:g stands
+ *   {p}:dl:paths                hash   declared JSON path -> JSON {f, p, r} (indexedPaths; r = 1: complete)
+ *   {p}:dl:x:<path>:<value>     zset   dead letters holding that value at a declared path, by time
+ *   {p}:dl:w:<word>             zset   dead letters whose message holds the word, by time
+ *   {p}:dl:wv                   zset   every indexed word (lexicographic, score 0)
+ *   {p}:dl:w:common             set    words too common to index
+ *   {p}:dl:ix                   hash   the search indexes' state: `words` complete, the walk's position
+ *                                      (see lua/lib/dead-letter-index.lua)
  *   {p}:audit:seq               string audit sequence
  *   {p}:audit:e                 hash   seq -> audit entry (JSON)
  *   {p}:audit:all               zset   every audit entry by seq

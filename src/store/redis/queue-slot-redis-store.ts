@@ -446,6 +446,10 @@ export class QueueSlotRedisStore implements Store {
     return this.home.insertDeadLetters(params);
   }
 
+  /** {@inheritDoc RedisStore.backfillDeadLetterCounters} (in the store's own slot) */
+  readonly backfillDeadLetterCounters: RedisStore['backfillDeadLetterCounters'] = (params) =>
+    this.home.backfillDeadLetterCounters(params);
+
   private recovering<K extends keyof DeadLetterMethods>(method: K): DeadLetterMethods[K] {
     return (async (params: never) => {
       await this.recoverOnce();

@@ -1,9 +1,11 @@
 /**
  * The read side of the Redis dead-letter store: single entries, filtered pages (offset or keyset),
  * totals, facets, failure groups, stats and the audit trail. Filters are planned onto the
- * time-ordered sorted-set indexes by dead-letter-query.ts; the conditions no index covers are
+ * time-ordered sorted-set indexes by dead-letter-filter.ts; the conditions no index covers are
  * checked inside scan-dead-letters.lua, at most {@link SCAN_BUDGET} candidates per script call
  * (Redis is never blocked for long) and at most `maxScan` per query (a broader query is refused).
+ * A JSON path or search text that no index serves is checked on at most `scanBudget` candidates,
+ * and the page says how many it examined (as on the other stores).
  */
 
 import type { DeadLetter, DeadLetterAuditEntry, DeadLetterStatus } from '../../core/dead-letter.js';
@@ -32,6 +34,8 @@ import {
   type ScanPlan,
 } from './dead-letter-filter.js';
 import { queueCounts, sumGroupCells } from './dead-letter-groups.js';
+import type { DeadLetterIndexes } from './dead-letter-indexes.js';
+import { fieldsToRecord } from './job-codec.js';
 import type { RedisKeys } from './keys.js';
 import { runScript, type ScriptName } from './scripts.js';
 
@@ -48,7 +52,14 @@ type ScanReply = [
   skipped: number,
   matched: number,
   results: unknown[],
+  examined: number,
 ];
+
+/** A hash as a flat field/value list (HGETALL in a script). */
+type Flat = (string | null)[];
+
+/** Where a scan stopped: the last candidate it examined. */
+type Position = { score: string; member: string };
 
 /** How the dead-letter half reaches Redis (provided by RedisStore). */
 export interface DeadLetterBackend {
@@ -58,6 +69,10 @@ export interface DeadLetterBackend {
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** Most candidates one query may examine before it is refused. */
   maxScan: number;
+  /** Most candidates a query examines for a JSON path or search text no index serves. */
+  scanBudget: number;
+  /** The declared-path and error-text indexes. */
+  indexes: DeadLetterIndexes;
 }
 
 /** Runs one of the store's scripts for the dead-letter half, its key prefix first among the arguments. */
@@ -93,20 +108,6 @@ export class RedisDeadLetterReads {
     return id === null ? null : this.getDeadLetter({ id });
   }
 
-  private async getMany(ids: readonly string[]): Promise<DeadLetter[]> {
-    if (ids.length === 0) return [];
-    const pipeline = this.b.client.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.deadLetter(id));
-    const replies = await this.b.call('getDeadLetters', () => pipeline.exec());
-    const out: DeadLetter[] = [];
-    for (const [error, hash] of replies ?? []) {
-      if (error) throw error;
-      const h = hash as Record<string, string>;
-      if (h && Object.keys(h).length > 0) out.push(deadLetterFromHash(h));
-    }
-    return out;
-  }
-
   /** The maintained (status, domain) counts. */
   private async counts(): Promise<Map<string, number>> {
     const raw = await this.b.call('counts', () => this.b.client.hgetall(this.keys.deadLetterCounts));
@@ -119,26 +120,30 @@ export class RedisDeadLetterReads {
   }
 
   private async context(): Promise<PlanContext & { counts: Map<string, number> }> {
-    const [counts, domains] = await Promise.all([
+    const [counts, domains, ready] = await Promise.all([
       this.counts(),
       this.b.call('domains', () => this.b.client.smembers(this.keys.deadLetterDomains)),
+      this.b.indexes.readyPaths(),
     ]);
     return {
       counts,
       domains,
       size: (key) => this.b.call('zcard', () => this.b.client.zcard(key)),
       byJob: (jobId) => this.b.call('byJob', () => this.b.client.hget(this.keys.deadLetterJobs, jobId)),
+      pathKey: (condition) => this.b.indexes.pathIndexKey(condition, ready),
+      search: (text) => this.b.indexes.searchSources(text, this.b.scanBudget),
     };
   }
 
   /** One call of scan-dead-letters.lua. */
   private async scanOnce(
     plan: ScanPlan,
-    mode: 'ids' | 'count' | 'groups',
+    mode: 'ids' | 'rows' | 'count' | 'groups',
     order: 'newest' | 'oldest',
-    position: { score: string; member: string } | undefined,
+    position: Position | undefined,
     want: number,
     skip: number,
+    budget: number,
   ): Promise<ScanReply> {
     const reply = (await runDeadLetterScript(
       this.b,
@@ -154,7 +159,7 @@ export class RedisDeadLetterReads {
         plan.filterJson,
         want,
         skip,
-        SCAN_BUDGET,
+        budget,
         plan.kind,
         plan.sources,
       ],
@@ -164,49 +169,63 @@ export class RedisDeadLetterReads {
 
   /**
    * Runs a scan to its end (or until `want` matches): the matches in order, skipping `skip` first.
-   * Refuses a query that would examine more than `maxScan` candidates.
+   * With a `budget`, stops after examining that many candidates; without, refuses a query that
+   * would examine more than `maxScan`. `complete`: every candidate was examined; `position`: the
+   * last one examined.
    */
   private async scan(
     plan: ScanPlan,
-    mode: 'ids' | 'count' | 'groups',
+    mode: 'ids' | 'rows' | 'count' | 'groups',
     order: 'newest' | 'oldest',
-    options: { want: number; skip: number; after?: { score: string; member: string }; budget?: number },
-  ): Promise<{ results: unknown[]; matched: number; examined: number; complete: boolean }> {
+    options: { want: number; skip: number; after?: Position; budget?: number },
+  ): Promise<{
+    results: unknown[];
+    matched: number;
+    examined: number;
+    complete: boolean;
+    position?: Position;
+  }> {
     const results: unknown[] = [];
     let matched = 0;
+    let examined = 0;
     if (plan.empty || (plan.kind === 'zsets' && plan.sources.length === 0))
-      return { results, matched, examined: 0, complete: true };
+      return { results, matched, examined, complete: true };
     let skip = options.skip;
     let position = options.after;
-    let examinedCalls = 0;
+    let ended = false;
     for (;;) {
       const want = mode === 'count' ? 0 : options.want - results.length;
       if (mode !== 'count' && want <= 0) break;
-      const [state, score, member, skipped, n, page] = await this.scanOnce(
+      const left = options.budget === undefined ? SCAN_BUDGET : options.budget - examined;
+      const [state, score, member, skipped, n, page, seen] = await this.scanOnce(
         plan,
         mode,
         order,
         position,
         want,
         skip,
+        Math.min(SCAN_BUDGET, left),
       );
       skip -= Number(skipped);
       matched += Number(n);
+      examined += Number(seen);
       results.push(...page);
-      if (state === 'end') break;
       if (score !== '') position = { score, member };
-      examinedCalls++;
-      if (options.budget !== undefined && examinedCalls * SCAN_BUDGET >= options.budget) {
-        return { results, matched, examined: examinedCalls * SCAN_BUDGET, complete: false };
+      if (state === 'end') {
+        ended = true;
+        break;
       }
-      if (examinedCalls * SCAN_BUDGET > this.b.maxScan) {
+      if (options.budget !== undefined && examined >= options.budget) {
+        return { results, matched, examined, complete: false, ...(position ? { position } : {}) };
+      }
+      if (options.budget === undefined && examined > this.b.maxScan) {
         throw new ValidationError(
           'filter',
           `this dead-letter query examines more than ${this.b.maxScan} entries on the Redis store; narrow it with statuses, a domain, a queue, a fingerprint or a time range (from/to)`,
         );
       }
     }
-    return { results, matched, examined: examinedCalls * SCAN_BUDGET, complete: true };
+    return { results, matched, examined, complete: ended, ...(position ? { position } : {}) };
   }
 
   private async count(
@@ -239,24 +258,73 @@ export class RedisDeadLetterReads {
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
     const ctx = await this.context();
     const plan = await planScan(filter, this.keys, ctx);
+    const offset = cursor ? 0 : Math.max(0, Math.floor(params.offset ?? 0));
+    const after = cursor ? { after: { score: String(cursor.at), member: cursor.tiebreak } } : {};
+    if (plan.bounded) return this.listBounded(plan, order, limit, offset, after, withTotal !== false);
     const total = withTotal === false ? null : await this.count(filter, plan, ctx.counts);
     if (limit === 0) return { items: [], total, nextCursor: null };
-    const offset = cursor ? 0 : Math.max(0, Math.floor(params.offset ?? 0));
-    const { results } = await this.scan(plan, 'ids', order, {
-      want: limit,
-      skip: offset,
-      ...(cursor ? { after: { score: String(cursor.at), member: cursor.tiebreak } } : {}),
-    });
-    const items = await this.getMany(results as string[]);
-    let nextCursor: string | null = null;
-    if (results.length === limit && items.length > 0) {
-      const last = items[items.length - 1]!;
-      const member = await this.b.call('member', () =>
-        this.b.client.hget(this.keys.deadLetter(last.id), 'member'),
-      );
-      if (member) nextCursor = encodeCursor({ at: last.deadLetteredAt, tiebreak: member, order });
+    const scanned = await this.scan(plan, 'rows', order, { want: limit, skip: offset, ...after });
+    return { ...this.page(scanned, limit, order), total };
+  }
+
+  /**
+   * A page of entries (the scan's rows) and the cursor after its last one when the page is full
+   * (the scan stopped on it: its position is that entry's).
+   */
+  private page(
+    scanned: { results: unknown[]; position?: Position },
+    limit: number,
+    order: 'newest' | 'oldest',
+  ): { items: DeadLetter[]; nextCursor: string | null } {
+    const items = (scanned.results as Flat[]).map((row) => deadLetterFromHash(fieldsToRecord(row)));
+    const full = items.length === limit && items.length > 0 && scanned.position !== undefined;
+    const nextCursor = full
+      ? encodeCursor({
+          at: items[items.length - 1]!.deadLetteredAt,
+          tiebreak: scanned.position!.member,
+          order,
+        })
+      : null;
+    return { items, nextCursor };
+  }
+
+  /**
+   * A page whose JSON path or search text no index serves: the first `scanBudget` candidates (in
+   * the requested order, after the cursor) that the indexed conditions select are examined, and
+   * the page, the total and the report come from those. When the page is short and candidates
+   * remain, `nextCursor` continues after the last one examined.
+   */
+  private async listBounded(
+    plan: ScanPlan,
+    order: 'newest' | 'oldest',
+    limit: number,
+    offset: number,
+    after: { after?: Position },
+    withTotal: boolean,
+  ): Promise<DeadLetterPage> {
+    const budget = this.b.scanBudget;
+    const counted = withTotal
+      ? await this.scan(plan, 'count', order, { want: 0, skip: 0, budget, ...after })
+      : undefined;
+    const listed =
+      limit === 0
+        ? undefined
+        : await this.scan(plan, 'rows', order, { want: limit, skip: offset, budget, ...after });
+    const window = counted ?? listed;
+    const scan = {
+      examined: window?.examined ?? 0,
+      budget,
+      complete: window?.complete ?? true,
+    };
+    const total = counted ? counted.matched : null;
+    if (!listed) return { items: [], total, nextCursor: null, scan };
+    const page = this.page(listed, limit, order);
+    if (page.nextCursor === null && !listed.complete && listed.position) {
+      // Candidates remain past the budget: continue after the last one examined.
+      const { score, member } = listed.position;
+      page.nextCursor = encodeCursor({ at: Number(score), tiebreak: member, order });
     }
-    return { items, total, nextCursor };
+    return { ...page, total, scan };
   }
 
   async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {

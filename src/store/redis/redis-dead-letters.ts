@@ -82,6 +82,7 @@ export class RedisDeadLetters implements DeadLetterStore {
     now: number;
   }): Promise<{ inserted: number; ids: string[] }> {
     if (params.deadLetters.length === 0) return { inserted: 0, ids: [] };
+    await this.b.indexes.prepare();
     const groups = params.deadLetters.map((dl, i) => {
       const fields = newDeadLetterFields(dl, i);
       return [dl.id, dl.jobId ?? '', fields.length / 2, ...fields];

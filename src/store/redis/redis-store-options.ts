@@ -37,6 +37,19 @@ export interface RedisStoreOptions extends ReplicationOptions {
   /** Most dead letters one query may examine for conditions no index covers. Default 1,000,000. */
   maxScan?: number;
   /**
+   * JSON paths of dead letters that filters use often (`payload.customerId`, `metadata.region`), as
+   * the SQLite store's option: each gets a sorted set per value, kept by the scripts that store and
+   * purge entries, so an equality filter on the path reads its first page from the index instead
+   * of a bounded scan. Entries stored before a path was declared are indexed by the maintainer's
+   * `dead-letter-counter-backfill` service; until then the filter is a bounded scan.
+   */
+  indexedPaths?: readonly string[];
+  /**
+   * Most candidates a dead-letter query examines for a JSON path or search text that no index
+   * serves (the page then says how many it examined). Default 20 000.
+   */
+  scanBudget?: number;
+  /**
    * How long a call made while the connection is down waits for it to come back before failing
    * with StoreUnavailableError. Such a call was never sent, so it had no effect. Default 2000 ms.
    */

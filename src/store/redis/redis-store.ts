@@ -26,8 +26,9 @@ import type {
 import { StoreParts } from '../shared/store-parts.js';
 
 import type { Store } from '../store.js';
-import { backfillCounters } from './counter-backfill.js';
+import { type BackfillParams, backfillDeadLetters } from './counter-backfill.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
+import { DEFAULT_SCAN_BUDGET, DeadLetterIndexes } from './dead-letter-indexes.js';
 import {
   attemptSignature,
   claimedJobsFromJson,
@@ -80,6 +81,7 @@ export class RedisStore extends StoreParts implements Store {
   private readonly insertChunk: number;
   private readonly notifier: QueueNotifier;
   protected readonly deadLetters: RedisDeadLetters;
+  private readonly indexes: DeadLetterIndexes;
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
   protected readonly jobEvents: RedisJobEvents;
@@ -102,11 +104,13 @@ export class RedisStore extends StoreParts implements Store {
     this.replication = new Replication(options, this.location);
     defineScripts(this.client);
     this.notifier = shared?.notifier ?? new QueueNotifier(this.keys, () => subscriberFor(this.client));
+    const backend = { client: this.client, keys: this.keys, call: this.call.bind(this) };
+    this.indexes = new DeadLetterIndexes(backend, options.indexedPaths);
     this.deadLetters = new RedisDeadLetters({
-      client: this.client,
-      keys: this.keys,
+      ...backend,
       maxScan: Math.max(1, Math.floor(options.maxScan ?? 1_000_000)),
-      call: (what, fn) => this.call(what, fn),
+      scanBudget: Math.max(1, Math.floor(options.scanBudget ?? DEFAULT_SCAN_BUDGET)),
+      indexes: this.indexes,
     });
     this.queries = new RedisJobQueries({
       client: this.client,
@@ -480,15 +484,9 @@ export class RedisStore extends StoreParts implements Store {
     return this.notifier.watch(queue, listener);
   }
 
-  /** {@inheritDoc DeadLetterCounterBackfill.backfillDeadLetterCounters} */
-  backfillDeadLetterCounters(params: {
-    maxSteps: number;
-    stepSize?: number;
-  }): Promise<CounterBackfillProgress> {
-    return backfillCounters(
-      { client: this.client, keys: this.keys, call: (w, fn) => this.call(w, fn) },
-      params,
-    );
+  /** {@inheritDoc backfillDeadLetters} */
+  backfillDeadLetterCounters(params: BackfillParams): Promise<CounterBackfillProgress> {
+    return backfillDeadLetters(this.indexes.backend, this.indexes, params);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 -- purge-dead-letters.lua: deletes up to `limit` archived entries (archived before `before`,
--- optionally only among the given ids) with every index entry, and adds them to the purge tally.
+-- optionally only among the given ids) with every index entry (search indexes included), and adds them to the purge tally.
 --
 -- KEYS[1]  {p}:dl:archived (archived entries by updatedAt)
 -- ARGV[1]  key base;  ARGV[2] before ('' = any time);  ARGV[3] limit;  ARGV[4..] ids (none = any)
@@ -26,6 +26,7 @@ for _, id in ipairs(candidates) do
     if m and m.status == 'archived' and (not before or m.updatedAt < before) then
       dl_status_index(m, -1)
       dl_identity_index(m, -1)
+      dlx.remove(dkey(id), m.member)
       redis.call('DEL', dkey(id))
       deleted[#deleted + 1] = id
     end

@@ -4,16 +4,17 @@
 -- Listing, counting and failure grouping all run on it.
 --
 -- KEYS[1]  {p}:dl:t (declared for routing)
--- ARGV[1]  key base;  ARGV[2] mode: 'ids' (return matching ids) | 'count' | 'groups' (return
---          { fingerprint, deadLetteredAt, id, errorClass, errorMessage, domain } per match);
+-- ARGV[1]  key base;  ARGV[2] mode: 'ids' (return matching ids) | 'rows' (their hashes, as flat
+--          field/value lists) | 'count' | 'groups' (return { fingerprint, deadLetteredAt, id,
+--          errorClass, errorMessage, domain } per match);
 -- ARGV[3]  order: 'newest' | 'oldest';  ARGV[4], ARGV[5] position to continue after: score and
 --          member ('' = from the start);  ARGV[6] lowest time (inclusive, or '-inf');
 -- ARGV[7]  highest time (exclusive, or '+inf');  ARGV[8] filter JSON ('' = none);
 -- ARGV[9]  matches wanted (ids and groups modes);  ARGV[10] matches to skip first;  ARGV[11] budget;
 -- ARGV[12] source kind: 'zsets' | 'ids';  ARGV[13..] index keys, or dead-letter ids
--- Returns  { state, positionScore, positionMember, skipped, matched, results }: state 'more' or
---          'end'; skipped the matches skipped by this call; matched the matches counted (count
---          mode) or returned.
+-- Returns  { state, positionScore, positionMember, skipped, matched, results, examined }: state
+--          'more' or 'end'; skipped the matches skipped by this call; matched the matches counted
+--          (count mode) or returned; examined the candidates examined.
 --!include lib/common.lua
 --!include lib/dead-letters.lua
 --!include lib/dead-letter-filter.lua
@@ -93,7 +94,15 @@ else
     if not done then exhausted = false end
     for _, e in ipairs(list) do candidates[#candidates + 1] = e end
   end
-  if #ARGV > 13 then table.sort(candidates, before) end
+  if #ARGV > 13 then
+    -- Word sets of the error-text index may hold the same entry twice: keep one.
+    table.sort(candidates, before)
+    local unique = {}
+    for _, e in ipairs(candidates) do
+      if #unique == 0 or unique[#unique][1] ~= e[1] then unique[#unique + 1] = e end
+    end
+    candidates = unique
+  end
 end
 
 local results, matched, skipped = {}, 0, 0
@@ -118,6 +127,8 @@ for _, e in ipairs(candidates) do
           matched = matched + 1
           if mode == 'ids' then
             results[#results + 1] = id
+          elseif mode == 'rows' then
+            results[#results + 1] = redis.call('HGETALL', dkey(id))
           elseif mode == 'groups' then
             local g = redis.call('HMGET', dkey(id), 'fingerprint', 'deadLetteredAt', 'errorClass', 'errorMessage', 'domain')
             results[#results + 1] = { g[1], g[2], id, g[3], g[4], g[5] }
@@ -134,4 +145,4 @@ if exhausted and not stopped then state = 'end' end
 if ARGV[12] == 'ids' and not stopped then state = 'end' end
 local ps, pm = '', ''
 if last then ps, pm = int(last[2]), last[1] end
-return { state, ps, pm, skipped, matched, results }
+return { state, ps, pm, skipped, matched, results, examined }

@@ -1,4 +1,6 @@
 -- lib/dead-letters.lua: dead-letter keys, index maintenance, insert and audit. Needs lib/common.lua.
+-- The search indexes (declared JSON paths, message words) are in lib/dead-letter-index.lua.
+--!include lib/dead-letter-index.lua
 --
 -- A dead letter is a hash at {p}:dl:e:<id> whose fields are the DeadLetter properties (absent =
 -- null; JSON-valued ones as JSON text), plus `seq` (insertion order) and `member` (its member in
@@ -147,7 +149,9 @@ end
 -- The next insertion sequence number (read once per batch, written back by dl_batch_apply).
 local function dl_batch_seq(batch)
   if not batch.seq then
-    batch.seq = tonumber(redis.call('GET', B .. 'dl:seq') or '0')
+    local seq = redis.call('GET', B .. 'dl:seq')
+    if not seq then dlx.first_insert() end
+    batch.seq = tonumber(seq or '0')
     batch.seq_start = batch.seq
   end
   batch.seq = batch.seq + 1
@@ -156,6 +160,7 @@ end
 
 -- Writes what the batch gathered (see dl_batch_new).
 local function dl_batch_apply(batch)
+  dlx.apply(batch)
   if batch.seq and batch.seq ~= batch.seq_start then redis.call('SET', B .. 'dl:seq', batch.seq) end
   for key, list in pairs(batch.zadd) do call_many('ZADD', key, list) end
   for key, set in pairs(batch.sadd) do
@@ -212,6 +217,10 @@ local INSERT_META = {
   status = true, domain = true, queue = true, fingerprint = true, deadLetteredAt = true, expiresAt = true,
   replayStartedAt = true, replayCount = true, maxReplays = true, jobId = true, failureType = true,
 }
+-- The fields the search indexes read (lib/dead-letter-index.lua).
+local INSERT_INDEXED = {
+  errorMessage = true, payload = true, metadata = true, snapshot = true, requestData = true, responseData = true,
+}
 -- Set by the insert itself (a caller's value is not stored).
 local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true, counted = true }
 
@@ -226,7 +235,7 @@ local function dl_insert(id, job_id, fields, now, batch)
   local seq = dl_batch_seq(batch)
   local member = string.format('%016d', 1000000000000000 - seq) .. id
   if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
-  local identity, stored, f, n = nil, {}, {}, 0
+  local identity, stored, f, n, indexed = nil, {}, {}, 0, {}
   for i = 1, #fields, 2 do
     local name, value = fields[i], fields[i + 1]
     if name == '~group' then identity = value
@@ -234,6 +243,7 @@ local function dl_insert(id, job_id, fields, now, batch)
       stored[n + 1] = name; stored[n + 2] = value
       n = n + 2
       if INSERT_META[name] then f[name] = value end
+      if INSERT_INDEXED[name] then indexed[name] = value end
     end
   end
   local n = #stored
@@ -250,6 +260,7 @@ local function dl_insert(id, job_id, fields, now, batch)
     replayStartedAt = num(f.replayStartedAt, nil), replayCount = num(f.replayCount, 0),
     maxReplays = num(f.maxReplays, 0), jobId = nz(f.jobId), failureType = f.failureType or '',
   }, identity)
+  dlx.add(batch, f.deadLetteredAt, member, indexed)
   return true
 end
 
