@@ -150,6 +150,9 @@ export const EXPIRABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['pen
 /** Statuses `archive` moves to `archived`. */
 export const ARCHIVABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['resolved', 'expired'];
 
+/** Statuses `purgeDeadLetters` deletes (archived entries only). */
+export const PURGEABLE_DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['archived'];
+
 /** One entry of the operator audit trail. */
 export interface DeadLetterAuditEntry {
   /** Monotonic sequence number (newest is highest). */

@@ -5,7 +5,11 @@
  * batches, and every removal is counted (metric, event, audit entry, and the store's own tally).
  */
 import type { Clock } from '../core/clock.js';
-import { ARCHIVABLE_DEAD_LETTER_STATUSES, EXPIRABLE_DEAD_LETTER_STATUSES } from '../core/dead-letter.js';
+import {
+  ARCHIVABLE_DEAD_LETTER_STATUSES,
+  EXPIRABLE_DEAD_LETTER_STATUSES,
+  PURGEABLE_DEAD_LETTER_STATUSES,
+} from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
 import type { TypedEmitter } from '../events.js';
 import type { Store } from '../store/store.js';
@@ -160,7 +164,7 @@ export async function purgeArchived(
 export async function countArchivedOlderThan(deps: RetentionDeps, days: number): Promise<number> {
   assertDays('olderThanDays', days);
   const page = await deps.store.listDeadLetters({
-    statuses: ['archived'],
+    statuses: PURGEABLE_DEAD_LETTER_STATUSES,
     updatedBefore: deps.clock.now() - days * DAY_MS,
     limit: 0,
   });
@@ -199,7 +203,7 @@ export async function cleanupStats(deps: RetentionDeps): Promise<CleanupStats> {
     deps.store.getDeadLetterStats({ now }),
     count({ statuses: EXPIRABLE_DEAD_LETTER_STATUSES, expiresBefore: now, limit: 0 }),
     count({ statuses: ARCHIVABLE_DEAD_LETTER_STATUSES, updatedBefore: before, limit: 0 }),
-    count({ statuses: ['archived'], updatedBefore: before, limit: 0 }),
+    count({ statuses: PURGEABLE_DEAD_LETTER_STATUSES, updatedBefore: before, limit: 0 }),
   ]);
   return {
     retentionDays: deps.config.retentionDays,
