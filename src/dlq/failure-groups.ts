@@ -1,7 +1,8 @@
 /**
  * Failure groups for people: each group the store counts, with what identifies it — the error
  * class, the parameterized message and the application frame that threw — computed from the
- * group's sample entry (one primary-key read per group, in parallel).
+ * group's sample entry (read with the group by the SQL stores; else one primary-key read per group,
+ * in parallel).
  */
 import { type FailureSignature, failureSignature } from '../core/fingerprint.js';
 import type { FailureGroup } from '../store/dead-letter-store.js';
@@ -20,15 +21,17 @@ export async function describeFailureGroups(
   store: Store,
   groups: readonly FailureGroup[],
 ): Promise<DescribedFailureGroup[]> {
-  const samples = await Promise.all(groups.map((g) => store.getDeadLetter({ id: g.sampleId })));
-  return groups.map((group, i) => {
+  // Stores that read each group's latest entry with the group save a read per group here.
+  const samples = await Promise.all(
+    groups.map((g) => (g.sample !== undefined ? g.sample : store.getDeadLetter({ id: g.sampleId }))),
+  );
+  return groups.map(({ sample: _read, ...group }, i) => {
     const sample = samples[i];
     // The sample may have been purged since the groups were counted: describe what the group says.
     const signature = failureSignature({
       errorClass: sample?.errorClass ?? group.errorClass,
       message: sample?.errorMessage ?? group.errorMessage,
       stack: sample?.errorStack ?? null,
-      code: sample?.errorCode ?? null,
     });
     return { ...group, signature, fingerprintVersion: sample?.fingerprintVersion ?? null };
   });

@@ -254,6 +254,19 @@ export interface FailureGroup {
   domain: string;
   /** Every domain the matching entries span, largest first. */
   domains: { domain: string; count: number }[];
+  /**
+   * The error fields of the entry `sampleId` names, when the store read them with the group (null:
+   * that entry is gone); absent when it did not, and they are read by id.
+   */
+  sample?: FailureSample | null;
+}
+
+/** What describes a failure group, from its latest entry. */
+export interface FailureSample {
+  errorClass: string | null;
+  errorMessage: string;
+  errorStack: string | null;
+  fingerprintVersion: number;
 }
 
 /**

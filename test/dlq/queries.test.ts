@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NewDeadLetter, ValidationError } from '../../src/index.js';
+import { FINGERPRINT_VERSION, type NewDeadLetter, ValidationError } from '../../src/index.js';
 import { createDlqHarness, type DlqHarness, record } from './helpers.js';
 
 let h: DlqHarness;
@@ -211,6 +211,34 @@ describe('facets, failure groups, stats and SLA', () => {
     // Resolved entries drop out of the default (open) view.
     expect((await h.dlq.topFailures()).groups[0]!.count).toBe(2);
     expect((await h.dlq.topFailures({ status: 'resolved' })).groups[0]!.count).toBe(3);
+  });
+
+  it('describes each group from the entry the store read with it, as a read by id would', async () => {
+    for (const m of ['deadlock on row 1', 'deadlock on row 2', 'disk full']) {
+      await h.dlq.store({
+        domain: 'db',
+        failureType: 'sql',
+        error: Object.assign(new Error(m), { name: 'DbError' }),
+      });
+      h.clock.advance(1000);
+    }
+    const reads = () => h.faults.calls.get('getDeadLetter') ?? 0;
+    const direct = (await h.dlq.topFailures()).groups;
+    expect(reads()).toBe(0);
+    expect(direct[0]).toMatchObject({
+      count: 2,
+      signature: { errorClass: 'DbError', message: 'deadlock on row <n>' },
+      fingerprintVersion: FINGERPRINT_VERSION,
+    });
+    expect(direct.every((g) => !('sample' in g))).toBe(true);
+    // A store that does not read the samples with its groups: one read per group, the same result.
+    const top = h.sqlite.topDeadLetterFailures.bind(h.sqlite);
+    h.sqlite.topDeadLetterFailures = async (params) => {
+      const t = await top(params);
+      return { ...t, groups: t.groups.map(({ sample: _, ...g }) => g) };
+    };
+    expect((await h.dlq.topFailures()).groups).toEqual(direct);
+    expect(reads()).toBe(2);
   });
 
   it('stats report the age of the oldest pending entry on the fake clock', async () => {

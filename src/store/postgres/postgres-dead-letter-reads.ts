@@ -197,9 +197,12 @@ export class PostgresDeadLetterReads {
       error_class: string | null;
       error_message: string | null;
       error_stack: string | null;
+      fingerprint_version: number | null;
+      sample_found: boolean | null;
     }>(
       'failure group identities',
-      `SELECT f.fingerprint, f.first_seen, f.last_seen, f.sample_id, d.error_class, d.error_message, d.error_stack
+      `SELECT f.fingerprint, f.first_seen, f.last_seen, f.sample_id, d.error_class, d.error_message, d.error_stack,
+              d.fingerprint_version, d.id IS NOT NULL AS sample_found
          FROM ${this.tableNamed('dead_letter_fingerprints')} f
          LEFT JOIN ${this.table} d ON d.id = f.sample_id
         WHERE f.fingerprint = ANY($1)`,
@@ -226,6 +229,14 @@ export class PostgresDeadLetterReads {
         frame: identity.frame,
         domain: domains[0]?.domain ?? '',
         domains,
+        sample: r?.sample_found
+          ? {
+              errorClass: r.error_class,
+              errorMessage: r.error_message ?? '',
+              errorStack: r.error_stack,
+              fingerprintVersion: Number(r.fingerprint_version),
+            }
+          : null,
       };
     });
     if (examined === null) return { groups, scan: null };

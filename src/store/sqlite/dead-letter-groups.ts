@@ -138,6 +138,12 @@ interface FingerprintRow {
   first_seen: number;
   last_seen: number;
   sample_id: string;
+  /** The sample entry's error fields (null when it is gone). */
+  s_found: number | null;
+  s_class: string | null;
+  s_message: string | null;
+  s_stack: string | null;
+  s_version: number | null;
 }
 
 /** Builds failure groups from counts and the fingerprints' identities. */
@@ -167,6 +173,14 @@ export function toFailureGroups(
       frame: id?.frame ?? null,
       domain: spans[0]?.domain ?? '',
       domains: spans,
+      sample: id?.s_found
+        ? {
+            errorClass: id.s_class,
+            errorMessage: id.s_message ?? '',
+            errorStack: id.s_stack,
+            fingerprintVersion: id.s_version ?? 0,
+          }
+        : null,
     };
   });
 }
@@ -216,7 +230,10 @@ export function topFailuresFrom(
   const identities = new Map(
     (
       prepared(
-        `SELECT * FROM redrive_dead_letter_fingerprints WHERE fingerprint IN (${ids.map(() => '?').join(', ')})`,
+        `SELECT f.*, d.rowid IS NOT NULL AS s_found, d.error_class AS s_class, d.error_message AS s_message,
+                d.error_stack AS s_stack, d.fingerprint_version AS s_version
+           FROM redrive_dead_letter_fingerprints f LEFT JOIN redrive_dead_letters d ON d.id = f.sample_id
+          WHERE f.fingerprint IN (${ids.map(() => '?').join(', ')})`,
       ).all(...ids) as FingerprintRow[]
     ).map((r) => [r.fingerprint, r]),
   );
