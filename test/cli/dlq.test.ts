@@ -1,5 +1,6 @@
 /**
- * The real binary: redrive dlq list|show|retry|redrive|resolve|replay|purge|stats|facets.
+ * The real binary: redrive dlq list|show|replay|force-replay|resolve|purge|stats|facets (and the old
+ * names retry and redrive).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,20 +122,20 @@ describe('redrive dlq: reading', () => {
 });
 
 describe('redrive dlq: acting', () => {
-  it('retry checks the generation and the budget; redrive needs a reason; handlers come from a module', async () => {
+  it('replay <id> checks the generation and the budget; force-replay needs a reason; handlers come from a module', async () => {
     const [jobId] = await sb.seedJobs('emails', ['bad'], true);
     const jobs = await sb.json<{ items: { deadLetterId: string }[] }>(['list', '--state', 'dead_lettered']);
     const id = jobs.items[0]!.deadLetterId;
     const stale = await sb.json<{
       results: { ok: boolean; error: { code: string; details: { reason: string } } }[];
-    }>(['dlq', 'retry', id, '--generation', '99'], 1);
+    }>(['dlq', 'replay', id, '--generation', '99'], 1);
     expect(stale.results[0]).toMatchObject({
       ok: false,
       error: { code: 'STATE_CONFLICT', details: { reason: 'stale_generation' } },
     });
     const ok = await sb.json<{ results: { ok: boolean; result: { status: string; jobId: string } }[] }>([
       'dlq',
-      'retry',
+      'replay',
       id,
       '--actor',
       'alice',
@@ -145,10 +146,18 @@ describe('redrive dlq: acting', () => {
     // A domain without a handler needs one: from --handlers.
     const [custom] = await sb.seedDeadLetters([{ domain: 'billing', maxReplays: 1 }]);
     const noHandler = await sb.json<{ results: { error: { details: { reason: string } } }[] }>(
-      ['dlq', 'retry', custom!],
+      ['dlq', 'replay', custom!],
       1,
     );
     expect(noHandler.results[0]!.error.details.reason).toBe('no_replay_handler');
+    // The old name still replays, and says it is deprecated.
+    const old = await sb.redrive(['dlq', 'retry', custom!, '--json']);
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/dlq retry is deprecated: use redrive dlq replay <id\.\.\.>/);
+    expect(JSON.parse(old.stdout).results[0].error.details.reason).toBe('no_replay_handler');
+    // Ids name the entries: batch filters do not apply to them, nor --generation to a batch.
+    expect((await sb.redrive(['dlq', 'replay', custom!, '--queue', 'emails'])).code).toBe(2);
+    expect((await sb.redrive(['dlq', 'replay', '--generation', '1'])).code).toBe(2);
     const registry = fileURLForSource('src/index.ts');
     writeFileSync(
       join(sb.dir, 'failing.mjs'),
@@ -159,7 +168,7 @@ describe('redrive dlq: acting', () => {
       `export default (registry) => registry.forDomain('billing', async () => ({ note: 'charged' }));\n`,
     );
     const failed = await sb.json<{ results: { ok: boolean; result: { status: string; error: string } }[] }>(
-      ['dlq', 'retry', custom!, '--handlers', 'failing.mjs'],
+      ['dlq', 'replay', custom!, '--handlers', 'failing.mjs'],
       1,
     );
     expect(failed.results[0]).toMatchObject({
@@ -193,7 +202,7 @@ describe('redrive dlq: acting', () => {
       expect.objectContaining({ action: 'force_redrive', reason: 'billing API is back', ticket: 'OPS-7' }),
     );
 
-    const missingModule = await sb.redrive(['dlq', 'retry', custom!, '--handlers', 'nope.mjs']);
+    const missingModule = await sb.redrive(['dlq', 'replay', custom!, '--handlers', 'nope.mjs']);
     expect(missingModule.code).toBe(1);
     expectOneLineError(missingModule, /cannot find module nope\.mjs/);
   });

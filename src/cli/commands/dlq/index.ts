@@ -17,7 +17,7 @@ export function registerDlq(program: Command): void {
   const dlq = program
     .command('dlq')
     .description(
-      'inspect and act on dead letters: list, show, retry, redrive, resolve, replay, purge, stats, facets, regroup',
+      'inspect and act on dead letters: list, show, replay, force-replay, resolve, purge, stats, facets, regroup',
     )
     .addHelpText(
       'after',
@@ -26,7 +26,7 @@ Examples:
   redrive dlq stats
   redrive dlq list --status pending --domain payment
   redrive dlq show <id>
-  redrive dlq retry <id>
+  redrive dlq replay <id>
   redrive dlq resolve --all-matching --search "customer deleted" --dry-run`,
     );
   registerDlqList(dlq);

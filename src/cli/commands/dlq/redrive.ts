@@ -1,6 +1,7 @@
 /**
- * `redrive dlq redrive`: force-redrive — the admin override for an entry whose replay budget is
- * spent (after fixing the cause): audited with a reason and ticket, with a fresh budget.
+ * `redrive dlq force-replay` (old name `redrive dlq redrive`): the admin override for an entry whose
+ * replay budget is spent (after fixing the cause): audited with a reason and ticket, with a fresh
+ * budget.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../cli-error.js';
@@ -13,7 +14,7 @@ import {
   withCommonOptions,
   withStore,
 } from '../../common.js';
-import { perEntry, reportOutcomes } from './retry.js';
+import { perEntry, reportOutcomes } from './entry-outcomes.js';
 
 interface DlqRedriveOptions extends CommonOptions {
   reason: string;

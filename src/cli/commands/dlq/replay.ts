@@ -1,22 +1,25 @@
 /**
- * `redrive dlq replay`: batch replay — replays replayable entries (pending, budget left, not
- * replayed in the last minute), oldest first, in batches, with a progress bar and a dry run.
+ * `redrive dlq replay`: replays dead letters. With ids, those entries (replay-entries.ts); without,
+ * a batch: replayable entries (pending, budget left, not replayed in the last minute) chosen by the
+ * filters, oldest first, in batches, with a progress bar and a dry run.
  */
 import type { Command } from 'commander';
 import type { BatchReplayResult } from '../../../dlq/replay-runner.js';
+import { UsageError } from '../../cli-error.js';
 import {
   actorName,
-  type CommonOptions,
   cliDeadLetterQueue,
   loadReplayHandlers,
+  nonNegativeInt,
   positiveInt,
   withCommonOptions,
   withStore,
 } from '../../common.js';
 import { formatTable, printJson, wrap } from '../../format.js';
 import { startProgress } from '../../progress.js';
+import { type DlqReplayEntriesOptions, replayEntries } from './replay-entries.js';
 
-interface DlqReplayOptions extends CommonOptions {
+interface DlqReplayOptions extends DlqReplayEntriesOptions {
   domain?: string;
   queue?: string;
   failureType?: string;
@@ -27,15 +30,32 @@ interface DlqReplayOptions extends CommonOptions {
   dryRun?: boolean;
 }
 
+/** The options that choose a batch, and their flags: they do not apply to named ids. */
+const BATCH_FLAGS = {
+  domain: '--domain',
+  queue: '--queue',
+  failureType: '--failure-type',
+  limit: '--limit',
+  batchSize: '--batch-size',
+} as const;
+
 export function registerDlqReplay(dlq: Command): void {
   withCommonOptions(
     dlq
       .command('replay')
-      .description('batch replay: replay replayable dead letters (oldest first) through their handlers')
+      .description(
+        'replay dead letters through their replay handlers: the ids given, or a batch of replayable ones (oldest first)',
+      )
+      .argument('[id...]', 'dead-letter ids (none: a batch chosen by the filters below)')
       .option('--domain <domain>', 'only this domain')
       .option('--queue <queue>', 'only dead letters of this queue')
       .option('--failure-type <type>', 'only this failure type')
       .option('--limit <n>', 'at most this many entries (default 100)', positiveInt(1_000_000))
+      .option(
+        '--generation <n>',
+        'with one id: refuse unless the entry is still at this generation',
+        nonNegativeInt,
+      )
       .option('--batch-size <n>', 'entries per batch (default 50)', positiveInt(1000))
       .option('--actor <name>', 'who is acting, for the audit trail (default cli:<user>)')
       .option('--handlers <module>', 'a module exporting a ReplayRegistry with your replay handlers')
@@ -44,14 +64,28 @@ export function registerDlqReplay(dlq: Command): void {
     .addHelpText(
       'after',
       `
-Exit code 1 if any replay failed.
+Dead letters of queue jobs need no handler: the job is enqueued again. Others need a handler for
+their domain (--handlers ./replay-handlers.js exporting a ReplayRegistry). Each replay counts
+against the entry's replay budget. Exit code 1 if any replay failed.
 
 Examples:
+  redrive dlq replay dl_0mww7qsa4bbd40eccf0c3
+  redrive dlq replay dl_a dl_b --actor alice --json
+  redrive dlq replay dl_a --generation 3 --handlers ./replay-handlers.js
   redrive dlq replay --queue emails --dry-run
   redrive dlq replay --domain payment --limit 1000 --handlers ./replay-handlers.js
   redrive dlq replay --failure-type retries_exhausted --json`,
     )
-    .action(async (options: DlqReplayOptions) => {
+    .action(async (ids: string[], options: DlqReplayOptions) => {
+      if (ids.length > 0) {
+        const given = Object.entries(BATCH_FLAGS)
+          .filter(([name]) => options[name as keyof typeof BATCH_FLAGS] !== undefined)
+          .map(([, flag]) => flag);
+        if (given.length > 0) throw new UsageError(`ids and batch filters do not mix (${given.join(', ')})`);
+        await replayEntries(ids, options);
+        return;
+      }
+      if (options.generation !== undefined) throw new UsageError('--generation applies to one id');
       const registry = await loadReplayHandlers(options.handlers);
       const limit = options.limit ?? 100;
       const batchSize = Math.min(options.batchSize ?? 50, limit);
