@@ -1,5 +1,5 @@
 /**
- * The admin API through fastify.inject: dead-letter actions (retry, force-redrive, resolve, batch
+ * The admin API through fastify.inject: dead-letter actions (replay, force-replay, resolve, batch
  * preview, resolve and replay, purge), the audit log, generation conflicts, concurrent retries,
  * bad bodies and cross-origin requests.
  */
@@ -22,33 +22,53 @@ describe('dead letters: actions', () => {
       .generation;
   }
 
-  it('retry needs operator and the current generation', async () => {
+  it('replay needs operator and the current generation', async () => {
     const id = await h.deadLetter();
     const gen = await generationOf(id);
     expect(
-      (await h.call('viewer', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen })).statusCode,
+      (await h.call('viewer', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen })).statusCode,
     ).toBe(403);
 
-    const stale = await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen + 5 });
+    const stale = await h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen + 5 });
     expect(stale.statusCode).toBe(409);
     expect(stale.json()).toMatchObject({
       error: { code: 'STATE_CONFLICT', details: { reason: 'stale_generation' } },
     });
 
-    const ok = await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen });
+    const ok = await h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ success: true, status: 'resolved', handler: 'domain:payment' });
 
-    const again = await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen });
+    const again = await h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen });
     expect(again.statusCode).toBe(409);
     expect(
-      (await h.call('operator', 'POST', '/api/dead-letters/dl_nope/retry', { generation: 1 })).statusCode,
+      (await h.call('operator', 'POST', '/api/dead-letters/dl_nope/replay', { generation: 1 })).statusCode,
     ).toBe(404);
+  });
+
+  it('answers the old names of replay and force-replay (retry, redrive), deprecated', async () => {
+    const id = await h.deadLetter({ maxReplays: 1 });
+    const gen = await generationOf(id);
+    expect(
+      (await h.call('viewer', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen })).statusCode,
+    ).toBe(403);
+    const old = await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen });
+    expect(old.json()).toMatchObject({ success: true, status: 'resolved' });
+    const review = await h.deadLetter({ domain: 'broken', maxReplays: 1 });
+    await h.call('operator', 'POST', `/api/dead-letters/${review}/replay`, {
+      generation: await generationOf(review),
+    });
+    const forced = await h.call('admin', 'POST', `/api/dead-letters/${review}/redrive`, {
+      generation: await generationOf(review),
+      reason: 'the old name',
+    });
+    expect(forced.statusCode).toBe(200);
+    expect(forced.json()).toMatchObject({ handler: expect.any(String) });
   });
 
   it('a failing replay answers 200 with success false and the new status', async () => {
     const id = await h.deadLetter({ domain: 'broken', maxReplays: 1 });
-    const r = await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, {
+    const r = await h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, {
       generation: await generationOf(id),
     });
     expect(r.statusCode).toBe(200);
@@ -63,8 +83,8 @@ describe('dead letters: actions', () => {
     const id = await h.deadLetter({ domain: 'slow' });
     const gen = await generationOf(id);
     const results = await Promise.all([
-      h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen }),
-      h.call('admin', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen }),
+      h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen }),
+      h.call('admin', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen }),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     expect(results.find((r) => r.statusCode === 200)!.json()).toMatchObject({ success: true });
@@ -72,7 +92,7 @@ describe('dead letters: actions', () => {
 
   it('bad bodies: malformed JSON, wrong types, missing and unknown fields, wrong media type, oversized', async () => {
     const id = await h.deadLetter();
-    const url = `/api/dead-letters/${id}/retry`;
+    const url = `/api/dead-letters/${id}/replay`;
     const malformed = await h.call('operator', 'POST', url, '{"generation": 1', {
       headers: { 'content-type': 'application/json' },
     });
@@ -111,20 +131,22 @@ describe('dead letters: actions', () => {
     ).toBe(401);
   });
 
-  it('force-redrive needs admin and a reason; it takes entries that need review', async () => {
+  it('force-replay needs admin and a reason; it takes entries that need review', async () => {
     const id = await h.deadLetter({ domain: 'broken', maxReplays: 1 });
-    await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: await generationOf(id) });
+    await h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, {
+      generation: await generationOf(id),
+    });
     const gen = await generationOf(id);
     expect(
-      (await h.call('operator', 'POST', `/api/dead-letters/${id}/retry`, { generation: gen })).statusCode,
+      (await h.call('operator', 'POST', `/api/dead-letters/${id}/replay`, { generation: gen })).statusCode,
     ).toBe(409);
 
-    const denied = await h.call('operator', 'POST', `/api/dead-letters/${id}/redrive`, {
+    const denied = await h.call('operator', 'POST', `/api/dead-letters/${id}/force-replay`, {
       generation: gen,
       reason: 'fixed',
     });
     expect(denied.statusCode).toBe(403);
-    const noReason = await h.call('admin', 'POST', `/api/dead-letters/${id}/redrive`, {
+    const noReason = await h.call('admin', 'POST', `/api/dead-letters/${id}/force-replay`, {
       generation: gen,
       reason: '  ',
     });
@@ -132,7 +154,7 @@ describe('dead letters: actions', () => {
     expect(noReason.json()).toMatchObject({ error: { details: { field: 'reason' } } });
 
     h.registry.forDomain('broken', async () => ({}));
-    const ok = await h.call('admin', 'POST', `/api/dead-letters/${id}/redrive`, {
+    const ok = await h.call('admin', 'POST', `/api/dead-letters/${id}/force-replay`, {
       generation: gen,
       reason: 'deployed the fix',
       ticket: 'OPS-12',

@@ -1,6 +1,6 @@
 /**
  * Dead-letter routes: list with filters, search and facets, top failures, stats, one entry, the
- * operator actions (retry, force-redrive, resolve — each naming the generation the operator saw),
+ * operator actions (replay, force-replay, resolve — each naming the generation the operator saw),
  * batch preview / resolve / replay, purge.
  */
 import type { FastifyInstance } from 'fastify';
@@ -33,8 +33,8 @@ const listQuery = z.object({
   cursor: textParam(500).optional(),
 });
 
-const retryBody = z.strictObject({ generation, dryRun: z.boolean().optional() });
-const redriveBody = z.strictObject({
+const replayBody = z.strictObject({ generation, dryRun: z.boolean().optional() });
+const forceReplayBody = z.strictObject({
   generation,
   reason: z
     .string()
@@ -144,33 +144,39 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: AdminContext
     return { ...fullDeadLetter(entry), replay: await ctx.dlq.replayability(entry) };
   });
 
-  app.post('/api/dead-letters/:id/retry', operator, async (request) => {
-    const { id } = parseWith(idParams, request.params, 'params');
-    const body = parseBody(retryBody, request.body);
-    const who = identityOf(request);
-    request.log.info({ id, actor: who.actor, generation: body.generation }, 'dead letter retry');
-    return ctx.dlq.replayOne(id, {
-      expectedGeneration: body.generation,
-      actor: who.actor,
-      ...(body.dryRun ? { dryRun: true } : {}),
+  // `retry` and `redrive` are the old names of `replay` and `force-replay` (docs/glossary.md), kept
+  // for one minor version.
+  for (const action of ['replay', 'retry']) {
+    app.post(`/api/dead-letters/:id/${action}`, operator, async (request) => {
+      const { id } = parseWith(idParams, request.params, 'params');
+      const body = parseBody(replayBody, request.body);
+      const who = identityOf(request);
+      request.log.info({ id, actor: who.actor, generation: body.generation }, 'dead letter replay');
+      return ctx.dlq.replayOne(id, {
+        expectedGeneration: body.generation,
+        actor: who.actor,
+        ...(body.dryRun ? { dryRun: true } : {}),
+      });
     });
-  });
+  }
 
-  app.post('/api/dead-letters/:id/redrive', admin, async (request) => {
-    const { id } = parseWith(idParams, request.params, 'params');
-    const body = parseBody(redriveBody, request.body);
-    const who = identityOf(request);
-    request.log.info(
-      { id, actor: who.actor, reason: body.reason, ticket: body.ticket },
-      'dead letter force-redrive',
-    );
-    return ctx.dlq.forceReplay(id, {
-      actor: who.actor,
-      reason: body.reason,
-      expectedGeneration: body.generation,
-      ...(body.ticket !== undefined ? { ticket: body.ticket } : {}),
+  for (const action of ['force-replay', 'redrive']) {
+    app.post(`/api/dead-letters/:id/${action}`, admin, async (request) => {
+      const { id } = parseWith(idParams, request.params, 'params');
+      const body = parseBody(forceReplayBody, request.body);
+      const who = identityOf(request);
+      request.log.info(
+        { id, actor: who.actor, reason: body.reason, ticket: body.ticket },
+        'dead letter force-replay',
+      );
+      return ctx.dlq.forceReplay(id, {
+        actor: who.actor,
+        reason: body.reason,
+        expectedGeneration: body.generation,
+        ...(body.ticket !== undefined ? { ticket: body.ticket } : {}),
+      });
     });
-  });
+  }
 
   app.post('/api/dead-letters/:id/resolve', operator, async (request) => {
     const { id } = parseWith(idParams, request.params, 'params');
