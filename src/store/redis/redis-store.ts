@@ -29,8 +29,8 @@ import type { Store } from '../store.js';
 import { type BackfillParams, backfillDeadLetters } from './counter-backfill.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
 import { DEFAULT_SCAN_BUDGET, DeadLetterIndexes } from './dead-letter-indexes.js';
+import { failureArgs } from './failure-args.js';
 import {
-  attemptSignature,
   claimedJobsFromJson,
   type InsertReply,
   insertArgs,
@@ -293,7 +293,7 @@ export class RedisStore extends StoreParts implements Store {
     const { claim } = params;
     const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
-    const failureArgs = failures.length > 0 ? await this.failureArgs(failures) : [];
+    const failureArgs = failures.length > 0 ? await this.failArgs(failures) : [];
     const [now, lease, outcomes, json, failed, quarantined] = (await this.timedWrite(
       'complete-and-claim-jobs',
       claim.now,
@@ -312,7 +312,7 @@ export class RedisStore extends StoreParts implements Store {
    */
   async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     if (params.failures.length === 0) return [];
-    const args = await this.failureArgs(params.failures);
+    const args = await this.failArgs(params.failures);
     const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as string[];
     return failResults(params.failures, outcomes);
   }
@@ -324,7 +324,7 @@ export class RedisStore extends StoreParts implements Store {
   }
 
   /** The arguments of lib/fail.lua for `failures`, validated. */
-  private async failureArgs(failures: readonly JobFailure[]): Promise<(string | number)[]> {
+  private async failArgs(failures: readonly JobFailure[]): Promise<(string | number)[]> {
     const redacted = failures.map((f) =>
       f.outcome.kind === 'dead_letter' && f.outcome.deadLetter.redactPayload ? f : undefined,
     );
@@ -343,31 +343,7 @@ export class RedisStore extends StoreParts implements Store {
         payloads[at[j]!] = payload as string | null;
       });
     }
-    const args: (string | number)[] = [];
-    failures.forEach((failure, i) => {
-      const { id, token, outcome, attempt } = failure;
-      args.push(String(id), String(token), JSON.stringify(attempt), attemptSignature(attempt), outcome.kind);
-      if (outcome.kind === 'dead_letter') {
-        const { redactPayload, ...dl } = outcome.deadLetter;
-        const fields = deadLetterFromJobFields(dl);
-        args.push(
-          dl.id,
-          redactedPayloadArg(redactPayload, payloads[i] ?? null),
-          fields.length / 2,
-          ...fields,
-        );
-      } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
-        if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
-          throw new ValidationError(`failures[${i}].outcome.runAt`, 'must be a finite number');
-        args.push(Math.round(outcome.runAt), '', 0);
-      } else {
-        throw new ValidationError(
-          `failures[${i}].outcome.kind`,
-          `unknown outcome ${String((outcome as { kind: unknown }).kind)}`,
-        );
-      }
-    });
-    return args;
+    return failureArgs(failures, payloads);
   }
 
   async extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {

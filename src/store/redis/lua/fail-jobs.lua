@@ -4,7 +4,8 @@
 --
 -- KEYS[1]  {p}:queues (declared for routing; not written)
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] N;
--- ARGV[5..] N failures, each as lib/fail.lua describes.
+-- ARGV[5..] the N failures' arguments as lib/fail.lua describes (shared field blocks, then each
+--          failure).
 -- Returns  one outcome per failure, in input order: 'retried', 'dead_lettered', 'duplicate' (this
 --          failure was recorded already), 'stale_token', 'not_active' or 'not_found'.
 --!include lib/common.lua

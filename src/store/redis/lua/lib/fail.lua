@@ -1,20 +1,24 @@
 -- lib/fail.lua: fenced failure of a batch of jobs. Needs lib/common.lua, lib/jobs.lua,
 -- lib/dead-letters.lua.
 --
--- Each failure is 8 + 2M arguments: id, token, attempt record (JSON), its signature (duplicate
--- detection), outcome 'retry' | 'rate_limited' | 'dead_letter', then runAt (caller's clock) or the
--- dead-letter id, the redacted payload JSON ('' = copy the job's payload as it is; '' for retries),
--- M, and M field/value pairs of the dead letter (the caller's part; M = 0 for retries).
+-- The failures' arguments (failure-args.ts) start with K, the number of shared field blocks, and
+-- the K blocks, each M and M field/value pairs: dead-letter fields that several failures of the
+-- batch share (a storm's error, stack and hints), sent once. Then each failure is 9 + 2M
+-- arguments: id, token, attempt record (JSON), its signature (duplicate detection), outcome
+-- 'retry' | 'rate_limited' | 'dead_letter', then runAt (caller's clock) or the dead-letter id, the
+-- redacted payload JSON ('' = copy the job's payload as it is; '' for retries), the number of its
+-- block (1..K; 0 for retries), M, and M field/value pairs of the dead letter's own fields (M = 0
+-- for retries). A dead letter's fields are its block's, then its own.
 
 -- Applies one failure whose arguments start at ARGV[a]: records the attempt of an active job whose
 -- token is current and applies the outcome. Returns the outcome ('retried', 'dead_lettered',
 -- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
 -- Index changes go to `batch` (see batch_add), those of dead letters to `dl_batch` (see
 -- dl_batch_new), and queues to wake to `woken`.
-local function fail_one(a, now, texts, offset, batch, woken, dl_batch)
+local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local id, token, attempt, sig, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  local m = tonumber(ARGV[a + 7])
-  local next_a = a + 8 + m * 2
+  local m = tonumber(ARGV[a + 8])
+  local next_a = a + 9 + m * 2
   local k = jkey(id)
   local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'd', 'p', 'la', 'pr', 'sus')
   local state = f[1]
@@ -36,8 +40,10 @@ local function fail_one(a, now, texts, offset, batch, woken, dl_batch)
 
   if kind == 'dead_letter' then
     local dl_id = ARGV[a + 5]
-    local fields = {}
-    for i = 1, m * 2 do fields[i] = ARGV[a + 7 + i] end
+    local fields, shared = {}, blocks[tonumber(ARGV[a + 7])]
+    local n = #shared
+    for i = 1, n do fields[i] = shared[i] end
+    for i = 1, m * 2 do fields[n + i] = ARGV[a + 8 + i] end
     local payload = nz(ARGV[a + 6]) or f[8]
     local d = cjson.decode(f[7])
     local replay_of = d[7]
@@ -65,13 +71,21 @@ local function fail_one(a, now, texts, offset, batch, woken, dl_batch)
   return 'retried', next_a
 end
 
--- Applies `n` failures starting at ARGV[first], in order; returns one outcome per failure.
+-- Applies `n` failures whose arguments (blocks first) start at ARGV[first], in order; returns one
+-- outcome per failure.
 local function fail_many(first, n, now, offset)
   local out, batch, woken, dl_batch = {}, batch_new(), {}, dl_batch_new()
+  local blocks, a = {}, first + 1
+  for k = 1, tonumber(ARGV[first]) do
+    local m, block = tonumber(ARGV[a]), {}
+    for i = 1, m * 2 do block[i] = ARGV[a + i] end
+    blocks[k] = block
+    a = a + 1 + m * 2
+  end
   -- `now` as text once per batch (see num_text).
-  local a, texts = first, { now = num_text(now), now_int = int(now) }
+  local texts = { now = num_text(now), now_int = int(now) }
   for i = 1, n do
-    out[i], a = fail_one(a, now, texts, offset, batch, woken, dl_batch)
+    out[i], a = fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   end
   batch_apply(batch)
   dl_batch_apply(dl_batch)
