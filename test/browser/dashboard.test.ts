@@ -1,6 +1,6 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against the real
- * admin server on a seeded SQLite store: sign in, overview, filter dead letters, open one, retry
+ * admin server on a seeded SQLite store: sign in, overview, filter dead letters, open one, replay
  * it and see it resolved, a stale-generation 409, bulk resolve with a preview, the audit trail,
  * and which actions each role sees. A screenshot of each page goes to test-artifacts/.
  *
@@ -245,8 +245,8 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       await stack.locator('pre.stack').waitFor();
       await shot(page, 'dead-letter-detail');
 
-      // Retry: the default replay re-enqueues the job; the entry is resolved.
-      await page.getByRole('button', { name: 'Retry' }).click();
+      // Replay: the default replay re-enqueues the job; the entry is resolved.
+      await page.getByRole('button', { name: 'Replay', exact: true }).click();
       await textOf(message(page), /replay succeeded.*now resolved/);
       await page.locator('.detail-head .status-resolved').waitFor();
       await textOf(page.getByTestId('loaded-generation'), /generation [2-9]/);
@@ -254,7 +254,7 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       await textOf(page.locator('.section-audit'), /ada\s*replay/);
       await shot(page, 'dead-letter-resolved');
       // Nothing is left to do on a resolved entry.
-      expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Replay', exact: true }).count()).toBe(0);
       await textOf(page.getByTestId('actions'), /No actions/);
 
       // Back to the list, with the filters kept.
@@ -267,10 +267,10 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       const open = await server.dlq.list({ domain: 'payment', status: 'pending' }, { pageSize: 1 });
       const entry = open.results[0]!;
       const page = await openAs('operator', `/dead-letters/${entry.id}`);
-      await page.getByRole('button', { name: 'Retry' }).waitFor();
+      await page.getByRole('button', { name: 'Replay', exact: true }).waitFor();
       // Someone else resolves it meanwhile.
       await server.dlq.resolve(entry.id, { actor: 'someone-else', expectedGeneration: entry.generation });
-      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByRole('button', { name: 'Replay', exact: true }).click();
       await textOf(message(page), /changed since you loaded it — reload/);
       await shot(page, 'dead-letter-stale');
       await message(page).getByRole('button', { name: 'Reload' }).click();
@@ -331,7 +331,7 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       // viewer: nothing to click.
       const viewer = await openAs('viewer', detail);
       await viewer.getByTestId('read-only').waitFor();
-      for (const name of ['Retry', 'Resolve', 'Force redrive']) {
+      for (const name of ['Replay', 'Resolve', 'Force replay']) {
         expect(await viewer.getByRole('button', { name, exact: true }).count()).toBe(0);
       }
       await shot(viewer, 'dead-letter-viewer');
@@ -343,23 +343,23 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       await viewer.getByTestId('queues').locator('tr[data-queue="emails"]').waitFor();
       expect(await viewer.getByRole('button', { name: /^Pause queue/ }).count()).toBe(0);
 
-      // operator: retry and resolve, no force-redrive, no purge.
+      // operator: replay and resolve, no force-replay, no purge.
       const operator = await openAs('operator', detail);
-      await operator.getByRole('button', { name: 'Retry', exact: true }).waitFor();
+      await operator.getByRole('button', { name: 'Replay', exact: true }).waitFor();
       await operator.getByRole('button', { name: 'Resolve', exact: true }).waitFor();
-      expect(await operator.getByRole('button', { name: 'Force redrive' }).count()).toBe(0);
+      expect(await operator.getByRole('button', { name: 'Force replay' }).count()).toBe(0);
       await goTo(operator, '/dead-letters');
       await operator.getByRole('group', { name: 'Bulk actions' }).waitFor();
       expect(await operator.getByRole('button', { name: 'Purge archived…' }).count()).toBe(0);
 
-      // admin: everything, and force-redrive asks for a reason.
+      // admin: everything, and force-replay asks for a reason.
       const admin = await openAs('admin', detail);
-      await admin.getByRole('button', { name: 'Force redrive' }).waitFor();
+      await admin.getByRole('button', { name: 'Force replay' }).waitFor();
       await admin.getByLabel('Reason').fill('fixed the MX record');
       await admin.getByLabel('Ticket').fill('OPS-42');
       await shot(admin, 'dead-letter-admin');
-      await admin.getByRole('button', { name: 'Force redrive' }).click();
-      await textOf(message(admin), /Force-redrove .* succeeded/);
+      await admin.getByRole('button', { name: 'Force replay' }).click();
+      await textOf(message(admin), /Force-replayed .* succeeded/);
       await textOf(admin.locator('.section-audit'), /fixed the MX record/);
       await goTo(admin, '/dead-letters');
       await admin.getByRole('button', { name: 'Purge archived…' }).click();

@@ -2,7 +2,7 @@
  * The dead-letter page's layout and behaviour in Chromium: the list on the first screen at
  * 1440x900, facets and top failures fetched once per filter (a stale fetch cancelled), facets
  * that follow the search, top failures that say what identifies them, the entry's group, honest
- * failure banners, a batch-replay preview of exactly what runs, no Retry where a replay cannot
+ * failure banners, a batch-replay preview of exactly what runs, no Replay where a replay cannot
  * work, badges that fit 6-digit counts, the skip link, the focus ring's contrast and a 390 px
  * layout without sideways scrolling. Screenshots go to test-artifacts/.
  */
@@ -222,7 +222,7 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
       return decodeURIComponent(new URL(page.url()).hash.replace(/^#\/dead-letters\//, ''));
     }
 
-    it('reports a failed retry as a failure, and offers no Retry where a replay cannot work', async () => {
+    it('reports a failed replay as a failure, and offers no Replay where a replay cannot work', async () => {
       const failing = (
         await server.dlq.list(
           { domain: 'webhook', status: 'pending', failureType: 'HTTP_5XX' },
@@ -230,15 +230,15 @@ describe.skipIf(!availability.ok && !availability.mustFail)(
         )
       ).results[0]!;
       const page = await open(`/dead-letters/${failing.id}`);
-      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByRole('button', { name: 'Replay', exact: true }).click();
       await message(page).filter({ hasText: 'the replay failed (partner still answers 502)' }).waitFor();
       expect(await message(page).getAttribute('class')).toContain('message-error');
-      await shot(page, 'failed-retry');
+      await shot(page, 'failed-replay');
 
       await goTo(page, `/dead-letters/${unreplayable}`);
-      await page.getByTestId('no-retry').waitFor();
-      expect(await page.getByTestId('no-retry').textContent()).toMatch(/no replay handler .* ledger/);
-      expect(await page.getByRole('button', { name: 'Retry', exact: true }).count()).toBe(0);
+      await page.getByTestId('no-replay').waitFor();
+      expect(await page.getByTestId('no-replay').textContent()).toMatch(/no replay handler .* ledger/);
+      expect(await page.getByRole('button', { name: 'Replay', exact: true }).count()).toBe(0);
       await page.getByRole('button', { name: 'Resolve', exact: true }).waitFor();
     });
 

@@ -249,8 +249,8 @@
       ...signal ? { signal } : {}
     }),
     deadLetter: (id) => request("GET", `dead-letters/${encodeURIComponent(id)}`),
-    retry: (id, generation) => request("POST", `dead-letters/${encodeURIComponent(id)}/retry`, { body: { generation } }),
-    redrive: (id, body) => request("POST", `dead-letters/${encodeURIComponent(id)}/redrive`, { body }),
+    replay: (id, generation) => request("POST", `dead-letters/${encodeURIComponent(id)}/replay`, { body: { generation } }),
+    forceReplay: (id, body) => request("POST", `dead-letters/${encodeURIComponent(id)}/force-replay`, { body }),
     resolve: (id, body) => request("POST", `dead-letters/${encodeURIComponent(id)}/resolve`, { body }),
     preview: (selection) => request("POST", "dead-letters/batch/preview", { body: selection }),
     batchResolve: (body) => request("POST", "dead-letters/batch/resolve", { body }),
@@ -1811,7 +1811,7 @@
 
   // src/admin/web/src/detail-actions.ts
   var RESOLVABLE = ["pending", "requires_review"];
-  var REDRIVABLE = ["pending", "requires_review"];
+  var FORCE_REPLAYABLE = ["pending", "requires_review"];
   function replayOutcome2(verb, d, r) {
     return r.success ? {
       kind: "success",
@@ -1847,21 +1847,21 @@
       }
     }
     if (d.replay?.possible) {
-      const retry = h(
+      const replay = h(
         "button",
         {
           type: "button",
           class: "primary",
-          onclick: () => void act("Retry", async () => replayOutcome2("Retried", d, await api.retry(d.id, generation)))
+          onclick: () => void act("Replay", async () => replayOutcome2("Replayed", d, await api.replay(d.id, generation)))
         },
-        "Retry"
+        "Replay"
       );
-      buttons.push(retry);
+      buttons.push(replay);
       items.push(
         h(
           "div",
           { class: "action" },
-          retry,
+          replay,
           h(
             "small",
             { class: "muted" },
@@ -1871,7 +1871,7 @@
       );
     } else if (d.replay?.reason && RESOLVABLE.includes(d.status)) {
       items.push(
-        h("p", { class: "muted", "data-testid": "no-retry" }, `Retry is not offered: ${d.replay.reason}.`)
+        h("p", { class: "muted", "data-testid": "no-replay" }, `Replay is not offered: ${d.replay.reason}.`)
       );
     }
     if (RESOLVABLE.includes(d.status)) {
@@ -1900,51 +1900,51 @@
         )
       );
     }
-    if (ctx2.can("admin") && REDRIVABLE.includes(d.status)) items.push(redriveForm());
-    function redriveForm() {
+    if (ctx2.can("admin") && FORCE_REPLAYABLE.includes(d.status)) items.push(forceReplayForm());
+    function forceReplayForm() {
       const reason = h("input", {
-        id: "redrive-reason",
+        id: "force-replay-reason",
         type: "text",
         name: "reason",
         required: true,
         autocomplete: "off"
       });
-      const ticket = h("input", { id: "redrive-ticket", type: "text", name: "ticket", autocomplete: "off" });
-      const submit = h("button", { type: "submit", class: "danger" }, "Force redrive");
+      const ticket = h("input", { id: "force-replay-ticket", type: "text", name: "ticket", autocomplete: "off" });
+      const submit = h("button", { type: "submit", class: "danger" }, "Force replay");
       buttons.push(submit);
       return h(
         "form",
         {
-          class: "action redrive",
-          "aria-label": "Force redrive",
+          class: "action force-replay",
+          "aria-label": "Force replay",
           onsubmit: (e) => {
             e.preventDefault();
             if (!reason.value.trim()) {
               reason.focus();
-              showMessage("error", "Force redrive needs a reason for the audit trail.");
+              showMessage("error", "Force replay needs a reason for the audit trail.");
               return;
             }
-            void act("Force redrive", async () => {
-              const r = await api.redrive(d.id, {
+            void act("Force replay", async () => {
+              const r = await api.forceReplay(d.id, {
                 generation,
                 reason: reason.value.trim(),
                 ...ticket.value.trim() ? { ticket: ticket.value.trim() } : {}
               });
-              return replayOutcome2("Force-redrove", d, r);
+              return replayOutcome2("Force-replayed", d, r);
             });
           }
         },
         h(
           "fieldset",
           null,
-          h("legend", null, "Force redrive (admin): replays it with a fresh budget, even when in review"),
+          h("legend", null, "Force replay (admin): replays it with a fresh budget, even when in review"),
           h(
             "div",
             { class: "field" },
-            h("label", { for: "redrive-reason" }, "Reason", h("span", { "aria-hidden": "true" }, " *")),
+            h("label", { for: "force-replay-reason" }, "Reason", h("span", { "aria-hidden": "true" }, " *")),
             reason
           ),
-          h("div", { class: "field" }, h("label", { for: "redrive-ticket" }, "Ticket"), ticket),
+          h("div", { class: "field" }, h("label", { for: "force-replay-ticket" }, "Ticket"), ticket),
           submit
         )
       );

@@ -14,8 +14,8 @@ import type {
   Facets,
   FailureGroup,
   Overview,
+  ReplayResult,
   ResolveResult,
-  RetryResult,
   ScanReport,
   ThroughputPoint,
   WhoAmI,
@@ -204,10 +204,10 @@ export const api = {
       ...(signal ? { signal } : {}),
     }),
   deadLetter: (id: string) => request<DeadLetter>('GET', `dead-letters/${encodeURIComponent(id)}`),
-  retry: (id: string, generation: number) =>
-    request<RetryResult>('POST', `dead-letters/${encodeURIComponent(id)}/retry`, { body: { generation } }),
-  redrive: (id: string, body: { generation: number; reason: string; ticket?: string }) =>
-    request<RetryResult>('POST', `dead-letters/${encodeURIComponent(id)}/redrive`, { body }),
+  replay: (id: string, generation: number) =>
+    request<ReplayResult>('POST', `dead-letters/${encodeURIComponent(id)}/replay`, { body: { generation } }),
+  forceReplay: (id: string, body: { generation: number; reason: string; ticket?: string }) =>
+    request<ReplayResult>('POST', `dead-letters/${encodeURIComponent(id)}/force-replay`, { body }),
   resolve: (id: string, body: { generation: number; note?: string }) =>
     request<ResolveResult>('POST', `dead-letters/${encodeURIComponent(id)}/resolve`, { body }),
   preview: (selection: { filter: DeadLetterFilter } | { ids: string[] }) =>

@@ -1,20 +1,20 @@
 /**
- * The actions on one dead letter that the role allows: Retry (offered only when a replay can work
- * now; otherwise the page says why), Resolve, and the admin's Force redrive. Each sends the
+ * The actions on one dead letter that the role allows: Replay (offered only when a replay can work
+ * now; otherwise the page says why), Resolve, and the admin's Force replay. Each sends the
  * generation shown on screen; a replay that ran and failed is reported as a failure.
  */
 import { ApiError, api } from './api.js';
 import type { Ctx } from './context.js';
 import { type Child, h, humanize, type MessageKind, showMessage } from './dom.js';
-import type { DeadLetter, DeadLetterStatus, RetryResult } from './types.js';
+import type { DeadLetter, DeadLetterStatus, ReplayResult } from './types.js';
 
 const RESOLVABLE: DeadLetterStatus[] = ['pending', 'requires_review'];
-const REDRIVABLE: DeadLetterStatus[] = ['pending', 'requires_review'];
+const FORCE_REPLAYABLE: DeadLetterStatus[] = ['pending', 'requires_review'];
 
 type Outcome = { kind: MessageKind; message: string };
 
 /** How a replay went, as a message of the matching kind. */
-function replayOutcome(verb: string, d: DeadLetter, r: RetryResult): Outcome {
+function replayOutcome(verb: string, d: DeadLetter, r: ReplayResult): Outcome {
   return r.success
     ? {
         kind: 'success',
@@ -55,22 +55,22 @@ export function actionsPanel(ctx: Ctx, d: DeadLetter, reload: (focusHeading?: bo
   }
 
   if (d.replay?.possible) {
-    const retry = h(
+    const replay = h(
       'button',
       {
         type: 'button',
         class: 'primary',
         onclick: () =>
-          void act('Retry', async () => replayOutcome('Retried', d, await api.retry(d.id, generation))),
+          void act('Replay', async () => replayOutcome('Replayed', d, await api.replay(d.id, generation))),
       },
-      'Retry',
+      'Replay',
     );
-    buttons.push(retry);
+    buttons.push(replay);
     items.push(
       h(
         'div',
         { class: 'action' },
-        retry,
+        replay,
         h(
           'small',
           { class: 'muted' },
@@ -80,7 +80,7 @@ export function actionsPanel(ctx: Ctx, d: DeadLetter, reload: (focusHeading?: bo
     );
   } else if (d.replay?.reason && RESOLVABLE.includes(d.status)) {
     items.push(
-      h('p', { class: 'muted', 'data-testid': 'no-retry' }, `Retry is not offered: ${d.replay.reason}.`),
+      h('p', { class: 'muted', 'data-testid': 'no-replay' }, `Replay is not offered: ${d.replay.reason}.`),
     );
   }
 
@@ -111,52 +111,52 @@ export function actionsPanel(ctx: Ctx, d: DeadLetter, reload: (focusHeading?: bo
     );
   }
 
-  if (ctx.can('admin') && REDRIVABLE.includes(d.status)) items.push(redriveForm());
+  if (ctx.can('admin') && FORCE_REPLAYABLE.includes(d.status)) items.push(forceReplayForm());
 
-  function redriveForm(): HTMLElement {
+  function forceReplayForm(): HTMLElement {
     const reason = h('input', {
-      id: 'redrive-reason',
+      id: 'force-replay-reason',
       type: 'text',
       name: 'reason',
       required: true,
       autocomplete: 'off',
     });
-    const ticket = h('input', { id: 'redrive-ticket', type: 'text', name: 'ticket', autocomplete: 'off' });
-    const submit = h('button', { type: 'submit', class: 'danger' }, 'Force redrive');
+    const ticket = h('input', { id: 'force-replay-ticket', type: 'text', name: 'ticket', autocomplete: 'off' });
+    const submit = h('button', { type: 'submit', class: 'danger' }, 'Force replay');
     buttons.push(submit);
     return h(
       'form',
       {
-        class: 'action redrive',
-        'aria-label': 'Force redrive',
+        class: 'action force-replay',
+        'aria-label': 'Force replay',
         onsubmit: (e: Event) => {
           e.preventDefault();
           if (!reason.value.trim()) {
             reason.focus();
-            showMessage('error', 'Force redrive needs a reason for the audit trail.');
+            showMessage('error', 'Force replay needs a reason for the audit trail.');
             return;
           }
-          void act('Force redrive', async () => {
-            const r = await api.redrive(d.id, {
+          void act('Force replay', async () => {
+            const r = await api.forceReplay(d.id, {
               generation,
               reason: reason.value.trim(),
               ...(ticket.value.trim() ? { ticket: ticket.value.trim() } : {}),
             });
-            return replayOutcome('Force-redrove', d, r);
+            return replayOutcome('Force-replayed', d, r);
           });
         },
       },
       h(
         'fieldset',
         null,
-        h('legend', null, 'Force redrive (admin): replays it with a fresh budget, even when in review'),
+        h('legend', null, 'Force replay (admin): replays it with a fresh budget, even when in review'),
         h(
           'div',
           { class: 'field' },
-          h('label', { for: 'redrive-reason' }, 'Reason', h('span', { 'aria-hidden': 'true' }, ' *')),
+          h('label', { for: 'force-replay-reason' }, 'Reason', h('span', { 'aria-hidden': 'true' }, ' *')),
           reason,
         ),
-        h('div', { class: 'field' }, h('label', { for: 'redrive-ticket' }, 'Ticket'), ticket),
+        h('div', { class: 'field' }, h('label', { for: 'force-replay-ticket' }, 'Ticket'), ticket),
         submit,
       ),
     );

@@ -178,7 +178,7 @@ export interface ScanReport {
   complete: boolean;
 }
 
-export interface RetryResult {
+export interface ReplayResult {
   success: boolean;
   id: string;
   dryRun: boolean;
