@@ -121,7 +121,12 @@ export function actionsPanel(ctx: Ctx, d: DeadLetter, reload: (focusHeading?: bo
       required: true,
       autocomplete: 'off',
     });
-    const ticket = h('input', { id: 'force-replay-ticket', type: 'text', name: 'ticket', autocomplete: 'off' });
+    const ticket = h('input', {
+      id: 'force-replay-ticket',
+      type: 'text',
+      name: 'ticket',
+      autocomplete: 'off',
+    });
     const submit = h('button', { type: 'submit', class: 'danger' }, 'Force replay');
     buttons.push(submit);
     return h(
