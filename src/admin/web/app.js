@@ -1909,7 +1909,12 @@
         required: true,
         autocomplete: "off"
       });
-      const ticket = h("input", { id: "force-replay-ticket", type: "text", name: "ticket", autocomplete: "off" });
+      const ticket = h("input", {
+        id: "force-replay-ticket",
+        type: "text",
+        name: "ticket",
+        autocomplete: "off"
+      });
       const submit = h("button", { type: "submit", class: "danger" }, "Force replay");
       buttons.push(submit);
       return h(
