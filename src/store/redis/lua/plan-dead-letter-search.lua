@@ -28,8 +28,9 @@ while true do
   local candidate = nil
   if bounded_left and bounded_right then
     local key = string.sub(word, 1, dlx.WORD_BYTES)
-    if not dlx.common(key) then
-      local n = redis.call('ZCARD', B .. 'dl:w:' .. key)
+    local n = redis.call('ZCARD', B .. 'dl:w:' .. key)
+    -- No set: the word is in no entry, or common (its set dropped).
+    if n > 0 or not dlx.common(key) then
       candidate = { n = n, keys = {} }
       if n > 0 then candidate.keys[1] = B .. 'dl:w:' .. key end
     end
@@ -39,8 +40,10 @@ while true do
     if #words <= max_words then
       candidate = { n = 0, keys = {} }
       for _, w in ipairs(words) do
-        if dlx.common(w) then candidate = nil; break end
-        candidate.n = candidate.n + redis.call('ZCARD', B .. 'dl:w:' .. w)
+        -- A vocabulary word without a set is common (purges drop a word's set and entry at once).
+        local n = redis.call('ZCARD', B .. 'dl:w:' .. w)
+        if n == 0 then candidate = nil; break end
+        candidate.n = candidate.n + n
         candidate.keys[#candidate.keys + 1] = B .. 'dl:w:' .. w
         if candidate.n > max_entries then candidate = nil; break end
       end
