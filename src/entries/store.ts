@@ -4,7 +4,9 @@
  *
  * @remarks Unstable: this interface may change in any minor release, as redrive's own stores
  * evolve. Applications use a store through `Queue`, `Worker` and `DeadLetterQueue`, and need only
- * the `Store` type from the root entry; this entry is for those who write or wrap a store.
+ * the `Store` type from the root entry; this entry is for those who write or wrap a store. The
+ * conformance suite every store must pass is `runStoreConformance` from `redrive/store/conformance`
+ * (a separate entry, so that vitest, which it needs, stays out of this one).
  *
  * @packageDocumentation
  */

@@ -4,13 +4,10 @@
  * on each name that moved to a subpath entry or was renamed, and on no other name. Asked of the
  * TypeScript language service, as an editor asks it. Reads dist/ (`npm run build`).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { builtFile, root } from './built.js';
 
 /** Root names renamed to the glossary's words, kept as deprecated aliases (docs/glossary.md). */
 const RENAMED_TYPES = ['ForceRedriveOptions', 'RetryOptions', 'RetryResult'];
@@ -50,8 +47,7 @@ const expected = [...moved, ...RENAMED_TYPES].sort();
 
 /** The names TypeScript reports deprecated in a program that imports every root name from dist/. */
 function reportedDeprecated(): string[] {
-  const built = join(root, 'dist/index.d.ts');
-  if (!existsSync(built)) throw new Error(`${built} is missing: build the package first (npm run build)`);
+  builtFile('dist/index.d.ts', ['src/index.ts', 'src/deprecated', ...subpaths]);
   const probe = join(root, 'deprecated-names-probe.ts');
   const text = [
     `import { ${rootNames.join(', ')} } from './dist/index.js';`,

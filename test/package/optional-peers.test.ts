@@ -5,13 +5,12 @@
  * reached from `redrive/store/conformance` only, so an application that never imports that entry
  * installs and runs without them. Reads dist/ (`npm run build`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { builtFile, root } from './built.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, { import: string }>;
   dependencies: Record<string, string>;
@@ -52,8 +51,7 @@ function bareImports(entry: string): Set<string> {
 }
 
 const entries = Object.entries(pkg.exports).map(([subpath, target]) => {
-  const file = join(root, target.import);
-  if (!existsSync(file)) throw new Error(`${file} is missing: build the package first (npm run build)`);
+  const file = builtFile(target.import, ['package.json', 'tsup.config.ts', 'src/entries']);
   return { subpath, imports: bareImports(file) };
 });
 

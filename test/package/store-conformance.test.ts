@@ -4,15 +4,11 @@
  * package.json `exports` to dist/), and run on the built `SqliteStore` as an application would get it
  * from `redrive`, in memory. Needs dist/ (`npm run build`; `npm install` builds it through `prepare`).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type * as Conformance from '../../src/entries/store-conformance.js';
 import type * as Root from '../../src/index.js';
+import { builtFile } from './built.js';
 
-const built = fileURLToPath(new URL('../../dist/entries/store-conformance.js', import.meta.url));
-if (!existsSync(built)) {
-  throw new Error(`${built} is missing: build the package first (npm run build)`);
-}
+builtFile('dist/entries/store-conformance.js', ['src/store/conformance', 'src/entries/store-conformance.ts']);
 
 // Imported by name through variables, so that type checking does not depend on dist/ being built.
 const conformanceEntry = 'redrive/store/conformance';
