@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait.js';
 
 /** Tables whose size grows with the stored jobs and dead letters. */
 const GROWING =
-  /\b(redrive_jobs|redrive_dead_letters|redrive_dead_letter_messages|redrive_dead_letter_message_text)\b/;
+  /\b(redrive_jobs|redrive_dead_letters|redrive_dead_letter_messages|redrive_dead_letter_message_text|redrive_dead_letter_stacks)\b/;
 
 /** Records the text of every statement that runs on `db`. */
 function recordStatements(db: Database.Database): Set<string> {

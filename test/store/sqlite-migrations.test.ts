@@ -52,6 +52,7 @@ const ADDED_COLUMNS: Record<string, string[]> = {
     'last_replay_error',
     'replay_job_id',
     'fingerprint_version',
+    'stack_id',
   ],
 };
 

@@ -17,6 +17,7 @@ import {
   INSERT_AUDIT_SQL,
   INSERT_DEAD_LETTER_SQL,
 } from './dead-letter-rows.js';
+import { DeadLetterStacks } from './dead-letter-stacks.js';
 import type { SqliteStatement } from './statement.js';
 import { SqliteTransactions } from './transactions.js';
 
@@ -49,6 +50,8 @@ export class DeadLetterConnection {
   readonly stmt: DeadLetterStatements;
   /** The distinct error messages (each stored and text-indexed once). */
   readonly messages: DeadLetterMessages;
+  /** The distinct stack frames (each stored once). */
+  readonly stacks: DeadLetterStacks;
   private readonly tx: SqliteTransactions;
   private readonly listStatements = new Map<string, Statement>();
   private readonly rowidStatements = new Map<number, Statement>();
@@ -66,6 +69,7 @@ export class DeadLetterConnection {
     if (options.migrate !== false) this.indexPaths(options.indexedPaths ?? []);
     this.stmt = prepareStatements(db);
     this.messages = new DeadLetterMessages(db);
+    this.stacks = new DeadLetterStacks(db);
   }
 
   /** Creates the expression indexes of the declared JSON paths (the schema itself is migrate.ts's). */

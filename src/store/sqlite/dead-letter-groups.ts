@@ -9,6 +9,7 @@ import type { DeadLetterFilter, FailureGroup, TopFailures } from '../dead-letter
 import { domainSpans, failureIdentity } from '../failure-groups.js';
 import type { Statement } from './dead-letter-connection.js';
 import { buildWhere } from './dead-letter-filter.js';
+import { ERROR_STACK_SQL } from './dead-letter-stacks.js';
 
 /** Creates the counter tables when missing and fills them (with each group's identity) from existing rows. */
 export function createGroupCounters(db: Database.Database, groupsSql: string): void {
@@ -231,7 +232,7 @@ export function topFailuresFrom(
     (
       prepared(
         `SELECT f.*, d.rowid IS NOT NULL AS s_found, d.error_class AS s_class, d.error_message AS s_message,
-                d.error_stack AS s_stack, d.fingerprint_version AS s_version
+                ${ERROR_STACK_SQL} AS s_stack, d.fingerprint_version AS s_version
            FROM redrive_dead_letter_fingerprints f LEFT JOIN redrive_dead_letters d ON d.id = f.sample_id
           WHERE f.fingerprint IN (${ids.map(() => '?').join(', ')})`,
       ).all(...ids) as FingerprintRow[]

@@ -16,6 +16,7 @@ import {
   type DeadLetterScalarColumns,
   deadLetterFromColumns,
 } from '../shared/dead-letter-row.js';
+import { ERROR_STACK_SQL, type StoredStack } from './dead-letter-stacks.js';
 
 /** A row of `redrive_dead_letters` (selected with `rowid AS seq`; JSON columns as text). */
 export interface DeadLetterRow extends DeadLetterScalarColumns {
@@ -74,9 +75,12 @@ export const DEAD_LETTER_COLUMN_NAMES = [
   'replay_job_id',
 ] as const satisfies readonly (keyof DeadLetterRow)[];
 
-/** The select list of a dead-letter row (explicit, so raw rows have a fixed column order). */
+/**
+ * The select list of a dead-letter row (explicit, so raw rows have a fixed column order); the
+ * stack is the entry's head joined to its shared frames (dead-letter-stacks.ts).
+ */
 export const DEAD_LETTER_SELECT = DEAD_LETTER_COLUMN_NAMES.map((c) =>
-  c === 'seq' ? 'rowid AS seq' : c,
+  c === 'seq' ? 'rowid AS seq' : c === 'error_stack' ? `${ERROR_STACK_SQL} AS error_stack` : c,
 ).join(', ');
 
 /** Column positions in a raw row. */
@@ -112,21 +116,20 @@ export const INSERT_DEAD_LETTER_SQL = `INSERT INTO redrive_dead_letters (
   id, queue, job_id, job_name, domain, failure_type, entity_type, entity_id, user_id, error_class, error_code,
   error_message, error_stack, fingerprint, fingerprint_version, payload, attempts, snapshot, request_data, response_data, metadata,
   next_action_hint, recommended_action, worker_id, handler_version, status, replay_count, max_replays,
-  first_failed_at, dead_lettered_at, expires_at, updated_at, replay_of, message_id
-) VALUES (${new Array(34).fill('?').join(', ')}) ON CONFLICT DO NOTHING`;
+  first_failed_at, dead_lettered_at, expires_at, updated_at, replay_of, message_id, stack_id
+) VALUES (${new Array(35).fill('?').join(', ')}) ON CONFLICT DO NOTHING`;
 
-/**
- * Positional values of {@link INSERT_DEAD_LETTER_SQL}; `messageId` names the entry's
- * `error_message` in `redrive_dead_letter_messages` (see DeadLetterMessages).
- */
-export function deadLetterValues(dl: NewDeadLetter, now: number, messageId: number): unknown[] {
-  return serializedDeadLetterValues(
-    dl,
-    toJson(dl.payload),
-    JSON.stringify(dl.attempts ?? []),
-    now,
-    messageId,
-  );
+/** Where an entry's error message and stack frames are stored apart (see DeadLetterMessages, DeadLetterStacks). */
+export interface SharedErrorText {
+  /** The entry's `error_message` in `redrive_dead_letter_messages`. */
+  messageId: number;
+  /** The entry's `error_stack` as written: its head, and its frames by id. */
+  stack: StoredStack;
+}
+
+/** Positional values of {@link INSERT_DEAD_LETTER_SQL}. */
+export function deadLetterValues(dl: NewDeadLetter, now: number, shared: SharedErrorText): unknown[] {
+  return serializedDeadLetterValues(dl, toJson(dl.payload), JSON.stringify(dl.attempts ?? []), now, shared);
 }
 
 /**
@@ -138,7 +141,7 @@ export function serializedDeadLetterValues(
   payloadJson: string | null,
   attemptsJson: string,
   now: number,
-  messageId: number,
+  shared: SharedErrorText,
 ): unknown[] {
   return [
     dl.id,
@@ -153,7 +156,7 @@ export function serializedDeadLetterValues(
     dl.errorClass ?? null,
     dl.errorCode ?? null,
     dl.errorMessage,
-    dl.errorStack ?? null,
+    shared.stack.head,
     dl.fingerprint,
     // Records written without a version were grouped by version 1 (before versioning).
     dl.fingerprintVersion ?? 1,
@@ -175,7 +178,8 @@ export function serializedDeadLetterValues(
     dl.expiresAt ?? null,
     now,
     dl.replayOf ?? null,
-    messageId,
+    shared.messageId,
+    shared.stack.id,
   ];
 }
 

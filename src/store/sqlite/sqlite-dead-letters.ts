@@ -198,6 +198,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     const tally = new GroupTally();
     const insert = this.c.stmt.insert;
     const messageId = this.c.messages.batch();
+    const stacks = this.c.stacks.batch();
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
       const { redactPayload, ...dl } = input.deadLetter;
@@ -227,17 +228,16 @@ export class SqliteDeadLetters implements DeadLetterStore {
           record.initialStatus = ledger.replay_count >= ledger.max_replays ? 'requires_review' : 'pending';
         }
       }
+      const stack = stacks.split(record.errorStack);
       inserted[i] =
         insert.run(
-          ...serializedDeadLetterValues(
-            record,
-            payloadJson,
-            input.attemptsJson,
-            now,
-            messageId(record.errorMessage),
-          ),
+          ...serializedDeadLetterValues(record, payloadJson, input.attemptsJson, now, {
+            messageId: messageId(record.errorMessage),
+            stack,
+          }),
         ).changes === 1;
       if (!inserted[i]) continue;
+      stacks.stored(stack);
       const status = record.initialStatus ?? 'pending';
       tally.add(record, status);
       const key = `${status}\u0000${record.domain}`;
@@ -247,6 +247,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
     }
     for (const cell of counts.values()) this.c.stmt.addCount.run(cell.domain, cell.status, cell.n);
     tally.flush(this.groupStatements());
+    stacks.flush();
     return inserted;
   }
 
@@ -268,9 +269,12 @@ export class SqliteDeadLetters implements DeadLetterStore {
       const counts = new Map<string, { domain: string; status: string; n: number }>();
       const tally = new GroupTally();
       const messageId = this.c.messages.batch();
+      const stacks = this.c.stacks.batch();
       for (const dl of params.deadLetters) {
-        if (insert.run(...deadLetterValues(dl, params.now, messageId(dl.errorMessage))).changes !== 1)
-          continue;
+        const stack = stacks.split(dl.errorStack);
+        const values = deadLetterValues(dl, params.now, { messageId: messageId(dl.errorMessage), stack });
+        if (insert.run(...values).changes !== 1) continue;
+        stacks.stored(stack);
         ids.push(dl.id);
         const status = dl.initialStatus ?? 'pending';
         tally.add(dl, status);
@@ -281,6 +285,7 @@ export class SqliteDeadLetters implements DeadLetterStore {
       }
       for (const cell of counts.values()) this.c.stmt.addCount.run(cell.domain, cell.status, cell.n);
       tally.flush(this.groupStatements());
+      stacks.flush();
       return { inserted: ids.length, ids };
     });
   }

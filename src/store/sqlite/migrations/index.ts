@@ -13,6 +13,7 @@ import { leadership } from './0008_leadership.js';
 import { errorTextPerMessage } from './0009_error_text_per_message.js';
 import { jobHeaders } from './0010_job_headers.js';
 import { jobEvents } from './0011_job_events.js';
+import { deadLetterStacks } from './0012_dead_letter_stacks.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -28,4 +29,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   errorTextPerMessage,
   jobHeaders,
   jobEvents,
+  deadLetterStacks,
 ];
