@@ -1,7 +1,7 @@
 /**
- * Upgrading a PostgreSQL schema of version 10 (claims planned with a merge join, see migration
- * 0011): jobs claimed before the upgrade complete with their tokens afterwards, waiting jobs are
- * claimed, and the claim function carries the new settings.
+ * Upgrading a PostgreSQL schema of version 10 (claims planned with a merge join and JIT, see
+ * migrations 0011 and 0012): jobs claimed before the upgrade complete with their tokens afterwards,
+ * waiting jobs are claimed, and the claim function carries the new settings.
  */
 
 import pg from 'pg';
@@ -12,54 +12,58 @@ import { postgresService, uniqueSchemaName } from '../support/services.js';
 
 const postgres = await postgresService();
 
-describe.skipIf(!postgres.available)('PostgreSQL migration 0011 (claims joined by id)', () => {
-  const schema = uniqueSchemaName('claim_upgrade');
-  const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pool.end();
-  });
+describe.skipIf(!postgres.available)(
+  'PostgreSQL migrations 0011 and 0012 (claims joined by id, without JIT)',
+  () => {
+    const schema = uniqueSchemaName('claim_upgrade');
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
+    afterAll(async () => {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await pool.end();
+    });
 
-  it('keeps claimed and waiting jobs through the upgrade', async () => {
-    await schemaAtVersion(pool, schema, 10);
-    const s = `"${schema}"`;
-    await pool.query(
-      `INSERT INTO ${s}.queues (name) VALUES ('q');
+    it('keeps claimed and waiting jobs through the upgrade', async () => {
+      await schemaAtVersion(pool, schema, 10);
+      const s = `"${schema}"`;
+      await pool.query(
+        `INSERT INTO ${s}.queues (name) VALUES ('q');
        INSERT INTO ${s}.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at)
          SELECT 'q', 'job', '{"i":' || i || '}', 'waiting', 0, 3, i, 0 FROM generate_series(1, 10) i`,
-    );
-    // Claimed by a worker of the older release, with the function as version 10 made it.
-    const { rows: before } = await pool.query<{ id: string; token: string }>(
-      `SELECT id::text, token FROM ${s}.complete_and_claim('{}', '{}', '{}', 100, 'q', 'old', 4, 60000, 'c0', NULL, NULL, false)`,
-    );
-    expect(before).toHaveLength(4);
+      );
+      // Claimed by a worker of the older release, with the function as version 10 made it.
+      const { rows: before } = await pool.query<{ id: string; token: string }>(
+        `SELECT id::text, token FROM ${s}.complete_and_claim('{}', '{}', '{}', 100, 'q', 'old', 4, 60000, 'c0', NULL, NULL, false)`,
+      );
+      expect(before).toHaveLength(4);
 
-    const store = new PostgresStore({ pool, schema });
-    try {
-      const upgrade = await store.migrate();
-      expect(upgrade.from).toBe(10);
-      expect(upgrade.applied).toContain('0011_claim_join_by_id');
-      const { completed, claimed } = await store.completeAndClaimJobs({
-        completions: before.map((r) => ({ id: r.id, token: r.token, resultJson: '"done"' })),
-        claim: { queue: 'q', workerId: 'new', limit: 10, leaseMs: 60_000, now: 200, claimId: 'c1' },
-      });
-      expect(completed.map((r) => r.ok)).toEqual([true, true, true, true]);
-      expect(claimed.map((j) => (j.payload as { i: number }).i)).toEqual([5, 6, 7, 8, 9, 10]);
-      expect((await store.getJob({ id: before[0]!.id }))?.state).toBe('completed');
-      const { rows } = await pool.query<{ proconfig: string[] }>(
-        `SELECT p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      const store = new PostgresStore({ pool, schema });
+      try {
+        const upgrade = await store.migrate();
+        expect(upgrade.from).toBe(10);
+        expect(upgrade.applied).toEqual(['0011_claim_join_by_id', '0012_claim_without_jit']);
+        const { completed, claimed } = await store.completeAndClaimJobs({
+          completions: before.map((r) => ({ id: r.id, token: r.token, resultJson: '"done"' })),
+          claim: { queue: 'q', workerId: 'new', limit: 10, leaseMs: 60_000, now: 200, claimId: 'c1' },
+        });
+        expect(completed.map((r) => r.ok)).toEqual([true, true, true, true]);
+        expect(claimed.map((j) => (j.payload as { i: number }).i)).toEqual([5, 6, 7, 8, 9, 10]);
+        expect((await store.getJob({ id: before[0]!.id }))?.state).toBe('completed');
+        const { rows } = await pool.query<{ proconfig: string[] }>(
+          `SELECT p.proconfig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
           WHERE n.nspname = $1 AND p.proname = 'complete_and_claim'`,
-        [schema],
-      );
-      expect(rows[0]!.proconfig).toEqual(
-        expect.arrayContaining([
-          'enable_mergejoin=off',
-          'enable_hashjoin=off',
-          'plan_cache_mode=force_generic_plan',
-        ]),
-      );
-    } finally {
-      await store.close();
-    }
-  });
-});
+          [schema],
+        );
+        expect(rows[0]!.proconfig).toEqual(
+          expect.arrayContaining([
+            'enable_mergejoin=off',
+            'jit=off',
+            'enable_hashjoin=off',
+            'plan_cache_mode=force_generic_plan',
+          ]),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

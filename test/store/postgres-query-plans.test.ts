@@ -140,6 +140,7 @@ describe.skipIf(!postgres.available)('PostgreSQL query plans', () => {
     expect(rows[0].proconfig).toEqual(
       expect.arrayContaining([
         'enable_mergejoin=off',
+        'jit=off',
         'enable_hashjoin=off',
         'plan_cache_mode=force_generic_plan',
       ]),
