@@ -41,11 +41,11 @@ local function insert_one(queue, priority, run_at, head, payload, key, id)
   local state = 'scheduled'
   if due <= now then state = 'waiting' end
   local k = jkey(id)
-  if priority == '1' then
-    redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'ra', int(due), 's', state)
-  else
-    redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'pr', priority, 'ra', int(due), 's', state)
-  end
+  -- pr is written for every job, the default priority too: the scripts of earlier versions read it
+  -- as a number, so a job without it would stop their claims, retries and lease recovery with a
+  -- script error part-way through (Redis keeps the writes made before an error) while processes of
+  -- both versions share a store during a rolling upgrade.
+  redis.call('HSET', k, 'q', queue, 'd', field_d(head), 'p', payload, 'pr', priority, 'ra', int(due), 's', state)
   if key then
     redis.call('HSET', k, 'ik', key)
     redis.call('HSET', qkey(queue, 'ik'), key, id)
@@ -76,14 +76,9 @@ local function insert_uniform(queue, priority, run_at, head, n)
   end
   local members = {}
   local next_id = decimals_from(first + 1, padded)
-  local normal = priority == '1'
   for i = 1, n do
     local sid, padded_id = next_id()
-    if normal then
-      redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'ra', ra, 's', state)
-    else
-      redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
-    end
+    redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
     members[i * 2 - 1] = score
     members[i * 2] = padded_id or sid
   end
