@@ -34,7 +34,10 @@ export async function openIdsMatching(
     });
     for (const item of page.items) ids.push(item.id);
     if (ids.length > max) return { ids: ids.slice(0, max), truncated: true };
-    if (page.nextCursor === null || page.items.length === 0) return { ids, truncated: false };
+    // A page may be empty and still go on: a store that answers a filter with a bounded scan (an
+    // error-text search or an undeclared JSON path on Redis) returns what its budget examined and
+    // a cursor after it. Only a missing cursor, or one that does not move, ends the walk.
+    if (page.nextCursor === null || page.nextCursor === cursor) return { ids, truncated: false };
     cursor = page.nextCursor;
   }
 }
