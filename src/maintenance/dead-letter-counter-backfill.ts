@@ -2,7 +2,9 @@
  * Dead-letter counter backfill: on a store that counts its older entries into the per-fingerprint
  * counters in the background (Redis, after an upgrade from a version without them), the elected
  * maintainer runs a few bounded steps per interval until every entry is counted; after that a run
- * is one read. Until it is done, top failures undercount the groups of older entries.
+ * is one read. Until it is done, top failures undercount the groups of older entries. The same walk
+ * fills the search indexes of a JSON path declared later (`indexedPaths` on a process started
+ * after the walk ended), so the service keeps asking on every run instead of stopping once done.
  */
 import type { DeadLetterCounterBackfill } from '../store/dead-letter-store.js';
 import { intervalOption, type MaintenanceService, type ServiceReport } from './service.js';
@@ -21,7 +23,6 @@ export class DeadLetterCounterBackfillService implements MaintenanceService {
   readonly name = 'dead-letter-counter-backfill';
   readonly intervalMs: number;
   private readonly maxSteps: number;
-  private done = false;
 
   constructor(private readonly options: DeadLetterCounterBackfillOptions) {
     this.intervalMs = intervalOption('counterBackfillIntervalMs', options.intervalMs, 5000);
@@ -29,9 +30,7 @@ export class DeadLetterCounterBackfillService implements MaintenanceService {
   }
 
   async run(): Promise<ServiceReport> {
-    if (this.done) return { counted: 0 };
     const progress = await this.options.store.backfillDeadLetterCounters({ maxSteps: this.maxSteps });
-    this.done = progress.done;
     return { counted: progress.counted, examined: progress.examined, uncounted: progress.uncounted };
   }
 }
