@@ -20,10 +20,19 @@ export function registerDlqRetry(dlq: Command): void {
       .option('--actor <name>', 'who is acting, for the audit trail (default cli:<user>)')
       .option('--handlers <module>', 'a module exporting a ReplayRegistry with your replay handlers')
       .option('--dry-run', 'check everything, change nothing'),
-  ).action(async (ids: string[], options: DlqReplayEntriesOptions) => {
-    process.stderr.write(
-      'redrive dlq retry is deprecated: use redrive dlq replay <id...> (it replays; see docs/glossary.md)\n',
-    );
-    await replayEntries(ids, options);
-  });
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  redrive dlq replay 42
+  redrive dlq replay 42 --generation 3 --handlers ./dist/replay-handlers.js
+  redrive dlq replay 42 43 44 --dry-run`,
+    )
+    .action(async (ids: string[], options: DlqReplayEntriesOptions) => {
+      process.stderr.write(
+        'redrive dlq retry is deprecated: use redrive dlq replay <id...> (it replays; see docs/glossary.md)\n',
+      );
+      await replayEntries(ids, options);
+    });
 }
