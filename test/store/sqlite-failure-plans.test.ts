@@ -8,39 +8,12 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, Queue, SqliteStore, Worker } from '../../src/index.js';
+import { planOf, recordStatements } from '../support/sqlite-plans.js';
 import { waitFor } from '../support/wait.js';
 
 /** Tables whose size grows with the stored jobs and dead letters. */
 const GROWING =
   /\b(redrive_jobs|redrive_dead_letters|redrive_dead_letter_messages|redrive_dead_letter_message_text|redrive_dead_letter_stacks)\b/;
-
-/** Records the text of every statement that runs on `db`. */
-function recordStatements(db: Database.Database): Set<string> {
-  const ran = new Set<string>();
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    const stmt = prepare(sql);
-    for (const method of ['run', 'get', 'all', 'iterate'] as const) {
-      const original = stmt[method] as (...args: unknown[]) => unknown;
-      (stmt as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        ran.add(sql);
-        return original.apply(stmt, args);
-      };
-    }
-    return stmt;
-  }) as typeof db.prepare;
-  return ran;
-}
-
-/** The plan of `sql` with every parameter bound to NULL. */
-function planOf(db: Database.Database, sql: string): string[] {
-  const named = [...new Set([...sql.matchAll(/[@:$](\w+)/g)].map((m) => m[1]!))];
-  const positional = (sql.match(/\?/g) ?? []).length;
-  const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-  const args: unknown[] = new Array(positional).fill(null);
-  if (named.length > 0) args.push(Object.fromEntries(named.map((name) => [name, null])));
-  return (stmt.all(...args) as { detail: string }[]).map((row) => row.detail);
-}
 
 describe('SQLite failure path query plans', () => {
   let close: (() => Promise<void>) | undefined;
