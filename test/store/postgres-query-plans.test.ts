@@ -17,6 +17,22 @@ import { postgresService } from '../support/services.js';
 
 const postgres = await postgresService();
 
+/**
+ * A one-connection pool whose connection reports the plan of every statement it runs (those inside
+ * functions too) into `plans`, through auto_explain; with `analyze`, with actual row counts.
+ */
+function explainingPool(plans: string[], { analyze }: { analyze: boolean }): pg.Pool {
+  const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+  pool.on('connect', (client) => {
+    client.on('notice', (notice) => plans.push(notice.message ?? ''));
+    void client.query(
+      `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; ${analyze ? 'SET auto_explain.log_analyze = on; ' : ''}` +
+        'SET auto_explain.log_nested_statements = on; SET client_min_messages = log',
+    );
+  });
+  return pool;
+}
+
 describe.skipIf(!postgres.available)('PostgreSQL query plans', () => {
   const schema = new PostgresTestSchema(postgres.url, 'plans');
   afterAll(() => schema.drop());
@@ -95,14 +111,7 @@ describe.skipIf(!postgres.available)('PostgreSQL query plans', () => {
       })
     ).map((j) => ({ id: j.id, token: j.token, resultJson: null }));
     const plans: string[] = [];
-    const explained = new pg.Pool({ connectionString: postgres.url, max: 1 });
-    explained.on('connect', (client) => {
-      client.on('notice', (notice) => plans.push(notice.message ?? ''));
-      void client.query(
-        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; " +
-          'SET auto_explain.log_nested_statements = on; SET client_min_messages = log',
-      );
-    });
+    const explained = explainingPool(plans, { analyze: true });
     const probe = new PostgresStore({ pool: explained, schema: schema.schema });
     try {
       // The first calls on a connection and the later ones (a generic plan from the first, 0006).
@@ -169,14 +178,7 @@ describe.skipIf(!postgres.available)('PostgreSQL query plans', () => {
     // otherwise, PostgreSQL plans it for the call's values); auto_explain reports every plan,
     // those of statements inside functions included.
     const plans: string[] = [];
-    const explained = new pg.Pool({ connectionString: postgres.url, max: 1 });
-    explained.on('connect', (client) => {
-      client.on('notice', (notice) => plans.push(notice.message ?? ''));
-      void client.query(
-        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; " +
-          'SET auto_explain.log_nested_statements = on; SET client_min_messages = log',
-      );
-    });
+    const explained = explainingPool(plans, { analyze: false });
     const probe = new PostgresStore({ pool: explained, schema: schema.schema });
     /** Plans of `call` look jobs up by id, and through the lease index only when finding expired leases. */
     async function plansOf(what: string, call: () => Promise<{ ok: boolean }[]>): Promise<void> {
