@@ -18,6 +18,15 @@ import type { DeadLetterQueueConfig } from './options.js';
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The exclusive `before` bound for "changed more than `days` ago", counted up to and including
+ * `now`: with 0 days an entry archived in this very millisecond (by the cleanup that runs just
+ * before a purge, in the same call) is old enough; a strict `now` would keep it on a fast machine.
+ */
+function olderThan(now: number, days: number): number {
+  return now - days * DAY_MS + 1;
+}
+
 /** What retention needs from the queue. */
 export interface RetentionDeps {
   store: Store;
@@ -99,7 +108,7 @@ export async function expireEntries(
 export async function archiveOlderThan(deps: RetentionDeps, days: number): Promise<string[]> {
   assertDays('olderThanDays', days);
   const now = deps.clock.now();
-  const before = now - days * DAY_MS;
+  const before = olderThan(now, days);
   const ids = await drain(
     async (limit) => (await deps.store.transitionDeadLetters({ action: 'archive', now, before, limit })).ids,
     deps.config.maintenanceBatchSize,
@@ -122,7 +131,7 @@ export async function purgeArchived(
   const now = deps.clock.now();
   const days = options.olderThanDays ?? (options.ids ? undefined : deps.config.retentionDays);
   if (days !== undefined) assertDays('olderThanDays', days);
-  const before = days === undefined ? undefined : now - days * DAY_MS;
+  const before = days === undefined ? undefined : olderThan(now, days);
   const actor = options.actor ?? 'retention';
   const ids = await drain(
     async (limit) =>
@@ -165,7 +174,7 @@ export async function countArchivedOlderThan(deps: RetentionDeps, days: number):
   assertDays('olderThanDays', days);
   const page = await deps.store.listDeadLetters({
     statuses: PURGEABLE_DEAD_LETTER_STATUSES,
-    updatedBefore: deps.clock.now() - days * DAY_MS,
+    updatedBefore: olderThan(deps.clock.now(), days),
     limit: 0,
   });
   return page.total ?? 0;
@@ -196,7 +205,7 @@ export async function releaseStuckReplays(deps: RetentionDeps): Promise<string[]
 /** Counts for a dry run of cleanup. */
 export async function cleanupStats(deps: RetentionDeps): Promise<CleanupStats> {
   const now = deps.clock.now();
-  const before = now - deps.config.retentionDays * DAY_MS;
+  const before = olderThan(now, deps.config.retentionDays);
   const count = async (filter: Parameters<Store['listDeadLetters']>[0]) =>
     (await deps.store.listDeadLetters({ ...filter, limit: 0 })).total ?? 0;
   const [stats, expirable, archivable, purgeable] = await Promise.all([

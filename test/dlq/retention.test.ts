@@ -94,6 +94,16 @@ describe('retention on a fake clock across days', () => {
     expect(new Set([...day0, ...day1]).size).toBe(30);
   });
 
+  it('counts "older than 0 days" up to this millisecond: a purge right after cleanup removes what it archived', async () => {
+    const ids = await storeMany(3, 'z');
+    await h.dlq.resolveBatch(ids, { actor: 'ops' });
+    // The fake clock stands still: resolve, archive and purge all happen in one millisecond.
+    expect(await h.dlq.cleanup({ daysOld: 0 })).toEqual({ expired: 0, archived: 3 });
+    expect(await h.dlq.countArchivedOlderThan(0)).toBe(3);
+    expect(await h.dlq.purgeArchived({ olderThanDays: 0 })).toBe(3);
+    expect((await h.dlq.facets()).byStatus).toEqual({});
+  });
+
   it('purges explicit ids only when they are archived', async () => {
     const [a, b] = await storeMany(2, 'x');
     await h.dlq.resolve(a!, { actor: 'ops' });
