@@ -258,7 +258,7 @@ describe('redrive dlq: acting', () => {
 
   it('replay replays replayable entries in batches (dry run first); purge removes archived ones', async () => {
     await sb.seedJobs('emails', ['bad', 'bad', 'bad'], true);
-    await sb.seedDeadLetters([{ domain: 'billing' }]);
+    const [billing] = await sb.seedDeadLetters([{ domain: 'billing' }]);
     const dry = await sb.json<{ total: number; succeeded: number; skipped: number; dryRun: boolean }>([
       'dlq',
       'replay',
@@ -276,9 +276,17 @@ describe('redrive dlq: acting', () => {
       '1',
     ]);
     expect(scoped).toMatchObject({ total: 2, succeeded: 2 });
+    // An empty id list (a script's `$(cat ids)` that found none) must not replay the oldest entries.
+    const bare = await sb.redrive(['dlq', 'replay']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/give dead-letter ids, or choose a batch/);
+    expect((await sb.json<{ items: unknown[] }>(['list', 'emails', '--state', 'waiting'])).items).toHaveLength(2);
+    expect((await sb.redrive(['dlq', 'replay', billing!, '--all-matching'])).code).toBe(2);
     const rest = await sb.redrive(['dlq', 'replay', '--queue', 'emails']);
     expect(rest.code).toBe(0);
     expect(rest.stdout).toMatch(/^replayed 1 of 1 dead letter\(s\); 0 failed, 0 skipped/);
+    // Nothing replayable is left: the billing entry has no handler.
+    expect(await sb.json(['dlq', 'replay', '--all-matching'])).toMatchObject({ total: 1, succeeded: 0, skipped: 1 });
     const waiting = await sb.json<{ items: unknown[] }>(['list', 'emails', '--state', 'waiting']);
     expect(waiting.items).toHaveLength(3);
 

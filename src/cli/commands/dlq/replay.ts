@@ -1,7 +1,9 @@
 /**
  * `redrive dlq replay`: replays dead letters. With ids, those entries (replay-entries.ts); without,
  * a batch: replayable entries (pending, budget left, not replayed in the last minute) chosen by the
- * filters, oldest first, in batches, with a progress bar and a dry run.
+ * filters, oldest first, in batches, with a progress bar and a dry run. A batch needs a selection
+ * (a filter, `--limit` or `--all-matching`): an id list that came out empty in a script must not
+ * quietly become "replay whatever is oldest".
  */
 import type { Command } from 'commander';
 import type { BatchReplayResult } from '../../../dlq/replay-runner.js';
@@ -28,6 +30,7 @@ interface DlqReplayOptions extends DlqReplayEntriesOptions {
   actor?: string;
   handlers?: string;
   dryRun?: boolean;
+  allMatching?: boolean;
 }
 
 /** The options that choose a batch, and their flags: they do not apply to named ids. */
@@ -37,6 +40,7 @@ const BATCH_FLAGS = {
   failureType: '--failure-type',
   limit: '--limit',
   batchSize: '--batch-size',
+  allMatching: '--all-matching',
 } as const;
 
 export function registerDlqReplay(dlq: Command): void {
@@ -57,6 +61,7 @@ export function registerDlqReplay(dlq: Command): void {
         nonNegativeInt,
       )
       .option('--batch-size <n>', 'entries per batch (default 50)', positiveInt(1000))
+      .option('--all-matching', 'without ids or filters: every replayable entry (at most --limit)')
       .option('--actor <name>', 'who is acting, for the audit trail (default cli:<user>)')
       .option('--handlers <module>', 'a module exporting a ReplayRegistry with your replay handlers')
       .option('--dry-run', 'count what would be replayed; change nothing'),
@@ -74,7 +79,8 @@ Examples:
   redrive dlq replay dl_a --generation 3 --handlers ./replay-handlers.js
   redrive dlq replay --queue emails --dry-run
   redrive dlq replay --domain payment --limit 1000 --handlers ./replay-handlers.js
-  redrive dlq replay --failure-type retries_exhausted --json`,
+  redrive dlq replay --failure-type retries_exhausted --json
+  redrive dlq replay --all-matching --limit 500`,
     )
     .action(async (ids: string[], options: DlqReplayOptions) => {
       if (ids.length > 0) {
@@ -86,6 +92,14 @@ Examples:
         return;
       }
       if (options.generation !== undefined) throw new UsageError('--generation applies to one id');
+      const chosen = Object.keys(BATCH_FLAGS).some(
+        (name) => name !== 'batchSize' && options[name as keyof typeof BATCH_FLAGS] !== undefined,
+      );
+      if (!chosen && !options.dryRun) {
+        throw new UsageError(
+          'give dead-letter ids, or choose a batch with --queue, --domain, --failure-type or --limit (--all-matching: every replayable entry, at most --limit)',
+        );
+      }
       const registry = await loadReplayHandlers(options.handlers);
       const limit = options.limit ?? 100;
       const batchSize = Math.min(options.batchSize ?? 50, limit);
