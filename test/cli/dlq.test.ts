@@ -280,13 +280,19 @@ describe('redrive dlq: acting', () => {
     const bare = await sb.redrive(['dlq', 'replay']);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/give dead-letter ids, or choose a batch/);
-    expect((await sb.json<{ items: unknown[] }>(['list', 'emails', '--state', 'waiting'])).items).toHaveLength(2);
+    expect(
+      (await sb.json<{ items: unknown[] }>(['list', 'emails', '--state', 'waiting'])).items,
+    ).toHaveLength(2);
     expect((await sb.redrive(['dlq', 'replay', billing!, '--all-matching'])).code).toBe(2);
     const rest = await sb.redrive(['dlq', 'replay', '--queue', 'emails']);
     expect(rest.code).toBe(0);
     expect(rest.stdout).toMatch(/^replayed 1 of 1 dead letter\(s\); 0 failed, 0 skipped/);
     // Nothing replayable is left: the billing entry has no handler.
-    expect(await sb.json(['dlq', 'replay', '--all-matching'])).toMatchObject({ total: 1, succeeded: 0, skipped: 1 });
+    expect(await sb.json(['dlq', 'replay', '--all-matching'])).toMatchObject({
+      total: 1,
+      succeeded: 0,
+      skipped: 1,
+    });
     const waiting = await sb.json<{ items: unknown[] }>(['list', 'emails', '--state', 'waiting']);
     expect(waiting.items).toHaveLength(3);
 
