@@ -112,31 +112,30 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
       end
       active[i * 2 - 1] = lease
       active[i * 2] = id
-      if i > 1 then parts[n + 1] = ',["' else parts[n + 1] = '["' end
+      -- A job's entry is closed by the next one's separator (or the reply's end); a fresh job's
+      -- counters and attempt record are constant text (each part costs a table slot and a copy).
+      if i > 1 then parts[n + 1] = '],["' else parts[n + 1] = '["' end
       parts[n + 2] = id
-      parts[n + 3] = '",'
-      parts[n + 4] = made
-      parts[n + 5] = ','
-      parts[n + 6] = orphans
+      if f[1] then
+        parts[n + 3] = '",' .. made .. ',' .. orphans .. ',' .. delays .. ','
+        parts[n + 4] = f[2]
+        parts[n + 5] = ',' .. (nz(f[1]) or 'null') .. ','
+      else
+        parts[n + 3] = '",0,0,0,'
+        parts[n + 4] = f[2]
+        parts[n + 5] = ',null,'
+      end
+      parts[n + 6] = f[3]
       parts[n + 7] = ','
-      parts[n + 8] = delays
-      parts[n + 9] = ','
-      parts[n + 10] = f[2]
-      parts[n + 11] = ','
-      parts[n + 12] = nz(f[1]) or 'null'
-      parts[n + 13] = ','
-      parts[n + 14] = f[3]
-      parts[n + 15] = ','
-      parts[n + 16] = f[4]
-      parts[n + 17] = ']'
-      n = n + 17
+      parts[n + 8] = f[4]
+      n = n + 8
     end
   end
   if #picked == 0 then return '[]', '' end
   if skipped == 0 and quarantined == '' then redis.call('ZREMRANGEBYRANK', wait, 0, #picked - 1)
   else call_many('ZREM', wait, picked) end
   if marks then raise_horizon(worker, horizon, now) end
-  parts[n + 1] = ']'
+  parts[n + 1] = ']]'
   call_many('ZADD', qkey(queue, 'active'), active)
   return table.concat(parts), quarantined
 end
