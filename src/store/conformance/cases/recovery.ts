@@ -147,6 +147,43 @@ export function recoveryCases(factory: StoreFactory): void {
       expect(await store().listJobs({ limit: 10 })).toEqual(before);
     });
 
+    it('a sweep racing the completions of its expired leases: each job is completed or recovered, never both', async () => {
+      const count = 20;
+      await insert(
+        store(),
+        Array.from({ length: count }, (_, i) => newJob({ payload: i })),
+      );
+      const claimed = await claim(store(), { now: T0, limit: count, leaseMs: 100 });
+      expect(claimed).toHaveLength(count);
+      const at = T0 + 200;
+      const complete = (job: (typeof claimed)[number]) =>
+        store()
+          .completeJobs({ completions: [{ id: job.id, token: job.token, resultJson: '"late"' }], now: at })
+          .then(([result]) => result!);
+      // Sent around the sweep, so that on a store with several connections some completions land
+      // before it reads the leases, some while it writes, some after.
+      const before = claimed.slice(0, count / 2).map(complete);
+      const swept = sweep(store(), at, { maxOrphans: 3 });
+      const after = claimed.slice(count / 2).map(complete);
+      const results = await Promise.all([...before, ...after]);
+      const recovered = new Set((await swept).recovered);
+      for (const [i, job] of claimed.entries()) {
+        const result = results[i]!;
+        const stored = await mustGet(store(), job.id);
+        if (result.ok) {
+          expect(recovered.has(job.id), `job ${job.id} completed and recovered`).toBe(false);
+          expect(stored).toMatchObject({ state: 'completed', result: 'late' });
+        } else {
+          expect(result).toEqual({ id: job.id, ok: false, reason: 'stale_token' });
+          expect(recovered.has(job.id), `job ${job.id} neither completed nor recovered`).toBe(true);
+          expect(stored).toMatchObject({ state: 'waiting', result: null });
+        }
+      }
+      const counts = await store().countJobs({ queue: 'q' });
+      expect(counts.completed + counts.waiting).toBe(count);
+      expect(counts.completed).toBe(results.filter((r) => r.ok).length);
+    });
+
     it('a stale worker cannot finish a recovered job, before or after it is claimed again', async () => {
       const lost = await insertAndClaim(store(), { now: T0, leaseMs: 100, workerId: 'slow' });
       await sweep(store(), T0 + 200);
