@@ -5,8 +5,11 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
+import { Queue } from '../../src/queue/queue.js';
+import { Worker } from '../../src/queue/worker.js';
 import type { RedisStore, RedisStoreOptions } from '../../src/store/redis/redis-store.js';
 import { redisService } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
 import { job, redisStoreHarness, T0, within } from './redis-store-harness.js';
 
 const redis = await redisService();
@@ -14,6 +17,8 @@ const redis = await redisService();
 /** A TCP proxy in front of Redis that can pass, cut (reset every connection and refuse new ones) or blackhole. */
 class TcpProxy {
   mode: 'pass' | 'cut' | 'blackhole' = 'pass';
+  /** Connections refused while cut: a client trying to reconnect shows up here. */
+  refused = 0;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   port = 0;
@@ -24,6 +29,7 @@ class TcpProxy {
       client.on('close', () => this.sockets.delete(client));
       client.on('error', () => {});
       if (this.mode === 'cut') {
+        this.refused++;
         client.destroy();
         return;
       }
@@ -119,6 +125,39 @@ describe.skipIf(!redis.available)('RedisStore', () => {
       }
       // The insert refused during the partition was not applied.
       expect(counts.waiting).toBe(1);
+    });
+
+    it('a Worker whose connections were reset resumes consuming by itself once Redis is back, woken without a poll', async () => {
+      const { store, proxy } = await proxied({ clock: 'server' });
+      const producer = open({ clock: 'server', prefix: store.keys.prefix });
+      const queue = new Queue<{ n: number }>('resume', { store: producer });
+      const seen: number[] = [];
+      // A 10 s poll: a job taken within the 5 s bounds below was taken on a notification.
+      const worker = new Worker<{ n: number }>('resume', async (job) => void seen.push(job.payload.n), {
+        store,
+        pollIntervalMs: 10_000,
+        maintenance: false,
+      });
+      const errors: unknown[] = [];
+      worker.on('error', (e) => errors.push(e));
+      try {
+        await queue.add('n', { n: 1 });
+        await waitFor('the first job', () => seen.includes(1));
+        proxy.cut();
+        // Added while the worker's connections (commands and subscription) are down: its
+        // notification is lost with them.
+        await queue.add('n', { n: 2 });
+        await waitFor('both worker connections to try again', () => proxy.refused >= 2);
+        proxy.mode = 'pass';
+        await waitFor('the job added during the cut', () => seen.includes(2), { timeoutMs: 5000 });
+        await queue.add('n', { n: 3 });
+        await waitFor('a job added after the cut', () => seen.includes(3), { timeoutMs: 5000 });
+        expect(seen).toEqual([1, 2, 3]);
+        expect(await producer.countJobs({ queue: 'resume' })).toMatchObject({ completed: 3, active: 0 });
+      } finally {
+        await worker.close();
+        await queue.close();
+      }
     });
 
     it('fails a call that gets no reply (blackhole) after the command timeout instead of hanging', async () => {
