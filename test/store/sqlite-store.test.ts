@@ -207,6 +207,35 @@ describe('SqliteStore on damaged files and unusable paths', () => {
   });
 });
 
+describe('SqliteStore while another connection holds the write lock', () => {
+  it('waits up to busyTimeoutMs, then fails the write with a clear SQLITE_BUSY error, and works once the lock is free', async () => {
+    const path = join(dir, 'busy.sqlite');
+    const store = new SqliteStore({ path, pollIntervalMs: 0, busyTimeoutMs: 20 });
+    await store.insertJobs({ jobs: [job()], now: T0 });
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const started = performance.now();
+      const insert = await catchAsync(store.insertJobs({ jobs: [job()], now: T0 }));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+      expectStoreUnavailable(insert, path, /locked by another connection longer than busy_timeout/);
+      expect((insert as StoreUnavailableError).details).toMatchObject({ sqliteCode: 'SQLITE_BUSY' });
+      const claim = await catchAsync(
+        store.claimJobs({ queue: 'q', workerId: 'w', limit: 1, leaseMs: 1000, now: T0, claimId: 'c1' }),
+      );
+      expectStoreUnavailable(claim, path, /SQLITE_BUSY/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // Nothing of the refused calls was applied, and the store needs nothing to carry on.
+    expect(await store.countJobs({})).toMatchObject({ waiting: 1, active: 0 });
+    expect((await store.insertJobs({ jobs: [job()], now: T0 }))[0]?.created).toBe(true);
+    expect(store.integrityCheck()).toEqual(['ok']);
+    await store.close();
+  });
+});
+
 describe('SqliteStore on a read-only database', () => {
   it('refuses writes with a clear error and leaves the file intact', async () => {
     const path = join(dir, 'ro.sqlite');
