@@ -59,6 +59,12 @@ export function secondsSince(startMs: number): number {
   return (performance.now() - startMs) / 1000;
 }
 
+/** This process's CPU (user + system) since `start` (a `process.cpuUsage()` reading), in seconds to the ms. */
+export function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const cpu = process.cpuUsage(start);
+  return Math.round((cpu.user + cpu.system) / 1000) / 1000;
+}
+
 /** Fails the scenario when the store does not hold what the benchmark believes it wrote. */
 export function expectCount(what: string, actual: number, expected: number): void {
   if (actual !== expected) throw new Error(`${what}: expected ${expected}, found ${actual}`);

@@ -4,7 +4,14 @@
  */
 import { Queue } from '../../src/index.js';
 import { makeBulk } from '../payload.js';
-import { expectCount, QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
+import {
+  cpuSecondsSince,
+  expectCount,
+  QUEUE,
+  type Scenario,
+  secondsSince,
+  serverCpuWindow,
+} from './context.js';
 
 export const enqueueBulk: Scenario = async (ctx) => {
   const { db, sizes } = ctx;
@@ -17,13 +24,15 @@ export const enqueueBulk: Scenario = async (ctx) => {
   const chunk = sizes.bulkChunk;
   const window = await serverCpuWindow(ctx);
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let seq = 0; seq < total; seq += chunk) {
     await queue.addBulk(makeBulk(seq, Math.min(chunk, total - seq)));
   }
   const seconds = secondsSince(start);
+  const cpuSeconds = cpuSecondsSince(cpuStart);
   const server = await window(total);
   expectCount('waiting jobs', (await queue.getCounts()).waiting, total);
   await queue.close();
   await store.close();
-  return { jobs: total, seconds, details: { chunk, ...server } };
+  return { jobs: total, seconds, details: { chunk, cpuSeconds, ...server } };
 };

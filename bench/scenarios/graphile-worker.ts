@@ -9,7 +9,7 @@ import { makeWorkerUtils, run, type WorkerUtils } from 'graphile-worker';
 import { makeBulk, makePayload } from '../payload.js';
 import { adminQuery, benchPostgresUrl, freshSchemaName } from '../postgres-db.js';
 import { deferred, sleep } from '../wait.js';
-import { QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
+import { cpuSecondsSince, QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
 
 type Mode = 'defaults' | 'batched';
 
@@ -33,33 +33,41 @@ async function countJobs(utils: WorkerUtils, schema: string): Promise<number> {
 }
 
 export function graphileEnqueueSingle(): Scenario {
-  return ({ sizes }) =>
+  return (ctx) =>
     withUtils(async (utils, schema) => {
-      const total = sizes.enqueueSingle;
+      const total = ctx.sizes.enqueueSingle;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       for (let i = 0; i < total; i++) await utils.addJob(QUEUE, makePayload(i));
       const seconds = secondsSince(start);
+      const cpuSeconds = cpuSecondsSince(cpuStart);
+      const server = await window(total);
       const stored = await countJobs(utils, schema);
       if (stored !== total) throw new Error(`expected ${total} jobs, found ${stored}`);
-      return { jobs: total, seconds, details: { engine: 'graphile-worker' } };
+      return { jobs: total, seconds, details: { engine: 'graphile-worker', cpuSeconds, ...server } };
     });
 }
 
 export function graphileEnqueueBulk(): Scenario {
-  return ({ sizes }) =>
+  return (ctx) =>
     withUtils(async (utils, schema) => {
-      const total = sizes.enqueueBulk;
-      const chunk = sizes.bulkChunk;
+      const total = ctx.sizes.enqueueBulk;
+      const chunk = ctx.sizes.bulkChunk;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       for (let seq = 0; seq < total; seq += chunk) {
         await utils.addJobs(
           makeBulk(seq, Math.min(chunk, total - seq)).map((j) => ({ identifier: QUEUE, payload: j.payload })),
         );
       }
       const seconds = secondsSince(start);
+      const cpuSeconds = cpuSecondsSince(cpuStart);
+      const server = await window(total);
       const stored = await countJobs(utils, schema);
       if (stored !== total) throw new Error(`expected ${total} jobs, found ${stored}`);
-      return { jobs: total, seconds, details: { chunk, engine: 'graphile-worker' } };
+      return { jobs: total, seconds, details: { chunk, engine: 'graphile-worker', cpuSeconds, ...server } };
     });
 }
 

@@ -10,7 +10,7 @@ import { PgBoss } from 'pg-boss';
 import { makeBulk, makePayload } from '../payload.js';
 import { adminQuery, benchPostgresUrl, freshSchemaName } from '../postgres-db.js';
 import { deferred } from '../wait.js';
-import { QUEUE, type Scenario, secondsSince } from './context.js';
+import { cpuSecondsSince, QUEUE, type Scenario, secondsSince, serverCpuWindow } from './context.js';
 
 /** The most jobs a pg-boss process scenario drains (at its default pace, 2,000 already take minutes). */
 export const PGBOSS_PROCESS_CAP = 2_000;
@@ -30,35 +30,47 @@ async function withBoss<T>(fn: (boss: PgBoss) => Promise<T>): Promise<T> {
 }
 
 export function pgBossEnqueueSingle(): Scenario {
-  return ({ sizes }) =>
+  return (ctx) =>
     withBoss(async (boss) => {
-      const total = sizes.enqueueSingle;
+      const total = ctx.sizes.enqueueSingle;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       for (let i = 0; i < total; i++) await boss.send(QUEUE, makePayload(i) as unknown as object);
-      return { jobs: total, seconds: secondsSince(start), details: { engine: 'pg-boss' } };
+      const seconds = secondsSince(start);
+      const cpuSeconds = cpuSecondsSince(cpuStart);
+      return { jobs: total, seconds, details: { engine: 'pg-boss', cpuSeconds, ...(await window(total)) } };
     });
 }
 
 export function pgBossEnqueueBulk(): Scenario {
-  return ({ sizes }) =>
+  return (ctx) =>
     withBoss(async (boss) => {
-      const total = sizes.enqueueBulk;
-      const chunk = sizes.bulkChunk;
+      const total = ctx.sizes.enqueueBulk;
+      const chunk = ctx.sizes.bulkChunk;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       for (let seq = 0; seq < total; seq += chunk) {
         await boss.insert(
           QUEUE,
           makeBulk(seq, Math.min(chunk, total - seq)).map((j) => ({ data: j.payload as unknown as object })),
         );
       }
-      return { jobs: total, seconds: secondsSince(start), details: { chunk, engine: 'pg-boss' } };
+      const seconds = secondsSince(start);
+      const cpuSeconds = cpuSecondsSince(cpuStart);
+      return {
+        jobs: total,
+        seconds,
+        details: { chunk, engine: 'pg-boss', cpuSeconds, ...(await window(total)) },
+      };
     });
 }
 
 export function pgBossProcess(concurrency: number): Scenario {
-  return ({ sizes }) =>
+  return (ctx) =>
     withBoss(async (boss) => {
-      const total = Math.min(sizes.process, PGBOSS_PROCESS_CAP);
+      const total = Math.min(ctx.sizes.process, PGBOSS_PROCESS_CAP);
       for (let seq = 0; seq < total; seq += 1000) {
         await boss.insert(
           QUEUE,
@@ -67,17 +79,21 @@ export function pgBossProcess(concurrency: number): Scenario {
       }
       const handledAll = deferred();
       let handled = 0;
+      const window = await serverCpuWindow(ctx);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       await boss.work(QUEUE, { localConcurrency: concurrency }, async (jobs) => {
         handled += jobs.length;
         if (handled >= total) handledAll.resolve();
       });
       await handledAll.promise;
       const seconds = secondsSince(start);
+      const cpuSeconds = cpuSecondsSince(cpuStart);
+      const server = await window(total);
       return {
         jobs: total,
         seconds,
-        details: { concurrency, engine: 'pg-boss', cappedAt: PGBOSS_PROCESS_CAP },
+        details: { concurrency, engine: 'pg-boss', cappedAt: PGBOSS_PROCESS_CAP, cpuSeconds, ...server },
       };
     });
 }

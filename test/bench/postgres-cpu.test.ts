@@ -26,4 +26,25 @@ describe.skipIf(!postgres.available)('PostgreSQL CPU per job (bench)', () => {
       await meter.close();
     }
   });
+
+  it('opens its window after a checkpoint, so that none set off by an earlier run lands in it', async () => {
+    const meter = new PostgresCpuMeter(postgres.url);
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      const lsn = async () =>
+        (
+          await client.query<{ lsn: string }>(
+            'SELECT checkpoint_lsn::text AS lsn FROM pg_control_checkpoint()',
+          )
+        ).rows[0]!.lsn;
+      const before = await lsn();
+      const close = await meter.start();
+      expect(await lsn()).not.toBe(before);
+      await close(1);
+    } finally {
+      await client.end();
+      await meter.close();
+    }
+  });
 });
