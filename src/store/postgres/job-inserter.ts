@@ -41,9 +41,9 @@ export class JobInserter {
     transaction?: PostgresTransaction,
   ): Promise<InsertJobResult[]> {
     for (let i = 0; i < jobs.length; i++) assertInsertable(jobs[i]!, i);
-    if (!jobs.some((j) => j.idempotencyKey !== null) && sameJobAttributes(jobs)) {
+    if (!jobs.some((j) => j.idempotencyKey !== null) && sameJobAttributes(jobs) && jobs.every(splittable)) {
       const first = jobs[0]!;
-      const [row] = await this.exec<{ ids: string | null }>(
+      const [row] = await this.exec<{ first: string | null; n: number; ids: string | null }>(
         'insertUniform',
         [
           first.queue,
@@ -55,13 +55,12 @@ export class JobInserter {
           first.backoff === null ? null : JSON.stringify(first.backoff),
           first.replayOf,
           now,
-          // Each payload is JSON text already: joined, they are the array's text.
-          `[${jobs.map((j) => j.payloadJson).join(',')}]`,
+          jobs.map((j) => j.payloadJson).join(RECORD_SEPARATOR),
           headersJson(first),
         ],
         transaction,
       );
-      const ids = row?.ids ? row.ids.split(',') : [];
+      const ids = row?.ids ? row.ids.split(',') : idRange(row?.first ?? null, Number(row?.n ?? 0));
       if (ids.length !== jobs.length)
         throw new Error(`redrive: inserted ${ids.length} of ${jobs.length} jobs`);
       return ids.map((id) => ({ id, created: true }));
@@ -153,6 +152,21 @@ export class JobInserter {
 }
 
 const keyOf = (queue: string, key: string) => `${queue}\u0000${key}`;
+
+/** Joins the payloads of a uniform batch: JSON text escapes every control character it holds. */
+const RECORD_SEPARATOR = '\u001e';
+
+/** A payload the uniform insert can split back out: not empty and free of the separator. */
+const splittable = (job: NewJob) => job.payloadJson !== '' && !job.payloadJson.includes(RECORD_SEPARATOR);
+
+/** `n` consecutive ids from `first` (bigint text). */
+function idRange(first: string | null, n: number): string[] {
+  if (first === null) return [];
+  const start = BigInt(first);
+  const ids = new Array<string>(n);
+  for (let i = 0; i < n; i++) ids[i] = String(start + BigInt(i));
+  return ids;
+}
 
 function sortedIds(rows: readonly Row[]): string[] {
   return rows.map((r) => String(r.id)).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));

@@ -22,21 +22,28 @@ RETURNING id::text, queue, idempotency_key
 
 -- name: insertUniform
 -- Jobs that differ only in payload (the usual bulk add): the shared attributes bound once, the
--- payloads as one JSON array ($10), whose elements json_array_elements hands back as their exact
--- text (a text[] parameter would escape every quote of every payload on the way in). The ids come
--- back as one comma-separated text, in input order, instead of a row per job.
+-- payloads as one text ($10) joined by the ASCII record separator, which JSON text never holds
+-- unescaped (splitting it is a byte search; parsing the payloads as one JSON array lexed every
+-- character). The ids come back as a range when they are consecutive (the usual case: no other
+-- session drew ids in between), as one comma-separated text in input order otherwise, instead of
+-- a row per job.
 WITH new_queues AS (
   INSERT INTO :SCHEMA.queues (name) VALUES ($1) ON CONFLICT DO NOTHING
 ), inserted AS (
   INSERT INTO :SCHEMA.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at,
                             timeout_ms, backoff, replay_of, headers)
-  SELECT $1, $2, payload::text, CASE WHEN $5::bigint > $9::bigint THEN 'scheduled' ELSE 'waiting' END, $3,
+  SELECT $1, $2, payload, CASE WHEN $5::bigint > $9::bigint THEN 'scheduled' ELSE 'waiting' END, $3,
          $4, $5, $9, $6, $7, $8, $11
-    FROM json_array_elements($10::json) WITH ORDINALITY AS j(payload, ord)
+    FROM unnest(string_to_array($10::text, E'\x1e')) WITH ORDINALITY AS j(payload, ord)
    ORDER BY ord
   RETURNING id
+), span AS (
+  SELECT min(id) AS first, max(id) AS last, count(*) AS n FROM inserted
 )
-SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM inserted
+SELECT span.first::text AS first, span.n::integer AS n, listed.ids
+  FROM span LEFT JOIN LATERAL (
+    SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM inserted WHERE span.last - span.first + 1 <> span.n
+  ) listed ON true
 
 -- name: findByKeys
 SELECT id::text, queue, idempotency_key FROM :SCHEMA.jobs
