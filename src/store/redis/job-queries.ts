@@ -106,12 +106,19 @@ export class RedisJobQueries {
       ['completed', 'done'],
       ['dead_lettered', 'dead'],
     ];
+    // Per queue: the cardinality of each set, then the jobs the completed index's batch members
+    // list (`nfin`, lib/jobs.lua), which count as completed too.
+    const perQueue = sets.length + 1;
     const pipeline = this.client.pipeline();
-    for (const queue of queues) for (const [, set] of sets) pipeline.zcard(this.keys.queue(queue, set));
+    for (const queue of queues) {
+      for (const [, set] of sets) pipeline.zcard(this.keys.queue(queue, set));
+      pipeline.get(this.keys.queue(queue, 'nfin'));
+    }
     const replies = (await this.call('countJobs', () => pipeline.exec())) ?? [];
     replies.forEach(([error, n], i) => {
       if (error) throw translateRedisError(error, 'countJobs', this.location);
-      counts[sets[i % sets.length]![0]] += Number(n);
+      const set = sets[i % perQueue];
+      counts[set ? set[0] : 'completed'] += Math.max(0, Number(n ?? 0));
     });
     return counts;
   }

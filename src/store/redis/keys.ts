@@ -15,7 +15,9 @@
  *   {p}:q:<queue>:wait          zset   waiting jobs, score (2 - priority) * 1e13 + runAt, member zero-padded id
  *   {p}:q:<queue>:sched         zset   scheduled jobs by runAt
  *   {p}:q:<queue>:active        zset   active jobs by lease expiry
- *   {p}:q:<queue>:done          zset   completed jobs by finish time
+ *   {p}:q:<queue>:done          zset   completed jobs by finish time, as earlier versions wrote them (one id each)
+ *   {p}:q:<queue>:fin           zset   completed jobs by finish time, one member per batch: ids joined by ','
+ *   {p}:q:<queue>:nfin          string jobs listed by the members of `fin`
  *   {p}:q:<queue>:dead          zset   dead-lettered jobs by finish time
  *   {p}:q:<queue>:ids           zset   every job of the queue by id (listing in id order): a job id, or a
  *                                      run `<first>-<last>` of ids inserted together scored by its first
@@ -139,10 +141,10 @@ export class RedisKeys {
     return `${this.base}j:${id}`;
   }
 
-  /** A per-queue key: `wait`, `sched`, `active`, `done`, `dead`, `ids`, `idn`, `ik` or `suspects`. */
+  /** A per-queue key: `wait`, `sched`, `active`, `done`, `fin`, `nfin`, `dead`, `ids`, `idn`, `ik` or `suspects`. */
   queue(
     queue: string,
-    kind: 'wait' | 'sched' | 'active' | 'done' | 'dead' | 'ids' | 'idn' | 'ik' | 'suspects',
+    kind: 'wait' | 'sched' | 'active' | 'done' | 'fin' | 'nfin' | 'dead' | 'ids' | 'idn' | 'ik' | 'suspects',
   ): string {
     return `${this.base}q:${queue}:${kind}`;
   }

@@ -18,7 +18,19 @@ import type { QueueSlots } from './queue-slots.js';
 const CHUNK = 500;
 
 /** Per-queue keys of the layout (keys.ts). */
-const QUEUE_KINDS = ['wait', 'sched', 'active', 'done', 'dead', 'ids', 'idn', 'ik', 'suspects'] as const;
+const QUEUE_KINDS = [
+  'wait',
+  'sched',
+  'active',
+  'done',
+  'fin',
+  'nfin',
+  'dead',
+  'ids',
+  'idn',
+  'ik',
+  'suspects',
+] as const;
 
 /** What {@link migrateToQueueSlots} needs of its store. */
 export interface QueueSlotMigrationDeps {

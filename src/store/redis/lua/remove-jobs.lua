@@ -1,5 +1,6 @@
 -- remove-jobs.lua: deletes up to `limit` jobs of one queue in one state (never `active`).
--- Completed and dead-lettered jobs are taken by finish time (`before`: finished before it);
+-- Completed and dead-lettered jobs are taken by finish time (`before`: finished before it; the
+-- completed ones of earlier versions first, see done_add in lib/jobs.lua);
 -- waiting and scheduled ones in set order, with `before` checked against their creation time,
 -- examining at most `budget` of them from `offset` per call (the caller continues with the
 -- returned offset). A removed job's idempotency key is freed.
@@ -26,14 +27,51 @@ local function remove(id)
   ids_remove(queue, id)
 end
 
+-- Up to `n` members of a set scored by finish time, earliest first (before `before` if given).
+local function by_finish(key, n, scores)
+  local max = '+inf'
+  if before then max = '(' .. int(before) end
+  if scores then return redis.call('ZRANGEBYSCORE', key, '-inf', max, 'WITHSCORES', 'LIMIT', 0, n) end
+  return redis.call('ZRANGEBYSCORE', key, '-inf', max, 'LIMIT', 0, n)
+end
+
+-- Completed jobs listed by the members of `q:<queue>:fin` (see done_add in lib/jobs.lua), up to
+-- `n`: a member whose jobs are not all taken is put back with the rest.
+local function remove_finished(n)
+  local fin = qkey(queue, 'fin')
+  local taken = 0
+  while taken < n do
+    local runs = by_finish(fin, n - taken, true)
+    if #runs == 0 then break end
+    for r = 1, #runs, 2 do
+      if taken >= n then break end
+      local rest = {}
+      for id in string.gmatch(runs[r], '[^,]+') do
+        if taken < n then
+          remove(id)
+          taken = taken + 1
+        else
+          rest[#rest + 1] = id
+        end
+      end
+      redis.call('ZREM', fin, runs[r])
+      if #rest > 0 then redis.call('ZADD', fin, runs[r + 1], table.concat(rest, ',')) end
+    end
+  end
+  if taken > 0 and redis.call('DECRBY', qkey(queue, 'nfin'), taken) <= 0 then redis.call('DEL', qkey(queue, 'nfin')) end
+  return taken
+end
+
 local removed = 0
 if set == 'done' or set == 'dead' then
-  local ids
-  if before then ids = redis.call('ZRANGEBYSCORE', zset, '-inf', '(' .. int(before), 'LIMIT', 0, limit)
-  else ids = redis.call('ZRANGE', zset, 0, limit - 1) end
+  local ids = by_finish(zset, limit, false)
   for _, id in ipairs(ids) do remove(id) end
   call_many('ZREM', zset, ids)
-  return { #ids, 'end' }
+  removed = #ids
+  -- Jobs an earlier version completed (one member each in `done`) go first: they finished before
+  -- this version's, but for those completed while both versions ran.
+  if set == 'done' and removed < limit then removed = removed + remove_finished(limit - removed) end
+  return { removed, 'end' }
 end
 
 local members = redis.call('ZRANGE', zset, offset, offset + budget - 1)

@@ -5,12 +5,13 @@
 -- completed it); 'stale_token'; 'not_active'; 'not_found' — or the single string 'all_ok' when
 -- every completion was applied (the common case, kept small). With `defer` (a table), the ids
 -- leaving each queue's active set are put in defer[queue] for the caller to remove later (see
--- remove_from_active) instead of at once.
+-- remove_from_active) instead of at once. Each queue's completions of the batch become one member
+-- of its completed index (see done_add in lib/jobs.lua).
 local function complete(first, n, now, defer)
   local out = {}
   local all_ok = true
-  -- Per queue: ids leaving the active set, and score/id pairs entering the done set.
-  local leaving, done = {}, {}
+  -- Per queue: ids leaving the active set (and entering the completed index).
+  local leaving = {}
   local finished = int(now)
   for i = 1, n do
     local a = first + (i - 1) * 3
@@ -33,11 +34,8 @@ local function complete(first, n, now, defer)
       end
       local queue = f[4]
       local l = leaving[queue]
-      if not l then l = {}; leaving[queue] = l; done[queue] = {} end
-      local d = done[queue]
+      if not l then l = {}; leaving[queue] = l end
       l[#l + 1] = id
-      d[#d + 1] = finished
-      d[#d + 1] = id
       out[i] = 'ok'
     elseif f[1] == 'completed' then
       out[i] = 'duplicate'
@@ -47,7 +45,7 @@ local function complete(first, n, now, defer)
   end
   for queue, ids in pairs(leaving) do
     if defer then defer[queue] = ids else call_many('ZREM', qkey(queue, 'active'), ids) end
-    call_many('ZADD', qkey(queue, 'done'), done[queue])
+    done_add(queue, finished, ids)
   end
   if all_ok then return 'all_ok' end
   return out

@@ -70,6 +70,16 @@ local function ids_remove(queue, id)
   end
 end
 
+-- The completed index, read only by counts and by the removal of completed jobs: `q:<queue>:fin`
+-- holds one member per batch of completions finished together, its ids joined by ',' and scored
+-- by the finish time, and `q:<queue>:nfin` counts the jobs its members list (a batch costs one
+-- member, not one per job). `q:<queue>:done` holds the jobs earlier versions completed, one id per
+-- member, scored by finish time: both are read.
+local function done_add(queue, finished, ids)
+  redis.call('ZADD', qkey(queue, 'fin'), finished, table.concat(ids, ','))
+  redis.call('INCRBY', qkey(queue, 'nfin'), #ids)
+end
+
 -- attempts made + 1 as a decimal string, from the stored string (no number formatting: a Lua
 -- number turned into a string goes through '%.14g', the costliest step of a small script).
 local NEXT_ATTEMPT = { [''] = '1', ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5' }
