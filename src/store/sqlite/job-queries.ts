@@ -94,24 +94,50 @@ export class JobQueries {
     return this.tx.write(() => {
       let removed = 0;
       for (const state of states) {
-        if (removed >= params.limit) break;
-        const where = [`state = '${state}'`];
-        const args: unknown[] = [];
-        if (params.queue !== undefined) {
-          where.push('queue = ?');
-          args.push(params.queue);
+        const finished = state === 'completed' || state === 'dead_lettered';
+        // Finished jobs are indexed by (queue, finished_at). Across queues, the old rows are sought
+        // queue by queue: one range over the index would walk every retained row, under the write
+        // lock, on every run of the completed-job cleaner.
+        const queues =
+          params.queue !== undefined
+            ? [params.queue]
+            : finished && params.before !== undefined
+              ? this.queuesHolding(state)
+              : [undefined];
+        for (const queue of queues) {
+          if (removed >= params.limit) break;
+          const where = [`state = '${state}'`];
+          const args: unknown[] = [];
+          if (queue !== undefined) {
+            where.push('queue = ?');
+            args.push(queue);
+          }
+          if (params.before !== undefined) {
+            where.push(finished ? 'finished_at < ?' : 'created_at < ?');
+            args.push(params.before);
+          }
+          const sql = `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`;
+          removed += this.db.prepare(sql).run(...args, params.limit - removed).changes;
         }
-        if (params.before !== undefined) {
-          where.push(
-            state === 'completed' || state === 'dead_lettered' ? 'finished_at < ?' : 'created_at < ?',
-          );
-          args.push(params.before);
-        }
-        const sql = `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`;
-        removed += this.db.prepare(sql).run(...args, params.limit - removed).changes;
       }
       return removed;
     });
+  }
+
+  /** The queues holding jobs in a finished `state`, one index seek each (queue names are never empty). */
+  private queuesHolding(state: 'completed' | 'dead_lettered'): string[] {
+    const next = this.db
+      .prepare(`SELECT MIN(queue) FROM redrive_jobs WHERE state = '${state}' AND queue > ?`)
+      .pluck();
+    const queues: string[] = [];
+    for (
+      let queue = next.get('') as string | null;
+      queue !== null;
+      queue = next.get(queue) as string | null
+    ) {
+      queues.push(queue);
+    }
+    return queues;
   }
 
   /** Deletes jobs by id, never an active one. */
