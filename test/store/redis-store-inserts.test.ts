@@ -68,8 +68,9 @@ describe.skipIf(!redis.available)('RedisStore', () => {
       });
       expect(ids(claimed)).toEqual(expected);
       expect(claimed.map((j) => j.payload)).toEqual(jobs.map((_, i) => ({ i })));
-      const seqs = await Promise.all(claimed.map((j) => admin!.hget(store.keys.job(j.id), 'sq')));
-      expect(seqs).toEqual(Array.from({ length: 249 }, (_, i) => String(7 + i)));
+      // Field ws: `<startedAt>:<seq>:<workerId>` (lib/jobs.lua).
+      const held = await Promise.all(claimed.map((j) => admin!.hget(store.keys.job(j.id), 'ws')));
+      expect(held).toEqual(Array.from({ length: 249 }, (_, i) => `${T0}:${7 + i}:w`));
     });
   });
 });

@@ -164,11 +164,27 @@ type Fixed = [
   headers?: Record<string, string>,
 ];
 
+/**
+ * When and by which worker a job was last claimed. Claims write `ws` = `<startedAt>:<seq>:<workerId>`
+ * (holder in lib/jobs.lua); an earlier version's claim wrote `sa` and `w`, which count while `w` is
+ * set (every step back to waiting clears `w`). The worker of a waiting or scheduled job is none.
+ */
+function holderOf(
+  state: JobState,
+  h: Record<string, string>,
+): { startedAt: number | null; workerId: string | null } {
+  const match = h.w || !h.ws ? undefined : /^(\d*):\d*:(.*)$/s.exec(h.ws);
+  if (!match) return { startedAt: numberOrNull(h.sa), workerId: stringOrNull(h.w) };
+  const waiting = state === 'waiting' || state === 'scheduled';
+  return { startedAt: numberOrNull(match[1]), workerId: waiting ? null : stringOrNull(match[2]) };
+}
+
 /** A job hash (HGETALL) as a {@link Job}. */
 export function jobFromHash(id: string, h: Record<string, string>): Job {
   const state = h.s as JobState;
   if (!JOB_STATES_SET.has(state)) throw new Error(`redrive: job ${id} has no valid state in Redis`);
   const d = JSON.parse(h.d!) as Fixed;
+  const { startedAt, workerId } = holderOf(state, h);
   return {
     id,
     queue: h.q!,
@@ -183,11 +199,11 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     rateLimitDelays: numberOr(h.rl, 0),
     runAt: numberOr(h.ra, 0),
     createdAt: d[7],
-    startedAt: numberOrNull(h.sa),
+    startedAt,
     finishedAt: numberOrNull(h.fa),
     // A lease exists only while the job is active (completion leaves the field behind).
     leaseExpiresAt: state === 'active' ? numberOrNull(h.le) : null,
-    workerId: stringOrNull(h.w),
+    workerId,
     timeoutMs: d[3],
     backoff: d[4],
     idempotencyKey: d[5],

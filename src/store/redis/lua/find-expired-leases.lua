@@ -24,8 +24,11 @@ table.sort(found, function(a, b) return a[2] < b[2] end)
 local out = {}
 for i = 1, math.min(limit, #found) do
   local id = found[i][1]
-  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'd', 'oc', 'qn', 'sq', 'w')
-  if f[1] then out[#out + 1] = { id, f[1], f[2], fixed(f[3], 1), int(num(f[4], 0)), orphaned_while(f[5], f[6], f[7]) } end
+  local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'd', 'oc', 'qn', 'ws', 'sq', 'w')
+  if f[1] then
+    local _, seq, worker = holder(f[6], nil, f[7], f[8])
+    out[#out + 1] = { id, f[1], f[2], fixed(f[3], 1), int(num(f[4], 0)), orphaned_while(f[5], seq, worker) }
+  end
 end
 -- A handful of horizons cost nothing; past that, drop those not raised for a day.
 local seen = B .. 'horizons:at'

@@ -33,12 +33,13 @@ for _ = 1, tonumber(ARGV[5]) do
   a = a + 5 + m * 2
   local k = jkey(id)
   local f = redis.call('HMGET', k, 's', 'tk', 'le', 'oc', 'am', 'sa', 'w', 'q', 'at', 'd', 'p', 'pr', 'ra',
-    'qn', 'sq', 'sus')
+    'qn', 'sq', 'sus', 'ws')
   if f[1] == 'active' and f[2] == token and num(f[3], now) < now then
     local queue = f[8]
-    local held = orphaned_while(f[14], f[15], nz(f[7]))
+    local started, seq, worker = holder(f[17], f[6], f[15], f[7])
+    local held = orphaned_while(f[14], seq, worker)
     local attempt = '{"attempt":' .. int(num(f[5], 0) + 1) .. ',"outcome":"orphaned","startedAt":'
-      .. int(num(f[6], now)) .. ',"endedAt":' .. int(now) .. ',"workerId":' .. jstr(nz(f[7]))
+      .. int(num(started, now)) .. ',"endedAt":' .. int(now) .. ',"workerId":' .. jstr(worker)
       .. ',"orphanedWhile":"' .. held .. '","message":' .. jstr(MESSAGES[held]) .. '}'
     local attempts = append_attempt(f[9], attempt)
     local orphans = num(f[4], 0)

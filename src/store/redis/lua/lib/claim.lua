@@ -48,7 +48,7 @@ end
 
 -- Claims jobs: with `quarantine` and a suspect waiting, that suspect alone (claimed with 'qn' =
 -- '1'); otherwise up to `limit` jobs that are not suspects, highest priority, then earliest due,
--- then lowest id, each with its start sequence number 'sq' = first_seq + position ('' without
+-- then lowest id, each with its start sequence number first_seq + position (in field ws; '' without
 -- start marks), the worker's start horizon raised to `horizon`. Suspects met on the way stay
 -- waiting (and join the suspects index, should a retry have put them back without it). Each job
 -- gets the token `<attemptsMade + 1>:<claimId>`. Returns the JSON text of an array with, per job,
@@ -104,11 +104,12 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
       local seq = ''
       if marks then seq = next_seq() end
       local token = next_attempt(made) .. ':' .. claim_id
+      -- Start, sequence number and worker as one field (see holder in lib/jobs.lua).
+      local held = started .. ':' .. seq .. ':' .. worker
       if f[1] then
-        redis.call('HSET', k, 's', 'active', 'tk', token, 'w', worker, 'le', lease, 'sa', started, 'sq', seq,
-          'qn', quarantined)
+        redis.call('HSET', k, 's', 'active', 'tk', token, 'le', lease, 'ws', held, 'qn', quarantined)
       else
-        redis.call('HSET', k, 's', 'active', 'tk', token, 'w', worker, 'le', lease, 'sa', started, 'sq', seq)
+        redis.call('HSET', k, 's', 'active', 'tk', token, 'le', lease, 'ws', held)
       end
       active[i * 2 - 1] = lease
       active[i * 2] = id

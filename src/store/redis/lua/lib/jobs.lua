@@ -5,12 +5,13 @@
 -- createdAt] with the job's headers object appended when it has any; p payload JSON; pr priority
 -- (absent: normal, 1, the default, so that most jobs store one field less); ik idempotency key
 -- (also in d; kept apart for removal); ra run at; s state; am attempts made; oc orphan count; rl
--- rate-limit delays; sa started at; fa finished at; le lease expiry (meaningful only while the
--- state is active: a completion leaves it behind); tk fencing token; w worker id; r result JSON;
--- at attempts JSON array; la signature of the last attempt (duplicate detection); dl dead-letter
--- id; sus '1' for a suspect (orphaned while running: claimed only alone, in quarantine, until it
--- finishes); sq the start sequence number of a batch claim ('' without start marks); qn '1' while
--- claimed alone in quarantine.
+-- rate-limit delays; fa finished at; le lease expiry (meaningful only while the state is active:
+-- a completion leaves it behind); tk fencing token; ws `<startedAt>:<seq>:<workerId>` of the last
+-- claim (seq its start sequence number, '' without start marks; see holder); w worker id ('' once
+-- the job is back in waiting); r result JSON; at attempts JSON array; la signature of the last
+-- attempt (duplicate detection); dl dead-letter id; sus '1' for a suspect (orphaned while running:
+-- claimed only alone, in quarantine, until it finishes); qn '1' while claimed alone in quarantine.
+-- Claims of earlier versions wrote sa (started at), sq (seq) and w instead of ws.
 --
 -- A job has am, oc, rl, sus or qn only once it has an attempt record (at): every step that sets
 -- one of them (a failure, a recovery) appends an attempt. A claim reads them only when at is set.
@@ -78,6 +79,16 @@ end
 local function done_add(queue, finished, ids)
   redis.call('ZADD', qkey(queue, 'fin'), finished, table.concat(ids, ','))
   redis.call('INCRBY', qkey(queue, 'nfin'), #ids)
+end
+
+-- When, as which start sequence number and by which worker a job was last claimed (strings, or
+-- nil), from its fields ws, sa, sq and w. A claim writes ws (one field instead of three); one of an
+-- earlier version wrote sa, sq and w, and those count while w is set: every step that returns a job
+-- to waiting clears w, and no claim of this version sets it.
+local function holder(ws, sa, sq, w)
+  if nz(w) or not nz(ws) then return nz(sa), nz(sq), nz(w) end
+  local started, seq, worker = string.match(ws, '^(%d*):(%d*):(.*)$')
+  return nz(started), nz(seq), nz(worker)
 end
 
 -- attempts made + 1 as a decimal string, from the stored string (no number formatting: a Lua
