@@ -3,7 +3,7 @@
  * queue without spending an attempt, and dead-letters the ones that keep killing the worker that
  * runs them alone (poison pills). Every queue of the store, in bounded batches.
  */
-import type { Random } from '../core/clock.js';
+import { type Clock, intervalNow, type Random } from '../core/clock.js';
 import { buildJobDeadLetter, type DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { RedriveEvents } from '../events.js';
 import type { DeadLetterFromJob, Store } from '../store/store.js';
@@ -33,6 +33,18 @@ export function poisonPillDeadLetter(
   });
 }
 
+/** How much further the wall clock may move than the monotonic clock between two sweeps before it counts as stepped. */
+const STEP_TOLERANCE_MS = 1000;
+
+/**
+ * How long sweeps hold off after the wall clock stepped forward. Leases were written on the old
+ * time, so right after the step every lease looks expired, those of live workers included; each
+ * live worker heartbeats within its `heartbeatMs` (5 s by default, always shorter than its lease)
+ * and so moves its leases onto the new time. Only after that does an expired lease mean a lost
+ * worker again.
+ */
+export const CLOCK_STEP_GRACE_MS = 30_000;
+
 /** Options of {@link LeaseRescuer}. */
 export interface LeaseRescuerOptions {
   store: Store;
@@ -47,6 +59,11 @@ export interface LeaseRescuerOptions {
   deadLetter?: DeadLetterSettings;
   /** Told of every job recovered or dead-lettered. */
   onStalled?: (event: RedriveEvents['job.stalled']) => void;
+  /**
+   * The clock sweeps run on. Read from construction on, so that a process that becomes the leader
+   * after a wall-clock step still sees the step at its first sweep.
+   */
+  clock?: Clock;
 }
 
 /** Recovers expired leases of every queue. */
@@ -55,16 +72,29 @@ export class LeaseRescuer implements MaintenanceService {
   readonly intervalMs: number;
   private readonly maxOrphans: number;
   private readonly batchSize: number;
+  /** Wall and monotonic times read together (at construction, then at each sweep), to see a step. */
+  private last: { wall: number; monotonic: number } | undefined;
+  /** Monotonic time until which sweeps hold off after a forward step. */
+  private holdUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: LeaseRescuerOptions) {
     this.intervalMs = intervalOption('rescueIntervalMs', options.intervalMs, 5_000);
     this.maxOrphans = intervalOption('maxOrphans', options.maxOrphans, 3);
     this.batchSize = intervalOption('batchSize', options.batchSize, 1000);
+    if (options.clock) this.last = { wall: options.clock.now(), monotonic: intervalNow(options.clock) };
   }
 
-  /** Sweeps once (every queue, or only `queue`). */
-  async run(ctx: { now: number }, queue?: string): Promise<ServiceReport> {
+  /**
+   * Sweeps once (every queue, or only `queue`). Given a clock, it recovers nothing for
+   * {@link CLOCK_STEP_GRACE_MS} after seeing the wall clock step forward (reported as
+   * `heldForClockStep`), so a step cannot expire every live lease at once.
+   */
+  async run(ctx: { now: number; clock?: Clock }, queue?: string): Promise<ServiceReport> {
     const { now } = ctx;
+    const clock = ctx.clock ?? this.options.clock;
+    if (clock && this.heldForClockStep(now, intervalNow(clock))) {
+      return { recovered: 0, deadLettered: 0, heldForClockStep: 1 };
+    }
     const { store, random, deadLetter, onStalled } = this.options;
     const result = await store.recoverExpiredLeases({
       now,
@@ -86,6 +116,16 @@ export class LeaseRescuer implements MaintenanceService {
       }
     }
     return { recovered: result.recovered.length, deadLettered: result.deadLettered.length };
+  }
+
+  /** Whether this sweep falls in the grace after a forward step of the wall clock. */
+  private heldForClockStep(wall: number, monotonic: number): boolean {
+    const last = this.last;
+    this.last = { wall, monotonic };
+    if (last && wall - last.wall - (monotonic - last.monotonic) > STEP_TOLERANCE_MS) {
+      this.holdUntil = monotonic + CLOCK_STEP_GRACE_MS;
+    }
+    return monotonic < this.holdUntil;
   }
 
   /** The queue of each job (the recovery result names jobs only); looked up only when someone listens. */

@@ -77,6 +77,7 @@ export function createMaintenanceServices(
     new LeaseRescuer({
       store,
       random: deps.random,
+      clock: deps.clock,
       ...(options.rescueIntervalMs !== undefined ? { intervalMs: options.rescueIntervalMs } : {}),
       ...(options.maxOrphans !== undefined ? { maxOrphans: options.maxOrphans } : {}),
       ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}),

@@ -1,13 +1,13 @@
 /**
  * The lease rescuer on a FakeClock: expired leases of every queue come back on its interval
  * without spending an attempt; a suspect that kills its worker in quarantine `maxOrphans` times is
- * dead-lettered as a poison pill.
+ * dead-lettered as a poison pill; a forward step of the wall clock does not expire every live lease.
  */
 
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/clock.js';
 import type { RedriveEvents } from '../../src/events.js';
-import { LeaseRescuer } from '../../src/maintenance/lease-rescuer.js';
+import { CLOCK_STEP_GRACE_MS, LeaseRescuer } from '../../src/maintenance/lease-rescuer.js';
 import { claim, insert, newJob } from '../../src/store/conformance/fixtures.js';
 import { advance, useFixture } from './helpers.js';
 
@@ -76,5 +76,55 @@ describe('LeaseRescuer', () => {
     expect(job?.state).toBe('dead_lettered');
     const dl = await store.getDeadLetter({ id: job!.deadLetterId! });
     expect(dl).toMatchObject({ failureType: 'poison_pill', errorClass: 'PoisonPillError', queue: 'q' });
+  });
+  it('holds off after the wall clock steps forward, so live workers keep their jobs and only a lost one is recovered', async () => {
+    const fx = t.fx();
+    const { store, clock } = fx;
+    const [live, lost] = await insert(store, [newJob(), newJob()], clock.now());
+    const lease = { now: clock.now(), limit: 1, leaseMs: 5000 };
+    const [held] = await claim(store, { ...lease, workerId: 'live' });
+    await claim(store, { ...lease, workerId: 'lost' });
+    const rescuer = new LeaseRescuer({ store, random: createSeededRandom(3), intervalMs: 1000, clock });
+    const m = await t.run([rescuer]);
+    const reports: Record<string, number>[] = [];
+    m.on('maintenance.ran', (e) => reports.push(e.report));
+    const heartbeat = () =>
+      store.extendLeases({ leases: [{ id: held!.id, token: held!.token }], leaseMs: 5000, now: clock.now() });
+    await advance(clock, 3000, 500);
+    await heartbeat();
+
+    // NTP steps the wall clock 8 s forward: every job lease written before looks expired, while the
+    // maintainer's own lease (15 s) still holds, so its next sweep runs at once.
+    clock.stepWallClock(8000);
+    const since = reports.length;
+    // The live worker heartbeats every second, from the new time; the lost one is silent.
+    let waited = 0;
+    for (; waited < 60_000; waited += 1000) {
+      await advance(clock, 1000, 500);
+      expect((await store.getJob({ id: live! }))?.state).toBe('active');
+      await heartbeat();
+      if ((await store.getJob({ id: lost! }))?.state === 'waiting') break;
+    }
+    expect(await store.getJob({ id: lost! })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+    expect(await store.getJob({ id: live! })).toMatchObject({ state: 'active', workerId: 'live' });
+    expect(waited).toBeGreaterThanOrEqual(CLOCK_STEP_GRACE_MS - 1000);
+    // Every sweep after the step held off until the grace ended; the next took the lost job only.
+    const after = reports.slice(since);
+    const lastHeld = after.findLastIndex((r) => r.heldForClockStep === 1);
+    expect(lastHeld).toBeGreaterThan(0);
+    expect(after.slice(0, lastHeld + 1).every((r) => r.heldForClockStep === 1)).toBe(true);
+    expect(after[lastHeld + 1]).toEqual({ recovered: 1, deadLettered: 0 });
+  });
+  it('a process that leads only after a step holds off too: it read the clock when it started', async () => {
+    const { store, clock } = t.fx();
+    const calm = new LeaseRescuer({ store, random: createSeededRandom(4), clock });
+    expect(await calm.run({ now: clock.now(), clock })).toEqual({ recovered: 0, deadLettered: 0 });
+    const standby = new LeaseRescuer({ store, random: createSeededRandom(5), clock });
+    clock.stepWallClock(60_000);
+    expect(await standby.run({ now: clock.now(), clock })).toEqual({
+      recovered: 0,
+      deadLettered: 0,
+      heldForClockStep: 1,
+    });
   });
 });
