@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
 import { type PendingFailure, Settlements } from '../../src/queue/settlements.js';
+import { insertAndClaim, mustGet, T0 } from '../../src/store/conformance/fixtures.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { FailJobResult, FailJobsParams, FenceResult, Store } from '../../src/store/store.js';
 
 /** A store whose failJobs throws the queued errors first, then applies everything. */
@@ -90,5 +92,41 @@ describe('Settlements', () => {
     expect(log).toEqual(['dropped f1']);
     expect(errors).toHaveLength(1);
     expect(s.size).toBe(0);
+  });
+  it('sends a completion again when its reply was lost: the store applied it once, and it is answered once', async () => {
+    const sqlite = new SqliteStore({ path: ':memory:' });
+    try {
+      const job = await insertAndClaim(sqlite, { now: T0 });
+      let lose = 1;
+      const answers: FenceResult[][] = [];
+      // The first write lands, then its reply is lost on the way back.
+      const store = {
+        async completeJobs(params: Parameters<Store['completeJobs']>[0]): Promise<FenceResult[]> {
+          const results = await sqlite.completeJobs(params);
+          answers.push(results);
+          if (lose-- > 0) throw new StoreUnavailableError('connection reset before the reply');
+          return results;
+        },
+      } as unknown as Store;
+      const log: string[] = [];
+      const errors: unknown[] = [];
+      const s = settlements(store, log, errors);
+      s.addCompletion({ id: job.id, token: job.token, resultJson: '"once"' });
+      await s.flush();
+      expect(errors).toHaveLength(1);
+      expect(log).toEqual([]);
+      expect(s.size).toBe(1);
+      await s.flush();
+      expect(answers).toEqual([[{ id: job.id, ok: true }], [{ id: job.id, ok: true, duplicate: true }]]);
+      expect(log).toEqual([`completed ${job.id}`]);
+      expect(s.size).toBe(0);
+      expect(await mustGet(sqlite, job.id)).toMatchObject({
+        state: 'completed',
+        result: 'once',
+        attemptsMade: 1,
+      });
+    } finally {
+      await sqlite.close();
+    }
   });
 });
