@@ -18,6 +18,7 @@ import {
   STORE_CLUSTER_OPTIONS,
 } from '../../redis/client-options.js';
 import { assertOpen } from '../shared/closed.js';
+import { warnIfEvicting } from './eviction-check.js';
 import { translateRedisError } from './redis-errors.js';
 
 /** Why a call was abandoned: the connection closed while it waited for its reply. */
@@ -72,6 +73,7 @@ export class RedisConnection {
   private lastConnectionError: string | undefined;
   private readyWait: Promise<void> | undefined;
   private lost: Promise<never> | undefined;
+  private readonly stopEvictionCheck: () => void;
   private readonly onError = (error: Error) => {
     this.lastConnectionError = error.message;
   };
@@ -107,6 +109,7 @@ export class RedisConnection {
     // Connection errors surface on the calls that fail; ioredis keeps reconnecting meanwhile.
     this.client.on('error', this.onError);
     this.readyTimeoutMs = Math.max(0, options.readyTimeoutMs ?? 2000);
+    this.stopEvictionCheck = warnIfEvicting(this.client, this.location);
   }
 
   /** Runs a Redis call, translating connection failures into StoreUnavailableError. */
@@ -191,6 +194,7 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopEvictionCheck();
     this.client.off('error', this.onError);
     if (this.ownsClient) {
       try {
