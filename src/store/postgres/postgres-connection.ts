@@ -26,7 +26,11 @@ export interface PostgresConnectionOptions {
   poolSize?: number;
   migrate?: boolean;
   preparedStatements?: boolean;
+  queryTimeoutMs?: number;
 }
+
+/** The default bound on one statement's round trip, and on getting a connection from the pool. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 
 /** bigint (int8) and numeric columns as numbers: times, ids and counts all fit in a double. */
 const NUMERIC_TYPES: pg.CustomTypesConfig = {
@@ -54,6 +58,7 @@ export class PostgresConnection {
   private readonly ownsPool: boolean;
   private readonly applyMigrations: boolean;
   private readonly prepare: boolean;
+  private readonly queryTimeoutMs: number;
   private readonly statements = new Map<string, { text: string; name: string }>();
   private readiness: Promise<void> | undefined;
   private closed = false;
@@ -62,6 +67,10 @@ export class PostgresConnection {
     this.schema = assertSchemaName(options.schema ?? DEFAULT_SCHEMA);
     this.applyMigrations = options.migrate ?? true;
     this.prepare = options.preparedStatements ?? true;
+    const timeout = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 2_147_483_647)
+      throw new ValidationError('queryTimeoutMs', 'must be a positive integer of milliseconds');
+    this.queryTimeoutMs = timeout;
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -77,7 +86,14 @@ export class PostgresConnection {
       const size = options.poolSize ?? DEFAULT_POOL_SIZE;
       if (!Number.isInteger(size) || size < 1)
         throw new ValidationError('poolSize', 'must be a positive integer');
-      this.pool = new pg.Pool({ connectionString: url, max: size });
+      // Bounded waits for a connection, and keep-alives, so that a server cut off without a reset
+      // (a partition, a dead host) fails calls instead of holding them until TCP gives up.
+      this.pool = new pg.Pool({
+        connectionString: url,
+        max: size,
+        connectionTimeoutMillis: timeout,
+        keepAlive: true,
+      });
       // An idle pooled connection that drops is replaced on the next checkout; the error is not fatal.
       this.pool.on('error', () => {});
       this.ownsPool = true;
@@ -171,7 +187,7 @@ export class PostgresConnection {
   ): Promise<R[]> {
     await this.ready();
     try {
-      const config: pg.QueryConfig = { text, values, types: NUMERIC_TYPES };
+      const config: pg.QueryConfig = this.bounded({ text, values, types: NUMERIC_TYPES });
       if (name) config.name = name;
       const result = await (client ?? this.pool).query(config);
       return result.rows as R[];
@@ -201,20 +217,34 @@ export class PostgresConnection {
     }
     let broken = false;
     try {
-      await client.query(options.genericPlans ? GENERIC_PLAN_BEGIN : 'BEGIN');
+      await client.query(this.bounded({ text: options.genericPlans ? GENERIC_PLAN_BEGIN : 'BEGIN' }));
       const result = await fn(client);
-      await client.query('COMMIT');
+      await client.query(this.bounded({ text: 'COMMIT' }));
       return result;
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
+      // A statement that timed out may still be running on this connection: it is dropped, and the
+      // server rolls back the transaction when it sees the connection go.
+      if (isReadTimeout(error)) broken = true;
+      else {
+        try {
+          await client.query(this.bounded({ text: 'ROLLBACK' }));
+        } catch {
+          broken = true;
+        }
       }
       throw translatePgError(error, what, this.location);
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * `config` with the store's bound on its round trip: a statement sent into a connection that no
+   * longer answers fails after `queryTimeoutMs` (its outcome unknown) instead of never settling.
+   * Migrations run unbounded (an index build may take long).
+   */
+  private bounded(config: pg.QueryConfig): pg.QueryConfig {
+    return { ...config, query_timeout: this.queryTimeoutMs } as pg.QueryConfig;
   }
 
   /** Ends the pool if the store made it. Idempotent. */
@@ -224,6 +254,11 @@ export class PostgresConnection {
     await this.readiness?.catch(() => undefined);
     if (this.ownsPool) await this.pool.end();
   }
+}
+
+/** Whether pg gave up waiting for a statement's reply (`query_timeout`). */
+function isReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 /** Expands the column lists a statement names by macro (`DEAD_LETTER_INSERT_COLUMNS`, `..._VALUES`). */

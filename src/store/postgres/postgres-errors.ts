@@ -33,7 +33,7 @@ export function translatePgError(error: unknown, what: string, where: string): u
   const code = (error as { code?: unknown }).code;
   const isConnection =
     (typeof code === 'string' && (CONNECTION_CODES.has(code) || unavailableSqlState(code))) ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
       error.message,
     );
   if (!isConnection) return error;

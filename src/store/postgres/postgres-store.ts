@@ -68,6 +68,13 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {
    * an error naming `redrive migrate`.
    */
   migrate?: boolean;
+  /**
+   * Longest wait for one statement's reply, and for a connection from the store's own pool.
+   * Default 30 000 ms. A call into a connection that stopped answering (a partition, a dead host)
+   * fails then with a StoreUnavailableError saying its outcome is unknown, instead of waiting until
+   * TCP gives up. Migrations are not bounded. An application's `pool` keeps its own settings.
+   */
+  queryTimeoutMs?: number;
   /** Name (prepare) hot statements once per connection. Default true; false for PgBouncer before 1.21 in transaction mode. */
   preparedStatements?: boolean;
   /**
