@@ -44,13 +44,14 @@ function parse(text: string): Mode[] {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Whether `source` declares a test called `name`: `it(` or `test(`, with any modifiers
- * (`it.skipIf(cond)(`, `test.concurrent(`), then the name as a string literal.
+ * Whether `source` declares a test called `name` that runs: `it(` or `test(`, with any modifiers
+ * (`it.skipIf(cond)(` for a missing service, `test.concurrent(`) but `skip` and `todo`, then the
+ * name as a string literal. A skipped test proves nothing.
  */
 function declares(source: string, name: string): boolean {
   const quoted = ["'", '"', '`'].map((q) => `${q}${escapeRegExp(name)}${q}`).join('|');
   const call = new RegExp(
-    `\\b(?:it|test)(?:\\.\\w+(?:\\([^()]*(?:\\([^()]*\\))?[^()]*\\))?)*\\(\\s*(?:${quoted})`,
+    `\\b(?:it|test)(?:\\.(?!skip\\b|todo\\b)\\w+(?:\\([^()]*(?:\\([^()]*\\))?[^()]*\\))?)*\\(\\s*(?:${quoted})`,
   );
   return call.test(source);
 }
@@ -85,6 +86,8 @@ describe(PAGE, () => {
     expect(declares(source, 'resumes')).toBe(true);
     expect(declares(source, 'keeps orde')).toBe(false);
     expect(declares("describe('keeps order', () => {});", 'keeps order')).toBe(false);
+    expect(declares("it.skip('keeps order', () => {});", 'keeps order')).toBe(false);
+    expect(declares("it.todo('keeps order');", 'keeps order')).toBe(false);
     const [mode] = parse('### A mode\n\n- `test/none.test.ts` › `a test`\n');
     expect(mode).toEqual({
       title: 'A mode',
