@@ -40,7 +40,7 @@ describe.skipIf(!postgres.available)(
       try {
         const upgrade = await store.migrate();
         expect(upgrade.from).toBe(10);
-        expect(upgrade.applied).toEqual(['0011_claim_join_by_id', '0012_claim_without_jit']);
+        expect(upgrade.applied.slice(0, 2)).toEqual(['0011_claim_join_by_id', '0012_claim_without_jit']);
         const { completed, claimed } = await store.completeAndClaimJobs({
           completions: before.map((r) => ({ id: r.id, token: r.token, resultJson: '"done"' })),
           claim: { queue: 'q', workerId: 'new', limit: 10, leaseMs: 60_000, now: 200, claimId: 'c1' },
