@@ -98,12 +98,13 @@ export class JobQueries {
         // Finished jobs are indexed by (queue, finished_at). Across queues, the old rows are sought
         // queue by queue: one range over the index would walk every retained row, under the write
         // lock, on every run of the completed-job cleaner.
-        const queues =
+        const queues: Iterable<string | undefined> =
           params.queue !== undefined
             ? [params.queue]
             : finished && params.before !== undefined
               ? this.queuesHolding(state)
               : [undefined];
+        let remove: Database.Statement | undefined;
         for (const queue of queues) {
           if (removed >= params.limit) break;
           const where = [`state = '${state}'`];
@@ -116,28 +117,28 @@ export class JobQueries {
             where.push(finished ? 'finished_at < ?' : 'created_at < ?');
             args.push(params.before);
           }
-          const sql = `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`;
-          removed += this.db.prepare(sql).run(...args, params.limit - removed).changes;
+          remove ??= this.db.prepare(
+            `DELETE FROM redrive_jobs WHERE id IN (SELECT id FROM redrive_jobs WHERE ${where.join(' AND ')} LIMIT ?)`,
+          );
+          removed += remove.run(...args, params.limit - removed).changes;
         }
       }
       return removed;
     });
   }
 
-  /** The queues holding jobs in a finished `state`, one index seek each (queue names are never empty). */
-  private queuesHolding(state: 'completed' | 'dead_lettered'): string[] {
+  /** The queues holding jobs in a finished `state`, in order, one index seek each (names are never empty). */
+  private *queuesHolding(state: 'completed' | 'dead_lettered'): Generator<string> {
     const next = this.db
       .prepare(`SELECT MIN(queue) FROM redrive_jobs WHERE state = '${state}' AND queue > ?`)
       .pluck();
-    const queues: string[] = [];
     for (
       let queue = next.get('') as string | null;
       queue !== null;
       queue = next.get(queue) as string | null
     ) {
-      queues.push(queue);
+      yield queue;
     }
-    return queues;
   }
 
   /** Deletes jobs by id, never an active one. */
