@@ -114,6 +114,27 @@ describe.skipIf(!redis.available)('RedisStore completed index', () => {
     expect((await store.countJobs({})).completed).toBe(3);
   });
 
+  it("counts a completed job's attempts from its token, the attempt the completion ended", async () => {
+    const store = open();
+    const [inserted] = await store.insertJobs({ jobs: [job()], now: T0 });
+    const id = inserted!.id;
+    // As a failed first attempt leaves it: one attempt made, with its record.
+    await admin!.hset(store.keys.job(id), 'am', '1', 'at', '[{"attempt":1,"outcome":"failed"}]');
+    const [claimed] = await store.claimJobs({
+      queue: 'q',
+      workerId: 'w',
+      limit: 1,
+      leaseMs: 60_000,
+      now: T0,
+      claimId: 'c',
+    });
+    expect(claimed!.token).toBe('2:c');
+    await store.completeJobs({ completions: [{ id, token: claimed!.token, resultJson: null }], now: T0 });
+    expect(await admin!.hmget(store.keys.job(id), 's', 'am')).toEqual(['completed', '1']);
+    expect((await store.getJob({ id }))?.attemptsMade).toBe(2);
+    expect((await store.listJobs({ queue: 'q', limit: 10 }))[0]?.attemptsMade).toBe(2);
+  });
+
   it('reads the completions an earlier version indexed one id each, and leaves them where it reads them', async () => {
     const store = open();
     // An earlier version completed these: each its own member of `done`, scored by finish time.

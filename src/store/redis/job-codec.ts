@@ -179,6 +179,15 @@ function holderOf(
   return { startedAt: numberOrNull(match[1]), workerId: waiting ? null : stringOrNull(match[2]) };
 }
 
+/**
+ * Attempts made. A completion does not write `am`: a completed job's count is its token's attempt
+ * (`<attempt>:<claimId>`, the attempt the completion ended); earlier versions wrote the same in `am`.
+ */
+function attemptsMadeOf(state: JobState, h: Record<string, string>): number {
+  const attempt = state === 'completed' && h.tk ? /^(\d+):/.exec(h.tk) : null;
+  return attempt ? Number(attempt[1]) : numberOr(h.am, 0);
+}
+
 /** A job hash (HGETALL) as a {@link Job}. */
 export function jobFromHash(id: string, h: Record<string, string>): Job {
   const state = h.s as JobState;
@@ -192,7 +201,7 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     payload: JSON.parse(h.p!),
     state,
     priority: d[1],
-    attemptsMade: numberOr(h.am, 0),
+    attemptsMade: attemptsMadeOf(state, h),
     maxAttempts: d[2],
     orphanCount: numberOr(h.oc, 0),
     suspect: h.sus === '1',

@@ -17,7 +17,7 @@ local function complete(first, n, now, defer)
     local a = first + (i - 1) * 3
     local id, token = ARGV[a], ARGV[a + 1]
     local k = jkey(id)
-    local f = redis.call('HMGET', k, 's', 'tk', 'am', 'q')
+    local f = redis.call('HMGET', k, 's', 'tk', 'q')
     if f[1] ~= 'active' or f[2] ~= token then all_ok = false end
     if not f[1] then
       out[i] = 'not_found'
@@ -25,14 +25,14 @@ local function complete(first, n, now, defer)
       out[i] = 'stale_token'
     elseif f[1] == 'active' then
       -- The lease field stays: a lease means nothing once the job is not active (see lib/jobs.lua).
+      -- So does am: a completed job's attempts made are its token's attempt (see lib/jobs.lua).
       local result = ARGV[a + 2]
-      local made = next_attempt(f[3] or '0')
       if result == '' then
-        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', made)
+        redis.call('HSET', k, 's', 'completed', 'fa', finished)
       else
-        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'am', made, 'r', result)
+        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'r', result)
       end
-      local queue = f[4]
+      local queue = f[3]
       local l = leaving[queue]
       if not l then l = {}; leaving[queue] = l end
       l[#l + 1] = id

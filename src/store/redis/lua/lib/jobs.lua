@@ -4,8 +4,9 @@
 -- JSON array [name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,
 -- createdAt] with the job's headers object appended when it has any; p payload JSON; pr priority
 -- (absent: normal, 1, the default, so that most jobs store one field less); ik idempotency key
--- (also in d; kept apart for removal); ra run at; s state; am attempts made; oc orphan count; rl
--- rate-limit delays; fa finished at; le lease expiry (meaningful only while the state is active:
+-- (also in d; kept apart for removal); ra run at; s state; am attempts made (of a completed job:
+-- the attempt in its token tk, which a completion leaves as it is and does not copy); oc orphan
+-- count; rl rate-limit delays; fa finished at; le lease expiry (meaningful only while the state is active:
 -- a completion leaves it behind); tk fencing token; ws `<startedAt>:<seq>:<workerId>` of the last
 -- claim (seq its start sequence number, '' without start marks; see holder); w worker id ('' once
 -- the job is back in waiting); r result JSON; at attempts JSON array; la signature of the last
