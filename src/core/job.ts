@@ -157,7 +157,11 @@ export interface Job<Payload = unknown, Result = unknown> {
   headers: Record<string, string> | null;
 }
 
-/** A job claimed by a worker: the job plus its fencing token. */
+/**
+ * A job claimed by a worker: the job plus its fencing token. Its `attempts` may leave out the
+ * earlier attempts' stacks (the SQLite store's claim does not read them); `getJob` and the job's
+ * dead letter return them.
+ */
 export interface ClaimedJob<Payload = unknown> extends Job<Payload> {
   /** Fencing token; completion and failure succeed only with the current one. */
   token: string;

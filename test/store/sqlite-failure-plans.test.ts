@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait.js';
 
 /** Tables whose size grows with the stored jobs and dead letters. */
 const GROWING =
-  /\b(redrive_jobs|redrive_dead_letters|redrive_dead_letter_messages|redrive_dead_letter_message_text|redrive_dead_letter_stacks)\b/;
+  /\b(redrive_jobs|redrive_dead_letters|redrive_dead_letter_messages|redrive_dead_letter_message_text|redrive_dead_letter_stacks|redrive_job_attempt_stacks)\b/;
 
 describe('SQLite failure path query plans', () => {
   let close: (() => Promise<void>) | undefined;

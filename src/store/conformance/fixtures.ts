@@ -131,6 +131,15 @@ export function failedAttempt(job: ClaimedJob, endedAt: number, overrides: Parti
   } satisfies AttemptRecord;
 }
 
+/**
+ * An attempt as a claim returns it: a claim may leave out the stack of an earlier attempt (see
+ * `ClaimedJob`), so a claimed job's history is matched without it; reads return it whole.
+ */
+export function asClaimed(attempt: AttemptRecord): Omit<AttemptRecord, 'stack'> {
+  const { stack: _stack, ...rest } = attempt;
+  return rest;
+}
+
 /** The caller's half of a dead letter (the store adds queue, job, payload and attempts). */
 export function deadLetterFromJob(id: string, now: number, overrides: Partial<DeadLetterFromJob> = {}) {
   return {

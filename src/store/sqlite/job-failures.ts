@@ -2,13 +2,21 @@
  * Failed attempts for the SQLite store, a batch at a time inside the caller's transaction: one
  * read of every named job, then per failure the fence check and the outcome (retry, rate-limit
  * pause, dead letter). Each attempt is appended to the job's history by splicing JSON text, never
- * by parsing and re-serializing the whole history; the dead letters of the batch are inserted
- * together (see SqliteDeadLetters.insertFromJobs).
+ * by parsing and re-serializing the whole history; a retried attempt's stack goes to the job's
+ * stacks instead (attempt-stacks.ts), out of what each claim reads. The dead letters of the batch
+ * are inserted together (see SqliteDeadLetters.insertFromJobs).
  */
 import type Database from 'better-sqlite3';
 import type { AttemptRecord, JobState } from '../../core/job.js';
 import type { FailJobResult, JobFailure } from '../job-store.js';
 import { isSameAttempt } from '../shared/same-attempt.js';
+import {
+  ADD_ATTEMPT_STACK_SQL,
+  attemptStackEntry,
+  attemptsJsonWithStacks,
+  attemptWithoutStack,
+  JOB_ATTEMPT_STACKS_SQL,
+} from './attempt-stacks.js';
 import type { JobDeadLetterInput, SqliteDeadLetters } from './sqlite-dead-letters.js';
 import type { SqliteStatement } from './statement.js';
 
@@ -22,12 +30,14 @@ type FailureRow = [
   claimToken: string | null,
   attempts: string | null,
   replayOf: string | null,
+  attemptCount: number,
 ];
 
 const ROW_QUEUE = 1;
 const ROW_STATE = 4;
 const ROW_TOKEN = 5;
 const ROW_ATTEMPTS = 6;
+const ROW_ATTEMPT_COUNT = 8;
 
 /** What a batch of failures did. */
 export interface FailureBatchResult {
@@ -41,7 +51,7 @@ function prepareFailureStatements(db: Database.Database) {
   const p = (sql: string): SqliteStatement => db.prepare(sql);
   return {
     rows: p(
-      `SELECT id, queue, name, payload, state, claim_token, attempts, replay_of
+      `SELECT id, queue, name, payload, state, claim_token, attempts, replay_of, COALESCE(json_array_length(attempts), 0)
          FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
     ).raw(),
     retry: p(
@@ -54,6 +64,8 @@ function prepareFailureStatements(db: Database.Database) {
               attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
         WHERE id = ?`,
     ),
+    addStack: p(ADD_ATTEMPT_STACK_SQL),
+    stacks: p(JOB_ATTEMPT_STACKS_SQL).pluck(),
   };
 }
 
@@ -98,9 +110,12 @@ export class JobFailureWriter {
           : { id, ok: false, reason: 'not_active' };
         continue;
       }
-      const attempts = appendAttemptJson(row[ROW_ATTEMPTS], JSON.stringify(failure.attempt));
-      row[ROW_ATTEMPTS] = attempts;
+      const earlier = row[ROW_ATTEMPTS];
       if (outcome.kind === 'dead_letter') {
+        // The job is finished (never claimed again): its last attempt keeps any stack inline.
+        const attempts = appendAttemptJson(earlier, JSON.stringify(failure.attempt));
+        row[ROW_ATTEMPTS] = attempts;
+        row[ROW_ATTEMPT_COUNT]++;
         row[ROW_STATE] = 'dead_lettered';
         this.stmt.deadLetter.run(now, attempts, outcome.deadLetter.id, row[0]);
         deadLetters.push({
@@ -109,12 +124,21 @@ export class JobFailureWriter {
           queue: row[ROW_QUEUE],
           jobName: row[2],
           payloadJson: row[3],
-          attemptsJson: attempts,
+          attemptsJson:
+            earlier === null
+              ? attempts
+              : attemptsJsonWithStacks(attempts, this.stmt.stacks.get(row[0]) as string | undefined),
           replayOf: row[7],
         });
         results[i] = { id, ok: true, deadLetterId: outcome.deadLetter.id };
         continue;
       }
+      const { json, stack } = attemptWithoutStack(failure.attempt);
+      const attempts = appendAttemptJson(earlier, json);
+      if (stack !== undefined)
+        this.stmt.addStack.run(row[0], attemptStackEntry(row[ROW_ATTEMPT_COUNT], stack));
+      row[ROW_ATTEMPTS] = attempts;
+      row[ROW_ATTEMPT_COUNT]++;
       const due = outcome.runAt <= now;
       const state = due ? 'waiting' : 'scheduled';
       const rateLimited = outcome.kind === 'rate_limited' ? 1 : 0;

@@ -4,14 +4,16 @@
 import type { AttemptRecord, ClaimedJob, Job } from '../../core/job.js';
 import { parseHeaders } from '../new-job-batch.js';
 import { type JobScalarColumns, jobFromColumns } from '../shared/job-row.js';
+import { ATTEMPT_STACKS_COLUMN, withAttemptStacks } from './attempt-stacks.js';
 
-/** The job columns, in the order the row type lists them. */
-export const JOB_COLUMNS =
-  'id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, dead_letter_id, replay_of, suspect, headers, progress';
+/** The job columns (and its retried attempts' stacks), in the order the row type lists them. */
+export const JOB_COLUMNS = `id, queue, name, payload, state, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, started_at, finished_at, lease_expires_at, claim_token, worker_id, timeout_ms, backoff, idempotency_key, result, attempts, ${ATTEMPT_STACKS_COLUMN}, dead_letter_id, replay_of, suspect, headers, progress`;
 
 /** A row of `redrive_jobs` (`attempts` as text, `suspect` 0 or 1). */
 export interface JobRow extends JobScalarColumns {
   attempts: string | null;
+  /** The retried attempts' stacks kept apart (attempt-stacks.ts), or null. */
+  attempt_stacks: string | null;
   suspect: 0 | 1;
   headers: string | null;
 }
@@ -21,12 +23,18 @@ const parseJson = (text: string | null): unknown => (text === null ? null : JSON
 /** Maps a job row to a {@link Job}. */
 export function jobFromRow(row: JobRow): Job {
   return jobFromColumns(row, {
-    attempts: (parseJson(row.attempts) as AttemptRecord[] | null) ?? [],
+    attempts: withAttemptStacks(
+      (parseJson(row.attempts) as AttemptRecord[] | null) ?? [],
+      row.attempt_stacks,
+    ),
     suspect: row.suspect === 1,
   });
 }
 
-/** The columns a claim reads, in {@link ClaimRow} order. */
+/**
+ * The columns a claim reads, in {@link ClaimRow} order: not the retried attempts' stacks (a
+ * handler does not see the history; reads of the job return it whole).
+ */
 export const CLAIM_COLUMNS =
   'id, name, payload, priority, attempts_made, max_attempts, orphan_count, rate_limit_delays, run_at, created_at, timeout_ms, backoff, idempotency_key, attempts, replay_of, headers';
 

@@ -12,6 +12,7 @@
 import type Database from 'better-sqlite3';
 import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
 import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-attribution.js';
+import { ATTEMPT_STACKS_COLUMN, attemptsJsonWithStacks } from './attempt-stacks.js';
 import { appendAttemptJson } from './job-failures.js';
 import { CLAIM_COLUMNS, type ClaimRow } from './rows.js';
 import type { JobDeadLetterInput } from './sqlite-dead-letters.js';
@@ -25,6 +26,7 @@ interface ExpiredRow {
   claim_token: string;
   orphan_count: number;
   attempts: string | null;
+  attempt_stacks: string | null;
   attempts_made: number;
   worker_id: string | null;
   started_at: number | null;
@@ -55,7 +57,7 @@ function prepareOrphanStatements(db: Database.Database) {
     ),
     expired: p(
       `SELECT id, queue, name, payload, claim_token, orphan_count, attempts, attempts_made, worker_id, started_at,
-              start_seq, quarantined,
+              start_seq, quarantined, ${ATTEMPT_STACKS_COLUMN},
               (SELECT start_horizon FROM redrive_workers w WHERE w.worker_id = redrive_jobs.worker_id) AS start_horizon
          FROM redrive_jobs WHERE state = 'active' AND lease_expires_at < @now AND (@queue IS NULL OR queue = @queue)
         ORDER BY lease_expires_at LIMIT @limit`,
@@ -153,7 +155,7 @@ export class SqliteOrphans {
               queue: row.queue,
               jobName: row.name,
               payloadJson: row.payload,
-              attemptsJson: attempts,
+              attemptsJson: attemptsJsonWithStacks(attempts, row.attempt_stacks),
             },
             now,
           );

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../../core/job.js';
 import type { JobFailure, Store } from '../../store.js';
 import {
+  asClaimed,
   claim,
   deadLetterFromJob,
   failedAttempt,
@@ -78,7 +79,12 @@ export function failureBatchCases(factory: StoreFactory): void {
       });
       // The retry due now is claimable at once, with its history.
       const [again] = await claim(store(), { now, limit: 10 });
-      expect(again).toMatchObject({ id: due!.id, attemptsMade: 1, attempts: [failures[3]!.attempt] });
+      expect(again).toMatchObject({
+        id: due!.id,
+        attemptsMade: 1,
+        attempts: [asClaimed(failures[3]!.attempt)],
+      });
+      expect((await mustGet(store(), due!.id)).attempts).toEqual([failures[3]!.attempt]);
     });
 
     it('refuses a stale token and an unknown id among them and applies the rest', async () => {
@@ -177,8 +183,9 @@ export function failureBatchCases(factory: StoreFactory): void {
       expect(result.claimed[0]).toMatchObject({
         id: retried!.id,
         attemptsMade: 1,
-        attempts: [failures[0]!.attempt],
+        attempts: [asClaimed(failures[0]!.attempt)],
       });
+      expect((await mustGet(s, retried!.id)).attempts).toEqual([failures[0]!.attempt]);
       expect(result.claimed[0]!.token).not.toBe(retried!.token);
       expect((await mustGet(s, done!.id)).state).toBe('completed');
       expect((await mustGet(s, dead!.id)).state).toBe('dead_lettered');

@@ -6,6 +6,7 @@ import type { DeadLetter } from '../../../core/dead-letter.js';
 import type { ClaimedJob } from '../../../core/job.js';
 import type { Store } from '../../store.js';
 import {
+  asClaimed,
   claim,
   deadLetterFromJob,
   failedAttempt,
@@ -62,7 +63,8 @@ export function failureCases(factory: StoreFactory): void {
       expect(await store().nextScheduledAt({ queue: 'q' })).toBe(T0 + 1000);
       expect(await claim(store(), { now: T0 + 999 })).toEqual([]);
       const [again] = await claim(store(), { now: T0 + 1000 });
-      expect(again).toMatchObject({ id: job.id, attemptsMade: 1, attempts: [attempt] });
+      expect(again).toMatchObject({ id: job.id, attemptsMade: 1, attempts: [asClaimed(attempt)] });
+      expect((await mustGet(store(), job.id)).attempts).toEqual([attempt]);
       expect(again!.token).not.toBe(job.token);
     });
 

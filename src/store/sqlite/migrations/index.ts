@@ -14,6 +14,7 @@ import { errorTextPerMessage } from './0009_error_text_per_message.js';
 import { jobHeaders } from './0010_job_headers.js';
 import { jobEvents } from './0011_job_events.js';
 import { deadLetterStacks } from './0012_dead_letter_stacks.js';
+import { jobAttemptStacks } from './0013_job_attempt_stacks.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -30,4 +31,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   jobHeaders,
   jobEvents,
   deadLetterStacks,
+  jobAttemptStacks,
 ];
