@@ -121,14 +121,16 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
   if (filter.errorText !== undefined && filter.errorText !== '') {
     const exact = `error_message LIKE ? ESCAPE '\\'`;
     if (searchableByTrigrams(filter.errorText)) {
-      // The index of distinct messages is read with the raw text (a `%` or `_` in it only widens
-      // the candidates), their entries through `message_id`; the escaped LIKE then keeps exactly
-      // the entries containing the text.
+      // The index of distinct messages, and the short queue of messages not indexed yet, are read
+      // with the raw text (a `%` or `_` in it only widens the candidates), their entries through
+      // `message_id`; the escaped LIKE then keeps exactly the entries containing the text.
       where.push(
-        'message_id IN (SELECT rowid FROM redrive_dead_letter_message_text WHERE message LIKE ?)',
+        `message_id IN (SELECT rowid FROM redrive_dead_letter_message_text WHERE message LIKE ?
+           UNION ALL SELECT m.id FROM redrive_dead_letter_text_queue q
+             JOIN redrive_dead_letter_messages m ON m.id = q.id WHERE m.message LIKE ?)`,
         exact,
       );
-      args.push(`%${filter.errorText}%`, `%${likeEscape(filter.errorText)}%`);
+      args.push(`%${filter.errorText}%`, `%${filter.errorText}%`, `%${likeEscape(filter.errorText)}%`);
     } else {
       residual.push(exact);
       residualArgs.push(`%${likeEscape(filter.errorText)}%`);

@@ -66,13 +66,12 @@ export const INSERT_FINGERPRINT_SQL = `INSERT INTO redrive_dead_letter_fingerpri
 export const ADD_GROUP_COUNT_SQL = `INSERT INTO redrive_dead_letter_groups (fingerprint, status, domain, queue, failure_type, n)
   VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`;
 
-/** What the counters need of an inserted entry. */
+/** What the counters need of an inserted entry (its queue comes apart, see {@link GroupTally.add}). */
 export type CountedEntry = Pick<
   NewDeadLetter,
   | 'id'
   | 'fingerprint'
   | 'domain'
-  | 'queue'
   | 'failureType'
   | 'deadLetteredAt'
   | 'errorClass'
@@ -92,9 +91,9 @@ export class GroupTally {
   private readonly cells = new Map<string, [string, string, string, string, string, number]>();
   private readonly sightings = new Map<string, Sighting>();
 
-  /** Counts an inserted entry (with the status it was inserted in). */
-  add(entry: CountedEntry, status: string): void {
-    const queue = entry.queue ?? '';
+  /** Counts an inserted entry, in its queue (null: none) and the status it was inserted in. */
+  add(entry: CountedEntry, entryQueue: string | null, status: string): void {
+    const queue = entryQueue ?? '';
     const key = `${entry.fingerprint}\u0000${status}\u0000${entry.domain}\u0000${queue}\u0000${entry.failureType}`;
     const cell = this.cells.get(key);
     if (cell) cell[5]++;

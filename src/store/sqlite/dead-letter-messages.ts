@@ -3,18 +3,41 @@
  * migration 9): each is stored and trigram-indexed once, and entries name theirs by `message_id`.
  * Inserts look each distinct message of a batch up once (adding it when new), so a failure storm
  * of one message costs one lookup per batch instead of an index entry per trigram per dead letter.
+ *
+ * A new message is queued for the trigram index (migration 14) and indexed with the others queued,
+ * in one statement, once this connection has queued {@link TEXT_INDEX_BATCH} of them: FTS5 writes a
+ * segment per statement, so a message indexed on its own cost several times its share of a batch.
+ * Searches read the queue too (see dead-letter-filter.ts), which therefore stays short.
  */
 import type Database from 'better-sqlite3';
 import type { SqliteStatement } from './statement.js';
 
-/** Looks messages up (or adds them) on one connection. */
+/** Queued messages a writer lets accumulate before it indexes them (the most a search reads unindexed). */
+export const TEXT_INDEX_BATCH = 2000;
+
+/** Looks messages up (or adds them) on one connection, and indexes the queued ones. */
 export class DeadLetterMessages {
   private readonly find: SqliteStatement;
   private readonly add: SqliteStatement;
+  private readonly lastQueued: SqliteStatement;
+  private readonly indexQueued: SqliteStatement;
+  private readonly dequeue: SqliteStatement;
+  /** Messages this connection queued since it last indexed the queue. */
+  private queued = 0;
 
   constructor(db: Database.Database) {
     this.find = db.prepare('SELECT id FROM redrive_dead_letter_messages WHERE message = ?').pluck();
     this.add = db.prepare('INSERT INTO redrive_dead_letter_messages (message) VALUES (?)');
+    this.lastQueued = db
+      .prepare('SELECT MAX(id) FROM (SELECT id FROM redrive_dead_letter_text_queue ORDER BY id LIMIT ?)')
+      .pluck();
+    this.indexQueued = db.prepare(
+      `INSERT INTO redrive_dead_letter_message_text (rowid, message)
+         SELECT m.id, m.message FROM redrive_dead_letter_text_queue q
+           JOIN redrive_dead_letter_messages m ON m.id = q.id
+          WHERE q.id <= ?`,
+    );
+    this.dequeue = db.prepare('DELETE FROM redrive_dead_letter_text_queue WHERE id <= ?');
   }
 
   /**
@@ -26,10 +49,28 @@ export class DeadLetterMessages {
     return (message) => {
       let id = ids.get(message);
       if (id === undefined) {
-        id = (this.find.get(message) as number | undefined) ?? Number(this.add.run(message).lastInsertRowid);
+        id = this.find.get(message) as number | undefined;
+        if (id === undefined) {
+          id = Number(this.add.run(message).lastInsertRowid);
+          this.queued++;
+        }
         ids.set(message, id);
       }
       return id;
     };
+  }
+
+  /**
+   * Indexes the queued messages (every writer's, oldest first, at most `limit`) when this
+   * connection has queued {@link TEXT_INDEX_BATCH} or `force` is set; inside the caller's write
+   * transaction. Returns how many were indexed.
+   */
+  indexQueue(options: { force?: boolean; limit?: number } = {}): number {
+    if (!options.force && this.queued < TEXT_INDEX_BATCH) return 0;
+    this.queued = 0;
+    const through = this.lastQueued.get(options.limit ?? TEXT_INDEX_BATCH * 4) as number | null;
+    if (through === null) return 0;
+    this.indexQueued.run(through);
+    return this.dequeue.run(through).changes;
   }
 }

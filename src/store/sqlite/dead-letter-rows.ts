@@ -108,7 +108,8 @@ export function deadLetterFromRow(row: DeadLetterRow): DeadLetter {
   });
 }
 
-const toJson = (value: unknown): string | null =>
+/** A value as JSON text; null for null or undefined. */
+export const toJson = (value: unknown): string | null =>
   value === undefined || value === null ? null : JSON.stringify(value);
 
 /** The INSERT for a dead letter; a record whose id (or job) already exists is left alone. */
@@ -127,17 +128,56 @@ export interface SharedErrorText {
   stack: StoredStack;
 }
 
+/**
+ * Where an entry sits: its job, its replay ledger and its first status. Apart from the record, so
+ * that a job's dead letter is written from the caller's record and the job row as they are.
+ */
+export interface DeadLetterPlacement {
+  queue: string | null;
+  jobId: string | null;
+  jobName: string | null;
+  replayOf: string | null;
+  replayCount: number;
+  status: string;
+}
+
+/** The {@link DeadLetterPlacement} a whole {@link NewDeadLetter} carries. */
+export function placementOf(dl: NewDeadLetter): DeadLetterPlacement {
+  return {
+    queue: dl.queue ?? null,
+    jobId: dl.jobId ?? null,
+    jobName: dl.jobName ?? null,
+    replayOf: dl.replayOf ?? null,
+    replayCount: dl.replayCount ?? 0,
+    status: dl.initialStatus ?? 'pending',
+  };
+}
+
 /** Positional values of {@link INSERT_DEAD_LETTER_SQL}. */
 export function deadLetterValues(dl: NewDeadLetter, now: number, shared: SharedErrorText): unknown[] {
-  return serializedDeadLetterValues(dl, toJson(dl.payload), JSON.stringify(dl.attempts ?? []), now, shared);
+  return serializedDeadLetterValues(
+    dl,
+    placementOf(dl),
+    toJson(dl.payload),
+    JSON.stringify(dl.attempts ?? []),
+    now,
+    shared,
+  );
 }
+
+/** The fields of a record that {@link serializedDeadLetterValues} reads (a job's dead letter has no more). */
+export type DeadLetterFields = Omit<
+  NewDeadLetter,
+  'queue' | 'jobId' | 'jobName' | 'payload' | 'attempts' | 'replayOf' | 'replayCount' | 'initialStatus'
+>;
 
 /**
  * Positional values of {@link INSERT_DEAD_LETTER_SQL} for a record whose payload and attempts are
  * JSON text already (a job's dead letter: copied from the job row without parsing them again).
  */
 export function serializedDeadLetterValues(
-  dl: Omit<NewDeadLetter, 'payload' | 'attempts'>,
+  dl: DeadLetterFields,
+  at: DeadLetterPlacement,
   payloadJson: string | null,
   attemptsJson: string,
   now: number,
@@ -145,9 +185,9 @@ export function serializedDeadLetterValues(
 ): unknown[] {
   return [
     dl.id,
-    dl.queue ?? null,
-    dl.jobId ?? null,
-    dl.jobName ?? null,
+    at.queue,
+    at.jobId,
+    at.jobName,
     dl.domain,
     dl.failureType,
     dl.entityType ?? null,
@@ -170,14 +210,14 @@ export function serializedDeadLetterValues(
     dl.recommendedAction ?? null,
     dl.workerId ?? null,
     dl.handlerVersion ?? null,
-    dl.initialStatus ?? 'pending',
-    dl.replayCount ?? 0,
+    at.status,
+    at.replayCount,
     dl.maxReplays,
     dl.firstFailedAt,
     dl.deadLetteredAt,
     dl.expiresAt ?? null,
     now,
-    dl.replayOf ?? null,
+    at.replayOf,
     shared.messageId,
     shared.stack.id,
   ];

@@ -38,17 +38,19 @@ import type {
 } from '../dead-letter-store.js';
 import type { DeadLetterFromJob } from '../job-store.js';
 import { validateRegroupings } from '../regroup-changes.js';
-import { REDACTION_FAILED } from '../shared/redaction-failed.js';
+import { redactedPayloadJson } from '../shared/redaction-failed.js';
 import { planResolve } from '../shared/resolve-plan.js';
+import { CaptureBatch } from './dead-letter-capture.js';
 import { DeadLetterConnection, type Statement } from './dead-letter-connection.js';
-import { GroupTally } from './dead-letter-groups.js';
 import { DeadLetterReadThread } from './dead-letter-read-thread.js';
 import {
   auditValues,
+  type DeadLetterFields,
+  type DeadLetterPlacement,
   type DeadLetterRow,
   deadLetterFromRow,
-  deadLetterValues,
-  serializedDeadLetterValues,
+  placementOf,
+  toJson,
 } from './dead-letter-rows.js';
 import { SCAN_BUDGET, SqliteDeadLetterReads } from './sqlite-dead-letter-reads.js';
 
@@ -153,10 +155,6 @@ export class SqliteDeadLetters implements DeadLetterStore {
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  private groupStatements(): { addGroupCount: Statement; upsertFingerprint: Statement } {
-    return { addGroupCount: this.c.stmt.addGroupCount, upsertFingerprint: this.c.stmt.upsertFingerprint };
-  }
-
   private audit(
     input: AuditInput | undefined,
     id: string | null,
@@ -194,60 +192,36 @@ export class SqliteDeadLetters implements DeadLetterStore {
    */
   insertFromJobs(inputs: readonly JobDeadLetterInput[], now: number): boolean[] {
     const inserted: boolean[] = new Array(inputs.length);
-    const counts = new Map<string, { domain: string; status: string; n: number }>();
-    const tally = new GroupTally();
-    const insert = this.c.stmt.insert;
-    const messageId = this.c.messages.batch();
-    const stacks = this.c.stacks.batch();
+    const batch = new CaptureBatch(this.c);
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
-      const { redactPayload, ...dl } = input.deadLetter;
-      let payloadJson: string | null = input.payloadJson;
-      if (redactPayload) {
-        try {
-          payloadJson = JSON.stringify(redactPayload(JSON.parse(input.payloadJson)) ?? null);
-        } catch {
-          payloadJson = JSON.stringify(REDACTION_FAILED);
-        }
-      }
+      const dl = input.deadLetter;
+      const payloadJson = dl.redactPayload
+        ? redactedPayloadJson(dl.redactPayload, input.payloadJson)
+        : input.payloadJson;
       const replayOf = input.replayOf === undefined ? this.jobReplayOf(input.jobId) : input.replayOf;
-      const record: Omit<NewDeadLetter, 'payload' | 'attempts'> = {
-        ...dl,
+      const at: DeadLetterPlacement = {
         queue: input.queue,
         jobId: input.jobId,
         jobName: input.jobName,
         replayOf,
+        replayCount: 0,
+        status: 'pending',
       };
+      let record: DeadLetterFields = dl;
       if (replayOf !== null) {
         const ledger = this.c.stmt.ledger.get(replayOf) as
           | { replay_count: number; max_replays: number }
           | undefined;
         if (ledger) {
-          record.replayCount = ledger.replay_count;
-          record.maxReplays = ledger.max_replays;
-          record.initialStatus = ledger.replay_count >= ledger.max_replays ? 'requires_review' : 'pending';
+          at.replayCount = ledger.replay_count;
+          at.status = ledger.replay_count >= ledger.max_replays ? 'requires_review' : 'pending';
+          record = { ...dl, maxReplays: ledger.max_replays };
         }
       }
-      const stack = stacks.split(record.errorStack);
-      inserted[i] =
-        insert.run(
-          ...serializedDeadLetterValues(record, payloadJson, input.attemptsJson, now, {
-            messageId: messageId(record.errorMessage),
-            stack,
-          }),
-        ).changes === 1;
-      if (!inserted[i]) continue;
-      stacks.stored(stack);
-      const status = record.initialStatus ?? 'pending';
-      tally.add(record, status);
-      const key = `${status}\u0000${record.domain}`;
-      const cell = counts.get(key);
-      if (cell) cell.n++;
-      else counts.set(key, { domain: record.domain, status, n: 1 });
+      inserted[i] = batch.insert(record, at, payloadJson, input.attemptsJson, now);
     }
-    for (const cell of counts.values()) this.c.stmt.addCount.run(cell.domain, cell.status, cell.n);
-    tally.flush(this.groupStatements());
-    stacks.flush();
+    batch.finish();
     return inserted;
   }
 
@@ -264,28 +238,13 @@ export class SqliteDeadLetters implements DeadLetterStore {
     if (params.deadLetters.length === 0) return { inserted: 0, ids: [] };
     return this.c.write(() => {
       const ids: string[] = [];
-      const insert = this.c.stmt.insert;
-      // The counts table is kept here, once per (domain, status) of the batch, not by a trigger per row.
-      const counts = new Map<string, { domain: string; status: string; n: number }>();
-      const tally = new GroupTally();
-      const messageId = this.c.messages.batch();
-      const stacks = this.c.stacks.batch();
+      const batch = new CaptureBatch(this.c);
       for (const dl of params.deadLetters) {
-        const stack = stacks.split(dl.errorStack);
-        const values = deadLetterValues(dl, params.now, { messageId: messageId(dl.errorMessage), stack });
-        if (insert.run(...values).changes !== 1) continue;
-        stacks.stored(stack);
-        ids.push(dl.id);
-        const status = dl.initialStatus ?? 'pending';
-        tally.add(dl, status);
-        const key = `${status}\u0000${dl.domain}`;
-        const cell = counts.get(key);
-        if (cell) cell.n++;
-        else counts.set(key, { domain: dl.domain, status, n: 1 });
+        const payloadJson = toJson(dl.payload);
+        if (batch.insert(dl, placementOf(dl), payloadJson, JSON.stringify(dl.attempts ?? []), params.now))
+          ids.push(dl.id);
       }
-      for (const cell of counts.values()) this.c.stmt.addCount.run(cell.domain, cell.status, cell.n);
-      tally.flush(this.groupStatements());
-      stacks.flush();
+      batch.finish();
       return { inserted: ids.length, ids };
     });
   }

@@ -15,6 +15,7 @@ import { jobHeaders } from './0010_job_headers.js';
 import { jobEvents } from './0011_job_events.js';
 import { deadLetterStacks } from './0012_dead_letter_stacks.js';
 import { jobAttemptStacks } from './0013_job_attempt_stacks.js';
+import { errorTextQueue } from './0014_error_text_queue.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -32,4 +33,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   jobEvents,
   deadLetterStacks,
   jobAttemptStacks,
+  errorTextQueue,
 ];

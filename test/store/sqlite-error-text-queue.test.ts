@@ -1,0 +1,186 @@
+/**
+ * The SQLite dead-letter store indexes new error messages behind the writes (migration 14): a new
+ * message is queued, the writer indexes the queue once it holds TEXT_INDEX_BATCH messages, and a
+ * search reads the index and the queue both. Searches agree with a plain LIKE over the entries
+ * whichever side holds a message; deleting a message takes it out of the side that holds it (the
+ * trigram index stays consistent: FTS5's integrity check passes); a database written before the
+ * migration keeps its indexed messages searchable and deletable.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
+import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fixtures.js';
+import { TEXT_INDEX_BATCH } from '../../src/store/sqlite/dead-letter-messages.js';
+import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+let dir: string | undefined;
+
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function freshPath(): string {
+  dir = mkdtempSync(join(tmpdir(), 'redrive-text-queue-'));
+  return join(dir, 'dlq.db');
+}
+
+/** How many messages are queued, and how many messages the trigram index finds for `text`. */
+function sides(path: string, text: string): { queued: number; indexed: number } {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return {
+      queued: raw.prepare('SELECT COUNT(*) FROM redrive_dead_letter_text_queue').pluck().get() as number,
+      indexed: raw
+        .prepare('SELECT COUNT(*) FROM redrive_dead_letter_message_text WHERE message LIKE ?')
+        .pluck()
+        .get(`%${text}%`) as number,
+    };
+  } finally {
+    raw.close();
+  }
+}
+
+/** Indexes whatever is queued (as a writer does), then runs FTS5's check of the index against the messages. */
+function checkIndex(path: string): void {
+  const raw = new Database(path);
+  try {
+    raw.exec(`INSERT INTO redrive_dead_letter_message_text (rowid, message)
+                SELECT m.id, m.message FROM redrive_dead_letter_text_queue q
+                  JOIN redrive_dead_letter_messages m ON m.id = q.id;
+              DELETE FROM redrive_dead_letter_text_queue;
+              INSERT INTO redrive_dead_letter_message_text (redrive_dead_letter_message_text) VALUES ('integrity-check');`);
+  } finally {
+    raw.close();
+  }
+}
+
+async function searchIds(store: SqliteStore, text: string): Promise<string[]> {
+  const page = await store.listDeadLetters({ errorText: text, limit: 5000, withTotal: true });
+  expect(page.total).toBe(page.items.length);
+  return page.items.map((d) => d.id).sort();
+}
+
+const entry = (id: string, i: number, message: string) =>
+  standaloneDeadLetter(id, T0 + i, { errorMessage: message });
+
+it('finds entries by text whether their message is queued or indexed, and indexes the queue once it is long enough', async () => {
+  const path = freshPath();
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    await store.insertDeadLetters({
+      deadLetters: [
+        entry('a', 0, 'card 4242 declined'),
+        entry('b', 1, 'card 4242 declined'),
+        entry('c', 2, 'mailbox full'),
+      ],
+      now: T0,
+    });
+    expect(sides(path, 'declined')).toEqual({ queued: 2, indexed: 0 });
+    expect(await searchIds(store, 'DECLINED')).toEqual(['a', 'b']);
+    expect(await searchIds(store, '4242 dec')).toEqual(['a', 'b']);
+
+    const more = Array.from({ length: TEXT_INDEX_BATCH }, (_, i) =>
+      entry(`m-${i}`, 10 + i, `order ${i} declined`),
+    );
+    for (let i = 0; i < more.length; i += 500)
+      await store.insertDeadLetters({ deadLetters: more.slice(i, i + 500), now: T0 });
+    // The batch that queued the TEXT_INDEX_BATCH-th message indexed the whole queue.
+    expect(sides(path, 'declined')).toEqual({ queued: 0, indexed: 1 + TEXT_INDEX_BATCH });
+    await store.insertDeadLetters({ deadLetters: [entry('d', 5000, 'card 4242 declined again')], now: T0 });
+    expect(sides(path, '4242')).toEqual({ queued: 1, indexed: 1 });
+    expect(await searchIds(store, 'card 4242')).toEqual(['a', 'b', 'd']);
+    expect(await searchIds(store, 'order 19')).toEqual(
+      more
+        .filter((d) => d.errorMessage.includes('order 19'))
+        .map((d) => d.id)
+        .sort(),
+    );
+  } finally {
+    await store.close();
+  }
+  checkIndex(path);
+});
+
+it('deletes a message from the queue or from the index, whichever holds it', async () => {
+  const path = freshPath();
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    const indexed = Array.from({ length: TEXT_INDEX_BATCH }, (_, i) =>
+      entry(`i-${i}`, i, `quota ${i} exceeded`),
+    );
+    await store.insertDeadLetters({ deadLetters: indexed, now: T0 });
+    await store.insertDeadLetters({ deadLetters: [entry('q-1', 9000, 'disk full on q-1')], now: T0 });
+    expect(sides(path, 'exceeded')).toEqual({ queued: 1, indexed: TEXT_INDEX_BATCH });
+    const gone = ['i-7', 'i-8', 'q-1'];
+    await store.resolveDeadLetters({ ids: gone, now: T0 + 1, actor: 'test' });
+    await store.transitionDeadLetters({
+      action: 'archive',
+      now: T0 + 2,
+      before: T0 + 2,
+      limit: 10,
+      ids: gone,
+    });
+    await store.purgeDeadLetters({ ids: gone, limit: 10, now: T0 + 3 });
+    expect(sides(path, 'exceeded')).toEqual({ queued: 0, indexed: TEXT_INDEX_BATCH - 2 });
+    expect(await searchIds(store, 'disk full')).toEqual([]);
+    expect(await searchIds(store, 'quota 7 ')).toEqual([]);
+    expect(await searchIds(store, 'quota 9 ')).toEqual(['i-9']);
+  } finally {
+    await store.close();
+  }
+  checkIndex(path);
+});
+
+it('keeps the messages indexed before the migration searchable and deletable', async () => {
+  // Entries and messages written by today's store, copied into a database of migrations 1-13
+  // (whose trigger indexes each message as it is added, as a release before the queue did).
+  const path = freshPath();
+  const current = join(dir!, 'current.db');
+  const writer = new SqliteStore({ path: current, pollIntervalMs: 0 });
+  await writer.insertDeadLetters({
+    deadLetters: [
+      entry('old-1', 0, 'connection reset by peer'),
+      entry('old-2', 1, 'connection reset by peer'),
+    ],
+    now: T0,
+  });
+  await writer.close();
+  const raw = new Database(path);
+  migrateSqliteSchema(raw, path, SQLITE_MIGRATIONS.slice(0, 13));
+  const columns = (table: string) =>
+    raw
+      .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
+      .all(table)
+      .map((c) => `"${c.name}"`)
+      .join(', ');
+  raw.prepare('ATTACH DATABASE ? AS current').run(current);
+  for (const table of ['redrive_dead_letter_messages', 'redrive_dead_letter_stacks', 'redrive_dead_letters'])
+    raw.exec(`INSERT INTO ${table} (${columns(table)}) SELECT ${columns(table)} FROM current.${table}`);
+  raw.exec('DETACH DATABASE current');
+  raw.close();
+
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    expect(sides(path, 'reset by')).toEqual({ queued: 0, indexed: 1 });
+    await store.insertDeadLetters({
+      deadLetters: [entry('new', 5, 'connection reset by peer again')],
+      now: T0,
+    });
+    expect(sides(path, 'reset by')).toEqual({ queued: 1, indexed: 1 });
+    expect(await searchIds(store, 'reset by')).toEqual(['new', 'old-1', 'old-2']);
+    await store.resolveDeadLetters({ ids: ['old-1', 'old-2'], now: T0 + 1, actor: 'test' });
+    await store.transitionDeadLetters({ action: 'archive', now: T0 + 2, before: T0 + 2, limit: 10 });
+    await store.purgeDeadLetters({ ids: ['old-1', 'old-2'], limit: 10, now: T0 + 3 });
+    expect(sides(path, 'reset by')).toEqual({ queued: 1, indexed: 0 });
+    expect(await searchIds(store, 'reset by')).toEqual(['new']);
+  } finally {
+    await store.close();
+  }
+  checkIndex(path);
+});
