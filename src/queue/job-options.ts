@@ -73,7 +73,9 @@ export function serializePayload(payload: unknown, limits: JobLimits, field = 'p
   if (payload === undefined) throw new ValidationError(field, 'is required (use null for an empty payload)');
   let json: string | undefined;
   try {
-    json = JSON.stringify(payload, rejectUnserializable);
+    // A replacer takes JSON.stringify off its fast path (about twice the time for a small payload):
+    // a payload that is plain JSON all through, the usual one, is stringified without it.
+    json = isPlainJson(payload, 0) ? JSON.stringify(payload) : JSON.stringify(payload, rejectUnserializable);
   } catch (error) {
     if (error instanceof UnserializableValue) {
       const path = unserializablePath(payload);
@@ -96,6 +98,43 @@ export function serializePayload(payload: unknown, limits: JobLimits, field = 'p
     }
   }
   return json;
+}
+
+/** Deeper than this, a payload is left to the replacer (which also reports cycles). */
+const PLAIN_DEPTH = 32;
+
+/**
+ * True when JSON.stringify keeps `value` exactly and rejectUnserializable would accept it:
+ * strings, finite numbers, booleans, null, arrays without holes and objects of the plain or null
+ * prototype holding only such values. False sends the payload through the replacer, which
+ * converts Dates and names whatever JSON would not keep.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 class UnserializableValue extends Error {
