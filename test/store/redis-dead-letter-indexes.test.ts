@@ -36,6 +36,10 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
   const { admin, open } = redisStoreHarness(redis);
 
   /** Every page of a filter, newest first, by cursor. */
+  /** An entry's member in the time-ordered indexes. */
+  const memberOf = async (store: RedisStore, id: string) =>
+    (await admin!.hget(`${store.keys.base}dl:e:${id}`, 'member'))!;
+
   async function all(store: RedisStore, filter: DeadLetterFilter): Promise<string[]> {
     const out: string[] = [];
     let cursor: string | undefined;
@@ -76,8 +80,14 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
   it('answers declared-path filters from the index, in agreement with a scan through every kind of change', async () => {
     const indexed = open({ indexedPaths: PATHS });
     const scanning = open({ prefix: indexed.keys.prefix });
+    // Half of them indexed by the walk, half still waiting for it: filters read both.
     await indexed.insertDeadLetters({
-      deadLetters: Array.from({ length: 300 }, (_, i) => entry(i)),
+      deadLetters: Array.from({ length: 150 }, (_, i) => entry(i)),
+      now: T0,
+    });
+    expect((await indexed.backfillDeadLetterCounters({ maxSteps: 50 })).done).toBe(true);
+    await indexed.insertDeadLetters({
+      deadLetters: Array.from({ length: 150 }, (_, i) => entry(150 + i)),
       now: T0,
     });
     await expectPathsAgree(indexed, scanning);
@@ -104,8 +114,8 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
     expect(purged.ids).toHaveLength(25);
     await expectPathsAgree(indexed, scanning);
 
-    // A purged entry is in no index set any more.
-    const keys = await admin!.keys(`${indexed.keys.base}dl:x:*`);
+    // A purged entry is in no index set any more, nor waiting for one.
+    const keys = [...(await admin!.keys(`${indexed.keys.base}dl:x:*`)), `${indexed.keys.base}dl:ixq`];
     for (const key of keys)
       for (const member of await admin!.zrange(key, '0', '-1'))
         expect(purged.ids).not.toContain(member.slice(16));
@@ -118,8 +128,8 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
     const filter = { json: [{ field: 'payload' as const, path: 'customerId', value: 3 }] };
     const before = await later.listDeadLetters({ ...filter, limit: 50 });
     expect(before.scan).toEqual({ examined: 120, budget: 20_000, complete: true });
-    // New entries are indexed as they come; the older ones by the walk, which one process leaves
-    // mid-way and another finishes.
+    // New entries wait for the walk, which indexes them and then the older ones; one process
+    // leaves it mid-way and another finishes it.
     await later.insertDeadLetters({
       deadLetters: Array.from({ length: 30 }, (_, i) => entry(120 + i)),
       now: T0,
@@ -136,7 +146,10 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
   it('finds error text through the word index, as a substring search would, after purges', async () => {
     const store = open();
     const stored = Array.from({ length: 400 }, (_, i) => entry(i));
-    await store.insertDeadLetters({ deadLetters: stored, now: T0 });
+    // Half of them indexed by the walk, half still waiting for it: searches read both.
+    await store.insertDeadLetters({ deadLetters: stored.slice(0, 200), now: T0 });
+    expect((await store.backfillDeadLetterCounters({ maxSteps: 50 })).done).toBe(true);
+    await store.insertDeadLetters({ deadLetters: stored.slice(200), now: T0 });
     await store.resolveDeadLetters({ ids: stored.slice(0, 100).map((d) => d.id), now: T0 + 1, actor: 't' });
     await store.transitionDeadLetters({ action: 'archive', now: T0 + 2, before: T0 + 2, limit: 100 });
     const gone = new Set((await store.purgeDeadLetters({ limit: 50, now: T0 + 3 })).ids);
@@ -165,6 +178,49 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
     // A purged entry's words: its last word sets and vocabulary entries are gone.
     const purgedWord = [...gone].map((id) => Number(id.slice(3)))[0]!;
     expect(await admin!.exists(`${store.keys.base}dl:w:${purgedWord}`)).toBe(0);
+    expect(await admin!.zscore(`${store.keys.base}dl:wv`, String(purgedWord))).toBeNull();
+    const waiting = await admin!.zrange(`${store.keys.base}dl:ixq`, '0', '-1');
+    expect(waiting.filter((member) => gone.has(member.slice(16)))).toEqual([]);
+  });
+
+  it('new entries wait for the index walk, found meanwhile; past the backlog an insert indexes the oldest', async () => {
+    const store = open({ indexedPaths: PATHS });
+    const queue = `${store.keys.base}dl:ixq`;
+    // A storm of one message and another of all-distinct messages: one member each, no word set.
+    const storm = Array.from({ length: 10_050 }, (_, i) =>
+      record(`q-${String(i).padStart(5, '0')}`, T0 + i, {
+        errorMessage: i % 2 ? `socket hang up on order ${i}` : 'socket hang up',
+        payload: { customerId: i % 3 },
+      }),
+    );
+    await store.insertDeadLetters({ deadLetters: storm.slice(0, 9_990), now: T0 });
+    expect(await admin!.zcard(queue)).toBe(9_990);
+    expect(await admin!.exists(`${store.keys.base}dl:w:socket`)).toBe(0);
+    const search = await store.listDeadLetters({ errorText: 'order 4243', limit: 5 });
+    expect(search.scan).toBeUndefined();
+    expect(ids(search)).toEqual(['q-04243']);
+    const byPath = await store.listDeadLetters({
+      json: [{ field: 'payload', path: 'customerId', value: 2 }],
+      limit: 3,
+    });
+    expect(byPath.scan).toBeUndefined();
+    expect(ids(byPath)).toEqual(['q-09989', 'q-09986', 'q-09983']);
+    expect(byPath.total).toBe(3_330);
+    // Past the backlog of 10 000, the insert indexes the oldest waiting entries itself.
+    await store.insertDeadLetters({ deadLetters: storm.slice(9_990), now: T0 });
+    expect(await admin!.zcard(queue)).toBe(10_000);
+    expect(await admin!.zscore(`${store.keys.base}dl:w:1`, await memberOf(store, 'q-00001'))).not.toBeNull();
+    expect(await admin!.exists(`${store.keys.base}dl:w:51`)).toBe(0);
+    // The walk takes the rest; the answers stay the same.
+    expect((await store.backfillDeadLetterCounters({ maxSteps: 100 })).done).toBe(true);
+    expect(await admin!.zcard(queue)).toBe(0);
+    expect(ids(await store.listDeadLetters({ errorText: 'order 4243', limit: 5 }))).toEqual(['q-04243']);
+    const indexed = await store.listDeadLetters({
+      json: [{ field: 'payload', path: 'customerId', value: 2 }],
+      limit: 3,
+    });
+    expect(ids(indexed)).toEqual(['q-10049', 'q-10046', 'q-10043']);
+    expect(indexed.total).toBe(3_350);
   });
 
   it('stops indexing a word once it is common, and still finds the text by its rarer words', async () => {
@@ -173,6 +229,7 @@ describe.skipIf(!redis.available)('Redis dead-letter search indexes', () => {
       record(`s-${String(i).padStart(5, '0')}`, T0 + i, { errorMessage: `connection reset by peer ${i}` }),
     );
     await store.insertDeadLetters({ deadLetters: storm, now: T0 });
+    expect((await store.backfillDeadLetterCounters({ maxSteps: 50 })).done).toBe(true);
     expect(await admin!.sismember(`${store.keys.base}dl:w:common`, 'connection')).toBe(1);
     expect(await admin!.exists(`${store.keys.base}dl:w:connection`)).toBe(0);
     const page = await store.listDeadLetters({ errorText: 'peer 4242', limit: 5 });

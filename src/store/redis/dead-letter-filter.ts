@@ -72,6 +72,8 @@ export interface PlanContext {
   byJob(jobId: string): Promise<string | null>;
   /** The declared-path index set holding every entry a JSON condition matches, if one does. */
   pathKey(condition: JsonFieldFilter): string | undefined;
+  /** The sorted set of entries not in the search indexes yet (lua/lib/dead-letter-index.lua). */
+  indexQueue: string;
   /** The error-text index's sets holding every entry whose message contains `text`, if they can. */
   search(text: string): Promise<{ keys: string[]; size: number } | null>;
 }
@@ -150,10 +152,18 @@ export async function planScan(
     options.push({ sources: [key], size: await ctx.size(key), covers: ['queue'] });
   }
   let unindexed = false;
+  let queued: number | undefined;
   for (const [i, condition] of (filter.json ?? []).entries()) {
     const key = ctx.pathKey(condition);
-    if (key === undefined) unindexed = true;
-    else options.push({ sources: [key], size: await ctx.size(key), covers: [], json: i });
+    if (key === undefined) {
+      unindexed = true;
+      continue;
+    }
+    queued ??= await ctx.size(ctx.indexQueue);
+    const size = await ctx.size(key);
+    // Entries waiting for the index are read too, and the condition checked on each of them.
+    if (queued === 0) options.push({ sources: [key], size, covers: [], json: i });
+    else options.push({ sources: [key, ctx.indexQueue], size: size + queued, covers: [] });
   }
   if (filter.errorText !== undefined && filter.errorText !== '') {
     const found = await ctx.search(filter.errorText.toLowerCase());

@@ -155,14 +155,26 @@ export class DeadLetterIndexes {
     return kind === 'index' ? { keys, size: Number(size) } : null;
   }
 
-  /** Runs up to `maxSteps` steps of the index walk; true when every older entry is indexed. */
+  /**
+   * Runs up to `maxSteps` steps of the index walk, which indexes new entries waiting for the
+   * indexes first; true when every older entry is indexed (new ones may still be waiting when the
+   * steps ran out).
+   */
   async walk(params: { maxSteps: number; stepSize?: number }): Promise<boolean> {
     await this.prepare();
     const stepSize = Math.max(1, Math.floor(params.stepSize ?? INDEX_WALK_STEP));
+    let done = false;
     for (let step = 0; step < Math.max(1, Math.floor(params.maxSteps)); step++) {
-      const [state] = (await this.script('index-dead-letters', [stepSize])) as [string, number];
-      if (state === 'done') return true;
+      const [state, , waiting] = (await this.script('index-dead-letters', [stepSize])) as [
+        string,
+        number,
+        number | undefined,
+      ];
+      if (state === 'done') {
+        done = true;
+        if (!waiting) break;
+      }
     }
-    return false;
+    return done;
   }
 }

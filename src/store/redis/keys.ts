@@ -50,6 +50,7 @@
  *   {p}:dl:w:<word>             zset   dead letters whose message holds the word, by time
  *   {p}:dl:wv                   zset   every indexed word (lexicographic, score 0)
  *   {p}:dl:w:common             set    words too common to index
+ *   {p}:dl:ixq                  zset   dead letters not in the word and path indexes yet, by time
  *   {p}:dl:ix                   hash   the search indexes' state: `words` complete, the walk's position
  *                                      (see lua/lib/dead-letter-index.lua)
  *   {p}:audit:seq               string audit sequence

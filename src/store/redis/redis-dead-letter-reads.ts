@@ -131,6 +131,7 @@ export class RedisDeadLetterReads {
       size: (key) => this.b.call('zcard', () => this.b.client.zcard(key)),
       byJob: (jobId) => this.b.call('byJob', () => this.b.client.hget(this.keys.deadLetterJobs, jobId)),
       pathKey: (condition) => this.b.indexes.pathIndexKey(condition, ready),
+      indexQueue: `${this.keys.base}dl:ixq`,
       search: (text) => this.b.indexes.searchSources(text, this.b.scanBudget),
     };
   }

@@ -3,8 +3,8 @@
 -- words that it bounds on both sides must be whole words of the message (one set each); the last
 -- one, open at the end, the start of a word (the sets of every vocabulary word it begins); a word
 -- open at the start (the end of a message word) or on both sides (inside one) is not usable. Of
--- the usable words the one with the fewest entries is chosen; the caller checks the text itself on
--- the entries of its sets. A word that is common, or a start that begins more than `max words`
+-- the usable words the one with the fewest entries is chosen, with the entries waiting for the
+-- index ({p}:dl:ixq); the caller checks the text itself on the entries of its sets. A word that is common, or a start that begins more than `max words`
 -- words or more than `max entries` entries, is not selective and not used.
 --
 -- KEYS[1]  {p}:dl:t (declared for routing)
@@ -53,6 +53,13 @@ while true do
   pos = last + 1
 end
 if not best then return { 'none' } end
+-- Entries not indexed yet (lib/dead-letter-index.lua) are candidates too.
+local queued = redis.call('ZCARD', dlx.queue_key())
+if queued > 0 then
+  best.n = best.n + queued
+  if best.n > max_entries then return { 'none' } end
+  best.keys[#best.keys + 1] = dlx.queue_key()
+end
 local out = { 'index', best.n }
 for _, key in ipairs(best.keys) do out[#out + 1] = key end
 return out

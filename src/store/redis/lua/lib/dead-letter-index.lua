@@ -16,10 +16,23 @@
 -- membered as above; {p}:dl:wv is the vocabulary (a lexicographic sorted set of those words, for
 -- prefix look-ups). A word found in more than `COMMON` entries is common: its set is dropped, it is
 -- kept in {p}:dl:w:common and no longer indexed (a search anchored on it would not be selective).
--- {p}:dl:ix holds `words` = '1' once every entry is in the word index (a store that starts
--- empty; otherwise after index-dead-letters.lua has walked the older entries).
+-- {p}:dl:ix holds `words` = '1' once every entry is in the word index or waiting for it (a store
+-- that starts empty; otherwise after index-dead-letters.lua has walked the older entries).
+--
+-- Inserts do not index: they add the entry to {p}:dl:ixq (scored and membered as above), and the
+-- index walk (index-dead-letters.lua, run by the maintainer's backfill) moves entries from there
+-- into the word and path sets. A failure storm or a burst of store() calls thus pays one sorted-set
+-- member per entry instead of one per distinct word and declared path. Searches and path filters
+-- read {p}:dl:ixq beside the index sets and check each of its entries, so their answers stay
+-- exact. Past `BACKLOG` waiting entries (no maintainer running, or one that falls behind), each
+-- insert indexes the oldest waiting entries itself, so the queue stays bounded.
 
-local dlx = { COMMON = 5000, WORD_BYTES = 32, VALUE_BYTES = 256 }
+local dlx = { COMMON = 5000, WORD_BYTES = 32, VALUE_BYTES = 256, BACKLOG = 10000, HELP = 1000 }
+
+-- The entries waiting for the search indexes.
+function dlx.queue_key()
+  return B .. 'dl:ixq'
+end
 
 -- The declared paths (read once per script call).
 function dlx.declared()
@@ -158,6 +171,7 @@ function dlx.remove(id_key, member)
   for i, name in ipairs(names) do
     if values[i] then fields[name] = values[i] end
   end
+  redis.call('ZREM', dlx.queue_key(), member)
   for _, key in ipairs(dlx.path_keys(fields)) do redis.call('ZREM', key, member) end
   for _, word in ipairs(dlx.words(fields.errorMessage)) do
     local key = B .. 'dl:w:' .. word
@@ -165,6 +179,55 @@ function dlx.remove(id_key, member)
       redis.call('ZREM', B .. 'dl:wv', word)
     end
   end
+end
+
+-- Queues a new entry for the search indexes (`at` is its dead-letter time, as text), gathered in
+-- `batch.dlq` and written by dlx.apply_queue.
+function dlx.defer(batch, at, member)
+  local list = batch.dlq
+  if not list then list = {}; batch.dlq = list end
+  list[#list + 1] = at
+  list[#list + 1] = member
+end
+
+-- The search-index fields of a stored entry (name -> text).
+dlx.FIELDS = { 'errorMessage', 'payload', 'metadata', 'snapshot', 'requestData', 'responseData' }
+function dlx.stored_fields(id_key)
+  local values = redis.call('HMGET', id_key, unpack(dlx.FIELDS))
+  local fields = {}
+  for k, name in ipairs(dlx.FIELDS) do
+    if values[k] then fields[name] = values[k] end
+  end
+  return fields
+end
+
+-- Indexes up to `limit` of the oldest waiting entries (words and every declared path) and takes
+-- them off the queue; returns how many. An entry purged by an older version (which does not know
+-- the queue) has no hash left and is only taken off.
+function dlx.index_queued(limit)
+  local queue = dlx.queue_key()
+  local raw = redis.call('ZRANGE', queue, 0, limit - 1, 'WITHSCORES')
+  if #raw == 0 then return 0 end
+  local batch, members = {}, {}
+  for i = 1, #raw, 2 do
+    -- A member is 16 digits of order, then the id (lib/dead-letters.lua).
+    dlx.add(batch, raw[i + 1], raw[i], dlx.stored_fields(B .. 'dl:e:' .. string.sub(raw[i], 17)))
+    members[#members + 1] = raw[i]
+  end
+  dlx.apply(batch)
+  call_many('ZREM', queue, members)
+  return #members
+end
+
+-- Writes the entries dlx.defer gathered; past BACKLOG waiting entries, indexes as many of the
+-- oldest as the queue is over (at most HELP).
+function dlx.apply_queue(batch)
+  local list = batch.dlq
+  if not list then return end
+  batch.dlq = nil
+  call_many('ZADD', dlx.queue_key(), list)
+  local over = redis.call('ZCARD', dlx.queue_key()) - dlx.BACKLOG
+  if over > 0 then dlx.index_queued(math.min(over, dlx.HELP)) end
 end
 
 -- Marks the word index complete when a script inserts the first dead letter a store ever holds

@@ -161,6 +161,7 @@ end
 -- Writes what the batch gathered (see dl_batch_new).
 local function dl_batch_apply(batch)
   dlx.apply(batch)
+  dlx.apply_queue(batch)
   if batch.seq and batch.seq ~= batch.seq_start then redis.call('SET', B .. 'dl:seq', batch.seq) end
   for key, list in pairs(batch.zadd) do call_many('ZADD', key, list) end
   for key, set in pairs(batch.sadd) do
@@ -217,10 +218,6 @@ local INSERT_META = {
   status = true, domain = true, queue = true, fingerprint = true, deadLetteredAt = true, expiresAt = true,
   replayStartedAt = true, replayCount = true, maxReplays = true, jobId = true, failureType = true,
 }
--- The fields the search indexes read (lib/dead-letter-index.lua).
-local INSERT_INDEXED = {
-  errorMessage = true, payload = true, metadata = true, snapshot = true, requestData = true, responseData = true,
-}
 -- Set by the insert itself (a caller's value is not stored).
 local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true, counted = true }
 
@@ -235,7 +232,7 @@ local function dl_insert(id, job_id, fields, now, batch)
   local seq = dl_batch_seq(batch)
   local member = string.format('%016d', 1000000000000000 - seq) .. id
   if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
-  local identity, stored, f, n, indexed = nil, {}, {}, 0, {}
+  local identity, stored, f, n = nil, {}, {}, 0
   for i = 1, #fields, 2 do
     local name, value = fields[i], fields[i + 1]
     if name == '~group' then identity = value
@@ -243,7 +240,6 @@ local function dl_insert(id, job_id, fields, now, batch)
       stored[n + 1] = name; stored[n + 2] = value
       n = n + 2
       if INSERT_META[name] then f[name] = value end
-      if INSERT_INDEXED[name] then indexed[name] = value end
     end
   end
   local n = #stored
@@ -260,7 +256,7 @@ local function dl_insert(id, job_id, fields, now, batch)
     replayStartedAt = num(f.replayStartedAt, nil), replayCount = num(f.replayCount, 0),
     maxReplays = num(f.maxReplays, 0), jobId = nz(f.jobId), failureType = f.failureType or '',
   }, identity)
-  dlx.add(batch, f.deadLetteredAt, member, indexed)
+  dlx.defer(batch, f.deadLetteredAt, member)
   return true
 end
 
