@@ -131,7 +131,15 @@ function dlx.add(batch, at, member, fields, words, which)
     list[#list + 1] = member
   end
   if words == false then return end
-  for _, word in ipairs(dlx.words(fields.errorMessage)) do
+  -- A storm repeats one message: its words are found once per script call.
+  local message = fields.errorMessage
+  dlx.seen_words = dlx.seen_words or {}
+  local found = message and dlx.seen_words[message]
+  if not found then
+    found = dlx.words(message)
+    if message then dlx.seen_words[message] = found end
+  end
+  for _, word in ipairs(found) do
     if not dlx.common(word) then
       local list = x.words[word]
       if not list then list = {}; x.words[word] = list end
@@ -190,12 +198,22 @@ function dlx.defer(batch, at, member)
   list[#list + 1] = member
 end
 
--- The search-index fields of a stored entry (name -> text).
-dlx.FIELDS = { 'errorMessage', 'payload', 'metadata', 'snapshot', 'requestData', 'responseData' }
+-- The search-index fields of a stored entry (name -> text): its message and the fields of the
+-- declared paths (listed once per script call).
 function dlx.stored_fields(id_key)
-  local values = redis.call('HMGET', id_key, unpack(dlx.FIELDS))
+  if not dlx.fields then
+    dlx.fields = { 'errorMessage' }
+    local seen = {}
+    for _, d in ipairs(dlx.declared()) do
+      if not seen[d.field] then
+        seen[d.field] = true
+        dlx.fields[#dlx.fields + 1] = d.field
+      end
+    end
+  end
+  local values = redis.call('HMGET', id_key, unpack(dlx.fields))
   local fields = {}
-  for k, name in ipairs(dlx.FIELDS) do
+  for k, name in ipairs(dlx.fields) do
     if values[k] then fields[name] = values[k] end
   end
   return fields
