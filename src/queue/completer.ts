@@ -163,23 +163,29 @@ export class Completer<Payload = unknown> {
       return;
     }
     ctx.counters.failed++;
+    if (decision.kind === 'dead_letter') ctx.counters.deadLettered++;
+    else ctx.counters.retried++;
+    // A storm settles thousands of failures a second: their events are built only for listeners.
+    const { emitter } = ctx;
     const base = { queue: ctx.queue, jobId: job.id, name: job.name };
-    ctx.emitter.emit('job.failed', {
-      ...base,
-      attempt: job.attempt,
-      error: err,
-      willRetry: decision.kind !== 'dead_letter',
-    });
-    if (decision.kind === 'dead_letter') {
-      ctx.counters.deadLettered++;
-      ctx.emitter.emit('job.dead_lettered', {
+    if (emitter.hasListeners('job.failed')) {
+      emitter.emit('job.failed', {
         ...base,
-        deadLetterId: result.deadLetterId ?? '',
-        failureType: decision.failureType,
+        attempt: job.attempt,
+        error: err,
+        willRetry: decision.kind !== 'dead_letter',
       });
-    } else {
-      ctx.counters.retried++;
-      ctx.emitter.emit('job.retried', {
+    }
+    if (decision.kind === 'dead_letter') {
+      if (emitter.hasListeners('job.dead_lettered')) {
+        emitter.emit('job.dead_lettered', {
+          ...base,
+          deadLetterId: result.deadLetterId ?? '',
+          failureType: decision.failureType,
+        });
+      }
+    } else if (emitter.hasListeners('job.retried')) {
+      emitter.emit('job.retried', {
         ...base,
         attempt: job.attempt,
         runAt: decision.runAt,

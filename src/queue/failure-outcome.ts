@@ -32,14 +32,22 @@ export interface FailureContext {
   random: Random;
 }
 
-const policyCache = new WeakMap<BackoffOptions, RetryPolicy>();
+/**
+ * Retry policies by their options' values: each claimed job carries its own copy of the options
+ * (decoded from the store), so a cache keyed by the object missed for every failure of a storm.
+ */
+const policyCache = new Map<string, RetryPolicy>();
+/** Distinct options kept at most (a job's options come from a handful of queue and job defaults). */
+const POLICY_CACHE_SIZE = 256;
 
 function policyFor(backoff: BackoffOptions | null, fallback: RetryPolicy): RetryPolicy {
   if (backoff === null) return fallback;
-  let policy = policyCache.get(backoff);
+  const key = `${backoff.type}|${backoff.delayMs}|${backoff.jitter}|${backoff.jitterRatio}|${backoff.maxDelayMs}`;
+  let policy = policyCache.get(key);
   if (!policy) {
     policy = createRetryPolicy(backoff);
-    policyCache.set(backoff, policy);
+    if (policyCache.size >= POLICY_CACHE_SIZE) policyCache.clear();
+    policyCache.set(key, policy);
   }
   return policy;
 }

@@ -12,7 +12,6 @@ import type { FailJobResult, JobFailure } from '../job-store.js';
 import { isSameAttempt } from '../shared/same-attempt.js';
 import {
   ADD_ATTEMPT_STACK_SQL,
-  attemptStackEntry,
   attemptsJsonWithStacks,
   attemptWithoutStack,
   JOB_ATTEMPT_STACKS_SQL,
@@ -135,8 +134,7 @@ export class JobFailureWriter {
       }
       const { json, stack } = attemptWithoutStack(failure.attempt);
       const attempts = appendAttemptJson(earlier, json);
-      if (stack !== undefined)
-        this.stmt.addStack.run(row[0], attemptStackEntry(row[ROW_ATTEMPT_COUNT], stack));
+      if (stack !== undefined) this.stmt.addStack.run(row[0], String(row[ROW_ATTEMPT_COUNT]), stack);
       row[ROW_ATTEMPTS] = attempts;
       row[ROW_ATTEMPT_COUNT]++;
       const due = outcome.runAt <= now;
