@@ -56,7 +56,14 @@ export interface RedactOptions {
  * is JSON-safe: dates and other `toJSON` values are converted, bigints become strings, cycles
  * become `[Circular]`.
  */
-export type Redactor = (value: unknown) => unknown;
+export type Redactor = ((value: unknown) => unknown) & {
+  /**
+   * False only when redacting the value `json` (JSON text) encodes would change nothing (no secret
+   * key, shallower than the depth bound), so the text can be kept as it is instead of parsed,
+   * walked and written again. Set on the redactors {@link createRedactor} builds.
+   */
+  mayChangeJson?: (json: string) => boolean;
+};
 
 const normalise = (key: string) => key.toLowerCase().replace(/[-_.\s]/g, '');
 
@@ -122,8 +129,23 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     return out;
   };
 
-  return (value) => walk(value, 0, new WeakSet());
+  // Keys are read literally from JSON text without escapes: each string literal is `"[^"]*"`.
+  // Every `{` or `[` counts towards the depth bound, those inside strings too (an overestimate).
+  const mayChangeJson = (json: string): boolean => {
+    if (json.includes('\\')) return true;
+    let opens = 0;
+    for (let i = json.indexOf('{'); i >= 0; i = json.indexOf('{', i + 1)) opens++;
+    for (let i = json.indexOf('['); i >= 0; i = json.indexOf('[', i + 1)) opens++;
+    if (opens > maxDepth) return true;
+    for (const match of json.matchAll(STRING_LITERAL))
+      if (match[2] !== undefined && isSecret(match[1]!)) return true;
+    return false;
+  };
+  return Object.assign((value: unknown) => walk(value, 0, new WeakSet()), { mayChangeJson });
 }
+
+/** A string literal of JSON text without escapes, and the colon after it when it is a key. */
+const STRING_LITERAL = /"([^"]*)"(\s*:)?/g;
 
 /** The redactor with the default keys. */
 export const redactSecrets: Redactor = createRedactor();

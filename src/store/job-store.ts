@@ -112,7 +112,15 @@ export type DeadLetterFromJob = Omit<
    * Applied by the store to the job's payload before it is copied into the dead letter (secret
    * redaction is the caller's policy; the store only runs the transform).
    */
-  redactPayload?: (payload: unknown) => unknown;
+  redactPayload?: PayloadRedaction;
+};
+
+/**
+ * A payload transform, which may tell from a payload's JSON text that applying it would change
+ * nothing (`mayChangeJson` returns false): the store then copies the text as it is.
+ */
+export type PayloadRedaction = ((payload: unknown) => unknown) & {
+  mayChangeJson?: (json: string) => boolean;
 };
 
 /** One failed attempt to record: an item of {@link FailJobsParams}. */
