@@ -75,12 +75,15 @@ local function insert_uniform(queue, priority, run_at, head, n)
     state, index, score, padded = 'waiting', qkey(queue, 'wait'), int(wait_score(tonumber(priority), due)), true
   end
   local members = {}
-  local next_id = decimals_from(first + 1, padded)
+  -- Each job's key is made by decimals_from with the key prefix (one string per job less).
+  local prefix = jkey('')
+  local next_key = decimals_from(first + 1, padded, prefix)
+  local call = redis.call
   for i = 1, n do
-    local sid, padded_id = next_id()
-    redis.call('HSET', jkey(sid), 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
+    local key, padded_id = next_key()
+    call('HSET', key, 'q', queue, 'd', d, 'p', ARGV[9 + i], 'pr', priority, 'ra', ra, 's', state)
     members[i * 2 - 1] = score
-    members[i * 2] = padded_id or sid
+    members[i * 2] = padded_id or string.sub(key, #prefix + 1)
   end
   call_many('ZADD', index, members)
   ids_add_run(queue, first + 1, n)

@@ -80,6 +80,12 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
   if marks then next_seq = decimals_from(first_seq) end
   local lease = int(now + lease_ms)
   local started = int(now)
+  -- Every string made per job costs its creation and its garbage collection: what is the same
+  -- for the batch (a fresh job's token; field ws but for the sequence number) is made once.
+  local call = redis.call
+  local fresh_token = '1:' .. claim_id
+  local held_head, held_tail = started .. ':', ':' .. worker
+  local held_same = held_head .. held_tail
   -- The reply is built as one list of parts joined once (a string per job costs twice as much).
   local parts, n, active, picked, skipped = { '[' }, 1, {}, {}, 0
   for m = 1, #members do
@@ -89,7 +95,7 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
     local k = jkey(id)
     -- A job without an attempt record has no counters, suspect or quarantine mark either (see
     -- lib/jobs.lua): a fresh job costs one read of four fields, a job with a history two reads.
-    local f = redis.call('HMGET', k, 'at', 'ra', 'd', 'p')
+    local f = call('HMGET', k, 'at', 'ra', 'd', 'p')
     local made, orphans, delays, suspect = '0', '0', '0', false
     if f[1] then
       local h = redis.call('HMGET', k, 'am', 'oc', 'rl', 'sus')
@@ -101,15 +107,14 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
     else
       local i = #picked + 1
       picked[i] = member
-      local seq = ''
-      if marks then seq = next_seq() end
-      local token = next_attempt(made) .. ':' .. claim_id
       -- Start, sequence number and worker as one field (see holder in lib/jobs.lua).
-      local held = started .. ':' .. seq .. ':' .. worker
+      local held = held_same
+      if marks then held = held_head .. next_seq() .. held_tail end
       if f[1] then
-        redis.call('HSET', k, 's', 'active', 'tk', token, 'le', lease, 'ws', held, 'qn', quarantined)
+        local token = next_attempt(made) .. ':' .. claim_id
+        call('HSET', k, 's', 'active', 'tk', token, 'le', lease, 'ws', held, 'qn', quarantined)
       else
-        redis.call('HSET', k, 's', 'active', 'tk', token, 'le', lease, 'ws', held)
+        call('HSET', k, 's', 'active', 'tk', fresh_token, 'le', lease, 'ws', held)
       end
       active[i * 2 - 1] = lease
       active[i * 2] = id

@@ -23,24 +23,26 @@ local function int(n)
 end
 
 -- Decimal strings of consecutive integers from `first`, one per call of the returned function,
--- each with its zero-padded 15-digit form as a second result when `padded`. From a `first` >= 0,
+-- each after `prefix` (if given) and with its zero-padded 15-digit form as a second result when
+-- `padded`. From a `first` >= 0,
 -- a number is formatted once per ten (Lua formats through sprintf, the costliest step of a small
 -- loop) and the last digit appended.
 local DIGITS = { '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' }
-local function decimals_from(first, padded)
+local function decimals_from(first, padded, prefix)
+  prefix = prefix or ''
   local v, base, pbase = first, nil, nil
   if first < 0 then
     return function()
       v = v + 1
-      if padded then return string.format('%d', v - 1), string.format('%015d', v - 1) end
-      return string.format('%d', v - 1)
+      if padded then return prefix .. string.format('%d', v - 1), string.format('%015d', v - 1) end
+      return prefix .. string.format('%d', v - 1)
     end
   end
   return function()
     local d = v % 10
     if d == 0 or not base then
       local tens = (v - d) / 10
-      if tens == 0 then base = '' else base = string.format('%d', tens) end
+      if tens == 0 then base = prefix else base = prefix .. string.format('%d', tens) end
       if padded then pbase = string.format('%014d', tens) end
     end
     v = v + 1

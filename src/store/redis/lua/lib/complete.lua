@@ -13,11 +13,12 @@ local function complete(first, n, now, defer)
   -- Per queue: ids leaving the active set (and entering the completed index).
   local leaving = {}
   local finished = int(now)
+  local call = redis.call
   for i = 1, n do
     local a = first + (i - 1) * 3
     local id, token = ARGV[a], ARGV[a + 1]
     local k = jkey(id)
-    local f = redis.call('HMGET', k, 's', 'tk', 'q')
+    local f = call('HMGET', k, 's', 'tk', 'q')
     if f[1] ~= 'active' or f[2] ~= token then all_ok = false end
     if not f[1] then
       out[i] = 'not_found'
@@ -28,9 +29,9 @@ local function complete(first, n, now, defer)
       -- So does am: a completed job's attempts made are its token's attempt (see lib/jobs.lua).
       local result = ARGV[a + 2]
       if result == '' then
-        redis.call('HSET', k, 's', 'completed', 'fa', finished)
+        call('HSET', k, 's', 'completed', 'fa', finished)
       else
-        redis.call('HSET', k, 's', 'completed', 'fa', finished, 'r', result)
+        call('HSET', k, 's', 'completed', 'fa', finished, 'r', result)
       end
       local queue = f[3]
       local l = leaving[queue]
