@@ -16,6 +16,7 @@ import { TEXT_INDEX_BATCH } from '../../src/store/sqlite/dead-letter-messages.js
 import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { planOf, recordStatements } from '../support/sqlite-plans.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir: string | undefined;
@@ -183,4 +184,27 @@ it('keeps the messages indexed before the migration searchable and deletable', a
     await store.close();
   }
   checkIndex(path);
+});
+
+it('indexes the queue through it, never reading every message', async () => {
+  const db = new Database(':memory:');
+  const ran = recordStatements(db);
+  const store = new SqliteStore({ database: db });
+  try {
+    const messages = Array.from({ length: TEXT_INDEX_BATCH }, (_, i) =>
+      entry(`p-${i}`, i, `refund ${i} failed`),
+    );
+    await store.insertDeadLetters({ deadLetters: messages, now: T0 });
+    const indexing = [...ran].filter((sql) => /INSERT INTO redrive_dead_letter_message_text\b/.test(sql));
+    expect(indexing).toHaveLength(1);
+    // The queue is the outer loop; each message is one lookup by key (a range over the messages'
+    // key would read every message below the last one queued).
+    const plan = planOf(db, indexing[0]!.replace(/^\s*INSERT INTO[^)]*\)/, ''));
+    expect(plan[0]).toMatch(/^(SEARCH|SCAN) redrive_dead_letter_text_queue\b/);
+    expect(plan.slice(1)).toEqual([
+      'SEARCH redrive_dead_letter_messages USING INTEGER PRIMARY KEY (rowid=?)',
+    ]);
+  } finally {
+    await store.close();
+  }
 });

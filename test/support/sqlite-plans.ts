@@ -30,3 +30,14 @@ export function planOf(db: Database.Database, sql: string): string[] {
   if (named.length > 0) args.push(Object.fromEntries(named.map((name) => [name, null])));
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
 }
+
+/**
+ * The table a `SCAN` step of `sql`'s plan reads (an alias resolved to its table), or null for any
+ * other step, so that an alias cannot hide a scan of a large table from a plan test.
+ */
+export function scannedTable(sql: string, detail: string): string | null {
+  const scanned = /^SCAN (\w+)/.exec(detail)?.[1];
+  if (scanned === undefined) return null;
+  for (const m of sql.matchAll(/\b(redrive_\w+)\s+(?:AS\s+)?(\w+)/gi)) if (m[2] === scanned) return m[1]!;
+  return scanned;
+}

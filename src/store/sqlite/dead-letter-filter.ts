@@ -125,9 +125,11 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
       // with the raw text (a `%` or `_` in it only widens the candidates), their entries through
       // `message_id`; the escaped LIKE then keeps exactly the entries containing the text.
       where.push(
+        // CROSS JOIN reads the short queue first (never every message, whatever the planner guesses).
         `message_id IN (SELECT rowid FROM redrive_dead_letter_message_text WHERE message LIKE ?
-           UNION ALL SELECT m.id FROM redrive_dead_letter_text_queue q
-             JOIN redrive_dead_letter_messages m ON m.id = q.id WHERE m.message LIKE ?)`,
+           UNION ALL SELECT redrive_dead_letter_messages.id FROM redrive_dead_letter_text_queue
+             CROSS JOIN redrive_dead_letter_messages ON redrive_dead_letter_messages.id = redrive_dead_letter_text_queue.id
+            WHERE message LIKE ?)`,
         exact,
       );
       args.push(`%${filter.errorText}%`, `%${filter.errorText}%`, `%${likeEscape(filter.errorText)}%`);

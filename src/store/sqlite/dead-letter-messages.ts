@@ -32,10 +32,12 @@ export class DeadLetterMessages {
       .prepare('SELECT MAX(id) FROM (SELECT id FROM redrive_dead_letter_text_queue ORDER BY id LIMIT ?)')
       .pluck();
     this.indexQueued = db.prepare(
+      // CROSS JOIN keeps the queue the outer loop: otherwise the bound moves to the messages' key
+      // and every message below it is read.
       `INSERT INTO redrive_dead_letter_message_text (rowid, message)
-         SELECT m.id, m.message FROM redrive_dead_letter_text_queue q
-           JOIN redrive_dead_letter_messages m ON m.id = q.id
-          WHERE q.id <= ?`,
+         SELECT redrive_dead_letter_messages.id, message FROM redrive_dead_letter_text_queue
+          CROSS JOIN redrive_dead_letter_messages ON redrive_dead_letter_messages.id = redrive_dead_letter_text_queue.id
+          WHERE redrive_dead_letter_text_queue.id <= ?`,
     );
     this.dequeue = db.prepare('DELETE FROM redrive_dead_letter_text_queue WHERE id <= ?');
   }
