@@ -96,6 +96,12 @@ it('finds entries by text whether their message is queued or indexed, and indexe
     await store.insertDeadLetters({ deadLetters: [entry('d', 5000, 'card 4242 declined again')], now: T0 });
     expect(sides(path, '4242')).toEqual({ queued: 1, indexed: 1 });
     expect(await searchIds(store, 'card 4242')).toEqual(['a', 'b', 'd']);
+    // One batch of many new messages leaves none queued.
+    const large = Array.from({ length: TEXT_INDEX_BATCH * 5 }, (_, i) =>
+      entry(`l-${i}`, 6000 + i, `sku ${i} gone`),
+    );
+    await store.insertDeadLetters({ deadLetters: large, now: T0 });
+    expect(sides(path, ' gone')).toEqual({ queued: 0, indexed: large.length });
     expect(await searchIds(store, 'order 19')).toEqual(
       more
         .filter((d) => d.errorMessage.includes('order 19'))

@@ -28,9 +28,7 @@ export class DeadLetterMessages {
   constructor(db: Database.Database) {
     this.find = db.prepare('SELECT id FROM redrive_dead_letter_messages WHERE message = ?').pluck();
     this.add = db.prepare('INSERT INTO redrive_dead_letter_messages (message) VALUES (?)');
-    this.lastQueued = db
-      .prepare('SELECT MAX(id) FROM (SELECT id FROM redrive_dead_letter_text_queue ORDER BY id LIMIT ?)')
-      .pluck();
+    this.lastQueued = db.prepare('SELECT MAX(id) FROM redrive_dead_letter_text_queue').pluck();
     this.indexQueued = db.prepare(
       // CROSS JOIN keeps the queue the outer loop: otherwise the bound moves to the messages' key
       // and every message below it is read.
@@ -63,14 +61,14 @@ export class DeadLetterMessages {
   }
 
   /**
-   * Indexes the queued messages (every writer's, oldest first, at most `limit`) when this
-   * connection has queued {@link TEXT_INDEX_BATCH} or `force` is set; inside the caller's write
-   * transaction. Returns how many were indexed.
+   * Indexes every queued message (every writer's) when this connection has queued
+   * {@link TEXT_INDEX_BATCH} or `force` is set; inside the caller's write transaction. Returns how
+   * many were indexed.
    */
-  indexQueue(options: { force?: boolean; limit?: number } = {}): number {
+  indexQueue(options: { force?: boolean } = {}): number {
     if (!options.force && this.queued < TEXT_INDEX_BATCH) return 0;
     this.queued = 0;
-    const through = this.lastQueued.get(options.limit ?? TEXT_INDEX_BATCH * 4) as number | null;
+    const through = this.lastQueued.get() as number | null;
     if (through === null) return 0;
     this.indexQueued.run(through);
     return this.dequeue.run(through).changes;
