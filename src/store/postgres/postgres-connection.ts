@@ -11,7 +11,7 @@ import { DEAD_LETTER_INSERT_COLUMNS, deadLetterInsertValues } from './dead-lette
 import { latestSchemaVersion, migrateSchema } from './migrate.js';
 import { translatePgError } from './postgres-errors.js';
 import { assertSchemaName, DEFAULT_SCHEMA, redactPostgresUrl } from './postgres-url.js';
-import { bindSchema, loadStatements } from './sql-files.js';
+import { bindSchema, fitIdentifier, loadStatements } from './sql-files.js';
 
 /** Something that runs a query: a pg `Pool`, `Client` or `PoolClient`. */
 export interface PgQueryable {
@@ -164,7 +164,7 @@ export class PostgresConnection {
       // The file is part of the name: two files may both have, say, an `acquire` statement.
       stmt = {
         text: expandMacros(bindSchema(raw, this.schema)),
-        name: `redrive_${this.schema}_${file}_${name}`,
+        name: fitIdentifier(`redrive_${this.schema}_${file}_${name}`),
       };
       this.statements.set(key, stmt);
     }

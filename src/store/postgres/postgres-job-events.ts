@@ -15,7 +15,7 @@ import type {
   PublishJobEventsParams,
   SubscribeJobEventsParams,
 } from '../job-event-store.js';
-import { notifyChannel } from './sql-files.js';
+import { fitIdentifier } from './sql-files.js';
 
 /** Bytes per NOTIFY payload at most (the server's limit is 8000). */
 const MAX_PAYLOAD_BYTES = 7900;
@@ -24,7 +24,7 @@ const MAX_RETRY_MS = 5_000;
 
 /** The channel of a schema's job events. */
 export function jobEventsChannel(schema: string): string {
-  return `${notifyChannel(schema)}:events`;
+  return fitIdentifier(`redrive:${schema}:events`);
 }
 
 /** Splits events into JSON arrays of at most {@link MAX_PAYLOAD_BYTES} each. */

@@ -4,6 +4,7 @@
  * as `:SCHEMA` (replaced by the quoted identifier) and the notification channel as `:CHANNEL`
  * (replaced by a string literal). The files are read once per process.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -100,5 +101,19 @@ export function bindSchema(sql: string, schema: string): string {
 
 /** The LISTEN/NOTIFY channel of a schema's stores. */
 export function notifyChannel(schema: string): string {
-  return `redrive:${schema}`;
+  return fitIdentifier(`redrive:${schema}`);
+}
+
+/** PostgreSQL keeps the first 63 bytes of an identifier: channel and prepared statement names too. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * `name`, or, when PostgreSQL would refuse or cut it (names carry the schema, which may itself be
+ * 63 characters), its first bytes and a hash of the whole: two statements cut to the same 63 bytes
+ * would share one prepared statement on a connection, and NOTIFY refuses a longer channel.
+ */
+export function fitIdentifier(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return `${name.slice(0, MAX_IDENTIFIER_BYTES - hash.length - 1)}_${hash}`;
 }
