@@ -221,11 +221,28 @@ local INSERT_META = {
 -- Set by the insert itself (a caller's value is not stored).
 local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true, counted = true }
 
+-- Field/value pairs that several inserts of a script share (a failure batch's block, see
+-- lib/fail.lua), sorted once: { raw = the pairs, stored = those the entry stores, meta = the
+-- INSERT_META among them, identity = `~group` }.
+local function dl_shared(raw)
+  local stored, meta, identity = {}, {}, nil
+  for i = 1, #raw, 2 do
+    local name, value = raw[i], raw[i + 1]
+    if name == '~group' then identity = value
+    elseif not INSERT_OWN[name] then
+      stored[#stored + 1] = name; stored[#stored + 1] = value
+      if INSERT_META[name] then meta[name] = value end
+    end
+  end
+  return { raw = raw, stored = stored, meta = meta, identity = identity }
+end
+
 -- Inserts a dead letter from field/value pairs (every non-null property; `status`,
 -- `replayCount` and `maxReplays` included; `~group` carries the group identity and is not
--- stored on the entry), with its shared index writes gathered in `batch` (dl_batch_apply writes
--- them). Returns false when a record with this id, or for this job, existed already.
-local function dl_insert(id, job_id, fields, now, batch)
+-- stored on the entry), those of `shared` (dl_shared; optional) first, with its shared index
+-- writes gathered in `batch` (dl_batch_apply writes them). Returns false when a record with this
+-- id, or for this job, existed already.
+local function dl_insert(id, job_id, fields, now, batch, shared)
   if redis.call('EXISTS', dkey(id)) == 1 then return false end
   -- Claims the job's link first: a second record for the same job (in this batch too) is refused.
   if job_id and redis.call('HSETNX', B .. 'dl:job', job_id, id) == 0 then return false end
@@ -233,6 +250,13 @@ local function dl_insert(id, job_id, fields, now, batch)
   local member = string.format('%016d', 1000000000000000 - seq) .. id
   if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
   local identity, stored, f, n = nil, {}, {}, 0
+  if shared then
+    identity = shared.identity
+    local pairs_ = shared.stored
+    n = #pairs_
+    for i = 1, n do stored[i] = pairs_[i] end
+    for name, value in pairs(shared.meta) do f[name] = value end
+  end
   for i = 1, #fields, 2 do
     local name, value = fields[i], fields[i + 1]
     if name == '~group' then identity = value
@@ -312,7 +336,7 @@ local OUTBOX = string.sub(B, -1) == '.'
 -- Inserts a failing job's dead letter from its properties (`all`, jobId not yet among them), its
 -- shared index writes gathered in `batch`. A job that replays an earlier dead letter carries that
 -- entry's replay ledger over, and lands in requires_review when the budget is spent.
-local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch)
+local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch, shared)
   local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
   put('jobId', job_id)
   local status = 'pending'
@@ -327,15 +351,22 @@ local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch)
     end
   end
   put('status', status)
-  return dl_insert(dl_id, job_id, all, now, batch)
+  return dl_insert(dl_id, job_id, all, now, batch, shared)
 end
 
 -- Creates the dead letter of a failing job (failJob, or a poison pill found by recovery). `fields`
 -- are the caller's properties (a table of the caller's own: the job's fields are appended to it);
 -- the job's queue, id, name, payload (or the caller's redacted copy), attempts and replay link are
 -- added here (in a queue slot: to the outbox record).
-local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch)
+local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch, shared)
   local all = fields
+  if shared and OUTBOX then
+    -- The outbox record carries every field (the move inserts it on its own).
+    all = {}
+    for i = 1, #shared.raw do all[i] = shared.raw[i] end
+    for i = 1, #fields do all[#all + 1] = fields[i] end
+    shared = nil
+  end
   local function put(k, v) if v then all[#all + 1] = k; all[#all + 1] = v end end
   put('queue', job.queue)
   put('jobName', job.name)
@@ -345,5 +376,5 @@ local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts,
     redis.call('HSET', B .. 'dl:out', dl_id, cjson.encode({ job_id, job.replay_of or '', int(now), all }))
     return true
   end
-  return dl_insert_moved(dl_id, job_id, job.replay_of, all, now, batch)
+  return dl_insert_moved(dl_id, job_id, job.replay_of, all, now, batch, shared)
 end

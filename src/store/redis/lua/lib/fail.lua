@@ -41,14 +41,12 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   if kind == 'dead_letter' then
     local dl_id = ARGV[a + 5]
     local fields, shared = {}, blocks[tonumber(ARGV[a + 7])]
-    local n = #shared
-    for i = 1, n do fields[i] = shared[i] end
-    for i = 1, m * 2 do fields[n + i] = ARGV[a + 8 + i] end
+    for i = 1, m * 2 do fields[i] = ARGV[a + 8 + i] end
     local payload = nz(ARGV[a + 6]) or f[8]
     local d = cjson.decode(f[7])
     local replay_of = d[7]
     if replay_of == cjson.null then replay_of = nil end
-    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now, dl_batch)
+    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now, dl_batch, shared)
     redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', num_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
     batch_add(batch, queue, 'zadd:dead', texts.now, id)
     return 'dead_lettered', next_a
@@ -79,7 +77,7 @@ local function fail_many(first, n, now, offset)
   for k = 1, tonumber(ARGV[first]) do
     local m, block = tonumber(ARGV[a]), {}
     for i = 1, m * 2 do block[i] = ARGV[a + i] end
-    blocks[k] = block
+    blocks[k] = dl_shared(block)
     a = a + 1 + m * 2
   end
   -- `now` as text once per batch (see num_text).
