@@ -106,8 +106,8 @@ const PLAIN_DEPTH = 32;
 /**
  * True when JSON.stringify keeps `value` exactly and rejectUnserializable would accept it:
  * strings, finite numbers, booleans, null, arrays without holes and objects of the plain or null
- * prototype holding only such values. False sends the payload through the replacer, which
- * converts Dates and names whatever JSON would not keep.
+ * prototype holding only such values, none with a `toJSON`. False sends the payload through the
+ * replacer, which converts Dates and names whatever JSON would not keep.
  */
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
@@ -119,6 +119,9 @@ function isPlainJson(value: unknown, depth: number): boolean {
     case 'object': {
       if (value === null) return true;
       if (depth >= PLAIN_DEPTH) return false;
+      // JSON.stringify calls a toJSON the walk below does not see: one on an array, one not
+      // enumerable, or one inherited from an Array subclass. The replacer refuses what it converts.
+      if ('toJSON' in value) return false;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;

@@ -42,6 +42,15 @@ describe('serializePayload', () => {
     };
     expect(refusal({ a: [{ b: 1 }, { c: Number.NaN }] })).toBe('payload.a.1.c');
     expect(refusal({ a: { toJSON: () => 1 } })).toBe('payload.a');
+    // A toJSON the fast path's walk would not meet: on an array, not enumerable, inherited.
+    expect(refusal({ a: Object.assign([1, 2], { toJSON: () => 'x' }) })).toBe('payload.a');
+    expect(refusal(Object.defineProperty({ n: 1 }, 'toJSON', { value: () => 'x' }))).toBe('payload');
+    class Tagged extends Array<number> {
+      toJSON() {
+        return 'tagged';
+      }
+    }
+    expect(refusal({ list: Tagged.from([1]) })).toBe('payload.list');
     expect(refusal(Object.assign(new Array(3), { 0: 1, 2: 3 }))).toBe('payload.1');
     expect(() => serializePayload({ a: 1n }, limits)).toThrow(ValidationError);
   });
