@@ -1,6 +1,7 @@
 /**
  * The SQLite dead-letter store indexes new error messages behind the writes (migration 14): a new
- * message is queued, the writer indexes the queue once it holds TEXT_INDEX_BATCH messages, and a
+ * message is queued, the writer indexes the queue once it holds TEXT_INDEX_BATCH messages (those
+ * left queued by earlier processes included), and a
  * search reads the index and the queue both. Searches agree with a plain LIKE over the entries
  * whichever side holds a message; deleting a message takes it out of the side that holds it (the
  * trigram index stays consistent: FTS5's integrity check passes); a database written before the
@@ -108,6 +109,34 @@ it('finds entries by text whether their message is queued or indexed, and indexe
         .map((d) => d.id)
         .sort(),
     );
+  } finally {
+    await store.close();
+  }
+  checkIndex(path);
+});
+
+it('counts the messages earlier processes left queued: short-lived writers never grow the queue past a batch', async () => {
+  const path = freshPath();
+  const lifetimes = 4;
+  const perLifetime = Math.ceil((TEXT_INDEX_BATCH * 3) / 4);
+  const queuedAfter: number[] = [];
+  for (let life = 0; life < lifetimes; life++) {
+    const store = new SqliteStore({ path, pollIntervalMs: 0 });
+    try {
+      const batch = Array.from({ length: perLifetime }, (_, i) =>
+        entry(`p${life}-${i}`, life * perLifetime + i, `tenant ${life}-${i} over quota`),
+      );
+      for (let i = 0; i < batch.length; i += 250)
+        await store.insertDeadLetters({ deadLetters: batch.slice(i, i + 250), now: T0 });
+    } finally {
+      await store.close();
+    }
+    queuedAfter.push(sides(path, 'over quota').queued);
+  }
+  for (const queued of queuedAfter) expect(queued).toBeLessThan(TEXT_INDEX_BATCH);
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    expect(await searchIds(store, 'tenant 3-7 over')).toEqual(['p3-7']);
   } finally {
     await store.close();
   }

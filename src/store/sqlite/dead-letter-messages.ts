@@ -5,9 +5,11 @@
  * of one message costs one lookup per batch instead of an index entry per trigram per dead letter.
  *
  * A new message is queued for the trigram index (migration 14) and indexed with the others queued,
- * in one statement, once this connection has queued {@link TEXT_INDEX_BATCH} of them: FTS5 writes a
- * segment per statement, so a message indexed on its own cost several times its share of a batch.
- * Searches read the queue too (see dead-letter-filter.ts), which therefore stays short.
+ * in one statement, once the queue holds about {@link TEXT_INDEX_BATCH}: FTS5 writes a segment per
+ * statement, so a message indexed on its own cost several times its share of a batch. Searches read
+ * the queue too (see dead-letter-filter.ts), which therefore stays short. A connection counts the
+ * queue it found at open, so short-lived processes that each queue a few messages do not leave an
+ * ever longer queue behind; writers open at the same time can each add up to a batch.
  */
 import type Database from 'better-sqlite3';
 import type { SqliteStatement } from './statement.js';
@@ -22,8 +24,8 @@ export class DeadLetterMessages {
   private readonly lastQueued: SqliteStatement;
   private readonly indexQueued: SqliteStatement;
   private readonly dequeue: SqliteStatement;
-  /** Messages this connection queued since it last indexed the queue. */
-  private queued = 0;
+  /** Messages queued when this connection opened, plus those it queued, since it last indexed. */
+  private queued: number;
 
   constructor(db: Database.Database) {
     this.find = db.prepare('SELECT id FROM redrive_dead_letter_messages WHERE message = ?').pluck();
@@ -38,6 +40,7 @@ export class DeadLetterMessages {
           WHERE redrive_dead_letter_text_queue.id <= ?`,
     );
     this.dequeue = db.prepare('DELETE FROM redrive_dead_letter_text_queue WHERE id <= ?');
+    this.queued = db.prepare('SELECT COUNT(*) FROM redrive_dead_letter_text_queue').pluck().get() as number;
   }
 
   /**
@@ -61,7 +64,7 @@ export class DeadLetterMessages {
   }
 
   /**
-   * Indexes every queued message (every writer's) when this connection has queued
+   * Indexes every queued message (every writer's) when this connection has counted
    * {@link TEXT_INDEX_BATCH} or `force` is set; inside the caller's write transaction. Returns how
    * many were indexed.
    */
