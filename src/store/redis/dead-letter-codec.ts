@@ -16,8 +16,8 @@ import type {
 import { ValidationError } from '../../core/errors.js';
 import type { AttemptRecord } from '../../core/job.js';
 import { failureIdentity } from '../failure-groups.js';
-import type { DeadLetterFromJob } from '../job-store.js';
-import { REDACTION_FAILED } from '../shared/redaction-failed.js';
+import type { DeadLetterFromJob, PayloadRedaction } from '../job-store.js';
+import { redactedPayloadJson } from '../shared/redaction-failed.js';
 
 const NULLABLE_STRINGS = [
   'queue',
@@ -177,18 +177,13 @@ export function deadLetterFromJobFields(dl: DeadLetterFromJob): string[] {
 
 /**
  * The payload to store for a job's dead letter: the caller's redaction of the job's payload, the
- * failure marker when the transform throws, or '' (the script copies the job's payload).
+ * failure marker when the transform throws, or '' (the script copies the job's payload) when there
+ * is no redactor or it leaves the payload as it is.
  */
-export function redactedPayloadArg(
-  redact: ((payload: unknown) => unknown) | undefined,
-  payloadJson: string | null,
-): string {
+export function redactedPayloadArg(redact: PayloadRedaction | undefined, payloadJson: string | null): string {
   if (!redact || payloadJson === null) return '';
-  try {
-    return JSON.stringify(redact(JSON.parse(payloadJson)) ?? null);
-  } catch {
-    return JSON.stringify(REDACTION_FAILED);
-  }
+  const kept = redactedPayloadJson(redact, payloadJson);
+  return kept === payloadJson ? '' : kept;
 }
 
 /** An audit entry's JSON as append-audit.lua stores it (without `seq`). */

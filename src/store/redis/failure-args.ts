@@ -46,8 +46,7 @@ export function failureArgs(
         blocks.set(key, block);
         blockArgs.push(shared.length / 2, ...shared);
       }
-      // A redaction that changed nothing is sent as '' (the script copies the job's own payload).
-      args.push(dl.id, redacted === payload ? '' : redacted, block, own.length / 2, ...own);
+      args.push(dl.id, redacted, block, own.length / 2, ...own);
     } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
       if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
         throw new ValidationError(`failures[${i}].outcome.runAt`, 'must be a finite number');
