@@ -61,7 +61,10 @@ export function registerDlqReplay(dlq: Command): void {
         nonNegativeInt,
       )
       .option('--batch-size <n>', 'entries per batch (default 50)', positiveInt(1000))
-      .option('--all-matching', 'without ids or filters: every replayable entry (at most --limit, default 100)')
+      .option(
+        '--all-matching',
+        'without ids or filters: every replayable entry (at most --limit, default 100)',
+      )
       .option('--actor <name>', 'who is acting, for the audit trail (default cli:<user>)')
       .option('--handlers <module>', 'a module exporting a ReplayRegistry with your replay handlers')
       .option('--dry-run', 'count what would be replayed; change nothing'),
