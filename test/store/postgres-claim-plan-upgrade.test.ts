@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { schemaAtVersion } from '../support/postgres.js';
+import { claimedByOlderRelease, schemaAtVersion } from '../support/postgres.js';
 import { postgresService, uniqueSchemaName } from '../support/services.js';
 
 const postgres = await postgresService();
@@ -24,16 +24,8 @@ describe.skipIf(!postgres.available)(
 
     it('keeps claimed and waiting jobs through the upgrade', async () => {
       await schemaAtVersion(pool, schema, 10);
-      const s = `"${schema}"`;
-      await pool.query(
-        `INSERT INTO ${s}.queues (name) VALUES ('q');
-       INSERT INTO ${s}.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at)
-         SELECT 'q', 'job', '{"i":' || i || '}', 'waiting', 0, 3, i, 0 FROM generate_series(1, 10) i`,
-      );
       // Claimed by a worker of the older release, with the function as version 10 made it.
-      const { rows: before } = await pool.query<{ id: string; token: string }>(
-        `SELECT id::text, token FROM ${s}.complete_and_claim('{}', '{}', '{}', 100, 'q', 'old', 4, 60000, 'c0', NULL, NULL, false)`,
-      );
+      const before = await claimedByOlderRelease(pool, schema, { waiting: 10, claim: 4 });
       expect(before).toHaveLength(4);
 
       const store = new PostgresStore({ pool, schema });

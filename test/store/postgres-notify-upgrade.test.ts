@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { notifyChannel } from '../../src/store/postgres/sql-files.js';
-import { schemaAtVersion } from '../support/postgres.js';
+import { claimedByOlderRelease, schemaAtVersion } from '../support/postgres.js';
 import { postgresService, uniqueSchemaName } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
@@ -26,15 +26,8 @@ describe.skipIf(!postgres.available)('PostgreSQL migration 0013 (wake-ups for ro
 
   it('notifies for releases and recoveries, not for claims, completions or heartbeats', async () => {
     await schemaAtVersion(pool, schema, 12);
+    const before = await claimedByOlderRelease(pool, schema, { waiting: 6, claim: 2 });
     const s = `"${schema}"`;
-    await pool.query(
-      `INSERT INTO ${s}.queues (name) VALUES ('q');
-       INSERT INTO ${s}.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at)
-         SELECT 'q', 'job', '{"i":' || i || '}', 'waiting', 0, 3, i, 0 FROM generate_series(1, 6) i`,
-    );
-    const { rows: before } = await pool.query<{ id: string; token: string }>(
-      `SELECT id::text, token FROM ${s}.complete_and_claim('{}', '{}', '{}', 100, 'q', 'old', 2, 60000, 'c0', NULL, NULL, false)`,
-    );
     expect(before).toHaveLength(2);
 
     const heard: string[] = [];

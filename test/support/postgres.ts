@@ -90,3 +90,26 @@ export async function schemaAtVersion(pool: pg.Pool, schema: string, version: nu
     client.release();
   }
 }
+
+/**
+ * On a schema built by {@link schemaAtVersion}: `waiting` jobs in queue `q` (payloads `{"i":1}`
+ * and on), then `claim` of them claimed by worker `old` through that version's own
+ * `complete_and_claim`, as a worker of the older release would. Returns the claimed ids and tokens.
+ */
+export async function claimedByOlderRelease(
+  pool: pg.Pool,
+  schema: string,
+  jobs: { waiting: number; claim: number },
+): Promise<{ id: string; token: string }[]> {
+  const s = quoteIdent(schema);
+  await pool.query(
+    `INSERT INTO ${s}.queues (name) VALUES ('q');
+     INSERT INTO ${s}.jobs (queue, name, payload, state, priority, max_attempts, run_at, created_at)
+       SELECT 'q', 'job', '{"i":' || i || '}', 'waiting', 0, 3, i, 0 FROM generate_series(1, ${jobs.waiting}) i`,
+  );
+  const { rows } = await pool.query<{ id: string; token: string }>(
+    `SELECT id::text, token FROM ${s}.complete_and_claim('{}', '{}', '{}', 100, 'q', 'old', $1, 60000, 'c0', NULL, NULL, false)`,
+    [jobs.claim],
+  );
+  return rows;
+}
