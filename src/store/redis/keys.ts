@@ -57,6 +57,7 @@
  *   {p}:audit:e                 hash   seq -> audit entry (JSON)
  *   {p}:audit:all               zset   every audit entry by seq
  *   {p}:audit:dl:<id>           zset   audit entries of one dead letter by seq
+ *   {p}:format                  string the store's format version (absent = 1; see FORMAT_VERSIONS)
  *   {p}:leader                  string the leader lease (JSON; see lua/lib/leader.lua), store-wide
  *   {p}:leader:epoch            string the leader lease's fencing epoch counter
  *
@@ -76,6 +77,20 @@ import { ValidationError } from '../../core/errors.js';
 
 /** The default key prefix. */
 export const DEFAULT_PREFIX = 'redrive';
+
+/**
+ * The stored formats this release reads and can write, by version (the `{p}:format` key; absent =
+ * 1, the format of every earlier release). Every release reads all versions up to its own; the
+ * key is only ever raised (RedisStore option `formatVersion`), and a release writes the newer
+ * layout only once it is raised, because a release before it would misread that layout.
+ * - 1: every field of a record is a hash field.
+ * - 2: a failing job's dead letter keeps its rarely read fields in one JSON field, `x`
+ *   (dead-letter-codec.ts).
+ */
+export const FORMAT_VERSIONS = [1, 2] as const;
+
+/** The newest format version this release writes when the store's key allows it. */
+export const LATEST_FORMAT_VERSION = 2;
 
 /** Builds the keys of one store. */
 export class RedisKeys {
@@ -100,6 +115,8 @@ export class RedisKeys {
   readonly auditAll: string;
   readonly leader: string;
   readonly leaderEpoch: string;
+  /** The store's format version (see {@link FORMAT_VERSIONS}). */
+  readonly format: string;
 
   /**
    * @param prefix the store's key prefix.
@@ -136,6 +153,7 @@ export class RedisKeys {
     this.auditAll = `${this.base}audit:all`;
     this.leader = `${this.base}leader`;
     this.leaderEpoch = `${this.base}leader:epoch`;
+    this.format = `${this.base}format`;
   }
 
   job(id: string): string {

@@ -38,7 +38,7 @@ import {
   validateNewJobs,
 } from './job-codec.js';
 import { RedisJobQueries } from './job-queries.js';
-import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
+import { DEFAULT_PREFIX, FORMAT_VERSIONS, RedisKeys } from './keys.js';
 import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
@@ -85,6 +85,8 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
   protected readonly jobEvents: RedisJobEvents;
+  /** The format version to raise the store's key to before the first failure write (option). */
+  private formatWanted: number | undefined;
 
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
   constructor(options: RedisStoreOptions = {}, shared?: SharedRedisParts) {
@@ -98,6 +100,13 @@ export class RedisStore extends StoreParts implements Store {
     }
     this.clockMode = clock;
     this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
+    if (
+      options.formatVersion !== undefined &&
+      !(FORMAT_VERSIONS as readonly number[]).includes(options.formatVersion)
+    ) {
+      throw new ValidationError('formatVersion', `must be one of ${FORMAT_VERSIONS.join(', ')}`);
+    }
+    this.formatWanted = options.formatVersion;
     this.conn = shared?.connection ?? new RedisConnection(options);
     this.client = this.conn.client;
     this.location = this.conn.location;
@@ -161,6 +170,17 @@ export class RedisStore extends StoreParts implements Store {
     return this.call(name, () =>
       this.replication.write(this.client, name, (p) => runScript(p, name, [this.keys.queues], all)),
     );
+  }
+
+  /**
+   * Raises the store's format key to the `formatVersion` option, once (the scripts read the key on
+   * every call, so the writes that follow use the layout it allows); nothing without the option.
+   */
+  protected async raiseFormat(): Promise<void> {
+    const wanted = this.formatWanted;
+    if (wanted === undefined) return;
+    await this.script('raise-format', [this.keys.format], [wanted]);
+    this.formatWanted = undefined;
   }
 
   /** Checks the server answers (PING); throws StoreUnavailableError otherwise. */
@@ -293,6 +313,7 @@ export class RedisStore extends StoreParts implements Store {
     const { claim } = params;
     const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
+    if (failures.length > 0 && this.formatWanted !== undefined) await this.raiseFormat();
     const failureArgs = failures.length > 0 ? await this.failArgs(failures) : [];
     const [now, lease, outcomes, json, failed, quarantined] = (await this.timedWrite(
       'complete-and-claim-jobs',
@@ -312,6 +333,7 @@ export class RedisStore extends StoreParts implements Store {
    */
   async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     if (params.failures.length === 0) return [];
+    if (this.formatWanted !== undefined) await this.raiseFormat();
     const args = await this.failArgs(params.failures);
     const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as string[];
     return failResults(params.failures, outcomes);

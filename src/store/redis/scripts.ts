@@ -44,6 +44,7 @@ export const SCRIPT_NAMES = [
   'purge-audit',
   'register-queue',
   'move-dead-letters',
+  'raise-format',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -80,6 +80,14 @@ local function call_many(cmd, key, args)
   end
 end
 
+-- The store's format version ({p}:format, absent = 1; see FORMAT_VERSIONS in keys.ts), read once
+-- per script call. A script writes a newer layout only when this says every process reads it.
+local format_version
+local function store_format()
+  if not format_version then format_version = tonumber(redis.call('GET', B .. 'format') or '1') or 1 end
+  return format_version
+end
+
 -- A JSON string literal.
 local function jstr(s)
   if s == nil or s == false then return 'null' end
