@@ -29,7 +29,10 @@ export class DeadLetterMessages {
 
   constructor(db: Database.Database) {
     this.find = db.prepare('SELECT id FROM redrive_dead_letter_messages WHERE message = ?').pluck();
-    this.add = db.prepare('INSERT INTO redrive_dead_letter_messages (message) VALUES (?)');
+    // OR IGNORE: a statement that cannot abort part-way needs no statement journal, which would
+    // copy every page the insert and its queueing trigger touch (the batch's lookup just found no
+    // such message, under the write lock, so nothing is ignored).
+    this.add = db.prepare('INSERT OR IGNORE INTO redrive_dead_letter_messages (message) VALUES (?)');
     this.lastQueued = db.prepare('SELECT MAX(id) FROM redrive_dead_letter_text_queue').pluck();
     this.indexQueued = db.prepare(
       // CROSS JOIN keeps the queue the outer loop: otherwise the bound moves to the messages' key
@@ -54,8 +57,11 @@ export class DeadLetterMessages {
       if (id === undefined) {
         id = this.find.get(message) as number | undefined;
         if (id === undefined) {
-          id = Number(this.add.run(message).lastInsertRowid);
-          this.queued++;
+          const added = this.add.run(message);
+          if (added.changes === 1) {
+            id = Number(added.lastInsertRowid);
+            this.queued++;
+          } else id = this.find.get(message) as number;
         }
         ids.set(message, id);
       }
