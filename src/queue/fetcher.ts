@@ -37,6 +37,11 @@ export class Fetcher<Payload = unknown> {
   private pollTimer: TimerHandle | undefined;
   private unwatch: (() => void) | undefined;
   private unwatchBreaker: (() => void) | undefined;
+  /**
+   * The last claim was answered in a later turn of the event loop (a store across a network): the
+   * next claim is sent at once, so the store works on it while this worker runs the jobs it holds.
+   */
+  private answeredLater = false;
 
   constructor(
     private readonly ctx: WorkerContext<Payload>,
@@ -129,6 +134,8 @@ export class Fetcher<Payload = unknown> {
         } else if (count === 0) {
           void this.schedulePoll();
         }
+        // Outcomes settled while this claim was in flight were left for the next claim to carry.
+        if (!this.claiming) this.settlements.flushSoon();
       },
       (error: unknown) => {
         this.claiming = false;
@@ -171,10 +178,12 @@ export class Fetcher<Payload = unknown> {
 
   private async claim(limit: number): Promise<number> {
     const { ctx, settlements } = this;
-    // Yield to the event loop once per batch: with a synchronous store and fast handlers, claims,
-    // handlers and completions would otherwise chain as microtasks for the whole drain and starve
-    // heartbeats, timers and I/O (an HTTP server in the same process, say).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Yield to the event loop once per batch: with a store that answers in the same turn (SQLite)
+    // and fast handlers, claims, handlers and completions would otherwise chain as microtasks for
+    // the whole drain and starve heartbeats, timers and I/O (an HTTP server in the same process,
+    // say). A store across a network answers in a later turn anyway, and sending its claim now,
+    // rather than after the held jobs have run, lets the store and this worker work at once.
+    if (!this.answeredLater) await new Promise<void>((resolve) => setImmediate(resolve));
     const breaker = ctx.raw.circuitBreaker;
     const allowed = !breaker || breaker.isAllowed();
     const combined =
@@ -205,6 +214,26 @@ export class Fetcher<Payload = unknown> {
   }
 
   private async claimInto(
+    params: ClaimJobsParams,
+    combined: boolean,
+    marks: { firstSeq: number; horizon: number },
+  ): Promise<number> {
+    // Tells whether the answer came in a later turn: this runs in the check phase of this turn or
+    // the next, after a store that answers synchronously (SQLite) has answered, and almost always
+    // before one across a network has (a wrong guess only costs the yield above).
+    let turned = false;
+    const marker = setImmediate(() => {
+      turned = true;
+    });
+    try {
+      return await this.claimFromStore(params, combined, marks);
+    } finally {
+      clearImmediate(marker);
+      this.answeredLater = turned;
+    }
+  }
+
+  private async claimFromStore(
     params: ClaimJobsParams,
     combined: boolean,
     marks: { firstSeq: number; horizon: number },

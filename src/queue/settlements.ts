@@ -69,6 +69,14 @@ export class Settlements {
     this.scheduleFlush();
   }
 
+  /**
+   * Writes what is pending after the current turn unless a claim takes it. For outcomes settled
+   * while a claim was in flight (their write was left to the next claim) when none follows.
+   */
+  flushSoon(): void {
+    if (this.size > 0) this.scheduleFlush();
+  }
+
   /** Writes at once when a batch is full, else after the current turn (unless a claim takes them). */
   private scheduleFlush(): void {
     if (this.size >= MAX_SETTLEMENT_BATCH) {

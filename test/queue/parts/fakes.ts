@@ -91,6 +91,8 @@ export function fakeStore(options: { notify?: boolean } = {}) {
     nextScheduledAt: null as number | null,
     /** When set, claims wait on it (to hold a claim in flight). */
     claimGate: undefined as Promise<void> | undefined,
+    /** Claims are answered in a later turn of the event loop, as a store across a network answers. */
+    claimLater: false,
     extendError: undefined as Error | undefined,
   };
   const fence = (id: string): FenceResult =>
@@ -101,6 +103,7 @@ export function fakeStore(options: { notify?: boolean } = {}) {
     async claimJobs(p: ClaimJobsParams): Promise<ClaimedJob[]> {
       calls.claim.push(p);
       if (answers.claimGate) await answers.claimGate;
+      if (answers.claimLater) await new Promise<void>((resolve) => setImmediate(resolve));
       return answers.waiting.splice(0, p.limit);
     },
     async completeJobs(p: CompleteJobsParams): Promise<FenceResult[]> {

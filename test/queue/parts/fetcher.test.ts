@@ -27,7 +27,7 @@ function setup(options: Partial<WorkerOptions> = {}, store = fakeStore()) {
   /** Claim times, relative to the start. */
   const t0 = clock.now();
   const claimTimes = () => store.calls.claim.map((c) => c.now - t0);
-  return { ...store, ctx, clock, events, fetcher, load, claimTimes, starts };
+  return { ...store, ctx, clock, events, fetcher, load, claimTimes, starts, completer };
 }
 
 describe('Fetcher', () => {
@@ -77,6 +77,45 @@ describe('Fetcher', () => {
     open();
     await settle();
     expect(s.calls.claim).toHaveLength(2);
+  });
+
+  it('sends a claim at once when the store answered the last one in a later turn, else yields first', async () => {
+    const microtasks = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    for (const later of [false, true]) {
+      const s = setup();
+      s.answers.claimLater = later;
+      s.answers.waiting.push(claimedJob());
+      s.fetcher.kick();
+      await settle();
+      expect(s.calls.claim).toHaveLength(1);
+      s.ctx.buffer.shift();
+      s.fetcher.kick();
+      await microtasks();
+      // Same-turn answers (SQLite) chain as microtasks: the worker lets timers and I/O run first.
+      expect(s.calls.claim).toHaveLength(later ? 2 : 1);
+      await settle();
+      expect(s.calls.claim).toHaveLength(2);
+    }
+  });
+
+  it('writes outcomes settled during a claim that finds nothing at once, not at the next poll', async () => {
+    const s = setup({ pollIntervalMs: 10_000 });
+    let open!: () => void;
+    s.answers.claimGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    s.fetcher.kick();
+    await settle();
+    s.completer.settlements.addCompletion({ id: 'j1', token: 't1', resultJson: null });
+    await settle();
+    // Left for the claim in flight to carry.
+    expect(s.calls.complete).toHaveLength(0);
+    open();
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+    expect(s.calls.complete.map((c) => c.completions.map((x) => x.id))).toEqual([['j1']]);
   });
 
   it('polls an empty queue with a backoff doubling from 1 ms up to pollIntervalMs', async () => {
