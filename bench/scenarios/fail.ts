@@ -111,6 +111,12 @@ export function failScenario(kind: FailureKind, storedDeadLetters: 'none' | 'lar
         ...(stored > 0 ? { fillSeconds: Math.round(fillSeconds * 10) / 10 } : {}),
         eventLoopStallMs: result.eventLoopStallMs,
         cpuSeconds: Math.round(result.cpuSeconds * 1000) / 1000,
+        ...(result.mainThreadCpuSeconds === undefined
+          ? {}
+          : {
+              mainThreadCpuSeconds: Math.round(result.mainThreadCpuSeconds * 1000) / 1000,
+              storeCpuSeconds: Math.round(result.storeCpuSeconds * 1000) / 1000,
+            }),
         rssDrainStartMb: drainRss.startMb,
         rssDrainEndMb: drainRss.endMb,
         rssDrainGrowthMb: drainRss.growthMb,

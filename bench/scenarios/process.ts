@@ -39,6 +39,12 @@ export function processScenario(concurrency: number): Scenario {
         concurrency,
         eventLoopStallMs: result.eventLoopStallMs,
         cpuSeconds: Math.round(result.cpuSeconds * 1000) / 1000,
+        ...(result.mainThreadCpuSeconds === undefined
+          ? {}
+          : {
+              mainThreadCpuSeconds: Math.round(result.mainThreadCpuSeconds * 1000) / 1000,
+              storeCpuSeconds: Math.round(result.storeCpuSeconds * 1000) / 1000,
+            }),
         rssDrainStartMb: drainRss.startMb,
         rssDrainEndMb: drainRss.endMb,
         rssDrainGrowthMb: drainRss.growthMb,

@@ -20,6 +20,8 @@ export interface SqliteConnection {
   readonly ownsDatabase: boolean;
   /** The `busy_timeout` set, in ms. */
   readonly busyTimeoutMs: number;
+  /** The `synchronous` level set. */
+  readonly synchronous: 'NORMAL' | 'FULL';
 }
 
 /**
@@ -54,7 +56,7 @@ export function openSqliteConnection(options: SqliteStoreOptions): SqliteConnect
     open.pragma(`synchronous = ${synchronous}`);
     open.pragma('temp_store = MEMORY');
     migrateSqliteSchema(open, path);
-    return { db: open, path, ownsDatabase, busyTimeoutMs };
+    return { db: open, path, ownsDatabase, busyTimeoutMs, synchronous };
   } catch (error) {
     if (ownsDatabase && db?.open) db.close();
     throw translateSqliteError(error, path);

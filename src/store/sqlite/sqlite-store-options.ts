@@ -15,6 +15,14 @@ export interface SqliteStoreOptions {
   database?: Database.Database;
   /** `NORMAL` (default: durable across process crashes, may lose the last commits on power loss) or `FULL`. */
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Where WAL checkpoints run. `'thread'` (default): once the store has committed a few hundred
+   * write transactions, a worker thread with its own connection copies the WAL back into the
+   * database file, off the thread that runs jobs; the store's commits checkpoint only if the WAL
+   * passes 16 MB. `'commit'`: SQLite's default, inside the commit that takes the WAL past 4 MB.
+   * A connection passed as `database` always keeps the application's setting.
+   */
+  walCheckpoint?: 'thread' | 'commit';
   /** How long a write waits for another process's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
   /** How often idle watchers look for other processes' commits. Default 5 ms; 0 disables. */

@@ -47,6 +47,7 @@ import { SqliteOrphans } from './sqlite-orphans.js';
 import type { SqliteStoreOptions } from './sqlite-store-options.js';
 import { SqliteTransactionalCompletion } from './transactional-completion.js';
 import { SqliteTransactions } from './transactions.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type { SqliteStoreOptions } from './sqlite-store-options.js';
 
@@ -87,6 +88,8 @@ export class SqliteStore extends StoreParts implements Store {
   private readonly transactional: SqliteTransactionalCompletion;
   /** Job events for listeners in any process (sqlite-job-events.ts). */
   protected readonly jobEvents: SqliteJobEvents;
+  /** WAL checkpoints on their own thread once the store is busy (wal-checkpointer.ts), if enabled. */
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(options: SqliteStoreOptions = {}) {
     super();
@@ -98,7 +101,17 @@ export class SqliteStore extends StoreParts implements Store {
     this.busyTimeoutMs = connection.busyTimeoutMs;
     try {
       const stmt = prepareJobStatements(db);
-      this.tx = new SqliteTransactions(db, path, () => this.closed);
+      const checkpointer =
+        connection.ownsDatabase && path !== ':memory:' && options.walCheckpoint !== 'commit'
+          ? new WalCheckpointer(db, path, connection.synchronous)
+          : undefined;
+      this.checkpointer = checkpointer;
+      this.tx = new SqliteTransactions(
+        db,
+        path,
+        () => this.closed,
+        checkpointer ? () => checkpointer.noteWrite() : undefined,
+      );
       this.inserter = new JobInserter(db);
       this.queries = new JobQueries(db, stmt, this.tx);
       this.leases = new JobLeases(stmt);
@@ -294,6 +307,7 @@ export class SqliteStore extends StoreParts implements Store {
     this.closed = true;
     this.watcher.close();
     await this.deadLetters.closeReadThread();
+    await this.checkpointer?.close();
     if (this.ownsDatabase) this.db.close();
   }
 }

@@ -13,16 +13,21 @@ export class SqliteTransactions {
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly isClosed: () => boolean,
+    /** Called after each committed write transaction (the WAL checkpointer counts them). */
+    private readonly afterWrite?: () => void,
   ) {}
 
   /** Runs `fn` in a write transaction that takes the lock up front (`BEGIN IMMEDIATE`). */
   write<T>(fn: () => T): T {
     assertOpen(this.isClosed(), 'SQLite', this.path);
+    let result: T;
     try {
-      return this.db.transaction(fn).immediate();
+      result = this.db.transaction(fn).immediate();
     } catch (error) {
       throw translateSqliteError(error, this.path);
     }
+    this.afterWrite?.();
+    return result;
   }
 
   /** Runs reads in one deferred transaction (one consistent snapshot). */

@@ -1,0 +1,151 @@
+/**
+ * WAL checkpoints on a thread of their own. By default SQLite checkpoints inside the commit that
+ * takes the WAL past 1,000 pages: that commit copies every page of the WAL back into the database
+ * file (a read and a write per page, and two syncs), about a third of the commit cost of a busy
+ * store, on the thread that runs the jobs. Once a store has committed {@link START_AFTER_WRITES}
+ * write transactions, a worker thread with its own connection runs passive checkpoints (which
+ * never block readers or writers) a few milliseconds apart while the WAL grows, and the store's
+ * connection checkpoints itself only when the WAL passes {@link SAFETY_NET_PAGES} pages, which the
+ * thread normally prevents. Those late checkpoints find most pages already copied, and they keep
+ * the WAL bounded if the thread falls behind or stops.
+ *
+ * Durability is unchanged: a commit is as durable as `synchronous` makes it whichever connection
+ * checkpoints, and every checkpoint syncs the WAL before copying it. Other processes, and readers
+ * on other connections, share the file as before (a checkpoint is a normal SQLite operation that
+ * any connection of the file may run). A store that only ever writes a little (a CLI command, a
+ * test) never starts the thread and checkpoints as SQLite does by default.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** Write transactions committed before the thread starts (short-lived stores never start it). */
+export const START_AFTER_WRITES = 200;
+
+/**
+ * The store's own checkpoint threshold once the thread runs, in pages (16 MB of 4 KB pages): far
+ * enough that the thread does the copying, close enough to keep the WAL small.
+ */
+export const SAFETY_NET_PAGES = 4000;
+
+/** SQLite's default `wal_autocheckpoint`, restored when the thread stops early. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
+
+/** Milliseconds between checkpoints while the WAL grows; doubled up to the idle pause when it does not. */
+const BUSY_PAUSE_MS = 4;
+const IDLE_PAUSE_MS = 250;
+
+/**
+ * The thread's code (CommonJS, evaluated, so that it needs no module file of its own in the
+ * build): opens the file, runs `wal_checkpoint(PASSIVE)` whenever the WAL has grown since the last
+ * one, and closes its connection when told to stop.
+ */
+const THREAD_CODE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('synchronous = ' + workerData.synchronous);
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+let lastLog = -1;
+let pause = workerData.busyPauseMs;
+let timer = null;
+function tick() {
+  timer = null;
+  let grew = false;
+  try {
+    const row = checkpoint.get();
+    grew = row.log !== lastLog;
+    lastLog = row.log;
+  } catch {
+    // A locked or busy file: the next tick tries again.
+    grew = true;
+  }
+  pause = grew ? workerData.busyPauseMs : Math.min(pause * 2, workerData.idlePauseMs);
+  timer = setTimeout(tick, pause);
+}
+parentPort.on('message', (message) => {
+  if (message === 'stop') {
+    if (timer) clearTimeout(timer);
+    db.close();
+    parentPort.close();
+  }
+});
+timer = setTimeout(tick, pause);
+`;
+
+/** Moves the checkpoints of one file database's store connection to a worker thread. */
+export class WalCheckpointer {
+  private writes = 0;
+  private worker: Worker | null = null;
+  private stopped = false;
+
+  /**
+   * @param db the store's connection (its `wal_autocheckpoint` is raised while the thread runs)
+   * @param path the database file, opened again by the thread
+   * @param synchronous the store's level, which the thread's checkpoints sync by
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+    private readonly synchronous: 'NORMAL' | 'FULL',
+  ) {}
+
+  /** Counts a committed write transaction; starts the thread once the store has proved busy. */
+  noteWrite(): void {
+    if (this.worker !== null || this.stopped) return;
+    if (++this.writes >= START_AFTER_WRITES) this.start();
+  }
+
+  /** Whether the thread runs (for tests). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  private start(): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(THREAD_CODE, {
+        eval: true,
+        workerData: {
+          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          path: this.path,
+          synchronous: this.synchronous,
+          busyPauseMs: BUSY_PAUSE_MS,
+          idlePauseMs: IDLE_PAUSE_MS,
+        },
+      });
+    } catch {
+      // No thread (a restricted runtime): checkpoints stay in the commits.
+      this.stopped = true;
+      return;
+    }
+    worker.unref();
+    // A thread that dies (the file vanished, the driver failed to load) hands checkpoints back to
+    // the store's commits, at SQLite's default threshold.
+    worker.on('error', () => this.handBack(worker));
+    worker.on('exit', () => this.handBack(worker));
+    this.worker = worker;
+    this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+  }
+
+  private handBack(worker: Worker): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    this.stopped = true;
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+  }
+
+  /** Stops the thread (its connection closed first, so the store's close is the last one). */
+  async close(): Promise<void> {
+    this.stopped = true;
+    const worker = this.worker;
+    this.worker = null;
+    if (!worker) return;
+    // Held referenced until it exits: an unreferenced thread would not keep the process waiting.
+    worker.ref();
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.postMessage('stop');
+    });
+  }
+}
