@@ -4,6 +4,7 @@
  * are deleted (SCAN + UNLINK of the prefix) afterwards.
  */
 import { Redis } from 'ioredis';
+import { LATEST_FORMAT_VERSION } from '../src/store/redis/keys.js';
 import { RedisStore } from '../src/store/redis/redis-store.js';
 import type { BenchDb } from './scenarios/context.js';
 import { sleep } from './wait.js';
@@ -29,6 +30,16 @@ export async function deleteKeys(url: string, pattern: string): Promise<number> 
   return deleted;
 }
 
+/**
+ * The format version a bench store is raised to: the newest by default (a fresh store whose
+ * processes all run this release), or BENCH_REDIS_FORMAT (1 measures what an upgraded deployment
+ * writes before it raises the key).
+ */
+function benchFormat(): 1 | 2 {
+  const wanted = Number(process.env.BENCH_REDIS_FORMAT || LATEST_FORMAT_VERSION);
+  return wanted === 1 ? 1 : 2;
+}
+
 export function createRedisBenchDb(): BenchDb {
   const url = benchRedisUrl();
   const prefix = `bench-${process.pid}-${Date.now().toString(36)}`;
@@ -36,7 +47,7 @@ export function createRedisBenchDb(): BenchDb {
   return {
     path: url,
     open: () => {
-      const store = new RedisStore({ url, prefix });
+      const store = new RedisStore({ url, prefix, formatVersion: benchFormat() });
       stores.push(store);
       return store;
     },

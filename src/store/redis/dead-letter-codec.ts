@@ -1,8 +1,12 @@
 /**
  * Dead letters <-> Redis hashes. A dead letter is stored as a hash whose field names are the
  * {@link DeadLetter} property names: strings as they are, numbers in decimal, JSON-valued
- * properties as JSON text; a null property is an absent field. The scripts add `seq` and `member`
- * (index bookkeeping, see lua/lib/dead-letters.lua).
+ * properties as JSON text; a null property is an absent field, and so are a default generation
+ * (1), replay count (0) and metadata ({}). The scripts add `seq` and `member` (index bookkeeping,
+ * see lua/lib/dead-letters.lua). In format 2 (FORMAT_VERSIONS in keys.ts) a failing job's dead
+ * letter keeps the properties only readers need ({@link PACKED_PROPERTIES}) in one JSON field,
+ * `x`, and has no `id` and `seq` fields (the id ends `member`); readers take a field first, then
+ * `x`.
  */
 
 import { withFinalAttemptStack } from '../../core/attempt-stack.js';
@@ -48,29 +52,52 @@ const NULLABLE_NUMBERS = [
 ] as const;
 const NULLABLE_JSON = ['payload', 'snapshot', 'requestData', 'responseData'] as const;
 
+/**
+ * The properties that format 2 packs into a failing job's dead letter's field `x` (read by no
+ * script: only by {@link deadLetterFromHash}).
+ */
+export const PACKED_PROPERTIES = [
+  'errorCode',
+  'errorStack',
+  'fingerprintVersion',
+  'nextActionHint',
+  'recommendedAction',
+  'workerId',
+  'handlerVersion',
+  'firstFailedAt',
+  'jobName',
+  'attempts',
+] as const;
+
+/** A member of the time indexes is 16 digits of order, then the id (lua/lib/dead-letters.lua). */
+const MEMBER_ORDER_DIGITS = 16;
+
 /** A HGETALL result (a record, or a flat field/value list from a script) as a {@link DeadLetter}. */
 export function deadLetterFromHash(h: Record<string, string>): DeadLetter {
+  // Format 2: the packed properties, under the fields (a field written later wins: regrouping
+  // sets fingerprintVersion).
+  const x = h.x === undefined ? undefined : (JSON.parse(h.x) as Record<string, unknown>);
+  const packed = (name: string): unknown => h[name] ?? x?.[name];
+  const attempts = h.attempts === undefined ? x?.attempts : JSON.parse(h.attempts);
+  const errorStack = (packed('errorStack') as string | undefined) ?? null;
   const out: Record<string, unknown> = {
-    id: h.id,
+    id: h.id ?? h.member?.slice(MEMBER_ORDER_DIGITS),
     domain: h.domain,
     failureType: h.failureType,
     errorMessage: h.errorMessage ?? '',
     fingerprint: h.fingerprint,
-    fingerprintVersion: Number(h.fingerprintVersion ?? 1),
+    fingerprintVersion: Number(packed('fingerprintVersion') ?? 1),
     status: h.status as DeadLetterStatus,
     generation: Number(h.generation ?? 1),
     replayCount: Number(h.replayCount ?? 0),
     maxReplays: Number(h.maxReplays ?? 0),
-    firstFailedAt: Number(h.firstFailedAt),
+    firstFailedAt: Number(packed('firstFailedAt')),
     deadLetteredAt: Number(h.deadLetteredAt),
     updatedAt: Number(h.updatedAt),
-    attempts:
-      h.attempts === undefined
-        ? []
-        : withFinalAttemptStack(JSON.parse(h.attempts) as AttemptRecord[], h.errorStack ?? null),
+    attempts: attempts === undefined ? [] : withFinalAttemptStack(attempts as AttemptRecord[], errorStack),
     metadata: h.metadata === undefined ? {} : (JSON.parse(h.metadata) as Record<string, unknown>),
   };
-  for (const name of NULLABLE_STRINGS) out[name] = h[name] ?? null;
+  for (const name of NULLABLE_STRINGS) out[name] = packed(name) ?? null;
   for (const name of NULLABLE_NUMBERS) out[name] = h[name] === undefined ? null : Number(h[name]);
   for (const name of NULLABLE_JSON) out[name] = h[name] === undefined ? null : JSON.parse(h[name]);
   return out as unknown as DeadLetter;
@@ -144,6 +171,110 @@ function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
     '~group',
     JSON.stringify({ c: identity.errorClass, m: identity.normalizedMessage, f: identity.frame }),
   );
+  return fields;
+}
+
+/**
+ * The properties a failure batch's dead letters share when they come from one error (compared
+ * one by one to find a dead letter's block; the JSON-valued ones are compared as JSON text).
+ */
+export const SHARED_PROPERTIES = [
+  'domain',
+  'failureType',
+  'entityType',
+  'entityId',
+  'userId',
+  'errorClass',
+  'errorCode',
+  'errorMessage',
+  'errorStack',
+  'fingerprint',
+  'fingerprintVersion',
+  'nextActionHint',
+  'recommendedAction',
+  'workerId',
+  'handlerVersion',
+  'maxReplays',
+] as const;
+
+/** A packed property as a JSON object member (`"name":value`), or '' when null. */
+function member(name: string, value: unknown): string {
+  return value === null || value === undefined ? '' : `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+}
+
+/**
+ * A failing job's dead letter's shared part as lib/fail.lua reads a block, validated: the fields
+ * every format stores, then `~group` (the group identity, recorded once per fingerprint, not on
+ * the entry) and `~x`: the packed properties among the shared ones as JSON object members without
+ * the braces (the field `x` in format 2; separate fields in format 1). `json` is the text of
+ * snapshot, requestData, responseData and metadata (null: absent).
+ */
+export function sharedDeadLetterFields(
+  dl: DeadLetterFromJob,
+  json: readonly (string | null)[],
+  at: string,
+): string[] {
+  validateCommon(dl, at);
+  const fields: string[] = [];
+  push(fields, 'domain', dl.domain);
+  push(fields, 'failureType', dl.failureType);
+  push(fields, 'entityType', dl.entityType);
+  push(fields, 'entityId', dl.entityId);
+  push(fields, 'userId', dl.userId);
+  push(fields, 'errorClass', dl.errorClass);
+  push(fields, 'errorMessage', dl.errorMessage);
+  push(fields, 'fingerprint', dl.fingerprint);
+  push(fields, 'snapshot', json[0]);
+  push(fields, 'requestData', json[1]);
+  push(fields, 'responseData', json[2]);
+  // An absent metadata field reads as {} (in every version).
+  if (json[3] !== '{}') push(fields, 'metadata', json[3]);
+  push(fields, 'maxReplays', dl.maxReplays);
+  const identity = failureIdentity(dl);
+  push(
+    fields,
+    '~group',
+    JSON.stringify({ c: identity.errorClass, m: identity.normalizedMessage, f: identity.frame }),
+  );
+  const packed = [
+    member('errorCode', dl.errorCode),
+    member('errorStack', dl.errorStack),
+    // Records written without a version were grouped by version 1 (before versioning).
+    member('fingerprintVersion', dl.fingerprintVersion ?? 1),
+    member('nextActionHint', dl.nextActionHint),
+    member('recommendedAction', dl.recommendedAction),
+    member('workerId', dl.workerId),
+    member('handlerVersion', dl.handlerVersion),
+  ];
+  push(fields, '~x', packed.filter((m) => m !== '').join(','));
+  return fields;
+}
+
+/**
+ * A failing job's dead letter's own fields (id and times), validated; its other properties are
+ * checked with its block ({@link sharedDeadLetterFields}).
+ */
+export function validateOwnFields(dl: DeadLetterFromJob, at: string): string[] {
+  const need = (ok: boolean, field: string, message: string) => {
+    if (!ok) throw new ValidationError(`${at}.${field}`, message);
+  };
+  need(typeof dl.id === 'string' && dl.id !== '', 'id', 'must be a non-empty string');
+  need(Number.isFinite(dl.firstFailedAt), 'firstFailedAt', 'must be a finite number');
+  need(Number.isFinite(dl.deadLetteredAt), 'deadLetteredAt', 'must be a finite number');
+  need(
+    dl.expiresAt === null || dl.expiresAt === undefined || Number.isFinite(dl.expiresAt),
+    'expiresAt',
+    'must be a finite number or null',
+  );
+  const fields = [
+    'id',
+    dl.id,
+    'firstFailedAt',
+    String(dl.firstFailedAt),
+    'deadLetteredAt',
+    String(dl.deadLetteredAt),
+  ];
+  if (dl.expiresAt !== null && dl.expiresAt !== undefined) fields.push('expiresAt', String(dl.expiresAt));
   return fields;
 }
 

@@ -4,15 +4,42 @@
  * error, its stack, the hints, the fingerprint and its group identity — and differ in a few (id,
  * times): each distinct set of shared fields is sent once per batch, as a block, and each dead
  * letter names its block and sends only its own fields. A batch of 50 dead letters of one error
- * then carries its stack once instead of 50 times.
+ * then carries its stack once instead of 50 times, and the block is encoded (and its group
+ * identity computed) once: a dead letter whose shared properties equal an earlier block's reuses
+ * it after a comparison of those properties.
  */
 import { ValidationError } from '../../core/errors.js';
-import type { JobFailure } from '../job-store.js';
-import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
+import type { DeadLetterFromJob, JobFailure } from '../job-store.js';
+import {
+  redactedPayloadArg,
+  SHARED_PROPERTIES,
+  sharedDeadLetterFields,
+  validateOwnFields,
+} from './dead-letter-codec.js';
 import { attemptSignature } from './job-codec.js';
 
-/** The fields each dead letter sends itself; every other field goes in a shared block. */
-const OWN_FIELDS = new Set(['id', 'firstFailedAt', 'deadLetteredAt', 'expiresAt']);
+/** A block: the dead letter it was built from (to compare later ones with) and its number. */
+interface Block {
+  source: DeadLetterFromJob;
+  json: readonly (string | null)[];
+  number: number;
+}
+
+/** The JSON-valued shared properties as text, to compare by value. */
+const jsonOf = (dl: DeadLetterFromJob): (string | null)[] => [
+  dl.snapshot === undefined || dl.snapshot === null ? null : JSON.stringify(dl.snapshot),
+  dl.requestData === undefined || dl.requestData === null ? null : JSON.stringify(dl.requestData),
+  dl.responseData === undefined || dl.responseData === null ? null : JSON.stringify(dl.responseData),
+  JSON.stringify(dl.metadata ?? {}),
+];
+
+function sameBlock(block: Block, dl: DeadLetterFromJob, json: readonly (string | null)[]): boolean {
+  const source = block.source as unknown as Record<string, unknown>;
+  const other = dl as unknown as Record<string, unknown>;
+  for (const name of SHARED_PROPERTIES) if (source[name] !== other[name]) return false;
+  for (let i = 0; i < json.length; i++) if (block.json[i] !== json[i]) return false;
+  return true;
+}
 
 /**
  * The arguments for `failures`, validated: K blocks (each M and M field/value pairs), then each
@@ -23,30 +50,28 @@ export function failureArgs(
   failures: readonly JobFailure[],
   payloads: readonly (string | null)[],
 ): (string | number)[] {
-  const blocks = new Map<string, number>();
+  const blocks: Block[] = [];
   const blockArgs: (string | number)[] = [];
   const args: (string | number)[] = [];
   failures.forEach((failure, i) => {
     const { id, token, outcome, attempt } = failure;
     args.push(String(id), String(token), JSON.stringify(attempt), attemptSignature(attempt), outcome.kind);
     if (outcome.kind === 'dead_letter') {
-      const { redactPayload, ...dl } = outcome.deadLetter;
-      const payload = payloads[i] ?? null;
-      const redacted = redactedPayloadArg(redactPayload, payload);
-      const own: string[] = [];
-      const shared: string[] = [];
-      const fields = deadLetterFromJobFields(dl);
-      for (let f = 0; f < fields.length; f += 2) {
-        (OWN_FIELDS.has(fields[f]!) ? own : shared).push(fields[f]!, fields[f + 1]!);
-      }
-      const key = shared.join('\u0000');
-      let block = blocks.get(key);
-      if (block === undefined) {
-        block = blocks.size + 1;
-        blocks.set(key, block);
+      const dl = outcome.deadLetter;
+      const redacted = redactedPayloadArg(dl.redactPayload, payloads[i] ?? null);
+      const own = validateOwnFields(dl, 'deadLetter');
+      const json = jsonOf(dl);
+      let block: Block | undefined;
+      // The latest block first: a storm's dead letters come in runs of one error.
+      for (let b = blocks.length - 1; b >= 0 && !block; b--)
+        if (sameBlock(blocks[b]!, dl, json)) block = blocks[b];
+      if (!block) {
+        const shared = sharedDeadLetterFields(dl, json, 'deadLetter');
+        block = { source: dl, json, number: blocks.length + 1 };
+        blocks.push(block);
         blockArgs.push(shared.length / 2, ...shared);
       }
-      args.push(dl.id, redacted, block, own.length / 2, ...own);
+      args.push(dl.id, redacted, block.number, own.length / 2, ...own);
     } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
       if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
         throw new ValidationError(`failures[${i}].outcome.runAt`, 'must be a finite number');
@@ -58,5 +83,5 @@ export function failureArgs(
       );
     }
   });
-  return [blocks.size, ...blockArgs, ...args];
+  return [blocks.length, ...blockArgs, ...args];
 }

@@ -221,20 +221,46 @@ local INSERT_META = {
 -- Set by the insert itself (a caller's value is not stored).
 local INSERT_OWN = { seq = true, member = true, generation = true, updatedAt = true, counted = true }
 
+-- Appends to `list` the properties packed in `packed` (JSON object members without the braces, see
+-- `~x` below) as separate field/value pairs: numbers in decimal, strings as they are.
+local function dl_unpack_into(list, packed)
+  if not packed or packed == '' then return end
+  for name, value in pairs(cjson.decode('{' .. packed .. '}')) do
+    if value ~= cjson.null then
+      list[#list + 1] = name
+      if type(value) == 'number' then list[#list + 1] = num_text(value) else list[#list + 1] = value end
+    end
+  end
+end
+
 -- Field/value pairs that several inserts of a script share (a failure batch's block, see
--- lib/fail.lua), sorted once: { raw = the pairs, stored = those the entry stores, meta = the
--- INSERT_META among them, identity = `~group` }.
+-- lib/fail.lua), sorted once: { raw = the pairs, stored = those the entry stores as fields in
+-- every format, meta = the INSERT_META among them, identity = `~group`, packed = `~x` (the rarely
+-- read properties as JSON object members without the braces: separate fields in format 1, part
+-- of the field `x` in format 2) }. `all` (dl_shared_fields) adds the packed ones as fields.
 local function dl_shared(raw)
-  local stored, meta, identity = {}, {}, nil
+  local stored, meta, identity, packed = {}, {}, nil, nil
   for i = 1, #raw, 2 do
     local name, value = raw[i], raw[i + 1]
     if name == '~group' then identity = value
+    elseif name == '~x' then packed = value
     elseif not INSERT_OWN[name] then
       stored[#stored + 1] = name; stored[#stored + 1] = value
       if INSERT_META[name] then meta[name] = value end
     end
   end
-  return { raw = raw, stored = stored, meta = meta, identity = identity }
+  return { raw = raw, stored = stored, meta = meta, identity = identity, packed = packed }
+end
+
+-- A block's fields as format 1 stores them (every property a field), built once per block.
+local function dl_shared_fields(shared)
+  if not shared.all then
+    local all = {}
+    for i = 1, #shared.stored do all[i] = shared.stored[i] end
+    dl_unpack_into(all, shared.packed)
+    shared.all = all
+  end
+  return shared.all
 end
 
 -- Inserts a dead letter from field/value pairs (every non-null property; `status`,
@@ -252,7 +278,7 @@ local function dl_insert(id, job_id, fields, now, batch, shared)
   local identity, stored, f, n = nil, {}, {}, 0
   if shared then
     identity = shared.identity
-    local pairs_ = shared.stored
+    local pairs_ = dl_shared_fields(shared)
     n = #pairs_
     for i = 1, n do stored[i] = pairs_[i] end
     for name, value in pairs(shared.meta) do f[name] = value end
@@ -260,6 +286,10 @@ local function dl_insert(id, job_id, fields, now, batch, shared)
   for i = 1, #fields, 2 do
     local name, value = fields[i], fields[i + 1]
     if name == '~group' then identity = value
+    elseif name == '~x' then
+      -- A block's packed properties carried by an outbox record (dl_insert_from_job).
+      dl_unpack_into(stored, value)
+      n = #stored
     elseif not INSERT_OWN[name] then
       stored[n + 1] = name; stored[n + 2] = value
       n = n + 2
@@ -354,11 +384,77 @@ local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch, shared
   return dl_insert(dl_id, job_id, all, now, batch, shared)
 end
 
+-- Format 2 (FORMAT_VERSIONS in keys.ts): a failing job's dead letter whose rarely read properties
+-- (the block's packed ones, firstFailedAt, the job's name and attempts) are one JSON field `x`,
+-- and whose defaults are left out (generation 1, replayCount 0; the id is the end of `member`).
+-- Nothing but the readers of this release reads `x`: the fields that scripts filter, index or
+-- guard on stay fields. `own` are the entry's own field/value pairs (deadLetteredAt, expiresAt,
+-- firstFailedAt; id), `shared` its block (dl_shared). Returns false as dl_insert does.
+local function dl_insert_packed(dl_id, own, job_id, job, payload, attempts, now, batch, shared)
+  local key = dkey(dl_id)
+  if redis.call('EXISTS', key) == 1 then return false end
+  if redis.call('HSETNX', B .. 'dl:job', job_id, dl_id) == 0 then return false end
+  local at, expires, first = nil, nil, 'null'
+  for i = 1, #own, 2 do
+    local name = own[i]
+    if name == 'deadLetteredAt' then at = own[i + 1]
+    elseif name == 'expiresAt' then expires = own[i + 1]
+    elseif name == 'firstFailedAt' then first = own[i + 1] end
+  end
+  local status, replay_count, max_replays = 'pending', nil, shared.meta.maxReplays
+  if job.replay_of then
+    local ledger = redis.call('HMGET', dkey(job.replay_of), 'replayCount', 'maxReplays')
+    if ledger[2] then
+      local rc, mr = num(ledger[1], 0), num(ledger[2], 0)
+      replay_count, max_replays = int(rc), int(mr)
+      if rc >= mr then status = 'requires_review' end
+    end
+  end
+  local seq = dl_batch_seq(batch)
+  local member = string.format('%016d', 1000000000000000 - seq) .. dl_id
+  if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
+  local packed = shared.packed or ''
+  local x = '{' .. packed .. (packed == '' and '' or ',') .. '"firstFailedAt":' .. first
+    .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
+  local args = {
+    'member', member, 'updatedAt', batch.now_s, 'counted', '1', 'status', status, 'queue', job.queue,
+    'jobId', job_id, 'deadLetteredAt', at, 'x', x,
+  }
+  local n = 16
+  local s = shared.stored
+  for i = 1, #s do args[n + i] = s[i] end
+  n = n + #s
+  if payload then args[n + 1] = 'payload'; args[n + 2] = payload; n = n + 2 end
+  if expires then args[n + 1] = 'expiresAt'; args[n + 2] = expires; n = n + 2 end
+  if job.replay_of then
+    -- After the block's maxReplays: the chain's ledger wins.
+    args[n + 1] = 'replayOf'; args[n + 2] = job.replay_of
+    n = n + 2
+    if replay_count then
+      args[n + 1] = 'replayCount'; args[n + 2] = replay_count
+      args[n + 3] = 'maxReplays'; args[n + 4] = max_replays
+    end
+  end
+  redis.call('HSET', key, unpack(args))
+  local meta = shared.meta
+  dl_batch_index(batch, {
+    id = dl_id, status = status, domain = meta.domain, queue = job.queue, fingerprint = meta.fingerprint,
+    at = tonumber(at), at_s = at, member = member, expiresAt = num(expires, nil), expires_s = expires,
+    updatedAt = now, replayCount = num(replay_count, 0), maxReplays = num(max_replays, 0), jobId = job_id,
+    failureType = meta.failureType or '',
+  }, shared.identity)
+  dlx.defer(batch, at, member)
+  return true
+end
+
 -- Creates the dead letter of a failing job (failJob, or a poison pill found by recovery). `fields`
 -- are the caller's properties (a table of the caller's own: the job's fields are appended to it);
 -- the job's queue, id, name, payload (or the caller's redacted copy), attempts and replay link are
 -- added here (in a queue slot: to the outbox record).
 local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch, shared)
+  if shared and not OUTBOX and store_format() >= 2 then
+    return dl_insert_packed(dl_id, fields, job_id, job, payload, attempts, now, batch, shared)
+  end
   local all = fields
   if shared and OUTBOX then
     -- The outbox record carries every field (the move inserts it on its own).

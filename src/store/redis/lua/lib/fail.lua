@@ -10,6 +10,23 @@
 -- block (1..K; 0 for retries), M, and M field/value pairs of the dead letter's own fields (M = 0
 -- for retries). A dead letter's fields are its block's, then its own.
 
+-- A job's fixed attributes (field `d`, JSON) that its dead letter copies: { name, name_json (its
+-- JSON text), replay_of }, decoded once per distinct text and script call (a storm's jobs mostly
+-- share theirs).
+local fixed_seen = {}
+local function job_fixed(d_text)
+  local j = fixed_seen[d_text]
+  if not j then
+    local d = cjson.decode(d_text)
+    local name, replay_of = d[1], d[7]
+    if name == cjson.null then name = nil end
+    if replay_of == cjson.null then replay_of = nil end
+    j = { name = name, name_json = jstr(name), replay_of = replay_of }
+    fixed_seen[d_text] = j
+  end
+  return j
+end
+
 -- Applies one failure whose arguments start at ARGV[a]: records the attempt of an active job whose
 -- token is current and applies the outcome. Returns the outcome ('retried', 'dead_lettered',
 -- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
@@ -43,10 +60,9 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     local fields, shared = {}, blocks[tonumber(ARGV[a + 7])]
     for i = 1, m * 2 do fields[i] = ARGV[a + 8 + i] end
     local payload = nz(ARGV[a + 6]) or f[8]
-    local d = cjson.decode(f[7])
-    local replay_of = d[7]
-    if replay_of == cjson.null then replay_of = nil end
-    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = d[1], replay_of = replay_of }, payload, attempts, now, dl_batch, shared)
+    local j = job_fixed(f[7])
+    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, name_json = j.name_json, replay_of = j.replay_of },
+      payload, attempts, now, dl_batch, shared)
     redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', num_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
     batch_add(batch, queue, 'zadd:dead', texts.now, id)
     return 'dead_lettered', next_a

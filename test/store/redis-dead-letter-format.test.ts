@@ -1,0 +1,132 @@
+/**
+ * Redis store on a real server: the dead-letter layouts. At format version 2 a failing job's dead
+ * letter keeps its rarely read properties in one JSON field (`x`); every reader of this release
+ * reads both layouts and entries as the previous release wrote them, alike.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DeadLetter } from '../../src/core/dead-letter.js';
+import {
+  deadLetterFromJob,
+  failedAttempt,
+  insertAndClaim,
+  T0,
+} from '../../src/store/conformance/fixtures.js';
+import type { RedisStore } from '../../src/store/redis/redis-store.js';
+import { redisService } from '../support/services.js';
+import { redisStoreHarness } from './redis-store-harness.js';
+
+const redis = await redisService();
+
+/** Fails a new job of `store` to the dead-letter queue as `dl-1`; its dead letter as read back. */
+async function deadLetterOf(store: RedisStore, now = T0): Promise<DeadLetter> {
+  const job = await insertAndClaim(store, { now, job: { payload: { customerId: 42 } } });
+  const [result] = await store.failJobs({
+    failures: [
+      {
+        id: job.id,
+        token: job.token,
+        attempt: failedAttempt(job, now + 5),
+        outcome: { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-1', now + 5) },
+      },
+    ],
+    now: now + 5,
+  });
+  expect(result).toMatchObject({ ok: true, deadLetterId: 'dl-1' });
+  return (await store.getDeadLetter({ id: 'dl-1' }))!;
+}
+
+describe.skipIf(!redis.available)('RedisStore dead-letter layouts', () => {
+  const { admin, open } = redisStoreHarness(redis);
+
+  it('format 2 packs the rarely read properties into one field and reads back the same dead letter', async () => {
+    const before = open();
+    const after = open({ formatVersion: 2 });
+    const expected = await deadLetterOf(before);
+    const packed = await deadLetterOf(after);
+    expect(packed).toEqual(expected);
+    expect(packed).toMatchObject({
+      errorStack: 'PermanentError: card declined\n    at charge (billing.ts:3:9)',
+      jobName: expected.jobName,
+      workerId: 'w1',
+    });
+
+    const fields = await admin!.hgetall(after.keys.deadLetter('dl-1'));
+    expect(Object.keys(fields)).toContain('x');
+    for (const name of ['id', 'seq', 'generation', 'errorStack', 'attempts', 'jobName', 'workerId'])
+      expect(fields[name]).toBeUndefined();
+    // What scripts filter, index and guard on stays a field.
+    expect(fields).toMatchObject({ status: 'pending', errorMessage: 'card declined', entityId: 'inv-1' });
+    expect(Object.keys(await admin!.hgetall(before.keys.deadLetter('dl-1')))).not.toContain('x');
+  });
+
+  it('format 2 entries list, filter, search and change state as format 1 ones', async () => {
+    const store = open({ formatVersion: 2 });
+    await deadLetterOf(store);
+    const page = await store.listDeadLetters({
+      limit: 10,
+      filter: {
+        entityId: 'inv-1',
+        errorText: 'declined',
+        json: [{ field: 'payload', path: 'customerId', op: 'eq', value: 42 }],
+      },
+    } as never);
+    expect(page.items.map((d) => d.id)).toEqual(['dl-1']);
+    const acquired = await store.acquireDeadLetterForReplay({ id: 'dl-1', now: T0 + 10 });
+    expect(acquired.ok && acquired.deadLetter).toMatchObject({
+      id: 'dl-1',
+      status: 'replaying',
+      generation: 2,
+      workerId: 'w1',
+      errorCode: 'E_PERM',
+    });
+    // A field written later wins over the packed value.
+    await store.regroupDeadLetters({ changes: [{ id: 'dl-1', fingerprint: 'fp-2', fingerprintVersion: 3 }] });
+    expect(await store.getDeadLetter({ id: 'dl-1' })).toMatchObject({
+      fingerprint: 'fp-2',
+      fingerprintVersion: 3,
+    });
+  });
+
+  it('reads an entry as the previous release wrote it (every property a field)', async () => {
+    const store = open({ formatVersion: 2 });
+    await admin!.hset(store.keys.deadLetter('old-1'), {
+      id: 'old-1',
+      domain: 'billing',
+      failureType: 'permanent',
+      errorClass: 'PermanentError',
+      errorCode: 'E_PERM',
+      errorMessage: 'card declined',
+      errorStack: 'PermanentError: card declined',
+      fingerprint: 'fp-1',
+      fingerprintVersion: '2',
+      metadata: '{}',
+      workerId: 'w1',
+      maxReplays: '2',
+      firstFailedAt: String(T0),
+      deadLetteredAt: String(T0 + 1),
+      queue: 'q',
+      jobId: '7',
+      jobName: 'charge',
+      payload: '{"a":1}',
+      attempts: '[{"attempt":1,"outcome":"failed","startedAt":0,"endedAt":1,"message":"card declined"}]',
+      replayCount: '0',
+      status: 'pending',
+      seq: '1',
+      member: '0999999999999999old-1',
+      generation: '1',
+      updatedAt: String(T0 + 1),
+      counted: '1',
+    });
+    expect(await store.getDeadLetter({ id: 'old-1' })).toMatchObject({
+      id: 'old-1',
+      errorStack: 'PermanentError: card declined',
+      fingerprintVersion: 2,
+      jobName: 'charge',
+      workerId: 'w1',
+      firstFailedAt: T0,
+      metadata: {},
+      payload: { a: 1 },
+      attempts: [{ attempt: 1, message: 'card declined', stack: 'PermanentError: card declined' }],
+    });
+  });
+});
