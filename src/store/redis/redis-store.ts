@@ -329,7 +329,7 @@ export class RedisStore extends StoreParts implements Store {
 
   /**
    * One script call for the whole batch. Dead letters with a payload transform need the jobs'
-   * payloads first: one pipelined read for the batch (a job's payload never changes while it runs).
+   * payloads first: one read script call for the batch (a job's payload never changes while it runs).
    */
   async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     if (params.failures.length === 0) return [];
@@ -351,18 +351,18 @@ export class RedisStore extends StoreParts implements Store {
       f.outcome.kind === 'dead_letter' && f.outcome.deadLetter.redactPayload ? f : undefined,
     );
     const payloads: (string | null)[] = new Array(failures.length).fill(null);
-    if (redacted.some((f) => f !== undefined)) {
-      const pipeline = this.client.pipeline();
-      const at: number[] = [];
-      redacted.forEach((f, i) => {
-        if (!f) return;
-        pipeline.hget(this.keys.job(String(f.id)), 'p');
-        at.push(i);
-      });
-      const replies = (await this.call('failJobs', () => pipeline.exec())) ?? [];
-      replies.forEach(([error, payload], j) => {
-        if (error) throw translateRedisError(error, 'failJobs', this.location);
-        payloads[at[j]!] = payload as string | null;
+    const at: number[] = [];
+    redacted.forEach((f, i) => {
+      if (f) at.push(i);
+    });
+    if (at.length > 0) {
+      const read = (await this.script(
+        'read-payloads',
+        [this.keys.queues],
+        at.map((i) => String(failures[i]!.id)),
+      )) as (string | null)[];
+      at.forEach((i, j) => {
+        payloads[i] = read[j] ?? null;
       });
     }
     return failureArgs(failures, payloads);

@@ -45,6 +45,7 @@ export const SCRIPT_NAMES = [
   'register-queue',
   'move-dead-letters',
   'raise-format',
+  'read-payloads',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
