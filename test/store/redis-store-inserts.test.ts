@@ -1,6 +1,7 @@
 /**
  * Redis store on a real server: chunked inserts in one transaction, idempotency keys across chunks;
- * the ids and start sequence numbers the scripts count up digit by digit.
+ * the ids and start sequence numbers the scripts count up digit by digit; claim replies in pieces
+ * that name a job's fixed attributes once for a run of jobs sharing them.
  */
 import { describe, expect, it } from 'vitest';
 import { redisService } from '../support/services.js';
@@ -71,6 +72,43 @@ describe.skipIf(!redis.available)('RedisStore', () => {
       // Field ws: `<startedAt>:<seq>:<workerId>` (lib/jobs.lua).
       const held = await Promise.all(claimed.map((j) => admin!.hget(store.keys.job(j.id), 'ws')));
       expect(held).toEqual(Array.from({ length: 249 }, (_, i) => `${T0}:${7 + i}:w`));
+    });
+  });
+
+  describe('claim replies', () => {
+    it('claims runs of jobs sharing their attributes over several reply pieces, each job with its own backoff and headers', async () => {
+      const store = open();
+      const pad = 'x'.repeat(300);
+      const backoff = { type: 'fixed' as const, delayMs: 10 };
+      const bulk = (name: string, from: number, count: number, extra = {}) =>
+        Array.from({ length: count }, (_, i) => job({ name, payload: { i: from + i, pad }, ...extra }));
+      // Three bulk inserts: the reply's d repeats within each run and changes between them.
+      const runs = [
+        ...bulk('a', 0, 60, { backoff, headers: { trace: 't1' } }),
+        ...bulk('b', 60, 1),
+        ...bulk('c', 61, 60, { maxAttempts: 7 }),
+      ];
+      await store.insertJobs({ jobs: runs.slice(0, 60), now: T0 });
+      await store.insertJobs({ jobs: runs.slice(60, 61), now: T0 });
+      await store.insertJobs({ jobs: runs.slice(61), now: T0 });
+      const claimed = await store.claimJobs({
+        queue: 'q',
+        workerId: 'w',
+        limit: 200,
+        leaseMs: 60_000,
+        now: T0,
+        claimId: 'c',
+      });
+      expect(claimed.map((j) => j.payload)).toEqual(runs.map((_, i) => ({ i, pad })));
+      expect(claimed.map((j) => j.name)).toEqual(runs.map((j) => j.name));
+      expect(claimed.map((j) => j.maxAttempts)).toEqual(runs.map((j) => j.maxAttempts));
+      expect(claimed.map((j) => j.headers)).toEqual(runs.map((j) => j.headers ?? null));
+      expect(claimed.map((j) => j.backoff)).toEqual(runs.map((j) => j.backoff));
+      // A handler changing its job's headers or backoff changes no other job's.
+      claimed[0]!.headers!.trace = 'changed';
+      claimed[0]!.backoff!.delayMs = 99;
+      expect(claimed[1]!.headers).toEqual({ trace: 't1' });
+      expect(claimed[59]!.backoff).toEqual(backoff);
     });
   });
 });

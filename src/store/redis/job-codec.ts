@@ -227,7 +227,7 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
 
 /**
  * One job of a claim (lua/lib/claim.lua): id, attemptsMade, orphanCount, rateLimitDelays, runAt,
- * attempts, d, payload.
+ * attempts, d (0 when it is the previous job's), payload.
  */
 export type ClaimRow = [
   id: string,
@@ -236,13 +236,28 @@ export type ClaimRow = [
   rateLimitDelays: number,
   runAt: number,
   attempts: AttemptRecord[] | null,
-  fixed: Fixed,
+  fixed: Fixed | 0,
   payload: unknown,
 ];
 
-/** Builds the {@link ClaimedJob}s of a claim from its JSON reply and the claim's own values. */
+/**
+ * Field d of a job whose claim row repeated the previous job's: the same parsed array, with its
+ * objects (backoff, headers) copied so that no two jobs share one a handler could change.
+ */
+function repeatedFixed(d: Fixed): Fixed {
+  if (d[4] === null && d[8] === undefined) return d;
+  const copy = d.slice() as Fixed;
+  if (copy[4] !== null) copy[4] = { ...copy[4] };
+  if (copy[8] !== undefined) copy[8] = { ...copy[8] };
+  return copy;
+}
+
+/**
+ * Builds the {@link ClaimedJob}s of a claim from its reply (the pieces of one JSON text, see
+ * lua/lib/claim.lua) and the claim's own values.
+ */
 export function claimedJobsFromJson(
-  json: string,
+  pieces: readonly string[],
   queue: string,
   workerId: string,
   claimId: string,
@@ -250,11 +265,14 @@ export function claimedJobsFromJson(
   now: number,
   suspect = false,
 ): ClaimedJob[] {
-  if (json === '[]') return [];
-  const rows = JSON.parse(json) as ClaimRow[];
+  if (pieces.length === 0) return [];
+  const rows = JSON.parse(pieces.length === 1 ? pieces[0]! : pieces.join('')) as ClaimRow[];
   const jobs: ClaimedJob[] = new Array(rows.length);
+  let previous: Fixed | undefined;
   for (let i = 0; i < rows.length; i++) {
-    const [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload] = rows[i]!;
+    const [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, fixed, payload] = rows[i]!;
+    const d: Fixed = fixed === 0 ? repeatedFixed(previous!) : fixed;
+    previous = d;
     jobs[i] = {
       id,
       queue,

@@ -268,11 +268,11 @@ export class RedisStore extends StoreParts implements Store {
     params: ClaimJobsParams,
     now: string,
     lease: string,
-    json: string,
+    pieces: string[],
     quarantined: string,
   ): ClaimedJob[] {
     return claimedJobsFromJson(
-      json,
+      pieces,
       params.queue,
       String(params.workerId),
       params.claimId,
@@ -285,8 +285,13 @@ export class RedisStore extends StoreParts implements Store {
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
     const args = this.claimArgs(params);
     if (params.limit === 0) return [];
-    const [now, lease, json, quarantined] = (await this.timed('claim-jobs', params.now, args)) as string[];
-    return this.decodeClaim(params, now!, lease!, json!, quarantined!);
+    const [now, lease, pieces, quarantined] = (await this.timed('claim-jobs', params.now, args)) as [
+      string,
+      string,
+      string[],
+      string,
+    ];
+    return this.decodeClaim(params, now, lease, pieces, quarantined);
   }
 
   async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
@@ -315,15 +320,15 @@ export class RedisStore extends StoreParts implements Store {
     const args = this.claimArgs(claim);
     if (failures.length > 0 && this.formatWanted !== undefined) await this.raiseFormat();
     const failureArgs = failures.length > 0 ? await this.failArgs(failures) : [];
-    const [now, lease, outcomes, json, failed, quarantined] = (await this.timedWrite(
+    const [now, lease, outcomes, pieces, failed, quarantined] = (await this.timedWrite(
       'complete-and-claim-jobs',
       claim.now,
       [...args, params.completions.length, failures.length, completionArgs(params.completions), failureArgs],
-    )) as [string, string, string[] | 'all_ok', string, string[], string];
+    )) as [string, string, string[] | 'all_ok', string[], string[], string];
     return {
       completed: fenceResults(params.completions, outcomes),
       failed: failResults(failures, failed),
-      claimed: this.decodeClaim(claim, now, lease, json, quarantined),
+      claimed: this.decodeClaim(claim, now, lease, pieces, quarantined),
     };
   }
 

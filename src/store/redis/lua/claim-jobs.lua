@@ -5,10 +5,11 @@
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] queue;  ARGV[5] worker id;
 -- ARGV[6]  limit;  ARGV[7] lease ms;  ARGV[8] claim id;  ARGV[9] first start sequence number ('' =
 --          no start marks);  ARGV[10] start horizon;  ARGV[11] '1' = quarantine allowed
--- Returns  { now, leaseExpiresAt, jobs, quarantined } with jobs one JSON text: an array with, per
---          claimed job, [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload]
---          (see lib/claim.lua; the token is `<attemptsMade + 1>:<claimId>`), and quarantined '1'
---          when the one job claimed is a suspect, alone.
+-- Returns  { now, leaseExpiresAt, jobs, quarantined } with jobs the pieces of one JSON text (to
+--          join): an array with, per claimed job, [id, attemptsMade, orphanCount, rateLimitDelays,
+--          runAt, attempts, d or 0 (the previous job's), payload] (see lib/claim.lua; the token is
+--          `<attemptsMade + 1>:<claimId>`), and quarantined '1' when the one job claimed is a
+--          suspect, alone.
 --!include lib/common.lua
 --!include lib/jobs.lua
 --!include lib/claim.lua
