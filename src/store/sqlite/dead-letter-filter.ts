@@ -2,6 +2,7 @@
  * Builds the WHERE clause, ordering and keyset cursor of dead-letter queries. Every value is bound
  * as a parameter; JSON paths are validated and quoted, never spliced in raw.
  */
+import { DEAD_LETTER_STATUSES } from '../../core/dead-letter.js';
 import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
 import { likeEscape, statusCondition } from '../shared/dead-letter-filter.js';
 import { checkJsonFilter, parseJsonPath } from '../shared/json-filter.js';
@@ -78,6 +79,11 @@ export function inListSql(
  */
 export interface PlannedWhere extends SqlWhere {
   residual: SqlWhere | null;
+  /**
+   * Whether the rows are read per status and merged (see {@link orderedRows}): the filter names one
+   * domain, no status and no other indexed column.
+   */
+  byStatus: boolean;
 }
 
 /** Options of {@link buildWhere}. */
@@ -164,13 +170,52 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
     if (indexed) where.push(jsonCondition(json, args, true));
     else residual.push(jsonCondition(json, residualArgs, false));
   }
+  const byStatus =
+    filter.domain !== undefined &&
+    plus === '' &&
+    !filter.statuses?.length &&
+    !filter.domains?.length &&
+    [filter.queue, filter.failureType, filter.entityId, filter.jobId, filter.fingerprint].every(
+      (v) => v === undefined,
+    ) &&
+    !(filter.json ?? []).some((json) => options.indexedPaths?.has(indexedPathKey(json.field, json.path)));
   where.push(...(options.extra ?? []));
   args.push(...(options.extraArgs ?? []));
   return {
     clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
     args,
     residual: residual.length > 0 ? { clause: `WHERE ${residual.join(' AND ')}`, args: residualArgs } : null,
+    byStatus,
   };
+}
+
+/**
+ * A query of the matching rows in `order`, then `tail` (`LIMIT ...`): its first column is the row
+ * id (`seq`), or with `position` the time then the row id. A filter on one domain alone
+ * ({@link PlannedWhere.byStatus}) reads `(domain, status, dead_lettered_at)` once per status, and
+ * SQLite merges the runs in order (a compound SELECT whose arms each follow the index): no index of
+ * `(domain, dead_lettered_at)` is kept, as every insert would pay for it.
+ */
+export function orderedRows(
+  where: PlannedWhere,
+  order: 'newest' | 'oldest',
+  tail: string,
+  columns: 'rowid' | 'position' = 'rowid',
+): SqlWhere {
+  if (!where.byStatus) {
+    const select = columns === 'rowid' ? 'rowid AS seq' : 'dead_lettered_at, rowid';
+    return {
+      clause: `SELECT ${select} FROM redrive_dead_letters ${where.clause} ${ordering(order).orderBy} ${tail}`,
+      args: where.args,
+    };
+  }
+  const select =
+    columns === 'rowid' ? 'rowid AS seq, dead_lettered_at AS at' : 'dead_lettered_at AS at, rowid AS seq';
+  const arms = DEAD_LETTER_STATUSES.map(
+    (status) => `SELECT ${select} FROM redrive_dead_letters ${where.clause} AND status = '${status}'`,
+  );
+  const merged = order === 'newest' ? 'ORDER BY at DESC, seq ASC' : 'ORDER BY at ASC, seq DESC';
+  return { clause: `${arms.join(' UNION ALL ')} ${merged} ${tail}`, args: arms.flatMap(() => where.args) };
 }
 
 /**

@@ -21,7 +21,14 @@ import { type CountCell, facetsFromCells, totalsFromCells } from '../shared/coun
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
-import { buildWhere, inListSql, ordering, type SqlWhere } from './dead-letter-filter.js';
+import {
+  buildWhere,
+  inListSql,
+  orderedRows,
+  ordering,
+  type PlannedWhere,
+  type SqlWhere,
+} from './dead-letter-filter.js';
 import { TOP_FAILURES_SCAN_BUDGET, topFailuresFrom } from './dead-letter-groups.js';
 import {
   type AuditRow,
@@ -61,7 +68,7 @@ export class SqliteDeadLetterReads {
   async listDeadLetters(params: ListDeadLettersParams): Promise<DeadLetterPage> {
     const order = params.order ?? 'newest';
     const limit = Math.max(0, Math.floor(params.limit));
-    const { orderBy, after } = ordering(order);
+    const { after } = ordering(order);
     const extra: string[] = [];
     const extraArgs: unknown[] = [];
     if (params.cursor !== undefined) {
@@ -73,11 +80,13 @@ export class SqliteDeadLetterReads {
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
     const page = buildWhere(filter, { indexedPaths: this.indexedPaths, extra, extraArgs });
     if (page.residual) return this.listByBoundedScan(params, page, page.residual, order, limit);
-    const select = (orderBy: string, n: number, skip: number) =>
-      this.c
-        .prepared(`SELECT rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT ? OFFSET ?`)
+    const select = (inOrder: 'newest' | 'oldest', n: number, skip: number) => {
+      const rows = orderedRows(page, inOrder, 'LIMIT ? OFFSET ?');
+      return this.c
+        .prepared(rows.clause)
         .pluck()
-        .all(...page.args, n, skip) as number[];
+        .all(...rows.args, n, skip) as number[];
+    };
     // One read snapshot: the total and the page agree even while other processes write.
     return this.c.snapshot(() => {
       const total = withTotal === false ? null : this.count(filter);
@@ -89,13 +98,9 @@ export class SqliteDeadLetterReads {
       let seqs: number[];
       if (params.cursor === undefined && total !== null && offset > total / 2 && offset < total) {
         const end = Math.min(total, offset + limit);
-        seqs = select(
-          ordering(order === 'newest' ? 'oldest' : 'newest').orderBy,
-          end - offset,
-          total - end,
-        ).reverse();
+        seqs = select(order === 'newest' ? 'oldest' : 'newest', end - offset, total - end).reverse();
       } else {
-        seqs = select(orderBy, limit, offset);
+        seqs = select(order, limit, offset);
       }
       const { items, last } = this.load(seqs);
       const nextCursor =
@@ -126,21 +131,21 @@ export class SqliteDeadLetterReads {
    */
   private listByBoundedScan(
     params: ListDeadLettersParams,
-    page: SqlWhere,
+    page: PlannedWhere,
     residual: SqlWhere,
     order: 'newest' | 'oldest',
     limit: number,
   ): DeadLetterPage {
     const { orderBy } = ordering(order);
     const budget = this.scanBudget;
-    const window = `SELECT rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT ${budget}`;
-    const matches = `SELECT rowid FROM redrive_dead_letters ${residual.clause} AND rowid IN (${window})`;
-    const args = [...residual.args, ...page.args];
+    const window = orderedRows(page, order, `LIMIT ${budget}`);
+    const matches = `SELECT rowid FROM redrive_dead_letters ${residual.clause} AND rowid IN (SELECT seq FROM (${window.clause}))`;
+    const args = [...residual.args, ...window.args];
     return this.c.snapshot(() => {
       const examined = this.c
-        .prepared(`SELECT COUNT(*) FROM (${window})`)
+        .prepared(`SELECT COUNT(*) FROM (${window.clause})`)
         .pluck()
-        .get(...page.args) as number;
+        .get(...window.args) as number;
       const scan = { examined, budget, complete: examined < budget };
       const total =
         params.withTotal === false
@@ -163,12 +168,11 @@ export class SqliteDeadLetterReads {
         nextCursor = encodeCursor({ at: last.at, tiebreak: last.seq, order });
       else if (limit > 0 && !scan.complete) {
         // Candidates remain past the budget: continue after the last one examined.
+        const last = orderedRows(page, order, `LIMIT 1 OFFSET ${budget - 1}`, 'position');
         const edge = this.c
-          .prepared(
-            `SELECT dead_lettered_at, rowid FROM redrive_dead_letters ${page.clause} ${orderBy} LIMIT 1 OFFSET ${budget - 1}`,
-          )
+          .prepared(last.clause)
           .raw()
-          .get(...page.args) as [number, number] | undefined;
+          .get(...last.args) as [number, number] | undefined;
         if (edge) nextCursor = encodeCursor({ at: edge[0], tiebreak: edge[1], order });
       }
       return { items, total, nextCursor, scan };
@@ -220,17 +224,17 @@ export class SqliteDeadLetterReads {
       // Other conditions: group the newest matching entries, at most a budget of them.
       const budget = TOP_FAILURES_SCAN_BUDGET;
       const where = buildWhere(filter, { indexedPaths: this.indexedPaths });
-      const window = `SELECT rowid FROM redrive_dead_letters ${where.clause} ORDER BY dead_lettered_at DESC LIMIT ${budget}`;
+      const window = orderedRows(where, 'newest', `LIMIT ${budget}`);
       const residual = where.residual ? `${where.residual.clause} AND` : 'WHERE';
       return topFailuresFrom(prepared, filter, limit, {
-        sql: `SELECT fingerprint, domain FROM redrive_dead_letters ${residual} rowid IN (${window})`,
-        args: [...(where.residual?.args ?? []), ...where.args],
+        sql: `SELECT fingerprint, domain FROM redrive_dead_letters ${residual} rowid IN (SELECT seq FROM (${window.clause}))`,
+        args: [...(where.residual?.args ?? []), ...window.args],
         budget,
         examined: () =>
           this.c
-            .prepared(`SELECT COUNT(*) FROM (${window})`)
+            .prepared(`SELECT COUNT(*) FROM (${window.clause})`)
             .pluck()
-            .get(...where.args) as number,
+            .get(...window.args) as number,
       });
     });
   }

@@ -16,6 +16,7 @@ import { jobEvents } from './0011_job_events.js';
 import { deadLetterStacks } from './0012_dead_letter_stacks.js';
 import { jobAttemptStacks } from './0013_job_attempt_stacks.js';
 import { errorTextQueue } from './0014_error_text_queue.js';
+import { deadLetterDomainIndex } from './0015_dead_letter_domain_index.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -34,4 +35,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   deadLetterStacks,
   jobAttemptStacks,
   errorTextQueue,
+  deadLetterDomainIndex,
 ];
