@@ -45,6 +45,8 @@ const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('synchronous = ' + workerData.synchronous);
+// Preparing may wait out a migration of another process; the checkpoints themselves never wait.
+db.pragma('busy_timeout = 5000');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 let lastLog = -1;
 let pause = workerData.busyPauseMs;
