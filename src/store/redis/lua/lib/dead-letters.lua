@@ -160,6 +160,15 @@ end
 
 -- Writes what the batch gathered (see dl_batch_new).
 local function dl_batch_apply(batch)
+  if batch.sinks then
+    for _, sink in ipairs(batch.sinks) do
+      if sink.n > 0 then
+        dl_batch_incr(batch, B .. 'dl:g', sink.group, sink.n)
+        dl_batch_incr(batch, B .. 'dl:counts', sink.count, sink.n)
+        sink.n = 0
+      end
+    end
+  end
   dlx.apply(batch)
   dlx.apply_queue(batch)
   if batch.seq and batch.seq ~= batch.seq_start then redis.call('SET', B .. 'dl:seq', batch.seq) end
@@ -384,22 +393,62 @@ local function dl_insert_moved(dl_id, job_id, replay_of, all, now, batch, shared
   return dl_insert(dl_id, job_id, all, now, batch, shared)
 end
 
+-- The index writes that the entries of one block, queue and status share (what dl_batch_index
+-- gathers, with the keys built once): the lists of the time, queue, fingerprint, cell and expiry
+-- indexes in `batch.zadd`, a count for the counters (added by dl_batch_apply) and the
+-- fingerprint's sightings. A failure storm's entries all go through one sink.
+local function dl_sink(batch, shared, queue, status)
+  local by_queue = shared.sinks
+  if not by_queue then by_queue = {}; shared.sinks = by_queue end
+  local by_status = by_queue[queue]
+  if not by_status then by_status = {}; by_queue[queue] = by_status end
+  local sink = by_status[status]
+  if sink then return sink end
+  local meta = shared.meta
+  local function list(key)
+    local l = batch.zadd[key]
+    if not l then l = {}; batch.zadd[key] = l end
+    return l
+  end
+  local fp = meta.fingerprint
+  local seen = batch.seen[fp]
+  if not seen then
+    seen = { identity = shared.identity, first = math.huge, last = -math.huge }
+    batch.seen[fp] = seen
+  elseif not seen.identity then
+    seen.identity = shared.identity
+  end
+  dl_batch_sadd(batch, B .. 'dl:domains', meta.domain)
+  sink = {
+    t = list(B .. 'dl:t'), q = list(B .. 'dl:q:' .. queue), f = list(B .. 'dl:f:' .. fp),
+    cell = list(cell_key(status, meta.domain)), expiry = list(B .. 'dl:expiry'), seen = seen, n = 0,
+    group = group_cell({ fingerprint = fp, status = status, domain = meta.domain, queue = queue, failureType = meta.failureType or '' }),
+    count = status .. ':' .. meta.domain,
+  }
+  by_status[status] = sink
+  local sinks = batch.sinks
+  if not sinks then sinks = {}; batch.sinks = sinks end
+  sinks[#sinks + 1] = sink
+  return sink
+end
+
 -- Format 2 (FORMAT_VERSIONS in keys.ts): a failing job's dead letter whose rarely read properties
 -- (the block's packed ones, firstFailedAt, the job's name and attempts) are one JSON field `x`,
 -- and whose defaults are left out (generation 1, replayCount 0; the id is the end of `member`).
 -- Nothing but the readers of this release reads `x`: the fields that scripts filter, index or
 -- guard on stay fields. `own` are the entry's own field/value pairs (deadLetteredAt, expiresAt,
--- firstFailedAt; id), `shared` its block (dl_shared). Returns false as dl_insert does.
-local function dl_insert_packed(dl_id, own, job_id, job, payload, attempts, now, batch, shared)
+-- firstFailedAt; id): `m` pairs from ARGV[own], `job` is job_fixed's (lib/fail.lua) and `shared`
+-- the entry's block (dl_shared). Returns false as dl_insert does.
+local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, attempts, now, batch, shared)
   local key = dkey(dl_id)
   if redis.call('EXISTS', key) == 1 then return false end
   if redis.call('HSETNX', B .. 'dl:job', job_id, dl_id) == 0 then return false end
   local at, expires, first = nil, nil, 'null'
-  for i = 1, #own, 2 do
-    local name = own[i]
-    if name == 'deadLetteredAt' then at = own[i + 1]
-    elseif name == 'expiresAt' then expires = own[i + 1]
-    elseif name == 'firstFailedAt' then first = own[i + 1] end
+  for i = own, own + m * 2 - 1, 2 do
+    local name = ARGV[i]
+    if name == 'deadLetteredAt' then at = ARGV[i + 1]
+    elseif name == 'expiresAt' then expires = ARGV[i + 1]
+    elseif name == 'firstFailedAt' then first = ARGV[i + 1] end
   end
   local status, replay_count, max_replays = 'pending', nil, shared.meta.maxReplays
   if job.replay_of then
@@ -411,13 +460,18 @@ local function dl_insert_packed(dl_id, own, job_id, job, payload, attempts, now,
     end
   end
   local seq = dl_batch_seq(batch)
-  local member = string.format('%016d', 1000000000000000 - seq) .. dl_id
+  -- As dl_insert's member, its first 15 digits formatted once per ten entries.
+  local order = 1000000000000000 - seq
+  local last = order % 10
+  local tens = (order - last) / 10
+  if batch.member_tens ~= tens then batch.member_tens, batch.member_prefix = tens, string.format('%015d', tens) end
+  local member = batch.member_prefix .. DIGITS[last + 1] .. dl_id
   if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
   local packed = shared.packed or ''
   local x = '{' .. packed .. (packed == '' and '' or ',') .. '"firstFailedAt":' .. first
     .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
   local args = {
-    'member', member, 'updatedAt', batch.now_s, 'counted', '1', 'status', status, 'queue', job.queue,
+    'member', member, 'updatedAt', batch.now_s, 'counted', '1', 'status', status, 'queue', queue,
     'jobId', job_id, 'deadLetteredAt', at, 'x', x,
   }
   local n = 16
@@ -436,14 +490,29 @@ local function dl_insert_packed(dl_id, own, job_id, job, payload, attempts, now,
     end
   end
   redis.call('HSET', key, unpack(args))
-  local meta = shared.meta
-  dl_batch_index(batch, {
-    id = dl_id, status = status, domain = meta.domain, queue = job.queue, fingerprint = meta.fingerprint,
-    at = tonumber(at), at_s = at, member = member, expiresAt = num(expires, nil), expires_s = expires,
-    updatedAt = now, replayCount = num(replay_count, 0), maxReplays = num(max_replays, 0), jobId = job_id,
-    failureType = meta.failureType or '',
-  }, shared.identity)
-  dlx.defer(batch, at, member)
+  -- The index writes of dl_batch_index, through the block's sink for this queue and status.
+  local sink = dl_sink(batch, shared, queue, status)
+  local at_n = tonumber(at)
+  local list = sink.t
+  list[#list + 1] = at; list[#list + 1] = member
+  list = sink.q
+  list[#list + 1] = at; list[#list + 1] = member
+  list = sink.f
+  list[#list + 1] = at; list[#list + 1] = member
+  list = sink.cell
+  list[#list + 1] = at; list[#list + 1] = member
+  if expires then
+    list = sink.expiry
+    list[#list + 1] = expires; list[#list + 1] = dl_id
+  end
+  sink.n = sink.n + 1
+  if status == 'pending' and num(replay_count, 0) >= num(max_replays, 0) then dl_batch_sadd(batch, B .. 'dl:atcap', dl_id) end
+  local seen = sink.seen
+  if at_n < seen.first then seen.first = at_n end
+  if at_n >= seen.last then seen.last = at_n; seen.last_id = dl_id end
+  list = batch.dlq
+  if not list then list = {}; batch.dlq = list end
+  list[#list + 1] = at; list[#list + 1] = member
   return true
 end
 
@@ -452,9 +521,6 @@ end
 -- the job's queue, id, name, payload (or the caller's redacted copy), attempts and replay link are
 -- added here (in a queue slot: to the outbox record).
 local function dl_insert_from_job(dl_id, fields, job_id, job, payload, attempts, now, batch, shared)
-  if shared and not OUTBOX and store_format() >= 2 then
-    return dl_insert_packed(dl_id, fields, job_id, job, payload, attempts, now, batch, shared)
-  end
   local all = fields
   if shared and OUTBOX then
     -- The outbox record carries every field (the move inserts it on its own).

@@ -27,6 +27,14 @@ local function job_fixed(d_text)
   return j
 end
 
+-- A small count as decimal text, formatted once per value and script call (see num_text).
+local small_texts = {}
+local function small_text(n)
+  local t = small_texts[n]
+  if not t then t = num_text(n); small_texts[n] = t end
+  return t
+end
+
 -- Applies one failure whose arguments start at ARGV[a]: records the attempt of an active job whose
 -- token is current and applies the outcome. Returns the outcome ('retried', 'dead_lettered',
 -- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
@@ -57,13 +65,18 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
 
   if kind == 'dead_letter' then
     local dl_id = ARGV[a + 5]
-    local fields, shared = {}, blocks[tonumber(ARGV[a + 7])]
-    for i = 1, m * 2 do fields[i] = ARGV[a + 8 + i] end
+    local shared = blocks[tonumber(ARGV[a + 7])]
     local payload = nz(ARGV[a + 6]) or f[8]
     local j = job_fixed(f[7])
-    dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, name_json = j.name_json, replay_of = j.replay_of },
-      payload, attempts, now, dl_batch, shared)
-    redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', num_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
+    if shared and not OUTBOX and store_format() >= 2 then
+      dl_insert_packed(dl_id, a + 9, m, id, queue, j, payload, attempts, now, dl_batch, shared)
+    else
+      local fields = {}
+      for i = 1, m * 2 do fields[i] = ARGV[a + 8 + i] end
+      dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, replay_of = j.replay_of },
+        payload, attempts, now, dl_batch, shared)
+    end
+    redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', small_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
     batch_add(batch, queue, 'zadd:dead', texts.now, id)
     return 'dead_lettered', next_a
   end
