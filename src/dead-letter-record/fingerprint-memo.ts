@@ -10,26 +10,73 @@ import { deadLetterFingerprint } from '../core/fingerprint.js';
 /** The inputs of a dead letter's fingerprint. */
 export type FingerprintInput = Parameters<typeof deadLetterFingerprint>[0];
 
+/** Errors remembered per stack text at most. */
+const MAX_PER_STACK = 16;
+
+interface Entry {
+  errorClass: string | null;
+  errorCode: string | null;
+  failureType: string;
+  errorMessage: string;
+  fingerprint: string;
+}
+
 /** {@link deadLetterFingerprint}, memoized on its inputs for the last `capacity` distinct errors. */
 export class FingerprintMemo {
-  private readonly memo = new Map<string, string>();
+  /**
+   * By stack text, then the other inputs. The stack is the long part of the key: looked up as it
+   * is (its hash is computed once per string and kept with it), never copied into a longer key.
+   */
+  private readonly memo = new Map<string | null, Entry[]>();
+  private size_ = 0;
 
-  /** @param capacity distinct errors remembered; the oldest is forgotten first */
+  /** @param capacity distinct errors remembered; the oldest stack's are forgotten first */
   constructor(private readonly capacity = 512) {}
 
   /** The fingerprint of `record`, computed only when these inputs were not seen recently. */
   fingerprint(record: FingerprintInput): string {
-    const key = `${record.errorClass}\u0000${record.errorCode}\u0000${record.failureType}\u0000${record.errorMessage}\u0000${record.errorStack}`;
-    const known = this.memo.get(key);
-    if (known !== undefined) return known;
+    const entries = this.memo.get(record.errorStack);
+    if (entries !== undefined) {
+      for (const entry of entries) {
+        if (
+          entry.errorMessage === record.errorMessage &&
+          entry.errorClass === record.errorClass &&
+          entry.errorCode === record.errorCode &&
+          entry.failureType === record.failureType
+        ) {
+          return entry.fingerprint;
+        }
+      }
+    }
     const fingerprint = deadLetterFingerprint(record);
-    if (this.memo.size >= this.capacity) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(key, fingerprint);
+    while (this.size_ >= this.capacity && this.memo.size > 0) {
+      const [oldest, forgotten] = this.memo.entries().next().value as [string | null, Entry[]];
+      this.memo.delete(oldest);
+      this.size_ -= forgotten.length;
+    }
+    const entry: Entry = {
+      errorClass: record.errorClass,
+      errorCode: record.errorCode,
+      failureType: record.failureType,
+      errorMessage: record.errorMessage,
+      fingerprint,
+    };
+    const kept = this.memo.get(record.errorStack);
+    if (kept === undefined) this.memo.set(record.errorStack, [entry]);
+    else {
+      // One stack thrown with ever new messages, codes or types is searched only this far.
+      if (kept.length >= MAX_PER_STACK) {
+        kept.shift();
+        this.size_--;
+      }
+      kept.push(entry);
+    }
+    this.size_++;
     return fingerprint;
   }
 
   /** Distinct errors remembered now. */
   get size(): number {
-    return this.memo.size;
+    return this.size_;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
-import type { FailJobResult, FenceResult } from '../store/job-store.js';
+import type { FailJobResult, FenceResult, JobFailure } from '../store/job-store.js';
 import type { RunningJob } from './active-job.js';
 import { decideFailure, type FailureDecision } from './failure-outcome.js';
 import { jobFailure } from './job-failure.js';
@@ -107,12 +107,12 @@ export class Completer<Payload = unknown> {
       random: ctx.random,
       fingerprints: this.fingerprints,
     });
-    this.settlements.addFailure({
-      failure,
-      written: (result) => this.failureWritten(job, err, decision, result),
-      // The lease will expire and recovery will return the job without spending an attempt.
-      dropped: () => ctx.held.delete(job.id),
-    } satisfies PendingFailure);
+    this.settlements.addFailure(new PendingJobFailure(failure, this, job, err, decision));
+  }
+
+  /** Stops holding a job whose outcome will not be written (its lease expires). */
+  forget(jobId: string): void {
+    this.ctx.held.delete(jobId);
   }
 
   /** Writes every pending outcome now. */
@@ -150,7 +150,8 @@ export class Completer<Payload = unknown> {
     }
   }
 
-  private failureWritten(
+  /** The store's answer to the failure of `job`'s attempt (see {@link PendingJobFailure}). */
+  failureWritten(
     job: RunningJob<Payload>,
     err: Error,
     decision: FailureDecision,
@@ -167,10 +168,11 @@ export class Completer<Payload = unknown> {
     else ctx.counters.retried++;
     // A storm settles thousands of failures a second: their events are built only for listeners.
     const { emitter } = ctx;
-    const base = { queue: ctx.queue, jobId: job.id, name: job.name };
     if (emitter.hasListeners('job.failed')) {
       emitter.emit('job.failed', {
-        ...base,
+        queue: ctx.queue,
+        jobId: job.id,
+        name: job.name,
         attempt: job.attempt,
         error: err,
         willRetry: decision.kind !== 'dead_letter',
@@ -179,18 +181,45 @@ export class Completer<Payload = unknown> {
     if (decision.kind === 'dead_letter') {
       if (emitter.hasListeners('job.dead_lettered')) {
         emitter.emit('job.dead_lettered', {
-          ...base,
+          queue: ctx.queue,
+          jobId: job.id,
+          name: job.name,
           deadLetterId: result.deadLetterId ?? '',
           failureType: decision.failureType,
         });
       }
     } else if (emitter.hasListeners('job.retried')) {
       emitter.emit('job.retried', {
-        ...base,
+        queue: ctx.queue,
+        jobId: job.id,
+        name: job.name,
         attempt: job.attempt,
         runAt: decision.runAt,
         reason: decision.kind === 'rate_limited' ? 'rate_limited' : 'error',
       });
     }
+  }
+}
+
+/**
+ * A failure waiting in the settlements, with what the worker does with the store's answer: one
+ * object per failure, without a closure per callback.
+ */
+class PendingJobFailure<Payload> implements PendingFailure {
+  constructor(
+    readonly failure: JobFailure,
+    private readonly completer: Completer<Payload>,
+    private readonly job: RunningJob<Payload>,
+    private readonly error: Error,
+    private readonly decision: FailureDecision,
+  ) {}
+
+  written(result: FailJobResult): void {
+    this.completer.failureWritten(this.job, this.error, this.decision, result);
+  }
+
+  /** The lease will expire and recovery will return the job without spending an attempt. */
+  dropped(): void {
+    this.completer.forget(this.job.id);
   }
 }

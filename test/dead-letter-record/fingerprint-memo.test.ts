@@ -27,6 +27,24 @@ describe('FingerprintMemo', () => {
     expect(memo.size).toBe(2);
   });
 
+  it('tells apart errors with one stack text but another code, class, type or message', () => {
+    const memo = new FingerprintMemo();
+    const stack = 'Error: declined\n    at pay (/app/src/pay.ts:3:1)';
+    const base = input('declined', stack);
+    const variants: FingerprintInput[] = [
+      base,
+      { ...base, errorCode: 'E_CARD' },
+      { ...base, errorClass: 'TypeError' },
+      { ...base, failureType: 'retries_exhausted' },
+      { ...base, errorMessage: 'declined twice' },
+      { ...base, errorStack: null },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const v of variants) expect(memo.fingerprint({ ...v })).toBe(deadLetterFingerprint(v));
+    }
+    expect(memo.size).toBe(variants.length);
+  });
+
   it('remembers at most its capacity, forgetting the oldest first', () => {
     const memo = new FingerprintMemo(2);
     memo.fingerprint(input('a'));

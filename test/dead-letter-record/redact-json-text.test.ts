@@ -48,3 +48,28 @@ it('keeps the text only when redaction would change nothing', () => {
   // A transform redrive did not build is always applied.
   expect(mayRedactJson((v) => v, '{"a":1}')).toBe(true);
 });
+
+it('reads keys as a string literal followed by optional whitespace and a colon, in any JSON layout', () => {
+  // The reference reading: every `"…"` literal, a key when `\s*:` follows it.
+  const literal = /"([^"]*)"(\s*:)?/g;
+  const reference = (json: string) =>
+    [...json.matchAll(literal)].some((m) => m[2] !== undefined && /token|secret/i.test(m[1]!));
+  const redactor = createRedactor({ replaceDefaults: true, keys: ['token', 'secret'] });
+  const texts = [
+    '{"token":1}',
+    '{"token" : 1}',
+    '{"token"\n\t:1}',
+    '{"token"\u00a0:1}',
+    '{"token"\u2028:1}',
+    '{"a":"token"}',
+    '{"a":"token","b":2}',
+    '["token", "secret"]',
+    '{"a":{"b":[{"secret":null}]}}',
+    '{"a":"x:y","token2":3}',
+    '{"a":"","token":""}',
+    '{"tok":"en","b":"secret" }',
+    '"token"',
+    '{"unterminated',
+  ];
+  for (const json of texts) expect(redactor.mayChangeJson?.(json), json).toBe(reference(json));
+});

@@ -21,6 +21,9 @@ function describe(error: unknown): string {
 
 /** The error's stack followed by its causes (at most three, cycles cut) as `Caused by:` blocks. */
 export function stackWithCauses(error: Error): string | null {
+  // Most errors have no cause: their stack is returned as it is, the same string (whose hash the
+  // memos keyed by stack text then compute once).
+  if (nextCause(error) === undefined) return error.stack ?? null;
   const parts: string[] = [];
   const seen = new Set<unknown>([error]);
   let current: unknown = error;

@@ -108,20 +108,36 @@ function parseAppFrames(stack: string): readonly AppFrame[] {
  */
 export function appFrames(stack: string | null | undefined, limit = MAX_FRAMES): readonly AppFrame[] {
   if (!stack) return [];
+  if (stack.length > CACHED_LENGTH) return pick(framesOfBody(stack), limit);
+  // The same stack text is looked up several times per failure (fingerprint, group identity):
+  // as a key it is hashed once, where the body sliced out of it below is a new string each time.
+  let frames = byStack.get(stack);
+  if (!frames) {
+    frames = framesOfBody(stack);
+    if (byStack.size >= CACHE_SIZE) byStack.clear();
+    byStack.set(stack, frames);
+  }
+  return pick(frames, limit);
+}
+
+/** Frames by whole stack text (a failure storm repeats one text, message line and all). */
+const byStack = new Map<string, readonly AppFrame[]>();
+
+function framesOfBody(stack: string): readonly AppFrame[] {
   // The first line carries the message (ids and all), and causes carry theirs; the error's own
   // frames are what repeats.
   const start = stack.indexOf('\n    at ');
   if (start < 0) return [];
   const cause = stack.indexOf('\nCaused by: ', start);
   const body = stack.slice(start, cause < 0 ? undefined : cause);
-  if (body.length > CACHED_LENGTH) return pick(parseAppFrames(body), limit);
+  if (body.length > CACHED_LENGTH) return parseAppFrames(body);
   let frames = cache.get(body);
   if (!frames) {
     frames = parseAppFrames(body);
     if (cache.size >= CACHE_SIZE) cache.clear();
     cache.set(body, frames);
   }
-  return pick(frames, limit);
+  return frames;
 }
 
 function pick(frames: readonly AppFrame[], limit: number): readonly AppFrame[] {
