@@ -35,9 +35,9 @@ export async function deleteKeys(url: string, pattern: string): Promise<number> 
  * processes all run this release), or BENCH_REDIS_FORMAT (1 measures what an upgraded deployment
  * writes before it raises the key).
  */
-function benchFormat(): 1 | 2 {
+function benchFormat(): 1 | 2 | 3 {
   const wanted = Number(process.env.BENCH_REDIS_FORMAT || LATEST_FORMAT_VERSION);
-  return wanted === 1 ? 1 : 2;
+  return wanted === 1 || wanted === 2 ? wanted : 3;
 }
 
 export function createRedisBenchDb(): BenchDb {

@@ -206,7 +206,8 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
     orphanCount: numberOr(h.oc, 0),
     suspect: h.sus === '1',
     rateLimitDelays: numberOr(h.rl, 0),
-    runAt: numberOr(h.ra, 0),
+    // No ra: due when created (format 3, lua/lib/jobs.lua).
+    runAt: numberOr(h.ra, d[7]),
     createdAt: d[7],
     startedAt,
     finishedAt: numberOrNull(h.fa),
@@ -226,15 +227,15 @@ export function jobFromHash(id: string, h: Record<string, string>): Job {
 }
 
 /**
- * One job of a claim (lua/lib/claim.lua): id, attemptsMade, orphanCount, rateLimitDelays, runAt,
- * attempts, d (0 when it is the previous job's), payload.
+ * One job of a claim (lua/lib/claim.lua): id, attemptsMade, orphanCount, rateLimitDelays, runAt
+ * (null: createdAt), attempts, d (0 when it is the previous job's), payload.
  */
 export type ClaimRow = [
   id: string,
   attemptsMade: number,
   orphanCount: number,
   rateLimitDelays: number,
-  runAt: number,
+  runAt: number | null,
   attempts: AttemptRecord[] | null,
   fixed: Fixed | 0,
   payload: unknown,
@@ -285,7 +286,7 @@ export function claimedJobsFromJson(
       orphanCount,
       suspect,
       rateLimitDelays,
-      runAt,
+      runAt: runAt ?? d[7],
       createdAt: d[7],
       startedAt: now,
       finishedAt: null,

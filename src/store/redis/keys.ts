@@ -86,11 +86,13 @@ export const DEFAULT_PREFIX = 'redrive';
  * - 1: every field of a record is a hash field.
  * - 2: a failing job's dead letter keeps its rarely read fields in one JSON field, `x`
  *   (dead-letter-codec.ts).
+ * - 3: a new job is stored without `pr` when its priority is normal and without `ra` when it is
+ *   due when created (runAt = createdAt) (lua/lib/jobs.lua).
  */
-export const FORMAT_VERSIONS = [1, 2] as const;
+export const FORMAT_VERSIONS = [1, 2, 3] as const;
 
 /** The newest format version this release writes when the store's key allows it. */
-export const LATEST_FORMAT_VERSION = 2;
+export const LATEST_FORMAT_VERSION = 3;
 
 /** Builds the keys of one store. */
 export class RedisKeys {

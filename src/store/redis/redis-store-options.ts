@@ -56,10 +56,10 @@ export interface RedisStoreOptions extends ReplicationOptions {
   readyTimeoutMs?: number;
   /**
    * Raises the store's format version (the `{p}:format` key; never lowered) to this before the
-   * store's first failure write. Every process of this release writes the newer layout as soon as
+   * store's first insert or failure write. Every process of this release writes the newer layout as soon as
    * the key allows it, and an earlier release would misread it: set it only once every process
    * that uses the store runs this release or a later one (docs/redis-store.md, "Format versions").
    * Default: the key is left as it is (a store that never had it stays at version 1).
    */
-  formatVersion?: 1 | 2;
+  formatVersion?: 1 | 2 | 3;
 }

@@ -85,7 +85,7 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
   protected readonly jobEvents: RedisJobEvents;
-  /** The format version to raise the store's key to before the first failure write (option). */
+  /** The format version to raise the store's key to before the first insert or failure write (option). */
   private formatWanted: number | undefined;
 
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
@@ -196,6 +196,8 @@ export class RedisStore extends StoreParts implements Store {
     validateNewJobs(jobs);
     if (typeof now !== 'number' || !Number.isFinite(now))
       throw new ValidationError('now', 'must be a finite number');
+    // Before the first insert: format 3 stores new jobs in fewer fields (insert-jobs.lua).
+    if (this.formatWanted !== undefined) await this.raiseFormat();
     const chunks: Arg[][] = [];
     for (let start = 0; start < jobs.length; start += this.insertChunk) {
       const end = Math.min(jobs.length, start + this.insertChunk);

@@ -64,7 +64,7 @@ for _ = 1, tonumber(ARGV[5]) do
       if held ~= 'prefetched' then suspect = '1' end
       redis.call('HSET', k, 's', 'waiting', 'oc', orphans, 'at', attempts, 'la', 'orphaned', 'le', '', 'w', '', 'tk', '',
         'sus', suspect or '', 'qn', '')
-      local score = wait_score(tonumber(f[12]), tonumber(f[13]))
+      local score = wait_score(tonumber(f[12]), tonumber(f[13]) or fixed(f[10], 8))
       redis.call('ZADD', qkey(queue, 'wait'), score, pad(id))
       if suspect == '1' then redis.call('ZADD', qkey(queue, 'suspects'), score, pad(id)) end
       recovered[#recovered + 1] = id

@@ -20,7 +20,8 @@ for i = 1, tonumber(ARGV[4]) do
   elseif f[2] ~= token then out[i] = 'stale_token'
   elseif f[1] ~= 'active' then out[i] = 'not_active'
   else
-    local run_at = math.min(tonumber(f[5]), now)
+    -- No ra: due since it was created (lib/jobs.lua).
+    local run_at = math.min(tonumber(f[5]) or fixed(redis.call('HGET', k, 'd'), 8), now)
     redis.call('HSET', k, 's', 'waiting', 'le', '', 'w', '', 'tk', '', 'ra', int(run_at))
     batch_add(batch, f[3], 'zrem:active', id)
     local score = wait_score(tonumber(f[4]), run_at)

@@ -52,7 +52,8 @@ end
 -- start marks), the worker's start horizon raised to `horizon`. Suspects met on the way stay
 -- waiting (and join the suspects index, should a retry have put them back without it). Each job
 -- gets the token `<attemptsMade + 1>:<claimId>`. Returns the JSON text of an array with, per job,
--- [id, attemptsMade, orphanCount, rateLimitDelays, runAt, attempts, d, payload] (d as stored, see
+-- [id, attemptsMade, orphanCount, rateLimitDelays, runAt (null: createdAt, see lib/jobs.lua),
+-- attempts, d, payload] (d as stored, see
 -- lib/jobs.lua, or 0 when it is the same as the previous job's), cut into pieces of a few
 -- kilobytes (a list of strings to join; empty while the queue is paused or empty), and '1' for a
 -- quarantine claim.
@@ -136,11 +137,11 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
       parts[n + 2] = id
       if f[1] then
         parts[n + 3] = '",' .. made .. ',' .. orphans .. ',' .. delays .. ','
-        parts[n + 4] = f[2]
+        parts[n + 4] = f[2] or 'null'
         parts[n + 5] = ',' .. (nz(f[1]) or 'null') .. ','
       else
         parts[n + 3] = '",0,0,0,'
-        parts[n + 4] = f[2]
+        parts[n + 4] = f[2] or 'null'
         parts[n + 5] = ',null,'
       end
       local d, payload = f[3], f[4]

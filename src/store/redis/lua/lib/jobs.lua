@@ -4,7 +4,8 @@
 -- JSON array [name, priority, maxAttempts, timeoutMs, backoff, idempotencyKey, replayOf,
 -- createdAt] with the job's headers object appended when it has any; p payload JSON; pr priority
 -- (absent: normal, 1, the default, so that most jobs store one field less); ik idempotency key
--- (also in d; kept apart for removal); ra run at; s state; am attempts made (of a completed job:
+-- (also in d; kept apart for removal); ra run at (absent: createdAt, for a job stored at format 3
+-- due when created; see insert-jobs.lua); s state; am attempts made (of a completed job:
 -- the attempt in its token tk, which a completion leaves as it is and does not copy); oc orphan
 -- count; rl rate-limit delays; fa finished at; le lease expiry (meaningful only while the state is active:
 -- a completion leaves it behind); tk fencing token; ws `<startedAt>:<seq>:<workerId>` of the last
