@@ -122,3 +122,10 @@ it("walCheckpoint: 'commit' never starts the thread", async () => {
   await store.close();
   expect(existsSync(`${path}-wal`)).toBe(false);
 });
+
+it('refuses an unknown walCheckpoint value with a clear error', () => {
+  const path = freshPath();
+  expect(() => new SqliteStore({ path, walCheckpoint: 'never' as 'commit' })).toThrow(
+    /walCheckpoint.*must be 'thread' or 'commit', got never/,
+  );
+});

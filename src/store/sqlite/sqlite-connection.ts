@@ -27,7 +27,7 @@ export interface SqliteConnection {
 /**
  * Opens (or adopts) the connection and migrates the schema.
  *
- * @throws ValidationError for a missing path or an unknown `synchronous`
+ * @throws ValidationError for a missing path or an unknown `synchronous` or `walCheckpoint`
  * @throws StoreUnavailableError (translated) when SQLite cannot open or migrate the file
  */
 export function openSqliteConnection(options: SqliteStoreOptions): SqliteConnection {
@@ -40,6 +40,10 @@ export function openSqliteConnection(options: SqliteStoreOptions): SqliteConnect
   const synchronous = options.synchronous ?? 'NORMAL';
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
     throw new ValidationError('synchronous', `must be 'NORMAL' or 'FULL', got ${String(synchronous)}`);
+  }
+  const walCheckpoint = options.walCheckpoint ?? 'thread';
+  if (walCheckpoint !== 'thread' && walCheckpoint !== 'commit') {
+    throw new ValidationError('walCheckpoint', `must be 'thread' or 'commit', got ${String(walCheckpoint)}`);
   }
   const path = options.database ? options.database.name : (options.path as string);
   const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
