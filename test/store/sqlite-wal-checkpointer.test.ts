@@ -1,19 +1,21 @@
 /**
  * WAL checkpoints on their own thread (wal-checkpointer.ts): a busy store's WAL is copied back
- * into the database file by the thread, not by its commits; a store that writes little never
- * starts it; closing stops the thread first, so the store's close still removes the WAL; a thread
+ * into the database file by the thread, not by its commits; a store whose WAL stays under SQLite's
+ * threshold never starts it; closing stops the thread first, so the store's close still removes the WAL; a thread
  * that cannot work hands checkpoints back to the commits; `walCheckpoint: 'commit'` keeps SQLite's
  * default.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import { Queue } from '../../src/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import {
+  CHECK_EVERY_WRITES,
   SAFETY_NET_PAGES,
-  START_AFTER_WRITES,
+  START_AT_WAL_PAGES,
   WalCheckpointer,
 } from '../../src/store/sqlite/wal-checkpointer.js';
 import { waitFor } from '../support/wait.js';
@@ -52,46 +54,95 @@ function walProgress(path: string): { frames: number; copied: number } {
 function commitWrites(db: Database.Database, checkpointer: WalCheckpointer, count: number): void {
   const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
   for (let i = 0; i < count; i++) {
-    insert.run('x'.repeat(200));
+    insert.run('x'.repeat(3000));
     checkpointer.noteWrite();
   }
 }
 
-it('starts after enough writes, raises the commits’ threshold, and copies the WAL on its thread', async () => {
-  const path = freshPath();
-  const db = walDatabase(path);
-  const checkpointer = new WalCheckpointer(db, path, 'NORMAL');
-  commitWrites(db, checkpointer, START_AFTER_WRITES - 1);
-  expect(checkpointer.running).toBe(false);
-  expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+/** The WAL file's size in bytes (0 when there is none). */
+function walBytes(path: string): number {
+  return existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
+}
 
-  commitWrites(db, checkpointer, 1);
+/** SQLite's threshold as a WAL file size: the pages and their frame headers. */
+const START_BYTES = START_AT_WAL_PAGES * 4096;
+
+/** Commits one write at a time until the thread starts; returns the commits made before and after the WAL file reached the threshold. */
+function writeUntilRunning(
+  db: Database.Database,
+  checkpointer: WalCheckpointer,
+): { before: number; after: number } {
+  let before = 0;
+  let after = 0;
+  while (!checkpointer.running && before + after < 5 * START_AT_WAL_PAGES) {
+    commitWrites(db, checkpointer, 1);
+    if (walBytes(path(db)) >= START_BYTES) after++;
+    else before++;
+  }
+  return { before, after };
+}
+
+function path(db: Database.Database): string {
+  return db.name;
+}
+
+it('starts once the WAL file reaches SQLite’s threshold, raises the commits’ threshold, and copies the WAL on its thread', async () => {
+  const file = freshPath();
+  const db = walDatabase(file);
+  const checkpointer = new WalCheckpointer(db, file, 'NORMAL');
+  const { before, after } = writeUntilRunning(db, checkpointer);
+  // Not while the WAL stayed small; within one look at its size after it grew.
+  expect(before).toBeGreaterThan(100);
+  expect(after).toBeGreaterThan(0);
+  expect(after).toBeLessThanOrEqual(CHECK_EVERY_WRITES);
   expect(checkpointer.running).toBe(true);
   expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(SAFETY_NET_PAGES);
 
-  // The commits alone would not checkpoint below the safety net: what gets copied, the thread copied.
-  commitWrites(db, checkpointer, 300);
-  const before = walProgress(path);
-  expect(before.frames).toBeLessThan(SAFETY_NET_PAGES);
-  await waitFor('the thread to copy the WAL', () => {
-    const now = walProgress(path);
-    return now.copied >= before.frames && now.copied > 0;
+  // Let the thread catch up, then write below the commits' own threshold: what gets copied now,
+  // the thread copied.
+  await waitFor('the thread to catch up', () => {
+    const now = walProgress(file);
+    return now.copied === now.frames;
   });
+  commitWrites(db, checkpointer, 300);
+  const written = walProgress(file);
+  await waitFor('the thread to copy the new pages', () => walProgress(file).copied >= written.frames);
   await checkpointer.close();
   expect(checkpointer.running).toBe(false);
 });
 
 it('a thread that cannot open the file hands checkpoints back to the commits', async () => {
-  const path = freshPath();
-  const db = walDatabase(path);
-  const checkpointer = new WalCheckpointer(db, join(dir as string, 'missing', 'jobs.db'), 'NORMAL');
-  commitWrites(db, checkpointer, START_AFTER_WRITES);
+  const file = freshPath();
+  const db = walDatabase(file);
+  // A WAL file past the threshold beside a database file that is not there.
+  const missing = join(dir as string, 'missing.db');
+  writeFileSync(`${missing}-wal`, Buffer.alloc(START_BYTES + 4096));
+  const checkpointer = new WalCheckpointer(db, missing, 'NORMAL');
+  commitWrites(db, checkpointer, CHECK_EVERY_WRITES);
+  expect(checkpointer.running).toBe(true);
   await waitFor('the thread to stop', () => !checkpointer.running);
   expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
-  commitWrites(db, checkpointer, START_AFTER_WRITES);
+  commitWrites(db, checkpointer, CHECK_EVERY_WRITES * 2);
   expect(checkpointer.running).toBe(false);
   await checkpointer.close();
 });
+
+/** The jobs {@link writeMegabytes} adds for 8 MB. */
+const JOBS_PER_8_MB = Math.ceil((8 * 1024) / (50 * 4)) * 50;
+
+/** Adds jobs of 4 KB payloads, 50 a call, until about `mb` megabytes were written. */
+async function writeMegabytes(store: SqliteStore, mb: number): Promise<void> {
+  const queue = new Queue<{ text: string }>('q', { store });
+  const calls = Math.ceil((mb * 1024) / (50 * 4));
+  for (let i = 0; i < calls; i++) {
+    await queue.addBulk(
+      Array.from({ length: 50 }, (_, k) => ({
+        name: 'big',
+        payload: { text: `${i}-${k}`.padEnd(4096, 'x') },
+      })),
+    );
+  }
+}
 
 /** The store's own connection (private: its checkpoint threshold shows whether the thread runs). */
 function connectionOf(store: SqliteStore): Database.Database {
@@ -101,23 +152,20 @@ function connectionOf(store: SqliteStore): Database.Database {
 it('a busy store runs the thread and closes cleanly: the thread stops first, the store’s close removes the WAL', async () => {
   const path = freshPath();
   const store = new SqliteStore({ path });
-  for (let i = 0; i < START_AFTER_WRITES + 50; i++) {
-    await store.pauseQueue({ queue: `q${i % 3}` });
-  }
+  await writeMegabytes(store, 8);
   expect(connectionOf(store).pragma('wal_autocheckpoint', { simple: true })).toBe(SAFETY_NET_PAGES);
   await store.close();
   expect(existsSync(`${path}-wal`)).toBe(false);
   const reopened = new SqliteStore({ path });
-  expect(await reopened.isQueuePaused({ queue: 'q1' })).toBe(true);
+  // Every job written is there after the reopen.
+  expect((await reopened.countJobs({ queue: 'q' })).waiting).toBe(JOBS_PER_8_MB);
   await reopened.close();
 });
 
 it("walCheckpoint: 'commit' never starts the thread", async () => {
   const path = freshPath();
   const store = new SqliteStore({ path, walCheckpoint: 'commit' });
-  for (let i = 0; i < START_AFTER_WRITES + 50; i++) {
-    await store.pauseQueue({ queue: 'q' });
-  }
+  await writeMegabytes(store, 8);
   expect(connectionOf(store).pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   await store.close();
   expect(existsSync(`${path}-wal`)).toBe(false);

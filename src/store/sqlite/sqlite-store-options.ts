@@ -16,8 +16,8 @@ export interface SqliteStoreOptions {
   /** `NORMAL` (default: durable across process crashes, may lose the last commits on power loss) or `FULL`. */
   synchronous?: 'NORMAL' | 'FULL';
   /**
-   * Where WAL checkpoints run. `'thread'` (default): once the store has committed a few hundred
-   * write transactions, a worker thread with its own connection copies the WAL back into the
+   * Where WAL checkpoints run. `'thread'` (default): once the store's WAL has reached SQLite's
+   * checkpoint threshold (4 MB), a worker thread with its own connection copies the WAL back into the
    * database file, off the thread that runs jobs; the store's commits checkpoint only if the WAL
    * passes 16 MB. `'commit'`: SQLite's default, inside the commit that takes the WAL past 4 MB.
    * A connection passed as `database` always keeps the application's setting.

@@ -2,25 +2,29 @@
  * WAL checkpoints on a thread of their own. By default SQLite checkpoints inside the commit that
  * takes the WAL past 1,000 pages: that commit copies every page of the WAL back into the database
  * file (a read and a write per page, and two syncs), about a third of the commit cost of a busy
- * store, on the thread that runs the jobs. Once a store has committed {@link START_AFTER_WRITES}
- * write transactions, a worker thread with its own connection runs passive checkpoints (which
- * never block readers or writers) a few milliseconds apart while the WAL grows, and the store's
- * connection checkpoints itself only when the WAL passes {@link SAFETY_NET_PAGES} pages, which the
- * thread normally prevents. Those late checkpoints find most pages already copied, and they keep
- * the WAL bounded if the thread falls behind or stops.
+ * store, on the thread that runs the jobs. Once a store's WAL file has grown that far, a worker
+ * thread with its own connection runs passive checkpoints (which never block readers or writers)
+ * a few milliseconds apart while the WAL grows, and the store's connection checkpoints itself only
+ * when the WAL passes {@link SAFETY_NET_PAGES} pages, which the thread normally prevents. Those
+ * late checkpoints find most pages already copied, and they keep the WAL bounded if the thread
+ * falls behind or stops.
  *
  * Durability is unchanged: a commit is as durable as `synchronous` makes it whichever connection
  * checkpoints, and every checkpoint syncs the WAL before copying it. Other processes, and readers
  * on other connections, share the file as before (a checkpoint is a normal SQLite operation that
- * any connection of the file may run). A store that only ever writes a little (a CLI command, a
- * test) never starts the thread and checkpoints as SQLite does by default.
+ * any connection of the file may run). A store whose WAL never reaches SQLite's threshold (a CLI
+ * command, a test, a quiet worker) never starts the thread and checkpoints as SQLite does.
  */
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
-/** Write transactions committed before the thread starts (short-lived stores never start it). */
-export const START_AFTER_WRITES = 200;
+/** The WAL file size, in pages, from which the thread starts (SQLite's default threshold). */
+export const START_AT_WAL_PAGES = 1000;
+
+/** How many committed write transactions apart the WAL file's size is looked at (one `stat`). */
+export const CHECK_EVERY_WRITES = 16;
 
 /**
  * The store's own checkpoint threshold once the thread runs, in pages (16 MB of 4 KB pages): far
@@ -78,6 +82,7 @@ timer = setTimeout(tick, pause);
 /** Moves the checkpoints of one file database's store connection to a worker thread. */
 export class WalCheckpointer {
   private writes = 0;
+  private readonly startAtBytes: number;
   private worker: Worker | null = null;
   private stopped = false;
 
@@ -90,12 +95,25 @@ export class WalCheckpointer {
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly synchronous: 'NORMAL' | 'FULL',
-  ) {}
+  ) {
+    this.startAtBytes = START_AT_WAL_PAGES * (db.pragma('page_size', { simple: true }) as number);
+  }
 
-  /** Counts a committed write transaction; starts the thread once the store has proved busy. */
+  /**
+   * Counts a committed write transaction; every {@link CHECK_EVERY_WRITES}, starts the thread if
+   * the WAL file has reached {@link START_AT_WAL_PAGES} pages.
+   */
   noteWrite(): void {
     if (this.worker !== null || this.stopped) return;
-    if (++this.writes >= START_AFTER_WRITES) this.start();
+    if (++this.writes % CHECK_EVERY_WRITES !== 0) return;
+    let size: number;
+    try {
+      size = statSync(`${this.path}-wal`).size;
+    } catch {
+      // No WAL file to look at (not in WAL mode, or just truncated): nothing to offload yet.
+      return;
+    }
+    if (size >= this.startAtBytes) this.start();
   }
 
   /** Whether the thread runs (for tests). */
