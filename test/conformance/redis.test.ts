@@ -7,42 +7,7 @@
  * The cases pass explicit times, so the store runs with `clock: 'caller'` here; the server clock
  * has its own tests in test/store/redis-store-server-clock.test.ts.
  */
-import { Redis } from 'ioredis';
-import { afterAll, describe } from 'vitest';
-import { runStoreConformance } from '../../src/entries/store-conformance.js';
-import { RedisStore } from '../../src/store/redis/redis-store.js';
-import {
-  deleteKeysWithPrefix,
-  redisService,
-  type ScanningClient,
-  uniqueKeyPrefix,
-} from '../support/services.js';
+import { describeRedisConformance } from '../support/redis-conformance.js';
+import { redisService } from '../support/services.js';
 
-const redis = await redisService();
-
-describe.skipIf(!redis.available)('Redis store', () => {
-  const admin = redis.available ? new Redis(redis.url, { lazyConnect: true }) : undefined;
-  afterAll(async () => {
-    await admin?.quit();
-  });
-
-  function redisFactory(label: string) {
-    return async () => {
-      const store = new RedisStore({
-        url: redis.url,
-        prefix: uniqueKeyPrefix(label).slice(0, -1),
-        clock: 'caller',
-      });
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await deleteKeysWithPrefix(admin as unknown as ScanningClient, store.keys.base);
-        },
-      };
-    };
-  }
-
-  // The model makes thousands of round trips per run: on a busy machine, more than the default timeout.
-  runStoreConformance('redis', redisFactory('conformance'), { modelTimeoutMs: 120_000 });
-});
+describeRedisConformance(await redisService(), 'Redis store', 'redis', 'conformance');
