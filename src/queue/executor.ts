@@ -93,6 +93,8 @@ export class Executor<Payload = unknown, Result = unknown> {
       now ??= ctx.clock.now();
       this.start(job, permit || undefined, now);
     }
+    // Claims first: a claim sent now carries a horizon, which the check below counts.
+    this.hooks.kick();
     // Fast handlers get the horizon raised ahead of need; slow ones (a lookahead of `concurrency`)
     // when a job waits on it, which keeps the jobs judged `running` after a crash to those started.
     const nextSeq = buffer.nextSeq();
@@ -103,7 +105,6 @@ export class Executor<Payload = unknown, Result = unknown> {
       }
     }
     buffer.compact();
-    this.hooks.kick();
   }
 
   /** Dispatches again after `delayMs`, unless a dispatch is already scheduled. */

@@ -208,6 +208,7 @@ export class Fetcher<Payload = unknown> {
     try {
       return await this.claimInto(params, Boolean(combined), marks);
     } catch (error) {
+      this.starts.claimFailed();
       if (params.quarantine) ctx.quarantine.gate.release(ctx.quarantine.member);
       throw error;
     }
@@ -259,6 +260,8 @@ export class Fetcher<Payload = unknown> {
       claimed = await ctx.store.claimJobs(params);
     }
     if (claimed[0]?.suspect) {
+      // A suspect is not numbered: it starts in quarantine, without a horizon.
+      this.starts.claimed(marks, 0);
       const suspect = new RunningJob(claimed[0] as ClaimedJob<Payload>, ctx.transactions, ctx.progress);
       suspect.quarantined = true;
       ctx.quarantine.job = suspect;

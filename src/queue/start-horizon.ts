@@ -22,6 +22,8 @@ export class StartHorizon {
   /** The horizon the store holds (jobs numbered below it may start). */
   private durable = Number.NEGATIVE_INFINITY;
   private advancing: Promise<void> | undefined;
+  /** The horizon a claim in flight carries (the store holds it once the claim lands). */
+  private claiming = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Store,
@@ -41,11 +43,19 @@ export class StartHorizon {
 
   /** The start marks of a claim, given the number of the next job to start (if one is buffered). */
   claimMarks(nextToStart: number | undefined, lookahead: number): { firstSeq: number; horizon: number } {
-    return { firstSeq: this.nextSeq, horizon: (nextToStart ?? this.nextSeq) + lookahead };
+    const horizon = (nextToStart ?? this.nextSeq) + lookahead;
+    this.claiming = horizon;
+    return { firstSeq: this.nextSeq, horizon };
+  }
+
+  /** The claim in flight failed: the store did not take its horizon. */
+  claimFailed(): void {
+    this.claiming = Number.NEGATIVE_INFINITY;
   }
 
   /** A batch claimed with `marks` returned `count` jobs (numbered from `marks.firstSeq`). */
   claimed(marks: { firstSeq: number; horizon: number }, count: number): void {
+    this.claiming = Number.NEGATIVE_INFINITY;
     if (count === 0) return;
     this.nextSeq = marks.firstSeq + count;
     this.durable = Math.max(this.durable, marks.horizon);
@@ -56,9 +66,13 @@ export class StartHorizon {
     return seq < this.durable;
   }
 
-  /** Whether the horizon is within half a lookahead of the next job to start. */
+  /**
+   * Whether the horizon is within half a lookahead of the next job to start, counting the one a
+   * claim in flight brings (a worker that claims while it still holds jobs would otherwise write
+   * a horizon of its own just before the claim's lands).
+   */
   isClose(nextToStart: number, lookahead: number): boolean {
-    return this.durable - nextToStart < lookahead / 2;
+    return Math.max(this.durable, this.claiming) - nextToStart < lookahead / 2;
   }
 
   /**
