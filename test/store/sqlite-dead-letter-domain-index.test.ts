@@ -56,14 +56,22 @@ function indexNames(db: Database.Database): string[] {
 }
 
 /** The ids of a domain in list order, straight from the table. */
-function expected(path: string, domain: string, order: 'newest' | 'oldest'): string[] {
+function expected(
+  path: string,
+  domain: string,
+  order: 'newest' | 'oldest',
+  from = Number.MIN_SAFE_INTEGER,
+  to = Number.MAX_SAFE_INTEGER,
+): string[] {
   const raw = new Database(path, { readonly: true });
   try {
     const by = order === 'newest' ? 'dead_lettered_at DESC, rowid ASC' : 'dead_lettered_at ASC, rowid DESC';
     return raw
-      .prepare(`SELECT id FROM redrive_dead_letters WHERE domain = ? ORDER BY ${by}`)
+      .prepare(
+        `SELECT id FROM redrive_dead_letters WHERE domain = ? AND dead_lettered_at >= ? AND dead_lettered_at < ? ORDER BY ${by}`,
+      )
       .pluck()
-      .all(domain) as string[];
+      .all(domain, from, to) as string[];
   } finally {
     raw.close();
   }
@@ -98,6 +106,14 @@ it('drops the index from a database of schema 14 and lists each domain in the sa
         } while (cursor !== undefined);
         expect(walked).toEqual(all);
       }
+      // A time range: the page and its total.
+      const from = T0 + 5;
+      const to = T0 + 20;
+      const ranged = expected(path, domain, 'newest', from, to);
+      expect(ranged.length).toBeGreaterThan(0);
+      const page = await store.listDeadLetters({ domain, from, to, limit: 100 });
+      expect(page.items.map((d) => d.id)).toEqual(ranged);
+      expect(page.total).toBe(ranged.length);
     }
   } finally {
     await store.close();
@@ -128,6 +144,17 @@ it('reads a domain alone through (domain, status, time) in index order, without 
       expect(searches).toHaveLength(DEAD_LETTER_STATUSES.length);
       for (const d of searches)
         expect(d).toMatch(/redrive_dead_letters_domain_time \(domain=\? AND status=\?/);
+      // The total of a time range counts each status's range, not every entry of the domain.
+      if (params.from !== undefined) {
+        const count = [...ran].find((sql) => /COUNT\(\*\)/.test(sql));
+        expect(count).toBeDefined();
+        const counted = planOf(db, count!).filter((d) => /^SEARCH redrive_dead_letters /.test(d));
+        expect(counted).toHaveLength(DEAD_LETTER_STATUSES.length);
+        for (const d of counted)
+          expect(d).toMatch(
+            /domain_time \(domain=\? AND status=\? AND dead_lettered_at>\? AND dead_lettered_at<\?\)/,
+          );
+      }
     }
   } finally {
     await store.close();

@@ -219,6 +219,20 @@ export function orderedRows(
 }
 
 /**
+ * A query of how many rows match. A filter on one domain alone ({@link PlannedWhere.byStatus})
+ * counts per status, each a range of `(domain, status, dead_lettered_at)`: counted as one, the
+ * planner walks every entry of the domain to test the other conditions (a time range).
+ */
+export function countRows(where: PlannedWhere): SqlWhere {
+  if (!where.byStatus)
+    return { clause: `SELECT COUNT(*) FROM redrive_dead_letters ${where.clause}`, args: where.args };
+  const arms = DEAD_LETTER_STATUSES.map(
+    (status) => `SELECT COUNT(*) AS n FROM redrive_dead_letters ${where.clause} AND status = '${status}'`,
+  );
+  return { clause: `SELECT SUM(n) FROM (${arms.join(' UNION ALL ')})`, args: arms.flatMap(() => where.args) };
+}
+
+/**
  * ORDER BY and the keyset condition. The tiebreak direction follows the time indexes (declared
  * `DESC`, so a forward scan yields time descending with row id ascending), which lets SQLite walk
  * an index instead of sorting.

@@ -23,6 +23,7 @@ import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.
 import type { DeadLetterConnection } from './dead-letter-connection.js';
 import {
   buildWhere,
+  countRows,
   inListSql,
   orderedRows,
   ordering,
@@ -203,11 +204,11 @@ export class SqliteDeadLetterReads {
         .pluck()
         .get(...where.args) as number;
     }
-    const where = buildWhere(filter, { indexedPaths: this.indexedPaths });
+    const rows = countRows(buildWhere(filter, { indexedPaths: this.indexedPaths }));
     return this.c
-      .prepared(`SELECT COUNT(*) FROM redrive_dead_letters ${where.clause}`)
+      .prepared(rows.clause)
       .pluck()
-      .get(...where.args) as number;
+      .get(...rows.args) as number;
   }
 
   async facetDeadLetters(params: { status?: DeadLetterStatus; domain?: string }): Promise<DeadLetterFacets> {
