@@ -38,7 +38,7 @@ import {
   validateNewJobs,
 } from './job-codec.js';
 import { RedisJobQueries } from './job-queries.js';
-import { DEFAULT_PREFIX, FORMAT_VERSIONS, RedisKeys } from './keys.js';
+import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
@@ -49,6 +49,7 @@ import type { RedisStoreOptions } from './redis-store-options.js';
 import { Replication } from './replication.js';
 import { completionArgs, failResults, fenceResults } from './script-outcomes.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
+import { FormatRaise } from './store-format.js';
 
 export type { RedisStoreOptions } from './redis-store-options.js';
 
@@ -85,8 +86,8 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
   protected readonly jobEvents: RedisJobEvents;
-  /** The format version to raise the store's key to before the first insert or failure write (option). */
-  private formatWanted: number | undefined;
+  /** The raise of the store's format key due before the first insert or failure write (option). */
+  private readonly format: FormatRaise;
 
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
   constructor(options: RedisStoreOptions = {}, shared?: SharedRedisParts) {
@@ -100,13 +101,9 @@ export class RedisStore extends StoreParts implements Store {
     }
     this.clockMode = clock;
     this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
-    if (
-      options.formatVersion !== undefined &&
-      !(FORMAT_VERSIONS as readonly number[]).includes(options.formatVersion)
-    ) {
-      throw new ValidationError('formatVersion', `must be one of ${FORMAT_VERSIONS.join(', ')}`);
-    }
-    this.formatWanted = options.formatVersion;
+    this.format = new FormatRaise(options.formatVersion, (wanted) =>
+      this.script('raise-format', [this.keys.format], [wanted]),
+    );
     this.conn = shared?.connection ?? new RedisConnection(options);
     this.client = this.conn.client;
     this.location = this.conn.location;
@@ -172,17 +169,6 @@ export class RedisStore extends StoreParts implements Store {
     );
   }
 
-  /**
-   * Raises the store's format key to the `formatVersion` option, once (the scripts read the key on
-   * every call, so the writes that follow use the layout it allows); nothing without the option.
-   */
-  protected async raiseFormat(): Promise<void> {
-    const wanted = this.formatWanted;
-    if (wanted === undefined) return;
-    await this.script('raise-format', [this.keys.format], [wanted]);
-    this.formatWanted = undefined;
-  }
-
   /** Checks the server answers (PING); throws StoreUnavailableError otherwise. */
   async ping(): Promise<void> {
     await this.call('ping', () => this.client.ping());
@@ -197,7 +183,7 @@ export class RedisStore extends StoreParts implements Store {
     if (typeof now !== 'number' || !Number.isFinite(now))
       throw new ValidationError('now', 'must be a finite number');
     // Before the first insert: format 3 stores new jobs in fewer fields (insert-jobs.lua).
-    if (this.formatWanted !== undefined) await this.raiseFormat();
+    if (this.format.pending) await this.format.raise();
     const chunks: Arg[][] = [];
     for (let start = 0; start < jobs.length; start += this.insertChunk) {
       const end = Math.min(jobs.length, start + this.insertChunk);
@@ -320,7 +306,7 @@ export class RedisStore extends StoreParts implements Store {
     const { claim } = params;
     const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
-    if (failures.length > 0 && this.formatWanted !== undefined) await this.raiseFormat();
+    if (failures.length > 0 && this.format.pending) await this.format.raise();
     const failureArgs = failures.length > 0 ? await this.failArgs(failures) : [];
     const [now, lease, outcomes, pieces, failed, quarantined] = (await this.timedWrite(
       'complete-and-claim-jobs',
@@ -340,7 +326,7 @@ export class RedisStore extends StoreParts implements Store {
    */
   async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     if (params.failures.length === 0) return [];
-    if (this.formatWanted !== undefined) await this.raiseFormat();
+    if (this.format.pending) await this.format.raise();
     const args = await this.failArgs(params.failures);
     const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as string[];
     return failResults(params.failures, outcomes);
