@@ -15,6 +15,7 @@
 --!include lib/claim.lua
 --!include lib/complete.lua
 --!include lib/dead-letters.lua
+--!include lib/dead-letters-packed.lua
 --!include lib/fail.lua
 
 local now, offset = store_clock(ARGV[2], tonumber(ARGV[3]))

@@ -11,6 +11,7 @@
 --!include lib/common.lua
 --!include lib/jobs.lua
 --!include lib/dead-letters.lua
+--!include lib/dead-letters-packed.lua
 --!include lib/fail.lua
 
 local now, offset = store_clock(ARGV[2], tonumber(ARGV[3]))

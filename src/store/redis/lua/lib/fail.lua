@@ -1,5 +1,5 @@
 -- lib/fail.lua: fenced failure of a batch of jobs. Needs lib/common.lua, lib/jobs.lua,
--- lib/dead-letters.lua.
+-- lib/dead-letters.lua, lib/dead-letters-packed.lua.
 --
 -- The failures' arguments (failure-args.ts) start with K, the number of shared field blocks, and
 -- the K blocks, each M and M field/value pairs: dead-letter fields that several failures of the

@@ -1,0 +1,126 @@
+-- lib/dead-letters-packed.lua: format 2's dead letters of failing jobs (FORMAT_VERSIONS in
+-- keys.ts), inserted with their index writes gathered per block, queue and status. Needs
+-- lib/common.lua and lib/dead-letters.lua; used by lib/fail.lua.
+
+-- The index writes that the entries of one block, queue and status share (what dl_batch_index
+-- gathers, with the keys built once): the lists of the time, queue, fingerprint, cell and expiry
+-- indexes in `batch.zadd`, a count for the counters (added by dl_batch_apply) and the
+-- fingerprint's sightings. A failure storm's entries all go through one sink.
+local function dl_sink(batch, shared, queue, status)
+  local by_queue = shared.sinks
+  if not by_queue then by_queue = {}; shared.sinks = by_queue end
+  local by_status = by_queue[queue]
+  if not by_status then by_status = {}; by_queue[queue] = by_status end
+  local sink = by_status[status]
+  if sink then return sink end
+  local meta = shared.meta
+  local function list(key)
+    local l = batch.zadd[key]
+    if not l then l = {}; batch.zadd[key] = l end
+    return l
+  end
+  local fp = meta.fingerprint
+  local seen = batch.seen[fp]
+  if not seen then
+    seen = { identity = shared.identity, first = math.huge, last = -math.huge }
+    batch.seen[fp] = seen
+  elseif not seen.identity then
+    seen.identity = shared.identity
+  end
+  dl_batch_sadd(batch, B .. 'dl:domains', meta.domain)
+  sink = {
+    t = list(B .. 'dl:t'), q = list(B .. 'dl:q:' .. queue), f = list(B .. 'dl:f:' .. fp),
+    cell = list(cell_key(status, meta.domain)), expiry = list(B .. 'dl:expiry'), seen = seen, n = 0,
+    group = group_cell({ fingerprint = fp, status = status, domain = meta.domain, queue = queue, failureType = meta.failureType or '' }),
+    count = status .. ':' .. meta.domain,
+  }
+  by_status[status] = sink
+  local sinks = batch.sinks
+  if not sinks then sinks = {}; batch.sinks = sinks end
+  sinks[#sinks + 1] = sink
+  return sink
+end
+
+-- Format 2 (FORMAT_VERSIONS in keys.ts): a failing job's dead letter whose rarely read properties
+-- (the block's packed ones, firstFailedAt, the job's name and attempts) are one JSON field `x`,
+-- and whose defaults are left out (generation 1, replayCount 0; the id is the end of `member`).
+-- Nothing but the readers of this release reads `x`: the fields that scripts filter, index or
+-- guard on stay fields. `own` are the entry's own field/value pairs (deadLetteredAt, expiresAt,
+-- firstFailedAt; id): `m` pairs from ARGV[own], `job` is job_fixed's (lib/fail.lua) and `shared`
+-- the entry's block (dl_shared). Returns false as dl_insert does.
+local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, attempts, now, batch, shared)
+  local key = dkey(dl_id)
+  if redis.call('EXISTS', key) == 1 then return false end
+  if redis.call('HSETNX', B .. 'dl:job', job_id, dl_id) == 0 then return false end
+  local at, expires, first = nil, nil, 'null'
+  for i = own, own + m * 2 - 1, 2 do
+    local name = ARGV[i]
+    if name == 'deadLetteredAt' then at = ARGV[i + 1]
+    elseif name == 'expiresAt' then expires = ARGV[i + 1]
+    elseif name == 'firstFailedAt' then first = ARGV[i + 1] end
+  end
+  local status, replay_count, max_replays = 'pending', nil, shared.meta.maxReplays
+  if job.replay_of then
+    local ledger = redis.call('HMGET', dkey(job.replay_of), 'replayCount', 'maxReplays')
+    if ledger[2] then
+      local rc, mr = num(ledger[1], 0), num(ledger[2], 0)
+      replay_count, max_replays = int(rc), int(mr)
+      if rc >= mr then status = 'requires_review' end
+    end
+  end
+  local seq = dl_batch_seq(batch)
+  -- As dl_insert's member, its first 15 digits formatted once per ten entries.
+  local order = 1000000000000000 - seq
+  local last = order % 10
+  local tens = (order - last) / 10
+  if batch.member_tens ~= tens then batch.member_tens, batch.member_prefix = tens, string.format('%015d', tens) end
+  local member = batch.member_prefix .. DIGITS[last + 1] .. dl_id
+  if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
+  local packed = shared.packed or ''
+  local x = '{' .. packed .. (packed == '' and '' or ',') .. '"firstFailedAt":' .. first
+    .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
+  local args = {
+    'member', member, 'updatedAt', batch.now_s, 'counted', '1', 'status', status, 'queue', queue,
+    'jobId', job_id, 'deadLetteredAt', at, 'x', x,
+  }
+  local n = 16
+  local s = shared.stored
+  for i = 1, #s do args[n + i] = s[i] end
+  n = n + #s
+  if payload then args[n + 1] = 'payload'; args[n + 2] = payload; n = n + 2 end
+  if expires then args[n + 1] = 'expiresAt'; args[n + 2] = expires; n = n + 2 end
+  if job.replay_of then
+    -- After the block's maxReplays: the chain's ledger wins.
+    args[n + 1] = 'replayOf'; args[n + 2] = job.replay_of
+    n = n + 2
+    if replay_count then
+      args[n + 1] = 'replayCount'; args[n + 2] = replay_count
+      args[n + 3] = 'maxReplays'; args[n + 4] = max_replays
+    end
+  end
+  redis.call('HSET', key, unpack(args))
+  -- The index writes of dl_batch_index, through the block's sink for this queue and status.
+  local sink = dl_sink(batch, shared, queue, status)
+  local at_n = tonumber(at)
+  local list = sink.t
+  list[#list + 1] = at; list[#list + 1] = member
+  list = sink.q
+  list[#list + 1] = at; list[#list + 1] = member
+  list = sink.f
+  list[#list + 1] = at; list[#list + 1] = member
+  list = sink.cell
+  list[#list + 1] = at; list[#list + 1] = member
+  if expires then
+    list = sink.expiry
+    list[#list + 1] = expires; list[#list + 1] = dl_id
+  end
+  sink.n = sink.n + 1
+  if status == 'pending' and num(replay_count, 0) >= num(max_replays, 0) then dl_batch_sadd(batch, B .. 'dl:atcap', dl_id) end
+  local seen = sink.seen
+  if at_n < seen.first then seen.first = at_n end
+  if at_n >= seen.last then seen.last = at_n; seen.last_id = dl_id end
+  list = batch.dlq
+  if not list then list = {}; batch.dlq = list end
+  list[#list + 1] = at; list[#list + 1] = member
+  return true
+end
