@@ -136,16 +136,30 @@ function validateCommon(dl: Partial<NewDeadLetter>, at: string): void {
   );
 }
 
-/** The caller's properties shared by both kinds of insert, as field/value pairs. */
-function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
-  const fields: string[] = [];
-  push(fields, 'id', dl.id);
+/** Where the failure happened, to whom, and the error's class (every insert and every failure block). */
+function pushSubjectFields(fields: string[], dl: DeadLetterFromJob | NewDeadLetter): void {
   push(fields, 'domain', dl.domain);
   push(fields, 'failureType', dl.failureType);
   push(fields, 'entityType', dl.entityType);
   push(fields, 'entityId', dl.entityId);
   push(fields, 'userId', dl.userId);
   push(fields, 'errorClass', dl.errorClass);
+}
+
+/**
+ * The `~group` value: the failure's group identity, which the script records once per fingerprint
+ * (top failures) and does not store on the entry.
+ */
+function groupIdentityJson(dl: DeadLetterFromJob | NewDeadLetter): string {
+  const identity = failureIdentity(dl);
+  return JSON.stringify({ c: identity.errorClass, m: identity.normalizedMessage, f: identity.frame });
+}
+
+/** The caller's properties shared by both kinds of insert, as field/value pairs. */
+function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
+  const fields: string[] = [];
+  push(fields, 'id', dl.id);
+  pushSubjectFields(fields, dl);
   push(fields, 'errorCode', dl.errorCode);
   push(fields, 'errorMessage', dl.errorMessage);
   push(fields, 'errorStack', dl.errorStack);
@@ -164,13 +178,7 @@ function commonFields(dl: DeadLetterFromJob | NewDeadLetter): string[] {
   push(fields, 'firstFailedAt', dl.firstFailedAt);
   push(fields, 'deadLetteredAt', dl.deadLetteredAt);
   push(fields, 'expiresAt', dl.expiresAt);
-  // Not stored on the entry: the script records it once per fingerprint (top failures).
-  const identity = failureIdentity(dl);
-  push(
-    fields,
-    '~group',
-    JSON.stringify({ c: identity.errorClass, m: identity.normalizedMessage, f: identity.frame }),
-  );
+  push(fields, '~group', groupIdentityJson(dl));
   return fields;
 }
 
@@ -216,12 +224,7 @@ export function sharedDeadLetterFields(
 ): string[] {
   validateCommon(dl, at);
   const fields: string[] = [];
-  push(fields, 'domain', dl.domain);
-  push(fields, 'failureType', dl.failureType);
-  push(fields, 'entityType', dl.entityType);
-  push(fields, 'entityId', dl.entityId);
-  push(fields, 'userId', dl.userId);
-  push(fields, 'errorClass', dl.errorClass);
+  pushSubjectFields(fields, dl);
   push(fields, 'errorMessage', dl.errorMessage);
   push(fields, 'fingerprint', dl.fingerprint);
   push(fields, 'snapshot', json[0]);
@@ -230,12 +233,7 @@ export function sharedDeadLetterFields(
   // An absent metadata field reads as {} (in every version).
   if (json[3] !== '{}') push(fields, 'metadata', json[3]);
   push(fields, 'maxReplays', dl.maxReplays);
-  const identity = failureIdentity(dl);
-  push(
-    fields,
-    '~group',
-    JSON.stringify({ c: identity.errorClass, m: identity.normalizedMessage, f: identity.frame }),
-  );
+  push(fields, '~group', groupIdentityJson(dl));
   const packed = [
     member('errorCode', dl.errorCode),
     member('errorStack', dl.errorStack),
