@@ -17,6 +17,8 @@ import type { WorkerContext } from './worker-context.js';
 const MAX_AUTO_PREFETCH = 1000;
 /** Automatic prefetch aims to hold this much work (by average handler time) per slot. */
 const PREFETCH_TARGET_MS = 20;
+/** First wait before claiming again when a wake came during a claim that failed; doubles. */
+const WAKE_RETRY_MIN_MS = 10;
 
 /** What the fetcher needs from the executor. */
 export interface FetcherHooks {
@@ -34,6 +36,10 @@ export class Fetcher<Payload = unknown> {
   private inFlight: Promise<number> | undefined;
   private wakeRequested = false;
   private idleDelay = 1;
+  /** A wake (notification, breaker closing) whose claim has not yet got through. */
+  private wakePending = false;
+  /** Wait before the next try of a wake whose claims failed. */
+  private wakeRetryDelay = 0;
   private pollTimer: TimerHandle | undefined;
   private unwatch: (() => void) | undefined;
   private unwatchBreaker: (() => void) | undefined;
@@ -90,6 +96,7 @@ export class Fetcher<Payload = unknown> {
   wake(): void {
     if (this.ctx.state !== 'running') return;
     this.idleDelay = 1;
+    this.wakePending = true;
     if (this.pollTimer) {
       this.ctx.clock.clearTimeout(this.pollTimer);
       this.pollTimer = undefined;
@@ -124,6 +131,8 @@ export class Fetcher<Payload = unknown> {
     this.inFlight.then(
       (count) => {
         this.claiming = false;
+        this.wakePending = false;
+        this.wakeRetryDelay = 0;
         if (count > 0) {
           this.idleDelay = 1;
           this.hooks.dispatch();
@@ -140,8 +149,23 @@ export class Fetcher<Payload = unknown> {
       (error: unknown) => {
         this.claiming = false;
         ctx.reportError(error);
-        this.idleDelay = ctx.options.pollIntervalMs;
-        void this.schedulePoll();
+        if (this.wakeRequested || this.wakePending) {
+          // A wake led to this failed claim or came during it (the store's notification after a
+          // reconnect, say, answered before its command connection is ready): work may be
+          // waiting, so try again soon, backing off, until a claim gets through, instead of
+          // sleeping a whole poll interval.
+          this.wakeRequested = false;
+          this.wakeRetryDelay = Math.min(
+            Math.max(this.wakeRetryDelay * 2, WAKE_RETRY_MIN_MS),
+            ctx.options.pollIntervalMs,
+          );
+          this.kickAfter(this.wakeRetryDelay);
+        } else {
+          this.idleDelay = ctx.options.pollIntervalMs;
+          void this.schedulePoll();
+        }
+        // Outcomes settled during the claim were left for it to carry; they must not wait either.
+        this.settlements.flushSoon();
       },
     );
   }
@@ -281,6 +305,14 @@ export class Fetcher<Payload = unknown> {
       ctx.buffer.push(running);
     }
     return claimed.length;
+  }
+
+  private kickAfter(delay: number): void {
+    if (this.pollTimer) this.ctx.clock.clearTimeout(this.pollTimer);
+    this.pollTimer = this.ctx.clock.setTimeout(() => {
+      this.pollTimer = undefined;
+      this.kick();
+    }, delay);
   }
 
   private async schedulePoll(): Promise<void> {

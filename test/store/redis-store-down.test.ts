@@ -153,7 +153,11 @@ describe.skipIf(!redis.available)('RedisStore', () => {
         await queue.add('n', { n: 3 });
         await waitFor('a job added after the cut', () => seen.includes(3), { timeoutMs: 5000 });
         expect(seen).toEqual([1, 2, 3]);
-        expect(await producer.countJobs({ queue: 'resume' })).toMatchObject({ completed: 3, active: 0 });
+        // Completions are written in batches after the handlers return: wait for the last one.
+        await waitFor('every completion written', async () => {
+          const counts = await producer.countJobs({ queue: 'resume' });
+          return counts.completed === 3 && counts.active === 0;
+        });
       } finally {
         await worker.close();
         await queue.close();

@@ -91,6 +91,8 @@ export function fakeStore(options: { notify?: boolean } = {}) {
     nextScheduledAt: null as number | null,
     /** When set, claims wait on it (to hold a claim in flight). */
     claimGate: undefined as Promise<void> | undefined,
+    /** When set, claims fail with it (after the gate): a store that is down. */
+    claimError: undefined as Error | undefined,
     /** Claims are answered in a later turn of the event loop, as a store across a network answers. */
     claimLater: false,
     extendError: undefined as Error | undefined,
@@ -103,6 +105,7 @@ export function fakeStore(options: { notify?: boolean } = {}) {
     async claimJobs(p: ClaimJobsParams): Promise<ClaimedJob[]> {
       calls.claim.push(p);
       if (answers.claimGate) await answers.claimGate;
+      if (answers.claimError) throw answers.claimError;
       if (answers.claimLater) await new Promise<void>((resolve) => setImmediate(resolve));
       return answers.waiting.splice(0, p.limit);
     },

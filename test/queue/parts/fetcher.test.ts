@@ -118,6 +118,76 @@ describe('Fetcher', () => {
     expect(s.calls.complete.map((c) => c.completions.map((x) => x.id))).toEqual([['j1']]);
   });
 
+  it('after a failed claim, writes outcomes settled during it and honours a wake that came during it', async () => {
+    const s = setup({ pollIntervalMs: 10_000 });
+    let open!: () => void;
+    s.answers.claimGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    s.answers.claimError = new Error('connection reset');
+    s.fetcher.kick();
+    await settle();
+    s.completer.settlements.addCompletion({ id: 'j1', token: 't1', resultJson: null });
+    // The store's notification arrives while the claim is still in flight.
+    s.fetcher.wake();
+    await settle();
+    expect(s.calls.complete).toHaveLength(0);
+    open();
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+    expect(s.calls.complete.map((c) => c.completions.map((x) => x.id))).toEqual([['j1']]);
+    // The store is back.
+    s.answers.claimGate = undefined;
+    s.answers.claimError = undefined;
+    s.answers.waiting.push(claimedJob());
+    // The wake is not lost: the next claim comes after a short backoff, not the 10 s poll.
+    await s.clock.advance(10);
+    await settle();
+    expect(s.calls.claim).toHaveLength(2);
+    expect(s.ctx.buffer.size).toBe(1);
+  });
+
+  it('keeps trying a wake whose claims fail, backing off from 10 ms, until one gets through', async () => {
+    const s = setup({ pollIntervalMs: 10_000 }, fakeStore({ notify: true }));
+    s.answers.claimError = new Error('connection not ready');
+    s.fetcher.start();
+    await settle();
+    const before = s.calls.claim.length;
+    s.notify();
+    await settle();
+    expect(s.calls.claim).toHaveLength(before + 1);
+    for (const wait of [10, 20, 40]) {
+      await s.clock.advance(wait - 1);
+      await settle();
+      expect(s.calls.claim).toHaveLength(before + 1 + [10, 20, 40].indexOf(wait));
+      await s.clock.advance(1);
+      await settle();
+    }
+    expect(s.calls.claim).toHaveLength(before + 4);
+    s.answers.claimError = undefined;
+    await s.clock.advance(80);
+    await settle();
+    expect(s.calls.claim).toHaveLength(before + 5);
+    // Through: back to sleeping until notified or the poll interval.
+    await s.clock.advance(5_000);
+    await settle();
+    expect(s.calls.claim).toHaveLength(before + 5);
+  });
+
+  it('after a failed claim without a wake, waits the poll interval before claiming again', async () => {
+    const s = setup({ pollIntervalMs: 1_000 });
+    s.answers.claimError = new Error('connection reset');
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+    await s.clock.advance(999);
+    await settle();
+    expect(s.calls.claim).toHaveLength(1);
+    await s.clock.advance(1);
+    await settle();
+    expect(s.calls.claim).toHaveLength(2);
+  });
+
   it('polls an empty queue with a backoff doubling from 1 ms up to pollIntervalMs', async () => {
     const s = setup({ pollIntervalMs: 40 });
     s.fetcher.kick();
