@@ -31,12 +31,13 @@ export async function deleteKeys(url: string, pattern: string): Promise<number> 
 }
 
 /**
- * The format version a bench store is raised to: the newest by default (a fresh store whose
- * processes all run this release), or BENCH_REDIS_FORMAT (1 measures what an upgraded deployment
- * writes before it raises the key).
+ * BENCH_REDIS_FORMAT, the format version to measure instead of the default (a fresh prefix gets
+ * the newest): 1 measures what an upgraded deployment writes before it raises the key. Undefined
+ * when unset.
  */
-function benchFormat(): 1 | 2 | 3 {
-  const wanted = Number(process.env.BENCH_REDIS_FORMAT || LATEST_FORMAT_VERSION);
+function benchFormat(): 1 | 2 | 3 | undefined {
+  const wanted = Number(process.env.BENCH_REDIS_FORMAT || 0);
+  if (!wanted) return undefined;
   return wanted === 1 || wanted === 2 ? wanted : 3;
 }
 
@@ -47,7 +48,12 @@ export function createRedisBenchDb(): BenchDb {
   return {
     path: url,
     open: () => {
-      const store = new RedisStore({ url, prefix, formatVersion: benchFormat() });
+      const format = benchFormat();
+      const store = new RedisStore({ url, prefix, formatVersion: format });
+      // An older version: the key as an upgraded prefix has it, sent before the store's first
+      // command on the same connection (so before the store settles its format), then raised.
+      if (format !== undefined && format < LATEST_FORMAT_VERSION)
+        store.redis.set(store.keys.format, '1', 'NX').catch(() => {});
       stores.push(store);
       return store;
     },

@@ -36,11 +36,11 @@ async function deadLetterOf(store: RedisStore, now = T0): Promise<DeadLetter> {
 }
 
 describe.skipIf(!redis.available)('RedisStore dead-letter layouts', () => {
-  const { admin, open } = redisStoreHarness(redis);
+  const { admin, open, openOlder } = redisStoreHarness(redis);
 
   it('format 2 packs the rarely read properties into one field and reads back the same dead letter', async () => {
-    const before = open();
-    const after = open({ formatVersion: 2 });
+    const before = await openOlder();
+    const after = await openOlder({ formatVersion: 2 });
     const expected = await deadLetterOf(before);
     const packed = await deadLetterOf(after);
     expect(packed).toEqual(expected);

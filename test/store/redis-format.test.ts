@@ -1,13 +1,21 @@
 /**
- * Redis store on a real server: the store's format version (`{p}:format`, absent = 1). The
- * `formatVersion` option raises it before the store's first failure write, never lowers it, and a
- * store opened without the option leaves it as it is.
+ * Redis store on a real server: the store's format version (`{p}:format`, absent = 1). Before the
+ * store's first insert or failure write, a fresh prefix (no key, no data) gets the newest version,
+ * a prefix an earlier release wrote to stays at 1, and the `formatVersion` option raises the key,
+ * never lowering it.
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
+import { LATEST_FORMAT_VERSION, RedisKeys } from '../../src/store/redis/keys.js';
+import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
 import type { RedisStore } from '../../src/store/redis/redis-store.js';
-import { redisService } from '../support/services.js';
-import { redisStoreHarness, T0 } from './redis-store-harness.js';
+import {
+  deleteKeysWithPrefix,
+  redisService,
+  type ScanningClient,
+  uniqueKeyPrefix,
+} from '../support/services.js';
+import { job, redisStoreHarness, T0 } from './redis-store-harness.js';
 
 const redis = await redisService();
 
@@ -28,22 +36,49 @@ async function failSomething(store: RedisStore): Promise<void> {
 }
 
 describe.skipIf(!redis.available)('RedisStore format version', () => {
-  const { admin, open } = redisStoreHarness(redis);
+  const { admin, open, openOlder } = redisStoreHarness(redis);
 
-  it('is absent (version 1) unless the option raises it', async () => {
+  it('a fresh prefix gets the newest version before the first write', async () => {
     const store = open();
+    expect(await admin!.get(store.keys.format)).toBeNull();
     await failSomething(store);
+    expect(await admin!.get(store.keys.format)).toBe(String(LATEST_FORMAT_VERSION));
+    const inserting = open();
+    await inserting.insertJobs({ jobs: [job()], now: T0 });
+    expect(await admin!.get(inserting.keys.format)).toBe(String(LATEST_FORMAT_VERSION));
+  });
+
+  it('a prefix holding data an earlier release wrote stays at version 1 (no key)', async () => {
+    const store = await openOlder();
+    await failSomething(store);
+    await store.insertJobs({ jobs: [job()], now: T0 });
     expect(await admin!.get(store.keys.format)).toBeNull();
   });
 
   it('is raised by the option before the first failure write, and never lowered', async () => {
-    const store = open({ formatVersion: 2 });
+    const store = await openOlder({ formatVersion: 2 });
     expect(await admin!.get(store.keys.format)).toBeNull();
     await failSomething(store);
     expect(await admin!.get(store.keys.format)).toBe('2');
     const older = open({ prefix: store.keys.prefix, formatVersion: 1 });
     await failSomething(older);
     expect(await admin!.get(store.keys.format)).toBe('2');
+  });
+
+  it("a queue-slot store settles each queue slot's key by the same rule", async () => {
+    const prefix = uniqueKeyPrefix('redis-format-slots').slice(0, -1);
+    // Queue b's slot (number 2) holds jobs an earlier release wrote: its id counter.
+    await admin!.set(new RedisKeys(prefix, 2).ids, '5');
+    const store = new QueueSlotRedisStore({ url: redis.url, clock: 'caller', prefix });
+    try {
+      await store.insertJobs({ jobs: [job({ queue: 'a' })], now: T0 });
+      await store.insertJobs({ jobs: [job({ queue: 'b' })], now: T0 });
+      expect(await admin!.get(new RedisKeys(prefix, 1).format)).toBe(String(LATEST_FORMAT_VERSION));
+      expect(await admin!.get(new RedisKeys(prefix, 2).format)).toBeNull();
+    } finally {
+      await store.close();
+      await deleteKeysWithPrefix(admin as unknown as ScanningClient, `{${prefix}`);
+    }
   });
 
   it('refuses a version this release does not know', () => {

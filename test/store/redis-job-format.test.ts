@@ -15,14 +15,14 @@ const redis = await redisService();
 const noDeadLetters = () => deadLetterFromJob('never', T0);
 
 describe.skipIf(!redis.available)('RedisStore job hash by format version', () => {
-  const { admin, open } = redisStoreHarness(redis);
+  const { admin, open, openOlder } = redisStoreHarness(redis);
 
   /** The job's priority and run-at fields as stored (null = absent). */
   const stored = async (store: RedisStore, id: string) =>
     admin!.hmget(store.keys.job(id), 'pr', 'ra').then(([pr, ra]) => ({ pr, ra }));
 
   it('format 1 (no key): every new job stores pr and ra, bulk or not', async () => {
-    const store = open();
+    const store = await openOlder();
     const bulk = await store.insertJobs({ jobs: [job(), job()], now: T0 });
     const [keyed] = await store.insertJobs({ jobs: [job({ idempotencyKey: 'k' })], now: T0 });
     for (const { id } of [...bulk, keyed!])
@@ -56,7 +56,7 @@ describe.skipIf(!redis.available)('RedisStore job hash by format version', () =>
   });
 
   it('jobs stored as an earlier release wrote them and at format 3 keep their claim order through release and lease recovery', async () => {
-    const older = open();
+    const older = await openOlder();
     const [first] = await older.insertJobs({ jobs: [job({ payload: { n: 1 } })], now: T0 });
     const store = open({ prefix: older.keys.prefix, formatVersion: 3 });
     const rest = await store.insertJobs({

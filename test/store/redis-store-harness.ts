@@ -52,5 +52,20 @@ export function redisStoreHarness(redis: ServiceStatus) {
     await admin?.quit();
   });
 
-  return { admin, open };
+  /**
+   * Writes what every earlier release's first enqueue to queue `q` leaves under `prefix` (the queue
+   * registry entry; no format key), so a store opened on it stays at format version 1.
+   */
+  async function olderData(prefix: string): Promise<void> {
+    await admin!.hset(`{${prefix}}:queues`, 'q', '0');
+  }
+
+  /** {@link open} on a prefix holding data an earlier release wrote (format version 1). */
+  async function openOlder(options: RedisStoreOptions = {}): Promise<RedisStore> {
+    const prefix = options.prefix ?? uniqueKeyPrefix('redis-store').slice(0, -1);
+    await olderData(prefix);
+    return open({ ...options, prefix });
+  }
+
+  return { admin, open, olderData, openOlder };
 }

@@ -13,7 +13,7 @@ const redis = await redisService();
 const ids = (jobs: readonly { id: string }[]) => jobs.map((j) => j.id);
 
 describe.skipIf(!redis.available)('RedisStore', () => {
-  const { admin, open } = redisStoreHarness(redis);
+  const { admin, open, openOlder } = redisStoreHarness(redis);
 
   describe('inserts', () => {
     it('inserts a batch larger than a chunk in one transaction, idempotency keys across chunks', async () => {
@@ -34,15 +34,15 @@ describe.skipIf(!redis.available)('RedisStore', () => {
     });
 
     it('numbers a bulk insert across tens and hundreds, and claims it in id order with start marks counting on', async () => {
-      const store = open();
+      const store = await openOlder();
       // One job first, so that the bulk starts at id 2 and runs over 9 -> 10 and 99 -> 100.
       await store.insertJobs({ jobs: [job({ payload: { i: -1 } })], now: T0 });
       const jobs = Array.from({ length: 249 }, (_, i) => job({ payload: { i } }));
       const results = await store.insertJobs({ jobs, now: T0 });
       const expected = Array.from({ length: 249 }, (_, i) => String(i + 2));
       expect(results.map((r) => r.id)).toEqual(expected);
-      // Normal priority (the default) is stored too, as earlier versions' scripts read it as a
-      // number; claim order puts a high one first.
+      // At format 1 (a prefix an earlier release wrote to) normal priority (the default) is stored
+      // too, as earlier versions' scripts read it as a number; claim order puts a high one first.
       expect(await admin!.hget(store.keys.job('5'), 'pr')).toBe('1');
       const [high] = await store.insertJobs({
         jobs: [job({ priority: 2, payload: { high: true } })],

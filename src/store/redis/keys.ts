@@ -81,8 +81,9 @@ export const DEFAULT_PREFIX = 'redrive';
 /**
  * The stored formats this release reads and can write, by version (the `{p}:format` key; absent =
  * 1, the format of every earlier release). Every release reads all versions up to its own; the
- * key is only ever raised (RedisStore option `formatVersion`), and a release writes the newer
- * layout only once it is raised, because a release before it would misread that layout.
+ * key is only ever raised (RedisStore option `formatVersion`; a fresh prefix starts at the newest,
+ * raise-format.lua), and a release writes the newer layout only once it is raised, because a
+ * release before it would misread that layout.
  * - 1: every field of a record is a hash field.
  * - 2: a failing job's dead letter keeps its rarely read fields in one JSON field, `x`
  *   (dead-letter-codec.ts).

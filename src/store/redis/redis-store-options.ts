@@ -59,7 +59,8 @@ export interface RedisStoreOptions extends ReplicationOptions {
    * store's first insert or failure write. Every process of this release writes the newer layout as soon as
    * the key allows it, and an earlier release would misread it: set it only once every process
    * that uses the store runs this release or a later one (docs/redis-store.md, "Format versions").
-   * Default: the key is left as it is (a store that never had it stays at version 1).
+   * Default: a fresh prefix (no key, no data yet) gets the newest version; a prefix with data and
+   * no key (written by an earlier release) stays at version 1; a key is left as it is.
    */
   formatVersion?: 1 | 2 | 3;
 }

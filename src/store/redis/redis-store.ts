@@ -38,7 +38,7 @@ import {
   validateNewJobs,
 } from './job-codec.js';
 import { RedisJobQueries } from './job-queries.js';
-import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
+import { DEFAULT_PREFIX, LATEST_FORMAT_VERSION, RedisKeys } from './keys.js';
 import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
@@ -86,7 +86,7 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly leadership: RedisLeadership;
   private readonly queries: RedisJobQueries;
   protected readonly jobEvents: RedisJobEvents;
-  /** The raise of the store's format key due before the first insert or failure write (option). */
+  /** The format key's settling before the first insert or failure write (store-format.ts). */
   private readonly format: FormatRaise;
 
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
@@ -101,8 +101,13 @@ export class RedisStore extends StoreParts implements Store {
     }
     this.clockMode = clock;
     this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
+    const k = this.keys;
     this.format = new FormatRaise(options.formatVersion, (wanted) =>
-      this.script('raise-format', [this.keys.format], [wanted]),
+      this.script(
+        'raise-format',
+        [k.format, k.queues, k.ids, k.deadLetterAll, `${k.base}dl:out`, k.auditAll, `${k.base}slots`],
+        [wanted, LATEST_FORMAT_VERSION],
+      ),
     );
     this.conn = shared?.connection ?? new RedisConnection(options);
     this.client = this.conn.client;
