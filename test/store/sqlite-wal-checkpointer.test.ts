@@ -111,16 +111,29 @@ it('starts once the WAL file reaches SQLite’s threshold, raises the commits’
   expect(checkpointer.running).toBe(false);
 });
 
-it('a thread that cannot open the file hands checkpoints back to the commits', async () => {
+it('a thread that cannot open the file hands checkpoints back to the commits and says why', async () => {
   const file = freshPath();
   const db = walDatabase(file);
   // A WAL file past the threshold beside a database file that is not there.
   const missing = join(dir as string, 'missing.db');
   writeFileSync(`${missing}-wal`, Buffer.alloc(START_BYTES + 4096));
   const checkpointer = new WalCheckpointer(db, missing, 'NORMAL');
-  commitWrites(db, checkpointer, CHECK_EVERY_WRITES);
-  expect(checkpointer.running).toBe(true);
-  await waitFor('the thread to stop', () => !checkpointer.running);
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    commitWrites(db, checkpointer, CHECK_EVERY_WRITES);
+    expect(checkpointer.running).toBe(true);
+    await waitFor('the thread to stop', () => !checkpointer.running);
+    await waitFor('the warning', () => warnings.length > 0);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  // Said once, with the file and the cause.
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatchObject({ code: 'REDRIVE_SQLITE_CHECKPOINT' });
+  expect(warnings[0]?.message).toContain(missing);
+  expect(warnings[0]?.message).toMatch(/SQLITE_CANTOPEN|unable to open/);
   expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   commitWrites(db, checkpointer, CHECK_EVERY_WRITES * 2);
   expect(checkpointer.running).toBe(false);

@@ -5,8 +5,8 @@
  * (1), replay count (0) and metadata ({}). The scripts add `seq` and `member` (index bookkeeping,
  * see lua/lib/dead-letters.lua). In format 2 (FORMAT_VERSIONS in keys.ts) a failing job's dead
  * letter keeps the properties only readers need ({@link PACKED_PROPERTIES}) in one JSON field,
- * `x`, and has no `id` and `seq` fields (the id ends `member`); readers take a field first, then
- * `x`.
+ * `x`, and has no `id` and `seq` fields (the id ends `member`; written by
+ * lua/lib/dead-letters-packed.lua); readers take a field first, then `x`.
  */
 
 import { withFinalAttemptStack } from '../../core/attempt-stack.js';

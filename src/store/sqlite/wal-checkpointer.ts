@@ -62,9 +62,11 @@ function tick() {
     const row = checkpoint.get();
     grew = row.log !== lastLog;
     lastLog = row.log;
-  } catch {
-    // A locked or busy file: the next tick tries again.
-    grew = true;
+  } catch (error) {
+    // A locked or busy file: the next tick tries again. Anything else (an I/O error, a corrupt or
+    // moved file) would fail every tick: it ends the thread, and the store is told why.
+    if (error && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED')) grew = true;
+    else throw error;
   }
   pause = grew ? workerData.busyPauseMs : Math.min(pause * 2, workerData.idlePauseMs);
   timer = setTimeout(tick, pause);
@@ -140,19 +142,26 @@ export class WalCheckpointer {
       return;
     }
     worker.unref();
-    // A thread that dies (the file vanished, the driver failed to load) hands checkpoints back to
-    // the store's commits, at SQLite's default threshold.
-    worker.on('error', () => this.handBack(worker));
+    // A thread that dies (the file vanished, the driver failed to load, a checkpoint failed other
+    // than on a lock) hands checkpoints back to the store's commits, at SQLite's default threshold.
+    worker.on('error', (error) => this.handBack(worker, error));
     worker.on('exit', () => this.handBack(worker));
     this.worker = worker;
     this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   }
 
-  private handBack(worker: Worker): void {
+  private handBack(worker: Worker, error?: unknown): void {
     if (this.worker !== worker) return;
     this.worker = null;
     this.stopped = true;
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+    if (error) {
+      // Nothing is lost (the commits checkpoint again), but the cause may be a failing disk.
+      process.emitWarning(
+        `SQLite WAL checkpoint thread for ${this.path} stopped: ${describeThreadError(error)}; checkpoints run in the store's commits again`,
+        { code: 'REDRIVE_SQLITE_CHECKPOINT' },
+      );
+    }
   }
 
   /** Stops the thread (its connection closed first, so the store's close is the last one). */
@@ -168,4 +177,17 @@ export class WalCheckpointer {
       worker.postMessage('stop');
     });
   }
+}
+
+/**
+ * What a thread's error says. An error thrown on the thread arrives as a structured clone: a
+ * driver error may keep only its `code` (SQLITE_CANTOPEN, say), not its message.
+ */
+function describeThreadError(error: unknown): string {
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  const parts = [code, message].filter((part): part is string => typeof part === 'string' && part !== '');
+  return parts.length > 0 ? parts.join(': ') : String(error);
 }
