@@ -65,7 +65,8 @@ function tick() {
   } catch (error) {
     // A locked or busy file: the next tick tries again. Anything else (an I/O error, a corrupt or
     // moved file) would fail every tick: it ends the thread, and the store is told why.
-    if (error && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED')) grew = true;
+    const code = error && typeof error.code === 'string' ? error.code : '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) grew = true;
     else throw error;
   }
   pause = grew ? workerData.busyPauseMs : Math.min(pause * 2, workerData.idlePauseMs);
