@@ -97,6 +97,7 @@ export class Fetcher<Payload = unknown> {
     if (this.ctx.state !== 'running') return;
     this.idleDelay = 1;
     this.wakePending = true;
+    this.wakeRetryDelay = 0;
     if (this.pollTimer) {
       this.ctx.clock.clearTimeout(this.pollTimer);
       this.pollTimer = undefined;

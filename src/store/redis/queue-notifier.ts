@@ -52,6 +52,10 @@ export class QueueNotifier {
     if (set) for (const listener of [...set]) listener();
   }
 
+  private notifyAll(): void {
+    for (const name of this.listeners.keys()) this.notify(name);
+  }
+
   private subscribe(queue: string): void {
     if (!this.subscriber) {
       const sub = this.openSubscriber();
@@ -62,8 +66,16 @@ export class QueueNotifier {
         if (name !== undefined) this.notify(name);
       });
       // After a reconnect, jobs may have arrived while the subscription was down: wake everyone.
+      // ioredis sends its resubscription only after 'ready', so wake everyone again once the
+      // subscriptions are confirmed: a job published in between would otherwise wait for a poll.
       sub.on('ready', () => {
-        for (const name of this.listeners.keys()) this.notify(name);
+        this.notifyAll();
+        const channels = [...this.listeners.keys()].map((name) => this.keys.notifyChannel(name));
+        if (channels.length > 0)
+          sub.subscribe(...channels).then(
+            () => this.notifyAll(),
+            () => {},
+          );
       });
       this.subscriber = sub;
     }
