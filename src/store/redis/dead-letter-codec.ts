@@ -111,6 +111,20 @@ function push(fields: string[], name: string, value: string | number | null | un
   fields.push(name, typeof value === 'number' ? String(value) : value);
 }
 
+/** The times every dead letter carries, checked alike wherever a record is written. */
+function validateTimes(
+  dl: Partial<Pick<NewDeadLetter, 'firstFailedAt' | 'deadLetteredAt' | 'expiresAt'>>,
+  need: (ok: boolean, field: string, message: string) => void,
+): void {
+  need(Number.isFinite(dl.firstFailedAt), 'firstFailedAt', 'must be a finite number');
+  need(Number.isFinite(dl.deadLetteredAt), 'deadLetteredAt', 'must be a finite number');
+  need(
+    dl.expiresAt === null || dl.expiresAt === undefined || Number.isFinite(dl.expiresAt),
+    'expiresAt',
+    'must be a finite number or null',
+  );
+}
+
 function validateCommon(dl: Partial<NewDeadLetter>, at: string): void {
   const need = (ok: boolean, field: string, message: string) => {
     if (!ok) throw new ValidationError(`${at}.${field}`, message);
@@ -127,13 +141,7 @@ function validateCommon(dl: Partial<NewDeadLetter>, at: string): void {
     'must be a positive integer',
   );
   need(Number.isSafeInteger(dl.maxReplays), 'maxReplays', 'must be an integer');
-  need(Number.isFinite(dl.firstFailedAt), 'firstFailedAt', 'must be a finite number');
-  need(Number.isFinite(dl.deadLetteredAt), 'deadLetteredAt', 'must be a finite number');
-  need(
-    dl.expiresAt === null || dl.expiresAt === undefined || Number.isFinite(dl.expiresAt),
-    'expiresAt',
-    'must be a finite number or null',
-  );
+  validateTimes(dl, need);
 }
 
 /** Where the failure happened, to whom, and the error's class (every insert and every failure block). */
@@ -257,13 +265,7 @@ export function validateOwnFields(dl: DeadLetterFromJob, at: string): string[] {
     if (!ok) throw new ValidationError(`${at}.${field}`, message);
   };
   need(typeof dl.id === 'string' && dl.id !== '', 'id', 'must be a non-empty string');
-  need(Number.isFinite(dl.firstFailedAt), 'firstFailedAt', 'must be a finite number');
-  need(Number.isFinite(dl.deadLetteredAt), 'deadLetteredAt', 'must be a finite number');
-  need(
-    dl.expiresAt === null || dl.expiresAt === undefined || Number.isFinite(dl.expiresAt),
-    'expiresAt',
-    'must be a finite number or null',
-  );
+  validateTimes(dl, need);
   const fields = [
     'id',
     dl.id,
