@@ -34,10 +34,15 @@ export class JobClaims {
       this.stmt.anySuspect.get(queue) === undefined
         ? this.stmt.claimCandidates
         : this.stmt.claimCandidatesNoSuspects;
-    const rows = candidates.all(queue, params.limit) as ClaimRow[];
-    if (rows.length === 0) return [];
+    const texts = candidates.all(queue, params.limit) as string[];
+    if (texts.length === 0) return [];
+    const rows: ClaimRow[] = new Array(texts.length);
     let ids = '[';
-    for (let i = 0; i < rows.length; i++) ids += (i > 0 ? ',' : '') + rows[i]![0];
+    for (let i = 0; i < texts.length; i++) {
+      const row = JSON.parse(texts[i]!) as ClaimRow;
+      rows[i] = row;
+      ids += (i > 0 ? ',' : '') + row[0];
+    }
     this.stmt.claimByIds.run({
       ids: `${ids}]`,
       claimId,

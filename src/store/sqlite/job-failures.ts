@@ -49,10 +49,12 @@ export interface FailureBatchResult {
 function prepareFailureStatements(db: Database.Database) {
   const p = (sql: string): SqliteStatement => db.prepare(sql);
   return {
+    // One JSON array text per row, parsed in JS: cheaper than the driver's row arrays (see CLAIM_ROW_JSON).
     rows: p(
-      `SELECT id, queue, name, payload, state, claim_token, attempts, replay_of, COALESCE(json_array_length(attempts), 0)
+      `SELECT json_array(id, queue, name, payload, state, claim_token, attempts, replay_of,
+                         COALESCE(json_array_length(attempts), 0))
          FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
-    ).raw(),
+    ).pluck(),
     retry: p(
       `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
               rate_limit_delays = rate_limit_delays + ?, attempts = ?, lease_expires_at = NULL, worker_id = NULL
@@ -157,7 +159,10 @@ export class JobFailureWriter {
     }
     const rows = new Map<number, FailureRow>();
     if (ids === '') return rows;
-    for (const row of this.stmt.rows.all(`[${ids}]`) as FailureRow[]) rows.set(row[0], row);
+    for (const text of this.stmt.rows.all(`[${ids}]`) as string[]) {
+      const row = JSON.parse(text) as FailureRow;
+      rows.set(row[0], row);
+    }
     return rows;
   }
 }

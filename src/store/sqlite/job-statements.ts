@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { JOB_STATES } from '../../core/job.js';
-import { CLAIM_COLUMNS, JOB_COLUMNS } from './rows.js';
+import { CLAIM_ROW_JSON, JOB_COLUMNS } from './rows.js';
 import type { SqliteStatement } from './statement.js';
 
 /** Most scheduled jobs one claim promotes to waiting. */
@@ -24,13 +24,13 @@ export function prepareJobStatements(db: Database.Database) {
          SELECT id FROM redrive_jobs WHERE queue = ? AND state = 'scheduled' AND run_at <= ? ORDER BY run_at LIMIT ${PROMOTE_BATCH})`,
     ),
     claimCandidates: p(
-      `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting'
+      `SELECT ${CLAIM_ROW_JSON} FROM redrive_jobs WHERE queue = ? AND state = 'waiting'
         ORDER BY priority DESC, run_at, id LIMIT ?`,
-    ).raw(),
+    ).pluck(),
     claimCandidatesNoSuspects: p(
-      `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 0
+      `SELECT ${CLAIM_ROW_JSON} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 0
         ORDER BY priority DESC, run_at, id LIMIT ?`,
-    ).raw(),
+    ).pluck(),
     anySuspect: p(
       "SELECT 1 FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1 LIMIT 1",
     ).pluck(),

@@ -14,7 +14,7 @@ import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js
 import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-attribution.js';
 import { ATTEMPT_STACKS_COLUMN, attemptsJsonWithStacks } from './attempt-stacks.js';
 import { appendAttemptJson } from './job-failures.js';
-import { CLAIM_COLUMNS, type ClaimRow } from './rows.js';
+import { CLAIM_ROW_JSON, type ClaimRow } from './rows.js';
 import type { JobDeadLetterInput } from './sqlite-dead-letters.js';
 import type { SqliteStatement } from './statement.js';
 
@@ -46,9 +46,9 @@ function prepareOrphanStatements(db: Database.Database) {
     ),
     forgetHorizons: p('DELETE FROM redrive_workers WHERE updated_at < ?'),
     suspectCandidate: p(
-      `SELECT ${CLAIM_COLUMNS} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1
+      `SELECT ${CLAIM_ROW_JSON} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1
         ORDER BY priority DESC, run_at, id LIMIT 1`,
-    ).raw(),
+    ).pluck(),
     claimSuspect: p(
       `UPDATE redrive_jobs
           SET state = 'active', claim_token = (attempts_made + 1) || ':' || @claimId, worker_id = @workerId,
@@ -102,8 +102,9 @@ export class SqliteOrphans {
     leaseExpiresAt: number;
     now: number;
   }): ClaimRow | undefined {
-    const row = this.stmt.suspectCandidate.get(params.queue) as ClaimRow | undefined;
-    if (!row) return undefined;
+    const text = this.stmt.suspectCandidate.get(params.queue) as string | undefined;
+    if (text === undefined) return undefined;
+    const row = JSON.parse(text) as ClaimRow;
     this.stmt.claimSuspect.run({ ...params, id: row[0] });
     return row;
   }
