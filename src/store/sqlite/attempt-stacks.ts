@@ -25,9 +25,10 @@ export const JOB_ATTEMPT_STACKS_SQL = 'SELECT stacks FROM redrive_job_attempt_st
 
 /** An attempt as the job row stores it: its JSON without the stack, and the stack to keep apart. */
 export function attemptWithoutStack(attempt: AttemptRecord): { json: string; stack: string | undefined } {
-  if (attempt.stack === undefined) return { json: JSON.stringify(attempt), stack: undefined };
-  const { stack, ...rest } = attempt;
-  return { json: JSON.stringify(rest), stack };
+  const { stack } = attempt;
+  if (stack === undefined) return { json: JSON.stringify(attempt), stack: undefined };
+  // A copy with the stack undefined (left out by JSON.stringify): faster than a rest pattern.
+  return { json: JSON.stringify({ ...attempt, stack: undefined }), stack };
 }
 
 /** Puts a job's stacks (JSON text from the stacks table, or null) back on its attempts, in place. */

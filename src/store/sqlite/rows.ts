@@ -34,15 +34,14 @@ export function jobFromRow(row: JobRow): Job {
  * What a claim reads of each job, as one JSON array text per row ({@link ClaimRow} once parsed):
  * not the retried attempts' stacks (a handler does not see the history; reads of the job return it
  * whole). One text value per row instead of sixteen columns: the driver builds a row array through
- * a slow per-element call (about a microsecond per column on Node 20), and the JSON columns
+ * a slow per-element call (about 900 instructions per column on Node 20), and the JSON columns
  * (payload, backoff, attempts, headers) are spliced in as they are stored, so one `JSON.parse`
  * decodes the whole row. Every spliced column holds JSON text written by the store itself.
+ * `concat_ws` builds the text in one pass (a chain of `||` copies the growing text at each step).
  */
-export const CLAIM_ROW_JSON = `'[' || id || ',' || json_quote(name) || ',' || payload || ',' || priority || ',' ||
-  attempts_made || ',' || max_attempts || ',' || orphan_count || ',' || rate_limit_delays || ',' || run_at || ',' ||
-  created_at || ',' || COALESCE(timeout_ms, 'null') || ',' || COALESCE(backoff, 'null') || ',' ||
-  json_quote(idempotency_key) || ',' || COALESCE(attempts, 'null') || ',' || json_quote(replay_of) || ',' ||
-  COALESCE(NULLIF(headers, ''), 'null') || ']'`;
+export const CLAIM_ROW_JSON = `'[' || concat_ws(',', id, json_quote(name), payload, priority, attempts_made, max_attempts,
+  orphan_count, rate_limit_delays, run_at, created_at, COALESCE(timeout_ms, 'null'), COALESCE(backoff, 'null'),
+  json_quote(idempotency_key), COALESCE(attempts, 'null'), json_quote(replay_of), COALESCE(NULLIF(headers, ''), 'null')) || ']'`;
 
 /** A claimed job's row, parsed from {@link CLAIM_ROW_JSON}. */
 export type ClaimRow = [
