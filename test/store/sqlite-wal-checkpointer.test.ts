@@ -1,7 +1,7 @@
 /**
  * WAL checkpoints on their own thread (wal-checkpointer.ts): a busy store's WAL is copied back
  * into the database file by the thread, not by its commits; a store whose WAL stays under SQLite's
- * threshold never starts it; closing stops the thread first, so the store's close still removes the WAL; a thread
+ * threshold never starts it; a store that only writes dead letters starts it as well; closing stops the thread first, so the store's close still removes the WAL; a thread
  * that cannot work hands checkpoints back to the commits; `walCheckpoint: 'commit'` keeps SQLite's
  * default.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { Queue } from '../../src/index.js';
+import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fixtures.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import {
   CHECK_EVERY_WRITES,
@@ -20,6 +21,7 @@ import {
 } from '../../src/store/sqlite/wal-checkpointer.js';
 import { waitFor } from '../support/wait.js';
 
+const T0 = Date.UTC(2026, 0, 1);
 let dir: string | undefined;
 const open: Database.Database[] = [];
 
@@ -173,6 +175,23 @@ it('a busy store runs the thread and closes cleanly: the thread stops first, the
   // Every job written is there after the reopen.
   expect((await reopened.countJobs({ queue: 'q' })).waiting).toBe(JOBS_PER_8_MB);
   await reopened.close();
+});
+
+it('a store that only writes dead letters runs the thread too (its writes count like the jobs’)', async () => {
+  const path = freshPath();
+  const store = new SqliteStore({ path });
+  // Dead letters of 4 KB payloads, 50 a transaction, until about 8 MB were written.
+  for (let i = 0; i < Math.ceil((8 * 1024) / (50 * 4)); i++) {
+    await store.insertDeadLetters({
+      deadLetters: Array.from({ length: 50 }, (_, k) =>
+        standaloneDeadLetter(`dl-${i}-${k}`, T0 + i, { payload: { text: `${i}-${k}`.padEnd(4096, 'x') } }),
+      ),
+      now: T0,
+    });
+  }
+  expect(connectionOf(store).pragma('wal_autocheckpoint', { simple: true })).toBe(SAFETY_NET_PAGES);
+  await store.close();
+  expect(existsSync(`${path}-wal`)).toBe(false);
 });
 
 it("walCheckpoint: 'commit' never starts the thread", async () => {

@@ -62,10 +62,17 @@ export class DeadLetterConnection {
    */
   constructor(
     db: Database.Database,
-    options: { path: string; isClosed?: () => boolean; migrate?: boolean; indexedPaths?: readonly string[] },
+    options: {
+      path: string;
+      isClosed?: () => boolean;
+      /** Called after each committed write transaction (the store's WAL checkpointer counts them). */
+      afterWrite?: () => void;
+      migrate?: boolean;
+      indexedPaths?: readonly string[];
+    },
   ) {
     this.db = db;
-    this.tx = new SqliteTransactions(db, options.path, options.isClosed ?? (() => false));
+    this.tx = new SqliteTransactions(db, options.path, options.isClosed ?? (() => false), options.afterWrite);
     if (options.migrate !== false) this.indexPaths(options.indexedPaths ?? []);
     this.stmt = prepareStatements(db);
     this.messages = new DeadLetterMessages(db);

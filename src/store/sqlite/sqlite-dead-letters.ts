@@ -85,6 +85,8 @@ export class SqliteDeadLetters implements DeadLetterStore {
     options: {
       path: string;
       isClosed?: () => boolean;
+      /** Called after each committed write transaction (the store's WAL checkpointer counts them). */
+      afterWrite?: () => void;
       indexedPaths?: readonly string[];
       scanBudget?: number;
     },

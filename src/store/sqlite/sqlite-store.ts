@@ -121,6 +121,7 @@ export class SqliteStore extends StoreParts implements Store {
       this.deadLetters = new SqliteDeadLetters(db, {
         path,
         isClosed: () => this.closed,
+        ...(checkpointer ? { afterWrite: () => checkpointer.noteWrite() } : {}),
         ...(options.indexedPaths ? { indexedPaths: options.indexedPaths } : {}),
         ...(options.scanBudget !== undefined ? { scanBudget: options.scanBudget } : {}),
       });

@@ -17,6 +17,8 @@ import { deadLetterStacks } from './0012_dead_letter_stacks.js';
 import { jobAttemptStacks } from './0013_job_attempt_stacks.js';
 import { errorTextQueue } from './0014_error_text_queue.js';
 import { deadLetterDomainIndex } from './0015_dead_letter_domain_index.js';
+import { errorTextWithoutSizes } from './0016_error_text_without_sizes.js';
+import { deadLetterQueueIndex } from './0017_dead_letter_queue_index.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -36,4 +38,6 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   jobAttemptStacks,
   errorTextQueue,
   deadLetterDomainIndex,
+  errorTextWithoutSizes,
+  deadLetterQueueIndex,
 ];

@@ -1,0 +1,32 @@
+/**
+ * The error-text index keeps no per-message token counts. FTS5 stores, beside its postings, the
+ * number of tokens of every message in a table of its own (`..._docsize`), which only its ranking
+ * functions (`bm25`) and `xColumnSize` read; a search here is a substring match (`LIKE`) that
+ * ranks nothing. Writing that row was about 2 400 of the ~95 000 SQLite instructions of storing a
+ * dead letter whose message is new. The index is rebuilt with `columnsize = 0`: the same postings,
+ * the same matches.
+ *
+ * Messages still queued (migration 14) stay queued and out of the index, so the writer that
+ * indexes the queue adds each of them once. A process of the previous release that is still
+ * running writes and searches the rebuilt index as before (it only inserts, deletes and matches).
+ * The rebuild reads every distinct message once: a few seconds at a million distinct messages.
+ */
+import type { SqliteMigration } from './migration.js';
+
+const SQL = `
+DROP TABLE redrive_dead_letter_message_text;
+CREATE VIRTUAL TABLE redrive_dead_letter_message_text USING fts5(
+  message, content = 'redrive_dead_letter_messages', content_rowid = 'id', tokenize = 'trigram',
+  detail = 'none', columnsize = 0
+);
+INSERT INTO redrive_dead_letter_message_text (rowid, message)
+  SELECT id, message FROM redrive_dead_letter_messages
+   WHERE id NOT IN (SELECT id FROM redrive_dead_letter_text_queue);
+`;
+
+/** Migration 16. */
+export const errorTextWithoutSizes: SqliteMigration = {
+  version: 16,
+  name: '0016_error_text_without_sizes',
+  up: (db) => db.exec(SQL),
+};

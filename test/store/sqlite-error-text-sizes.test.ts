@@ -1,0 +1,135 @@
+/**
+ * The SQLite error-text index keeps no per-message token counts (migration 16: FTS5
+ * `columnsize = 0`; only ranking reads them, and a search ranks nothing). A new store has no size
+ * table. A database of schema 15 is rebuilt with every indexed message still indexed and every
+ * queued message still queued (indexed once when the queue is), so searches return what they did,
+ * deleting a message still takes it out of the index, and FTS5's integrity check passes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, expect, it } from 'vitest';
+import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fixtures.js';
+import { TEXT_INDEX_BATCH } from '../../src/store/sqlite/dead-letter-messages.js';
+import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
+import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const SIZES = 'redrive_dead_letter_message_text_docsize';
+let dir: string | undefined;
+
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const entry = (id: string, i: number, message: string) =>
+  standaloneDeadLetter(id, T0 + i, { errorMessage: message });
+
+function tables(db: Database.Database): string[] {
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+}
+
+function queued(path: string): number {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return raw.prepare('SELECT COUNT(*) FROM redrive_dead_letter_text_queue').pluck().get() as number;
+  } finally {
+    raw.close();
+  }
+}
+
+/** The ids whose message holds `text`, straight from the entries (what a search must return). */
+function expected(path: string, text: string): string[] {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return raw
+      .prepare(
+        'SELECT id FROM redrive_dead_letters WHERE instr(lower(error_message), lower(?)) > 0 ORDER BY id',
+      )
+      .pluck()
+      .all(text) as string[];
+  } finally {
+    raw.close();
+  }
+}
+
+async function searchIds(store: SqliteStore, text: string): Promise<string[]> {
+  const page = await store.listDeadLetters({ errorText: text, limit: 5000, withTotal: true });
+  expect(page.total).toBe(page.items.length);
+  return page.items.map((d) => d.id).sort();
+}
+
+/** Indexes whatever is queued (as a writer does), then runs FTS5's check of the index against the messages. */
+function checkIndex(path: string): void {
+  const raw = new Database(path);
+  try {
+    raw.exec(`INSERT INTO redrive_dead_letter_message_text (rowid, message)
+                SELECT m.id, m.message FROM redrive_dead_letter_text_queue q
+                  JOIN redrive_dead_letter_messages m ON m.id = q.id;
+              DELETE FROM redrive_dead_letter_text_queue;
+              INSERT INTO redrive_dead_letter_message_text (redrive_dead_letter_message_text) VALUES ('integrity-check');`);
+  } finally {
+    raw.close();
+  }
+}
+
+it('a new store keeps no token counts for its error-text index', async () => {
+  const db = new Database(':memory:');
+  const store = new SqliteStore({ database: db });
+  await store.insertDeadLetters({ deadLetters: [entry('a', 0, 'socket hang up')], now: T0 });
+  expect(tables(db)).toContain('redrive_dead_letter_message_text');
+  expect(tables(db)).not.toContain(SIZES);
+  expect(await searchIds(store, 'hang')).toEqual(['a']);
+  await store.close();
+  db.close();
+});
+
+it('rebuilds the index of a database of schema 15: indexed messages stay indexed, queued ones queued, searches and deletes unchanged', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'redrive-text-sizes-'));
+  const path = join(dir, 'dlq.db');
+  const db = new Database(path);
+  migrateSqliteSchema(db, path, SQLITE_MIGRATIONS.slice(0, 15));
+  expect(tables(db)).toContain(SIZES);
+  // Written by the insert code of schema 15 (the migration changes no stored row): a batch long
+  // enough to be indexed, then a few messages left in the queue, some sharing words with the first.
+  const writer = new SqliteDeadLetters(db, { path });
+  await writer.insertDeadLetters({
+    deadLetters: Array.from({ length: TEXT_INDEX_BATCH }, (_, i) =>
+      entry(`old-${i}`, i, `upstream returned 503 for order ${i}`),
+    ),
+    now: T0,
+  });
+  await writer.insertDeadLetters({
+    deadLetters: [
+      entry('new-1', 5000, 'upstream returned 502 for order 7'),
+      entry('new-2', 5001, 'Connection reset by peer'),
+    ],
+    now: T0,
+  });
+  db.close();
+  expect(queued(path)).toBe(2);
+
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    const raw = new Database(path, { readonly: true });
+    expect(tables(raw)).not.toContain(SIZES);
+    raw.close();
+    expect(queued(path)).toBe(2);
+    for (const text of ['for order 7', 'returned 50', 'RESET by', 'order 1999', 'no such text']) {
+      expect(await searchIds(store, text)).toEqual(expected(path, text));
+    }
+    expect((await searchIds(store, 'for order 7')).length).toBeGreaterThan(2);
+    // An indexed message whose last entry is purged leaves the index.
+    await store.resolveDeadLetters({ ids: ['old-7'], now: T0 + 1, actor: 'test' });
+    await store.transitionDeadLetters({ action: 'archive', now: T0 + 2, before: T0 + 2, limit: 10 });
+    await store.purgeDeadLetters({ ids: ['old-7'], limit: 10, now: T0 + 3 });
+    expect(await searchIds(store, 'for order 7')).toEqual(expected(path, 'for order 7'));
+  } finally {
+    await store.close();
+  }
+  checkIndex(path);
+});
