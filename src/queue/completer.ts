@@ -23,16 +23,21 @@ export class Completer<Payload = unknown> {
   /** Completed jobs whose `job.completed` event waits for the write (only while someone listens). */
   private readonly completionJobs = new Map<string, { job: RunningJob<Payload>; durationMs: number }>();
 
-  /** @param claimPending true while a claim is about to run and will write the outcomes itself */
+  /**
+   * @param claimPending true while a claim is about to run and will write the outcomes itself
+   * @param overlapsWrites true when the store answers in a later turn (see {@link Settlements})
+   */
   constructor(
     private readonly ctx: WorkerContext<Payload>,
     claimPending: () => boolean,
+    overlapsWrites: () => boolean = () => false,
   ) {
     this.defaultPolicy = createRetryPolicy(ctx.raw.backoff);
     this.settlements = new Settlements(ctx.store, ctx.clock, {
       completed: (results) => this.completionsWritten(results),
       error: (error) => ctx.reportError(error),
       claimPending,
+      overlapsWrites,
     });
   }
 
@@ -111,8 +116,16 @@ export class Completer<Payload = unknown> {
   }
 
   /** Stops holding a job whose outcome will not be written (its lease expires). */
-  forget(jobId: string): void {
-    this.ctx.held.delete(jobId);
+  forget(job: RunningJob<Payload>): void {
+    this.release(job);
+  }
+
+  /**
+   * Stops holding `job`, unless the id is held by a later claim of the same job already: a retry
+   * written beside a claim may be claimed again before this attempt's answer is handled.
+   */
+  private release(job: RunningJob<Payload>): void {
+    if (this.ctx.held.get(job.id) === job) this.ctx.held.delete(job.id);
   }
 
   /** Writes every pending outcome now. */
@@ -158,7 +171,7 @@ export class Completer<Payload = unknown> {
     result: FailJobResult,
   ): void {
     const { ctx } = this;
-    ctx.held.delete(job.id);
+    this.release(job);
     if (!result.ok) {
       ctx.leaseLost(job.id, `failure refused (${result.reason}): another worker owns the job now`);
       return;
@@ -220,6 +233,6 @@ class PendingJobFailure<Payload> implements PendingFailure {
 
   /** The lease will expire and recovery will return the job without spending an attempt. */
   dropped(): void {
-    this.completer.forget(this.job.id);
+    this.completer.forget(this.job);
   }
 }

@@ -61,6 +61,11 @@ export class Fetcher<Payload = unknown> {
     return this.claiming;
   }
 
+  /** True when the store answered the last claim in a later turn of the event loop (a server). */
+  get answersLater(): boolean {
+    return this.answeredLater;
+  }
+
   /** Subscribes to wake-ups: the store's notify, and the circuit breaker closing again. */
   start(): void {
     const { ctx } = this;
@@ -211,9 +216,16 @@ export class Fetcher<Payload = unknown> {
     if (!this.answeredLater) await new Promise<void>((resolve) => setImmediate(resolve));
     const breaker = ctx.raw.circuitBreaker;
     const allowed = !breaker || breaker.isAllowed();
+    // A store that answers later gets the claim at once, beside any outcome write in flight (it
+    // works through them in order while this worker runs jobs); one that answers in the same turn
+    // writes the outcomes first.
+    const overlap = this.answeredLater;
     const combined =
-      allowed && ctx.store.completeAndClaimJobs && !settlements.flushing && settlements.size > 0;
-    if (!combined) await settlements.flush();
+      allowed && ctx.store.completeAndClaimJobs && (overlap || !settlements.flushing) && settlements.size > 0;
+    if (!combined) {
+      if (overlap) void settlements.flush();
+      else await settlements.flush();
+    }
     if (!allowed || ctx.state !== 'running') return 0;
     const marks = this.starts.claimMarks(
       ctx.buffer.nextSeq(),

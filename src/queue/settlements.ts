@@ -13,6 +13,13 @@ import type { Store } from '../store/store.js';
 /** Outcomes written per store call at most (a larger backlog is written at once, not waited on). */
 export const MAX_SETTLEMENT_BATCH = 1000;
 
+/**
+ * Failures written at once, beside any write or claim in flight, once this many are pending and
+ * the store works apart from this process (see {@link SettlementHandlers.overlapsWrites}): the
+ * store records them while the worker runs the next jobs, instead of after.
+ */
+export const OVERLAPPED_FAILURE_BATCH = 100;
+
 /** A failure waiting to be written, with what the worker does with the store's answer. */
 export interface PendingFailure {
   failure: JobFailure;
@@ -34,6 +41,11 @@ export interface SettlementHandlers {
   error(error: unknown): void;
   /** True while a claim is about to run: it writes the pending outcomes in its own step. */
   claimPending(): boolean;
+  /**
+   * True when the store answers in a later turn of the event loop (a server): writes sent beside
+   * one in flight are worked on while this process runs jobs.
+   */
+  overlapsWrites?(): boolean;
 }
 
 /** Pending completions and failures of one worker, and their writes (single-flight). */
@@ -41,6 +53,8 @@ export class Settlements {
   private completions: JobCompletion[] = [];
   private failures: PendingFailure[] = [];
   private flushing_: Promise<void> | undefined;
+  /** Failure writes sent beside the single-flight one (see {@link OVERLAPPED_FAILURE_BATCH}). */
+  private readonly overlapped = new Set<Promise<void>>();
   private timer: NodeJS.Immediate | undefined;
 
   constructor(
@@ -66,7 +80,21 @@ export class Settlements {
 
   addFailure(failure: PendingFailure): void {
     this.failures.push(failure);
+    if (this.failures.length >= OVERLAPPED_FAILURE_BATCH && this.handlers.overlapsWrites?.()) {
+      this.writeFailuresNow();
+      return;
+    }
     this.scheduleFlush();
+  }
+
+  /** Sends the pending failures now, beside whatever write or claim is in flight. */
+  private writeFailuresNow(): void {
+    const failures = this.failures;
+    this.failures = [];
+    const write = this.write({ completions: [], failures }).finally(() => {
+      this.overlapped.delete(write);
+    });
+    this.overlapped.add(write);
   }
 
   /**
@@ -156,6 +184,9 @@ export class Settlements {
 
   /** Waits until no write is in flight (for shutdown). */
   async idle(): Promise<void> {
-    while (this.flushing_) await this.flushing_;
+    while (this.flushing_ || this.overlapped.size > 0) {
+      await this.flushing_;
+      await Promise.all(this.overlapped);
+    }
   }
 }

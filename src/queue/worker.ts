@@ -79,7 +79,11 @@ export class Worker<Payload = unknown, Result = unknown> {
       ...(options.quarantineGate ? { quarantineGate: options.quarantineGate } : {}),
     });
     this.ctx = ctx;
-    this.completer = new Completer(ctx, () => this.fetcher.claimPending);
+    this.completer = new Completer(
+      ctx,
+      () => this.fetcher.claimPending,
+      () => this.fetcher.answersLater,
+    );
     const starts = new StartHorizon(ctx.store, this.workerId, clock, (error) => {
       ctx.reportError(error);
       // A worker waiting on the horizon has nothing else that would dispatch again.

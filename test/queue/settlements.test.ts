@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
-import { type PendingFailure, Settlements } from '../../src/queue/settlements.js';
+import { OVERLAPPED_FAILURE_BATCH, type PendingFailure, Settlements } from '../../src/queue/settlements.js';
 import { insertAndClaim, mustGet, T0 } from '../../src/store/conformance/fixtures.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { FailJobResult, FailJobsParams, FenceResult, Store } from '../../src/store/store.js';
@@ -41,13 +41,14 @@ function pending(id: string, log: string[]): PendingFailure {
   };
 }
 
-function settlements(store: Store, log: string[], errors: unknown[] = []) {
+function settlements(store: Store, log: string[], errors: unknown[] = [], overlapsWrites = false) {
   return new Settlements(store, new FakeClock(), {
     completed: (results) => {
       for (const r of results) log.push(`completed ${r.id}`);
     },
     error: (e) => errors.push(e),
     claimPending: () => true,
+    overlapsWrites: () => overlapsWrites,
   });
 }
 
@@ -63,6 +64,37 @@ describe('Settlements', () => {
     expect(calls).toEqual({ complete: 1, fail: 1 });
     expect(log).toEqual(['completed c1', 'written f1 true', 'written f2 true']);
     expect(s.size).toBe(0);
+  });
+
+  it('with a store that answers later, sends each full batch of failures at once, beside a write in flight', async () => {
+    for (const overlaps of [false, true]) {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const { store, calls } = fakeStore([]);
+      const completeJobs = store.completeJobs.bind(store);
+      store.completeJobs = async (p) => {
+        await gate;
+        return completeJobs(p);
+      };
+      const log: string[] = [];
+      const s = settlements(store, log, [], overlaps);
+      s.addCompletion({ id: 'c1', token: 't', resultJson: null });
+      const first = s.flush();
+      for (let i = 0; i < OVERLAPPED_FAILURE_BATCH; i++) s.addFailure(pending(`f${i}`, log));
+      await Promise.resolve();
+      // The store records them while the worker runs the next jobs, instead of after the write.
+      expect(calls.fail).toBe(overlaps ? 1 : 0);
+      const idle = s.idle();
+      open();
+      await first;
+      await idle;
+      if (!overlaps) await s.flush();
+      expect(calls.fail).toBe(1);
+      expect(log.filter((l) => l.startsWith('written'))).toHaveLength(OVERLAPPED_FAILURE_BATCH);
+      expect(s.size).toBe(0);
+    }
   });
 
   it('keeps failures the store could not take while unreachable, and sends them again', async () => {

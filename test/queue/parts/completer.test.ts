@@ -65,6 +65,24 @@ describe('Completer', () => {
     expect(ctx.held.has(job.id)).toBe(false);
   });
 
+  it('keeps holding a job claimed again before the answer to its retried attempt arrives', async () => {
+    const { completer, answers, ctx, hold } = setup();
+    const first = hold(runningJob({ id: 'again' }));
+    let open!: () => void;
+    answers.failGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const error = new Error('503');
+    completer.failed(first, error, completer.decide(first, error, 0), 0);
+    await settle();
+    // A claim sent beside the write took the retried job again.
+    const second = hold(runningJob({ id: 'again', token: '2:again' }));
+    open();
+    await settle();
+    expect(ctx.counters).toMatchObject({ failed: 1, retried: 1 });
+    expect(ctx.held.get('again')).toBe(second);
+  });
+
   it('a retryable failure is written as a retry after the backoff, and reported as retried', async () => {
     const { completer, calls, ctx, clock, events, hold } = setup();
     const job = hold();

@@ -95,6 +95,8 @@ export function fakeStore(options: { notify?: boolean } = {}) {
     claimError: undefined as Error | undefined,
     /** Claims are answered in a later turn of the event loop, as a store across a network answers. */
     claimLater: false,
+    /** When set, failure writes wait on it (to hold a write in flight). */
+    failGate: undefined as Promise<void> | undefined,
     extendError: undefined as Error | undefined,
   };
   const fence = (id: string): FenceResult =>
@@ -115,6 +117,7 @@ export function fakeStore(options: { notify?: boolean } = {}) {
     },
     async failJobs(p: FailJobsParams): Promise<FailJobResult[]> {
       calls.fail.push(p);
+      if (answers.failGate) await answers.failGate;
       return p.failures.map((f) => ({
         ...fence(f.id),
         ...(f.outcome.kind === 'dead_letter' ? { deadLetterId: f.outcome.deadLetter.id } : {}),

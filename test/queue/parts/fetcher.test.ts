@@ -100,6 +100,35 @@ describe('Fetcher', () => {
     }
   });
 
+  it('sends a claim beside a failure write in flight when the store answers later, else after it', async () => {
+    for (const later of [false, true]) {
+      const s = setup();
+      s.answers.claimLater = later;
+      s.answers.waiting.push(claimedJob());
+      s.fetcher.kick();
+      await settle();
+      const job = s.ctx.buffer.shift()!;
+      let open!: () => void;
+      s.answers.failGate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const error = new Error('boom');
+      s.completer.failed(job, error, s.completer.decide(job, error, 0), 0);
+      void s.completer.flush();
+      await settle();
+      expect(s.calls.fail).toHaveLength(1);
+      s.answers.waiting.push(claimedJob());
+      s.fetcher.kick();
+      await settle();
+      // Across a network the store works through the write and the claim in order while this
+      // worker runs jobs; a store answering in the same turn gets the claim after the write.
+      expect(s.calls.claim).toHaveLength(later ? 2 : 1);
+      open();
+      await settle();
+      expect(s.calls.claim).toHaveLength(2);
+    }
+  });
+
   it('writes outcomes settled during a claim that finds nothing at once, not at the next poll', async () => {
     const s = setup({ pollIntervalMs: 10_000 });
     let open!: () => void;
