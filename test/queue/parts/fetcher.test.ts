@@ -30,6 +30,16 @@ function setup(options: Partial<WorkerOptions> = {}, store = fakeStore()) {
   return { ...store, ctx, clock, events, fetcher, load, claimTimes, starts, completer };
 }
 
+/** A fetcher after one claim of one job, from a store answering in a later turn or in the same one. */
+async function claimedOnce(later: boolean) {
+  const s = setup();
+  s.answers.claimLater = later;
+  s.answers.waiting.push(claimedJob());
+  s.fetcher.kick();
+  await settle();
+  return s;
+}
+
 describe('Fetcher', () => {
   it('claims `concurrency` jobs before any handler time is known, and buffers and holds them', async () => {
     const s = setup();
@@ -84,11 +94,7 @@ describe('Fetcher', () => {
       for (let i = 0; i < 20; i++) await Promise.resolve();
     };
     for (const later of [false, true]) {
-      const s = setup();
-      s.answers.claimLater = later;
-      s.answers.waiting.push(claimedJob());
-      s.fetcher.kick();
-      await settle();
+      const s = await claimedOnce(later);
       expect(s.calls.claim).toHaveLength(1);
       s.ctx.buffer.shift();
       s.fetcher.kick();
@@ -102,11 +108,7 @@ describe('Fetcher', () => {
 
   it('sends a claim beside a failure write in flight when the store answers later, else after it', async () => {
     for (const later of [false, true]) {
-      const s = setup();
-      s.answers.claimLater = later;
-      s.answers.waiting.push(claimedJob());
-      s.fetcher.kick();
-      await settle();
+      const s = await claimedOnce(later);
       const job = s.ctx.buffer.shift()!;
       let open!: () => void;
       s.answers.failGate = new Promise<void>((resolve) => {
