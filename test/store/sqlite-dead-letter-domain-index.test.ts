@@ -17,7 +17,8 @@ import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { planOf, recordStatements } from '../support/sqlite-plans.js';
+import { expectListing } from '../support/dead-letter-listing.js';
+import { listPagePlan, planOf, recordStatements } from '../support/sqlite-plans.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const DOMAINS = ['payment', 'email', 'webhook'];
@@ -88,23 +89,7 @@ it('drops the index from a database of schema 14 and lists each domain in the sa
       for (const order of ['newest', 'oldest'] as const) {
         const all = expected(path, domain, order);
         expect(all).toHaveLength(30);
-        const whole = await store.listDeadLetters({ domain, order, limit: 100 });
-        expect(whole.items.map((d) => d.id)).toEqual(all);
-        expect(whole.total).toBe(30);
-        // Pages by offset, the back half read from the other end.
-        for (const offset of [0, 7, 14, 22, 29]) {
-          const page = await store.listDeadLetters({ domain, order, offset, limit: 4 });
-          expect(page.items.map((d) => d.id)).toEqual(all.slice(offset, offset + 4));
-        }
-        // Pages by cursor.
-        const walked: string[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await store.listDeadLetters({ domain, order, limit: 4, cursor, withTotal: false });
-          walked.push(...page.items.map((d) => d.id));
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor !== undefined);
-        expect(walked).toEqual(all);
+        await expectListing((p) => store.listDeadLetters(p), { domain }, order, all);
       }
       // A time range: the page and its total.
       const from = T0 + 5;
@@ -131,11 +116,7 @@ it('reads a domain alone through (domain, status, time) in index order, without 
       { domain: 'email', order: 'oldest' as const, limit: 25 },
       { domain: 'email', from: T0, to: T0 + 10, limit: 25 },
     ]) {
-      ran.clear();
-      await store.listDeadLetters(params);
-      const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
-      expect(page, JSON.stringify(params)).toBeDefined();
-      const plan = planOf(db, page!);
+      const plan = await listPagePlan(db, ran, (p) => store.listDeadLetters(p as never), params);
       expect(
         plan.filter((d) => /TEMP B-TREE/.test(d)),
         JSON.stringify(params),

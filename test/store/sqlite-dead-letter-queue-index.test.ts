@@ -15,7 +15,8 @@ import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { planOf, recordStatements } from '../support/sqlite-plans.js';
+import { expectListing } from '../support/dead-letter-listing.js';
+import { listPagePlan, recordStatements } from '../support/sqlite-plans.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const QUEUES = ['emails', 'payments', null];
@@ -74,21 +75,7 @@ it('gives a database of schema 16 an index of the entries with a queue, and list
       for (const order of ['newest', 'oldest'] as const) {
         const all = expected(path, queue, order);
         expect(all).toHaveLength(30);
-        const whole = await store.listDeadLetters({ queue, order, limit: 100 });
-        expect(whole.items.map((d) => d.id)).toEqual(all);
-        expect(whole.total).toBe(30);
-        for (const offset of [0, 7, 14, 22, 29]) {
-          const page = await store.listDeadLetters({ queue, order, offset, limit: 4 });
-          expect(page.items.map((d) => d.id)).toEqual(all.slice(offset, offset + 4));
-        }
-        const walked: string[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await store.listDeadLetters({ queue, order, limit: 4, cursor, withTotal: false });
-          walked.push(...page.items.map((d) => d.id));
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor !== undefined);
-        expect(walked).toEqual(all);
+        await expectListing((p) => store.listDeadLetters(p), { queue }, order, all);
       }
     }
     // New entries without a queue stay out of the index; those with one go in.
@@ -121,11 +108,7 @@ it('reads a queue through its index in time order, without sorting its entries',
       { queue: 'emails', order: 'oldest' as const, limit: 25 },
       { queue: 'emails', from: T0, to: T0 + 10, limit: 25 },
     ]) {
-      ran.clear();
-      await store.listDeadLetters(params);
-      const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
-      expect(page, JSON.stringify(params)).toBeDefined();
-      const plan = planOf(db, page!);
+      const plan = await listPagePlan(db, ran, (p) => store.listDeadLetters(p as never), params);
       expect(
         plan.some((d) => d.includes(INDEX)),
         plan.join('\n'),

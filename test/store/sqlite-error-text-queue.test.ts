@@ -18,6 +18,7 @@ import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { planOf, recordStatements } from '../support/sqlite-plans.js';
+import { checkTextIndex, searchIds } from '../support/sqlite-text-index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 let dir: string | undefined;
@@ -46,26 +47,6 @@ function sides(path: string, text: string): { queued: number; indexed: number } 
   } finally {
     raw.close();
   }
-}
-
-/** Indexes whatever is queued (as a writer does), then runs FTS5's check of the index against the messages. */
-function checkIndex(path: string): void {
-  const raw = new Database(path);
-  try {
-    raw.exec(`INSERT INTO redrive_dead_letter_message_text (rowid, message)
-                SELECT m.id, m.message FROM redrive_dead_letter_text_queue q
-                  JOIN redrive_dead_letter_messages m ON m.id = q.id;
-              DELETE FROM redrive_dead_letter_text_queue;
-              INSERT INTO redrive_dead_letter_message_text (redrive_dead_letter_message_text) VALUES ('integrity-check');`);
-  } finally {
-    raw.close();
-  }
-}
-
-async function searchIds(store: SqliteStore, text: string): Promise<string[]> {
-  const page = await store.listDeadLetters({ errorText: text, limit: 5000, withTotal: true });
-  expect(page.total).toBe(page.items.length);
-  return page.items.map((d) => d.id).sort();
 }
 
 const entry = (id: string, i: number, message: string) =>
@@ -112,7 +93,7 @@ it('finds entries by text whether their message is queued or indexed, and indexe
   } finally {
     await store.close();
   }
-  checkIndex(path);
+  checkTextIndex(path);
 });
 
 it('counts the messages earlier processes left queued: short-lived writers never grow the queue past a batch', async () => {
@@ -140,7 +121,7 @@ it('counts the messages earlier processes left queued: short-lived writers never
   } finally {
     await store.close();
   }
-  checkIndex(path);
+  checkTextIndex(path);
 });
 
 it('deletes a message from the queue or from the index, whichever holds it', async () => {
@@ -170,7 +151,7 @@ it('deletes a message from the queue or from the index, whichever holds it', asy
   } finally {
     await store.close();
   }
-  checkIndex(path);
+  checkTextIndex(path);
 });
 
 it('keeps the messages indexed before the migration searchable and deletable', async () => {
@@ -218,7 +199,7 @@ it('keeps the messages indexed before the migration searchable and deletable', a
   } finally {
     await store.close();
   }
-  checkIndex(path);
+  checkTextIndex(path);
 });
 
 it('indexes the queue through it, never reading every message', async () => {

@@ -16,6 +16,7 @@ import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { checkTextIndex, searchIds } from '../support/sqlite-text-index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SIZES = 'redrive_dead_letter_message_text_docsize';
@@ -52,26 +53,6 @@ function expected(path: string, text: string): string[] {
       )
       .pluck()
       .all(text) as string[];
-  } finally {
-    raw.close();
-  }
-}
-
-async function searchIds(store: SqliteStore, text: string): Promise<string[]> {
-  const page = await store.listDeadLetters({ errorText: text, limit: 5000, withTotal: true });
-  expect(page.total).toBe(page.items.length);
-  return page.items.map((d) => d.id).sort();
-}
-
-/** Indexes whatever is queued (as a writer does), then runs FTS5's check of the index against the messages. */
-function checkIndex(path: string): void {
-  const raw = new Database(path);
-  try {
-    raw.exec(`INSERT INTO redrive_dead_letter_message_text (rowid, message)
-                SELECT m.id, m.message FROM redrive_dead_letter_text_queue q
-                  JOIN redrive_dead_letter_messages m ON m.id = q.id;
-              DELETE FROM redrive_dead_letter_text_queue;
-              INSERT INTO redrive_dead_letter_message_text (redrive_dead_letter_message_text) VALUES ('integrity-check');`);
   } finally {
     raw.close();
   }
@@ -131,5 +112,5 @@ it('rebuilds the index of a database of schema 15: indexed messages stay indexed
   } finally {
     await store.close();
   }
-  checkIndex(path);
+  checkTextIndex(path);
 });

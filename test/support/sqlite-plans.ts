@@ -41,3 +41,17 @@ export function scannedTable(sql: string, detail: string): string | null {
   for (const m of sql.matchAll(/\b(redrive_\w+)\s+(?:AS\s+)?(\w+)/gi)) if (m[2] === scanned) return m[1]!;
   return scanned;
 }
+
+/** Lists `params` on a store of `db` (whose statements `ran` records) and returns the plan of the page's statement. */
+export async function listPagePlan(
+  db: Database.Database,
+  ran: Set<string>,
+  list: (params: Record<string, unknown>) => Promise<unknown>,
+  params: Record<string, unknown>,
+): Promise<string[]> {
+  ran.clear();
+  await list(params);
+  const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
+  if (page === undefined) throw new Error(`no page statement ran for ${JSON.stringify(params)}`);
+  return planOf(db, page);
+}
