@@ -18,7 +18,7 @@ export const MAX_SETTLEMENT_BATCH = 1000;
  * the store works apart from this process (see {@link SettlementHandlers.overlapsWrites}): the
  * store records them while the worker runs the next jobs, instead of after.
  */
-export const OVERLAPPED_FAILURE_BATCH = 250;
+export const OVERLAPPED_FAILURE_BATCH = 500;
 
 /** A failure waiting to be written, with what the worker does with the store's answer. */
 export interface PendingFailure {
