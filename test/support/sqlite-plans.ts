@@ -2,7 +2,10 @@
  * Query-plan helpers for the SQLite plan tests: record the statements a store runs, then read the
  * plan of each.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
+import type { ListDeadLettersParams } from '../../src/store/dead-letter-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /** Records the text of every statement that runs on `db`. */
 export function recordStatements(db: Database.Database): Set<string> {
@@ -42,16 +45,34 @@ export function scannedTable(sql: string, detail: string): string | null {
   return scanned;
 }
 
-/** Lists `params` on a store of `db` (whose statements `ran` records) and returns the plan of the page's statement. */
-export async function listPagePlan(
-  db: Database.Database,
-  ran: Set<string>,
-  list: (params: Record<string, unknown>) => Promise<unknown>,
-  params: Record<string, unknown>,
-): Promise<string[]> {
-  ran.clear();
-  await list(params);
-  const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
-  if (page === undefined) throw new Error(`no page statement ran for ${JSON.stringify(params)}`);
-  return planOf(db, page);
+/**
+ * Lists each of `params` on a new in-memory SQLite store, asserts that the page's statement walks
+ * an index in order (no `TEMP B-TREE` sort), and hands its plan to `check` with the connection and
+ * the statements that ran, for further assertions.
+ */
+export async function forEachUnsortedPagePlan(
+  params: readonly ListDeadLettersParams[],
+  check: (plan: string[], ran: Set<string>, db: Database.Database, params: ListDeadLettersParams) => void,
+): Promise<void> {
+  const db = new Database(':memory:');
+  const ran = recordStatements(db);
+  const store = new SqliteStore({ database: db });
+  try {
+    await store.listDeadLetters({ limit: 1 });
+    for (const p of params) {
+      ran.clear();
+      await store.listDeadLetters(p);
+      const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
+      expect(page, JSON.stringify(p)).toBeDefined();
+      const plan = planOf(db, page!);
+      expect(
+        plan.filter((d) => /TEMP B-TREE/.test(d)),
+        JSON.stringify(p),
+      ).toEqual([]);
+      check(plan, ran, db, p);
+    }
+  } finally {
+    await store.close();
+    db.close();
+  }
 }
