@@ -87,7 +87,7 @@ describe('Executor', () => {
     expect(started).toEqual([job!.id]);
   });
 
-  it('a suspect in quarantine starts without a horizon (it is known to be running)', () => {
+  it('a suspect in quarantine starts without a horizon (it is known to be running)', async () => {
     const started: string[] = [];
     const s = setup((job) => {
       started.push(job.id);
@@ -96,9 +96,33 @@ describe('Executor', () => {
     job!.quarantined = true;
     s.ctx.quarantine.job = job;
     s.executor.dispatch();
+    await settle();
     expect(started).toEqual([job!.id]);
     expect(s.calls.horizon).toHaveLength(0);
     expect(s.ctx.quarantine.job).toBeUndefined();
+  });
+
+  it('runs handlers from a microtask of their own: an error thrown there carries no frames of the dispatch', async () => {
+    const stacks: string[] = [];
+    const s = setup(function throwingHandler() {
+      const error = new Error('upstream returned 503');
+      stacks.push(error.stack ?? '');
+      throw error;
+    });
+    s.buffer(2);
+    s.executor.dispatch();
+    expect(s.executor.running).toBe(2);
+    expect(stacks).toEqual([]);
+    await settle();
+    expect(stacks).toHaveLength(2);
+    for (const stack of stacks) {
+      const frames = stack.split('\n').slice(1);
+      expect(frames[0]).toContain('throwingHandler');
+      // One frame of the worker under the handler (the microtask that started it), nothing else.
+      expect(frames).toHaveLength(2);
+      expect(stack).not.toMatch(/dispatch|\.start\b|fake/);
+    }
+    expect(s.calls.fail.flatMap((c) => c.failures)).toHaveLength(2);
   });
 
   it('times out an attempt: aborts its signal, records a timed-out failure, ignores the late result', async () => {
@@ -146,6 +170,7 @@ describe('Executor', () => {
     const t0 = s.clock.now();
     s.buffer(5);
     s.executor.dispatch();
+    await settle();
     for (let i = 0; i < 200; i++) {
       s.clock.advance(10);
       await settle(1);
