@@ -4,6 +4,7 @@
  * {@link Settlements} and fenced by the attempt's token: a refused write means another worker owns
  * the job now, and its outcome is discarded.
  */
+import { asError } from '../core/as-error.js';
 import { createRetryPolicy, type RetryPolicy } from '../core/retry.js';
 import { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
 import type { FailJobResult, FenceResult, JobFailure } from '../store/job-store.js';
@@ -100,7 +101,7 @@ export class Completer<Payload = unknown> {
   /** Queues the failure of `job`'s attempt as `decision` says (retry, pause or dead letter). */
   failed(job: RunningJob<Payload>, error: unknown, decision: FailureDecision, now: number): void {
     const { ctx } = this;
-    const err = error instanceof Error ? error : new Error(String(error));
+    const err = asError(error);
     const failure = jobFailure({
       job: job as RunningJob<unknown>,
       error: err,

@@ -3,6 +3,7 @@
  * counters, and how it reports errors and lost leases. Each part (fetcher, executor, completer,
  * heartbeater, lease sweeper) reads and updates this one object instead of reaching into another.
  */
+import { asError } from '../core/as-error.js';
 import type { Clock, Random } from '../core/clock.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { type RedriveEvents, TypedEmitter } from '../events.js';
@@ -107,7 +108,7 @@ export class WorkerContext<Payload = unknown> {
 
   /** Emits `error` (and a `store_error` alert when the store is unreachable). */
   reportError(error: unknown): void {
-    const err = error instanceof Error ? error : new Error(String(error));
+    const err = asError(error);
     this.emitter.emit('error', { queue: this.queue, error: err });
     if (err instanceof StoreUnavailableError) {
       this.emitter.emit('alert', { type: 'store_error', queue: this.queue, message: err.message });
