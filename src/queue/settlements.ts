@@ -48,12 +48,16 @@ export interface SettlementHandlers {
   overlapsWrites?(): boolean;
 }
 
-/** Pending completions and failures of one worker, and their writes (single-flight). */
+/**
+ * Pending completions and failures of one worker, and their writes: one general write (completions
+ * and failures together) at a time, plus full batches of failures sent beside it on a store that
+ * answers later (see {@link OVERLAPPED_FAILURE_BATCH}).
+ */
 export class Settlements {
   private completions: JobCompletion[] = [];
   private failures: PendingFailure[] = [];
   private flushing_: Promise<void> | undefined;
-  /** Failure writes sent beside the single-flight one (see {@link OVERLAPPED_FAILURE_BATCH}). */
+  /** Failure batches sent beside the general write (see {@link OVERLAPPED_FAILURE_BATCH}). */
   private readonly overlapped = new Set<Promise<void>>();
   private timer: NodeJS.Immediate | undefined;
 
