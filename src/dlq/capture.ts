@@ -5,6 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { z } from 'zod';
+import { asError, describeThrown } from '../core/as-error.js';
 import type { Random } from '../core/clock.js';
 import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
@@ -111,9 +112,10 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
     : error === undefined
       ? null
       : typeof error;
-  const errorMessage = input.errorMessage ?? (err ? err.message : error === undefined ? '' : String(error));
+  const errorMessage =
+    input.errorMessage ?? (err ? err.message : error === undefined ? '' : describeThrown(error));
   const code = input.errorCode ?? (err as { code?: unknown } | null)?.code;
-  const errorCode = code === undefined || code === null ? null : String(code);
+  const errorCode = code === undefined || code === null ? null : describeThrown(code);
   const stack = err ? stackWithCauses(err) : null;
   // The redactor returns a JSON-safe deep copy already; without it, a JSON round trip makes one.
   const redact = ctx.redact;
@@ -294,8 +296,4 @@ async function existingDeadLetterId(store: Store, record: NewDeadLetter): Promis
   } catch {
     return null;
   }
-}
-
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -109,6 +109,17 @@ describe('DeadLetterQueue.store', () => {
     });
   });
 
+  it('records a thrown value that String() cannot convert instead of throwing from store()', async () => {
+    // An object without a prototype (or whose toString throws) is a legal thing to throw.
+    const thrown = Object.assign(Object.create(null) as object, { code: Object.create(null) as object });
+    const r = await h.dlq.store({ domain: 'webhook', failureType: 'UNKNOWN', error: thrown });
+    expect(r.success).toBe(true);
+    expect(await h.dlq.mustGet(r.id!)).toMatchObject({
+      errorClass: 'object',
+      errorMessage: '[object Object]',
+    });
+  });
+
   it('is idempotent for an id of the caller', async () => {
     const first = await h.dlq.store({ id: 'import-1', domain: 'd', failureType: 'f' });
     const second = await h.dlq.store({ id: 'import-1', domain: 'd', failureType: 'g' });
