@@ -1,7 +1,8 @@
 /**
- * Turns whatever a handler threw (or an application passed as a failure's error) into an Error. A thrown value that `String()` cannot convert (an
- * object without a prototype, a `toString` that throws) gets a description instead of throwing
- * again inside the worker, where it would stop the outcome of its job from being recorded.
+ * Turns whatever was thrown (by a handler, or passed to a dead-letter capture as its error) into an
+ * Error. A value that `String()` cannot convert (an object without a prototype, a `toString` that
+ * throws) gets a description instead of throwing again inside redrive, where it would stop the
+ * outcome of its job or the capture of its failure from being recorded.
  */
 
 /** `value` itself when it is an Error, else an Error whose message describes it. */

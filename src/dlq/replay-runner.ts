@@ -5,6 +5,7 @@
  */
 
 import type { AdaptiveThrottle } from '../core/adaptive-throttle.js';
+import { asError } from '../core/as-error.js';
 import type { CircuitBreakerLike } from '../core/circuit-breaker.js';
 import type { Clock } from '../core/clock.js';
 import type { DeadLetter, DeadLetterStatus } from '../core/dead-letter.js';
@@ -194,7 +195,7 @@ export async function replayEntry(
         forced,
       })) ?? undefined;
   } catch (error) {
-    failure = error instanceof Error ? error : new Error(String(error));
+    failure = asError(error);
   }
   const status =
     failure === null ? 'resolved' : held.replayCount >= held.maxReplays ? 'requires_review' : 'pending';
@@ -386,7 +387,7 @@ export async function replayBatch(deps: ReplayDeps, options: BatchReplayOptions)
           skip(entry.id, error.message);
         } else {
           result.failed++;
-          result.errors.push({ id: entry.id, error: error instanceof Error ? error.message : String(error) });
+          result.errors.push({ id: entry.id, error: asError(error).message });
         }
       }
     }

@@ -2,6 +2,7 @@
  * Turns a failed attempt and the policy's decision into the failure the store records: the attempt
  * record, and the outcome (with the job's dead letter when the decision is to dead-letter it).
  */
+import { describeThrown } from '../core/as-error.js';
 import type { Random } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
 import type { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
@@ -64,7 +65,7 @@ export function jobFailure(ctx: JobFailureContext): JobFailure {
       endedAt: now,
       workerId: ctx.workerId,
       errorClass: err.name,
-      ...(code === undefined ? {} : { errorCode: String(code) }),
+      ...(code === undefined ? {} : { errorCode: describeThrown(code) }),
       message: err.message,
       // A dead letter keeps the stack once, as its errorStack (see core/attempt-stack.ts).
       ...(err.stack === undefined || outcome.kind === 'dead_letter' ? {} : { stack: err.stack }),

@@ -5,6 +5,7 @@
  * completion bypasses the worker's batched completions; the handler's return value is written as
  * the result just after the commit.
  */
+import { asError } from '../core/as-error.js';
 import type { Clock } from '../core/clock.js';
 import { StateConflictError, ValidationError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
@@ -86,7 +87,7 @@ export class JobTransactions implements JobTransactionRunner {
 
   /** The handler threw after its transaction committed: the job stays completed; the error is reported. */
   lateError(job: RunningJob<unknown>, error: unknown): void {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = asError(error).message;
     this.hooks.error(
       new Error(`job ${job.id} completed in its transaction, then its handler threw: ${text}`, {
         cause: error,

@@ -9,8 +9,10 @@
  * downtime a schedule therefore runs once, not once per missed slot. `catchUp: 'none'` skips that
  * slot too, and only enqueues slots that fall due while the scheduler runs.
  */
+
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { asError } from '../core/as-error.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { type Listener, TypedEmitter } from '../events.js';
@@ -363,7 +365,7 @@ export class PeriodicScheduler {
         queue: entry.queue,
         name: entry.name,
         slotAt: slot,
-        error: error instanceof Error ? error : new Error(String(error)),
+        error: asError(error),
       });
       return true;
     }

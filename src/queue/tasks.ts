@@ -3,6 +3,7 @@
  * `scheduleAt`, `map`), runs in-process for tests (`run`), and several tasks share one worker
  * through a router that dispatches on the job's name.
  */
+import { describeThrown } from '../core/as-error.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { PermanentError, RateLimitedError, ValidationError } from '../core/errors.js';
 import { type StandardSchemaV1, validateWithSchema } from '../core/standard-schema.js';
@@ -170,7 +171,7 @@ export function defineTask<Payload, Result = unknown, Input = Payload>(
       ) {
         throw error;
       }
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : describeThrown(error);
       throw new PermanentError(`task ${name} does not retry this error (retryOn): ${message}`, {
         cause: error,
       });

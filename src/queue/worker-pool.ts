@@ -3,6 +3,7 @@
  * the pool measures the queue's backlog on the injected clock and adds a worker when it is high,
  * or gracefully retires one when it is low, between `min` and `max`.
  */
+import { asError } from '../core/as-error.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { StateConflictError, ValidationError } from '../core/errors.js';
 import { type Listener, type RedriveEvents, TypedEmitter } from '../events.js';
@@ -321,7 +322,7 @@ export class WorkerPool<Payload = unknown, Result = unknown> {
     } catch (error) {
       this.emitter.emit('error', {
         queue: this.queue,
-        error: error instanceof Error ? error : new Error(String(error)),
+        error: asError(error),
       });
       return;
     }

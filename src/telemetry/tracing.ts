@@ -8,7 +8,9 @@
  * nothing (no propagator registered), redrive writes the W3C `traceparent` itself, and reads it
  * back the same way, so a worker continues the trace whatever the setup.
  */
+
 import type { Context, Span } from '@opentelemetry/api';
+import { asError } from '../core/as-error.js';
 import type { OtelApi } from './load.js';
 
 /** Attribute names (messaging semantic conventions, plus redrive's own under `redrive.`). */
@@ -144,7 +146,7 @@ export class Tracing {
   }
 
   private recordError(span: Span, error: unknown): void {
-    const err = error instanceof Error ? error : new Error(String(error));
+    const err = asError(error);
     span.recordException(err);
     span.setAttribute(ATTR.errorType, err.name);
     span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: err.message });

@@ -135,17 +135,20 @@ describe('Executor', () => {
       (job) => {
         started.push(job.id);
         if (started.length === 1) throw Object.create(null);
+        // An Error is fine, but its code is not text either.
+        if (started.length === 2) throw Object.assign(new Error('bad code'), { code: Object.create(null) });
       },
-      { concurrency: 3 },
+      { concurrency: 4 },
     );
-    const jobs = s.buffer(3);
+    const jobs = s.buffer(4);
     s.executor.dispatch();
     await settle();
     expect(started).toEqual(jobs.map((job) => job.id));
     expect(s.executor.running).toBe(0);
-    const [failure] = s.calls.fail.flatMap((c) => c.failures);
-    expect(failure?.id).toBe(jobs[0]!.id);
-    expect(failure?.attempt.message).toBe('[object Object]');
+    const failures = s.calls.fail.flatMap((c) => c.failures);
+    expect(failures.map((f) => f.id)).toEqual([jobs[0]!.id, jobs[1]!.id]);
+    expect(failures[0]?.attempt.message).toBe('[object Object]');
+    expect(failures[1]?.attempt).toMatchObject({ message: 'bad code', errorCode: '[object Object]' });
     expect(s.calls.complete.flatMap((c) => c.completions)).toHaveLength(2);
   });
 
