@@ -1,7 +1,8 @@
 /**
  * The SQLite error-text index keeps no per-message token counts (migration 16: FTS5
  * `columnsize = 0`; only ranking reads them, and a search ranks nothing). A new store has no size
- * table. A database of schema 15 is rebuilt with every indexed message still indexed and every
+ * table. A database of schema 15 holding at most REBUILD_LIMIT messages is rebuilt (the rebuild
+ * holds the write lock; a bigger one keeps its index as it is, and searches it the same) with every indexed message still indexed and every
  * queued message still queued (indexed once when the queue is), so searches return what they did,
  * deleting a message still takes it out of the index, and FTS5's integrity check passes.
  */
@@ -13,6 +14,7 @@ import { afterEach, expect, it } from 'vitest';
 import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fixtures.js';
 import { TEXT_INDEX_BATCH } from '../../src/store/sqlite/dead-letter-messages.js';
 import { migrateSqliteSchema } from '../../src/store/sqlite/migrate.js';
+import { REBUILD_LIMIT } from '../../src/store/sqlite/migrations/0016_error_text_without_sizes.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -114,3 +116,35 @@ it('rebuilds the index of a database of schema 15: indexed messages stay indexed
   }
   checkTextIndex(path);
 });
+
+it('leaves the index of a database of schema 15 holding more messages than a rebuild should lock for, and searches it as before', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'redrive-text-sizes-'));
+  const path = join(dir, 'dlq.db');
+  const db = new Database(path);
+  migrateSqliteSchema(db, path, SQLITE_MIGRATIONS.slice(0, 15));
+  const writer = new SqliteDeadLetters(db, { path });
+  const count = REBUILD_LIMIT + 1;
+  for (let first = 0; first < count; first += 2000) {
+    await writer.insertDeadLetters({
+      deadLetters: Array.from({ length: Math.min(2000, count - first) }, (_, k) =>
+        entry(`old-${first + k}`, first + k, `upstream returned 503 for order ${first + k}`),
+      ),
+      now: T0,
+    });
+  }
+  db.close();
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    const raw = new Database(path, { readonly: true });
+    expect(tables(raw)).toContain(SIZES);
+    raw.close();
+    for (const text of ['for order 7777', 'order 10000', 'no such text']) {
+      expect(await searchIds(store, text)).toEqual(expected(path, text));
+    }
+    expect(await searchIds(store, 'for order 7777')).toEqual(['old-7777']);
+    await store.insertDeadLetters({ deadLetters: [entry('new-1', 20_000, 'socket hang up')], now: T0 });
+  } finally {
+    await store.close();
+  }
+  checkTextIndex(path);
+}, 30_000);
