@@ -3,6 +3,7 @@
  * text columns that need escaping, JSON columns spliced in as stored, and nulls all come back as
  * the job was stored, for a plain claim, a quarantine claim and a retried job's history.
  */
+import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { claim, failedAttempt, newJob, T0 } from '../../src/store/conformance/fixtures.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -62,5 +63,31 @@ it('claims a job whose text and JSON columns need escaping exactly as it was sto
     expect(again).toMatchObject({ id: full!.id, attemptsMade: 1, attempts: [withoutStack], payload });
   } finally {
     await store.close();
+  }
+});
+
+it('claims a suspect through the quarantine claim exactly as it was stored', async () => {
+  const db = new Database(':memory:');
+  const store = new SqliteStore({ database: db, pollIntervalMs: 0 });
+  try {
+    const payload = { text: AWKWARD, nested: [1, null] };
+    await store.insertJobs({
+      jobs: [newJob({ name: AWKWARD, payload, headers: { traceparent: AWKWARD } }), newJob({})],
+      now: T0,
+    });
+    // A job whose earlier run may have crashed its worker (what recovery marks when it attributes an orphan).
+    db.prepare('UPDATE redrive_jobs SET suspect = 1 WHERE id = (SELECT MIN(id) FROM redrive_jobs)').run();
+    const claimed = await claim(store, { now: T0, quarantine: true });
+    expect(claimed).toHaveLength(1);
+    expect(claimed[0]).toMatchObject({
+      name: AWKWARD,
+      payload,
+      headers: { traceparent: AWKWARD },
+      attempts: [],
+      suspect: true,
+    });
+  } finally {
+    await store.close();
+    db.close();
   }
 });
