@@ -116,16 +116,12 @@ export class Completer<Payload = unknown> {
     this.settlements.addFailure(new PendingJobFailure(failure, this, job, err, decision));
   }
 
-  /** Stops holding a job whose outcome will not be written (its lease expires). */
-  forget(job: RunningJob<Payload>): void {
-    this.release(job);
-  }
-
   /**
-   * Stops holding `job`, unless the id is held by a later claim of the same job already: a retry
-   * written beside a claim may be claimed again before this attempt's answer is handled.
+   * Stops holding `job` once its outcome is answered or will not be written (its lease expires),
+   * unless the id is held by a later claim of the same job already: a retry written beside a
+   * claim may be claimed again before this attempt's answer is handled.
    */
-  private release(job: RunningJob<Payload>): void {
+  forget(job: RunningJob<Payload>): void {
     if (this.ctx.held.get(job.id) === job) this.ctx.held.delete(job.id);
   }
 
@@ -172,7 +168,7 @@ export class Completer<Payload = unknown> {
     result: FailJobResult,
   ): void {
     const { ctx } = this;
-    this.release(job);
+    this.forget(job);
     if (!result.ok) {
       ctx.leaseLost(job.id, `failure refused (${result.reason}): another worker owns the job now`);
       return;

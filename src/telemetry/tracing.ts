@@ -8,7 +8,6 @@
  * nothing (no propagator registered), redrive writes the W3C `traceparent` itself, and reads it
  * back the same way, so a worker continues the trace whatever the setup.
  */
-
 import type { Context, Span } from '@opentelemetry/api';
 import { asError } from '../core/as-error.js';
 import type { OtelApi } from './load.js';
