@@ -10,6 +10,14 @@ import type { SqliteStatement } from './statement.js';
 /** Most scheduled jobs one claim promotes to waiting. */
 const PROMOTE_BATCH = 1000;
 
+/**
+ * A claim's limit, bound as a value the query planner does not read. SQLite (3.47 and later) plans
+ * with the value bound to a plain `LIMIT ?` and expires the statement when a later claim binds
+ * another, so each claim whose limit differs from the last one prepared the query again (~130k
+ * instructions; 6.2 against 2.4 µs a call when the limit changes each time, 10-row reads).
+ */
+const CLAIM_LIMIT = 'LIMIT CAST(? AS INTEGER)';
+
 /** Prepares the job statements of `db`. */
 export function prepareJobStatements(db: Database.Database) {
   const p = (sql: string): SqliteStatement => db.prepare(sql);
@@ -25,11 +33,11 @@ export function prepareJobStatements(db: Database.Database) {
     ),
     claimCandidates: p(
       `SELECT ${CLAIM_ROW_JSON} FROM redrive_jobs WHERE queue = ? AND state = 'waiting'
-        ORDER BY priority DESC, run_at, id LIMIT ?`,
+        ORDER BY priority DESC, run_at, id ${CLAIM_LIMIT}`,
     ).pluck(),
     claimCandidatesNoSuspects: p(
       `SELECT ${CLAIM_ROW_JSON} FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 0
-        ORDER BY priority DESC, run_at, id LIMIT ?`,
+        ORDER BY priority DESC, run_at, id ${CLAIM_LIMIT}`,
     ).pluck(),
     anySuspect: p(
       "SELECT 1 FROM redrive_jobs WHERE queue = ? AND state = 'waiting' AND suspect = 1 LIMIT 1",
