@@ -72,6 +72,12 @@ export function inListSql(
   return `${column} ${negate ? 'NOT IN' : 'IN'} (${values.map(() => '?').join(', ')})`;
 }
 
+/** One arm of a read split by a column's values: the condition it adds to the filter's. */
+export interface Arm {
+  condition: string;
+  args: unknown[];
+}
+
 /**
  * The conditions of a filter as SQL, split in two: `where` holds every condition an index serves
  * (columns, the text index, declared JSON paths); `residual` the ones only a scan can check
@@ -80,10 +86,16 @@ export function inListSql(
 export interface PlannedWhere extends SqlWhere {
   residual: SqlWhere | null;
   /**
-   * Whether the rows are read per status and merged (see {@link orderedRows}): the filter names one
-   * domain, no status and no other indexed column.
+   * When set, the rows are read once per arm and merged in time order (see {@link orderedRows}):
+   * one arm per status when the filter names one domain, no status and no other indexed column;
+   * one per failure group for a failure type (see dead-letter-failure-type.ts).
    */
-  byStatus: boolean;
+  arms: Arm[] | null;
+  /**
+   * Whether the failure type is the filter's only indexed column: it has no index of its own, and
+   * is read through its groups' fingerprints (see dead-letter-failure-type.ts).
+   */
+  byFailureType: boolean;
 }
 
 /** Options of {@link buildWhere}. */
@@ -170,31 +182,45 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
     if (indexed) where.push(jsonCondition(json, args, true));
     else residual.push(jsonCondition(json, residualArgs, false));
   }
-  const byStatus =
-    filter.domain !== undefined &&
+  const noOtherIndex =
     plus === '' &&
-    !filter.statuses?.length &&
-    !filter.domains?.length &&
-    [filter.queue, filter.failureType, filter.entityId, filter.jobId, filter.fingerprint].every(
-      (v) => v === undefined,
-    ) &&
+    [filter.queue, filter.entityId, filter.jobId, filter.fingerprint].every((v) => v === undefined) &&
     !(filter.json ?? []).some((json) => options.indexedPaths?.has(indexedPathKey(json.field, json.path)));
+  const byStatus =
+    noOtherIndex &&
+    filter.domain !== undefined &&
+    filter.failureType === undefined &&
+    !filter.statuses?.length &&
+    !filter.domains?.length;
   where.push(...(options.extra ?? []));
   args.push(...(options.extraArgs ?? []));
   return {
     clause: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
     args,
     residual: residual.length > 0 ? { clause: `WHERE ${residual.join(' AND ')}`, args: residualArgs } : null,
-    byStatus,
+    arms: byStatus
+      ? DEAD_LETTER_STATUSES.map((status) => ({ condition: `status = '${status}'`, args: [] }))
+      : null,
+    byFailureType: noOtherIndex && filter.failureType !== undefined,
   };
+}
+
+/** The SELECT of each arm of `where` (its conditions and the arm's), and their parameters. */
+function armSelects(where: PlannedWhere, arms: Arm[], select: string): SqlWhere[] {
+  const and = where.clause === '' ? 'WHERE' : `${where.clause} AND`;
+  return arms.map((arm) => ({
+    clause: `SELECT ${select} FROM redrive_dead_letters ${and} ${arm.condition}`,
+    args: [...where.args, ...arm.args],
+  }));
 }
 
 /**
  * A query of the matching rows in `order`, then `tail` (`LIMIT ...`): its first column is the row
- * id (`seq`), or with `position` the time then the row id. A filter on one domain alone
- * ({@link PlannedWhere.byStatus}) reads `(domain, status, dead_lettered_at)` once per status, and
- * SQLite merges the runs in order (a compound SELECT whose arms each follow the index): no index of
- * `(domain, dead_lettered_at)` is kept, as every insert would pay for it.
+ * id (`seq`), or with `position` the time then the row id. A read split in arms
+ * ({@link PlannedWhere.arms}) reads each arm in time order through its index, and SQLite merges the
+ * runs (a compound SELECT whose arms each follow an index): a filter on one domain alone reads
+ * `(domain, status, dead_lettered_at)` once per status, so no index of `(domain, dead_lettered_at)`
+ * is kept, as every insert would pay for it.
  */
 export function orderedRows(
   where: PlannedWhere,
@@ -202,7 +228,7 @@ export function orderedRows(
   tail: string,
   columns: 'rowid' | 'position' = 'rowid',
 ): SqlWhere {
-  if (!where.byStatus) {
+  if (!where.arms) {
     const select = columns === 'rowid' ? 'rowid AS seq' : 'dead_lettered_at, rowid';
     return {
       clause: `SELECT ${select} FROM redrive_dead_letters ${where.clause} ${ordering(order).orderBy} ${tail}`,
@@ -211,25 +237,27 @@ export function orderedRows(
   }
   const select =
     columns === 'rowid' ? 'rowid AS seq, dead_lettered_at AS at' : 'dead_lettered_at AS at, rowid AS seq';
-  const arms = DEAD_LETTER_STATUSES.map(
-    (status) => `SELECT ${select} FROM redrive_dead_letters ${where.clause} AND status = '${status}'`,
-  );
+  const arms = armSelects(where, where.arms, select);
   const merged = order === 'newest' ? 'ORDER BY at DESC, seq ASC' : 'ORDER BY at ASC, seq DESC';
-  return { clause: `${arms.join(' UNION ALL ')} ${merged} ${tail}`, args: arms.flatMap(() => where.args) };
+  return {
+    clause: `${arms.map((arm) => arm.clause).join(' UNION ALL ')} ${merged} ${tail}`,
+    args: arms.flatMap((arm) => arm.args),
+  };
 }
 
 /**
- * A query of how many rows match. A filter on one domain alone ({@link PlannedWhere.byStatus})
- * counts per status, each a range of `(domain, status, dead_lettered_at)`: counted as one, the
- * planner walks every entry of the domain to test the other conditions (a time range).
+ * A query of how many rows match. A read split in arms ({@link PlannedWhere.arms}) counts per arm,
+ * each through its index: counted as one, the planner walks every entry of a domain to test the
+ * other conditions (a time range).
  */
 export function countRows(where: PlannedWhere): SqlWhere {
-  if (!where.byStatus)
+  if (!where.arms)
     return { clause: `SELECT COUNT(*) FROM redrive_dead_letters ${where.clause}`, args: where.args };
-  const arms = DEAD_LETTER_STATUSES.map(
-    (status) => `SELECT COUNT(*) AS n FROM redrive_dead_letters ${where.clause} AND status = '${status}'`,
-  );
-  return { clause: `SELECT SUM(n) FROM (${arms.join(' UNION ALL ')})`, args: arms.flatMap(() => where.args) };
+  const arms = armSelects(where, where.arms, 'COUNT(*) AS n');
+  return {
+    clause: `SELECT SUM(n) FROM (${arms.map((arm) => arm.clause).join(' UNION ALL ')})`,
+    args: arms.flatMap((arm) => arm.args),
+  };
 }
 
 /**

@@ -21,6 +21,7 @@ import { type CountCell, facetsFromCells, totalsFromCells } from '../shared/coun
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
+import { planFailureType } from './dead-letter-failure-type.js';
 import {
   buildWhere,
   countRows,
@@ -29,6 +30,7 @@ import {
   ordering,
   type PlannedWhere,
   type SqlWhere,
+  type WhereOptions,
 } from './dead-letter-filter.js';
 import { TOP_FAILURES_SCAN_BUDGET, topFailuresFrom } from './dead-letter-groups.js';
 import {
@@ -79,8 +81,31 @@ export class SqliteDeadLetterReads {
       extraArgs.push(cursor.at, cursor.at, cursor.tiebreak);
     }
     const { limit: _l, offset: _o, cursor: _c, order: _r, withTotal, ...filter } = params;
-    const page = buildWhere(filter, { indexedPaths: this.indexedPaths, extra, extraArgs });
-    if (page.residual) return this.listByBoundedScan(params, page, page.residual, order, limit);
+    // One read snapshot: the total and the page agree even while other processes write.
+    return this.c.snapshot(() => {
+      const page = this.plan(filter, { extra, extraArgs });
+      if (page.residual) return this.listByBoundedScan(params, page, page.residual, order, limit);
+      return this.listPage(params, filter, page, order, limit);
+    });
+  }
+
+  /**
+   * The conditions of a filter with the declared JSON paths, and the reading of a failure type
+   * planned from the counters (inside the caller's snapshot).
+   */
+  private plan(filter: DeadLetterFilter, options: Omit<WhereOptions, 'indexedPaths'> = {}): PlannedWhere {
+    const where = buildWhere(filter, { ...options, indexedPaths: this.indexedPaths });
+    return planFailureType(where, filter, (sql, args) => this.c.prepared(sql).all(...args));
+  }
+
+  private listPage(
+    params: ListDeadLettersParams,
+    filter: DeadLetterFilter,
+    page: PlannedWhere,
+    order: 'newest' | 'oldest',
+    limit: number,
+  ): DeadLetterPage {
+    const { withTotal } = params;
     const select = (inOrder: 'newest' | 'oldest', n: number, skip: number) => {
       const rows = orderedRows(page, inOrder, 'LIMIT ? OFFSET ?');
       return this.c
@@ -88,26 +113,23 @@ export class SqliteDeadLetterReads {
         .pluck()
         .all(...rows.args, n, skip) as number[];
     };
-    // One read snapshot: the total and the page agree even while other processes write.
-    return this.c.snapshot(() => {
-      const total = withTotal === false ? null : this.count(filter);
-      if (limit === 0) return { items: [], total, nextCursor: null };
-      const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
-      // Page through row ids only (an index-only scan for the common filters), then load the rows.
-      // A page in the back half is read from the other end (the orders are exact reverses), so no
-      // page skips more than half of the matching rows.
-      let seqs: number[];
-      if (params.cursor === undefined && total !== null && offset > total / 2 && offset < total) {
-        const end = Math.min(total, offset + limit);
-        seqs = select(order === 'newest' ? 'oldest' : 'newest', end - offset, total - end).reverse();
-      } else {
-        seqs = select(order, limit, offset);
-      }
-      const { items, last } = this.load(seqs);
-      const nextCursor =
-        seqs.length === limit && last ? encodeCursor({ at: last.at, tiebreak: last.seq, order }) : null;
-      return { items, total, nextCursor };
-    });
+    const total = withTotal === false ? null : this.count(filter);
+    if (limit === 0) return { items: [], total, nextCursor: null };
+    const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
+    // Page through row ids only (an index-only scan for the common filters), then load the rows.
+    // A page in the back half is read from the other end (the orders are exact reverses), so no
+    // page skips more than half of the matching rows.
+    let seqs: number[];
+    if (params.cursor === undefined && total !== null && offset > total / 2 && offset < total) {
+      const end = Math.min(total, offset + limit);
+      seqs = select(order === 'newest' ? 'oldest' : 'newest', end - offset, total - end).reverse();
+    } else {
+      seqs = select(order, limit, offset);
+    }
+    const { items, last } = this.load(seqs);
+    const nextCursor =
+      seqs.length === limit && last ? encodeCursor({ at: last.at, tiebreak: last.seq, order }) : null;
+    return { items, total, nextCursor };
   }
 
   /** Loads rows by row id, in the given order, with the position of the last one. */
@@ -142,42 +164,40 @@ export class SqliteDeadLetterReads {
     const window = orderedRows(page, order, `LIMIT ${budget}`);
     const matches = `SELECT rowid FROM redrive_dead_letters ${residual.clause} AND rowid IN (SELECT seq FROM (${window.clause}))`;
     const args = [...residual.args, ...window.args];
-    return this.c.snapshot(() => {
-      const examined = this.c
-        .prepared(`SELECT COUNT(*) FROM (${window.clause})`)
-        .pluck()
-        .get(...window.args) as number;
-      const scan = { examined, budget, complete: examined < budget };
-      const total =
-        params.withTotal === false
-          ? null
-          : (this.c
-              .prepared(`SELECT COUNT(*) FROM (${matches})`)
-              .pluck()
-              .get(...args) as number);
-      const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
-      const seqs =
-        limit === 0
-          ? []
-          : (this.c
-              .prepared(`${matches} ${orderBy} LIMIT ? OFFSET ?`)
-              .pluck()
-              .all(...args, limit, offset) as number[]);
-      const { items, last } = this.load(seqs);
-      let nextCursor: string | null = null;
-      if (limit > 0 && seqs.length === limit && last)
-        nextCursor = encodeCursor({ at: last.at, tiebreak: last.seq, order });
-      else if (limit > 0 && !scan.complete) {
-        // Candidates remain past the budget: continue after the last one examined.
-        const last = orderedRows(page, order, `LIMIT 1 OFFSET ${budget - 1}`, 'position');
-        const edge = this.c
-          .prepared(last.clause)
-          .raw()
-          .get(...last.args) as [number, number] | undefined;
-        if (edge) nextCursor = encodeCursor({ at: edge[0], tiebreak: edge[1], order });
-      }
-      return { items, total, nextCursor, scan };
-    });
+    const examined = this.c
+      .prepared(`SELECT COUNT(*) FROM (${window.clause})`)
+      .pluck()
+      .get(...window.args) as number;
+    const scan = { examined, budget, complete: examined < budget };
+    const total =
+      params.withTotal === false
+        ? null
+        : (this.c
+            .prepared(`SELECT COUNT(*) FROM (${matches})`)
+            .pluck()
+            .get(...args) as number);
+    const offset = params.cursor === undefined ? Math.max(0, Math.floor(params.offset ?? 0)) : 0;
+    const seqs =
+      limit === 0
+        ? []
+        : (this.c
+            .prepared(`${matches} ${orderBy} LIMIT ? OFFSET ?`)
+            .pluck()
+            .all(...args, limit, offset) as number[]);
+    const { items, last } = this.load(seqs);
+    let nextCursor: string | null = null;
+    if (limit > 0 && seqs.length === limit && last)
+      nextCursor = encodeCursor({ at: last.at, tiebreak: last.seq, order });
+    else if (limit > 0 && !scan.complete) {
+      // Candidates remain past the budget: continue after the last one examined.
+      const last = orderedRows(page, order, `LIMIT 1 OFFSET ${budget - 1}`, 'position');
+      const edge = this.c
+        .prepared(last.clause)
+        .raw()
+        .get(...last.args) as [number, number] | undefined;
+      if (edge) nextCursor = encodeCursor({ at: edge[0], tiebreak: edge[1], order });
+    }
+    return { items, total, nextCursor, scan };
   }
 
   /** Counts matching rows; status/domain-only filters read the maintained counts table. */
@@ -204,7 +224,7 @@ export class SqliteDeadLetterReads {
         .pluck()
         .get(...where.args) as number;
     }
-    const rows = countRows(buildWhere(filter, { indexedPaths: this.indexedPaths }));
+    const rows = countRows(this.plan(filter));
     return this.c
       .prepared(rows.clause)
       .pluck()
@@ -224,7 +244,7 @@ export class SqliteDeadLetterReads {
       if (countableFromGroups(filter)) return topFailuresFrom(prepared, filter, limit, null);
       // Other conditions: group the newest matching entries, at most a budget of them.
       const budget = TOP_FAILURES_SCAN_BUDGET;
-      const where = buildWhere(filter, { indexedPaths: this.indexedPaths });
+      const where = this.plan(filter);
       const window = orderedRows(where, 'newest', `LIMIT ${budget}`);
       const residual = where.residual ? `${where.residual.clause} AND` : 'WHERE';
       return topFailuresFrom(prepared, filter, limit, {

@@ -19,6 +19,7 @@ import { errorTextQueue } from './0014_error_text_queue.js';
 import { deadLetterDomainIndex } from './0015_dead_letter_domain_index.js';
 import { errorTextWithoutSizes } from './0016_error_text_without_sizes.js';
 import { deadLetterQueueIndex } from './0017_dead_letter_queue_index.js';
+import { deadLetterFailureTypeIndex } from './0018_dead_letter_failure_type_index.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -40,4 +41,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   deadLetterDomainIndex,
   errorTextWithoutSizes,
   deadLetterQueueIndex,
+  deadLetterFailureTypeIndex,
 ];
