@@ -51,7 +51,9 @@ end
 local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, attempts, now, batch, shared)
   local key = dkey(dl_id)
   if redis.call('EXISTS', key) == 1 then return false end
-  if redis.call('HSETNX', B .. 'dl:job', job_id, dl_id) == 0 then return false end
+  local links = batch.job_links
+  if not links then links = B .. 'dl:job'; batch.job_links = links end
+  if redis.call('HSETNX', links, job_id, dl_id) == 0 then return false end
   local at, expires, first = nil, nil, 'null'
   for i = own, own + m * 2 - 1, 2 do
     local name = ARGV[i]

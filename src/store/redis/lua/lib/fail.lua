@@ -45,25 +45,34 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local m = tonumber(ARGV[a + 8])
   local next_a = a + 9 + m * 2
   local k = jkey(id)
-  local f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'rl', 'q', 'd', 'p', 'la', 'pr', 'sus')
+  -- Only the fields the outcome uses: a dead letter copies the job's attributes and payload, a
+  -- retry reads its counters and where it waits (every field read costs the server a lookup and
+  -- a string for the script).
+  local dead = kind == 'dead_letter'
+  local f
+  if dead then
+    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'd', 'p')
+  else
+    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'rl', 'pr', 'sus')
+  end
   local state = f[1]
   if not state then return 'not_found', next_a end
   if f[2] ~= token then return 'stale_token', next_a end
   if state ~= 'active' then
     -- A resend of the failure this token recorded (still the job's last attempt) is a duplicate.
     local landed
-    if kind == 'dead_letter' then landed = state == 'dead_lettered' else landed = state == 'scheduled' or state == 'waiting' end
-    if landed and f[9] == sig then return 'duplicate', next_a end
+    if dead then landed = state == 'dead_lettered' else landed = state == 'scheduled' or state == 'waiting' end
+    if landed and f[6] == sig then return 'duplicate', next_a end
     return 'not_active', next_a
   end
 
-  local queue = f[6]
+  local queue = f[5]
   local attempts = append_attempt(f[3], attempt)
   local spent = kind == 'rate_limited' and 0 or 1
   local made = num(f[4], 0) + spent
   batch_add(batch, queue, 'zrem:active', id)
 
-  if kind == 'dead_letter' then
+  if dead then
     local dl_id = ARGV[a + 5]
     local shared = blocks[tonumber(ARGV[a + 7])]
     local payload = nz(ARGV[a + 6]) or f[8]
@@ -84,13 +93,13 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local run_at = tonumber(ARGV[a + 5]) + offset
   local next_state = run_at <= now and 'waiting' or 'scheduled'
   local run_at_s = num_text(run_at)
-  redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', num_text(made), 'rl', num_text(num(f[5], 0) + (1 - spent)),
+  redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', num_text(made), 'rl', num_text(num(f[7], 0) + (1 - spent)),
     'at', attempts, 'la', sig, 'le', '', 'w', '')
   if next_state == 'waiting' then
-    local score = num_text(wait_score(tonumber(f[10]), run_at))
+    local score = num_text(wait_score(tonumber(f[8]), run_at))
     batch_add(batch, queue, 'zadd:wait', score, pad(id))
     -- A suspect retried straight to waiting must stay findable by a quarantine claim.
-    if f[11] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
+    if f[9] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
     woken[queue] = true
   else
     batch_add(batch, queue, 'zadd:sched', run_at_s, id)

@@ -130,12 +130,15 @@ local function batch_new()
   return {}
 end
 
-local function batch_add(batch, queue, kind, ...)
+-- Adds one member (`a`), or one score and member (`a`, `b`), to the batch's list for `kind` (fixed
+-- parameters: a vararg call built a table per change).
+local function batch_add(batch, queue, kind, a, b)
   local q = batch[queue]
   if not q then q = {}; batch[queue] = q end
   local list = q[kind]
   if not list then list = {}; q[kind] = list end
-  for _, v in ipairs({...}) do list[#list + 1] = v end
+  list[#list + 1] = a
+  if b ~= nil then list[#list + 1] = b end
 end
 
 -- kinds: zrem:<set> members, zadd:<set> score/member pairs.
