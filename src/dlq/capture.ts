@@ -5,7 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { z } from 'zod';
-import { asError, describeThrown } from '../core/as-error.js';
+import { asError, describeThrown, readableCopy } from '../core/as-error.js';
 import type { Random } from '../core/clock.js';
 import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
 import { ValidationError } from '../core/errors.js';
@@ -94,17 +94,16 @@ export interface CaptureContext {
   handlerVersion: string | undefined;
 }
 
-/**
- * Builds the record to store.
- *
- * @throws ValidationError naming the offending field
- */
-export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDeadLetter {
-  const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(issue?.path.join('.') || 'failure', issue?.message ?? 'invalid');
-  }
+/** What a dead letter records of the error it was given. */
+interface DescribedError {
+  errorClass: string | null;
+  errorMessage: string;
+  errorCode: string | null;
+  stack: string | null;
+}
+
+/** Reads `input.error` (which may throw when read: a getter, a Proxy). */
+function describeError(input: FailureInput): DescribedError {
   const error = input.error;
   const err = error instanceof Error ? error : null;
   const errorClass = err
@@ -116,7 +115,28 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
     input.errorMessage ?? (err ? err.message : error === undefined ? '' : describeThrown(error));
   const code = input.errorCode ?? (err as { code?: unknown } | null)?.code;
   const errorCode = code === undefined || code === null ? null : describeThrown(code);
-  const stack = err ? stackWithCauses(err) : null;
+  return { errorClass, errorMessage, errorCode, stack: err ? stackWithCauses(err) : null };
+}
+
+/**
+ * Builds the record to store.
+ *
+ * @throws ValidationError naming the offending field
+ */
+export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDeadLetter {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(issue?.path.join('.') || 'failure', issue?.message ?? 'invalid');
+  }
+  let described: DescribedError;
+  try {
+    described = describeError(input);
+  } catch {
+    // A getter or Proxy trap of the error threw: record what a copy could read.
+    described = describeError({ ...input, error: readableCopy(input.error) });
+  }
+  const { errorClass, errorMessage, errorCode, stack } = described;
   // The redactor returns a JSON-safe deep copy already; without it, a JSON round trip makes one.
   const redact = ctx.redact;
   const safe = (v: unknown) => (v === undefined ? null : redact ? redact(v) : jsonSafe(v));

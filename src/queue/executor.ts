@@ -4,6 +4,7 @@
  * takes a rate-limit token and a circuit-breaker permit; while it runs it owns the job's timeout
  * and abort signal; when the handler settles it hands the outcome to the completer, once.
  */
+import { readableCopy } from '../core/as-error.js';
 import type { CircuitPermit } from '../core/breaker/types.js';
 import type { TimerHandle } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
@@ -11,6 +12,7 @@ import { TokenBucket } from '../core/rate-limit/token-bucket.js';
 import type { AttemptOutcome, Tracing } from '../telemetry/tracing.js';
 import type { JobHandler, RunningJob } from './active-job.js';
 import type { Completer } from './completer.js';
+import type { FailureDecision } from './failure-outcome.js';
 import { StartHorizon } from './start-horizon.js';
 import type { WorkerContext } from './worker-context.js';
 
@@ -286,17 +288,51 @@ export class Executor<Payload = unknown, Result = unknown> {
       this.dispatch(now);
       return;
     }
-    const decision = this.completer.decide(job, error, now);
+    const recorded = this.recordFailure(job, error, now);
+    if (recorded === undefined) {
+      this.dispatch(now);
+      return;
+    }
+    const { decision, readable } = recorded;
     if (job.span !== undefined) {
       const dead = decision.kind === 'dead_letter';
       const outcome = dead ? 'dead_lettered' : decision.kind === 'retry' ? 'retried' : 'rate_limited';
-      this.endSpan(job, outcome, error, dead ? decision.failureType : undefined);
+      this.endSpan(job, outcome, readable, dead ? decision.failureType : undefined);
     }
     if (permit) {
       if (decision.classification.kind === 'permanent') permit.success();
-      else permit.failure(error);
+      else permit.failure(readable);
     }
-    this.completer.failed(job, error, decision, now);
     this.dispatch(now);
+  }
+
+  /**
+   * Decides the failed attempt's outcome and queues its write. A thrown value that throws when
+   * read (a getter, a Proxy) is recorded from a {@link readableCopy}. Should recording fail even
+   * so, the job is let go: reported, no longer heartbeated, so its lease expires and recovery
+   * runs it again, instead of the failure stopping every other job's bookkeeping.
+   */
+  private recordFailure(
+    job: RunningJob<Payload>,
+    error: unknown,
+    now: number,
+  ): { decision: FailureDecision; readable: unknown } | undefined {
+    try {
+      const decision = this.completer.decide(job, error, now);
+      this.completer.failed(job, error, decision, now);
+      return { decision, readable: error };
+    } catch {
+      // Read again below from a copy.
+    }
+    const readable = readableCopy(error);
+    try {
+      const decision = this.completer.decide(job, readable, now);
+      this.completer.failed(job, readable, decision, now);
+      return { decision, readable };
+    } catch (unrecorded) {
+      this.ctx.held.delete(job.id);
+      this.ctx.reportError(unrecorded);
+      return undefined;
+    }
   }
 }

@@ -120,6 +120,22 @@ describe('DeadLetterQueue.store', () => {
     });
   });
 
+  it('records an error whose getters throw from what can be read, instead of throwing from store()', async () => {
+    const error = Object.assign(new Error('webhook rejected'), { code: 'E_REJECTED' });
+    Object.defineProperty(error, 'stack', {
+      get() {
+        throw new Error('the stack belongs to a closed connection');
+      },
+    });
+    const r = await h.dlq.store({ domain: 'webhook', failureType: 'UNKNOWN', error });
+    expect(r.success).toBe(true);
+    expect(await h.dlq.mustGet(r.id!)).toMatchObject({
+      errorClass: 'Error',
+      errorCode: 'E_REJECTED',
+      errorMessage: 'webhook rejected (unreadable: stack)',
+    });
+  });
+
   it('is idempotent for an id of the caller', async () => {
     const first = await h.dlq.store({ id: 'import-1', domain: 'd', failureType: 'f' });
     const second = await h.dlq.store({ id: 'import-1', domain: 'd', failureType: 'g' });

@@ -49,7 +49,7 @@ function setup(handler: JobHandler, options: Partial<WorkerOptions> = {}) {
       return job;
     });
   };
-  return { ...fake, ctx, clock, events, executor, hooks, buffer, starts };
+  return { ...fake, ctx, clock, events, executor, completer, hooks, buffer, starts };
 }
 
 describe('Executor', () => {
@@ -150,6 +150,95 @@ describe('Executor', () => {
     expect(failures[0]?.attempt.message).toBe('[object Object]');
     expect(failures[1]?.attempt).toMatchObject({ message: 'bad code', errorCode: '[object Object]' });
     expect(s.calls.complete.flatMap((c) => c.completions)).toHaveLength(2);
+  });
+
+  it('records the failure of a handler that throws a value which throws when read, and starts the others', async () => {
+    const hostile = (): unknown[] => {
+      const throwingStatus = new Error('upstream refused');
+      Object.defineProperty(throwingStatus, 'status', {
+        get() {
+          throw new Error('status is not available');
+        },
+      });
+      const permanentWithoutStack = new PermanentError('card declined');
+      Object.defineProperty(permanentWithoutStack, 'stack', {
+        get() {
+          throw new Error('stack is not available');
+        },
+      });
+      const everyTrapThrows = new Proxy(new Error('proxied'), {
+        get() {
+          throw new Error('no reads');
+        },
+        getPrototypeOf() {
+          throw new Error('no prototype');
+        },
+      });
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      return [throwingStatus, permanentWithoutStack, everyTrapThrows, revoked.proxy];
+    };
+    const thrown = hostile();
+    let started = 0;
+    const s = setup(
+      () => {
+        const value = thrown[started++];
+        if (value !== undefined) throw value;
+      },
+      { concurrency: 5 },
+    );
+    const jobs = s.buffer(5, { maxAttempts: 3 });
+    s.executor.dispatch();
+    await settle();
+    expect(started).toBe(5);
+    expect(s.executor.running).toBe(0);
+    const failures = s.calls.fail.flatMap((c) => c.failures);
+    expect(failures.map((f) => f.id)).toEqual(jobs.slice(0, 4).map((job) => job.id));
+    const [status, permanent, proxied, revoked] = failures;
+    expect(status).toMatchObject({
+      outcome: { kind: 'retry' },
+      attempt: { errorClass: 'Error', message: 'upstream refused (unreadable: status)' },
+    });
+    // Still a PermanentError (its prototype was readable): dead-lettered at once, not retried.
+    expect(permanent?.outcome.kind).toBe('dead_letter');
+    expect(permanent?.attempt.message).toBe('card declined (unreadable: stack)');
+    for (const failure of [proxied, revoked]) {
+      expect(failure?.outcome.kind).toBe('retry');
+      expect(failure?.attempt.message).toMatch(/^\(unreadable: name, message, stack/);
+    }
+    expect(s.calls.complete.flatMap((c) => c.completions).map((c) => c.id)).toEqual([jobs[4]!.id]);
+    expect(s.events.filter((e) => e.type === 'error')).toEqual([]);
+  });
+
+  it('lets a job go (reported, no longer heartbeated) when its failure cannot be recorded, and runs the others', async () => {
+    let started = 0;
+    const s = setup(
+      () => {
+        if (started++ === 0) throw new Error('first');
+      },
+      { concurrency: 3 },
+    );
+    const failed = s.completer.failed.bind(s.completer);
+    let calls = 0;
+    s.completer.failed = (...args) => {
+      if (calls++ < 2) throw new Error('bookkeeping broke');
+      failed(...args);
+    };
+    const jobs = s.buffer(3);
+    s.executor.dispatch();
+    await settle();
+    expect(started).toBe(3);
+    expect(s.executor.running).toBe(0);
+    expect(s.ctx.held.has(jobs[0]!.id)).toBe(false);
+    expect(s.calls.fail).toEqual([]);
+    expect(s.calls.complete.flatMap((c) => c.completions).map((c) => c.id)).toEqual([
+      jobs[1]!.id,
+      jobs[2]!.id,
+    ]);
+    const errors = s.events
+      .filter((e) => e.type === 'error')
+      .map((e) => (e.payload as { error: Error }).error.message);
+    expect(errors).toEqual(['bookkeeping broke']);
   });
 
   it('times out an attempt: aborts its signal, records a timed-out failure, ignores the late result', async () => {
