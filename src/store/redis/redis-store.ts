@@ -26,6 +26,7 @@ import type {
 import { StoreParts } from '../shared/store-parts.js';
 
 import type { Store } from '../store.js';
+import { ClaimedPayloads } from './claimed-payloads.js';
 import { type BackfillParams, backfillDeadLetters } from './counter-backfill.js';
 import { deadLetterFromJobFields, redactedPayloadArg } from './dead-letter-codec.js';
 import { DEFAULT_SCAN_BUDGET, DeadLetterIndexes } from './dead-letter-indexes.js';
@@ -88,6 +89,8 @@ export class RedisStore extends StoreParts implements Store {
   protected readonly jobEvents: RedisJobEvents;
   /** The format key's settling before the first insert or failure write (store-format.ts). */
   private readonly format: FormatRaise;
+  /** The latest claims' payload texts, for the redaction of their jobs' dead letters. */
+  private readonly claimedPayloads = new ClaimedPayloads();
 
   /** @param shared only for QueueSlotRedisStore (see {@link SharedRedisParts}). */
   constructor(options: RedisStoreOptions = {}, shared?: SharedRedisParts) {
@@ -264,8 +267,10 @@ export class RedisStore extends StoreParts implements Store {
     pieces: string[],
     quarantined: string,
   ): ClaimedJob[] {
+    const text = pieces.length === 1 ? pieces[0]! : pieces.join('');
+    if (text !== '') this.claimedPayloads.remember(params.claimId, text);
     return claimedJobsFromJson(
-      pieces,
+      text === '' ? [] : [text],
       params.queue,
       String(params.workerId),
       params.claimId,
@@ -327,7 +332,9 @@ export class RedisStore extends StoreParts implements Store {
 
   /**
    * One script call for the whole batch. Dead letters with a payload transform need the jobs'
-   * payloads first: one read script call for the batch (a job's payload never changes while it runs).
+   * payloads first: taken from the claim that started the attempt when it is among the latest
+   * (ClaimedPayloads), otherwise one read script call for the rest of the batch (a job's payload
+   * never changes after its insert).
    */
   async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     if (params.failures.length === 0) return [];
@@ -351,7 +358,10 @@ export class RedisStore extends StoreParts implements Store {
     const payloads: (string | null)[] = new Array(failures.length).fill(null);
     const at: number[] = [];
     redacted.forEach((f, i) => {
-      if (f) at.push(i);
+      if (!f) return;
+      const kept = this.claimedPayloads.payload(String(f.id), String(f.token));
+      if (kept === undefined) at.push(i);
+      else payloads[i] = kept;
     });
     if (at.length > 0) {
       const read = (await this.script(
