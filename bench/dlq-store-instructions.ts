@@ -12,7 +12,9 @@
  * it and stores `--records` failures in bursts of 100 (every message distinct, five domains, no
  * queue, as `bench/dlq.ts` does), automatic checkpoints off. Run `store` with two record counts and
  * divide the difference of the totals by the difference of the counts: opening the store and its
- * first statements then cancel out. `--indexed` declares `payload.customerId` (an expression index).
+ * first statements then cancel out. Take multiples of 2,000 (the text-index batch), e.g. 2,000 and
+ * 4,000, so that each run indexes all the messages it queues. `--indexed` declares
+ * `payload.customerId` (an expression index).
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
