@@ -91,8 +91,6 @@ describe('failureArgs', () => {
     ]);
     for (const [i, f] of sent.entries()) {
       expect(f.own).toEqual([
-        'id',
-        `dl-${i + 1}`,
         'firstFailedAt',
         String(T0 + i - 1000),
         'deadLetteredAt',

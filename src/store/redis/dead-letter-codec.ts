@@ -257,8 +257,9 @@ export function sharedDeadLetterFields(
 }
 
 /**
- * A failing job's dead letter's own fields (id and times), validated; its other properties are
- * checked with its block ({@link sharedDeadLetterFields}).
+ * A failing job's dead letter's own fields (its times; the id, validated here, is sent as the
+ * failure's dead-letter id), validated; its other properties are checked with its block
+ * ({@link sharedDeadLetterFields}).
  */
 export function validateOwnFields(dl: DeadLetterFromJob, at: string): string[] {
   const need = (ok: boolean, field: string, message: string) => {
@@ -266,14 +267,9 @@ export function validateOwnFields(dl: DeadLetterFromJob, at: string): string[] {
   };
   need(typeof dl.id === 'string' && dl.id !== '', 'id', 'must be a non-empty string');
   validateTimes(dl, need);
-  const fields = [
-    'id',
-    dl.id,
-    'firstFailedAt',
-    String(dl.firstFailedAt),
-    'deadLetteredAt',
-    String(dl.deadLetteredAt),
-  ];
+  // The id is sent once, as the failure's dead-letter id (lib/fail.lua adds the field where the
+  // layout stores it).
+  const fields = ['firstFailedAt', String(dl.firstFailedAt), 'deadLetteredAt', String(dl.deadLetteredAt)];
   if (dl.expiresAt !== null && dl.expiresAt !== undefined) fields.push('expiresAt', String(dl.expiresAt));
   return fields;
 }

@@ -240,10 +240,14 @@ end
 -- Writes the entries dlx.defer gathered; past BACKLOG waiting entries, indexes as many of the
 -- oldest as the queue is over (at most HELP).
 function dlx.apply_queue(batch)
-  local list = batch.dlq
-  if not list then return end
-  batch.dlq = nil
-  call_many('ZADD', dlx.queue_key(), list)
+  local list, lists = batch.dlq, batch.dlq_lists
+  if not list and not lists then return end
+  batch.dlq, batch.dlq_lists = nil, nil
+  if list then call_many('ZADD', dlx.queue_key(), list) end
+  -- The search-index queue's pairs that packed inserts share with the time indexes (dl_sink).
+  if lists then
+    for _, l in ipairs(lists) do call_many('ZADD', dlx.queue_key(), l) end
+  end
   local over = redis.call('ZCARD', dlx.queue_key()) - dlx.BACKLOG
   if over > 0 then dlx.index_queued(math.min(over, dlx.HELP)) end
 end

@@ -3,9 +3,10 @@
 -- lib/common.lua and lib/dead-letters.lua; used by lib/fail.lua.
 
 -- The index writes that the entries of one block, queue and status share (what dl_batch_index
--- gathers, with the keys built once): the lists of the time, queue, fingerprint, cell and expiry
--- indexes in `batch.zadd`, a count for the counters (added by dl_batch_apply) and the
--- fingerprint's sightings. A failure storm's entries all go through one sink.
+-- gathers, with the keys built once): one list of score/member pairs for the time, queue,
+-- fingerprint and cell indexes and the search-index queue (the same pairs go to each; dl_batch_apply
+-- writes them), the expiry index's pairs, a count for the counters and the fingerprint's
+-- sightings. A failure storm's entries all go through one sink.
 local function dl_sink(batch, shared, queue, status)
   local by_queue = shared.sinks
   if not by_queue then by_queue = {}; shared.sinks = by_queue end
@@ -14,11 +15,6 @@ local function dl_sink(batch, shared, queue, status)
   local sink = by_status[status]
   if sink then return sink end
   local meta = shared.meta
-  local function list(key)
-    local l = batch.zadd[key]
-    if not l then l = {}; batch.zadd[key] = l end
-    return l
-  end
   local fp = meta.fingerprint
   local seen = batch.seen[fp]
   if not seen then
@@ -29,8 +25,8 @@ local function dl_sink(batch, shared, queue, status)
   end
   dl_batch_sadd(batch, B .. 'dl:domains', meta.domain)
   sink = {
-    t = list(B .. 'dl:t'), q = list(B .. 'dl:q:' .. queue), f = list(B .. 'dl:f:' .. fp),
-    cell = list(cell_key(status, meta.domain)), expiry = list(B .. 'dl:expiry'), seen = seen, n = 0,
+    keys = { B .. 'dl:t', B .. 'dl:q:' .. queue, B .. 'dl:f:' .. fp, cell_key(status, meta.domain) },
+    pairs = {}, np = 0, expiry = {}, ne = 0, seen = seen, n = 0,
     group = group_cell({ fingerprint = fp, status = status, domain = meta.domain, queue = queue, failureType = meta.failureType or '' }),
     count = status .. ':' .. meta.domain,
   }
@@ -46,7 +42,7 @@ end
 -- and whose defaults are left out (generation 1, replayCount 0; the id is the end of `member`).
 -- Nothing but the readers of this release reads `x`: the fields that scripts filter, index or
 -- guard on stay fields. `own` are the entry's own field/value pairs (deadLetteredAt, expiresAt,
--- firstFailedAt; id): `m` pairs from ARGV[own], `job` is job_fixed's (lib/fail.lua) and `shared`
+-- firstFailedAt): `m` pairs from ARGV[own], `job` is job_fixed's (lib/fail.lua) and `shared`
 -- the entry's block (dl_shared). Returns false as dl_insert does.
 local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, attempts, now, batch, shared)
   local key = dkey(dl_id)
@@ -104,25 +100,26 @@ local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, atte
   -- The index writes of dl_batch_index, through the block's sink for this queue and status.
   local sink = dl_sink(batch, shared, queue, status)
   local at_n = tonumber(at)
-  local list = sink.t
-  list[#list + 1] = at; list[#list + 1] = member
-  list = sink.q
-  list[#list + 1] = at; list[#list + 1] = member
-  list = sink.f
-  list[#list + 1] = at; list[#list + 1] = member
-  list = sink.cell
-  list[#list + 1] = at; list[#list + 1] = member
+  local np = sink.np
+  sink.pairs[np + 1] = at; sink.pairs[np + 2] = member
+  sink.np = np + 2
   if expires then
-    list = sink.expiry
-    list[#list + 1] = expires; list[#list + 1] = dl_id
+    local ne = sink.ne
+    sink.expiry[ne + 1] = expires; sink.expiry[ne + 2] = dl_id
+    sink.ne = ne + 2
   end
   sink.n = sink.n + 1
-  if status == 'pending' and num(replay_count, 0) >= num(max_replays, 0) then dl_batch_sadd(batch, B .. 'dl:atcap', dl_id) end
+  if status == 'pending' then
+    -- The block's budget as a number once (replay_count is set only with the chain's own budget).
+    local budget = max_replays
+    if not replay_count then
+      budget = shared.max_replays_n
+      if not budget then budget = num(max_replays, 0); shared.max_replays_n = budget end
+    end
+    if num(replay_count, 0) >= num(budget, 0) then dl_batch_sadd(batch, B .. 'dl:atcap', dl_id) end
+  end
   local seen = sink.seen
   if at_n < seen.first then seen.first = at_n end
   if at_n >= seen.last then seen.last = at_n; seen.last_id = dl_id end
-  list = batch.dlq
-  if not list then list = {}; batch.dlq = list end
-  list[#list + 1] = at; list[#list + 1] = member
   return true
 end

@@ -167,6 +167,17 @@ local function dl_batch_apply(batch)
         dl_batch_incr(batch, B .. 'dl:counts', sink.count, sink.n)
         sink.n = 0
       end
+      if sink.np > 0 then
+        for _, key in ipairs(sink.keys) do call_many('ZADD', key, sink.pairs) end
+        local queued = batch.dlq_lists
+        if not queued then queued = {}; batch.dlq_lists = queued end
+        queued[#queued + 1] = sink.pairs
+        sink.pairs, sink.np = {}, 0
+      end
+      if sink.ne > 0 then
+        call_many('ZADD', B .. 'dl:expiry', sink.expiry)
+        sink.expiry, sink.ne = {}, 0
+      end
     end
   end
   dlx.apply(batch)

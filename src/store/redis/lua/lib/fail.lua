@@ -7,8 +7,8 @@
 -- arguments: id, token, attempt record (JSON), its signature (duplicate detection), outcome
 -- 'retry' | 'rate_limited' | 'dead_letter', then runAt (caller's clock) or the dead-letter id, the
 -- redacted payload JSON ('' = copy the job's payload as it is; '' for retries), the number of its
--- block (1..K; 0 for retries), M, and M field/value pairs of the dead letter's own fields (M = 0
--- for retries). A dead letter's fields are its block's, then its own.
+-- block (1..K; 0 for retries), M, and M field/value pairs of the dead letter's own fields
+-- (firstFailedAt, deadLetteredAt, expiresAt; the id is the one before; M = 0 for retries). A dead letter's fields are its block's, then its own.
 
 -- A job's fixed attributes (field `d`, JSON) that its dead letter copies: { name, name_json (its
 -- JSON text), replay_of }, decoded once per distinct text and script call (a storm's jobs mostly
@@ -80,8 +80,9 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     if shared and not OUTBOX and store_format() >= 2 then
       dl_insert_packed(dl_id, a + 9, m, id, queue, j, payload, attempts, now, dl_batch, shared)
     else
-      local fields = {}
-      for i = 1, m * 2 do fields[i] = ARGV[a + 8 + i] end
+      -- Format 1 and the outbox keep the id as a field (the packed layout takes it from `member`).
+      local fields = { 'id', dl_id }
+      for i = 1, m * 2 do fields[i + 2] = ARGV[a + 8 + i] end
       dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, replay_of = j.replay_of },
         payload, attempts, now, dl_batch, shared)
     end
