@@ -290,6 +290,9 @@ export class Executor<Payload = unknown, Result = unknown> {
     }
     const recorded = this.recordFailure(job, error, now);
     if (recorded === undefined) {
+      // No outcome was recorded: the breaker is told none, and the span ends as given up on.
+      permit?.release();
+      if (job.span !== undefined) this.endSpan(job, 'abandoned', readableCopy(error));
       this.dispatch(now);
       return;
     }

@@ -212,11 +212,20 @@ describe('Executor', () => {
 
   it('lets a job go (reported, no longer heartbeated) when its failure cannot be recorded, and runs the others', async () => {
     let started = 0;
+    const permits: string[] = [];
+    const breaker = {
+      tryAcquire: () =>
+        ({
+          success: () => permits.push('success'),
+          failure: () => permits.push('failure'),
+          release: () => permits.push('release'),
+        }) as unknown as CircuitPermit,
+    };
     const s = setup(
       () => {
         if (started++ === 0) throw new Error('first');
       },
-      { concurrency: 3 },
+      { concurrency: 3, circuitBreaker: breaker as unknown as WorkerOptions['circuitBreaker'] },
     );
     const failed = s.completer.failed.bind(s.completer);
     let calls = 0;
@@ -230,6 +239,8 @@ describe('Executor', () => {
     expect(started).toBe(3);
     expect(s.executor.running).toBe(0);
     expect(s.ctx.held.has(jobs[0]!.id)).toBe(false);
+    // No outcome was recorded, so none is told to the breaker: the permit is given back.
+    expect(permits).toEqual(['release', 'success', 'success']);
     expect(s.calls.fail).toEqual([]);
     expect(s.calls.complete.flatMap((c) => c.completions).map((c) => c.id)).toEqual([
       jobs[1]!.id,
