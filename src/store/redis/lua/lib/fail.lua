@@ -27,6 +27,29 @@ local function job_fixed(d_text)
   return j
 end
 
+-- The small counts of a failure's arguments (its block, its own fields' count) as numbers: a
+-- table look-up instead of tonumber, which parses through strtod.
+local SMALL_COUNTS = { ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6 }
+local function count_arg(text)
+  return SMALL_COUNTS[text] or tonumber(text)
+end
+
+-- A retry's due time from its argument (caller's clock) and its texts: the last one seen is kept,
+-- so the retries of a batch that share a due time (zero or one backoff, failed in the same
+-- millisecond) parse and format it once. `score` is its wait score's text for priority `priority`.
+local last_due = {}
+local function due_of(text, offset)
+  local d = last_due
+  if d.arg ~= text then
+    local n = tonumber(text) + offset
+    local s = num_text(n)
+    d.arg, d.n, d.text, d.priority, d.score = text, n, s, nil, nil
+    -- The field as int() writes it; the same text for a whole number of milliseconds.
+    if n == math.floor(n) and n > -1e15 and n < 1e15 then d.int = s else d.int = int(n) end
+  end
+  return d
+end
+
 -- A small count as decimal text, formatted once per value and script call (see num_text).
 local small_texts = {}
 local function small_text(n)
@@ -42,7 +65,7 @@ end
 -- dl_batch_new), and queues to wake to `woken`.
 local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local id, token, attempt, sig, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  local m = tonumber(ARGV[a + 8])
+  local m = count_arg(ARGV[a + 8])
   local next_a = a + 9 + m * 2
   local k = jkey(id)
   -- Only the fields the outcome uses: a dead letter copies the job's attributes and payload, a
@@ -74,7 +97,7 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
 
   if dead then
     local dl_id = ARGV[a + 5]
-    local shared = blocks[tonumber(ARGV[a + 7])]
+    local shared = blocks[count_arg(ARGV[a + 7])]
     local payload = nz(ARGV[a + 6]) or f[8]
     local j = job_fixed(f[7])
     if shared and not OUTBOX and store_format() >= 2 then
@@ -91,13 +114,19 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     return 'dead_lettered', next_a
   end
 
-  local run_at = tonumber(ARGV[a + 5]) + offset
+  local due = due_of(ARGV[a + 5], offset)
+  local run_at = due.n
   local next_state = run_at <= now and 'waiting' or 'scheduled'
-  local run_at_s = num_text(run_at)
-  redis.call('HSET', k, 's', next_state, 'ra', int(run_at), 'am', num_text(made), 'rl', num_text(num(f[7], 0) + (1 - spent)),
+  local run_at_s = due.text
+  redis.call('HSET', k, 's', next_state, 'ra', due.int, 'am', small_text(made), 'rl', small_text(num(f[7], 0) + (1 - spent)),
     'at', attempts, 'la', sig, 'le', '', 'w', '')
   if next_state == 'waiting' then
-    local score = num_text(wait_score(tonumber(f[8]), run_at))
+    local priority = f[8] or ''
+    local score = due.score
+    if due.priority ~= priority then
+      score = num_text(wait_score(tonumber(f[8]), run_at))
+      due.priority, due.score = priority, score
+    end
     batch_add(batch, queue, 'zadd:wait', score, pad(id))
     -- A suspect retried straight to waiting must stay findable by a quarantine claim.
     if f[9] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
