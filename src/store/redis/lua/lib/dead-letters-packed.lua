@@ -77,10 +77,14 @@ local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, atte
   local packed = shared.packed or ''
   local x = '{' .. packed .. (packed == '' and '' or ',') .. '"firstFailedAt":' .. first
     .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
-  local args = {
-    'member', member, 'updatedAt', batch.now_s, 'counted', '1', 'status', status, 'queue', queue,
-    'jobId', job_id, 'deadLetteredAt', at, 'x', x,
-  }
+  -- One argument table for the batch's entries, written over (a table per entry costs its
+  -- allocation, its growth past 16 slots and its collection).
+  local args = batch.entry_args
+  if not args then args = {}; batch.entry_args = args end
+  args[1] = 'member'; args[2] = member; args[3] = 'updatedAt'; args[4] = batch.now_s
+  args[5] = 'counted'; args[6] = '1'; args[7] = 'status'; args[8] = status
+  args[9] = 'queue'; args[10] = queue; args[11] = 'jobId'; args[12] = job_id
+  args[13] = 'deadLetteredAt'; args[14] = at; args[15] = 'x'; args[16] = x
   local n = 16
   local s = shared.stored
   for i = 1, #s do args[n + i] = s[i] end
@@ -94,9 +98,10 @@ local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, atte
     if replay_count then
       args[n + 1] = 'replayCount'; args[n + 2] = replay_count
       args[n + 3] = 'maxReplays'; args[n + 4] = max_replays
+      n = n + 4
     end
   end
-  redis.call('HSET', key, unpack(args))
+  redis.call('HSET', key, unpack(args, 1, n))
   -- The index writes of dl_batch_index, through the block's sink for this queue and status.
   local sink = dl_sink(batch, shared, queue, status)
   local at_n = tonumber(at)
