@@ -322,7 +322,7 @@ export class RedisStore extends StoreParts implements Store {
       'complete-and-claim-jobs',
       claim.now,
       [...args, params.completions.length, failures.length, completionArgs(params.completions), failureArgs],
-    )) as [string, string, string[] | 'all_ok', string[], string[], string];
+    )) as [string, string, string[] | 'all_ok', string[], string[] | 'all_ok', string];
     return {
       completed: fenceResults(params.completions, outcomes),
       failed: failResults(failures, failed),
@@ -340,7 +340,9 @@ export class RedisStore extends StoreParts implements Store {
     if (params.failures.length === 0) return [];
     if (this.format.pending) await this.format.raise();
     const args = await this.failArgs(params.failures);
-    const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as string[];
+    const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as
+      | string[]
+      | 'all_ok';
     return failResults(params.failures, outcomes);
   }
 

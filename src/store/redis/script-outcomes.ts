@@ -16,8 +16,21 @@ export function completionArgs(completions: readonly JobCompletion[]): string[] 
   return out;
 }
 
-/** Maps lib/fail.lua's outcomes to {@link FailJobResult}s. */
-export function failResults(failures: readonly JobFailure[], outcomes: readonly string[]): FailJobResult[] {
+/**
+ * Maps lib/fail.lua's outcomes to {@link FailJobResult}s; 'all_ok': every failure was applied as
+ * asked (each dead letter created, each retry scheduled).
+ */
+export function failResults(
+  failures: readonly JobFailure[],
+  outcomes: readonly string[] | 'all_ok',
+): FailJobResult[] {
+  if (outcomes === 'all_ok')
+    return failures.map(
+      ({ id, outcome }): FailJobResult =>
+        outcome.kind === 'dead_letter'
+          ? { id, ok: true, deadLetterId: outcome.deadLetter.id }
+          : { id, ok: true },
+    );
   return failures.map((failure, i): FailJobResult => {
     const outcome = outcomes[i];
     const { id, outcome: wanted } = failure;

@@ -138,7 +138,8 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
 end
 
 -- Applies `n` failures whose arguments (blocks first) start at ARGV[first], in order; returns one
--- outcome per failure.
+-- outcome per failure, or the single string 'all_ok' when each was applied as asked (every dead
+-- letter 'dead_lettered', every retry 'retried': a storm's reply is one string, not one per job).
 local function fail_many(first, n, now, offset)
   local out, batch, woken, dl_batch = {}, batch_new(), {}, dl_batch_new()
   local blocks, a = {}, first + 1
@@ -150,11 +151,16 @@ local function fail_many(first, n, now, offset)
   end
   -- `now` as text once per batch (see num_text).
   local texts = { now = num_text(now), now_int = int(now) }
+  local all_ok = true
   for i = 1, n do
-    out[i], a = fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
+    local outcome
+    outcome, a = fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
+    out[i] = outcome
+    if all_ok and outcome ~= 'dead_lettered' and outcome ~= 'retried' then all_ok = false end
   end
   batch_apply(batch)
   dl_batch_apply(dl_batch)
   for queue in pairs(woken) do notify(queue) end
+  if all_ok and n > 0 then return 'all_ok' end
   return out
 end
