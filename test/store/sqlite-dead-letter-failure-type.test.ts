@@ -16,7 +16,7 @@ import { standaloneDeadLetter } from '../../src/store/conformance/dead-letter-fi
 import type { DeadLetterFilter } from '../../src/store/dead-letter-store.js';
 import {
   FAILURE_TYPE_ARMS,
-  FAILURE_TYPE_SORT_BOUND,
+  FAILURE_TYPE_SHARE,
   planFailureType,
 } from '../../src/store/sqlite/dead-letter-failure-type.js';
 import { buildWhere } from '../../src/store/sqlite/dead-letter-filter.js';
@@ -25,7 +25,7 @@ import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { expectListing } from '../support/dead-letter-listing.js';
-import { forEachUnsortedPagePlan } from '../support/sqlite-plans.js';
+import { planOf, recordStatements } from '../support/sqlite-plans.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const INDEX = 'redrive_dead_letters_failure_type_time';
@@ -137,50 +137,123 @@ it('drops the failure-type index of a database of schema 17 and lists every fail
 });
 
 it('reads a failure type of a few groups group by group, in time order, without sorting its entries', async () => {
-  await forEachUnsortedPagePlan(
-    [
+  const db = new Database(':memory:');
+  const ran = recordStatements(db);
+  const store = new SqliteStore({ database: db });
+  try {
+    await store.insertDeadLetters({ deadLetters: Array.from({ length: 200 }, (_, i) => entry(i)), now: T0 });
+    for (const params of [
       { failureType: 'timeout', limit: 25 },
-      { failureType: 'timeout', order: 'oldest', limit: 25 },
-      { failureType: 'timeout', statuses: ['pending'], from: T0, to: T0 + 10, limit: 25 },
-    ],
-    (plan) =>
+      { failureType: 'timeout', order: 'oldest' as const, limit: 25 },
+      { failureType: 'timeout', statuses: ['pending' as const], from: T0, to: T0 + 10, limit: 25 },
+    ]) {
+      ran.clear();
+      await store.listDeadLetters(params);
+      const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
+      const plan = planOf(db, page!);
       expect(
-        plan.some((d) => d.includes('redrive_dead_letters_fingerprint_time')),
+        plan.filter((d) => /TEMP B-TREE|^SCAN redrive_dead_letters\b/.test(d)),
         plan.join('\n'),
-      ).toBe(true),
-  );
+      ).toEqual([]);
+      // Four groups hold the type: four searches of the fingerprint index, merged.
+      expect(
+        plan.filter((d) => d.includes('redrive_dead_letters_fingerprint_time')),
+        plan.join('\n'),
+      ).toHaveLength(4);
+      expect(
+        plan.some((d) => /MERGE/.test(d)),
+        plan.join('\n'),
+      ).toBe(true);
+    }
+    // A type spread over more groups is read through the same index too.
+    ran.clear();
+    await store.listDeadLetters({ failureType: 'permanent', limit: 25 });
+    const page = [...ran].find((sql) => /\bLIMIT \? OFFSET \?/.test(sql));
+    expect(planOf(db, page!).filter((d) => /^SCAN redrive_dead_letters\b/.test(d))).toEqual([]);
+  } finally {
+    await store.close();
+  }
+});
+
+it('examines a type rare inside large groups and overall by a bounded scan, and finds every entry by continuing', async () => {
+  const store = new SqliteStore({ database: new Database(':memory:'), scanBudget: 50 });
+  try {
+    const rare = new Set([17, 90, 181]);
+    await store.insertDeadLetters({
+      deadLetters: Array.from({ length: 203 }, (_, i) =>
+        standaloneDeadLetter(`dl-${i}`, T0 + i, {
+          fingerprint: `fp-${i % 2}`,
+          failureType: rare.has(i) ? 'VALIDATION' : 'PG_TIMEOUT',
+        }),
+      ),
+      now: T0,
+    });
+    const first = await store.listDeadLetters({ failureType: 'VALIDATION', limit: 20 });
+    expect(first.scan).toEqual({ examined: 50, budget: 50, complete: false });
+    expect(first.items.map((d) => d.id)).toEqual(['dl-181']);
+    const found: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listDeadLetters({ failureType: 'VALIDATION', limit: 20, cursor });
+      found.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(found).toEqual(['dl-181', 'dl-90', 'dl-17']);
+  } finally {
+    await store.close();
+  }
 });
 
 describe('planning a failure type from the counters', () => {
   const filter = { failureType: 'timeout' };
-  const groups = (n: number, entries: number) =>
-    Array.from({ length: n }, (_, i) => ({ fingerprint: `fp-${i}`, entries }));
+  const BUDGET = 1000;
+  const groups = (n: number, entries: number, typed: number) =>
+    Array.from({ length: n }, (_, i) => ({ fingerprint: `fp-${i}`, entries, typed }));
+  /** A reader answering the groups query, then the count of entries in scope. */
+  const counters = (rows: ReturnType<typeof groups>, inScope = 1_000_000) => {
+    const answers: unknown[][] = [rows, [{ n: inScope }]];
+    return () => answers.shift() ?? expect.unreachable('a third counter read');
+  };
+  const plan = (read: () => unknown[]) => planFailureType(filter, {}, BUDGET, read);
 
-  it('reads up to FAILURE_TYPE_ARMS groups one by one', () => {
-    const plan = planFailureType(buildWhere(filter), filter, () => groups(FAILURE_TYPE_ARMS, 1_000_000));
-    expect(plan.arms).toHaveLength(FAILURE_TYPE_ARMS);
-    expect(plan.arms![0]).toEqual({ condition: 'fingerprint = ?', args: ['fp-0'] });
+  it('merges up to FAILURE_TYPE_ARMS groups when the type is common inside them', () => {
+    const planned = plan(counters(groups(FAILURE_TYPE_ARMS, 100_000, 100_000 / FAILURE_TYPE_SHARE)));
+    expect(planned.arms).toHaveLength(FAILURE_TYPE_ARMS);
+    expect(planned.arms![0]).toEqual({ condition: 'fingerprint = ?', args: ['fp-0'] });
+    expect(planned.residual).toBeNull();
   });
 
-  it('reads more groups through the fingerprint index while their entries are few enough to sort', () => {
+  it('merges few small groups whatever the share', () => {
+    expect(plan(counters(groups(3, 100, 1))).arms).toHaveLength(3);
+  });
+
+  it('reads more groups through the fingerprint index while they hold at most the scan budget', () => {
     const many = FAILURE_TYPE_ARMS + 1;
-    const plan = planFailureType(buildWhere(filter), filter, () =>
-      groups(many, Math.floor(FAILURE_TYPE_SORT_BOUND / many)),
-    );
-    expect(plan.arms).toBeNull();
-    expect(plan.clause).toContain('fingerprint IN (');
-    expect(plan.args).toEqual(['timeout', ...groups(many, 0).map((g) => g.fingerprint)]);
+    const planned = plan(counters(groups(many, Math.floor(BUDGET / many), 1)));
+    expect(planned.arms).toBeNull();
+    expect(planned.clause).toContain('fingerprint IN (');
+    expect(planned.args).toEqual(['timeout', ...groups(many, 0, 0).map((g) => g.fingerprint)]);
   });
 
-  it('reads more groups with more entries in time order', () => {
-    const where = buildWhere(filter);
-    const plan = planFailureType(where, filter, () => groups(FAILURE_TYPE_ARMS + 1, FAILURE_TYPE_SORT_BOUND));
-    expect(plan).toEqual(where);
+  it('reads a type common among the entries in time order', () => {
+    const planned = plan(
+      counters(groups(FAILURE_TYPE_ARMS + 1, BUDGET, 1), (FAILURE_TYPE_ARMS + 1) * FAILURE_TYPE_SHARE),
+    );
+    expect(planned).toEqual(buildWhere(filter));
+  });
+
+  it('examines a type rare inside large groups and overall by a bounded scan', () => {
+    const planned = plan(counters(groups(2, 100_000, 10)));
+    expect(planned.residual).toEqual({ clause: 'WHERE 1 AND failure_type = ?', args: ['timeout'] });
+    expect(planned.clause).toBe('');
+    expect(planned.arms).toBeNull();
+    expect(planned.byFailureType).toBe(false);
   });
 
   it('leaves a failure type alone when another indexed column selects the entries', () => {
     const other = { failureType: 'timeout', fingerprint: 'fp-1' };
-    const where = buildWhere(other);
-    expect(planFailureType(where, other, () => expect.unreachable('no counter read'))).toBe(where);
+    expect(planFailureType(other, {}, BUDGET, () => expect.unreachable('no counter read'))).toEqual(
+      buildWhere(other),
+    );
   });
 });

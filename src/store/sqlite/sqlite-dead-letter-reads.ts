@@ -94,8 +94,12 @@ export class SqliteDeadLetterReads {
    * planned from the counters (inside the caller's snapshot).
    */
   private plan(filter: DeadLetterFilter, options: Omit<WhereOptions, 'indexedPaths'> = {}): PlannedWhere {
-    const where = buildWhere(filter, { ...options, indexedPaths: this.indexedPaths });
-    return planFailureType(where, filter, (sql, args) => this.c.prepared(sql).all(...args));
+    return planFailureType(
+      filter,
+      { ...options, indexedPaths: this.indexedPaths },
+      this.scanBudget,
+      (sql, args) => this.c.prepared(sql).all(...args),
+    );
   }
 
   private listPage(
@@ -224,6 +228,8 @@ export class SqliteDeadLetterReads {
         .pluck()
         .get(...where.args) as number;
     }
+    // The page's plan had no residual condition, and this one has none either: both come from the
+    // same filter and the same counters (one snapshot).
     const rows = countRows(this.plan(filter));
     return this.c
       .prepared(rows.clause)
