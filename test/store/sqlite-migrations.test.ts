@@ -44,7 +44,7 @@ const recordedVersion = (db: Database.Database) =>
 
 /** Columns the first release did not have (added by migrations 2, 3 and 9). */
 const ADDED_COLUMNS: Record<string, string[]> = {
-  redrive_jobs: ['suspect', 'start_seq', 'quarantined', 'progress'],
+  redrive_jobs: ['suspect', 'start_seq', 'quarantined', 'progress', 'attempt_stack_refs'],
   redrive_dead_letters: [
     'replay_of',
     'replay_started_at',

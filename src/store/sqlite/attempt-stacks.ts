@@ -1,27 +1,38 @@
 /**
- * The stacks of a job's retried attempts, kept apart from the job row (migration 13,
- * `redrive_job_attempt_stacks`): the row's `attempts` lists each retried attempt without its stack,
- * so that a claim reads and parses a few hundred bytes instead of a kilobyte per earlier failure,
- * and later writes of the row do not rewrite the stacks. The job's stacks are one JSON object,
- * keyed by the attempt's position in `attempts`, appended to without parsing it. Reads of the job
- * and the dead letter made from it put the stacks back, so the history they return is whole.
+ * The stacks of a job's retried attempts, kept apart from the job row: the row's `attempts` lists
+ * each retried attempt without its stack, so that a claim reads and parses a few hundred bytes
+ * instead of a kilobyte per earlier failure. A stack is kept as a reference from the row
+ * (`attempt_stack_refs`) to frames stored once for every job that threw them (migration 19,
+ * job-stack-frames.ts); stacks written before that are whole, in `redrive_job_attempt_stacks`
+ * (migration 13: one JSON object per job, keyed by the attempt's position in `attempts`). Reads of
+ * the job and the dead letter made from it put the stacks back from both, so the history they
+ * return is whole.
  */
 import type { AttemptRecord } from '../../core/job.js';
+import { attemptDefaultHeadSql } from './job-stack-frames.js';
+
+/** The stacks written before migration 19: a JSON object of whole stacks, or null. */
+const WHOLE_STACKS_SQL = '(SELECT stacks FROM redrive_job_attempt_stacks WHERE job_id = redrive_jobs.id)';
+
+/** The stacks the job row names (migration 19), as a JSON object of whole stacks. */
+const REFERENCED_STACKS_SQL = `(SELECT json_group_object(r.key,
+    CASE WHEN json_array_length(r.value) > 1 THEN r.value ->> 1
+         ELSE ${attemptDefaultHeadSql('redrive_jobs.attempts', 'r.key')} END || COALESCE(f.frames, ''))
+  FROM json_each(redrive_jobs.attempt_stack_refs) AS r
+  LEFT JOIN redrive_job_stack_frames AS f ON f.id = r.value ->> 0)`;
 
 /**
- * Adds one stack entry (`{"<position>": "<stack>"}`) to a job's stacks, creating its row; binds the
- * job id, the position (as text) and the stack. SQLite writes the entry's JSON (escaping a
- * kilobyte of stack in C costs less than `JSON.stringify` and binding the longer text).
+ * A job's stacks (a JSON object keyed by position, or null), as an expression over a row of
+ * `redrive_jobs`: both kinds merged (a job retried before and after the upgrade has some of each).
  */
-export const ADD_ATTEMPT_STACK_SQL = `INSERT INTO redrive_job_attempt_stacks (job_id, stacks) VALUES (?, json_object(?, ?))
-  ON CONFLICT (job_id) DO UPDATE SET stacks = substr(stacks, 1, length(stacks) - 1) || ',' || substr(excluded.stacks, 2)`;
+const ATTEMPT_STACKS_SQL = `CASE WHEN redrive_jobs.attempt_stack_refs IS NULL THEN ${WHOLE_STACKS_SQL}
+  ELSE json_patch(COALESCE(${WHOLE_STACKS_SQL}, '{}'), ${REFERENCED_STACKS_SQL}) END`;
 
-/** A job's stacks (JSON text or null), as a column of a query over `redrive_jobs`. */
-export const ATTEMPT_STACKS_COLUMN =
-  '(SELECT stacks FROM redrive_job_attempt_stacks WHERE job_id = redrive_jobs.id) AS attempt_stacks';
+/** A job's stacks, as a column of a query over `redrive_jobs`. */
+export const ATTEMPT_STACKS_COLUMN = `${ATTEMPT_STACKS_SQL} AS attempt_stacks`;
 
-/** One job's stacks (JSON text), by job id. */
-export const JOB_ATTEMPT_STACKS_SQL = 'SELECT stacks FROM redrive_job_attempt_stacks WHERE job_id = ?';
+/** One job's stacks (JSON text or null), by job id. */
+export const JOB_ATTEMPT_STACKS_SQL = `SELECT ${ATTEMPT_STACKS_SQL} FROM redrive_jobs WHERE id = ?`;
 
 /** An attempt as the job row stores it: its JSON without the stack, and the stack to keep apart. */
 export function attemptWithoutStack(attempt: AttemptRecord): { json: string; stack: string | undefined } {

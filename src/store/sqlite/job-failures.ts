@@ -2,20 +2,16 @@
  * Failed attempts for the SQLite store, a batch at a time inside the caller's transaction: one
  * read of every named job, then per failure the fence check and the outcome (retry, rate-limit
  * pause, dead letter). Each attempt is appended to the job's history by splicing JSON text, never
- * by parsing and re-serializing the whole history; a retried attempt's stack goes to the job's
- * stacks instead (attempt-stacks.ts), out of what each claim reads. The dead letters of the batch
- * are inserted together (see SqliteDeadLetters.insertFromJobs).
+ * by parsing and re-serializing the whole history; a retried attempt's stack is kept as a
+ * reference to frames stored once (job-stack-frames.ts), out of what each claim reads. The dead
+ * letters of the batch are inserted together (see SqliteDeadLetters.insertFromJobs).
  */
 import type Database from 'better-sqlite3';
 import type { AttemptRecord, JobState } from '../../core/job.js';
 import type { FailJobResult, JobFailure } from '../job-store.js';
 import { isSameAttempt } from '../shared/same-attempt.js';
-import {
-  ADD_ATTEMPT_STACK_SQL,
-  attemptsJsonWithStacks,
-  attemptWithoutStack,
-  JOB_ATTEMPT_STACKS_SQL,
-} from './attempt-stacks.js';
+import { attemptsJsonWithStacks, attemptWithoutStack, JOB_ATTEMPT_STACKS_SQL } from './attempt-stacks.js';
+import { appendStackRef, JobStackFrames } from './job-stack-frames.js';
 import type { JobDeadLetterInput, SqliteDeadLetters } from './sqlite-dead-letters.js';
 import type { SqliteStatement } from './statement.js';
 
@@ -30,6 +26,7 @@ type FailureRow = [
   attempts: string | null,
   replayOf: string | null,
   attemptCount: number,
+  stackRefs: string | null,
 ];
 
 const ROW_QUEUE = 1;
@@ -37,6 +34,7 @@ const ROW_STATE = 4;
 const ROW_TOKEN = 5;
 const ROW_ATTEMPTS = 6;
 const ROW_ATTEMPT_COUNT = 8;
+const ROW_STACK_REFS = 9;
 
 /** What a batch of failures did. */
 export interface FailureBatchResult {
@@ -52,12 +50,13 @@ function prepareFailureStatements(db: Database.Database) {
     // One JSON array text per row, parsed in JS: cheaper than the driver's row arrays (see CLAIM_ROW_JSON).
     rows: p(
       `SELECT json_array(id, queue, name, payload, state, claim_token, attempts, replay_of,
-                         COALESCE(json_array_length(attempts), 0))
+                         COALESCE(json_array_length(attempts), 0), attempt_stack_refs)
          FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
     ).pluck(),
     retry: p(
       `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
-              rate_limit_delays = rate_limit_delays + ?, attempts = ?, lease_expires_at = NULL, worker_id = NULL
+              rate_limit_delays = rate_limit_delays + ?, attempts = ?, attempt_stack_refs = ?,
+              lease_expires_at = NULL, worker_id = NULL
         WHERE id = ?`,
     ),
     deadLetter: p(
@@ -65,7 +64,6 @@ function prepareFailureStatements(db: Database.Database) {
               attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
         WHERE id = ?`,
     ),
-    addStack: p(ADD_ATTEMPT_STACK_SQL),
     stacks: p(JOB_ATTEMPT_STACKS_SQL).pluck(),
   };
 }
@@ -75,12 +73,14 @@ type FailureStatements = ReturnType<typeof prepareFailureStatements>;
 /** Applies failed attempts to `redrive_jobs`. */
 export class JobFailureWriter {
   private readonly stmt: FailureStatements;
+  private readonly frames: JobStackFrames;
 
   constructor(
     db: Database.Database,
     private readonly deadLetters: SqliteDeadLetters,
   ) {
     this.stmt = prepareFailureStatements(db);
+    this.frames = new JobStackFrames(db);
   }
 
   /**
@@ -93,6 +93,7 @@ export class JobFailureWriter {
     const results: FailJobResult[] = new Array(failures.length);
     const wokenQueues = new Set<string>();
     const deadLetters: JobDeadLetterInput[] = [];
+    const frames = this.frames.batch();
     for (let i = 0; i < failures.length; i++) {
       const failure = failures[i]!;
       const { id, token, outcome } = failure;
@@ -136,17 +137,29 @@ export class JobFailureWriter {
       }
       const { json, stack } = attemptWithoutStack(failure.attempt);
       const attempts = appendAttemptJson(earlier, json);
-      if (stack !== undefined) this.stmt.addStack.run(row[0], String(row[ROW_ATTEMPT_COUNT]), stack);
+      if (stack !== undefined) {
+        const ref = frames.ref(stack, failure.attempt);
+        row[ROW_STACK_REFS] = appendStackRef(row[ROW_STACK_REFS], row[ROW_ATTEMPT_COUNT], ref);
+      }
       row[ROW_ATTEMPTS] = attempts;
       row[ROW_ATTEMPT_COUNT]++;
       const due = outcome.runAt <= now;
       const state = due ? 'waiting' : 'scheduled';
       const rateLimited = outcome.kind === 'rate_limited' ? 1 : 0;
       row[ROW_STATE] = state;
-      this.stmt.retry.run(state, outcome.runAt, 1 - rateLimited, rateLimited, attempts, row[0]);
+      this.stmt.retry.run(
+        state,
+        outcome.runAt,
+        1 - rateLimited,
+        rateLimited,
+        attempts,
+        row[ROW_STACK_REFS],
+        row[0],
+      );
       if (due) wokenQueues.add(row[ROW_QUEUE]);
       results[i] = { id, ok: true };
     }
+    frames.flush();
     if (deadLetters.length > 0) this.deadLetters.insertFromJobs(deadLetters, now);
     return { results, wokenQueues };
   }

@@ -20,6 +20,7 @@ import { deadLetterDomainIndex } from './0015_dead_letter_domain_index.js';
 import { errorTextWithoutSizes } from './0016_error_text_without_sizes.js';
 import { deadLetterQueueIndex } from './0017_dead_letter_queue_index.js';
 import { deadLetterFailureTypeIndex } from './0018_dead_letter_failure_type_index.js';
+import { jobStackFrames } from './0019_job_stack_frames.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -42,4 +43,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   errorTextWithoutSizes,
   deadLetterQueueIndex,
   deadLetterFailureTypeIndex,
+  jobStackFrames,
 ];
