@@ -9,7 +9,7 @@
  * The version is stored with every fingerprint; a change to these rules is a new version, and
  * `redrive dlq regroup` recomputes stored entries of older versions.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { causesInStack } from './grouping/causes.js';
 import { type AppFrame, appFrames, formatFrame } from './grouping/frames.js';
 import { parameterizeMessage } from './grouping/parameterize.js';
@@ -48,6 +48,15 @@ export function topStackFrames(stack: string | undefined | null, count = 2): str
   return appFrames(stack, count).map(formatFrame);
 }
 
+/**
+ * The SHA-256 of a text, in hex: Node's one-shot `crypto.hash` where it has one (20.12 and later;
+ * about a quarter of the time, as it builds no Hash object), `createHash` before. The same digest.
+ */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 /** A short stable hash identifying the kind of failure (version {@link FINGERPRINT_VERSION}). */
 export function errorFingerprint(error: FingerprintInput): string {
   const frames: readonly AppFrame[] = appFrames(error.stack);
@@ -59,7 +68,7 @@ export function errorFingerprint(error: FingerprintInput): string {
     ...causesInStack(error.stack).map((c) => `cause ${c.errorClass}: ${parameterizeMessage(c.message)}`),
     ...frames.map(formatFrame),
   ];
-  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+  return sha256Hex(parts.join('\n')).slice(0, 16);
 }
 
 /** What identifies the failure of an error, in the terms its fingerprint uses. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   deadLetterFingerprint,
@@ -173,6 +174,13 @@ describe('causes and versions', () => {
     const loop = new Error('a');
     loop.cause = loop;
     expect(stackWithCauses(loop)?.includes('Caused by')).toBe(false);
+  });
+
+  it('is the first 16 hex digits of the SHA-256 of its parts, so stored fingerprints keep matching new ones', () => {
+    const parts = [`v${FINGERPRINT_VERSION}`, 'TypeError', 'E_BOOM', 'boom'].join('\n');
+    expect(errorFingerprint({ errorClass: 'TypeError', code: 'E_BOOM', message: 'boom' })).toBe(
+      createHash('sha256').update(parts).digest('hex').slice(0, 16),
+    );
   });
 
   it('is version 2, and the signature shows what identifies the group', () => {
