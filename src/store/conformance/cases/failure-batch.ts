@@ -1,8 +1,8 @@
 /**
  * Conformance: failures written in batches (`failJobs`, and `completeAndClaimJobs` with failures).
  * One call applies every failure atomically, each fenced by its own token and answered on its own,
- * in input order: mixed outcomes, a stale token among them, an unknown id, a resend of the whole
- * batch and a failure named twice in one batch.
+ * in input order: mixed outcomes, a stale token among them, an unknown id, retries of different
+ * priorities due at one time, a resend of the whole batch and a failure named twice in one batch.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../../core/job.js';
@@ -112,6 +112,23 @@ export function failureBatchCases(factory: StoreFactory): void {
       expect(await store().getDeadLetter({ id: 'dl-stale' })).toBeNull();
       expect((await store().getDeadLetter({ id: 'dl-fresh' }))?.jobId).toBe(fresh!.id);
       expect(await store().listDeadLetters({ limit: 10 })).toMatchObject({ total: 1 });
+    });
+
+    it('puts retries of different priorities due at one time back in priority order', async () => {
+      const priorities = [2, 0, 2, 1, 0, 2] as const;
+      await insert(
+        store(),
+        priorities.map((priority, n) => newJob({ priority, payload: { n } })),
+      );
+      const jobs = await claim(store(), { now: T0, limit: priorities.length });
+      const now = T0 + 10;
+      const results = await store().failJobs({
+        failures: jobs.map((job) => failure(job, now, { kind: 'retry', runAt: now })),
+        now,
+      });
+      expect(results.map((r) => r.ok)).toEqual(priorities.map(() => true));
+      const again = await claim(store(), { now: now + 1, limit: priorities.length });
+      expect(again.map((job) => job.priority)).toEqual([2, 2, 2, 1, 0, 0]);
     });
 
     it('answers a resend of the whole batch with duplicates and changes nothing', async () => {
