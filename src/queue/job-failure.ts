@@ -5,6 +5,7 @@
 import { describeThrown } from '../core/as-error.js';
 import type { Random } from '../core/clock.js';
 import { JobTimeoutError } from '../core/errors.js';
+import type { AttemptRecord } from '../core/job.js';
 import type { FingerprintMemo } from '../dead-letter-record/fingerprint-memo.js';
 import { buildJobDeadLetter, type DeadLetterSettings } from '../dead-letter-record/record.js';
 import type { DeadLetterFromJob, JobFailure } from '../store/job-store.js';
@@ -48,29 +49,53 @@ export function jobFailure(ctx: JobFailureContext): JobFailure {
           ),
         }
       : { kind: decision.kind, runAt: decision.runAt };
-  const code = (err as { code?: unknown }).code;
   return {
     id: job.id,
     token: job.token,
     outcome,
-    attempt: {
-      attempt: job.attempt,
-      outcome:
-        decision.kind === 'rate_limited'
-          ? 'rate_limited'
-          : err instanceof JobTimeoutError
-            ? 'timed_out'
-            : 'failed',
-      startedAt: job.startedAt,
-      endedAt: now,
-      workerId: ctx.workerId,
-      errorClass: err.name,
-      ...(code === undefined ? {} : { errorCode: describeThrown(code) }),
-      message: err.message,
-      // A dead letter keeps the stack once, as its errorStack (see core/attempt-stack.ts).
-      ...(err.stack === undefined || outcome.kind === 'dead_letter' ? {} : { stack: err.stack }),
-    },
+    attempt: attemptRecord(ctx, outcome.kind === 'dead_letter'),
   };
+}
+
+/**
+ * The record of the failed attempt. Built as one of two literals and then given its stack, in the
+ * order the spread form wrote them (class, code, message, stack): a literal with conditional
+ * spreads copied each part through V8's slow property path, once per failure of a storm.
+ */
+function attemptRecord(ctx: JobFailureContext, deadLettered: boolean): AttemptRecord {
+  const { job, error: err, decision, now } = ctx;
+  const outcome =
+    decision.kind === 'rate_limited'
+      ? 'rate_limited'
+      : err instanceof JobTimeoutError
+        ? 'timed_out'
+        : 'failed';
+  const code = (err as { code?: unknown }).code;
+  const attempt: AttemptRecord =
+    code === undefined
+      ? {
+          attempt: job.attempt,
+          outcome,
+          startedAt: job.startedAt,
+          endedAt: now,
+          workerId: ctx.workerId,
+          errorClass: err.name,
+          message: err.message,
+        }
+      : {
+          attempt: job.attempt,
+          outcome,
+          startedAt: job.startedAt,
+          endedAt: now,
+          workerId: ctx.workerId,
+          errorClass: err.name,
+          errorCode: describeThrown(code),
+          message: err.message,
+        };
+  // A dead letter keeps the stack once, as its errorStack (see core/attempt-stack.ts).
+  const { stack } = err;
+  if (stack !== undefined && !deadLettered) attempt.stack = stack;
+  return attempt;
 }
 
 /**
