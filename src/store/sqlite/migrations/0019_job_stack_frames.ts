@@ -11,6 +11,11 @@
  *
  * Failure batches add the counts once per batch and distinct stack; deleting a job takes its
  * references off, and frames go with their last reference.
+ *
+ * A process of the previous release that is still running reads stacks only from
+ * `redrive_job_attempt_stacks`: a job it dead-letters after a new process retried it keeps those
+ * earlier attempts without their stacks in the dead letter's history. Stop the processes of the
+ * previous release before the first process of this one opens the file.
  */
 import type { SqliteMigration } from './migration.js';
 
