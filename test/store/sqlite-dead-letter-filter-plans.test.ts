@@ -20,7 +20,7 @@ const UI_FILTERS: [string, DeadLetterFilter, RegExp][] = [
   ['domain', { domain: 'email' }, /redrive_dead_letters_domain_/],
   ['domain and status', { domain: 'email', statuses: ['pending'] }, /redrive_dead_letters_domain_/],
   ['queue', { queue: 'emails' }, /redrive_dead_letters_queue_time/],
-  ['failure type', { failureType: 'HTTP_5XX' }, /redrive_dead_letters_fingerprint_time/],
+  ['failure type', { failureType: 'HTTP_5XX' }, /redrive_dead_letters_failure_type_time/],
   ['fingerprint', { fingerprint: 'fp-1' }, /redrive_dead_letters_fingerprint_time/],
   ['entity', { entityId: 'order-7' }, /redrive_dead_letters_entity_time/],
   ['error-text search', { errorText: 'order 4242' }, /redrive_dead_letters_message/],

@@ -87,15 +87,9 @@ export interface PlannedWhere extends SqlWhere {
   residual: SqlWhere | null;
   /**
    * When set, the rows are read once per arm and merged in time order (see {@link orderedRows}):
-   * one arm per status when the filter names one domain, no status and no other indexed column;
-   * one per failure group for a failure type (see dead-letter-failure-type.ts).
+   * one arm per status when the filter names one domain, no status and no other indexed column.
    */
   arms: Arm[] | null;
-  /**
-   * Whether the failure type is the filter's only indexed column: it has no index of its own, and
-   * is read through its groups' fingerprints (see dead-letter-failure-type.ts).
-   */
-  byFailureType: boolean;
 }
 
 /** Options of {@link buildWhere}. */
@@ -182,16 +176,15 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
     if (indexed) where.push(jsonCondition(json, args, true));
     else residual.push(jsonCondition(json, residualArgs, false));
   }
-  const noOtherIndex =
-    plus === '' &&
-    [filter.queue, filter.entityId, filter.jobId, filter.fingerprint].every((v) => v === undefined) &&
-    !(filter.json ?? []).some((json) => options.indexedPaths?.has(indexedPathKey(json.field, json.path)));
   const byStatus =
-    noOtherIndex &&
+    plus === '' &&
     filter.domain !== undefined &&
-    filter.failureType === undefined &&
     !filter.statuses?.length &&
-    !filter.domains?.length;
+    !filter.domains?.length &&
+    [filter.queue, filter.failureType, filter.entityId, filter.jobId, filter.fingerprint].every(
+      (v) => v === undefined,
+    ) &&
+    !(filter.json ?? []).some((json) => options.indexedPaths?.has(indexedPathKey(json.field, json.path)));
   where.push(...(options.extra ?? []));
   args.push(...(options.extraArgs ?? []));
   return {
@@ -201,7 +194,6 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
     arms: byStatus
       ? DEAD_LETTER_STATUSES.map((status) => ({ condition: `status = '${status}'`, args: [] }))
       : null,
-    byFailureType: noOtherIndex && filter.failureType !== undefined,
   };
 }
 

@@ -21,7 +21,6 @@ import { type CountCell, facetsFromCells, totalsFromCells } from '../shared/coun
 import { countableFromCounts, statusCondition } from '../shared/dead-letter-filter.js';
 import { decodeCursor, encodeCursor, isSequence } from '../shared/keyset-cursor.js';
 import type { DeadLetterConnection } from './dead-letter-connection.js';
-import { planFailureType } from './dead-letter-failure-type.js';
 import {
   buildWhere,
   countRows,
@@ -89,17 +88,9 @@ export class SqliteDeadLetterReads {
     });
   }
 
-  /**
-   * The conditions of a filter with the declared JSON paths, and the reading of a failure type
-   * planned from the counters (inside the caller's snapshot).
-   */
+  /** The conditions of a filter, with the declared JSON paths. */
   private plan(filter: DeadLetterFilter, options: Omit<WhereOptions, 'indexedPaths'> = {}): PlannedWhere {
-    return planFailureType(
-      filter,
-      { ...options, indexedPaths: this.indexedPaths },
-      this.scanBudget,
-      (sql, args) => this.c.prepared(sql).all(...args),
-    );
+    return buildWhere(filter, { ...options, indexedPaths: this.indexedPaths });
   }
 
   private listPage(
@@ -228,8 +219,6 @@ export class SqliteDeadLetterReads {
         .pluck()
         .get(...where.args) as number;
     }
-    // The page's plan had no residual condition, and this one has none either: both come from the
-    // same filter and the same counters (one snapshot).
     const rows = countRows(this.plan(filter));
     return this.c
       .prepared(rows.clause)

@@ -21,6 +21,7 @@ import { errorTextWithoutSizes } from './0016_error_text_without_sizes.js';
 import { deadLetterQueueIndex } from './0017_dead_letter_queue_index.js';
 import { deadLetterFailureTypeIndex } from './0018_dead_letter_failure_type_index.js';
 import { jobStackFrames } from './0019_job_stack_frames.js';
+import { deadLetterFailureTypeIndexAgain } from './0020_dead_letter_failure_type_index_again.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -44,4 +45,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   deadLetterQueueIndex,
   deadLetterFailureTypeIndex,
   jobStackFrames,
+  deadLetterFailureTypeIndexAgain,
 ];
