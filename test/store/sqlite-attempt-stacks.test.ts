@@ -185,6 +185,40 @@ it('reads the inline stacks of a database from before the migration, and keeps n
   }
 });
 
+it('gives back a stack whose message holds a lone surrogate exactly as it was stored', async () => {
+  const path = freshPath();
+  const store = new SqliteStore({ path, pollIntervalMs: 0 });
+  try {
+    const job = await insertAndClaim(store, { now: T0, job: { maxAttempts: 3 } });
+    // A message cut inside an emoji: its high surrogate has lost its pair.
+    const message = 'upstream said \ud83d';
+    const kept = failedAttempt(job, T0 + 1, { message, stack: `Error: ${message}${framesOf(1)}` });
+    await store.failJob({
+      id: job.id,
+      token: job.token,
+      attempt: kept,
+      outcome: { kind: 'retry', runAt: T0 + 1 },
+      now: T0 + 1,
+    });
+    // The same message under another head (a subclass's name): the head is kept in the reference.
+    const [again] = await claim(store, { now: T0 + 2 });
+    const named = failedAttempt(again!, T0 + 3, {
+      message,
+      stack: `UpstreamError: ${message}${framesOf(1)}`,
+    });
+    await store.failJob({
+      id: job.id,
+      token: again!.token,
+      attempt: named,
+      outcome: { kind: 'retry', runAt: T0 + 3 },
+      now: T0 + 3,
+    });
+    expect((await mustGet(store, job.id)).attempts).toEqual([kept, named]);
+  } finally {
+    await store.close();
+  }
+});
+
 it('stores the frames of a storm once, counts the jobs naming them, and drops them with the last', async () => {
   const path = freshPath();
   const store = new SqliteStore({ path, pollIntervalMs: 0 });

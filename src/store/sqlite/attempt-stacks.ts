@@ -14,10 +14,15 @@ import { attemptDefaultHeadSql } from './job-stack-frames.js';
 /** The stacks written before migration 19: a JSON object of whole stacks, or null. */
 const WHOLE_STACKS_SQL = '(SELECT stacks FROM redrive_job_attempt_stacks WHERE job_id = redrive_jobs.id)';
 
-/** The stacks the job row names (migration 19), as a JSON object of whole stacks. */
-const REFERENCED_STACKS_SQL = `(SELECT json_group_object(r.key,
-    CASE WHEN json_array_length(r.value) > 1 THEN r.value ->> 1
-         ELSE ${attemptDefaultHeadSql('redrive_jobs.attempts', 'r.key')} END || COALESCE(f.frames, ''))
+/**
+ * The stacks the job row names (migration 19), as a JSON object of whole stacks. Each stack is put
+ * together as JSON text (the head's without its closing quote, the frames' without the opening
+ * one), never decoded: see {@link attemptDefaultHeadSql}.
+ */
+const REFERENCED_STACKS_SQL = `(SELECT json_group_object(r.key, json(
+    CASE WHEN json_array_length(r.value) > 1 THEN substr(r.value -> 1, 1, length(r.value -> 1) - 1)
+         ELSE ${attemptDefaultHeadSql('redrive_jobs.attempts', 'r.key')} END
+    || substr(json_quote(COALESCE(f.frames, '')), 2)))
   FROM json_each(redrive_jobs.attempt_stack_refs) AS r
   LEFT JOIN redrive_job_stack_frames AS f ON f.id = r.value ->> 0)`;
 

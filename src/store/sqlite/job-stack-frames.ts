@@ -99,12 +99,17 @@ function hasDefaultHead(stack: string, start: number, attempt: AttemptRecord): b
 }
 
 /**
- * The head {@link hasDefaultHead} leaves out, in SQL, for the attempt at position `position` (an SQL expression) of a
- * job's `attempts`.
+ * The head {@link hasDefaultHead} leaves out, in SQL, for the attempt at position `position` (an
+ * SQL expression) of a job's `attempts`: as JSON string text without its closing quote (`"Error:
+ * boom`), to be followed by the frames' JSON text without its opening quote. Kept as JSON text
+ * throughout, because SQLite's JSON functions turn an escaped lone surrogate (a message cut inside
+ * an emoji) into three U+FFFD when they decode a string, and JSON.parse gives it back as it was.
  */
 export function attemptDefaultHeadSql(attemptsColumn: string, position: string): string {
-  const field = (name: string) => `json_extract(${attemptsColumn}, '$[' || ${position} || '].${name}')`;
-  return `${field('errorClass')} || ': ' || ${field('message')}`;
+  const field = (name: string) => `(${attemptsColumn} -> ('$[' || ${position} || '].${name}'))`;
+  const errorClass = field('errorClass');
+  const message = field('message');
+  return `substr(${errorClass}, 1, length(${errorClass}) - 1) || ': ' || substr(${message}, 2, length(${message}) - 2)`;
 }
 
 /** Appends `"<position>":<ref>` to a job's references (a JSON object as text, or null). */
