@@ -11,7 +11,7 @@ import type { SqliteStatement } from './statement.js';
 const PROMOTE_BATCH = 1000;
 
 /**
- * A claim's limit, bound as a value the query planner does not read. SQLite (3.47 and later) plans
+ * A claim's limit, bound as a value the query planner does not read. SQLite (3.53, as measured) plans
  * with the value bound to a plain `LIMIT ?` and expires the statement when a later claim binds
  * another, so each claim whose limit differs from the last one prepared the query again (~130k
  * instructions; 6.2 against 2.4 µs a call when the limit changes each time, 10-row reads).
