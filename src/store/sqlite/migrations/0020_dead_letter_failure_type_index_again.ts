@@ -8,7 +8,10 @@
  * index costs about 6 200 SQLite instructions per stored dead letter (7 %).
  *
  * A database that kept the index (every database that never ran that build) is left alone. One
- * that lost it builds it again under the migration's write lock: about 0.7 s per 100,000 entries.
+ * that lost it builds it again under the migration's write lock: about 0.7 s per 100,000 entries,
+ * so at a million entries (~7 s) other processes opening the file wait past their 5 s busy
+ * timeout: open such a database first with the other processes stopped (the first process to open
+ * the file applies the migration).
  */
 import type { SqliteMigration } from './migration.js';
 
