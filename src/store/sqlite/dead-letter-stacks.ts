@@ -7,10 +7,7 @@
  * frames once instead of a kilobyte per dead letter.
  */
 import type Database from 'better-sqlite3';
-import type { SqliteStatement } from './statement.js';
-
-/** Where the frames of a V8 stack start (the line break before the first frame). */
-const FRAMES_START = '\n    at ';
+import { FRAMES_START, FramesTable } from './frames-table.js';
 
 /** An entry's whole stack, as reads return it (`error_stack` alone for entries without frames stored apart). */
 export const ERROR_STACK_SQL = `CASE WHEN stack_id IS NULL THEN error_stack ELSE error_stack ||
@@ -24,25 +21,12 @@ export interface StoredStack {
 
 const WHOLE_NULL: StoredStack = { head: null, id: null };
 
-/** The statements of the stacks table. */
-interface StackStatements {
-  find: SqliteStatement;
-  add: SqliteStatement;
-  addRefs: SqliteStatement;
-  dropUnused: SqliteStatement;
-}
-
 /** Looks stack frames up (or adds them) on one connection. */
 export class DeadLetterStacks {
-  private readonly stmt: StackStatements;
+  private readonly table: FramesTable;
 
   constructor(db: Database.Database) {
-    this.stmt = {
-      find: db.prepare('SELECT id FROM redrive_dead_letter_stacks WHERE frames = ?').pluck(),
-      add: db.prepare('INSERT INTO redrive_dead_letter_stacks (frames, refs) VALUES (?, 0)'),
-      addRefs: db.prepare('UPDATE redrive_dead_letter_stacks SET refs = refs + ? WHERE id = ?'),
-      dropUnused: db.prepare('DELETE FROM redrive_dead_letter_stacks WHERE id = ? AND refs = 0'),
-    };
+    this.table = new FramesTable(db, 'redrive_dead_letter_stacks');
   }
 
   /**
@@ -50,7 +34,7 @@ export class DeadLetterStacks {
    * purge may delete a stack in between).
    */
   batch(): StackBatch {
-    return new StackBatch(this.stmt);
+    return new StackBatch(this.table);
   }
 }
 
@@ -60,7 +44,7 @@ export class StackBatch {
   /** Entries stored per stack id in this batch. */
   private readonly counts = new Map<number, number>();
 
-  constructor(private readonly stmt: StackStatements) {}
+  constructor(private readonly table: FramesTable) {}
 
   /** How `stack` is written: its frames looked up, or added, once per batch. */
   split(stack: string | null | undefined): StoredStack {
@@ -70,9 +54,7 @@ export class StackBatch {
     const frames = stack.slice(start);
     let id = this.ids.get(frames);
     if (id === undefined) {
-      id =
-        (this.stmt.find.get(frames) as number | undefined) ??
-        Number(this.stmt.add.run(frames).lastInsertRowid);
+      id = this.table.idOf(frames);
       this.ids.set(frames, id);
       this.counts.set(id, 0);
     }
@@ -87,8 +69,8 @@ export class StackBatch {
   /** Adds the batch's counts; frames added for entries that were not stored (duplicates) go again. */
   flush(): void {
     for (const [id, n] of this.counts) {
-      if (n > 0) this.stmt.addRefs.run(n, id);
-      else this.stmt.dropUnused.run(id);
+      if (n > 0) this.table.addRefs(id, n);
+      else this.table.dropUnused(id);
     }
   }
 }

@@ -8,28 +8,14 @@
  */
 import type Database from 'better-sqlite3';
 import type { AttemptRecord } from '../../core/job.js';
-import type { SqliteStatement } from './statement.js';
-
-/** Where the frames of a V8 stack start (the line break before the first frame). */
-const FRAMES_START = '\n    at ';
-
-/** The statements of the frames table. */
-interface FramesStatements {
-  find: SqliteStatement;
-  add: SqliteStatement;
-  addRefs: SqliteStatement;
-}
+import { FRAMES_START, FramesTable } from './frames-table.js';
 
 /** Looks frames up (or adds them) on one connection. */
 export class JobStackFrames {
-  private readonly stmt: FramesStatements;
+  private readonly table: FramesTable;
 
   constructor(db: Database.Database) {
-    this.stmt = {
-      find: db.prepare('SELECT id FROM redrive_job_stack_frames WHERE frames = ?').pluck(),
-      add: db.prepare('INSERT INTO redrive_job_stack_frames (frames, refs) VALUES (?, 0)'),
-      addRefs: db.prepare('UPDATE redrive_job_stack_frames SET refs = refs + ? WHERE id = ?'),
-    };
+    this.table = new FramesTable(db, 'redrive_job_stack_frames');
   }
 
   /**
@@ -37,7 +23,7 @@ export class JobStackFrames {
    * transactions: another connection may delete the last job naming some frames in between.
    */
   batch(): StackFramesBatch {
-    return new StackFramesBatch(this.stmt);
+    return new StackFramesBatch(this.table);
   }
 }
 
@@ -49,7 +35,7 @@ export class StackFramesBatch {
   private lastFrames = '';
   private lastId = 0;
 
-  constructor(private readonly stmt: FramesStatements) {}
+  constructor(private readonly table: FramesTable) {}
 
   /**
    * The reference (JSON text) a job row keeps for `attempt`'s stack: `[id]`, `[id,"head"]`, or
@@ -64,9 +50,7 @@ export class StackFramesBatch {
       id = this.lastId;
     } else {
       const frames = stack.slice(start);
-      id =
-        (this.stmt.find.get(frames) as number | undefined) ??
-        Number(this.stmt.add.run(frames).lastInsertRowid);
+      id = this.table.idOf(frames);
       this.lastFrames = frames;
       this.lastId = id;
     }
@@ -78,7 +62,7 @@ export class StackFramesBatch {
 
   /** Adds the batch's references to the frames' counts. */
   flush(): void {
-    for (const [id, n] of this.counts) this.stmt.addRefs.run(n, id);
+    for (const [id, n] of this.counts) this.table.addRefs(id, n);
   }
 }
 
