@@ -72,6 +72,37 @@ describe('ClaimedPayloads', () => {
     expect(kept.payload('8', 'no-colon')).toBeUndefined();
   });
 
+  it('gives the payloads only redacted dead letters need, and which must be read from the server', () => {
+    const kept = new ClaimedPayloads();
+    kept.remember('c:1', reply([7, 8]));
+    const failure = (id: string, token: string, outcome: JobFailure['outcome']): JobFailure => ({
+      id,
+      token,
+      attempt: {
+        attempt: 1,
+        outcome: 'failed',
+        startedAt: T0,
+        endedAt: T0,
+        workerId: 'w',
+        errorClass: 'Error',
+        message: 'x',
+      },
+      outcome,
+    });
+    const dead = (redact: boolean): JobFailure['outcome'] => ({
+      kind: 'dead_letter',
+      deadLetter: { ...deadLetterFromJob('dl', T0), ...(redact ? { redactPayload: redactSecrets } : {}) },
+    });
+    expect(
+      kept.payloadsFor([
+        failure('7', '1:c:1', dead(true)),
+        failure('8', '1:c:1', { kind: 'retry', runAt: T0 }),
+        failure('8', '1:c:1', dead(false)),
+        failure('9', '1:c:2', dead(true)),
+      ]),
+    ).toEqual({ payloads: ['{"id":7,"pad":"xxxxxxxxxx"}', null, null, null], missing: [3] });
+  });
+
   it('keeps only the latest claims, by count and by size', () => {
     const byCount = new ClaimedPayloads(2, 1_000_000);
     byCount.remember('a', reply([1]));

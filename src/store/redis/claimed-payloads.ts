@@ -13,6 +13,8 @@
  * read as expected, is left to the read from the server.
  */
 
+import type { JobFailure } from '../job-store.js';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -139,5 +141,22 @@ export class ClaimedPayloads {
     if (!kept) return undefined;
     if (kept.rows === undefined) kept.rows = payloadsOfClaim(kept.text);
     return kept.rows?.get(id);
+  }
+
+  /**
+   * The payload texts the dead letters of `failures` need: those whose payload goes through a
+   * redaction, from the kept claims (null for the others), and the positions (`missing`) whose
+   * text must be read from the server.
+   */
+  payloadsFor(failures: readonly JobFailure[]): { payloads: (string | null)[]; missing: number[] } {
+    const payloads: (string | null)[] = new Array(failures.length).fill(null);
+    const missing: number[] = [];
+    failures.forEach((f, i) => {
+      if (f.outcome.kind !== 'dead_letter' || !f.outcome.deadLetter.redactPayload) return;
+      const kept = this.payload(String(f.id), String(f.token));
+      if (kept === undefined) missing.push(i);
+      else payloads[i] = kept;
+    });
+    return { payloads, missing };
   }
 }

@@ -354,24 +354,14 @@ export class RedisStore extends StoreParts implements Store {
 
   /** The arguments of lib/fail.lua for `failures`, validated. */
   private async failArgs(failures: readonly JobFailure[]): Promise<(string | number)[]> {
-    const redacted = failures.map((f) =>
-      f.outcome.kind === 'dead_letter' && f.outcome.deadLetter.redactPayload ? f : undefined,
-    );
-    const payloads: (string | null)[] = new Array(failures.length).fill(null);
-    const at: number[] = [];
-    redacted.forEach((f, i) => {
-      if (!f) return;
-      const kept = this.claimedPayloads.payload(String(f.id), String(f.token));
-      if (kept === undefined) at.push(i);
-      else payloads[i] = kept;
-    });
-    if (at.length > 0) {
+    const { payloads, missing } = this.claimedPayloads.payloadsFor(failures);
+    if (missing.length > 0) {
       const read = (await this.script(
         'read-payloads',
         [this.keys.queues],
-        at.map((i) => String(failures[i]!.id)),
+        missing.map((i) => String(failures[i]!.id)),
       )) as (string | null)[];
-      at.forEach((i, j) => {
+      missing.forEach((i, j) => {
         payloads[i] = read[j] ?? null;
       });
     }
