@@ -38,6 +38,9 @@ export async function migrateSchema(
   const q = quoteIdent(schema);
   await client.query('BEGIN');
   try {
+    // Unbounded whatever the connection's statement_timeout: an index build on a big table, or the
+    // wait for another process's migration, may take longer than any one call of the store.
+    await client.query('SET LOCAL statement_timeout = 0');
     // Held to the end of the transaction; keyed by schema, so different schemas migrate independently.
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
       `redrive:migrate:${schema}`,

@@ -87,11 +87,15 @@ export class PostgresConnection {
       if (!Number.isInteger(size) || size < 1)
         throw new ValidationError('poolSize', 'must be a positive integer');
       // Bounded waits for a connection, and keep-alives, so that a server cut off without a reset
-      // (a partition, a dead host) fails calls instead of holding them until TCP gives up.
+      // (a partition, a dead host) fails calls instead of holding them until TCP gives up. The
+      // server bounds each statement the same way: a statement the client gave up on would
+      // otherwise run on (a backend does not notice a closed socket while it waits for a lock),
+      // holding its locks and its connection slot until it ends.
       this.pool = new pg.Pool({
         connectionString: url,
         max: size,
         connectionTimeoutMillis: timeout,
+        statement_timeout: timeout,
         keepAlive: true,
       });
       // An idle pooled connection that drops is replaced on the next checkout; the error is not fatal.

@@ -20,10 +20,17 @@ const CONNECTION_CODES = new Set([
  * 57P01-57P03 shutdown / cannot connect now, 53000-53300 insufficient resources (a full disk, out
  * of memory, too many connections: the statement was refused, and the same call works once the
  * server has room again, as with SQLite's SQLITE_FULL and Redis's MISCONF), 25006 read-only
- * standby (a failover in progress).
+ * standby (a failover in progress), 57014 a statement cancelled (by the store's own
+ * `queryTimeoutMs`, which the server enforces too, or by an operator): it was rolled back.
  */
 function unavailableSqlState(code: string): boolean {
-  return code.startsWith('08') || /^57P0[123]$/.test(code) || /^53[0-3]00$/.test(code) || code === '25006';
+  return (
+    code.startsWith('08') ||
+    /^57P0[123]$/.test(code) ||
+    /^53[0-3]00$/.test(code) ||
+    code === '25006' ||
+    code === '57014'
+  );
 }
 
 /** Wraps a connection or availability failure in a StoreUnavailableError; returns others unchanged. */

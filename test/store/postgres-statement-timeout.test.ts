@@ -1,0 +1,117 @@
+/**
+ * `queryTimeoutMs` bounds a statement on the server as well as the client's wait for it: a call
+ * stuck behind another session's lock fails, and its backend stops waiting at the same time
+ * instead of queueing for the lock after the client has gone. Migrations stay unbounded.
+ */
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/core/errors.js';
+import { newJob, T0 } from '../../src/store/conformance/fixtures.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { PostgresTestSchema } from '../support/postgres.js';
+import { postgresService, uniqueSchemaName } from '../support/services.js';
+
+const postgres = await postgresService();
+
+/** Polls `read` every 20 ms until it answers `want`, for at most `ms`; returns the last answer. */
+async function until<T>(read: () => Promise<T>, want: T, ms: number): Promise<T> {
+  const deadline = performance.now() + ms;
+  let last = await read();
+  while (last !== want && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    last = await read();
+  }
+  return last;
+}
+
+describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', () => {
+  const schema = new PostgresTestSchema(postgres.url, 'stmt_timeout');
+  afterAll(() => schema.drop());
+
+  it('cancels a statement stuck behind a lock when the call times out, leaving no backend waiting', async () => {
+    const producer = await schema.freshStore();
+    await producer.insertJobs({ jobs: [newJob()], now: T0 });
+    const store = new PostgresStore({
+      url: postgres.url,
+      schema: schema.schema,
+      poolSize: 1,
+      listen: false,
+      queryTimeoutMs: 200,
+    });
+    const blocker = new pg.Client({ connectionString: postgres.url });
+    await blocker.connect();
+    const waitingForJobs = async () => {
+      const { rows } = await schema.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = $1::regclass',
+        [`"${schema.schema}".jobs`],
+      );
+      return rows[0]?.n ?? -1;
+    };
+    try {
+      await store.countJobs({ queue: 'q' });
+      await blocker.query('BEGIN');
+      await blocker.query(`LOCK TABLE "${schema.schema}".jobs IN ACCESS EXCLUSIVE MODE`);
+      const error = await store.countJobs({ queue: 'q' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      // The lock is still held: only a statement cancelled by the server has stopped waiting.
+      expect(await until(waitingForJobs, 0, 2000)).toBe(0);
+      await blocker.query('COMMIT');
+      expect((await store.countJobs({ queue: 'q' })).waiting).toBe(1);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      await store.close();
+      await producer.close();
+    }
+  });
+
+  it('lets a migration wait for another process longer than queryTimeoutMs', async () => {
+    const fresh = uniqueSchemaName('stmt_timeout_migrate');
+    const blocker = new pg.Client({ connectionString: postgres.url });
+    await blocker.connect();
+    const store = new PostgresStore({
+      url: postgres.url,
+      schema: fresh,
+      poolSize: 1,
+      listen: false,
+      queryTimeoutMs: 100,
+    });
+    const migrationWaits = async () => {
+      // A bigint advisory key is split into classid (high half) and objid (low half).
+      const { rows } = await schema.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_locks
+          WHERE NOT granted AND locktype = 'advisory' AND objsubid = 1
+            AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+        [`redrive:migrate:${fresh}`],
+      );
+      return rows[0]?.n ?? 0;
+    };
+    try {
+      await blocker.query('BEGIN');
+      // The same lock a migrating process holds (migrate.ts): this one is "another process".
+      await blocker.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `redrive:migrate:${fresh}`,
+      ]);
+      const ready = store.ready().then(
+        () => 'migrated',
+        (e: unknown) => e,
+      );
+      expect(await until(migrationWaits, 1, 2000)).toBe(1);
+      // Past the store's statement bound while the migration waits for the lock.
+      const waitedFrom = performance.now();
+      while (performance.now() - waitedFrom < 250) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(await migrationWaits()).toBe(1);
+      await blocker.query('COMMIT');
+      expect(await ready).toBe('migrated');
+      expect(await store.countJobs({ queue: 'q' })).toMatchObject({ waiting: 0 });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      await store.close();
+      await schema.pool.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+    }
+  });
+});
