@@ -35,10 +35,10 @@ export async function deleteKeys(url: string, pattern: string): Promise<number> 
  * the newest): 1 measures what an upgraded deployment writes before it raises the key. Undefined
  * when unset.
  */
-function benchFormat(): 1 | 2 | 3 | undefined {
+function benchFormat(): 1 | 2 | 3 | 4 | undefined {
   const wanted = Number(process.env.BENCH_REDIS_FORMAT || 0);
   if (!wanted) return undefined;
-  return wanted === 1 || wanted === 2 ? wanted : 3;
+  return wanted === 1 || wanted === 2 || wanted === 3 ? wanted : 4;
 }
 
 export function createRedisBenchDb(): BenchDb {

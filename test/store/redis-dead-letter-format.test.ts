@@ -9,6 +9,7 @@ import {
   deadLetterFromJob,
   failedAttempt,
   insertAndClaim,
+  standaloneDeadLetter,
   T0,
 } from '../../src/store/conformance/fixtures.js';
 import type { RedisStore } from '../../src/store/redis/redis-store.js';
@@ -85,6 +86,30 @@ describe.skipIf(!redis.available)('RedisStore dead-letter layouts', () => {
       fingerprint: 'fp-2',
       fingerprintVersion: 3,
     });
+  });
+
+  it('format 4 links a failing job to its dead letter by the job alone, until the job is removed', async () => {
+    const store = open({ formatVersion: 4 });
+    await deadLetterOf(store);
+    const [jobId] = (await store.listJobs({ states: ['dead_lettered'], limit: 1 })).map((j) => j.id);
+    expect(await admin!.hget(store.keys.deadLetterJobs, jobId!)).toBeNull();
+    const byJob = async () => ({
+      entry: (await store.getDeadLetterByJob({ jobId: jobId! }))?.id,
+      listed: (await store.listDeadLetters({ limit: 5, jobId: jobId! })).items.map((d) => d.id),
+    });
+    expect(await byJob()).toEqual({ entry: 'dl-1', listed: ['dl-1'] });
+    // A second record for the job is refused while only the job links it.
+    const inserted = await store.insertDeadLetters({
+      deadLetters: [standaloneDeadLetter('dl-2', T0 + 6, { jobId: jobId! })],
+      now: T0 + 6,
+    });
+    expect(inserted).toEqual({ inserted: 0, ids: [] });
+    expect(await store.getDeadLetter({ id: 'dl-2' })).toBeNull();
+
+    expect(await store.removeJobs({ states: ['dead_lettered'], limit: 10 })).toBe(1);
+    expect(await store.getJob({ id: jobId! })).toBeNull();
+    expect(await admin!.hget(store.keys.deadLetterJobs, jobId!)).toBe('dl-1');
+    expect(await byJob()).toEqual({ entry: 'dl-1', listed: ['dl-1'] });
   });
 
   it('reads an entry as the previous release wrote it (every property a field)', async () => {

@@ -31,7 +31,7 @@ describe.skipIf(!redis.available)('RedisStore job hash by format version', () =>
   });
 
   it('format 3: raised before the first insert; a normal job due when created stores neither, and reads back the same', async () => {
-    const store = open({ formatVersion: 3 });
+    const store = await openOlder({ formatVersion: 3 });
     const bulk = await store.insertJobs({ jobs: [job(), job()], now: T0 });
     expect(await admin!.get(store.keys.format)).toBe('3');
     const [keyed] = await store.insertJobs({ jobs: [job({ idempotencyKey: 'k' })], now: T0 });

@@ -26,7 +26,8 @@
  *   {p}:notify:<queue>          pub/sub channel: jobs may be available
  *   {p}:ev:<queue>              stream job events, one entry per published batch (redis-job-events.ts)
  *   {p}:dl:e:<id>               hash   one dead letter (fields: see dead-letter-codec.ts)
- *   {p}:dl:job                  hash   job id -> dead-letter id
+ *   {p}:dl:job                  hash   job id -> dead-letter id (from format 4, a failing job's
+ *                                      entry only once its job is removed: the job's `dl` before)
  *   {p}:dl:seq                  string dead-letter sequence (insertion order, keyset tiebreak)
  *   {p}:dl:t                    zset   every dead letter by dead-letter time
  *   {p}:dl:c:<status>:<domain>  zset   dead letters of one (status, domain) cell by dead-letter time
@@ -89,11 +90,14 @@ export const DEFAULT_PREFIX = 'redrive';
  *   (dead-letter-codec.ts).
  * - 3: a new job is stored without `pr` when its priority is normal and without `ra` when it is
  *   due when created (runAt = createdAt) (lua/lib/jobs.lua).
+ * - 4: a failing job's dead letter is linked to its job by the job's `dl` field alone while the
+ *   job exists, not in `{p}:dl:job` (lua/lib/dead-letters-packed.lua; remove-jobs.lua writes the
+ *   link before it deletes such a job).
  */
-export const FORMAT_VERSIONS = [1, 2, 3] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4] as const;
 
 /** The newest format version this release writes when the store's key allows it. */
-export const LATEST_FORMAT_VERSION = 3;
+export const LATEST_FORMAT_VERSION = 4;
 
 /** Builds the keys of one store. */
 export class RedisKeys {

@@ -102,10 +102,28 @@ export class RedisDeadLetterReads {
   }
 
   async getDeadLetterByJob(params: { jobId: string }): Promise<DeadLetter | null> {
-    const id = await this.b.call('getDeadLetterByJob', () =>
-      this.b.client.hget(this.keys.deadLetterJobs, params.jobId),
-    );
+    const id = await this.deadLetterIdOfJob(params.jobId);
     return id === null ? null : this.getDeadLetter({ id });
+  }
+
+  /**
+   * The id of a job's dead letter: its link in `{p}:dl:job`, else the job's own `dl` field (at
+   * format 4 a failing job's dead letter is linked only there while the job exists, and
+   * remove-jobs.lua writes the link before it deletes the job). The job is read first, so a removal
+   * between the two reads leaves the link for the second. May name an entry purged since.
+   */
+  private deadLetterIdOfJob(jobId: string): Promise<string | null> {
+    return this.b.call('deadLetterIdOfJob', async () => {
+      const replies = await this.b.client
+        .pipeline()
+        .hget(this.keys.job(jobId), 'dl')
+        .hget(this.keys.deadLetterJobs, jobId)
+        .exec();
+      for (const [error] of replies ?? []) if (error) throw error;
+      const own = replies?.[0]?.[1] as string | null | undefined;
+      const linked = replies?.[1]?.[1] as string | null | undefined;
+      return linked || own || null;
+    });
   }
 
   /** The maintained (status, domain) counts. */
@@ -129,7 +147,7 @@ export class RedisDeadLetterReads {
       counts,
       domains,
       size: (key) => this.b.call('zcard', () => this.b.client.zcard(key)),
-      byJob: (jobId) => this.b.call('byJob', () => this.b.client.hget(this.keys.deadLetterJobs, jobId)),
+      byJob: (jobId) => this.deadLetterIdOfJob(jobId),
       pathKey: (condition) => this.b.indexes.pathIndexKey(condition, ready),
       indexQueue: `${this.keys.base}dl:ixq`,
       search: (text) => this.b.indexes.searchSources(text, this.b.scanBudget),

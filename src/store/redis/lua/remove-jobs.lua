@@ -3,7 +3,7 @@
 -- completed ones of earlier versions first, see done_add in lib/jobs.lua);
 -- waiting and scheduled ones in set order, with `before` checked against their creation time,
 -- examining at most `budget` of them from `offset` per call (the caller continues with the
--- returned offset). A removed job's idempotency key is freed.
+-- returned offset). A removed job's idempotency key is freed, and its dead letter's link kept.
 --
 -- KEYS[1]  {p}:queues (declared for routing; not written)
 -- ARGV[1]  key base;  ARGV[2] queue;  ARGV[3] state: completed | dead_lettered | waiting | scheduled;
@@ -21,8 +21,14 @@ local zset = qkey(queue, set)
 
 local function remove(id)
   local k = jkey(id)
-  local key = redis.call('HGET', k, 'ik')
+  local f = redis.call('HMGET', k, 'ik', 'dl')
+  local key, dead_letter = f[1], f[2]
   if key and redis.call('HGET', qkey(queue, 'ik'), key) == id then redis.call('HDEL', qkey(queue, 'ik'), key) end
+  -- A dead letter written at format 4 is linked to its job by the job's `dl` field only: the link
+  -- goes to {p}:dl:job before the job does (kept as it is when the job has one there already).
+  if dead_letter and redis.call('EXISTS', B .. 'dl:e:' .. dead_letter) == 1 then
+    redis.call('HSETNX', B .. 'dl:job', id, dead_letter)
+  end
   redis.call('DEL', k)
   ids_remove(queue, id)
 end

@@ -47,9 +47,15 @@ end
 local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, attempts, now, batch, shared)
   local key = dkey(dl_id)
   if redis.call('EXISTS', key) == 1 then return false end
-  local links = batch.job_links
-  if not links then links = B .. 'dl:job'; batch.job_links = links end
-  if redis.call('HSETNX', links, job_id, dl_id) == 0 then return false end
+  -- Format 4: the job's own `dl` field (written by the caller) is the entry's job link while the
+  -- job exists (remove-jobs.lua writes it to {p}:dl:job before deleting the job), and the job's
+  -- fence already lets one failure per job through: no HSETNX into the store-wide link hash, whose
+  -- look-up in a hash of every dead-lettered job is most of what a link costs.
+  if store_format() < 4 then
+    local links = batch.job_links
+    if not links then links = B .. 'dl:job'; batch.job_links = links end
+    if redis.call('HSETNX', links, job_id, dl_id) == 0 then return false end
+  end
   local at, expires, first = nil, nil, 'null'
   for i = own, own + m * 2 - 1, 2 do
     local name = ARGV[i]

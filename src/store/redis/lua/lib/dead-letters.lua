@@ -99,10 +99,19 @@ local function dl_identity_index(m, sign)
   if sign > 0 then redis.call('SADD', B .. 'dl:domains', m.domain) end
 end
 
+-- Whether the job's own `dl` field names a stored dead letter: from format 4 a failing job's dead
+-- letter is linked to it only there while the job exists (see lib/dead-letters-packed.lua; a store
+-- below 4 has every link in {p}:dl:job).
+local function dl_job_linked(job_id)
+  if store_format() < 4 then return false end
+  local own = redis.call('HGET', B .. 'j:' .. job_id, 'dl')
+  return own ~= false and own ~= '' and redis.call('EXISTS', dkey(own)) == 1
+end
+
 -- Whether a record with this id, or for this job, exists already (inserts leave it as it is).
 local function dl_exists(id, job_id)
   if redis.call('EXISTS', dkey(id)) == 1 then return true end
-  return job_id ~= nil and redis.call('HEXISTS', B .. 'dl:job', job_id) == 1
+  return job_id ~= nil and (redis.call('HEXISTS', B .. 'dl:job', job_id) == 1 or dl_job_linked(job_id))
 end
 
 -- Records a fingerprint's identity (kept from its first entry: JSON {c, m, f} made by the
@@ -291,7 +300,7 @@ end
 local function dl_insert(id, job_id, fields, now, batch, shared)
   if redis.call('EXISTS', dkey(id)) == 1 then return false end
   -- Claims the job's link first: a second record for the same job (in this batch too) is refused.
-  if job_id and redis.call('HSETNX', B .. 'dl:job', job_id, id) == 0 then return false end
+  if job_id and (dl_job_linked(job_id) or redis.call('HSETNX', B .. 'dl:job', job_id, id) == 0) then return false end
   local seq = dl_batch_seq(batch)
   local member = string.format('%016d', 1000000000000000 - seq) .. id
   if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
