@@ -20,7 +20,8 @@ type FailureRow = [
   id: number,
   queue: string,
   name: string,
-  payload: string,
+  /** Read only when the batch dead-letters a job (null otherwise). */
+  payload: string | null,
   state: JobState,
   claimToken: string | null,
   attempts: string | null,
@@ -48,10 +49,11 @@ function prepareFailureStatements(db: Database.Database) {
   const p = (sql: string): SqliteStatement => db.prepare(sql);
   return {
     // One JSON array text per row, parsed in JS: cheaper than the driver's row arrays (see CLAIM_ROW_JSON).
+    // The payload (quoted into the text, then parsed out) only where a dead letter keeps it.
     rows: p(
-      `SELECT json_array(id, queue, name, payload, state, claim_token, attempts, replay_of,
-                         COALESCE(json_array_length(attempts), 0), attempt_stack_refs)
-         FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(?))`,
+      `SELECT json_array(id, queue, name, CASE WHEN @withPayload THEN payload END, state, claim_token,
+                         attempts, replay_of, COALESCE(json_array_length(attempts), 0), attempt_stack_refs)
+         FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(@ids))`,
     ).pluck(),
     retry: p(
       `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
@@ -125,7 +127,7 @@ export class JobFailureWriter {
           jobId: id,
           queue: row[ROW_QUEUE],
           jobName: row[2],
-          payloadJson: row[3],
+          payloadJson: row[3]!,
           attemptsJson:
             earlier === null
               ? attempts
@@ -166,13 +168,15 @@ export class JobFailureWriter {
 
   private readRows(failures: readonly JobFailure[]): Map<number, FailureRow> {
     let ids = '';
+    let withPayload = 0;
     for (const failure of failures) {
       const id = Number(failure.id);
       if (Number.isSafeInteger(id)) ids += `${ids ? ',' : ''}${id}`;
+      if (failure.outcome.kind === 'dead_letter') withPayload = 1;
     }
     const rows = new Map<number, FailureRow>();
     if (ids === '') return rows;
-    for (const text of this.stmt.rows.all(`[${ids}]`) as string[]) {
+    for (const text of this.stmt.rows.all({ ids: `[${ids}]`, withPayload }) as string[]) {
       const row = JSON.parse(text) as FailureRow;
       rows.set(row[0], row);
     }
