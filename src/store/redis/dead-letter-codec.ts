@@ -257,21 +257,19 @@ export function sharedDeadLetterFields(
 }
 
 /**
- * A failing job's dead letter's own fields (its times; the id, validated here, is sent as the
- * failure's dead-letter id), validated; its other properties are checked with its block
- * ({@link sharedDeadLetterFields}).
+ * A failing job's dead letter's own fields by position, validated: firstFailedAt, deadLetteredAt
+ * and expiresAt ('' = none), as lib/fail.lua reads them (the id, validated here, is sent as the
+ * failure's dead-letter id; the script adds the field where the layout stores it). Its other
+ * properties are checked with its block ({@link sharedDeadLetterFields}).
  */
-export function validateOwnFields(dl: DeadLetterFromJob, at: string): string[] {
+export function ownFieldValues(dl: DeadLetterFromJob, at: string): [string, string, string] {
   const need = (ok: boolean, field: string, message: string) => {
     if (!ok) throw new ValidationError(`${at}.${field}`, message);
   };
   need(typeof dl.id === 'string' && dl.id !== '', 'id', 'must be a non-empty string');
   validateTimes(dl, need);
-  // The id is sent once, as the failure's dead-letter id (lib/fail.lua adds the field where the
-  // layout stores it).
-  const fields = ['firstFailedAt', String(dl.firstFailedAt), 'deadLetteredAt', String(dl.deadLetteredAt)];
-  if (dl.expiresAt !== null && dl.expiresAt !== undefined) fields.push('expiresAt', String(dl.expiresAt));
-  return fields;
+  const expires = dl.expiresAt === null || dl.expiresAt === undefined ? '' : String(dl.expiresAt);
+  return [String(dl.firstFailedAt), String(dl.deadLetteredAt), expires];
 }
 
 /** The field/value pairs of a standalone record (insert-dead-letters.lua). */

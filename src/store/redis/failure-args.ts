@@ -11,10 +11,10 @@
 import { ValidationError } from '../../core/errors.js';
 import type { DeadLetterFromJob, JobFailure } from '../job-store.js';
 import {
+  ownFieldValues,
   redactedPayloadArg,
   SHARED_PROPERTIES,
   sharedDeadLetterFields,
-  validateOwnFields,
 } from './dead-letter-codec.js';
 import { attemptSignature } from './job-codec.js';
 
@@ -59,7 +59,7 @@ export function failureArgs(
     if (outcome.kind === 'dead_letter') {
       const dl = outcome.deadLetter;
       const redacted = redactedPayloadArg(dl.redactPayload, payloads[i] ?? null);
-      const own = validateOwnFields(dl, 'deadLetter');
+      const own = ownFieldValues(dl, 'deadLetter');
       const json = jsonOf(dl);
       let block: Block | undefined;
       // The latest block first: a storm's dead letters come in runs of one error.
@@ -71,11 +71,11 @@ export function failureArgs(
         blocks.push(block);
         blockArgs.push(shared.length / 2, ...shared);
       }
-      args.push(dl.id, redacted, block.number, own.length / 2, ...own);
+      args.push(dl.id, redacted, block.number, own[0], own[1], own[2]);
     } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
       if (typeof outcome.runAt !== 'number' || !Number.isFinite(outcome.runAt))
         throw new ValidationError(`failures[${i}].outcome.runAt`, 'must be a finite number');
-      args.push(Math.round(outcome.runAt), '', 0, 0);
+      args.push(Math.round(outcome.runAt));
     } else {
       throw new ValidationError(
         `failures[${i}].outcome.kind`,

@@ -41,10 +41,10 @@ end
 -- (the block's packed ones, firstFailedAt, the job's name and attempts) are one JSON field `x`,
 -- and whose defaults are left out (generation 1, replayCount 0; the id is the end of `member`).
 -- Nothing but the readers of this release reads `x`: the fields that scripts filter, index or
--- guard on stay fields. `own` are the entry's own field/value pairs (deadLetteredAt, expiresAt,
--- firstFailedAt): `m` pairs from ARGV[own], `job` is job_fixed's (lib/fail.lua) and `shared`
--- the entry's block (dl_shared). Returns false as dl_insert does.
-local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, attempts, now, batch, shared)
+-- guard on stay fields. `first`, `at` and `expires` are the entry's own times as the caller sent
+-- them (firstFailedAt, deadLetteredAt, expiresAt; expires nil = none), `job` is job_fixed's
+-- (lib/fail.lua) and `shared` the entry's block (dl_shared). Returns false as dl_insert does.
+local function dl_insert_packed(dl_id, first, at, expires, job_id, queue, job, payload, attempts, now, batch, shared)
   local key = dkey(dl_id)
   if redis.call('EXISTS', key) == 1 then return false end
   -- Format 4: the job's own `dl` field (written by the caller) is the entry's job link while the
@@ -55,13 +55,6 @@ local function dl_insert_packed(dl_id, own, m, job_id, queue, job, payload, atte
     local links = batch.job_links
     if not links then links = B .. 'dl:job'; batch.job_links = links end
     if redis.call('HSETNX', links, job_id, dl_id) == 0 then return false end
-  end
-  local at, expires, first = nil, nil, 'null'
-  for i = own, own + m * 2 - 1, 2 do
-    local name = ARGV[i]
-    if name == 'deadLetteredAt' then at = ARGV[i + 1]
-    elseif name == 'expiresAt' then expires = ARGV[i + 1]
-    elseif name == 'firstFailedAt' then first = ARGV[i + 1] end
   end
   local status, replay_count, max_replays = 'pending', nil, shared.meta.maxReplays
   if job.replay_of then

@@ -3,12 +3,12 @@
 --
 -- The failures' arguments (failure-args.ts) start with K, the number of shared field blocks, and
 -- the K blocks, each M and M field/value pairs: dead-letter fields that several failures of the
--- batch share (a storm's error, stack and hints), sent once. Then each failure is 9 + 2M
--- arguments: id, token, attempt record (JSON), its signature (duplicate detection), outcome
--- 'retry' | 'rate_limited' | 'dead_letter', then runAt (caller's clock) or the dead-letter id, the
--- redacted payload JSON ('' = copy the job's payload as it is; '' for retries), the number of its
--- block (1..K; 0 for retries), M, and M field/value pairs of the dead letter's own fields
--- (firstFailedAt, deadLetteredAt, expiresAt; the id is the one before; M = 0 for retries). A dead letter's fields are its block's, then its own.
+-- batch share (a storm's error, stack and hints), sent once. Then each failure: id, token, attempt
+-- record (JSON), its signature (duplicate detection), outcome 'retry' | 'rate_limited' |
+-- 'dead_letter', then for a retry or pause its runAt (caller's clock: 6 arguments), for a dead
+-- letter its id, the redacted payload JSON ('' = copy the job's payload as it is), the number of
+-- its block (1..K), and its own fields by position: firstFailedAt, deadLetteredAt and expiresAt
+-- ('' = none) (11 arguments). A dead letter's fields are its block's, then its own.
 
 -- A job's fixed attributes (field `d`, JSON) that its dead letter copies: { name, name_json (its
 -- JSON text), replay_of }, decoded once per distinct text and script call (a storm's jobs mostly
@@ -27,8 +27,8 @@ local function job_fixed(d_text)
   return j
 end
 
--- The small counts of a failure's arguments (its block, its own fields' count) as numbers: a
--- table look-up instead of tonumber, which parses through strtod.
+-- The small counts of a failure's arguments (its block number) as numbers: a table look-up instead
+-- of tonumber, which parses through strtod.
 local SMALL_COUNTS = { ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6 }
 local function count_arg(text)
   return SMALL_COUNTS[text] or tonumber(text)
@@ -65,13 +65,12 @@ end
 -- dl_batch_new), and queues to wake to `woken`.
 local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local id, token, attempt, sig, kind = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  local m = count_arg(ARGV[a + 8])
-  local next_a = a + 9 + m * 2
+  local dead = kind == 'dead_letter'
+  local next_a = dead and a + 11 or a + 6
   local k = jkey(id)
   -- Only the fields the outcome uses: a dead letter copies the job's attributes and payload, a
   -- retry reads its counters and where it waits (every field read costs the server a lookup and
   -- a string for the script).
-  local dead = kind == 'dead_letter'
   local f
   if dead then
     f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'd', 'p')
@@ -100,12 +99,13 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     local shared = blocks[count_arg(ARGV[a + 7])]
     local payload = nz(ARGV[a + 6]) or f[8]
     local j = job_fixed(f[7])
+    local first, at, expires = ARGV[a + 8], ARGV[a + 9], nz(ARGV[a + 10])
     if shared and not OUTBOX and store_format() >= 2 then
-      dl_insert_packed(dl_id, a + 9, m, id, queue, j, payload, attempts, now, dl_batch, shared)
+      dl_insert_packed(dl_id, first, at, expires, id, queue, j, payload, attempts, now, dl_batch, shared)
     else
       -- Format 1 and the outbox keep the id as a field (the packed layout takes it from `member`).
-      local fields = { 'id', dl_id }
-      for i = 1, m * 2 do fields[i + 2] = ARGV[a + 8 + i] end
+      local fields = { 'id', dl_id, 'firstFailedAt', first, 'deadLetteredAt', at }
+      if expires then fields[7] = 'expiresAt'; fields[8] = expires end
       dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, replay_of = j.replay_of },
         payload, attempts, now, dl_batch, shared)
     end
