@@ -41,6 +41,13 @@ describe('translatePgError', () => {
     }
   });
 
+  it('a statement cancelled by statement_timeout (or an operator) is a 503: it was rolled back, a retry may pass', () => {
+    const cause = serverError('57014', 'canceling statement due to statement timeout');
+    const error = translatePgError(cause, 'fail jobs', 'x');
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).details).toMatchObject({ operation: 'fail jobs', code: '57014' });
+  });
+
   it('an error of the statement itself passes through unchanged', () => {
     for (const code of ['23505', '42P01', '22P02', '53400']) {
       const error = serverError(code, `failed: ${code}`);

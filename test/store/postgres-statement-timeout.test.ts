@@ -1,12 +1,14 @@
 /**
- * `queryTimeoutMs` bounds a statement on the server as well as the client's wait for it: a call
- * stuck behind another session's lock fails, and its backend stops waiting at the same time
- * instead of queueing for the lock after the client has gone. Migrations stay unbounded.
+ * `queryTimeoutMs` bounds the store's transactions on the server as well as the client's wait for
+ * them: a call stuck behind another session's lock fails, and its backend stops waiting at the same
+ * time instead of queueing for the lock after the client has gone (the bound is a SET LOCAL, so a
+ * connection PgBouncer shares keeps nothing). Migrations stay unbounded, even on a pool whose
+ * connections set a statement_timeout of their own.
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
-import { newJob, T0 } from '../../src/store/conformance/fixtures.js';
+import { failedAttempt, newJob, T0 } from '../../src/store/conformance/fixtures.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { PostgresTestSchema } from '../support/postgres.js';
 import { postgresService, uniqueSchemaName } from '../support/services.js';
@@ -28,7 +30,7 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
   const schema = new PostgresTestSchema(postgres.url, 'stmt_timeout');
   afterAll(() => schema.drop());
 
-  it('cancels a statement stuck behind a lock when the call times out, leaving no backend waiting', async () => {
+  it('cancels a transaction stuck behind a lock when the call times out, leaving no backend waiting', async () => {
     const producer = await schema.freshStore();
     await producer.insertJobs({ jobs: [newJob()], now: T0 });
     const store = new PostgresStore({
@@ -48,18 +50,34 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
       return rows[0]?.n ?? -1;
     };
     try {
-      await store.countJobs({ queue: 'q' });
+      const [job] = await store.claimJobs({
+        queue: 'q',
+        workerId: 'w1',
+        limit: 1,
+        leaseMs: 30_000,
+        now: T0,
+        claimId: 'c1',
+      });
+      const now = T0 + 10;
+      const failures = [
+        {
+          id: job!.id,
+          token: job!.token,
+          attempt: failedAttempt(job!, now),
+          outcome: { kind: 'retry' as const, runAt: now },
+        },
+      ];
       await blocker.query('BEGIN');
       await blocker.query(`LOCK TABLE "${schema.schema}".jobs IN ACCESS EXCLUSIVE MODE`);
-      const error = await store.countJobs({ queue: 'q' }).then(
+      const error = await store.failJobs({ failures, now }).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(StoreUnavailableError);
-      // The lock is still held: only a statement cancelled by the server has stopped waiting.
+      // The lock is still held: only a statement the server cancelled has stopped waiting.
       expect(await until(waitingForJobs, 0, 2000)).toBe(0);
       await blocker.query('COMMIT');
-      expect((await store.countJobs({ queue: 'q' })).waiting).toBe(1);
+      expect(await store.failJobs({ failures, now })).toEqual([{ id: job!.id, ok: true }]);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       await blocker.end();
@@ -68,17 +86,12 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
     }
   });
 
-  it('lets a migration wait for another process longer than queryTimeoutMs', async () => {
+  it('lets a migration wait for another process longer than the pool’s own statement_timeout', async () => {
     const fresh = uniqueSchemaName('stmt_timeout_migrate');
     const blocker = new pg.Client({ connectionString: postgres.url });
     await blocker.connect();
-    const store = new PostgresStore({
-      url: postgres.url,
-      schema: fresh,
-      poolSize: 1,
-      listen: false,
-      queryTimeoutMs: 100,
-    });
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 1, statement_timeout: 20 });
+    const store = new PostgresStore({ pool, schema: fresh, listen: false });
     const migrationWaits = async () => {
       // A bigint advisory key is split into classid (high half) and objid (low half).
       const { rows } = await schema.pool.query<{ n: number }>(
@@ -100,9 +113,8 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
         (e: unknown) => e,
       );
       expect(await until(migrationWaits, 1, 2000)).toBe(1);
-      // Past the store's statement bound while the migration waits for the lock.
-      const waitedFrom = performance.now();
-      while (performance.now() - waitedFrom < 250) await new Promise((resolve) => setTimeout(resolve, 25));
+      // Twice the pool's bound, and the migration still waits for the lock.
+      await new Promise((resolve) => setTimeout(resolve, 40));
       expect(await migrationWaits()).toBe(1);
       await blocker.query('COMMIT');
       expect(await ready).toBe('migrated');
@@ -111,6 +123,7 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
       await blocker.query('ROLLBACK').catch(() => undefined);
       await blocker.end();
       await store.close();
+      await pool.end();
       await schema.pool.query(`DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
     }
   });

@@ -40,10 +40,21 @@ const NUMERIC_TYPES: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** Schemas known to be current, per pool: further stores on the same pool skip the check. */
-/** BEGIN of a transaction whose statements are planned generically (SET LOCAL ends with it). */
-const GENERIC_PLAN_BEGIN = 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan';
+/**
+ * BEGIN of one of the store's transactions, with the settings that end with it (SET LOCAL, sent in
+ * the same message: no extra round trip, and nothing left on a connection PgBouncer shares).
+ * `statement_timeout` makes the server give up a statement when the client does
+ * (`queryTimeoutMs`): a backend waiting for a lock does not notice that its client has gone, and
+ * would otherwise keep waiting, then take the locks and hold its connection slot. It is not a
+ * startup parameter, which PgBouncer refuses by default. With `genericPlans`, statements are
+ * planned generically.
+ */
+function beginText(timeoutMs: number, genericPlans: boolean): string {
+  const settings = `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`;
+  return genericPlans ? `${settings}; SET LOCAL plan_cache_mode = force_generic_plan` : settings;
+}
 
+/** Schemas known to be current, per pool: further stores on the same pool skip the check. */
 const migratedSchemas = new WeakMap<pg.Pool, Set<string>>();
 
 /** The default number of pooled connections. */
@@ -87,15 +98,11 @@ export class PostgresConnection {
       if (!Number.isInteger(size) || size < 1)
         throw new ValidationError('poolSize', 'must be a positive integer');
       // Bounded waits for a connection, and keep-alives, so that a server cut off without a reset
-      // (a partition, a dead host) fails calls instead of holding them until TCP gives up. The
-      // server bounds each statement the same way: a statement the client gave up on would
-      // otherwise run on (a backend does not notice a closed socket while it waits for a lock),
-      // holding its locks and its connection slot until it ends.
+      // (a partition, a dead host) fails calls instead of holding them until TCP gives up.
       this.pool = new pg.Pool({
         connectionString: url,
         max: size,
         connectionTimeoutMillis: timeout,
-        statement_timeout: timeout,
         keepAlive: true,
       });
       // An idle pooled connection that drops is replaced on the next checkout; the error is not fatal.
@@ -221,7 +228,9 @@ export class PostgresConnection {
     }
     let broken = false;
     try {
-      await client.query(this.bounded({ text: options.genericPlans ? GENERIC_PLAN_BEGIN : 'BEGIN' }));
+      await client.query(
+        this.bounded({ text: beginText(this.queryTimeoutMs, options.genericPlans ?? false) }),
+      );
       const result = await fn(client);
       await client.query(this.bounded({ text: 'COMMIT' }));
       return result;
