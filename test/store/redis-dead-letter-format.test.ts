@@ -112,6 +112,17 @@ describe.skipIf(!redis.available)('RedisStore dead-letter layouts', () => {
     expect(await byJob()).toEqual({ entry: 'dl-1', listed: ['dl-1'] });
   });
 
+  it('format 4 leaves out counted: the entry is in the failure counters and moves with its status', async () => {
+    const store = open({ formatVersion: 4 });
+    await deadLetterOf(store);
+    expect(await admin!.hget(store.keys.deadLetter('dl-1'), 'counted')).toBeNull();
+    const counts = async (status: 'pending' | 'resolved') =>
+      (await store.topDeadLetterFailures({ statuses: [status], limit: 5 })).groups.map((g) => g.count);
+    expect(await counts('pending')).toEqual([1]);
+    await store.resolveDeadLetters({ ids: ['dl-1'], now: T0 + 10, actor: 'op' });
+    expect([await counts('pending'), await counts('resolved')]).toEqual([[], [1]]);
+  });
+
   it('reads an entry as the previous release wrote it (every property a field)', async () => {
     const store = open({ formatVersion: 2 });
     await admin!.hset(store.keys.deadLetter('old-1'), {

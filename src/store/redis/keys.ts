@@ -92,7 +92,8 @@ export const DEFAULT_PREFIX = 'redrive';
  *   due when created (runAt = createdAt) (lua/lib/jobs.lua).
  * - 4: a failing job's dead letter is linked to its job by the job's `dl` field alone while the
  *   job exists, not in `{p}:dl:job` (lua/lib/dead-letters-packed.lua; remove-jobs.lua writes the
- *   link before it deletes such a job).
+ *   link before it deletes such a job), and has no `counted` field (an entry without `seq` is
+ *   counted, lua/lib/dead-letters.lua).
  */
 export const FORMAT_VERSIONS = [1, 2, 3, 4] as const;
 

@@ -81,10 +81,12 @@ local function dl_insert_packed(dl_id, first, at, expires, job_id, queue, job, p
   local args = batch.entry_args
   if not args then args = {}; batch.entry_args = args end
   args[1] = 'member'; args[2] = member; args[3] = 'updatedAt'; args[4] = batch.now_s
-  args[5] = 'counted'; args[6] = '1'; args[7] = 'status'; args[8] = status
-  args[9] = 'queue'; args[10] = queue; args[11] = 'jobId'; args[12] = job_id
-  args[13] = 'deadLetteredAt'; args[14] = at; args[15] = 'x'; args[16] = x
-  local n = 16
+  args[5] = 'status'; args[6] = status; args[7] = 'queue'; args[8] = queue
+  args[9] = 'jobId'; args[10] = job_id; args[11] = 'deadLetteredAt'; args[12] = at
+  args[13] = 'x'; args[14] = x
+  local n = 14
+  -- From format 4 an entry without `seq` (this layout's) counts as counted (dl_meta).
+  if store_format() < 4 then args[15] = 'counted'; args[16] = '1'; n = 16 end
   local s = shared.stored
   for i = 1, #s do args[n + i] = s[i] end
   n = n + #s

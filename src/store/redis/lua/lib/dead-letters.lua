@@ -7,7 +7,8 @@
 -- the time-ordered indexes: 16 digits of 1e15 - seq, then the id, so that among equal times the
 -- newest-first order lists the earlier insert first), and `counted` ('1' once the entry is in the
 -- per-fingerprint counters {p}:dl:g; entries stored before those counters existed lack it until
--- count-dead-letters.lua counts them).
+-- count-dead-letters.lua counts them; an entry without `seq`, the layout of
+-- lib/dead-letters-packed.lua, is counted whether it has the field or not).
 
 -- A number as the decimal text Redis would store for it: integers through '%d' (a Lua number
 -- turned into a string goes through '%.14g', the costliest step of a small script), others as Lua
@@ -27,7 +28,7 @@ end
 
 local META = {
   'status', 'domain', 'queue', 'fingerprint', 'deadLetteredAt', 'member', 'expiresAt', 'updatedAt',
-  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId', 'failureType', 'counted',
+  'replayStartedAt', 'replayCount', 'maxReplays', 'generation', 'jobId', 'failureType', 'counted', 'seq',
 }
 
 -- The fields that indexes and guards need, as a table (numbers converted).
@@ -38,7 +39,10 @@ local function dl_meta(id)
     id = id, status = f[1], domain = f[2], queue = nz(f[3]), fingerprint = f[4],
     at = tonumber(f[5]), member = f[6], expiresAt = num(f[7], nil), updatedAt = num(f[8], 0),
     replayStartedAt = num(f[9], nil), replayCount = num(f[10], 0), maxReplays = num(f[11], 0),
-    generation = num(f[12], 1), jobId = nz(f[13]), failureType = f[14] or '', counted = f[15] == '1',
+    generation = num(f[12], 1), jobId = nz(f[13]), failureType = f[14] or '',
+    -- An entry without `seq` was written by lib/dead-letters-packed.lua, which has counted every
+    -- entry since it exists (it writes `counted` only below format 4).
+    counted = f[15] == '1' or not f[16],
   }
 end
 
