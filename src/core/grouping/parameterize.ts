@@ -30,9 +30,6 @@ const DATES = new RegExp(
 /** Numbered source lines (an ORM's code excerpt inside a message): they move with every edit. */
 const SOURCE_EXCERPT_LINE = /\n[ \t]*(?:→[ \t]*)?\d+[ \t]+[^\n]*/g;
 
-/** A quoted span (no quote characters inside, not glued to a word), or a run of other non-space. */
-const SCANNER = /(?<![\w])(["'`])([^"'`\n]{0,200})\1(?![\w])|[^\s"'`]+/g;
-
 /** Words after which a number is a category, not a value: `status code 404`, `port 5432`. */
 const NUMBER_KEEPING_WORDS = new Set(['status', 'code', 'statuscode', 'http', 'errno', 'sqlstate', 'port']);
 
@@ -101,8 +98,6 @@ const CODE_WORDS = new Set([
 /** Words after which the quoted text is a value, masked (`Duplicate entry 'x'`). */
 const DATA_WORDS = new Set(['entry', 'value', 'values', 'input', 'string', 'text']);
 
-const DIGIT = /\d/;
-
 /** A placeholder left by masking (`<n>`, `<id>` ...). */
 const PLACEHOLDER = /<[a-z0-9]+>/;
 
@@ -168,24 +163,156 @@ const CACHED_LENGTH = 1000;
 function parameterize(message: string): string {
   let text = message.length > MAX_INPUT ? message.slice(0, MAX_INPUT) : message;
   if (text.includes('\n')) text = text.replace(SOURCE_EXCERPT_LINE, '');
-  text = text.replace(DATES, '<date>');
+  if (mayHoldDate(text)) text = text.replace(DATES, '<date>');
+  return collapseSpaces(maskSpans(text)).slice(0, MAX_OUTPUT);
+}
+
+/**
+ * Masks each quoted span (up to 200 characters between two equal quotes, no quote or line break
+ * inside, neither end glued to a word) and each other run of characters that are neither space
+ * nor quote, in one pass over the characters (a regular-expression `replace` with a callback per
+ * token cost more than the masking itself).
+ */
+function maskSpans(text: string): string {
+  let out = '';
+  let copied = 0;
   let previous = '';
-  const out = text.replace(
-    SCANNER,
-    (match: string, quote: string | undefined, content: string, offset: number) => {
-      if (quote !== undefined) {
-        previous = '';
-        return maskQuoted(quote, content, text, offset);
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (isQuote(c)) {
+      const end = closingQuote(text, i);
+      if (end < 0) {
+        i++;
+        continue;
       }
+      out += text.slice(copied, i) + maskQuoted(text[i]!, text.slice(i + 1, end), text, i);
+      previous = '';
+      i = end + 1;
+      copied = i;
+    } else if (isSpace(c)) {
+      i++;
+    } else {
+      let end = i + 1;
+      while (end < text.length && !isSpace(text.charCodeAt(end)) && !isQuote(text.charCodeAt(end))) end++;
+      const token = text.slice(i, end);
       const before = previous;
-      previous = match;
+      previous = token;
       // Only a token with a digit can hold a number worth keeping.
       const keepNumber =
-        DIGIT.test(match) &&
-        (NUMBER_KEEPING_WORDS.has(before.replace(/[^A-Za-z]/g, '').toLowerCase()) ||
-          (/^\d{3}$/.test(match) && REASON_PHRASE.test(text.slice(offset + 3, offset + 40))));
-      return maskToken(match, keepNumber ? 'keep-number' : '');
-    },
+        hasDigit(token) &&
+        (NUMBER_KEEPING_WORDS.has(lettersOnly(before).toLowerCase()) ||
+          (end - i === 3 && allDigits(token) && REASON_PHRASE.test(text.slice(end, end + 37))));
+      out += text.slice(copied, i) + maskToken(token, keepNumber ? 'keep-number' : '');
+      i = end;
+      copied = i;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/**
+ * Where the quoted span opening at `open` closes (the same quote within 200 characters, no quote
+ * or line break inside, neither end glued to a word), or -1 when it is no quoted span.
+ */
+function closingQuote(text: string, open: number): number {
+  if (open > 0 && isWordChar(text.charCodeAt(open - 1))) return -1;
+  const limit = Math.min(text.length, open + 201);
+  let end = open + 1;
+  while (end < limit) {
+    const c = text.charCodeAt(end);
+    if (isQuote(c) || c === 10) break;
+    end++;
+  }
+  if (end >= text.length || text.charCodeAt(end) !== text.charCodeAt(open)) return -1;
+  if (end + 1 < text.length && isWordChar(text.charCodeAt(end + 1))) return -1;
+  return end;
+}
+
+/** The ASCII letters of a word (the word itself when it has nothing else). */
+function lettersOnly(word: string): string {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return word.replace(/[^A-Za-z]/g, '');
+  }
+  return word;
+}
+
+/** Only ASCII digits (and at least one). */
+function allDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return text.length > 0;
+}
+
+/** Holds an ASCII digit. */
+function hasDigit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+/** `"`, `'` or a backtick. */
+function isQuote(c: number): boolean {
+  return c === 34 || c === 39 || c === 96;
+}
+
+/** A character of `\w` (letters, digits, underscore). */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** A character of `\s`, as JavaScript's regular expressions define it. */
+function isSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
   );
-  return out.replace(/\s+/g, ' ').trim().slice(0, MAX_OUTPUT);
+}
+
+/**
+ * Whether {@link DATES} can match: each of its forms has four digits followed by a space or a
+ * dash, or eight followed by `T`; most messages have neither, and skip the scan.
+ */
+function mayHoldDate(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      continue;
+    }
+    if (digits >= 4 && (c === 32 || c === 45 || (digits >= 8 && c === 84))) return true;
+    digits = 0;
+  }
+  return false;
+}
+
+/** Runs of white space as one space, none at either end (the regular-expression pass only when needed). */
+function collapseSpaces(text: string): string {
+  let single = true;
+  let spaceBefore = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 && !spaceBefore) spaceBefore = true;
+    else if (isSpace(c)) {
+      single = false;
+      break;
+    } else spaceBefore = false;
+  }
+  if (single && !spaceBefore) return text;
+  return text.replace(/\s+/g, ' ').trim();
 }

@@ -61,8 +61,6 @@ const TECH_WORDS = new Set([
   'e11000',
 ]);
 
-/** A short token of letters and punctuation only. */
-const PLAIN_WORD = /^[A-Za-z_(),.;!?'-]{1,15}$/;
 const HOST_PORT = /^([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*):(\d{2,5})$/;
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}(?::(\d{1,5}))?$/;
 const IPV6 = /^[0-9A-Fa-f:.]+(?:%[\w.]+)?$/;
@@ -94,6 +92,32 @@ const SIZE_UNITS = new Set(['b', 'kb', 'mb', 'gb', 'tb', 'kib', 'mib', 'gib', 't
 /** A number written with separators (`1,234.56`, `3.14`): one value, one placeholder. */
 const SEPARATED_NUMBER = /(?<![A-Za-z0-9.,])\d+(?:[.,]\d+)+([A-Za-zµ]{1,5})?(?![A-Za-z0-9])/g;
 const NUMBER_KEYS = new Set(['status', 'code', 'statuscode', 'http', 'errno', 'sqlstate', 'port']);
+
+/**
+ * A short token (1-15 characters) of ASCII letters and the punctuation `_(),.;!?'-` only; a loop
+ * over the characters, as this runs for nearly every token of every message.
+ */
+function plainWord(token: string): boolean {
+  if (token.length === 0 || token.length > 15) return false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i) | 32;
+    if (c >= 97 && c <= 122) continue;
+    if (!PLAIN_PUNCTUATION.has(token.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/** The punctuation a plain word may hold, as character codes. */
+const PLAIN_PUNCTUATION = new Set([..."_(),.;!?'-"].map((ch) => ch.charCodeAt(0)));
+
+/** Only ASCII digits (and at least one). */
+function allDigits(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return token.length > 0;
+}
 
 /** How many times the run switches between letters and digits (`a1b2` switches 3 times). */
 function switches(run: string): number {
@@ -213,7 +237,9 @@ function maskCore(core: string, keepNumbers: boolean): string {
  */
 export function maskToken(token: string, mode: '' | 'keep-number'): string {
   // Most tokens are words: nothing in them can vary (a random run needs 16+ letters).
-  if (PLAIN_WORD.test(token)) return token;
+  if (plainWord(token)) return token;
+  // The next most common is a bare number, which no other rule below reads differently.
+  if (allDigits(token)) return mode === 'keep-number' ? token : '<n>';
   const bracketed = token.startsWith('[') ? BRACKETED_IPV6.exec(token.replace(/[,.;]+$/, '')) : null;
   if (bracketed) return bracketed[1] === undefined ? '<ip>' : `<ip>:${bracketed[1]}`;
   let start = 0;
