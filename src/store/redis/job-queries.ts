@@ -106,19 +106,22 @@ export class RedisJobQueries {
       ['completed', 'done'],
       ['dead_lettered', 'dead'],
     ];
-    // Per queue: the cardinality of each set, then the jobs the completed index's batch members
-    // list (`nfin`, lib/jobs.lua), which count as completed too.
-    const perQueue = sets.length + 1;
+    // Per queue: the cardinality of each set, then the jobs the completed and dead-lettered
+    // indexes' batch members list (`nfin`, `ndfin`, lib/jobs.lua), which count too.
+    const batched: JobState[] = ['completed', 'dead_lettered'];
+    const perQueue = sets.length + batched.length;
     const pipeline = this.client.pipeline();
     for (const queue of queues) {
       for (const [, set] of sets) pipeline.zcard(this.keys.queue(queue, set));
       pipeline.get(this.keys.queue(queue, 'nfin'));
+      pipeline.get(this.keys.queue(queue, 'ndfin'));
     }
     const replies = (await this.call('countJobs', () => pipeline.exec())) ?? [];
     replies.forEach(([error, n], i) => {
       if (error) throw translateRedisError(error, 'countJobs', this.location);
-      const set = sets[i % perQueue];
-      counts[set ? set[0] : 'completed'] += Math.max(0, Number(n ?? 0));
+      const at = i % perQueue;
+      const state = at < sets.length ? sets[at]![0] : batched[at - sets.length]!;
+      counts[state] += Math.max(0, Number(n ?? 0));
     });
     return counts;
   }

@@ -18,7 +18,10 @@
  *   {p}:q:<queue>:done          zset   completed jobs by finish time, as earlier versions wrote them (one id each)
  *   {p}:q:<queue>:fin           zset   completed jobs by finish time, one member per batch: ids joined by ','
  *   {p}:q:<queue>:nfin          string jobs listed by the members of `fin`
- *   {p}:q:<queue>:dead          zset   dead-lettered jobs by finish time
+ *   {p}:q:<queue>:dead          zset   dead-lettered jobs by finish time, one id each (before format 4)
+ *   {p}:q:<queue>:dfin          zset   dead-lettered jobs by finish time, one member per failure batch:
+ *                                      ids joined by ',' (format 4)
+ *   {p}:q:<queue>:ndfin         string jobs listed by the members of `dfin`
  *   {p}:q:<queue>:ids           zset   every job of the queue by id (listing in id order): a job id, or a
  *                                      run `<first>-<last>` of ids inserted together scored by its first
  *   {p}:q:<queue>:idn           hash   run member -> jobs of the run still stored
@@ -93,7 +96,8 @@ export const DEFAULT_PREFIX = 'redrive';
  * - 4: a failing job's dead letter is linked to its job by the job's `dl` field alone while the
  *   job exists, not in `{p}:dl:job` (lua/lib/dead-letters-packed.lua; remove-jobs.lua writes the
  *   link before it deletes such a job), and has no `counted` field (an entry without `seq` is
- *   counted, lua/lib/dead-letters.lua).
+ *   counted, lua/lib/dead-letters.lua); a failure batch's dead-lettered jobs are one member of
+ *   `q:<queue>:dfin` (lua/lib/jobs.lua).
  */
 export const FORMAT_VERSIONS = [1, 2, 3, 4] as const;
 
@@ -168,10 +172,26 @@ export class RedisKeys {
     return `${this.base}j:${id}`;
   }
 
-  /** A per-queue key: `wait`, `sched`, `active`, `done`, `fin`, `nfin`, `dead`, `ids`, `idn`, `ik` or `suspects`. */
+  /**
+   * A per-queue key: `wait`, `sched`, `active`, `done`, `fin`, `nfin`, `dead`, `dfin`, `ndfin`,
+   * `ids`, `idn`, `ik` or `suspects`.
+   */
   queue(
     queue: string,
-    kind: 'wait' | 'sched' | 'active' | 'done' | 'fin' | 'nfin' | 'dead' | 'ids' | 'idn' | 'ik' | 'suspects',
+    kind:
+      | 'wait'
+      | 'sched'
+      | 'active'
+      | 'done'
+      | 'fin'
+      | 'nfin'
+      | 'dead'
+      | 'dfin'
+      | 'ndfin'
+      | 'ids'
+      | 'idn'
+      | 'ik'
+      | 'suspects',
   ): string {
     return `${this.base}q:${queue}:${kind}`;
   }

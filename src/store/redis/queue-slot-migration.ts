@@ -26,6 +26,8 @@ const QUEUE_KINDS = [
   'fin',
   'nfin',
   'dead',
+  'dfin',
+  'ndfin',
   'ids',
   'idn',
   'ik',

@@ -41,10 +41,11 @@ local function by_finish(key, n, scores)
   return redis.call('ZRANGEBYSCORE', key, '-inf', max, 'LIMIT', 0, n)
 end
 
--- Completed jobs listed by the members of `q:<queue>:fin` (see done_add in lib/jobs.lua), up to
--- `n`: a member whose jobs are not all taken is put back with the rest.
-local function remove_finished(n)
-  local fin = qkey(queue, 'fin')
+-- Jobs listed by the members of a batch index (`q:<queue>:fin` counted by `nfin`, see done_add in
+-- lib/jobs.lua, or `dfin` counted by `ndfin`, see dead_add), up to `n`: a member whose jobs are
+-- not all taken is put back with the rest.
+local function remove_finished(n, set_name, count_name)
+  local fin = qkey(queue, set_name)
   local taken = 0
   while taken < n do
     local runs = by_finish(fin, n - taken, true)
@@ -64,7 +65,7 @@ local function remove_finished(n)
       if #rest > 0 then redis.call('ZADD', fin, runs[r + 1], table.concat(rest, ',')) end
     end
   end
-  if taken > 0 and redis.call('DECRBY', qkey(queue, 'nfin'), taken) <= 0 then redis.call('DEL', qkey(queue, 'nfin')) end
+  if taken > 0 and redis.call('DECRBY', qkey(queue, count_name), taken) <= 0 then redis.call('DEL', qkey(queue, count_name)) end
   return taken
 end
 
@@ -75,8 +76,10 @@ if set == 'done' or set == 'dead' then
   call_many('ZREM', zset, ids)
   removed = #ids
   -- Jobs an earlier version completed (one member each in `done`) go first: they finished before
-  -- this version's, but for those completed while both versions ran.
-  if set == 'done' and removed < limit then removed = removed + remove_finished(limit - removed) end
+  -- this version's, but for those completed while both versions ran. Dead-lettered jobs alike
+  -- (`dead` before format 4's `dfin`).
+  if set == 'done' and removed < limit then removed = removed + remove_finished(limit - removed, 'fin', 'nfin') end
+  if set == 'dead' and removed < limit then removed = removed + remove_finished(limit - removed, 'dfin', 'ndfin') end
   return { removed, 'end' }
 end
 

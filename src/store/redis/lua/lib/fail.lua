@@ -110,7 +110,15 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
         payload, attempts, now, dl_batch, shared)
     end
     redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', small_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
-    batch_add(batch, queue, 'zadd:dead', texts.now, id)
+    if store_format() >= 4 then
+      local by_queue = dl_batch.dead_jobs
+      if not by_queue then by_queue = {}; dl_batch.dead_jobs = by_queue end
+      local ids = by_queue[queue]
+      if not ids then ids = {}; by_queue[queue] = ids end
+      ids[#ids + 1] = id
+    else
+      batch_add(batch, queue, 'zadd:dead', texts.now, id)
+    end
     return 'dead_lettered', next_a
   end
 
@@ -159,6 +167,9 @@ local function fail_many(first, n, now, offset)
     if all_ok and outcome ~= 'dead_lettered' and outcome ~= 'retried' then all_ok = false end
   end
   batch_apply(batch)
+  if dl_batch.dead_jobs then
+    for queue, ids in pairs(dl_batch.dead_jobs) do dead_add(queue, texts.now, ids) end
+  end
   dl_batch_apply(dl_batch)
   for queue in pairs(woken) do notify(queue) end
   if all_ok and n > 0 then return 'all_ok' end

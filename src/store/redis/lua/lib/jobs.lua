@@ -83,6 +83,15 @@ local function done_add(queue, finished, ids)
   redis.call('INCRBY', qkey(queue, 'nfin'), #ids)
 end
 
+-- The dead-lettered index from format 4, alike: `q:<queue>:dfin` holds one member per failure batch
+-- (its dead-lettered ids joined by ','), scored by the batch's time, and `q:<queue>:ndfin` counts
+-- them; `q:<queue>:dead` keeps one id per member (earlier formats, and lease recovery's poison
+-- pills): both are read.
+local function dead_add(queue, finished, ids)
+  redis.call('ZADD', qkey(queue, 'dfin'), finished, table.concat(ids, ','))
+  redis.call('INCRBY', qkey(queue, 'ndfin'), #ids)
+end
+
 -- When, as which start sequence number and by which worker a job was last claimed (strings, or
 -- nil), from its fields ws, sa, sq and w. A claim writes ws (one field instead of three); one of an
 -- earlier version wrote sa, sq and w, and those count while w is set: every step that returns a job
