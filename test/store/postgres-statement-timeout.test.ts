@@ -26,6 +26,15 @@ async function until<T>(read: () => Promise<T>, want: T, ms: number): Promise<T>
   return last;
 }
 
+/** `promise`, or a rejection after `ms` (a call the server did not cancel would wait 30 s). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', () => {
   const schema = new PostgresTestSchema(postgres.url, 'stmt_timeout');
   afterAll(() => schema.drop());
@@ -82,6 +91,52 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
       await blocker.query('ROLLBACK').catch(() => undefined);
       await blocker.end();
       await store.close();
+      await producer.close();
+    }
+  });
+
+  it('keeps the statement_timeout of a pool of the application’s when queryTimeoutMs is not given', async () => {
+    const producer = await schema.freshStore();
+    await producer.insertJobs({ jobs: [newJob()], now: T0 });
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 1, statement_timeout: 50 });
+    const store = new PostgresStore({ pool, schema: schema.schema, listen: false });
+    const blocker = new pg.Client({ connectionString: postgres.url });
+    await blocker.connect();
+    try {
+      const [job] = await store.claimJobs({
+        queue: 'q',
+        workerId: 'w1',
+        limit: 1,
+        leaseMs: 30_000,
+        now: T0,
+        claimId: 'c1',
+      });
+      const now = T0 + 10;
+      const failures = [
+        {
+          id: job!.id,
+          token: job!.token,
+          attempt: failedAttempt(job!, now),
+          outcome: { kind: 'retry' as const, runAt: now },
+        },
+      ];
+      await blocker.query('BEGIN');
+      await blocker.query(`LOCK TABLE "${schema.schema}".jobs IN ACCESS EXCLUSIVE MODE`);
+      // The pool's 50 ms, not the store's default 30 s: the server cancels the wait (57014).
+      const error = await within(
+        5000,
+        store.failJobs({ failures, now }).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).details).toMatchObject({ code: '57014' });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      await store.close();
+      await pool.end();
       await producer.close();
     }
   });

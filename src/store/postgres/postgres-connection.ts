@@ -49,9 +49,10 @@ const NUMERIC_TYPES: pg.CustomTypesConfig = {
  * startup parameter, which PgBouncer refuses by default. With `genericPlans`, statements are
  * planned generically.
  */
-function beginText(timeoutMs: number, genericPlans: boolean): string {
-  const settings = `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`;
-  return genericPlans ? `${settings}; SET LOCAL plan_cache_mode = force_generic_plan` : settings;
+function beginText(timeoutMs: number | undefined, genericPlans: boolean): string {
+  let text = timeoutMs === undefined ? 'BEGIN' : `BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`;
+  if (genericPlans) text += '; SET LOCAL plan_cache_mode = force_generic_plan';
+  return text;
 }
 
 /** Schemas known to be current, per pool: further stores on the same pool skip the check. */
@@ -70,6 +71,12 @@ export class PostgresConnection {
   private readonly applyMigrations: boolean;
   private readonly prepare: boolean;
   private readonly queryTimeoutMs: number;
+  /**
+   * The server-side bound of the store's transactions: `queryTimeoutMs` on the store's own pool,
+   * or on a pool of the application's when `queryTimeoutMs` was given; otherwise that pool's own
+   * `statement_timeout` applies.
+   */
+  private readonly serverTimeoutMs: number | undefined;
   private readonly statements = new Map<string, { text: string; name: string }>();
   private readiness: Promise<void> | undefined;
   private closed = false;
@@ -82,6 +89,7 @@ export class PostgresConnection {
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 2_147_483_647)
       throw new ValidationError('queryTimeoutMs', 'must be a positive integer of milliseconds');
     this.queryTimeoutMs = timeout;
+    this.serverTimeoutMs = options.pool && options.queryTimeoutMs === undefined ? undefined : timeout;
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
@@ -229,7 +237,7 @@ export class PostgresConnection {
     let broken = false;
     try {
       await client.query(
-        this.bounded({ text: beginText(this.queryTimeoutMs, options.genericPlans ?? false) }),
+        this.bounded({ text: beginText(this.serverTimeoutMs, options.genericPlans ?? false) }),
       );
       const result = await fn(client);
       await client.query(this.bounded({ text: 'COMMIT' }));
