@@ -4,16 +4,15 @@
  * same tick shares one transaction. A batch the store refuses goes to the fallback file.
  */
 import { randomFillSync } from 'node:crypto';
-import { z } from 'zod';
 import { asError, describeThrown, readableCopy } from '../core/as-error.js';
 import type { Random } from '../core/clock.js';
 import type { FailureType, NewDeadLetter } from '../core/dead-letter.js';
-import { ValidationError } from '../core/errors.js';
 import { deadLetterFingerprint, FINGERPRINT_VERSION, stackWithCauses } from '../core/fingerprint.js';
 import type { AttemptRecord } from '../core/job.js';
 import { newDeadLetterId } from '../dead-letter-record/record.js';
 import type { Redactor } from '../dead-letter-record/redact.js';
 import type { Store } from '../store/store.js';
+import { checkFailureInput } from './failure-input-check.js';
 import type { FallbackFile } from './fallback.js';
 
 /** A failed operation to record. Only `domain` and `failureType` are required. */
@@ -57,32 +56,6 @@ export interface FailureInput {
   firstFailedAt?: number;
 }
 
-const optionalText = (max: number) => z.string().max(max).nullish();
-const idLike = z.union([z.string().max(200), z.number().finite()]).nullish();
-
-const inputSchema = z.object({
-  id: z.string().min(1).max(200).optional(),
-  domain: z.string().min(1).max(200),
-  failureType: z.string().min(1).max(200),
-  entityType: optionalText(200),
-  entityId: idLike,
-  userId: idLike,
-  errorCode: optionalText(200),
-  errorMessage: z.string().max(100_000).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  nextActionHint: optionalText(2000),
-  recommendedAction: optionalText(200),
-  queue: optionalText(200),
-  jobName: optionalText(200),
-  jobId: optionalText(200),
-  attempts: z.array(z.unknown()).optional(),
-  workerId: optionalText(200),
-  handlerVersion: optionalText(200),
-  maxReplays: z.number().int().min(0).max(1000).optional(),
-  ttlMs: z.number().finite().positive().nullish(),
-  firstFailedAt: z.number().finite().optional(),
-});
-
 /** What capture needs from the queue. */
 export interface CaptureContext {
   now: number;
@@ -124,11 +97,7 @@ function describeError(input: FailureInput): DescribedError {
  * @throws ValidationError naming the offending field
  */
 export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDeadLetter {
-  const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(issue?.path.join('.') || 'failure', issue?.message ?? 'invalid');
-  }
+  checkFailureInput(input);
   let described: DescribedError;
   try {
     described = describeError(input);

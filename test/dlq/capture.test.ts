@@ -179,6 +179,53 @@ describe('DeadLetterQueue.store', () => {
     });
   });
 
+  it('accepts every field at its bounds and rejects each just past them, naming the field', async () => {
+    const valid = {
+      id: 'i'.repeat(200),
+      domain: 'd'.repeat(200),
+      failureType: 'f'.repeat(200),
+      entityType: null,
+      entityId: 'e'.repeat(200),
+      userId: 42,
+      errorCode: 'c'.repeat(200),
+      errorMessage: '',
+      metadata: Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 }),
+      nextActionHint: 'n'.repeat(2000),
+      queue: null,
+      attempts: [],
+      maxReplays: 1000,
+      ttlMs: 0.5,
+      firstFailedAt: 0,
+    };
+    expect((await h.dlq.store(valid)).created).toBe(true);
+    const invalid: [string, unknown][] = [
+      ['id', ''],
+      ['domain', 'd'.repeat(201)],
+      ['entityId', Number.NaN],
+      ['userId', 'u'.repeat(201)],
+      ['errorCode', 'c'.repeat(201)],
+      ['errorMessage', null],
+      ['nextActionHint', 'n'.repeat(2001)],
+      ['attempts', {}],
+      ['maxReplays', 1.5],
+      ['maxReplays', 1001],
+      ['ttlMs', 0],
+      ['firstFailedAt', Number.POSITIVE_INFINITY],
+    ];
+    for (const [field, value] of invalid) {
+      await expect(h.dlq.store({ ...valid, id: undefined, [field]: value })).rejects.toMatchObject({ field });
+    }
+    for (const metadata of [new Map(), []]) {
+      await expect(
+        h.dlq.store({
+          domain: 'd',
+          failureType: 'f',
+          metadata: metadata as unknown as Record<string, unknown>,
+        }),
+      ).rejects.toBeInstanceOf(ValidationError);
+    }
+  });
+
   it('writes concurrent calls in one group commit', async () => {
     const results = await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
