@@ -150,14 +150,28 @@ export function buildDeadLetter(input: FailureInput, ctx: CaptureContext): NewDe
   };
 }
 
-/** Round-trips through JSON so that what is stored is exactly what will be read back. */
+/**
+ * Round-trips through JSON so that what is stored is exactly what will be read back; a bigint is
+ * written as its decimal text. `JSON.stringify` without a replacer first: a replacer takes it off
+ * its fast path (a third more instructions for a small payload), and only a value holding a
+ * bigint, which it refuses, needs one.
+ */
 function jsonSafe(value: unknown): unknown {
+  let text: string | undefined;
   try {
-    const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-    return text === undefined ? null : JSON.parse(text);
+    text = JSON.stringify(value);
   } catch {
-    return { unserializable: String(value) };
+    try {
+      text = JSON.stringify(value, bigintAsText);
+    } catch {
+      return { unserializable: String(value) };
+    }
   }
+  return text === undefined ? null : JSON.parse(text);
+}
+
+function bigintAsText(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 /**
