@@ -12,6 +12,7 @@ import {
   standaloneDeadLetter,
   T0,
 } from '../../src/store/conformance/fixtures.js';
+import type { ListDeadLettersParams } from '../../src/store/dead-letter-store.js';
 import type { RedisStore } from '../../src/store/redis/redis-store.js';
 import { redisService } from '../support/services.js';
 import { redisStoreHarness } from './redis-store-harness.js';
@@ -61,17 +62,23 @@ describe.skipIf(!redis.available)('RedisStore dead-letter layouts', () => {
   });
 
   it('format 2 entries list, filter, search and change state as format 1 ones', async () => {
-    const store = open({ formatVersion: 2 });
+    const store = await openOlder({ formatVersion: 2 });
     await deadLetterOf(store);
-    const page = await store.listDeadLetters({
-      limit: 10,
-      filter: {
+    const listed = async (filter: Omit<ListDeadLettersParams, 'limit'>) =>
+      (await store.listDeadLetters({ limit: 10, ...filter })).items.map((d) => d.id);
+    expect(
+      await listed({
         entityId: 'inv-1',
         errorText: 'declined',
         json: [{ field: 'payload', path: 'customerId', op: 'eq', value: 42 }],
-      },
-    } as never);
-    expect(page.items.map((d) => d.id)).toEqual(['dl-1']);
+      }),
+    ).toEqual(['dl-1']);
+    // Each condition reads the packed entry: one that does not hold leaves it out.
+    expect(await listed({ entityId: 'inv-2' })).toEqual([]);
+    expect(await listed({ errorText: 'expired' })).toEqual([]);
+    expect(await listed({ json: [{ field: 'payload', path: 'customerId', op: 'eq', value: 43 }] })).toEqual(
+      [],
+    );
     const acquired = await store.acquireDeadLetterForReplay({ id: 'dl-1', now: T0 + 10 });
     expect(acquired.ok && acquired.deadLetter).toMatchObject({
       id: 'dl-1',
