@@ -2,7 +2,9 @@
  * Conformance: failures written in batches (`failJobs`, and `completeAndClaimJobs` with failures).
  * One call applies every failure atomically, each fenced by its own token and answered on its own,
  * in input order: mixed outcomes, a stale token among them, an unknown id, retries of different
- * priorities due at one time, a resend of the whole batch and a failure named twice in one batch.
+ * priorities due at one time, a resend of the whole batch and a failure named twice in one batch,
+ * and a job whose dead letter was stored before it failed (imported, or recorded by hand): still one
+ * entry per job.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../../core/job.js';
@@ -16,6 +18,7 @@ import {
   mustGet,
   newJob,
   type StoreFactory,
+  standaloneDeadLetter,
   T0,
   useFreshStore,
 } from '../fixtures.js';
@@ -39,6 +42,26 @@ function failure(job: ClaimedJob, now: number, outcome: JobFailure['outcome']): 
 export function failureBatchCases(factory: StoreFactory): void {
   describe('failJobs (batched failures)', () => {
     const store = useFreshStore(factory);
+
+    it('keeps one dead letter per job when the job’s entry was stored before it failed', async () => {
+      const [job] = await claimBatch(store(), 1);
+      const stored = await store().insertDeadLetters({
+        deadLetters: [standaloneDeadLetter('dl-stored-first', T0 + 5, { jobId: job!.id })],
+        now: T0 + 5,
+      });
+      expect(stored.ids).toEqual(['dl-stored-first']);
+      const now = T0 + 10;
+      const outcome = { kind: 'dead_letter' as const, deadLetter: deadLetterFromJob('dl-on-failure', now) };
+      const [result] = await store().failJobs({ failures: [failure(job!, now, outcome)], now });
+      expect(result).toMatchObject({ id: job!.id, ok: true });
+      expect((await mustGet(store(), job!.id)).state).toBe('dead_lettered');
+      const page = await store().listDeadLetters({ jobId: job!.id, limit: 10 });
+      expect(page.items.map((d) => d.id)).toEqual(['dl-stored-first']);
+      expect(page.total).toBe(1);
+      expect(await store().getDeadLetter({ id: 'dl-on-failure' })).toBeNull();
+      expect((await store().getDeadLetterByJob({ jobId: job!.id }))?.id).toBe('dl-stored-first');
+      expect((await store().getDeadLetterStats({ now })).total).toBe(1);
+    });
 
     it('applies mixed outcomes in one call and answers each failure in input order', async () => {
       const [retried, paused, dead, due] = await claimBatch(store(), 4);

@@ -73,7 +73,7 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   -- a string for the script).
   local f
   if dead then
-    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'd', 'p')
+    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'd', 'p', 'dlo')
   else
     f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'rl', 'pr', 'sus')
   end
@@ -100,7 +100,13 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     local payload = nz(ARGV[a + 6]) or f[8]
     local j = job_fixed(f[7])
     local first, at, expires = ARGV[a + 8], ARGV[a + 9], nz(ARGV[a + 10])
-    if shared and not OUTBOX and store_format() >= 2 then
+    local stored_first = nz(f[9])
+    if stored_first and redis.call('EXISTS', dkey(stored_first)) == 1 then
+      -- An entry stored for this job before it failed (imported, recorded by hand; see
+      -- insert-dead-letters.lua) stays the job's one dead letter, as {p}:dl:job keeps it below
+      -- format 4 and a unique job id in the SQL stores.
+      dl_id = stored_first
+    elseif shared and not OUTBOX and store_format() >= 2 then
       dl_insert_packed(dl_id, first, at, expires, id, queue, j, payload, attempts, now, dl_batch, shared)
     else
       -- Format 1 and the outbox keep the id as a field (the packed layout takes it from `member`).
