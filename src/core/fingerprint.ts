@@ -68,8 +68,25 @@ export function errorFingerprint(error: FingerprintInput): string {
     ...causesInStack(error.stack).map((c) => `cause ${c.errorClass}: ${parameterizeMessage(c.message)}`),
     ...frames.map(formatFrame),
   ];
-  return sha256Hex(parts.join('\n')).slice(0, 16);
+  const text = parts.join('\n');
+  if (text.length > RECENT_PARTS_LENGTH) return sha256Hex(text).slice(0, 16);
+  let fingerprint = recentFingerprints.get(text);
+  if (fingerprint === undefined) {
+    fingerprint = sha256Hex(text).slice(0, 16);
+    if (recentFingerprints.size >= RECENT_FINGERPRINTS) recentFingerprints.clear();
+    recentFingerprints.set(text, fingerprint);
+  }
+  return fingerprint;
 }
+
+/**
+ * Fingerprints of recently seen parts: failures come in storms of one group, whose parts are the
+ * same text each time, and a look-up costs a small part of a SHA-256 (about 7,000 instructions).
+ */
+const recentFingerprints = new Map<string, string>();
+const RECENT_FINGERPRINTS = 500;
+/** Longer parts are not kept (the cache stays around a megabyte). */
+const RECENT_PARTS_LENGTH = 2000;
 
 /** What identifies the failure of an error, in the terms its fingerprint uses. */
 export function failureSignature(error: FingerprintInput): FailureSignature {
