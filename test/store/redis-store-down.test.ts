@@ -14,10 +14,13 @@ import { job, redisStoreHarness, T0, within } from './redis-store-harness.js';
 
 const redis = await redisService();
 
-/** A TCP proxy in front of Redis that can pass, cut (reset every connection and refuse new ones) or blackhole. */
+/**
+ * A TCP proxy in front of Redis that can pass, cut (reset every connection and refuse new ones),
+ * refuse new connections only (the open ones still pass) or blackhole.
+ */
 class TcpProxy {
-  mode: 'pass' | 'cut' | 'blackhole' = 'pass';
-  /** Connections refused while cut: a client trying to reconnect shows up here. */
+  mode: 'pass' | 'cut' | 'refuse' | 'blackhole' = 'pass';
+  /** Connections refused while cut or refusing: a client trying to reconnect shows up here. */
   refused = 0;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
@@ -28,7 +31,7 @@ class TcpProxy {
       this.sockets.add(client);
       client.on('close', () => this.sockets.delete(client));
       client.on('error', () => {});
-      if (this.mode === 'cut') {
+      if (this.mode === 'cut' || this.mode === 'refuse') {
         this.refused++;
         client.destroy();
         return;
@@ -43,14 +46,19 @@ class TcpProxy {
       upstream.on('error', () => client.destroy());
       client.on('close', () => upstream.destroy());
       client.on('data', (chunk) => {
-        if (this.mode === 'pass') upstream.write(chunk);
+        if (this.passes()) upstream.write(chunk);
       });
       upstream.on('data', (chunk) => {
-        if (this.mode === 'pass') client.write(chunk);
+        if (this.passes()) client.write(chunk);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server!.address() as { port: number }).port;
+  }
+
+  /** Whether open connections carry data. */
+  private passes(): boolean {
+    return this.mode === 'pass' || this.mode === 'refuse';
   }
 
   cut(): void {
@@ -162,6 +170,19 @@ describe.skipIf(!redis.available)('RedisStore', () => {
         await worker.close();
         await queue.close();
       }
+    });
+
+    it('closes at once while its pub/sub connection cannot reach Redis, with (un)subscriptions queued', async () => {
+      const { store, proxy } = await proxied();
+      // The command connection is up and stays up; every new connection is refused, so the
+      // subscriber that the first watch opens keeps trying, its SUBSCRIBE and UNSUBSCRIBE queued.
+      await store.countJobs({});
+      proxy.mode = 'refuse';
+      const unwatch = store.watchQueue('q', () => {});
+      await waitFor('the subscriber to try to connect', () => proxy.refused >= 1);
+      unwatch();
+      store.watchQueue('other', () => {});
+      await within(5000, store.close(), 'close() while the subscriber is disconnected');
     });
 
     it('fails a call that gets no reply (blackhole) after the command timeout instead of hanging', async () => {

@@ -82,18 +82,18 @@ export class QueueNotifier {
     this.subscriber.subscribe(this.keys.notifyChannel(queue)).catch(() => {});
   }
 
-  /** Forgets every listener and closes the subscriber connection. */
+  /**
+   * Forgets every listener and closes the subscriber connection at once, whether Redis is up or
+   * not. A subscription has no reply worth waiting for, and QUIT would not do: made while the
+   * connection is down (an unwatch during an outage queues its UNSUBSCRIBE), it waits in ioredis'
+   * offline queue until Redis is back, for ever if it never is (the subscriber retries without a
+   * limit), and the store's close() with it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
     const sub = this.subscriber;
     this.subscriber = undefined;
-    if (sub) {
-      try {
-        await sub.quit();
-      } catch {
-        sub.disconnect();
-      }
-    }
+    sub?.disconnect();
   }
 }
