@@ -9,20 +9,29 @@ import { translateSqliteError } from './sqlite-errors.js';
 
 /** Write, snapshot and read wrappers of one connection. */
 export class SqliteTransactions {
+  /**
+   * One transaction function, wrapped once, that runs the body it is given. `db.transaction(fn)`
+   * builds four wrappers and defines five properties on each: ~61k instructions per call against
+   * ~17k for a one-row insert's whole transaction (callgrind), paid on every write.
+   */
+  private readonly inTransaction: Database.Transaction<(body: () => unknown) => unknown>;
+
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly path: string,
     private readonly isClosed: () => boolean,
     /** Called after each committed write transaction (the WAL checkpointer counts them). */
     private readonly afterWrite?: () => void,
-  ) {}
+  ) {
+    this.inTransaction = db.transaction((body: () => unknown) => body());
+  }
 
   /** Runs `fn` in a write transaction that takes the lock up front (`BEGIN IMMEDIATE`). */
   write<T>(fn: () => T): T {
     assertOpen(this.isClosed(), 'SQLite', this.path);
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      result = this.inTransaction.immediate(fn) as T;
     } catch (error) {
       throw translateSqliteError(error, this.path);
     }
@@ -34,7 +43,7 @@ export class SqliteTransactions {
   snapshot<T>(fn: () => T): T {
     assertOpen(this.isClosed(), 'SQLite', this.path);
     try {
-      return this.db.transaction(fn).deferred();
+      return this.inTransaction.deferred(fn) as T;
     } catch (error) {
       throw translateSqliteError(error, this.path);
     }
