@@ -44,7 +44,8 @@ export function checkFailureInput(input: unknown): void {
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ValidationError(issue?.path.join('.') || 'failure', issue?.message ?? 'invalid');
+    // String(): a path may hold a symbol key (metadata: { [Symbol()]: … }), which join() cannot convert.
+    throw new ValidationError(issue?.path.map(String).join('.') || 'failure', issue?.message ?? 'invalid');
   }
 }
 

@@ -191,7 +191,12 @@ describe('DeadLetterQueue.store', () => {
       errorMessage: '',
       metadata: Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 }),
       nextActionHint: 'n'.repeat(2000),
+      recommendedAction: 'r'.repeat(200),
       queue: null,
+      jobName: 'j'.repeat(200),
+      jobId: 'k'.repeat(200),
+      workerId: 'w'.repeat(200),
+      handlerVersion: 'h'.repeat(200),
       attempts: [],
       maxReplays: 1000,
       ttlMs: 0.5,
@@ -201,6 +206,15 @@ describe('DeadLetterQueue.store', () => {
     const invalid: [string, unknown][] = [
       ['id', ''],
       ['domain', 'd'.repeat(201)],
+      ['failureType', ''],
+      ['failureType', 'f'.repeat(201)],
+      ['entityType', 'e'.repeat(201)],
+      ['recommendedAction', 'r'.repeat(201)],
+      ['queue', 'q'.repeat(201)],
+      ['jobName', 'j'.repeat(201)],
+      ['jobId', 'k'.repeat(201)],
+      ['workerId', 'w'.repeat(201)],
+      ['handlerVersion', 'h'.repeat(201)],
       ['entityId', Number.NaN],
       ['userId', 'u'.repeat(201)],
       ['errorCode', 'c'.repeat(201)],
@@ -215,6 +229,10 @@ describe('DeadLetterQueue.store', () => {
     for (const [field, value] of invalid) {
       await expect(h.dlq.store({ ...valid, id: undefined, [field]: value })).rejects.toMatchObject({ field });
     }
+    // A symbol key: refused, naming the field (the key cannot be written as text).
+    await expect(
+      h.dlq.store({ domain: 'd', failureType: 'f', metadata: { [Symbol('s')]: 1, a: 2 } }),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: expect.stringMatching(/^metadata/) });
     for (const metadata of [new Map(), []]) {
       await expect(
         h.dlq.store({
