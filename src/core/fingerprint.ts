@@ -13,6 +13,7 @@ import * as crypto from 'node:crypto';
 import { causesInStack } from './grouping/causes.js';
 import { type AppFrame, appFrames, formatFrame } from './grouping/frames.js';
 import { parameterizeMessage } from './grouping/parameterize.js';
+import { RecentResults } from './recent-results.js';
 
 export { stackWithCauses } from './grouping/causes.js';
 
@@ -68,25 +69,19 @@ export function errorFingerprint(error: FingerprintInput): string {
     ...causesInStack(error.stack).map((c) => `cause ${c.errorClass}: ${parameterizeMessage(c.message)}`),
     ...frames.map(formatFrame),
   ];
-  const text = parts.join('\n');
-  if (text.length > RECENT_PARTS_LENGTH) return sha256Hex(text).slice(0, 16);
-  let fingerprint = recentFingerprints.get(text);
-  if (fingerprint === undefined) {
-    fingerprint = sha256Hex(text).slice(0, 16);
-    if (recentFingerprints.size >= RECENT_FINGERPRINTS) recentFingerprints.clear();
-    recentFingerprints.set(text, fingerprint);
-  }
-  return fingerprint;
+  return recentFingerprints.get(parts.join('\n'), digestOfParts);
+}
+
+function digestOfParts(text: string): string {
+  return sha256Hex(text).slice(0, 16);
 }
 
 /**
  * Fingerprints of recently seen parts: failures come in storms of one group, whose parts are the
  * same text each time, and a look-up costs a small part of a SHA-256 (about 7,000 instructions).
+ * 500 parts texts of up to 2,000 characters (around a megabyte at most).
  */
-const recentFingerprints = new Map<string, string>();
-const RECENT_FINGERPRINTS = 500;
-/** Longer parts are not kept (the cache stays around a megabyte). */
-const RECENT_PARTS_LENGTH = 2000;
+const recentFingerprints = new RecentResults<string>(500, 2000);
 
 /** What identifies the failure of an error, in the terms its fingerprint uses. */
 export function failureSignature(error: FingerprintInput): FailureSignature {

@@ -35,6 +35,31 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/** Claims the one job of queue `q` and builds the retry of its attempt at T0 + 10. */
+async function claimOne(store: PostgresStore) {
+  const [claimed] = await store.claimJobs({
+    queue: 'q',
+    workerId: 'w1',
+    limit: 1,
+    leaseMs: 30_000,
+    now: T0,
+    claimId: 'c1',
+  });
+  if (!claimed) throw new Error('no job to claim');
+  const now = T0 + 10;
+  const attempt = failedAttempt(claimed, now);
+  const failures = [
+    { id: claimed.id, token: claimed.token, attempt, outcome: { kind: 'retry' as const, runAt: now } },
+  ];
+  return { job: claimed, failures, now };
+}
+
+/** Another session's transaction holding the jobs table, so that the store's writes wait for it. */
+async function lockJobs(blocker: pg.Client, schemaName: string): Promise<void> {
+  await blocker.query('BEGIN');
+  await blocker.query(`LOCK TABLE "${schemaName}".jobs IN ACCESS EXCLUSIVE MODE`);
+}
+
 describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', () => {
   const schema = new PostgresTestSchema(postgres.url, 'stmt_timeout');
   afterAll(() => schema.drop());
@@ -59,25 +84,8 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
       return rows[0]?.n ?? -1;
     };
     try {
-      const [job] = await store.claimJobs({
-        queue: 'q',
-        workerId: 'w1',
-        limit: 1,
-        leaseMs: 30_000,
-        now: T0,
-        claimId: 'c1',
-      });
-      const now = T0 + 10;
-      const failures = [
-        {
-          id: job!.id,
-          token: job!.token,
-          attempt: failedAttempt(job!, now),
-          outcome: { kind: 'retry' as const, runAt: now },
-        },
-      ];
-      await blocker.query('BEGIN');
-      await blocker.query(`LOCK TABLE "${schema.schema}".jobs IN ACCESS EXCLUSIVE MODE`);
+      const { job, failures, now } = await claimOne(store);
+      await lockJobs(blocker, schema.schema);
       const error = await store.failJobs({ failures, now }).then(
         () => undefined,
         (e: unknown) => e,
@@ -86,7 +94,7 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
       // The lock is still held: only a statement the server cancelled has stopped waiting.
       expect(await until(waitingForJobs, 0, 2000)).toBe(0);
       await blocker.query('COMMIT');
-      expect(await store.failJobs({ failures, now })).toEqual([{ id: job!.id, ok: true }]);
+      expect(await store.failJobs({ failures, now })).toEqual([{ id: job.id, ok: true }]);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       await blocker.end();
@@ -103,25 +111,8 @@ describe.skipIf(!postgres.available)('PostgreSQL queryTimeoutMs on the server', 
     const blocker = new pg.Client({ connectionString: postgres.url });
     await blocker.connect();
     try {
-      const [job] = await store.claimJobs({
-        queue: 'q',
-        workerId: 'w1',
-        limit: 1,
-        leaseMs: 30_000,
-        now: T0,
-        claimId: 'c1',
-      });
-      const now = T0 + 10;
-      const failures = [
-        {
-          id: job!.id,
-          token: job!.token,
-          attempt: failedAttempt(job!, now),
-          outcome: { kind: 'retry' as const, runAt: now },
-        },
-      ];
-      await blocker.query('BEGIN');
-      await blocker.query(`LOCK TABLE "${schema.schema}".jobs IN ACCESS EXCLUSIVE MODE`);
+      const { failures, now } = await claimOne(store);
+      await lockJobs(blocker, schema.schema);
       // The pool's 50 ms, not the store's default 30 s: the server cancels the wait (57014).
       const error = await within(
         5000,

@@ -8,6 +8,8 @@
  * repetitions, no nested quantifiers over the same characters. Parameterization runs on every
  * dead letter, so it must stay cheap on hostile input too (input is capped at 2,000 characters).
  */
+
+import { RecentResults } from '../recent-results.js';
 import { maskToken } from './tokens.js';
 
 const MAX_INPUT = 2000;
@@ -144,21 +146,14 @@ function maskQuoted(quote: string, content: string, text: string, offset: number
  * (see the module comment; version 2 of the rules).
  */
 export function parameterizeMessage(message: string): string {
-  if (message.length > CACHED_LENGTH) return parameterize(message);
-  let masked = cache.get(message);
-  if (masked === undefined) {
-    masked = parameterize(message);
-    if (cache.size >= CACHE_SIZE) cache.clear();
-    cache.set(message, masked);
-  }
-  return masked;
+  return recentMessages.get(message, parameterize);
 }
 
-/** Messages seen recently: many failures repeat their message word for word (`jwt expired`). */
-const cache = new Map<string, string>();
-const CACHE_SIZE = 500;
-/** Longer messages are not kept (the cache stays under a megabyte). */
-const CACHED_LENGTH = 1000;
+/**
+ * Messages seen recently: many failures repeat their message word for word (`jwt expired`). 500
+ * messages of up to 1,000 characters (under a megabyte).
+ */
+const recentMessages = new RecentResults<string>(500, 1000);
 
 function parameterize(message: string): string {
   let text = message.length > MAX_INPUT ? message.slice(0, MAX_INPUT) : message;
