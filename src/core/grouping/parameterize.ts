@@ -10,7 +10,7 @@
  */
 
 import { RecentResults } from '../recent-results.js';
-import { maskToken } from './tokens.js';
+import { allDigits, maskToken } from './tokens.js';
 
 const MAX_INPUT = 2000;
 const MAX_OUTPUT = 500;
@@ -231,15 +231,6 @@ function lettersOnly(word: string): string {
     if (c < 97 || c > 122) return word.replace(/[^A-Za-z]/g, '');
   }
   return word;
-}
-
-/** Only ASCII digits (and at least one). */
-function allDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return text.length > 0;
 }
 
 /** Holds an ASCII digit. */

@@ -111,7 +111,7 @@ function plainWord(token: string): boolean {
 const PLAIN_PUNCTUATION = new Set([..."_(),.;!?'-"].map((ch) => ch.charCodeAt(0)));
 
 /** Only ASCII digits (and at least one). */
-function allDigits(token: string): boolean {
+export function allDigits(token: string): boolean {
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c < 48 || c > 57) return false;
