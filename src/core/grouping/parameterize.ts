@@ -2,7 +2,7 @@
  * Message parameterization: masks the parts of an error message that vary between occurrences of
  * the same failure (ids, numbers, times, addresses, data values) and keeps the parts that tell
  * failures apart (words, HTTP status codes, errno names, SQL constraint/table/column names, quoted
- * names of code). The rules are documented in docs/dead-letter-queue.md ("How failures group").
+ * names of code). The rules are documented in docs/failure-grouping.md.
  *
  * Every pattern here is linear: character classes that cannot overlap their terminators, bounded
  * repetitions, no nested quantifiers over the same characters. Parameterization runs on every
