@@ -195,13 +195,34 @@ export class RedisConnection {
     if (this.closed) return;
     this.closed = true;
     this.stopEvictionCheck();
-    this.client.off('error', this.onError);
-    if (this.ownsClient) {
-      try {
-        await this.client.quit();
-      } catch {
-        this.client.disconnect();
-      }
+    if (!this.ownsClient) {
+      this.client.off('error', this.onError);
+      return;
     }
+    // The store's own client keeps its error listener: errors of the reconnection this close
+    // interrupts are expected, not unhandled.
+    if (this.client.status !== 'ready') {
+      this.dropNow();
+      return;
+    }
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  /**
+   * Closes a client that is not connected without waiting: QUIT would wait in the offline queue,
+   * behind any queued command, for a reconnection that may never come (until the command timeout).
+   * Queued commands fail with "Connection is closed".
+   */
+  private dropNow(): void {
+    const client = this.client;
+    // ioredis ends a client (and fails its offline queue) only when it is connecting or connected:
+    // one waiting to reconnect would stay "reconnecting", its queue held until the command timeout.
+    // Starting the attempt and disconnecting in the same turn ends it before any socket is opened.
+    if (!isCluster(client) && client.status === 'reconnecting') client.connect().catch(() => {});
+    client.disconnect();
   }
 }
