@@ -130,6 +130,51 @@ describe.skipIf(!redis.available)('RedisStore dead-letter layouts', () => {
     expect([await counts('pending'), await counts('resolved')]).toEqual([[], [1]]);
   });
 
+  it("format 5 keeps a failure batch's packed properties in one field its entries share", async () => {
+    const expected = await deadLetterOf(open({ formatVersion: 4 }));
+    const store = open({ formatVersion: 5 });
+    expect(await deadLetterOf(store)).toEqual(expected);
+
+    // Two dead letters of one batch: one block, each entry with its own times, job and attempts.
+    const jobs = [
+      await insertAndClaim(store, { now: T0 + 10, job: { payload: { customerId: 1 } } }),
+      await insertAndClaim(store, { now: T0 + 20, job: { payload: { customerId: 2 } } }),
+    ];
+    const results = await store.failJobs({
+      failures: jobs.map((job, i) => ({
+        id: job.id,
+        token: job.token,
+        attempt: failedAttempt(job, T0 + 30 + i, { message: `declined ${i}` }),
+        outcome: {
+          kind: 'dead_letter' as const,
+          deadLetter: deadLetterFromJob(`dl-b${i}`, T0 + 30 + i, { firstFailedAt: T0 + 25 + i }),
+        },
+      })),
+      now: T0 + 40,
+    });
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    const [a, b] = await Promise.all(
+      ['dl-b0', 'dl-b1'].map((id) => admin!.hgetall(store.keys.deadLetter(id))),
+    );
+    expect(a!.xs).toBe(b!.xs);
+    expect(JSON.parse(a!.xs!)).toMatchObject({ errorStack: expected.errorStack, workerId: 'w1' });
+    expect(JSON.parse(a!.x!)).not.toHaveProperty('errorStack');
+    for (const [i, job] of jobs.entries()) {
+      expect(await store.getDeadLetter({ id: `dl-b${i}` })).toMatchObject({
+        jobId: job.id,
+        firstFailedAt: T0 + 25 + i,
+        deadLetteredAt: T0 + 30 + i,
+        errorStack: expected.errorStack,
+        errorCode: 'E_PERM',
+        workerId: 'w1',
+        payload: { customerId: i + 1 },
+        attempts: [{ attempt: 1, message: `declined ${i}` }],
+      });
+    }
+    const listed = await store.listDeadLetters({ limit: 10, errorText: 'declined', entityId: 'inv-1' });
+    expect(listed.items.map((d) => d.id).sort()).toEqual(['dl-1', 'dl-b0', 'dl-b1']);
+  });
+
   it('reads an entry as the previous release wrote it (every property a field)', async () => {
     const store = open({ formatVersion: 2 });
     await admin!.hset(store.keys.deadLetter('old-1'), {

@@ -111,16 +111,17 @@ async function recordMissingIdentities(b: CounterBackfillBackend): Promise<void>
     const samples = latest.map((l) => (l ? l.slice(l.indexOf(':') + 1) : null));
     const read = b.client.pipeline();
     for (const id of samples)
-      read.hmget(b.keys.deadLetter(id ?? ''), 'errorClass', 'errorMessage', 'errorStack', 'x');
+      read.hmget(b.keys.deadLetter(id ?? ''), 'errorClass', 'errorMessage', 'errorStack', 'x', 'xs');
     const rows = (await b.call('samples', () => read.exec())) ?? [];
     const write = b.client.pipeline();
     rows.forEach(([error, row], k) => {
       if (error) throw error;
-      const [errorClass, errorMessage, stack, packed] = row as (string | null)[];
+      const [errorClass, errorMessage, stack, packed, shared] = row as (string | null)[];
       if (errorMessage === null || errorMessage === undefined) return;
-      // Format 2 keeps the stack in `x` (dead-letter-codec.ts).
-      const errorStack =
-        stack ?? (packed ? ((JSON.parse(packed) as { errorStack?: string }).errorStack ?? null) : null);
+      // Format 2 keeps the stack in `x`, format 5 in `xs` (dead-letter-codec.ts).
+      const stackIn = (json: string | null | undefined): string | null =>
+        json ? ((JSON.parse(json) as { errorStack?: string }).errorStack ?? null) : null;
+      const errorStack = stack ?? stackIn(packed) ?? stackIn(shared);
       const identity = failureIdentity({ errorClass, errorMessage, errorStack });
       const json = JSON.stringify({
         c: identity.errorClass,

@@ -6,7 +6,9 @@
  * see lua/lib/dead-letters.lua). In format 2 (FORMAT_VERSIONS in keys.ts) a failing job's dead
  * letter keeps the properties only readers need ({@link PACKED_PROPERTIES}) in one JSON field,
  * `x`, and has no `id` and `seq` fields (the id ends `member`; written by
- * lua/lib/dead-letters-packed.lua); readers take a field first, then `x`.
+ * lua/lib/dead-letters-packed.lua); readers take a field first, then `x`. In format 5 the
+ * properties a failure batch shares are the field `xs` and the entry's own ones are fields: readers
+ * take a field, then `x`, then `xs`.
  */
 
 import { withFinalAttemptStack } from '../../core/attempt-stack.js';
@@ -77,7 +79,9 @@ export function deadLetterFromHash(h: Record<string, string>): DeadLetter {
   // Format 2: the packed properties, under the fields (a field written later wins: regrouping
   // sets fingerprintVersion).
   const x = h.x === undefined ? undefined : (JSON.parse(h.x) as Record<string, unknown>);
-  const packed = (name: string): unknown => h[name] ?? x?.[name];
+  // Format 5: the failure batch's packed properties, shared by its entries (`xs`).
+  const xs = h.xs === undefined ? undefined : (JSON.parse(h.xs) as Record<string, unknown>);
+  const packed = (name: string): unknown => h[name] ?? x?.[name] ?? xs?.[name];
   const attempts = h.attempts === undefined ? x?.attempts : JSON.parse(h.attempts);
   const errorStack = (packed('errorStack') as string | undefined) ?? null;
   const out: Record<string, unknown> = {

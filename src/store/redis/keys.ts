@@ -98,11 +98,14 @@ export const DEFAULT_PREFIX = 'redrive';
  *   link before it deletes such a job), and has no `counted` field (an entry without `seq` is
  *   counted, lua/lib/dead-letters.lua); a failure batch's dead-lettered jobs are one member of
  *   `q:<queue>:dfin` (lua/lib/jobs.lua).
+ * - 5: a failing job's dead letter keeps its failure batch's packed properties (stack, hints,
+ *   worker) in the field `xs`, and firstFailedAt, jobName and attempts as fields of their own,
+ *   instead of one field `x` joined per entry (lua/lib/dead-letters-packed.lua).
  */
-export const FORMAT_VERSIONS = [1, 2, 3, 4] as const;
+export const FORMAT_VERSIONS = [1, 2, 3, 4, 5] as const;
 
 /** The newest format version this release writes when the store's key allows it. */
-export const LATEST_FORMAT_VERSION = 4;
+export const LATEST_FORMAT_VERSION = 5;
 
 /** Builds the keys of one store. */
 export class RedisKeys {

@@ -62,5 +62,5 @@ export interface RedisStoreOptions extends ReplicationOptions {
    * Default: a fresh prefix (no key, no data yet) gets the newest version; a prefix with data and
    * no key (written by an earlier release) stays at version 1; a key is left as it is.
    */
-  formatVersion?: 1 | 2 | 3 | 4;
+  formatVersion?: 1 | 2 | 3 | 4 | 5;
 }

@@ -73,9 +73,6 @@ local function dl_insert_packed(dl_id, first, at, expires, job_id, queue, job, p
   if batch.member_tens ~= tens then batch.member_tens, batch.member_prefix = tens, string.format('%015d', tens) end
   local member = batch.member_prefix .. DIGITS[last + 1] .. dl_id
   if batch.now ~= now then batch.now, batch.now_s = now, num_text(now) end
-  local packed = shared.packed or ''
-  local x = '{' .. packed .. (packed == '' and '' or ',') .. '"firstFailedAt":' .. first
-    .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
   -- One argument table for the batch's entries, written over (a table per entry costs its
   -- allocation, its growth past 16 slots and its collection).
   local args = batch.entry_args
@@ -83,8 +80,25 @@ local function dl_insert_packed(dl_id, first, at, expires, job_id, queue, job, p
   args[1] = 'member'; args[2] = member; args[3] = 'updatedAt'; args[4] = batch.now_s
   args[5] = 'status'; args[6] = status; args[7] = 'queue'; args[8] = queue
   args[9] = 'jobId'; args[10] = job_id; args[11] = 'deadLetteredAt'; args[12] = at
-  args[13] = 'x'; args[14] = x
-  local n = 14
+  local n
+  if store_format() >= 5 then
+    -- Format 5: no text is made per entry. The block's packed properties are the field `xs`, the
+    -- same string for every entry of the block (made once per block and script call), and the
+    -- entry's own ones are fields of their own: a Lua string is hashed over all its bytes when it
+    -- is made, and `x` joined the block's stack into every entry.
+    local xs = shared.xs
+    if not xs then xs = '{' .. (shared.packed or '') .. '}'; shared.xs = xs end
+    args[13] = 'xs'; args[14] = xs
+    args[15] = 'x'; args[16] = '{"firstFailedAt":' .. first
+      .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
+    n = 16
+  else
+    local packed = shared.packed or ''
+    args[13] = 'x'
+    args[14] = '{' .. packed .. (packed == '' and '' or ',') .. '"firstFailedAt":' .. first
+      .. ',"jobName":' .. (job.name_json or jstr(job.name)) .. ',"attempts":' .. attempts .. '}'
+    n = 14
+  end
   -- From format 4 an entry without `seq` (this layout's) counts as counted (dl_meta).
   if store_format() < 4 then args[15] = 'counted'; args[16] = '1'; n = 16 end
   local s = shared.stored
