@@ -39,14 +39,6 @@ export const ATTEMPT_STACKS_COLUMN = `${ATTEMPT_STACKS_SQL} AS attempt_stacks`;
 /** One job's stacks (JSON text or null), by job id. */
 export const JOB_ATTEMPT_STACKS_SQL = `SELECT ${ATTEMPT_STACKS_SQL} FROM redrive_jobs WHERE id = ?`;
 
-/** An attempt as the job row stores it: its JSON without the stack, and the stack to keep apart. */
-export function attemptWithoutStack(attempt: AttemptRecord): { json: string; stack: string | undefined } {
-  const { stack } = attempt;
-  if (stack === undefined) return { json: JSON.stringify(attempt), stack: undefined };
-  // A copy with the stack undefined (left out by JSON.stringify): faster than a rest pattern.
-  return { json: JSON.stringify({ ...attempt, stack: undefined }), stack };
-}
-
 /** Puts a job's stacks (JSON text from the stacks table, or null) back on its attempts, in place. */
 export function withAttemptStacks(attempts: AttemptRecord[], stacksJson: string | null): AttemptRecord[] {
   if (stacksJson === null) return attempts;

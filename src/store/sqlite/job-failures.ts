@@ -10,7 +10,8 @@ import type Database from 'better-sqlite3';
 import type { AttemptRecord, JobState } from '../../core/job.js';
 import type { FailJobResult, JobFailure } from '../job-store.js';
 import { isSameAttempt } from '../shared/same-attempt.js';
-import { attemptsJsonWithStacks, attemptWithoutStack, JOB_ATTEMPT_STACKS_SQL } from './attempt-stacks.js';
+import { AttemptJsonWriter } from './attempt-json.js';
+import { attemptsJsonWithStacks, JOB_ATTEMPT_STACKS_SQL } from './attempt-stacks.js';
 import { appendStackRef, JobStackFrames } from './job-stack-frames.js';
 import type { JobDeadLetterInput, SqliteDeadLetters } from './sqlite-dead-letters.js';
 import type { SqliteStatement } from './statement.js';
@@ -76,6 +77,7 @@ type FailureStatements = ReturnType<typeof prepareFailureStatements>;
 export class JobFailureWriter {
   private readonly stmt: FailureStatements;
   private readonly frames: JobStackFrames;
+  private readonly attemptJson = new AttemptJsonWriter();
 
   constructor(
     db: Database.Database,
@@ -137,8 +139,8 @@ export class JobFailureWriter {
         results[i] = { id, ok: true, deadLetterId: outcome.deadLetter.id };
         continue;
       }
-      const { json, stack } = attemptWithoutStack(failure.attempt);
-      const attempts = appendAttemptJson(earlier, json);
+      const attempts = appendAttemptJson(earlier, this.attemptJson.withoutStack(failure.attempt));
+      const { stack } = failure.attempt;
       if (stack !== undefined) {
         const ref = frames.ref(stack, failure.attempt);
         row[ROW_STACK_REFS] = appendStackRef(row[ROW_STACK_REFS], row[ROW_ATTEMPT_COUNT], ref);
