@@ -55,7 +55,14 @@ export function failureArgs(
   const args: (string | number)[] = [];
   failures.forEach((failure, i) => {
     const { id, token, outcome, attempt } = failure;
-    args.push(String(id), String(token), JSON.stringify(attempt), attemptSignature(attempt), outcome.kind);
+    // The attempt as a list of one record: the script stores a first attempt's list as it came.
+    args.push(
+      String(id),
+      String(token),
+      `[${JSON.stringify(attempt)}]`,
+      attemptSignature(attempt),
+      outcome.kind,
+    );
     if (outcome.kind === 'dead_letter') {
       const dl = outcome.deadLetter;
       const redacted = redactedPayloadArg(dl.redactPayload, payloads[i] ?? null);

@@ -4,7 +4,8 @@
 -- The failures' arguments (failure-args.ts) start with K, the number of shared field blocks, and
 -- the K blocks, each M and M field/value pairs: dead-letter fields that several failures of the
 -- batch share (a storm's error, stack and hints), sent once. Then each failure: id, token, attempt
--- record (JSON), its signature (duplicate detection), outcome 'retry' | 'rate_limited' |
+-- record (JSON, as a list of that one record: a job's first attempt list is the argument itself,
+-- no string made), its signature (duplicate detection), outcome 'retry' | 'rate_limited' |
 -- 'dead_letter', then for a retry or pause its runAt (caller's clock: 6 arguments), for a dead
 -- letter its id, the redacted payload JSON ('' = copy the job's payload as it is), the number of
 -- its block (1..K), and its own fields by position: firstFailedAt, deadLetteredAt and expiresAt
@@ -89,7 +90,7 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   end
 
   local queue = f[5]
-  local attempts = append_attempt(f[3], attempt)
+  local attempts = append_attempt_list(f[3], attempt)
   local spent = kind == 'rate_limited' and 0 or 1
   local made = num(f[4], 0) + spent
   batch_add(batch, queue, 'zrem:active', id)
@@ -115,7 +116,8 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
       dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, replay_of = j.replay_of },
         payload, attempts, now, dl_batch, shared)
     end
-    redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', small_text(made), 'at', attempts, 'la', sig, 'le', '', 'dl', dl_id)
+    -- The lease expiry stays (read only while the job is active), as a completion leaves it.
+    redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', small_text(made), 'at', attempts, 'la', sig, 'dl', dl_id)
     if store_format() >= 4 then
       local by_queue = dl_batch.dead_jobs
       if not by_queue then by_queue = {}; dl_batch.dead_jobs = by_queue end
@@ -133,7 +135,7 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local next_state = run_at <= now and 'waiting' or 'scheduled'
   local run_at_s = due.text
   redis.call('HSET', k, 's', next_state, 'ra', due.int, 'am', small_text(made), 'rl', small_text(num(f[7], 0) + (1 - spent)),
-    'at', attempts, 'la', sig, 'le', '', 'w', '')
+    'at', attempts, 'la', sig, 'w', '')
   if next_state == 'waiting' then
     local priority = f[8] or ''
     local score = due.score

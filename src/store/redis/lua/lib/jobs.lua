@@ -8,7 +8,7 @@
 -- due when created; see insert-jobs.lua); s state; am attempts made (of a completed job:
 -- the attempt in its token tk, which a completion leaves as it is and does not copy); oc orphan
 -- count; rl rate-limit delays; fa finished at; le lease expiry (meaningful only while the state is active:
--- a completion leaves it behind); tk fencing token; ws `<startedAt>:<seq>:<workerId>` of the last
+-- a completion and a failure leave it behind); tk fencing token; ws `<startedAt>:<seq>:<workerId>` of the last
 -- claim (seq its start sequence number, '' without start marks; see holder); w worker id ('' once
 -- the job is back in waiting); r result JSON; at attempts JSON array; la signature of the last
 -- attempt (duplicate detection); dl dead-letter id; sus '1' for a suspect (orphaned while running:
@@ -127,6 +127,12 @@ end
 local function append_attempt(list, attempt)
   if not nz(list) or list == '[]' then return '[' .. attempt .. ']' end
   return string.sub(list, 1, -2) .. ',' .. attempt .. ']'
+end
+
+-- The same with the attempt given as a list of that one record (`[{...}]`).
+local function append_attempt_list(list, one)
+  if not nz(list) or list == '[]' then return one end
+  return string.sub(list, 1, -2) .. ',' .. string.sub(one, 2)
 end
 
 -- Tells idle workers of `queue` (in every process) that jobs may be available.
