@@ -7,8 +7,8 @@
  * letter keeps the properties only readers need ({@link PACKED_PROPERTIES}) in one JSON field,
  * `x`, and has no `id` and `seq` fields (the id ends `member`; written by
  * lua/lib/dead-letters-packed.lua); readers take a field first, then `x`. In format 5 the
- * properties a failure batch shares are the field `xs` and the entry's own ones are fields: readers
- * take a field, then `x`, then `xs`.
+ * packed properties a failure batch shares are the field `xs` and `x` holds only the entry's own
+ * (firstFailedAt, jobName, attempts): readers take a field, then `x`, then `xs`.
  */
 
 import { withFinalAttemptStack } from '../../core/attempt-stack.js';

@@ -99,8 +99,8 @@ export const DEFAULT_PREFIX = 'redrive';
  *   counted, lua/lib/dead-letters.lua); a failure batch's dead-lettered jobs are one member of
  *   `q:<queue>:dfin` (lua/lib/jobs.lua).
  * - 5: a failing job's dead letter keeps its failure batch's packed properties (stack, hints,
- *   worker) in the field `xs`, and firstFailedAt, jobName and attempts as fields of their own,
- *   instead of one field `x` joined per entry (lua/lib/dead-letters-packed.lua).
+ *   worker) in the field `xs`, written as the batch sent it, and only its own firstFailedAt,
+ *   jobName and attempts in `x` (lua/lib/dead-letters-packed.lua).
  */
 export const FORMAT_VERSIONS = [1, 2, 3, 4, 5] as const;
 
