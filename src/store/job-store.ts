@@ -304,7 +304,9 @@ export interface JobStore {
    * all in one atomic step (one transaction or script), each fenced by its own token: one result
    * per failure, in input order, and a refused failure changes nothing. The outcomes:
    * - applied: `{ ok: true }`, with `deadLetterId` for a dead letter (created in the same step,
-   *   holding the job's payload and whole attempt history, this attempt included);
+   *   holding the job's payload and whole attempt history, this attempt included). A job that has
+   *   an entry already keeps it: `deadLetterId` names that entry (none if the id sent was another
+   *   job's entry);
    * - `duplicate` (`ok: true`): a resend of the failure this token already recorded (its attempt
    *   is still the job's last, and the job is where that outcome put it); nothing changes;
    * - `stale_token`, `not_active`, `not_found` as for completions.

@@ -109,7 +109,7 @@ async function deadLetterMany(
     });
     return JSON.stringify(record);
   });
-  const inserted = await conn.run<{ id: string }>(
+  const moved = await conn.run<{ job_id: string; dead_letter_id: string | null }>(
     'jobs',
     'deadLetterJobs',
     [
@@ -121,11 +121,15 @@ async function deadLetterMany(
     ],
     client,
   );
-  const done = new Set(inserted.map((r) => r.id));
+  const entries = new Map(moved.map((r) => [r.job_id, r.dead_letter_id]));
   for (const i of moving) {
-    const dl = (failures[i]!.outcome as { deadLetter: DeadLetterOf }).deadLetter;
-    // Not inserted: the job moved meanwhile (or its dead letter existed); the refusal read says why.
-    if (done.has(dl.id)) results[i] = { id: failures[i]!.id, ok: true, deadLetterId: dl.id };
+    // Not moved: the job changed meanwhile; the refusal read says why.
+    if (!entries.has(String(ids[i]))) continue;
+    // The entry kept for the job: the one stored before it failed, if any, or the one inserted now.
+    const entry = entries.get(String(ids[i]));
+    results[i] = entry
+      ? { id: failures[i]!.id, ok: true, deadLetterId: entry }
+      : { id: failures[i]!.id, ok: true };
   }
 }
 
@@ -192,14 +196,16 @@ async function failOne(
     replayOf: job.replay_of,
     now,
   });
-  const inserted = await conn.run(
+  const [moved] = await conn.run<{ dead_letter_id: string | null }>(
     'jobs',
     'deadLetterJob',
     [numeric, token, now, spent, JSON.stringify(attempt), JSON.stringify(record)],
     client,
   );
-  if (inserted.length === 1) return { id, ok: true, deadLetterId: dl.id };
-  // The job moved between the read and the write (or its dead letter existed): say why.
+  // The entry kept for the job: the one stored before it failed, if any, or the one inserted now.
+  if (moved)
+    return moved.dead_letter_id ? { id, ok: true, deadLetterId: moved.dead_letter_id } : { id, ok: true };
+  // The job moved between the read and the write: say why.
   const [after] = await conn.run<Fence>('jobs', 'fenceStates', [[numeric]], client);
   return refused(after);
 }

@@ -41,6 +41,7 @@ import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { validateNewJobs } from './job-codec.js';
 import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { QueueNotifier, subscriberFor } from './queue-notifier.js';
+import { keepEarlierEntries } from './queue-slot-kept-entries.js';
 import { migrateToQueueSlots } from './queue-slot-migration.js';
 import { globalJobId, locateJobId, QueueSlots } from './queue-slots.js';
 import { RedisConnection } from './redis-connection.js';
@@ -190,14 +191,17 @@ export class QueueSlotRedisStore implements Store {
     return results;
   }
 
-  /** Moves the dead letters that `failures` (answered by `results`) left in slot `slot`'s outbox. */
-  private async afterFailures(
+  /** Moves the dead letters `failures` (slot ids) left in the slot's outbox; see queue-slot-kept-entries.ts. */
+  private async afterFailures<R extends FailJobResult>(
     slot: number,
     failures: readonly JobFailure[],
-    results: readonly FailJobResult[],
-  ): Promise<void> {
-    if (failures.some((f, i) => f.outcome.kind === 'dead_letter' && results[i]?.ok))
-      await this.outbox.move(slot);
+    results: R[],
+  ) {
+    if (!failures.some((f, i) => f.outcome.kind === 'dead_letter' && results[i]?.ok)) return results;
+    await this.outbox.move(slot);
+    const deps = { conn: this.conn, keys: this.keys, slotKeys: this.slots.store(slot).keys };
+    const ids = failures.map((f) => f.id);
+    return keepEarlierEntries(slot, ids, results, deps);
   }
 
   // ---- jobs ---------------------------------------------------------------------------------
@@ -272,8 +276,7 @@ export class QueueSlotRedisStore implements Store {
     });
     await this.horizons.claimed(params.claim, slot, out.claimed);
     const global = <T extends { id: string }>(r: T): T => ({ ...r, id: globalJobId(slot, r.id) });
-    const failed = out.failed.map(global);
-    if (failures.length > 0) await this.afterFailures(slot, failures, failed);
+    const failed = await this.afterFailures(slot, localFailures, out.failed.map(global));
     return {
       completed: out.completed.map(global),
       failed,
@@ -285,8 +288,7 @@ export class QueueSlotRedisStore implements Store {
   failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
     return this.bySlot(params.failures, async (slot, failures) => {
       const results = await this.slots.store(slot).failJobs({ failures, now: params.now });
-      await this.afterFailures(slot, failures, results);
-      return results;
+      return this.afterFailures(slot, failures, results);
     });
   }
 

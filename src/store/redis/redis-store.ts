@@ -48,7 +48,7 @@ import { RedisJobEvents } from './redis-job-events.js';
 import { RedisLeadership } from './redis-leadership.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { Replication } from './replication.js';
-import { completionArgs, failResults, fenceResults } from './script-outcomes.js';
+import { completionArgs, failResults, fenceResults, type KeptEntryOutcome } from './script-outcomes.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
 import { FormatRaise } from './store-format.js';
 
@@ -322,7 +322,7 @@ export class RedisStore extends StoreParts implements Store {
       'complete-and-claim-jobs',
       claim.now,
       [...args, params.completions.length, failures.length, completionArgs(params.completions), failureArgs],
-    )) as [string, string, string[] | 'all_ok', string[], string[] | 'all_ok', string];
+    )) as [string, string, string[] | 'all_ok', string[], (string | KeptEntryOutcome)[] | 'all_ok', string];
     return {
       completed: fenceResults(params.completions, outcomes),
       failed: failResults(failures, failed),
@@ -341,7 +341,7 @@ export class RedisStore extends StoreParts implements Store {
     if (this.format.pending) await this.format.raise();
     const args = await this.failArgs(params.failures);
     const outcomes = (await this.timed('fail-jobs', params.now, [params.failures.length, args])) as
-      | string[]
+      | (string | KeptEntryOutcome)[]
       | 'all_ok';
     return failResults(params.failures, outcomes);
   }

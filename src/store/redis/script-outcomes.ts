@@ -16,13 +16,16 @@ export function completionArgs(completions: readonly JobCompletion[]): string[] 
   return out;
 }
 
+/** lib/fail.lua's outcome for a dead letter refused because its job keeps an earlier entry. */
+export type KeptEntryOutcome = readonly ['dead_lettered_to_kept_entry', string];
+
 /**
  * Maps lib/fail.lua's outcomes to {@link FailJobResult}s; 'all_ok': every failure was applied as
  * asked (each dead letter created, each retry scheduled).
  */
 export function failResults(
   failures: readonly JobFailure[],
-  outcomes: readonly string[] | 'all_ok',
+  outcomes: readonly (string | KeptEntryOutcome)[] | 'all_ok',
 ): FailJobResult[] {
   if (outcomes === 'all_ok')
     return failures.map(
@@ -34,6 +37,11 @@ export function failResults(
   return failures.map((failure, i): FailJobResult => {
     const outcome = outcomes[i];
     const { id, outcome: wanted } = failure;
+    if (Array.isArray(outcome)) {
+      // Dead-lettered, the job keeping the entry stored for it before its failure (or none).
+      const [, kept] = outcome;
+      return kept ? { id, ok: true, deadLetterId: kept } : { id, ok: true };
+    }
     if (outcome === 'retried') return { id, ok: true };
     if (outcome === 'dead_lettered' && wanted.kind === 'dead_letter')
       return { id, ok: true, deadLetterId: wanted.deadLetter.id };

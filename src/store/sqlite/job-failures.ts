@@ -67,6 +67,7 @@ function prepareFailureStatements(db: Database.Database) {
               attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
         WHERE id = ?`,
     ),
+    linkDeadLetter: p('UPDATE redrive_jobs SET dead_letter_id = ? WHERE id = ?'),
     stacks: p(JOB_ATTEMPT_STACKS_SQL).pluck(),
   };
 }
@@ -97,6 +98,8 @@ export class JobFailureWriter {
     const results: FailJobResult[] = new Array(failures.length);
     const wokenQueues = new Set<string>();
     const deadLetters: JobDeadLetterInput[] = [];
+    /** The index in `results` of each of `deadLetters`. */
+    const deadLetterResults: number[] = [];
     const frames = this.frames.batch();
     for (let i = 0; i < failures.length; i++) {
       const failure = failures[i]!;
@@ -137,6 +140,7 @@ export class JobFailureWriter {
           replayOf: row[7],
         });
         results[i] = { id, ok: true, deadLetterId: outcome.deadLetter.id };
+        deadLetterResults.push(i);
         continue;
       }
       const attempts = appendAttemptJson(earlier, this.attemptJson.withoutStack(failure.attempt));
@@ -164,8 +168,30 @@ export class JobFailureWriter {
       results[i] = { id, ok: true };
     }
     frames.flush();
-    if (deadLetters.length > 0) this.deadLetters.insertFromJobs(deadLetters, now);
+    if (deadLetters.length > 0) this.keepEarlierEntries(deadLetters, deadLetterResults, results, now);
     return { results, wokenQueues };
+  }
+
+  /**
+   * Inserts the batch's dead letters. One refused because its job has an entry already (imported,
+   * recorded by hand) leaves that entry as the job's one dead letter: the job and the answer name
+   * it instead of the id that was not stored (or none, if the refused id was another job's).
+   */
+  private keepEarlierEntries(
+    deadLetters: readonly JobDeadLetterInput[],
+    deadLetterResults: readonly number[],
+    results: FailJobResult[],
+    now: number,
+  ): void {
+    const inserted = this.deadLetters.insertFromJobs(deadLetters, now);
+    for (let k = 0; k < deadLetters.length; k++) {
+      if (inserted[k]) continue;
+      const { jobId } = deadLetters[k]!;
+      const kept = this.deadLetters.entryIdOfJob(jobId);
+      this.stmt.linkDeadLetter.run(kept, Number(jobId));
+      results[deadLetterResults[k]!] =
+        kept === null ? { id: jobId, ok: true } : { id: jobId, ok: true, deadLetterId: kept };
+    }
   }
 
   private readRows(failures: readonly JobFailure[]): Map<number, FailureRow> {

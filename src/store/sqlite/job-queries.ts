@@ -166,6 +166,34 @@ export class JobQueries {
     );
   }
 
+  /** The id of the entry stored for each of `jobIds` that has one (a sharded store's dead-letter file). */
+  deadLetterIdsOfJobs(jobIds: readonly string[]): Map<string, string> {
+    if (jobIds.length === 0) return new Map();
+    const rows = this.db
+      .prepare('SELECT job_id, id FROM redrive_dead_letters WHERE job_id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(jobIds)) as [string, string][];
+    return new Map(rows);
+  }
+
+  /**
+   * Points dead-lettered jobs at the entry kept for them elsewhere (a sharded store's dead-letter
+   * file), and deletes the records written for them here that that entry replaces.
+   */
+  relinkDeadLetters(links: readonly { jobId: string; keptId: string; replacedId: string }[]): void {
+    if (links.length === 0) return;
+    this.tx.write(() => {
+      const relink = this.db.prepare(
+        "UPDATE redrive_jobs SET dead_letter_id = ? WHERE id = ? AND state = 'dead_lettered'",
+      );
+      const drop = this.db.prepare('DELETE FROM redrive_dead_letters WHERE id = ? AND job_id = ?');
+      for (const { jobId, keptId, replacedId } of links) {
+        relink.run(keptId, Number(jobId));
+        drop.run(replacedId, jobId);
+      }
+    });
+  }
+
   /** `PRAGMA integrity_check`: `['ok']` for a healthy database. */
   integrityCheck(): string[] {
     return this.tx

@@ -46,6 +46,7 @@ import type {
   UpdateJobProgressParams,
 } from '../job-store.js';
 import type { Store } from '../store.js';
+import { keepEarlierEntries } from './sharded-kept-entries.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
 /** Options of {@link ShardedSqliteStore}. */
@@ -256,9 +257,15 @@ export class ShardedSqliteStore implements Store {
     );
   }
 
-  /** Each shard's failures in one transaction on that shard (where their dead letters are written too). */
-  failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
-    return this.byShard(params.failures, (shard, failures) => shard.failJobs({ failures, now: params.now }));
+  /** Each shard's failures in one transaction on it (dead letters too; see sharded-kept-entries.ts). */
+  async failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
+    const results = await this.byShard(params.failures, (shard, failures) =>
+      shard.failJobs({ failures, now: params.now }),
+    );
+    return keepEarlierEntries(results, this.deadLetterFile, (id) => {
+      const where = this.locate(id);
+      return where && { shard: this.shards[where.shard]!, localId: where.localId };
+    });
   }
 
   async failJob(params: FailJobParams): Promise<FailJobResult> {

@@ -227,6 +227,15 @@ export class SqliteDeadLetters implements DeadLetterStore {
     return inserted;
   }
 
+  /**
+   * The id of the entry stored for job `jobId`, if any: the one kept when a job's dead letter is
+   * refused by its earlier entry (called inside the caller's open transaction).
+   */
+  entryIdOfJob(jobId: string): string | null {
+    const row = this.c.stmt.getByJob.get(jobId) as { id: string } | undefined;
+    return row?.id ?? null;
+  }
+
   private jobReplayOf(jobId: string): string | null {
     const numericId = Number(jobId);
     if (!Number.isSafeInteger(numericId)) return null;

@@ -291,6 +291,18 @@ export class SqliteStore extends StoreParts implements Store {
     return this.queries.deleteDeadLettersById(ids);
   }
 
+  /** See {@link JobQueries.deadLetterIdsOfJobs}; for a sharded store's dead-letter file. Not part of the Store interface. */
+  async deadLetterIdsOfJobs(jobIds: readonly string[]): Promise<Map<string, string>> {
+    return this.queries.deadLetterIdsOfJobs(jobIds);
+  }
+
+  /** See {@link JobQueries.relinkDeadLetters}; for a sharded store's shards. Not part of the Store interface. */
+  async relinkDeadLetters(
+    links: readonly { jobId: string; keptId: string; replacedId: string }[],
+  ): Promise<void> {
+    this.queries.relinkDeadLetters(links);
+  }
+
   /** Moves dead-letter queries to a reader thread (file databases); see {@link SqliteDeadLetters.readOffThread}. */
   readDeadLettersOffThread(): boolean {
     return this.deadLetters.readOffThread(this.busyTimeoutMs);

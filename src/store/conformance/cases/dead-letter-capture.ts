@@ -149,6 +149,38 @@ export function deadLetterCaptureCases(factory: StoreFactory): void {
         });
       });
 
+      it('a dead letter refused because the job has an entry already answers the id of the entry kept', async () => {
+        const earlier = await insertAndClaim(store());
+        const fresh = await insertAndClaim(store());
+        // An entry stored for the first job before it failed (imported, recorded by hand).
+        await seed(store(), [dl('dl-earlier', T0, { jobId: earlier.id, queue: 'q' })]);
+        const fail = (job: typeof earlier, id: string) => ({
+          id: job.id,
+          token: job.token,
+          attempt: failedAttempt(job, T0 + 5),
+          outcome: { kind: 'dead_letter' as const, deadLetter: deadLetterFromJob(id, T0 + 5) },
+        });
+        const results = await store().failJobs({
+          failures: [fail(earlier, 'dl-refused'), fail(fresh, 'dl-fresh')],
+          now: T0 + 5,
+        });
+        expect(results).toEqual([
+          { id: earlier.id, ok: true, deadLetterId: 'dl-earlier' },
+          { id: fresh.id, ok: true, deadLetterId: 'dl-fresh' },
+        ]);
+        expect(await store().getDeadLetter({ id: 'dl-refused' })).toBeNull();
+        expect((await store().getDeadLetterByJob({ jobId: earlier.id }))?.id).toBe('dl-earlier');
+        expect((await store().getJob({ id: earlier.id }))?.deadLetterId).toBe('dl-earlier');
+        // One failure alone takes the same path as a batch's.
+        const single = await insertAndClaim(store());
+        await seed(store(), [dl('dl-single-earlier', T0, { jobId: single.id, queue: 'q' })]);
+        expect(await store().failJob({ ...fail(single, 'dl-single'), now: T0 + 6 })).toEqual({
+          id: single.id,
+          ok: true,
+          deadLetterId: 'dl-single-earlier',
+        });
+      });
+
       it('a replayed job that fails again links back and carries the replay ledger over', async () => {
         await seed(store(), [dl('dl-orig', T0, { maxReplays: 2 })]);
         const acquired = await store().acquireDeadLetterForReplay({ id: 'dl-orig', now: T0 });

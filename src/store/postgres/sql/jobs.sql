@@ -109,21 +109,28 @@ SELECT queue, name, payload, state, claim_token, attempts -> -1 AS last_attempt,
 -- name: deadLetterJob
 -- Moves an active job (fenced) to dead_lettered and inserts its dead letter ($6: the record as JSON,
 -- without attempts; they are the job's, with this attempt appended), carrying the replay ledger of
--- the dead letter the job replays.
-WITH changed AS (
+-- the dead letter the job replays. An entry stored for the job before (imported, recorded by hand)
+-- stays its one dead letter: the job links to it and no record is inserted. Returns a row when the
+-- job moved, with the id of its dead letter (null when the record's id was another job's).
+WITH kept AS (
+  SELECT id FROM :SCHEMA.dead_letters WHERE job_id = $1::text
+), changed AS (
   UPDATE :SCHEMA.jobs SET state = 'dead_lettered', finished_at = $3, attempts_made = attempts_made + $4,
          attempts = COALESCE(attempts, '[]'::jsonb) || jsonb_build_array($5::jsonb),
-         lease_expires_at = NULL, dead_letter_id = $6::jsonb ->> 'id'
+         lease_expires_at = NULL, dead_letter_id = COALESCE((SELECT id FROM kept), $6::jsonb ->> 'id')
    WHERE id = $1 AND claim_token = $2 AND state = 'active'
   RETURNING attempts
+), inserted AS (
+  INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
+  SELECT DEAD_LETTER_INSERT_VALUES
+    FROM changed
+         CROSS JOIN LATERAL (SELECT $6::jsonb || jsonb_build_object('attempts', changed.attempts)) AS rec(r)
+         LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
+   WHERE NOT EXISTS (SELECT 1 FROM kept)
+  ON CONFLICT DO NOTHING
+  RETURNING id
 )
-INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
-SELECT DEAD_LETTER_INSERT_VALUES
-  FROM changed
-       CROSS JOIN LATERAL (SELECT $6::jsonb || jsonb_build_object('attempts', changed.attempts)) AS rec(r)
-       LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
-ON CONFLICT DO NOTHING
-RETURNING id
+SELECT COALESCE((SELECT id FROM kept), (SELECT id FROM inserted)) AS dead_letter_id FROM changed
 
 -- name: retryMany
 -- Retries and rate-limit pauses of a batch, each fenced; returns the ids it changed.
@@ -142,22 +149,33 @@ SELECT id::text, queue, name, payload, state, claim_token, replay_of FROM :SCHEM
 -- name: deadLetterJobs
 -- Moves a batch of active jobs (each fenced) to dead_lettered and inserts their dead letters ($4:
 -- each record as JSON, without attempts; they are the job's, with this attempt appended), carrying
--- the replay ledger of the dead letter a job replays. Returns the ids of the inserted dead letters.
-WITH changed AS (
+-- the replay ledger of the dead letter a job replays. A job with an entry stored before (imported,
+-- recorded by hand) keeps it as its one dead letter: it links to it and no record is inserted.
+-- Returns one row per job moved, with the id of its dead letter (null when the record's id was
+-- another job's).
+WITH input AS (
+  SELECT c.*, k.id AS kept_id
+    FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[]) AS c(id, token, attempt, record)
+         LEFT JOIN :SCHEMA.dead_letters k ON k.job_id = c.id::text
+), changed AS (
   UPDATE :SCHEMA.jobs j SET state = 'dead_lettered', finished_at = $5, attempts_made = j.attempts_made + 1,
          attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
-         lease_expires_at = NULL, dead_letter_id = c.record ->> 'id'
-    FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[]) AS c(id, token, attempt, record)
+         lease_expires_at = NULL, dead_letter_id = COALESCE(c.kept_id, c.record ->> 'id')
+    FROM input c
    WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
-  RETURNING j.attempts, c.record
+  RETURNING j.id, j.attempts, c.record, c.kept_id
+), inserted AS (
+  INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
+  SELECT DEAD_LETTER_INSERT_VALUES
+    FROM changed
+         CROSS JOIN LATERAL (SELECT changed.record || jsonb_build_object('attempts', changed.attempts)) AS rec(r)
+         LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
+   WHERE changed.kept_id IS NULL
+  ON CONFLICT DO NOTHING
+  RETURNING id, job_id
 )
-INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
-SELECT DEAD_LETTER_INSERT_VALUES
-  FROM changed
-       CROSS JOIN LATERAL (SELECT changed.record || jsonb_build_object('attempts', changed.attempts)) AS rec(r)
-       LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
-ON CONFLICT DO NOTHING
-RETURNING id
+SELECT changed.id::text AS job_id, COALESCE(changed.kept_id, inserted.id) AS dead_letter_id
+  FROM changed LEFT JOIN inserted ON inserted.job_id = changed.id::text
 
 -- name: expiredLeases
 SELECT id, queue, name, payload, claim_token, orphan_count, attempts_made, worker_id, started_at, replay_of,

@@ -7,7 +7,9 @@
 -- ARGV[5..] the N failures' arguments as lib/fail.lua describes (shared field blocks, then each
 --          failure).
 -- Returns  one outcome per failure, in input order: 'retried', 'dead_lettered', 'duplicate' (this
---          failure was recorded already), 'stale_token', 'not_active' or 'not_found'; or the single
+--          failure was recorded already), 'stale_token', 'not_active' or 'not_found', or the pair
+--          { 'dead_lettered_to_kept_entry', id } (dead-lettered, the job keeping the entry `id`
+--          stored for it before, '' for none); or the single
 --          string 'all_ok' when every failure was applied as asked (retried or dead-lettered).
 --!include lib/common.lua
 --!include lib/jobs.lua

@@ -61,7 +61,8 @@ end
 
 -- Applies one failure whose arguments start at ARGV[a]: records the attempt of an active job whose
 -- token is current and applies the outcome. Returns the outcome ('retried', 'dead_lettered',
--- 'duplicate', 'stale_token', 'not_active', 'not_found') and the index of the next failure.
+-- 'duplicate', 'stale_token', 'not_active', 'not_found', or { 'dead_lettered_to_kept_entry', id }
+-- when the job keeps an entry stored before, id '' for none) and the index of the next failure.
 -- Index changes go to `batch` (see batch_add), those of dead letters to `dl_batch` (see
 -- dl_batch_new), and queues to wake to `woken`.
 local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
@@ -102,20 +103,29 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     local j = job_fixed(f[7])
     local first, at, expires = ARGV[a + 8], ARGV[a + 9], nz(ARGV[a + 10])
     local stored_first = nz(f[9])
+    -- The id of the entry kept for the job when it is not the one sent ('' for none).
+    local kept
     if stored_first and redis.call('EXISTS', dkey(stored_first)) == 1 then
       -- An entry stored for this job before it failed (imported, recorded by hand; see
       -- insert-dead-letters.lua) stays the job's one dead letter, as {p}:dl:job keeps it below
       -- format 4 and a unique job id in the SQL stores.
-      dl_id = stored_first
-    elseif shared and not OUTBOX and store_format() >= 2 then
-      dl_insert_packed(dl_id, first, at, expires, id, queue, j, payload, attempts, now, dl_batch, shared)
+      kept = stored_first
     else
-      -- Format 1 and the outbox keep the id as a field (the packed layout takes it from `member`).
-      local fields = { 'id', dl_id, 'firstFailedAt', first, 'deadLetteredAt', at }
-      if expires then fields[7] = 'expiresAt'; fields[8] = expires end
-      dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, replay_of = j.replay_of },
-        payload, attempts, now, dl_batch, shared)
+      local inserted
+      if shared and not OUTBOX and store_format() >= 2 then
+        inserted = dl_insert_packed(dl_id, first, at, expires, id, queue, j, payload, attempts, now, dl_batch, shared)
+      else
+        -- Format 1 and the outbox keep the id as a field (the packed layout takes it from `member`).
+        local fields = { 'id', dl_id, 'firstFailedAt', first, 'deadLetteredAt', at }
+        if expires then fields[7] = 'expiresAt'; fields[8] = expires end
+        inserted = dl_insert_from_job(dl_id, fields, id, { queue = queue, name = j.name, replay_of = j.replay_of },
+          payload, attempts, now, dl_batch, shared)
+      end
+      -- Refused: the job's link (below format 4) names the entry kept for it; an id that was
+      -- another job's leaves the job without one.
+      if not inserted then kept = redis.call('HGET', B .. 'dl:job', id) or '' end
     end
+    if kept then dl_id = kept end
     -- The lease expiry stays (read only while the job is active), as a completion leaves it.
     redis.call('HSET', k, 's', 'dead_lettered', 'fa', texts.now_int, 'am', small_text(made), 'at', attempts, 'la', sig, 'dl', dl_id)
     if store_format() >= 4 then
@@ -127,6 +137,7 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     else
       batch_add(batch, queue, 'zadd:dead', texts.now, id)
     end
+    if kept then return { 'dead_lettered_to_kept_entry', kept }, next_a end
     return 'dead_lettered', next_a
   end
 

@@ -1,0 +1,44 @@
+/**
+ * A sharded store writes a failing job's dead letter on the job's shard and moves it to the
+ * dead-letter file later. An entry stored in the file for the job before it failed (imported,
+ * recorded by hand) stays the job's one dead letter, as on a single file: the move would drop the
+ * shard's record. So that the answer and the job name the entry that is kept (not an id that will
+ * never exist), the dead letters a batch of failures created are checked against the file at once.
+ */
+import type { FailJobResult } from '../job-store.js';
+import type { SqliteStore } from './sqlite-store.js';
+
+/**
+ * Rewrites `results` (global ids) whose job has an earlier entry in `file`: the answer names that
+ * entry, the job links to it, and the shard's record it replaces is deleted.
+ */
+export async function keepEarlierEntries(
+  results: FailJobResult[],
+  file: SqliteStore,
+  locate: (globalId: string) => { shard: SqliteStore; localId: string } | null,
+): Promise<FailJobResult[]> {
+  const created = results.filter((r) => r.ok && r.deadLetterId !== undefined);
+  if (created.length === 0) return results;
+  const kept = await file.deadLetterIdsOfJobs(created.map((r) => r.id));
+  if (kept.size === 0) return results;
+  const byShard = new Map<SqliteStore, { jobId: string; keptId: string; replacedId: string }[]>();
+  const out = results.map((result) => {
+    const keptId = kept.get(result.id);
+    if (
+      !result.ok ||
+      result.deadLetterId === undefined ||
+      keptId === undefined ||
+      keptId === result.deadLetterId
+    )
+      return result;
+    const where = locate(result.id);
+    if (where) {
+      const links = byShard.get(where.shard) ?? [];
+      links.push({ jobId: where.localId, keptId, replacedId: result.deadLetterId });
+      byShard.set(where.shard, links);
+    }
+    return { ...result, deadLetterId: keptId };
+  });
+  for (const [shard, links] of byShard) await shard.relinkDeadLetters(links);
+  return out;
+}
