@@ -109,13 +109,20 @@ export class Settlements {
     if (this.size > 0) this.scheduleFlush();
   }
 
-  /** Writes at once when a batch is full, else after the current turn (unless a claim takes them). */
+  /**
+   * Writes at once when a batch is full, else after the current turn (unless a claim takes them).
+   * While a claim is pending no timer is set: the claim writes what is pending or, when it is done,
+   * calls {@link flushSoon} for what settled after it took its batch. A second immediate queued
+   * behind the claim's own made Node run the claim's microtasks (and so the handlers it starts)
+   * from `runNextTicks` between the two, and every error a handler threw then captured and
+   * formatted two more frames (`runNextTicks`, `process.processImmediate`).
+   */
   private scheduleFlush(): void {
     if (this.size >= MAX_SETTLEMENT_BATCH) {
       void this.flush();
       return;
     }
-    if (this.timer) return;
+    if (this.timer || this.handlers.claimPending()) return;
     this.timer = setImmediate(() => {
       this.timer = undefined;
       if (!this.handlers.claimPending()) void this.flush();
