@@ -39,7 +39,9 @@ export class CaptureBatch {
       messageId: this.messageId(dl.errorMessage),
       stack,
     });
-    if (this.c.stmt.insert.run(values).changes !== 1) return false;
+    // Spread, not the array: better-sqlite3 binds an array argument element by element through
+    // V8's API (a property lookup per value), about 2 µs more for the 35 values of a row.
+    if (this.c.stmt.insert.run(...values).changes !== 1) return false;
     this.stacks.stored(stack);
     this.tally.add(dl, at.queue, at.status);
     const key = `${at.status}\u0000${dl.domain}`;
