@@ -19,6 +19,11 @@ const MAX_AUTO_PREFETCH = 1000;
 const PREFETCH_TARGET_MS = 20;
 /** First wait before claiming again when a wake came during a claim that failed; doubles. */
 const WAKE_RETRY_MIN_MS = 10;
+/**
+ * Most lost claims named by the next claim. Beyond it the oldest are forgotten: their jobs, if
+ * any, come back when their leases expire, as they did before claims were named.
+ */
+const MAX_LOST_CLAIMS = 32;
 
 /** What the fetcher needs from the executor. */
 export interface FetcherHooks {
@@ -48,6 +53,12 @@ export class Fetcher<Payload = unknown> {
    * next claim is sent at once, so the store works on it while this worker runs the jobs it holds.
    */
   private answeredLater = false;
+  /**
+   * Ids of failed claims: the store may have run them and the reply was lost with the connection.
+   * The next claim names them (`lostClaims`), and the store returns the jobs they took to waiting
+   * first, instead of leaving them leased to no one until their leases expire.
+   */
+  private lostClaims: string[] = [];
 
   constructor(
     private readonly ctx: WorkerContext<Payload>,
@@ -238,13 +249,21 @@ export class Fetcher<Payload = unknown> {
       leaseMs: ctx.options.leaseMs,
       now: ctx.clock.now(),
       claimId: ctx.random.id(6),
+      ...(this.lostClaims.length > 0 ? { lostClaims: [...this.lostClaims] } : {}),
       starts: marks,
       // When nothing is held in the whole process, this worker may run a suspect alone.
       quarantine: ctx.quarantine.gate.tryTake(ctx.quarantine.member, this.hooks.running() + ctx.buffer.size),
     };
     try {
-      return await this.claimInto(params, Boolean(combined), marks);
+      const count = await this.claimInto(params, Boolean(combined), marks);
+      // The store released what those claims took, in the same step as this claim.
+      if (params.lostClaims)
+        this.lostClaims = this.lostClaims.filter((id) => !params.lostClaims?.includes(id));
+      return count;
     } catch (error) {
+      // Whatever failed, the claim may have run (its reply lost): the next claim names it.
+      this.lostClaims.push(params.claimId);
+      if (this.lostClaims.length > MAX_LOST_CLAIMS) this.lostClaims.shift();
       this.starts.claimFailed();
       if (params.quarantine) ctx.quarantine.gate.release(ctx.quarantine.member);
       throw error;

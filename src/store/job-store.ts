@@ -62,6 +62,13 @@ export interface ClaimJobsParams {
    * first in claim order), to run in quarantine, instead of a batch. Batches never hold suspects.
    */
   quarantine?: boolean;
+  /**
+   * Ids of this worker's earlier claims whose replies were lost (the connection dropped after the
+   * store may have run them). First, in the same step, every job this worker still holds under one
+   * of them returns to waiting, as {@link JobStore.releaseJobs} would (no attempt spent, its token
+   * refused from then on); the claim then takes jobs as usual, those included.
+   */
+  lostClaims?: readonly string[];
 }
 
 /** Params of {@link JobStore.advanceStartHorizon}. */

@@ -152,8 +152,8 @@ describe.skipIf(!redis.available)('RedisStore', () => {
         await queue.add('n', { n: 1 });
         await waitFor('the first job', () => seen.includes(1));
         // The cut comes once the worker's completion (and the claim it carries) has run on Redis:
-        // a claim cut off after Redis ran it but before its reply arrived would hold the jobs it
-        // took until their lease expires (30 s here, docs/redis-store.md), another case than this one.
+        // a claim cut off after Redis ran it but before its reply arrived is another case
+        // (test/chaos/lost-claim-reply.test.ts).
         await waitFor('the first completion written', async () => {
           const counts = await producer.countJobs({ queue: 'resume' });
           return counts.completed === 1 && counts.active === 0;

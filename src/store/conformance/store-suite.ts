@@ -32,6 +32,7 @@ import { fencingCases } from './cases/fencing.js';
 import { headerCases } from './cases/headers.js';
 import { insertCases } from './cases/insert.js';
 import { leadershipCases } from './cases/leadership.js';
+import { lostClaimCases } from './cases/lost-claims.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
 import { progressCases } from './cases/progress.js';
@@ -58,6 +59,7 @@ export function runStoreConformance(
     insertCases(factory);
     headerCases(factory);
     claimCases(factory);
+    lostClaimCases(factory);
     fencingCases(factory);
     progressCases(factory);
     failureCases(factory);

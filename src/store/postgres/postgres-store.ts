@@ -193,10 +193,19 @@ export class PostgresStore extends StoreParts implements Store {
     if (typeof claim.queue !== 'string' || claim.queue === '')
       throw new ValidationError('queue', 'must be a non-empty string');
     const failures = params.failures ?? [];
-    if (failures.length > 0) {
+    const lost = claim.lostClaims ?? [];
+    if (failures.length > 0 || lost.length > 0) {
       const { completed, failed, rows } = await this.conn.transaction(
         'complete, fail and claim',
         async (client) => {
+          // The jobs of claims whose replies were lost go back to waiting first (job-store.ts).
+          if (lost.length > 0)
+            await this.conn.run(
+              'jobs',
+              'releaseLostClaims',
+              [claim.queue, claim.workerId, lost, claim.now],
+              client,
+            );
           const done = await this.completeRows(completions, claim.now, client);
           const failed = await failJobsOn(this.conn, this.deadLetters, client, failures, claim.now);
           return { completed: done, failed, rows: await this.claimRows([], claim, client) };

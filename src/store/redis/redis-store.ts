@@ -40,6 +40,7 @@ import {
 } from './job-codec.js';
 import { RedisJobQueries } from './job-queries.js';
 import { DEFAULT_PREFIX, LATEST_FORMAT_VERSION, RedisKeys } from './keys.js';
+import { releaseLostClaims } from './lost-claims.js';
 import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
@@ -282,6 +283,7 @@ export class RedisStore extends StoreParts implements Store {
 
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
     const args = this.claimArgs(params);
+    await releaseLostClaims((name, now, a) => this.timed(name, now, a), params);
     if (params.limit === 0) return [];
     const [now, lease, pieces, quarantined] = (await this.timed('claim-jobs', params.now, args)) as [
       string,
@@ -316,6 +318,7 @@ export class RedisStore extends StoreParts implements Store {
     const { claim } = params;
     const failures = params.failures ?? [];
     const args = this.claimArgs(claim);
+    await releaseLostClaims((name, now, a) => this.timed(name, now, a), claim);
     if (failures.length > 0 && this.format.pending) await this.format.raise();
     const failureArgs = failures.length > 0 ? await this.failArgs(failures) : [];
     const [now, lease, outcomes, pieces, failed, quarantined] = (await this.timedWrite(

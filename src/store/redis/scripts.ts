@@ -17,6 +17,7 @@ export const SCRIPT_NAMES = [
   'update-job-progress',
   'advance-start-horizon',
   'release-jobs',
+  'release-lost-claims',
   'find-expired-leases',
   'recover-expired-leases',
   'remove-jobs',

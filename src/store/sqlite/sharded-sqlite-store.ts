@@ -212,6 +212,7 @@ export class ShardedSqliteStore implements Store {
    * shards are asked for a batch too (no suspect may join it).
    */
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    if (params.lostClaims?.length) await Promise.all(this.shards.map((s) => s.releaseLostClaims(params)));
     const claimed: ClaimedJob[] = [];
     const start = this.nextClaimShard;
     this.nextClaimShard = (start + 1) % this.shards.length;

@@ -37,6 +37,7 @@ import { JobInserter } from './job-inserter.js';
 import { JobLeases } from './job-leases.js';
 import { JobQueries } from './job-queries.js';
 import { prepareJobStatements } from './job-statements.js';
+import { LostClaims } from './lost-claims.js';
 import { QueueWatcher } from './queue-watcher.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
@@ -74,6 +75,8 @@ export class SqliteStore extends StoreParts implements Store {
   private readonly tx: SqliteTransactions;
   private readonly inserter: JobInserter;
   private readonly claims: JobClaims;
+  /** Jobs of claims whose replies were lost, released before the next claim (lost-claims.ts). */
+  private readonly lostClaims: LostClaims;
   private readonly leases: JobLeases;
   private readonly queries: JobQueries;
   private readonly failures: JobFailureWriter;
@@ -128,6 +131,7 @@ export class SqliteStore extends StoreParts implements Store {
       this.failures = new JobFailureWriter(db, this.deadLetters);
       this.orphans = new SqliteOrphans(db, (input, now) => this.deadLetters.insertFromJobs([input], now));
       this.claims = new JobClaims(stmt, this.orphans);
+      this.lostClaims = new LostClaims(db);
       this.leadership = new SqliteLeadership(db, this.tx);
     } catch (error) {
       if (this.ownsDatabase && db.open) db.close();
@@ -163,7 +167,24 @@ export class SqliteStore extends StoreParts implements Store {
   }
 
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
+    if (params.lostClaims?.length) return this.tx.write(() => this.claimAfterLost(params));
     return this.tx.write(() => this.claims.claim(params));
+  }
+
+  /** Releases the jobs of `params.lostClaims` alone (a sharded store's shards). Not part of the Store interface. */
+  async releaseLostClaims(params: ClaimJobsParams): Promise<number> {
+    const released = this.tx.write(() => this.lostClaims.releaseFor(params));
+    if (released > 0) this.watcher.notify(params.queue);
+    return released;
+  }
+
+  /** Releases the jobs of the claim's lost claims, then claims (inside a write transaction). */
+  private claimAfterLost(params: ClaimJobsParams): ClaimedJob[] {
+    const released = this.lostClaims.releaseFor(params);
+    const claimed = this.claims.claim(params);
+    // Released jobs the claim did not take wait for any worker.
+    if (released > claimed.length) this.watcher.notify(params.queue);
+    return claimed;
   }
 
   async advanceStartHorizon(params: AdvanceStartHorizonParams): Promise<void> {
@@ -181,7 +202,7 @@ export class SqliteStore extends StoreParts implements Store {
     const result = this.tx.write(() => {
       const completed = this.leases.complete(params.completions, now);
       const failed = failures.length > 0 ? this.failures.fail(failures, now) : undefined;
-      return { completed, failed, claimed: this.claims.claim(params.claim) };
+      return { completed, failed, claimed: this.claimAfterLost(params.claim) };
     });
     for (const queue of result.failed?.wokenQueues ?? []) this.watcher.notify(queue);
     return { completed: result.completed, failed: result.failed?.results ?? [], claimed: result.claimed };

@@ -86,6 +86,16 @@ RETURNING id, claim_token AS token
 -- A function planned generically (see migration 0009).
 SELECT id, token FROM :SCHEMA.release_jobs($1, $2, $3)
 
+-- name: releaseLostClaims
+-- Returns to waiting, as release_jobs does, the jobs worker $2 still holds in queue $1 under one of
+-- the claims $3 whose replies it lost (a claim's token is `<attempts_made + 1>:<claim id>`). Active
+-- jobs are few: found through the lease index.
+UPDATE :SCHEMA.jobs j SET state = 'waiting', lease_expires_at = NULL, worker_id = NULL, claim_token = NULL,
+       run_at = LEAST(j.run_at, $4)
+ WHERE j.state = 'active' AND j.lease_expires_at IS NOT NULL AND j.queue = $1 AND j.worker_id = $2
+   AND j.claim_token IN (SELECT (j.attempts_made + 1) || ':' || c FROM unnest($3::text[]) AS c)
+RETURNING j.id
+
 -- name: fenceStates
 SELECT id, state, claim_token, attempts -> -1 AS last_attempt FROM :SCHEMA.jobs WHERE id = ANY($1::bigint[])
 
