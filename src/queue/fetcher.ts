@@ -213,6 +213,24 @@ export class Fetcher<Payload = unknown> {
     }
   }
 
+  /**
+   * On shutdown: hands back the jobs of claims whose replies were lost and that no claim has named
+   * yet, with a claim of nothing that names them.
+   */
+  async releaseLostClaims(): Promise<void> {
+    const { ctx } = this;
+    const lostClaims = this.lostClaims;
+    if (lostClaims.length === 0) return;
+    const params = { queue: ctx.queue, workerId: ctx.workerId, limit: 0, leaseMs: ctx.options.leaseMs };
+    try {
+      await ctx.store.claimJobs({ ...params, now: ctx.clock.now(), claimId: ctx.random.id(6), lostClaims });
+      this.lostClaims = this.lostClaims.filter((id) => !lostClaims.includes(id));
+    } catch (error) {
+      // Their leases will expire and recovery returns them.
+      ctx.reportError(error);
+    }
+  }
+
   private prefetchTarget(): number {
     const { concurrency, prefetch } = this.ctx.options;
     if (prefetch !== 'auto') return Math.max(prefetch, concurrency);

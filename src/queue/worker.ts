@@ -179,6 +179,7 @@ export class Worker<Payload = unknown, Result = unknown> {
       // A claim already at the store lands its jobs in the buffer: wait for it, then hand them back.
       await this.fetcher.settled();
       await this.fetcher.releaseBuffered();
+      await this.fetcher.releaseLostClaims();
       await this.executor.waitForRunning(options.timeoutMs ?? ctx.options.shutdownTimeoutMs);
       const unfinished = this.executor.abandonRunning(
         () => new Error('worker shut down before the job finished; it was released to another worker'),

@@ -66,7 +66,8 @@ export interface ClaimJobsParams {
    * Ids of this worker's earlier claims whose replies were lost (the connection dropped after the
    * store may have run them). First, in the same step, every job this worker still holds under one
    * of them returns to waiting, as {@link JobStore.releaseJobs} would (no attempt spent, its token
-   * refused from then on); the claim then takes jobs as usual, those included.
+   * refused from then on); the claim then takes jobs as usual, those included. With `limit: 0`,
+   * only that release (a worker that stops).
    */
   lostClaims?: readonly string[];
 }

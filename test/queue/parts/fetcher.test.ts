@@ -227,6 +227,45 @@ describe('Fetcher', () => {
     expect(s.calls.claim).toHaveLength(2);
   });
 
+  it('names each failed claim in the next claims until one gets through, then no more', async () => {
+    const s = setup({ pollIntervalMs: 100 });
+    // The store may have run these claims: their replies were lost with the connection.
+    s.answers.claimError = new Error('connection lost before the reply');
+    s.fetcher.kick();
+    await settle();
+    await s.clock.advance(100);
+    await settle();
+    expect(s.calls.claim).toHaveLength(2);
+    const [first, second] = s.calls.claim;
+    expect(first!.lostClaims).toBeUndefined();
+    expect(second!.lostClaims).toEqual([first!.claimId]);
+    s.answers.claimError = undefined;
+    await s.clock.advance(100);
+    await settle();
+    expect(s.calls.claim).toHaveLength(3);
+    expect(s.calls.claim[2]!.lostClaims).toEqual([first!.claimId, second!.claimId]);
+    // That claim got through: the store released what they took; they are not named again.
+    s.answers.waiting.push(claimedJob());
+    s.fetcher.kick();
+    await settle();
+    expect(s.calls.claim).toHaveLength(4);
+    expect(s.calls.claim[3]!.lostClaims).toBeUndefined();
+  });
+
+  it('on shutdown, names the claims still unnamed in a claim of nothing, so their jobs wait for others', async () => {
+    const s = setup({ pollIntervalMs: 10_000 });
+    s.answers.claimError = new Error('connection lost before the reply');
+    s.fetcher.kick();
+    await settle();
+    s.answers.claimError = undefined;
+    await s.fetcher.releaseLostClaims();
+    expect(s.calls.claim).toHaveLength(2);
+    expect(s.calls.claim[1]).toMatchObject({ limit: 0, lostClaims: [s.calls.claim[0]!.claimId] });
+    // Named once: nothing is left to name.
+    await s.fetcher.releaseLostClaims();
+    expect(s.calls.claim).toHaveLength(2);
+  });
+
   it('polls an empty queue with a backoff doubling from 1 ms up to pollIntervalMs', async () => {
     const s = setup({ pollIntervalMs: 40 });
     s.fetcher.kick();

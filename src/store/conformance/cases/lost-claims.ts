@@ -98,6 +98,17 @@ export function lostClaimCases(factory: StoreFactory): void {
       expect(other.map((j) => j.id)).toEqual([ids[1], ids[2]]);
     });
 
+    it('a claim of nothing (limit 0) naming a lost claim only releases its jobs', async () => {
+      const ids = await insert(store(), [newJob({ payload: 1 }), newJob({ payload: 2 })]);
+      await store().claimJobs(claimParams({ claimId: 'lost-6' }));
+      expect(
+        await store().claimJobs(claimParams({ now: T0 + 10, limit: 0, lostClaims: ['lost-6'] })),
+      ).toEqual([]);
+      expect((await store().countJobs({ queue: 'q' })).waiting).toBe(2);
+      const other = await store().claimJobs(claimParams({ workerId: 'w2', now: T0 + 20 }));
+      expect(other.map((j) => j.id)).toEqual(ids);
+    });
+
     it('with completions in the same step (completeAndClaimJobs)', async () => {
       const complete = store().completeAndClaimJobs?.bind(store());
       if (!complete) return;
