@@ -6,9 +6,17 @@
  * ioredis sends EVALSHA (EVAL the first time on each connection, and again after a NOSCRIPT) and
  * the scripts work inside pipelines, MULTI/EXEC and on a Cluster (routed by their first key).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChainableCommander } from 'ioredis';
+import { type ChainableCommander, Redis } from 'ioredis';
+import {
+  callEncodedScript,
+  ENCODED_CALL_MIN_ARGS,
+  flatArgCount,
+  type ScriptArg,
+  type ScriptSource,
+} from './encoded-script-call.js';
 
 /** A loaded script: its source with the includes inlined, and how many KEYS it takes. */
 export interface LoadedScript {
@@ -57,6 +65,8 @@ function keysDeclared(lua: string): number {
  */
 export class ScriptFamily<Name extends string> {
   private loaded: Map<Name, LoadedScript> | undefined;
+  /** Each script's text and digest, for calls encoded here (see encoded-script-call.ts). */
+  private readonly sources = new Map<Name, ScriptSource>();
   private readonly marker: symbol;
 
   /**
@@ -101,6 +111,17 @@ export class ScriptFamily<Name extends string> {
     return loaded;
   }
 
+  /** A script's text and digest. */
+  private source(name: Name): ScriptSource {
+    let source = this.sources.get(name);
+    if (!source) {
+      const { lua } = this.load().get(name)!;
+      source = { lua, sha: createHash('sha1').update(lua).digest('hex') };
+      this.sources.set(name, source);
+    }
+    return source;
+  }
+
   /** The command a script is registered as on a client. */
   commandName(name: Name): string {
     return `${this.namespace}_${name.replace(/-/g, '_')}`;
@@ -132,6 +153,12 @@ export class ScriptFamily<Name extends string> {
   ): Promise<unknown> | ChainableCommander {
     if (typeof (target as Partial<ScriptHost>).defineCommand === 'function')
       this.define(target as ScriptHost);
+    // A large call (a batch of failures, completions or jobs) on a plain client is encoded here.
+    if (target instanceof Redis && !args.some(Buffer.isBuffer)) {
+      const plain = args as readonly ScriptArg[];
+      if (keys.length + flatArgCount(plain) >= ENCODED_CALL_MIN_ARGS)
+        return callEncodedScript(target, this.source(name), keys, plain);
+    }
     const fn = (target as unknown as Record<string, ScriptCall>)[this.commandName(name)];
     if (typeof fn !== 'function') throw new Error(`redrive: script ${name} is not defined on this client`);
     return fn.call(target, ...keys, ...args);
