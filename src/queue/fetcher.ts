@@ -9,6 +9,7 @@ import type { TimerHandle } from '../core/clock.js';
 import type { ClaimedJob } from '../core/job.js';
 import type { ClaimJobsParams } from '../store/job-store.js';
 import { RunningJob } from './active-job.js';
+import { LostClaims } from './lost-claims.js';
 import type { Settlements } from './settlements.js';
 import { StartHorizon } from './start-horizon.js';
 import type { WorkerContext } from './worker-context.js';
@@ -24,11 +25,6 @@ const MAX_AUTO_PREFETCH = 500;
 const PREFETCH_TARGET_MS = 20;
 /** First wait before claiming again when a wake came during a claim that failed; doubles. */
 const WAKE_RETRY_MIN_MS = 10;
-/**
- * Most lost claims named by the next claim. Beyond it the oldest are forgotten: their jobs, if
- * any, come back when their leases expire, as they did before claims were named.
- */
-const MAX_LOST_CLAIMS = 32;
 
 /** What the fetcher needs from the executor. */
 export interface FetcherHooks {
@@ -59,11 +55,10 @@ export class Fetcher<Payload = unknown> {
    */
   private answeredLater = false;
   /**
-   * Ids of failed claims: the store may have run them and the reply was lost with the connection.
-   * The next claim names them (`lostClaims`), and the store returns the jobs they took to waiting
-   * first, instead of leaving them leased to no one until their leases expire.
+   * Failed claims the store may have run (the reply lost with the connection): the next claim
+   * names them, and the store returns the jobs they took to waiting first.
    */
-  private lostClaims: string[] = [];
+  private readonly lostClaims = new LostClaims();
 
   constructor(
     private readonly ctx: WorkerContext<Payload>,
@@ -219,12 +214,12 @@ export class Fetcher<Payload = unknown> {
    */
   async releaseLostClaims(): Promise<void> {
     const { ctx } = this;
-    const lostClaims = this.lostClaims;
-    if (lostClaims.length === 0) return;
+    const named = this.lostClaims.toName();
+    if (!named.lostClaims) return;
     const params = { queue: ctx.queue, workerId: ctx.workerId, limit: 0, leaseMs: ctx.options.leaseMs };
     try {
-      await ctx.store.claimJobs({ ...params, now: ctx.clock.now(), claimId: ctx.random.id(6), lostClaims });
-      this.lostClaims = this.lostClaims.filter((id) => !lostClaims.includes(id));
+      await ctx.store.claimJobs({ ...params, now: ctx.clock.now(), claimId: ctx.random.id(6), ...named });
+      this.lostClaims.released(named.lostClaims);
     } catch (error) {
       // Their leases will expire and recovery returns them.
       ctx.reportError(error);
@@ -272,7 +267,7 @@ export class Fetcher<Payload = unknown> {
       leaseMs: ctx.options.leaseMs,
       now: ctx.clock.now(),
       claimId: ctx.random.id(6),
-      ...(this.lostClaims.length > 0 ? { lostClaims: [...this.lostClaims] } : {}),
+      ...this.lostClaims.toName(),
       starts: marks,
       // When nothing is held in the whole process, this worker may run a suspect alone.
       quarantine: ctx.quarantine.gate.tryTake(ctx.quarantine.member, this.hooks.running() + ctx.buffer.size),
@@ -280,13 +275,11 @@ export class Fetcher<Payload = unknown> {
     try {
       const count = await this.claimInto(params, Boolean(combined), marks);
       // The store released what those claims took, in the same step as this claim.
-      if (params.lostClaims)
-        this.lostClaims = this.lostClaims.filter((id) => !params.lostClaims?.includes(id));
+      this.lostClaims.released(params.lostClaims);
       return count;
     } catch (error) {
-      // Whatever failed, the claim may have run (its reply lost): the next claim names it.
-      this.lostClaims.push(params.claimId);
-      if (this.lostClaims.length > MAX_LOST_CLAIMS) this.lostClaims.shift();
+      // Unless it surely never reached the store, the claim may have run (its reply lost).
+      this.lostClaims.failed(params, error);
       this.starts.claimFailed();
       if (params.quarantine) ctx.quarantine.gate.release(ctx.quarantine.member);
       throw error;

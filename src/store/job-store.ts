@@ -70,6 +70,12 @@ export interface ClaimJobsParams {
    * only that release (a worker that stops).
    */
   lostClaims?: readonly string[];
+  /**
+   * When the earliest of `lostClaims` was sent (its `now`), each with this claim's `leaseMs`: the
+   * store may then look only at jobs claimed since (by their lease expiry), instead of at every
+   * job of the queue that is held. Without it, the store looks at them all.
+   */
+  lostClaimsSince?: number;
 }
 
 /** Params of {@link JobStore.advanceStartHorizon}. */

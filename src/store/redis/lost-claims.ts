@@ -16,7 +16,17 @@ export async function releaseLostClaims(timed: TimedScript, params: ClaimJobsPar
   if (!lost || lost.length === 0) return 0;
   if (!lost.every((id) => typeof id === 'string' && id !== ''))
     throw new ValidationError('lostClaims', 'must be non-empty strings');
+  const since = params.lostClaimsSince;
+  if (since !== undefined && !Number.isFinite(since))
+    throw new ValidationError('lostClaimsSince', 'must be a finite number');
+  if (!Number.isFinite(params.leaseMs)) throw new ValidationError('leaseMs', 'must be a finite number');
+  const window = [since === undefined ? '' : String(Math.round(since)), String(Math.round(params.leaseMs))];
   return Number(
-    await timed('release-lost-claims', params.now, [params.queue, String(params.workerId), ...lost]),
+    await timed('release-lost-claims', params.now, [
+      params.queue,
+      String(params.workerId),
+      ...window,
+      ...lost,
+    ]),
   );
 }

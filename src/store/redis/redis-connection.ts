@@ -172,7 +172,11 @@ export class RedisConnection {
       };
       const onEnd = () => {
         done();
-        reject(new StoreUnavailableError(`Redis store at ${this.location}: the connection was closed`));
+        reject(
+          new StoreUnavailableError(`Redis store at ${this.location}: the connection was closed`, {
+            details: { operation: what, redis: this.location, outcome: 'not_sent' },
+          }),
+        );
       };
       const timer = setTimeout(() => {
         done();
@@ -180,7 +184,7 @@ export class RedisConnection {
         reject(
           new StoreUnavailableError(
             `Redis store at ${this.location}: ${what} failed: Redis did not answer within ${this.readyTimeoutMs} ms${cause}; the call was not sent`,
-            { details: { operation: what, redis: this.location } },
+            { details: { operation: what, redis: this.location, outcome: 'not_sent' } },
           ),
         );
       }, this.readyTimeoutMs);

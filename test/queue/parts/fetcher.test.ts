@@ -3,6 +3,7 @@
  * idle poll backoff, wake-ups by notify, quarantine of a suspect, and handing buffered jobs back.
  */
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../../src/core/errors.js';
 import { Completer } from '../../../src/queue/completer.js';
 import { Fetcher } from '../../../src/queue/fetcher.js';
 import { StartHorizon } from '../../../src/queue/start-horizon.js';
@@ -250,6 +251,24 @@ describe('Fetcher', () => {
     await settle();
     expect(s.calls.claim).toHaveLength(4);
     expect(s.calls.claim[3]!.lostClaims).toBeUndefined();
+  });
+
+  it('names with them when the earliest was sent, and not a claim that surely never reached the store', async () => {
+    const s = setup({ pollIntervalMs: 100 });
+    s.answers.claimError = new Error('connection lost before the reply');
+    s.fetcher.kick();
+    await settle();
+    s.answers.claimError = new StoreUnavailableError('Redis did not answer; the call was not sent', {
+      details: { outcome: 'not_sent' },
+    });
+    await s.clock.advance(100);
+    await settle();
+    s.answers.claimError = undefined;
+    await s.clock.advance(100);
+    await settle();
+    expect(s.calls.claim).toHaveLength(3);
+    const [first, , third] = s.calls.claim;
+    expect(third).toMatchObject({ lostClaims: [first!.claimId], lostClaimsSince: first!.now });
   });
 
   it('on shutdown, names the claims still unnamed in a claim of nothing, so their jobs wait for others', async () => {

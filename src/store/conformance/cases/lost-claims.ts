@@ -109,6 +109,35 @@ export function lostClaimCases(factory: StoreFactory): void {
       expect(other.map((j) => j.id)).toEqual(ids);
     });
 
+    it('told when the lost claim was sent, releases its jobs and leaves the jobs held before and since alone', async () => {
+      const [before, taken, since] = await insert(store(), [
+        newJob({ payload: 'before' }),
+        newJob({ payload: 'taken' }),
+        newJob({ payload: 'since' }),
+      ]);
+      const [early] = await store().claimJobs(claimParams({ limit: 1 }));
+      expect(early?.id).toBe(before);
+      const [lost] = await store().claimJobs(claimParams({ claimId: 'lost-7', limit: 1, now: T0 + 1_000 }));
+      expect(lost?.id).toBe(taken);
+      const [theirs] = await store().claimJobs(claimParams({ workerId: 'w2', limit: 1, now: T0 + 2_000 }));
+      expect(theirs?.id).toBe(since);
+      const named = { lostClaims: ['lost-7'], lostClaimsSince: T0 + 1_000 };
+      expect(await store().claimJobs(claimParams({ now: T0 + 3_000, limit: 0, ...named }))).toEqual([]);
+      expect((await mustGet(store(), taken!)).state).toBe('waiting');
+      // The worker's own earlier job and the other worker's job keep their leases and tokens.
+      const completed = await store().completeJobs({
+        completions: [
+          { id: before!, token: early!.token, resultJson: null },
+          { id: since!, token: theirs!.token, resultJson: null },
+        ],
+        now: T0 + 4_000,
+      });
+      expect(completed).toEqual([
+        { id: before, ok: true },
+        { id: since, ok: true },
+      ]);
+    });
+
     it('with completions in the same step (completeAndClaimJobs)', async () => {
       const complete = store().completeAndClaimJobs?.bind(store());
       if (!complete) return;
