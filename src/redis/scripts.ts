@@ -154,7 +154,8 @@ export class ScriptFamily<Name extends string> {
     if (typeof (target as Partial<ScriptHost>).defineCommand === 'function')
       this.define(target as ScriptHost);
     // A large call (a batch of failures, completions or jobs) on a plain client is encoded here.
-    if (target instanceof Redis && !args.some(Buffer.isBuffer)) {
+    // A client with a keyPrefix keeps ioredis's path, which prefixes every key.
+    if (target instanceof Redis && !target.options.keyPrefix && !args.some(Buffer.isBuffer)) {
       const plain = args as readonly ScriptArg[];
       if (keys.length + flatArgCount(plain) >= ENCODED_CALL_MIN_ARGS)
         return callEncodedScript(target, this.source(name), keys, plain);

@@ -3,9 +3,14 @@
  * the wire, and the answers of a real Redis, including a script the server does not have yet.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callEncodedScript, encodeScriptCommand } from '../../src/redis/encoded-script-call.js';
+import { ScriptFamily } from '../../src/redis/scripts.js';
 import { redisService, redisUrl } from '../support/services.js';
 
 describe('encodeScriptCommand', () => {
@@ -44,5 +49,24 @@ describe.skipIf(!redis.available)('callEncodedScript on a real Redis', () => {
     const lua = `-- ${randomUUID()}\nreturn redis.error_reply('ERR refused ' .. ARGV[1])`;
     const script = { lua, sha: createHash('sha1').update(lua).digest('hex') };
     await expect(callEncodedScript(client, script, ['k'], ['now'])).rejects.toThrow('refused now');
+  });
+});
+
+describe.skipIf(!redis.available)('a large script call on a client with a keyPrefix', () => {
+  const prefix = `encoded-${randomUUID()}:`;
+  const client = new Redis(redisUrl(), { keyPrefix: prefix });
+  const dir = mkdtempSync(join(tmpdir(), 'redrive-scripts-'));
+  writeFileSync(join(dir, 'echo-key.lua'), '-- KEYS[1] any key\nreturn { KEYS[1], #ARGV }\n');
+  const family = new ScriptFamily('redrive_encoded_test', ['echo-key'] as const, [pathToFileURL(`${dir}/`)]);
+  afterAll(() => {
+    client.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prefixes its keys as a short call does', async () => {
+    const short = Array.from({ length: 3 }, (_, i) => `a${i}`);
+    const long = Array.from({ length: 300 }, (_, i) => `a${i}`);
+    expect(await family.run(client, 'echo-key', ['k'], short)).toEqual([`${prefix}k`, 3]);
+    expect(await family.run(client, 'echo-key', ['k'], long)).toEqual([`${prefix}k`, 300]);
   });
 });
