@@ -16,9 +16,10 @@
  * them, but later).
  */
 
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
 import { STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
+import { Cluster, Redis } from '../redis/ioredis.js';
 import type { RedisArg } from './command-classes.js';
 
 /** A MULTI/EXEC block or a pipeline being built (ioredis `ChainableCommander` fits). */

@@ -9,8 +9,9 @@
  * and a short reconnect backoff. Every call also has a deadline of its own (`withTimeout`, src/redis/timeout.ts).
  */
 
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import { isCluster, type RedisClient, STRICT_CLIENT_OPTIONS } from '../redis/client-options.js';
+import { Cluster, Redis } from '../redis/ioredis.js';
 
 /** Options forced on the processor's connections. */
 export const STREAM_CONNECTION_OPTIONS = Object.freeze({

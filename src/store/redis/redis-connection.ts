@@ -9,7 +9,7 @@
  *
  * Failures become {@link StoreUnavailableError} (503); see redis-errors.ts.
  */
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
 import {
   isCluster,
@@ -17,6 +17,7 @@ import {
   STORE_CLIENT_OPTIONS,
   STORE_CLUSTER_OPTIONS,
 } from '../../redis/client-options.js';
+import { Cluster, Redis } from '../../redis/ioredis.js';
 import { assertOpen } from '../shared/closed.js';
 import { warnIfEvicting } from './eviction-check.js';
 import { translateRedisError } from './redis-errors.js';
