@@ -4,7 +4,8 @@
  * before it failed (imported, recorded by hand) stays the job's one dead letter, as on one slot:
  * the move leaves it and drops the outbox record. So that the answer and the job name the entry
  * that is kept (not an id that will never exist), the batch's dead letters are checked against
- * the store's job links once moved.
+ * the store's job links once moved. A job left with no link had its record refused because the id
+ * was another job's entry: it has no entry, and neither the answer nor the job names one.
  */
 import type { FailJobResult } from '../job-store.js';
 import type { RedisKeys } from './keys.js';
@@ -22,7 +23,8 @@ export interface KeptEntryDeps {
 
 /**
  * Rewrites the results (by index; `localIds[i]` is the slot's id of result i's job) whose job is
- * linked to another entry than the one answered: the answer names it, and so does the job.
+ * linked to another entry than the one answered (the answer names it, and so does the job) or to
+ * none (neither does).
  */
 export async function keepEarlierEntries<R extends FailJobResult>(
   slot: number,
@@ -45,9 +47,17 @@ export async function keepEarlierEntries<R extends FailJobResult>(
   const relinks: Promise<unknown>[] = [];
   created.forEach((i, k) => {
     const kept = links[k];
-    if (!kept || kept === results[i]!.deadLetterId) return;
+    if (kept === results[i]!.deadLetterId) return;
+    const jobKey = slotKeys.job(localIds[i]!);
+    if (!kept) {
+      const { deadLetterId: _refused, ...none } = results[i]!;
+      out[i] = none as R;
+      // HDEL, unlike HSET, never recreates a job removed meanwhile as a hash of one field.
+      relinks.push(call('moveDeadLetters', () => client.hdel(jobKey, 'dl')));
+      return;
+    }
     out[i] = { ...results[i]!, deadLetterId: kept };
-    relinks.push(call('moveDeadLetters', () => client.hset(slotKeys.job(localIds[i]!), 'dl', kept)));
+    relinks.push(call('moveDeadLetters', () => client.hset(jobKey, 'dl', kept)));
   });
   await Promise.all(relinks);
   return out;

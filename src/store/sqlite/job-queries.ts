@@ -176,11 +176,21 @@ export class JobQueries {
     return new Map(rows);
   }
 
+  /** The job of each of these dead letters that exists (null for an entry of no job), by id. */
+  jobsOfDeadLetters(ids: readonly string[]): Map<string, string | null> {
+    if (ids.length === 0) return new Map();
+    const rows = this.db
+      .prepare('SELECT id, job_id FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(ids)) as [string, string | null][];
+    return new Map(rows);
+  }
+
   /**
    * Points dead-lettered jobs at the entry kept for them elsewhere (a sharded store's dead-letter
    * file), and deletes the records written for them here that that entry replaces.
    */
-  relinkDeadLetters(links: readonly { jobId: string; keptId: string; replacedId: string }[]): void {
+  relinkDeadLetters(links: readonly { jobId: string; keptId: string | null; replacedId: string }[]): void {
     if (links.length === 0) return;
     this.tx.write(() => {
       const relink = this.db.prepare(

@@ -4,13 +4,16 @@
  * recorded by hand) stays the job's one dead letter, as on a single file: the move would drop the
  * shard's record. So that the answer and the job name the entry that is kept (not an id that will
  * never exist), the dead letters a batch of failures created are checked against the file at once.
+ * A record whose id is already another job's entry in the file would be dropped by the move too:
+ * that job then has no entry, and neither the answer nor the job names one.
  */
 import type { FailJobResult } from '../job-store.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 /**
- * Rewrites `results` (global ids) whose job has an earlier entry in `file`: the answer names that
- * entry, the job links to it, and the shard's record it replaces is deleted.
+ * Rewrites `results` (global ids) whose job has an earlier entry in `file` (the answer names that
+ * entry, the job links to it) or whose record's id is another job's entry there (neither names
+ * one); the shard's record that would be dropped is deleted.
  */
 export async function keepEarlierEntries(
   results: FailJobResult[],
@@ -20,22 +23,25 @@ export async function keepEarlierEntries(
   const created = results.filter((r) => r.ok && r.deadLetterId !== undefined);
   if (created.length === 0) return results;
   const kept = await file.deadLetterIdsOfJobs(created.map((r) => r.id));
-  if (kept.size === 0) return results;
-  const byShard = new Map<SqliteStore, { jobId: string; keptId: string; replacedId: string }[]>();
-  const out = results.map((result) => {
-    const keptId = kept.get(result.id);
-    if (
-      !result.ok ||
-      result.deadLetterId === undefined ||
-      keptId === undefined ||
-      keptId === result.deadLetterId
-    )
-      return result;
+  const owners = await file.jobsOfDeadLetters(
+    created.filter((r) => !kept.has(r.id)).map((r) => r.deadLetterId as string),
+  );
+  if (kept.size === 0 && owners.size === 0) return results;
+  const byShard = new Map<SqliteStore, { jobId: string; keptId: string | null; replacedId: string }[]>();
+  const out = results.map((result): FailJobResult => {
+    if (!result.ok || result.deadLetterId === undefined) return result;
+    const taken = owners.has(result.deadLetterId) && owners.get(result.deadLetterId) !== result.id;
+    const keptId = kept.get(result.id) ?? (taken ? null : undefined);
+    if (keptId === undefined || keptId === result.deadLetterId) return result;
     const where = locate(result.id);
     if (where) {
       const links = byShard.get(where.shard) ?? [];
       links.push({ jobId: where.localId, keptId, replacedId: result.deadLetterId });
       byShard.set(where.shard, links);
+    }
+    if (keptId === null) {
+      const { deadLetterId: _refused, ...none } = result;
+      return none;
     }
     return { ...result, deadLetterId: keptId };
   });

@@ -317,9 +317,14 @@ export class SqliteStore extends StoreParts implements Store {
     return this.queries.deadLetterIdsOfJobs(jobIds);
   }
 
+  /** See {@link JobQueries.jobsOfDeadLetters}; for a sharded store's dead-letter file. Not part of the Store interface. */
+  async jobsOfDeadLetters(ids: readonly string[]): Promise<Map<string, string | null>> {
+    return this.queries.jobsOfDeadLetters(ids);
+  }
+
   /** See {@link JobQueries.relinkDeadLetters}; for a sharded store's shards. Not part of the Store interface. */
   async relinkDeadLetters(
-    links: readonly { jobId: string; keptId: string; replacedId: string }[],
+    links: readonly { jobId: string; keptId: string | null; replacedId: string }[],
   ): Promise<void> {
     this.queries.relinkDeadLetters(links);
   }

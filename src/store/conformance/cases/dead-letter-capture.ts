@@ -181,6 +181,24 @@ export function deadLetterCaptureCases(factory: StoreFactory): void {
         });
       });
 
+      it("a dead letter whose id is another job's entry leaves the failing job with no entry", async () => {
+        const owner = await insertAndClaim(store());
+        const job = await insertAndClaim(store());
+        await seed(store(), [dl('dl-taken', T0, { jobId: owner.id, queue: 'q' })]);
+        const fail = (id: string) => ({
+          id: job.id,
+          token: job.token,
+          attempt: failedAttempt(job, T0 + 5),
+          outcome: { kind: 'dead_letter' as const, deadLetter: deadLetterFromJob(id, T0 + 5) },
+        });
+        expect(await store().failJobs({ failures: [fail('dl-taken')], now: T0 + 5 })).toEqual([
+          { id: job.id, ok: true },
+        ]);
+        expect((await store().getJob({ id: job.id }))?.deadLetterId ?? null).toBeNull();
+        expect((await store().getDeadLetter({ id: 'dl-taken' }))?.jobId).toBe(owner.id);
+        expect((await store().getDeadLetterByJob({ jobId: owner.id }))?.id).toBe('dl-taken');
+      });
+
       it('a replayed job that fails again links back and carries the replay ledger over', async () => {
         await seed(store(), [dl('dl-orig', T0, { maxReplays: 2 })]);
         const acquired = await store().acquireDeadLetterForReplay({ id: 'dl-orig', now: T0 });

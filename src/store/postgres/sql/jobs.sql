@@ -121,13 +121,16 @@ SELECT queue, name, payload, state, claim_token, attempts -> -1 AS last_attempt,
 -- without attempts; they are the job's, with this attempt appended), carrying the replay ledger of
 -- the dead letter the job replays. An entry stored for the job before (imported, recorded by hand)
 -- stays its one dead letter: the job links to it and no record is inserted. Returns a row when the
--- job moved, with the id of its dead letter (null when the record's id was another job's).
+-- job moved, with the id of its dead letter (null, the job linked to none, when the record's id was
+-- another job's).
 WITH kept AS (
   SELECT id FROM :SCHEMA.dead_letters WHERE job_id = $1::text
 ), changed AS (
   UPDATE :SCHEMA.jobs SET state = 'dead_lettered', finished_at = $3, attempts_made = attempts_made + $4,
          attempts = COALESCE(attempts, '[]'::jsonb) || jsonb_build_array($5::jsonb),
-         lease_expires_at = NULL, dead_letter_id = COALESCE((SELECT id FROM kept), $6::jsonb ->> 'id')
+         lease_expires_at = NULL,
+         dead_letter_id = COALESCE((SELECT id FROM kept), (SELECT $6::jsonb ->> 'id' WHERE NOT EXISTS
+           (SELECT 1 FROM :SCHEMA.dead_letters d WHERE d.id = $6::jsonb ->> 'id')))
    WHERE id = $1 AND claim_token = $2 AND state = 'active'
   RETURNING attempts
 ), inserted AS (
@@ -161,8 +164,8 @@ SELECT id::text, queue, name, payload, state, claim_token, replay_of FROM :SCHEM
 -- each record as JSON, without attempts; they are the job's, with this attempt appended), carrying
 -- the replay ledger of the dead letter a job replays. A job with an entry stored before (imported,
 -- recorded by hand) keeps it as its one dead letter: it links to it and no record is inserted.
--- Returns one row per job moved, with the id of its dead letter (null when the record's id was
--- another job's).
+-- Returns one row per job moved, with the id of its dead letter (null, the job linked to none, when
+-- the record's id was another job's).
 WITH input AS (
   SELECT c.*, k.id AS kept_id
     FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[]) AS c(id, token, attempt, record)
@@ -170,7 +173,9 @@ WITH input AS (
 ), changed AS (
   UPDATE :SCHEMA.jobs j SET state = 'dead_lettered', finished_at = $5, attempts_made = j.attempts_made + 1,
          attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
-         lease_expires_at = NULL, dead_letter_id = COALESCE(c.kept_id, c.record ->> 'id')
+         lease_expires_at = NULL,
+         dead_letter_id = COALESCE(c.kept_id, (SELECT c.record ->> 'id' WHERE NOT EXISTS
+           (SELECT 1 FROM :SCHEMA.dead_letters d WHERE d.id = c.record ->> 'id')))
     FROM input c
    WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
   RETURNING j.id, j.attempts, c.record, c.kept_id
