@@ -9,7 +9,6 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { Queue } from '../../src/queue/queue.js';
 import { Worker } from '../../src/queue/worker.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
 import { redisStoreHarness } from '../store/redis-store-harness.js';
 import { PostgresTestSchema } from '../support/postgres.js';
@@ -91,17 +90,7 @@ describe.skipIf(!postgres.available)('PostgreSQL store: a claim whose reply is l
 
   it('the next claim takes back the jobs the lost claim took: each runs once, long before its lease expires', async () => {
     const producer = await schema.freshStore();
-    const target = new URL(postgres.url);
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const through = new URL(postgres.url);
-    through.hostname = '127.0.0.1';
-    through.port = String(proxy.port);
-    const store = new PostgresStore({
-      url: through.toString(),
-      schema: schema.schema,
-      poolSize: 2,
-      listen: false,
-    });
+    const { store, proxy } = await schema.storeThroughProxy({ listen: false });
     try {
       await loseAClaimReply(store, producer, proxy, 'lost-reply');
     } finally {

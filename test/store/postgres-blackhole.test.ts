@@ -7,8 +7,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { newJob, T0 } from '../../src/store/conformance/fixtures.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { TcpProxy } from '../chaos/tcp-proxy.js';
 import { PostgresTestSchema } from '../support/postgres.js';
 import { postgresService } from '../support/services.js';
 
@@ -37,18 +35,7 @@ describe.skipIf(!postgres.available)('PostgreSQL store behind a connection that 
 
   it('settles every call within queryTimeoutMs as unavailable, then works again once the network heals', async () => {
     const producer = await schema.freshStore();
-    const target = new URL(postgres.url);
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const through = new URL(postgres.url);
-    through.hostname = '127.0.0.1';
-    through.port = String(proxy.port);
-    const store = new PostgresStore({
-      url: through.toString(),
-      schema: schema.schema,
-      poolSize: 2,
-      listen: false,
-      queryTimeoutMs: 300,
-    });
+    const { store, proxy } = await schema.storeThroughProxy({ listen: false, queryTimeoutMs: 300 });
     try {
       await store.insertJobs({ jobs: [newJob()], now: T0 });
       proxy.setMode('blackhole');

@@ -6,8 +6,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Queue } from '../../src/queue/queue.js';
 import { Worker } from '../../src/queue/worker.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { TcpProxy } from '../chaos/tcp-proxy.js';
 import { PostgresTestSchema } from '../support/postgres.js';
 import { postgresService } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
@@ -20,12 +18,7 @@ describe.skipIf(!postgres.available)('PostgreSQL store after its connections are
 
   it('a Worker resumes consuming by itself once the database is back, woken without a poll', async () => {
     const producer = await schema.freshStore();
-    const direct = new URL(postgres.url);
-    const proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const through = new URL(postgres.url);
-    through.hostname = '127.0.0.1';
-    through.port = String(proxy.port);
-    const store = new PostgresStore({ url: through.toString(), schema: schema.schema, poolSize: 2 });
+    const { store, proxy } = await schema.storeThroughProxy();
     const queue = new Queue<{ n: number }>('resume', { store: producer });
     const seen: number[] = [];
     // A 10 s poll: a job taken within the 5 s bounds below was taken on a wake-up.

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
 import { bindSchema, loadMigrations, quoteIdent } from '../../src/store/postgres/sql-files.js';
+import { TcpProxy } from '../chaos/tcp-proxy.js';
 import { uniqueSchemaName } from './services.js';
 
 /** A schema of one test file, with a factory of fresh, empty stores on it. */
@@ -32,6 +33,27 @@ export class PostgresTestSchema {
       await this.truncate();
     }
     return store;
+  }
+
+  /**
+   * A store on the schema whose connections go through a {@link TcpProxy} to the server (pool of
+   * 2), so a test can reset or stall them. The caller closes both.
+   */
+  async storeThroughProxy(
+    options: Omit<PostgresStoreOptions, 'schema' | 'url' | 'pool'> = {},
+  ): Promise<{ store: PostgresStore; proxy: TcpProxy }> {
+    const target = new URL(this.url);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const through = new URL(this.url);
+    through.hostname = '127.0.0.1';
+    through.port = String(proxy.port);
+    const store = new PostgresStore({
+      url: through.toString(),
+      poolSize: 2,
+      ...options,
+      schema: this.schema,
+    });
+    return { store, proxy };
   }
 
   /**
