@@ -196,10 +196,6 @@ export class Executor<Payload = unknown, Result = unknown> {
     this.starting = [];
     this.startPermits = [];
     const { tracing } = this.ctx;
-    // Called without a receiver: V8 names a stack frame whose receiver is an object by searching
-    // that object and its prototypes for the function (`Executor.handle [as handler]`), for every
-    // error a handler throws whose stack is read; a plain call is named by the function alone.
-    const { handler } = this;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
       const permit = permits[i];
@@ -207,7 +203,7 @@ export class Executor<Payload = unknown, Result = unknown> {
       if (job.settled) continue;
       let result: Promise<Result> | Result;
       try {
-        result = tracing === undefined ? handler(job) : this.runTraced(tracing, job);
+        result = tracing === undefined ? this.handler(job) : this.runTraced(tracing, job);
       } catch (error) {
         this.onFailure(job, error, permit);
         continue;
