@@ -167,8 +167,7 @@ export class SqliteStore extends StoreParts implements Store {
   }
 
   async claimJobs(params: ClaimJobsParams): Promise<ClaimedJob[]> {
-    if (params.lostClaims?.length) return this.tx.write(() => this.claimAfterLost(params));
-    return this.tx.write(() => this.claims.claim(params));
+    return this.tx.write(() => this.claimAfterLost(params));
   }
 
   /** Releases the jobs of `params.lostClaims` alone (a sharded store's shards). Not part of the Store interface. */
@@ -178,7 +177,7 @@ export class SqliteStore extends StoreParts implements Store {
     return released;
   }
 
-  /** Releases the jobs of the claim's lost claims, then claims (inside a write transaction). */
+  /** Releases the jobs of the claim's lost claims, if any, then claims (inside a write transaction). */
   private claimAfterLost(params: ClaimJobsParams): ClaimedJob[] {
     const released = this.lostClaims.releaseFor(params);
     const claimed = this.claims.claim(params);
