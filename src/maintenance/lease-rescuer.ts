@@ -76,12 +76,31 @@ export class LeaseRescuer implements MaintenanceService {
   private last: { wall: number; monotonic: number } | undefined;
   /** Monotonic time until which sweeps hold off after a forward step. */
   private holdUntil = Number.NEGATIVE_INFINITY;
+  /** When the last sweep wants the next one, if sooner than the interval: see {@link nextRunInMs}. */
+  private nextDueInMs: number | undefined;
+  /**
+   * The least wait between sweeps aimed at a lease: a lease that stays expired after a sweep (one
+   * the sweep left for later) must not turn the rescuer into a busy loop.
+   */
+  private readonly minGapMs: number;
 
   constructor(private readonly options: LeaseRescuerOptions) {
     this.intervalMs = intervalOption('rescueIntervalMs', options.intervalMs, 5_000);
     this.maxOrphans = intervalOption('maxOrphans', options.maxOrphans, 3);
     this.batchSize = intervalOption('batchSize', options.batchSize, 1000);
     if (options.clock) this.last = { wall: options.clock.now(), monotonic: intervalNow(options.clock) };
+    this.minGapMs = Math.max(1, Math.ceil(this.intervalMs / 20));
+  }
+
+  /**
+   * After a sweep of every queue: the time until the earliest lease still running expires (from
+   * the store, where it can tell), so that the next sweep finds a dead worker's jobs the moment
+   * their lease runs out rather than up to an interval later; right away (after `minGapMs`) when
+   * the sweep was full and more may be waiting. Live workers keep renewing their leases, so this
+   * is rarely sooner than the interval while every worker is alive.
+   */
+  nextRunInMs(): number | undefined {
+    return this.nextDueInMs;
   }
 
   /**
@@ -92,6 +111,7 @@ export class LeaseRescuer implements MaintenanceService {
   async run(ctx: { now: number; clock?: Clock }, queue?: string): Promise<ServiceReport> {
     const { now } = ctx;
     const clock = ctx.clock ?? this.options.clock;
+    this.nextDueInMs = undefined;
     if (clock && this.heldForClockStep(now, intervalNow(clock))) {
       return { recovered: 0, deadLettered: 0, heldForClockStep: 1 };
     }
@@ -115,7 +135,19 @@ export class LeaseRescuer implements MaintenanceService {
         onStalled({ queue: q, jobId, action: 'dead_lettered', deadLetterId, orphanedWhile });
       }
     }
+    const swept = result.recovered.length + result.deadLettered.length;
+    if (queue === undefined) this.nextDueInMs = await this.untilNextExpiry(now, swept >= this.batchSize);
     return { recovered: result.recovered.length, deadLettered: result.deadLettered.length };
+  }
+
+  /** See {@link nextRunInMs}; undefined when the store cannot tell or no job is running. */
+  private async untilNextExpiry(now: number, full: boolean): Promise<number | undefined> {
+    if (full) return this.minGapMs;
+    const { store } = this.options;
+    if (!store.nextLeaseExpiry) return undefined;
+    const ms = await store.nextLeaseExpiry({ now });
+    // One past the expiry: a lease counts as expired once it is strictly earlier than the sweep's now.
+    return ms === null ? undefined : Math.max(this.minGapMs, ms + 1);
   }
 
   /** Whether this sweep falls in the grace after a forward step of the wall clock. */
@@ -133,12 +165,13 @@ export class LeaseRescuer implements MaintenanceService {
     recovered: readonly string[],
     deadLettered: readonly { jobId: string }[],
   ): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
     const ids = [...recovered, ...deadLettered.map((d) => d.jobId)];
-    for (const id of ids) {
-      const job = await this.options.store.getJob({ id });
-      if (job) out.set(id, job.queue);
-    }
+    // Together: each lookup is a round trip on a network store, and the events wait for all of them.
+    const jobs = await Promise.all(ids.map((id) => this.options.store.getJob({ id })));
+    const out = new Map<string, string>();
+    jobs.forEach((job, i) => {
+      if (job) out.set(ids[i]!, job.queue);
+    });
     return out;
   }
 }

@@ -269,7 +269,11 @@ export class Maintainer {
       slot.status.lastError = (error as Error).message;
       this.emitter.emit('error', { error: error as Error, service: slot.service.name });
     }
-    if (this.state === 'running' && this.epoch === epoch) this.scheduleService(slot, slot.service.intervalMs);
+    if (this.state === 'running' && this.epoch === epoch) {
+      const { intervalMs } = slot.service;
+      const wanted = slot.service.nextRunInMs?.() ?? intervalMs;
+      this.scheduleService(slot, Math.min(intervalMs, Math.max(1, wanted)));
+    }
   }
 
   /** Stops the services, waits for work in flight, and resigns the lease. Idempotent. */

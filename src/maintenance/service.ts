@@ -17,6 +17,11 @@ export interface MaintenanceService {
   readonly intervalMs: number;
   /** Runs once; bounded (a batch or a few), so a deposed leader's last run is short. */
   run(ctx: { now: number; clock: Clock }): Promise<ServiceReport>;
+  /**
+   * After a run: how soon it wants the next one, when that is sooner than `intervalMs` (the lease
+   * rescuer aims at the next lease expiry). Undefined keeps the interval.
+   */
+  nextRunInMs?(): number | undefined;
   /** Called when this process gains (true) or loses (false) leadership, for services that keep state. */
   leadershipChanged?(leading: boolean): Promise<void> | void;
 }

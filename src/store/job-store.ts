@@ -221,6 +221,14 @@ export interface RecoverExpiredLeasesParams {
   deadLetterFor: (job: { id: string; queue: string; name: string; orphanCount: number }) => DeadLetterFromJob;
 }
 
+/** Params of {@link JobStore.nextLeaseExpiry}. */
+export interface NextLeaseExpiryParams {
+  /** The caller's time; a store that keeps leases on its own clock reads that instead. */
+  now: number;
+  /** Only this queue's jobs; every queue when omitted. */
+  queue?: string;
+}
+
 /** What a recovery sweep did. */
 export interface RecoveryResult {
   /** Jobs returned to `waiting` without spending an attempt. */
@@ -360,6 +368,13 @@ export interface JobStore {
    * late completion or failure is refused as stale.
    */
   recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult>;
+  /**
+   * Optional: how long until the earliest lease of an active job expires, in milliseconds from
+   * the store's now on the clock its leases use (0 when one already has); null when no job is
+   * active. The elected rescuer sweeps at that moment instead of waiting out its interval, so a
+   * dead worker's jobs are back about one lease after its last heartbeat.
+   */
+  nextLeaseExpiry?(params: NextLeaseExpiryParams): Promise<number | null>;
   /** The earliest `runAt` of a scheduled job of the queue, if any. */
   nextScheduledAt(params: { queue: string }): Promise<number | null>;
 

@@ -85,9 +85,20 @@ export function cuttable(store: Store): { store: Store; cut(): void; restore(): 
   };
 }
 
+/** The store without its optional `nextLeaseExpiry`, as a store that cannot tell would be. */
+export function withoutLeaseExpiry(store: Store): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'nextLeaseExpiry') return undefined;
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** A started maintainer running `services` alone, on the fixture's store and clock. */
 export async function runAlone(
-  fx: ReturnType<typeof sqliteFixture>,
+  fx: { store: Store; clock: FakeClock },
   services: MaintenanceService[],
   leaseMs = 60_000,
 ): Promise<Maintainer> {
@@ -118,9 +129,10 @@ export function useFixture() {
       if (!fx) throw new Error('no fixture: useFixture hooks did not run');
       return fx;
     },
-    /** Starts a maintainer running `services` alone; closed after the test. */
-    async run(services: MaintenanceService[], leaseMs?: number): Promise<Maintainer> {
-      state.maintainer = await runAlone(this.fx(), services, leaseMs);
+    /** Starts a maintainer running `services` alone (on `store`, by default the fixture's); closed after the test. */
+    async run(services: MaintenanceService[], leaseMs?: number, store?: Store): Promise<Maintainer> {
+      const fixture = this.fx();
+      state.maintainer = await runAlone(store ? { ...fixture, store } : fixture, services, leaseMs);
       return state.maintainer;
     },
   };

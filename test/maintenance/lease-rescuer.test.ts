@@ -9,12 +9,12 @@ import { createSeededRandom } from '../../src/core/clock.js';
 import type { RedriveEvents } from '../../src/events.js';
 import { CLOCK_STEP_GRACE_MS, LeaseRescuer } from '../../src/maintenance/lease-rescuer.js';
 import { claim, insert, newJob } from '../../src/store/conformance/fixtures.js';
-import { advance, useFixture } from './helpers.js';
+import { advance, useFixture, withoutLeaseExpiry } from './helpers.js';
 
 describe('LeaseRescuer', () => {
   const t = useFixture();
 
-  it('returns expired leases of every queue on its interval, without spending an attempt', async () => {
+  it('returns expired leases of every queue the moment they expire, without spending an attempt', async () => {
     const fx = t.fx();
     const { store, clock } = fx;
     const [a] = await insert(store, [newJob({ queue: 'a' })], clock.now());
@@ -31,22 +31,58 @@ describe('LeaseRescuer', () => {
     expect(rescuer.intervalMs).toBe(2000);
     const m = await t.run([rescuer]);
 
-    await advance(clock, 1999);
+    // A lease counts as expired once it is strictly earlier than the sweep's now.
+    await advance(clock, 1500);
     expect((await store.getJob({ id: a! }))?.state).toBe('active');
     await advance(clock, 1);
     expect(await store.getJob({ id: a! })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+    // b's lease is 3 s away: the interval (2 s) comes first, then the sweep aims at the lease.
+    await advance(clock, 2999);
     expect((await store.getJob({ id: b! }))?.state).toBe('active');
-    await advance(clock, 4000);
+    await advance(clock, 1);
     expect((await store.getJob({ id: b! }))?.state).toBe('waiting');
     expect(stalled).toEqual([
       { queue: 'a', jobId: a, action: 'recovered', orphanedWhile: 'running' },
       { queue: 'b', jobId: b, action: 'recovered', orphanedWhile: 'running' },
     ]);
+    // At 0, 1501 (a's lease), 3501 (the interval), 4501 (b's lease).
     expect(m.status().services[0]).toMatchObject({
       name: 'lease-rescuer',
       runs: 4,
       lastReport: { recovered: 1, deadLettered: 0 },
     });
+  });
+
+  it('on a store that cannot tell when leases expire, sweeps on its interval', async () => {
+    const fx = t.fx();
+    const { clock } = fx;
+    const store = withoutLeaseExpiry(fx.store);
+    const [a] = await insert(store, [newJob({ queue: 'a' })], clock.now());
+    await claim(store, { queue: 'a', now: clock.now(), leaseMs: 1500 });
+    const rescuer = new LeaseRescuer({ store, random: createSeededRandom(1), intervalMs: 2000 });
+    await t.run([rescuer], undefined, store);
+    await advance(clock, 1999);
+    expect((await store.getJob({ id: a! }))?.state).toBe('active');
+    await advance(clock, 1);
+    expect(await store.getJob({ id: a! })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+  });
+
+  it('a lease renewed before it expires is left alone, and the next sweep aims at its new expiry', async () => {
+    const fx = t.fx();
+    const { store, clock } = fx;
+    const [a] = await insert(store, [newJob({ queue: 'a' })], clock.now());
+    const [job] = await claim(store, { queue: 'a', now: clock.now(), leaseMs: 1000 });
+    const rescuer = new LeaseRescuer({ store, random: createSeededRandom(1), intervalMs: 5000 });
+    const m = await t.run([rescuer]);
+    await advance(clock, 900);
+    await store.extendLeases({ leases: [{ id: a!, token: job!.token }], leaseMs: 1000, now: clock.now() });
+    // The sweep aimed at 1001 finds the lease renewed (to 1900) and aims again.
+    await advance(clock, 1000);
+    expect((await store.getJob({ id: a! }))?.state).toBe('active');
+    expect(m.status().services[0]).toMatchObject({ runs: 2, lastReport: { recovered: 0 } });
+    await advance(clock, 1);
+    expect(await store.getJob({ id: a! })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+    expect(m.status().services[0]).toMatchObject({ runs: 3, lastReport: { recovered: 1 } });
   });
 
   it('dead-letters a poison pill: a suspect that lost its worker in quarantine maxOrphans times', async () => {

@@ -50,6 +50,10 @@ describe.skipIf(!redis.available)('RedisStore', () => {
         },
       });
       expect(sweep).toEqual({ recovered: [], deadLettered: [], orphanedWhile: {} });
+      // The time to the next lease expiry is counted on the server's clock too, not the caller's.
+      const untilExpiry = await store.nextLeaseExpiry({ now: ahead + 3650 * 86_400_000 });
+      expect(untilExpiry).toBeGreaterThan(25_000);
+      expect(untilExpiry).toBeLessThanOrEqual(30_000);
     });
 
     it('expires a lease once the server time passes it, whatever the caller clock says', async () => {

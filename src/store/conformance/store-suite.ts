@@ -32,6 +32,7 @@ import { fencingCases } from './cases/fencing.js';
 import { headerCases } from './cases/headers.js';
 import { insertCases } from './cases/insert.js';
 import { leadershipCases } from './cases/leadership.js';
+import { leaseExpiryCases } from './cases/lease-expiry.js';
 import { lostClaimCases } from './cases/lost-claims.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
@@ -65,6 +66,7 @@ export function runStoreConformance(
     failureCases(factory);
     failureBatchCases(factory);
     recoveryCases(factory);
+    leaseExpiryCases(factory);
     orphanCases(factory);
     adminCases(factory);
     transactionalCompletionCases(factory);

@@ -26,6 +26,7 @@ import type {
   JobCompletion,
   JobFailure,
   ListJobsParams,
+  NextLeaseExpiryParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
   ReleaseJobsParams,
@@ -387,6 +388,11 @@ export class PostgresStore extends StoreParts implements Store {
 
   recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
     return recoverExpiredLeases(this.conn, this.deadLetters, params);
+  }
+
+  async nextLeaseExpiry(params: NextLeaseExpiryParams): Promise<number | null> {
+    const [row] = await this.conn.run<{ at: number }>('jobs', 'nextLeaseExpiry', [params.queue ?? null]);
+    return row ? Math.max(0, Number(row.at) - params.now) : null;
   }
 
   async nextScheduledAt(params: { queue: string }): Promise<number | null> {

@@ -30,12 +30,14 @@ import type {
   JobCompletion,
   JobFailure,
   ListJobsParams,
+  NextLeaseExpiryParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
   ReleaseJobsParams,
   RemoveJobsParams,
   StoreCapabilities,
 } from '../job-store.js';
+import { earliestOfParts } from '../shared/earliest.js';
 import type { Store } from '../store.js';
 import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { validateNewJobs } from './job-codec.js';
@@ -46,15 +48,10 @@ import { migrateToQueueSlots } from './queue-slot-migration.js';
 import { globalJobId, locateJobId, QueueSlots } from './queue-slots.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
+import { bySlot } from './slot-groups.js';
 import { SlotHorizons } from './slot-horizons.js';
 
 type DeadLetterMethods = Omit<DL.DeadLetterStore, 'insertDeadLetters'>;
-
-/** Items grouped by the slot of their job id, with their places in the input. */
-interface SlotGroup<T> {
-  indexes: number[];
-  local: T[];
-}
 
 /** The Redis store with one cluster slot per queue; see the module comment. */
 export class QueueSlotRedisStore implements Store {
@@ -159,38 +156,6 @@ export class QueueSlotRedisStore implements Store {
     return { ...job, id: globalJobId(slot, job.id) };
   }
 
-  /** Groups items by the slot of their job id; unknown ids answer `not_found` without a call. */
-  private async bySlot<T extends { id: string }, R extends FenceResult>(
-    items: readonly T[],
-    run: (slot: number, local: T[]) => Promise<R[]>,
-  ): Promise<(R | FenceResult)[]> {
-    const groups = new Map<number, SlotGroup<T>>();
-    const results: (R | FenceResult)[] = new Array(items.length);
-    items.forEach((item, index) => {
-      const where = locateJobId(item.id);
-      if (!where) {
-        results[index] = { id: item.id, ok: false, reason: 'not_found' };
-        return;
-      }
-      let group = groups.get(where.slot);
-      if (!group) {
-        group = { indexes: [], local: [] };
-        groups.set(where.slot, group);
-      }
-      group.indexes.push(index);
-      group.local.push({ ...item, id: where.localId });
-    });
-    await Promise.all(
-      [...groups].map(async ([slot, group]) => {
-        const out = await run(slot, group.local);
-        out.forEach((result, i) => {
-          results[group.indexes[i]!] = { ...result, id: globalJobId(slot, result.id) };
-        });
-      }),
-    );
-    return results;
-  }
-
   /** Moves the dead letters `failures` (slot ids) left in the slot's outbox; see queue-slot-kept-entries.ts. */
   private async afterFailures<R extends FailJobResult>(
     slot: number,
@@ -245,7 +210,7 @@ export class QueueSlotRedisStore implements Store {
   }
 
   completeJobs(params: CompleteJobsParams): Promise<FenceResult[]> {
-    return this.bySlot(params.completions, (slot, completions) =>
+    return bySlot(params.completions, (slot, completions) =>
       this.slots.store(slot).completeJobs({ completions: completions as JobCompletion[], now: params.now }),
     );
   }
@@ -286,7 +251,7 @@ export class QueueSlotRedisStore implements Store {
 
   /** Each slot's failures in one script there; its dead letters are then moved (see the outbox). */
   failJobs(params: FailJobsParams): Promise<FailJobResult[]> {
-    return this.bySlot(params.failures, async (slot, failures) => {
+    return bySlot(params.failures, async (slot, failures) => {
       const results = await this.slots.store(slot).failJobs({ failures, now: params.now });
       return this.afterFailures(slot, failures, results);
     });
@@ -299,15 +264,13 @@ export class QueueSlotRedisStore implements Store {
   }
 
   extendLeases(params: ExtendLeasesParams): Promise<FenceResult[]> {
-    return this.bySlot(params.leases, (slot, leases) =>
+    return bySlot(params.leases, (slot, leases) =>
       this.slots.store(slot).extendLeases({ ...params, leases }),
     );
   }
 
   releaseJobs(params: ReleaseJobsParams): Promise<FenceResult[]> {
-    return this.bySlot(params.leases, (slot, leases) =>
-      this.slots.store(slot).releaseJobs({ ...params, leases }),
-    );
+    return bySlot(params.leases, (slot, leases) => this.slots.store(slot).releaseJobs({ ...params, leases }));
   }
 
   /**
@@ -316,9 +279,7 @@ export class QueueSlotRedisStore implements Store {
    */
   async recoverExpiredLeases(params: RecoverExpiredLeasesParams): Promise<RecoveryResult> {
     const total: RecoveryResult = { recovered: [], deadLettered: [], orphanedWhile: {} };
-    const slot = params.queue === undefined ? undefined : await this.slots.numberOf(params.queue, false);
-    if (slot === null) return total;
-    const slots = slot === undefined ? (await this.slots.all()).map((s) => s.slot) : [slot];
+    const slots = await this.slots.numbersOf(params.queue);
     // The recovery pass of the dead-letter move, for the queues swept.
     await Promise.all(slots.map((n) => this.outbox.move(n)));
     for (const n of slots) {
@@ -338,6 +299,11 @@ export class QueueSlotRedisStore implements Store {
       if (result.deadLettered.length > 0) await this.outbox.move(n);
     }
     return total;
+  }
+
+  async nextLeaseExpiry(params: NextLeaseExpiryParams): Promise<number | null> {
+    const slots = await this.slots.numbersOf(params.queue);
+    return earliestOfParts(slots, (n) => this.slots.store(n).nextLeaseExpiry(params));
   }
 
   async nextScheduledAt(params: { queue: string }): Promise<number | null> {
@@ -485,9 +451,7 @@ export class QueueSlotRedisStore implements Store {
   readonly publishJobEvents: Store['publishJobEvents'] = (params) => this.home.publishJobEvents(params);
   readonly subscribeJobEvents: Store['subscribeJobEvents'] = (params) => this.home.subscribeJobEvents(params);
   readonly updateJobProgress: Store['updateJobProgress'] = async (params) =>
-    (
-      await this.bySlot([params], async (slot, [p]) => [await this.slots.store(slot).updateJobProgress(p!)])
-    )[0]!;
+    (await bySlot([params], async (slot, [p]) => [await this.slots.store(slot).updateJobProgress(p!)]))[0]!;
 
   async close(): Promise<void> {
     await this.notifier.close();

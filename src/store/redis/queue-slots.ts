@@ -109,6 +109,13 @@ export class QueueSlots implements NotifyChannels {
     return out.sort((a, b) => a.slot - b.slot);
   }
 
+  /** The number of `queue` (none for a queue never registered), or of every queue when none is named. */
+  async numbersOf(queue: string | undefined): Promise<number[]> {
+    if (queue === undefined) return (await this.all()).map((s) => s.slot);
+    const n = await this.numberOf(queue, false);
+    return n === null ? [] : [n];
+  }
+
   private remember(queue: string, slot: number): void {
     this.numbers.set(queue, slot);
   }

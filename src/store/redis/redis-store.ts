@@ -16,6 +16,7 @@ import type {
   JobCompletion,
   JobFailure,
   ListJobsParams,
+  NextLeaseExpiryParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
   ReleaseJobsParams,
@@ -24,7 +25,6 @@ import type {
   UpdateJobProgressParams,
 } from '../job-store.js';
 import { StoreParts } from '../shared/store-parts.js';
-
 import type { Store } from '../store.js';
 import { ClaimedPayloads } from './claimed-payloads.js';
 import { type BackfillParams, backfillDeadLetters } from './counter-backfill.js';
@@ -227,13 +227,7 @@ export class RedisStore extends StoreParts implements Store {
       }
     }
     const out = insertResults(replies, jobs.length);
-    const notified = new Set<string>();
-    for (const job of jobs) {
-      if (!notified.has(job.queue)) {
-        notified.add(job.queue);
-        this.notifier.notify(job.queue);
-      }
-    }
+    for (const queue of new Set(jobs.map((job) => job.queue))) this.notifier.notify(queue);
     return out;
   }
 
@@ -446,6 +440,11 @@ export class RedisStore extends StoreParts implements Store {
 
   nextScheduledAt(params: { queue: string }): Promise<number | null> {
     return this.queries.nextScheduledAt(params);
+  }
+
+  async nextLeaseExpiry(params: NextLeaseExpiryParams): Promise<number | null> {
+    const ms = await this.timed('next-lease-expiry', params.now, [params.queue ?? '']);
+    return ms === null ? null : Number(ms);
   }
 
   getJob(params: { id: string }): Promise<Job | null> {

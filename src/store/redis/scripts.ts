@@ -20,6 +20,7 @@ export const SCRIPT_NAMES = [
   'release-lost-claims',
   'find-expired-leases',
   'recover-expired-leases',
+  'next-lease-expiry',
   'remove-jobs',
   'list-jobs',
   'set-queue-paused',

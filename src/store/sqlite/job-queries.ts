@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Job, JobCounts } from '../../core/job.js';
 import { emptyJobCounts, isRemovableJobState, JOB_STATES } from '../../core/job.js';
-import type { ListJobsParams, RemoveJobsParams } from '../job-store.js';
+import type { ListJobsParams, NextLeaseExpiryParams, RemoveJobsParams } from '../job-store.js';
 import type { JobStatements } from './job-statements.js';
 import { JOB_COLUMNS, type JobRow, jobFromRow } from './rows.js';
 import type { SqliteTransactions } from './transactions.js';
@@ -21,6 +21,17 @@ export class JobQueries {
   /** The earliest run time of a scheduled job of `queue`, or `null`. */
   nextScheduledAt(queue: string): number | null {
     return this.tx.read(() => (this.stmt.nextScheduled.get(queue) as number | null) ?? null);
+  }
+
+  /** Milliseconds from `now` until the earliest lease of an active job expires (0 if one has), or `null`. */
+  nextLeaseExpiry(params: NextLeaseExpiryParams): number | null {
+    const at = this.tx.read(
+      () =>
+        (params.queue === undefined
+          ? this.stmt.nextLeaseExpiry.get()
+          : this.stmt.nextLeaseExpiryOfQueue.get(params.queue)) as number | undefined,
+    );
+    return at === undefined ? null : Math.max(0, at - params.now);
   }
 
   /** A job by id, or `null` (an id that is not a row id is simply not found). */

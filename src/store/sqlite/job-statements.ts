@@ -84,6 +84,15 @@ export function prepareJobStatements(db: Database.Database) {
     ).pluck(),
     fenceState: p('SELECT state, claim_token FROM redrive_jobs WHERE id = ?'),
     nextScheduled: p("SELECT MIN(run_at) FROM redrive_jobs WHERE queue = ? AND state = 'scheduled'").pluck(),
+    // Walks the partial lease index in order; the first row is the answer.
+    nextLeaseExpiry: p(
+      `SELECT lease_expires_at FROM redrive_jobs WHERE state = 'active' AND lease_expires_at IS NOT NULL
+        ORDER BY lease_expires_at LIMIT 1`,
+    ).pluck(),
+    nextLeaseExpiryOfQueue: p(
+      `SELECT lease_expires_at FROM redrive_jobs WHERE state = 'active' AND lease_expires_at IS NOT NULL AND queue = ?
+        ORDER BY lease_expires_at LIMIT 1`,
+    ).pluck(),
     getJob: p(`SELECT ${JOB_COLUMNS} FROM redrive_jobs WHERE id = ?`),
     countAll: p(countByStateSql('')).raw(),
     countQueue: p(countByStateSql('queue = @queue AND')).raw(),

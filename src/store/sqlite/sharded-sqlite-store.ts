@@ -38,6 +38,7 @@ import type {
   InsertJobsParams,
   JobCompletion,
   ListJobsParams,
+  NextLeaseExpiryParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
   ReleaseJobsParams,
@@ -45,6 +46,7 @@ import type {
   StoreCapabilities,
   UpdateJobProgressParams,
 } from '../job-store.js';
+import { earliestOfParts } from '../shared/earliest.js';
 import type { Store } from '../store.js';
 import { keepEarlierEntries } from './sharded-kept-entries.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -310,20 +312,18 @@ export class ShardedSqliteStore implements Store {
       for (const d of result.deadLettered) {
         total.deadLettered.push({ jobId: this.globalId(shard, d.jobId), deadLetterId: d.deadLetterId });
       }
-      for (const [id, held] of Object.entries(result.orphanedWhile)) {
+      for (const [id, held] of Object.entries(result.orphanedWhile))
         total.orphanedWhile[this.globalId(shard, id)] = held;
-      }
     }
     return total;
   }
 
-  async nextScheduledAt(params: { queue: string }): Promise<number | null> {
-    let next: number | null = null;
-    for (const shard of this.shards) {
-      const at = await shard.nextScheduledAt(params);
-      if (at !== null && (next === null || at < next)) next = at;
-    }
-    return next;
+  nextLeaseExpiry(params: NextLeaseExpiryParams): Promise<number | null> {
+    return earliestOfParts(this.shards, (shard) => shard.nextLeaseExpiry(params));
+  }
+
+  nextScheduledAt(params: { queue: string }): Promise<number | null> {
+    return earliestOfParts(this.shards, (shard) => shard.nextScheduledAt(params));
   }
 
   async getJob(params: { id: string }): Promise<Job | null> {

@@ -20,6 +20,7 @@ import type {
   JobCompletion,
   JobFailure,
   ListJobsParams,
+  NextLeaseExpiryParams,
   RecoverExpiredLeasesParams,
   RecoveryResult,
   ReleaseJobsParams,
@@ -252,6 +253,10 @@ export class SqliteStore extends StoreParts implements Store {
     const { queues, ...result } = this.tx.write(() => this.orphans.recover(params));
     for (const queue of queues) this.watcher.notify(queue);
     return result;
+  }
+
+  async nextLeaseExpiry(params: NextLeaseExpiryParams): Promise<number | null> {
+    return this.queries.nextLeaseExpiry(params);
   }
 
   async nextScheduledAt(params: { queue: string }): Promise<number | null> {

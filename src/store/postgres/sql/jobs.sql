@@ -220,6 +220,12 @@ UPDATE :SCHEMA.jobs j SET state = 'dead_lettered', orphan_count = j.orphan_count
  WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
 RETURNING j.id::text, j.attempts
 
+-- name: nextLeaseExpiry
+-- The first row of the lease index (migration 0005), of every queue or of queue $1.
+SELECT lease_expires_at AS at FROM :SCHEMA.jobs
+ WHERE state = 'active' AND lease_expires_at IS NOT NULL AND ($1::text IS NULL OR queue = $1)
+ ORDER BY lease_expires_at LIMIT 1
+
 -- name: nextScheduled
 SELECT min(run_at) AS next FROM :SCHEMA.jobs WHERE queue = $1 AND state = 'scheduled'
 
