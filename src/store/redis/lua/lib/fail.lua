@@ -73,11 +73,12 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   -- Only the fields the outcome uses: a dead letter copies the job's attributes and payload, a
   -- retry reads its counters and where it waits (every field read costs the server a lookup and
   -- a string for the script).
+  -- The last attempt's signature (`la`) is read only for a job that is no longer active (a resend).
   local f
   if dead then
-    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'd', 'p', 'dlo')
+    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'd', 'p', 'dlo')
   else
-    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'la', 'rl', 'pr', 'sus')
+    f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'rl', 'pr', 'sus')
   end
   local state = f[1]
   if not state then return 'not_found', next_a end
@@ -86,7 +87,7 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     -- A resend of the failure this token recorded (still the job's last attempt) is a duplicate.
     local landed
     if dead then landed = state == 'dead_lettered' else landed = state == 'scheduled' or state == 'waiting' end
-    if landed and f[6] == sig then return 'duplicate', next_a end
+    if landed and redis.call('HGET', k, 'la') == sig then return 'duplicate', next_a end
     return 'not_active', next_a
   end
 
@@ -99,10 +100,10 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   if dead then
     local dl_id = ARGV[a + 5]
     local shared = blocks[count_arg(ARGV[a + 7])]
-    local payload = nz(ARGV[a + 6]) or f[8]
-    local j = job_fixed(f[7])
+    local payload = nz(ARGV[a + 6]) or f[7]
+    local j = job_fixed(f[6])
     local first, at, expires = ARGV[a + 8], ARGV[a + 9], nz(ARGV[a + 10])
-    local stored_first = nz(f[9])
+    local stored_first = nz(f[8])
     -- The id of the entry kept for the job when it is not the one sent ('' for none).
     local kept
     if stored_first and redis.call('EXISTS', dkey(stored_first)) == 1 then
@@ -145,18 +146,18 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
   local run_at = due.n
   local next_state = run_at <= now and 'waiting' or 'scheduled'
   local run_at_s = due.text
-  redis.call('HSET', k, 's', next_state, 'ra', due.int, 'am', small_text(made), 'rl', small_text(num(f[7], 0) + (1 - spent)),
+  redis.call('HSET', k, 's', next_state, 'ra', due.int, 'am', small_text(made), 'rl', small_text(num(f[6], 0) + (1 - spent)),
     'at', attempts, 'la', sig, 'w', '')
   if next_state == 'waiting' then
-    local priority = f[8] or ''
+    local priority = f[7] or ''
     local score = due.score
     if due.priority ~= priority then
-      score = num_text(wait_score(tonumber(f[8]), run_at))
+      score = num_text(wait_score(tonumber(f[7]), run_at))
       due.priority, due.score = priority, score
     end
     batch_add(batch, queue, 'zadd:wait', score, pad(id))
     -- A suspect retried straight to waiting must stay findable by a quarantine claim.
-    if f[9] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
+    if f[8] == '1' then batch_add(batch, queue, 'zadd:suspects', score, pad(id)) end
     woken[queue] = true
   else
     batch_add(batch, queue, 'zadd:sched', run_at_s, id)
