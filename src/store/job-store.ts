@@ -233,8 +233,12 @@ export interface NextLeaseExpiryParams {
 export interface RecoveryResult {
   /** Jobs returned to `waiting` without spending an attempt. */
   recovered: string[];
-  /** Poison pills moved to the dead-letter queue, with their dead-letter ids. */
-  deadLettered: { jobId: string; deadLetterId: string }[];
+  /**
+   * Poison pills moved to the dead-letter queue, with their dead-letter ids. As for
+   * {@link JobStore.failJobs}, a job that has an entry already keeps it: `deadLetterId` names that
+   * entry (none if the id built was another job's entry).
+   */
+  deadLettered: { jobId: string; deadLetterId?: string }[];
   /** How its worker held each job of `recovered` and `deadLettered` when the lease expired. */
   orphanedWhile: Record<string, OrphanedWhile>;
 }

@@ -36,6 +36,7 @@ import { leaseExpiryCases } from './cases/lease-expiry.js';
 import { lostClaimCases } from './cases/lost-claims.js';
 import { modelCases } from './cases/model.js';
 import { orphanCases } from './cases/orphans.js';
+import { poisonPillEntryCases } from './cases/poison-pill-entries.js';
 import { progressCases } from './cases/progress.js';
 import { recoveryCases } from './cases/recovery.js';
 import { transactionalCompletionCases } from './cases/transactional-completion.js';
@@ -68,6 +69,7 @@ export function runStoreConformance(
     recoveryCases(factory);
     leaseExpiryCases(factory);
     orphanCases(factory);
+    poisonPillEntryCases(factory);
     adminCases(factory);
     transactionalCompletionCases(factory);
     deadLetterRecordCases(factory);

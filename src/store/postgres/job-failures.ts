@@ -109,7 +109,7 @@ async function deadLetterMany(
     });
     return JSON.stringify(record);
   });
-  const moved = await conn.run<{ job_id: string; dead_letter_id: string | null }>(
+  const moved = await conn.run<{ job_id: string; dead_letter_id: string | null; linked: string | null }>(
     'jobs',
     'deadLetterJobs',
     [
@@ -122,6 +122,9 @@ async function deadLetterMany(
     client,
   );
   const entries = new Map(moved.map((r) => [r.job_id, r.dead_letter_id]));
+  const linkedUnstored = moved.filter((r) => r.linked !== r.dead_letter_id).map((r) => r.job_id);
+  if (linkedUnstored.length > 0)
+    for (const [id, entry] of await relinkDeadLetters(conn, client, linkedUnstored)) entries.set(id, entry);
   for (const i of moving) {
     // Not moved: the job changed meanwhile; the refusal read says why.
     if (!entries.has(String(ids[i]))) continue;
@@ -131,6 +134,27 @@ async function deadLetterMany(
       ? { id: failures[i]!.id, ok: true, deadLetterId: entry }
       : { id: failures[i]!.id, ok: true };
   }
+}
+
+/**
+ * Links each of `jobIds` (dead-lettered in this transaction) to the entry stored for it now, or to
+ * none, and returns those by job id: for jobs whose link names a record their statement did not
+ * store, or that got none. A concurrent transaction inserting the same id (or an entry for the same
+ * job) is not in the statement's snapshot, so the link chosen from it named that record; ON
+ * CONFLICT then waited for the transaction and skipped it (see jobs.sql relinkDeadLetters).
+ */
+export async function relinkDeadLetters(
+  conn: PostgresConnection,
+  client: PgQueryable,
+  jobIds: readonly string[],
+): Promise<Map<string, string | null>> {
+  const rows = await conn.run<{ id: string; dead_letter_id: string | null }>(
+    'jobs',
+    'relinkDeadLetters',
+    [jobIds],
+    client,
+  );
+  return new Map(rows.map((r) => [r.id, r.dead_letter_id]));
 }
 
 type DeadLetterOf = Extract<JobFailure['outcome'], { kind: 'dead_letter' }>['deadLetter'];
@@ -196,15 +220,20 @@ async function failOne(
     replayOf: job.replay_of,
     now,
   });
-  const [moved] = await conn.run<{ dead_letter_id: string | null }>(
+  const [moved] = await conn.run<{ dead_letter_id: string | null; linked: string | null }>(
     'jobs',
     'deadLetterJob',
     [numeric, token, now, spent, JSON.stringify(attempt), JSON.stringify(record)],
     client,
   );
-  // The entry kept for the job: the one stored before it failed, if any, or the one inserted now.
-  if (moved)
-    return moved.dead_letter_id ? { id, ok: true, deadLetterId: moved.dead_letter_id } : { id, ok: true };
+  if (moved) {
+    // The entry kept for the job: the one stored before it failed, if any, or the one inserted now.
+    const entry =
+      moved.linked === moved.dead_letter_id
+        ? moved.dead_letter_id
+        : ((await relinkDeadLetters(conn, client, [String(numeric)])).get(String(numeric)) ?? null);
+    return entry ? { id, ok: true, deadLetterId: entry } : { id, ok: true };
+  }
   // The job moved between the read and the write: say why.
   const [after] = await conn.run<Fence>('jobs', 'fenceStates', [[numeric]], client);
   return refused(after);

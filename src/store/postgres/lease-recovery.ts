@@ -1,14 +1,17 @@
 /**
  * Orphan recovery on PostgreSQL: in one transaction, lock the expired leases (`SKIP LOCKED`, so a
  * sweep never waits on a worker finishing a job), judge how each was held (prefetched, running,
- * quarantine: see `JobStore.recoverExpiredLeases`), return them to `waiting` in one
- * statement, and dead-letter the poison pills (quarantine orphan count at `maxOrphans`) in two
- * more: one moves the jobs, one inserts their dead letters. Every change is fenced by the token
- * read, and clears it, so the lost worker's late completion or failure is refused as stale.
+ * quarantine: see `JobStore.recoverExpiredLeases`), return them to `waiting` in one statement,
+ * and dead-letter the poison pills (quarantine orphan count at `maxOrphans`) in two more: one
+ * moves the jobs, one inserts their dead letters and links the jobs to them. Every change is
+ * fenced by the token read, and clears it, so the lost worker's late completion or failure is
+ * refused as stale.
  */
+import type pg from 'pg';
 import type { AttemptRecord, OrphanedWhile } from '../../core/job.js';
 import type { RecoverExpiredLeasesParams, RecoveryResult } from '../job-store.js';
 import { HORIZON_RETENTION_MS, orphanedAttempt, orphanedWhile } from '../orphan-attribution.js';
+import { relinkDeadLetters } from './job-failures.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PostgresDeadLetters } from './postgres-dead-letters.js';
 
@@ -27,6 +30,61 @@ type Expired = {
   quarantined: boolean;
   start_horizon: number | null;
 };
+
+/** A poison pill to dead-letter: its row as read, its orphaned attempt (JSON), its dead letter's record. */
+type PoisonPill = { row: Expired; attempt: string; record: Record<string, unknown> };
+
+/**
+ * Moves poison pills (fenced) to dead_lettered and inserts their dead letters, as a failure's
+ * (job-failures.ts): a job with an entry already keeps it, and one whose record's id is another
+ * job's entry gets none. A job is linked only to the entry it keeps or, after the insert, to the
+ * one inserted for it: a link chosen before, from what this transaction's snapshot shows, would
+ * name another job's entry when a concurrent transaction inserts the same id first (ON CONFLICT
+ * then waits for it and skips this record).
+ */
+async function deadLetterPoisonPills(
+  conn: PostgresConnection,
+  client: pg.PoolClient,
+  poison: readonly PoisonPill[],
+  now: number,
+  result: RecoveryResult,
+): Promise<void> {
+  const moved = await conn.run<{ id: string; attempts: AttemptRecord[]; kept_id: string | null }>(
+    'jobs',
+    'orphansToDeadLetter',
+    [poison.map((p) => p.row.id), poison.map((p) => p.row.claim_token), poison.map((p) => p.attempt), now],
+    client,
+  );
+  const byId = new Map(moved.map((m) => [m.id, m]));
+  const records = poison.flatMap((p) => {
+    const m = byId.get(String(p.row.id));
+    return m && m.kept_id === null ? [{ ...p.record, attempts: m.attempts }] : [];
+  });
+  const linked =
+    records.length === 0
+      ? []
+      : await conn.run<{ id: string; dead_letter_id: string }>(
+          'jobs',
+          'linkPoisonPillDeadLetters',
+          [JSON.stringify(records)],
+          client,
+        );
+  const inserted = new Map<string, string | null>(linked.map((l) => [l.id, l.dead_letter_id]));
+  // A record refused: its id was another job's entry, or an entry for the job was inserted by a
+  // concurrent transaction after this one's snapshot (the job keeps that one).
+  const refused = moved.filter((m) => m.kept_id === null && !inserted.has(m.id)).map((m) => m.id);
+  if (refused.length > 0) {
+    for (const [id, entry] of await relinkDeadLetters(conn, client, refused)) inserted.set(id, entry);
+  }
+  for (const p of poison) {
+    const jobId = String(p.row.id);
+    const m = byId.get(jobId);
+    if (!m) continue;
+    const entry = m.kept_id ?? inserted.get(jobId);
+    result.deadLettered.push(entry ? { jobId, deadLetterId: entry } : { jobId });
+    result.orphanedWhile[jobId] = 'quarantine';
+  }
+}
 
 /** Recovers up to `limit` expired leases; see {@link RecoverExpiredLeasesParams}. */
 export function recoverExpiredLeases(
@@ -48,12 +106,7 @@ export function recoverExpiredLeases(
         client,
       );
       const back: { row: Expired; attempt: string; held: OrphanedWhile }[] = [];
-      const poison: {
-        row: Expired;
-        attempt: string;
-        record: Record<string, unknown>;
-        deadLetterId: string;
-      }[] = [];
+      const poison: PoisonPill[] = [];
       for (const row of rows) {
         const id = String(row.id);
         const held = orphanedWhile({
@@ -77,7 +130,7 @@ export function recoverExpiredLeases(
             replayOf: row.replay_of,
             now,
           });
-          poison.push({ row, attempt: JSON.stringify(attempt), record, deadLetterId: dl.id });
+          poison.push({ row, attempt: JSON.stringify(attempt), record });
         } else {
           back.push({ row, attempt: JSON.stringify(attempt), held });
         }
@@ -104,30 +157,7 @@ export function recoverExpiredLeases(
           result.orphanedWhile[id] = b.held;
         }
       }
-      if (poison.length > 0) {
-        const moved = await conn.run<{ id: string; attempts: AttemptRecord[] }>(
-          'jobs',
-          'orphansToDeadLetter',
-          [
-            poison.map((p) => p.row.id),
-            poison.map((p) => p.row.claim_token),
-            poison.map((p) => p.attempt),
-            poison.map((p) => p.deadLetterId),
-            now,
-          ],
-          client,
-        );
-        const attemptsById = new Map(moved.map((m) => [m.id, m.attempts]));
-        const records = poison
-          .filter((p) => attemptsById.has(String(p.row.id)))
-          .map((p) => ({ ...p.record, attempts: attemptsById.get(String(p.row.id)) }));
-        await deadLetters.insertRecords(records, true, client);
-        for (const p of poison) {
-          if (!attemptsById.has(String(p.row.id))) continue;
-          result.deadLettered.push({ jobId: String(p.row.id), deadLetterId: p.deadLetterId });
-          result.orphanedWhile[String(p.row.id)] = 'quarantine';
-        }
-      }
+      if (poison.length > 0) await deadLetterPoisonPills(conn, client, poison, now, result);
       return result;
     },
     { genericPlans: true },

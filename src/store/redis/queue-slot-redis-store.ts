@@ -169,6 +169,22 @@ export class QueueSlotRedisStore implements Store {
     return keepEarlierEntries(slot, ids, results, deps);
   }
 
+  /**
+   * Moves the poison pills' dead letters (slot ids) that a sweep left in the slot's outbox, each
+   * answered, as a failure's, by the entry its job keeps; see queue-slot-kept-entries.ts.
+   */
+  private async movePoisonPills(slot: number, deadLettered: RecoveryResult['deadLettered']) {
+    if (deadLettered.length === 0) return deadLettered;
+    await this.outbox.move(slot);
+    const deps = { conn: this.conn, keys: this.keys, slotKeys: this.slots.store(slot).keys };
+    const ids = deadLettered.map((d) => d.jobId);
+    const results = deadLettered.map((d) => ({ ...d, id: d.jobId, ok: true as const }));
+    const kept = await keepEarlierEntries(slot, ids, results, deps);
+    return kept.map(({ id, deadLetterId }) =>
+      deadLetterId === undefined ? { jobId: id } : { jobId: id, deadLetterId },
+    );
+  }
+
   // ---- jobs ---------------------------------------------------------------------------------
 
   /** One script call per queue of the batch (each queue's part atomic on its own). */
@@ -291,12 +307,11 @@ export class QueueSlotRedisStore implements Store {
         deadLetterFor: (job) => params.deadLetterFor({ ...job, id: globalJobId(n, job.id) }),
       });
       for (const id of result.recovered) total.recovered.push(globalJobId(n, id));
-      for (const d of result.deadLettered) {
-        total.deadLettered.push({ jobId: globalJobId(n, d.jobId), deadLetterId: d.deadLetterId });
+      for (const d of await this.movePoisonPills(n, result.deadLettered)) {
+        total.deadLettered.push({ ...d, jobId: globalJobId(n, d.jobId) });
       }
       for (const [id, held] of Object.entries(result.orphanedWhile))
         total.orphanedWhile[globalJobId(n, id)] = held;
-      if (result.deadLettered.length > 0) await this.outbox.move(n);
     }
     return total;
   }

@@ -433,7 +433,8 @@ export class RedisStore extends StoreParts implements Store {
     }
     return {
       recovered,
-      deadLettered: dead.map(([jobId, deadLetterId]) => ({ jobId, deadLetterId })),
+      // '': the dead letter's id was another job's entry, and the job has none.
+      deadLettered: dead.map(([jobId, deadLetterId]) => (deadLetterId ? { jobId, deadLetterId } : { jobId })),
       orphanedWhile,
     };
   }

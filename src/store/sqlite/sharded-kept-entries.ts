@@ -7,7 +7,7 @@
  * A record whose id is already another job's entry in the file would be dropped by the move too:
  * that job then has no entry, and neither the answer nor the job names one.
  */
-import type { FailJobResult } from '../job-store.js';
+import type { FailJobResult, RecoveryResult } from '../job-store.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 /**
@@ -18,7 +18,8 @@ import type { SqliteStore } from './sqlite-store.js';
 export async function keepEarlierEntries(
   results: FailJobResult[],
   file: SqliteStore,
-  locate: (globalId: string) => { shard: SqliteStore; localId: string } | null,
+  shards: readonly SqliteStore[],
+  locate: (globalId: string) => { shard: number; localId: string } | null,
 ): Promise<FailJobResult[]> {
   const created = results.filter((r) => r.ok && r.deadLetterId !== undefined);
   if (created.length === 0) return results;
@@ -34,10 +35,11 @@ export async function keepEarlierEntries(
     const keptId = kept.get(result.id) ?? (taken ? null : undefined);
     if (keptId === undefined || keptId === result.deadLetterId) return result;
     const where = locate(result.id);
-    if (where) {
-      const links = byShard.get(where.shard) ?? [];
+    const shard = where && shards[where.shard];
+    if (where && shard) {
+      const links = byShard.get(shard) ?? [];
       links.push({ jobId: where.localId, keptId, replacedId: result.deadLetterId });
-      byShard.set(where.shard, links);
+      byShard.set(shard, links);
     }
     if (keptId === null) {
       const { deadLetterId: _refused, ...none } = result;
@@ -47,4 +49,22 @@ export async function keepEarlierEntries(
   });
   for (const [shard, links] of byShard) await shard.relinkDeadLetters(links);
   return out;
+}
+
+/**
+ * {@link keepEarlierEntries} for the poison pills of a recovery sweep (global ids), whose dead
+ * letters follow a failure's rule: rewrites `sweep.deadLettered` to name the entry each job keeps,
+ * or none.
+ */
+export async function keepEarlierPoisonPillEntries(
+  sweep: RecoveryResult,
+  file: SqliteStore,
+  shards: readonly SqliteStore[],
+  locate: (globalId: string) => { shard: number; localId: string } | null,
+): Promise<void> {
+  const results = sweep.deadLettered.map((d): FailJobResult => ({ ...d, id: d.jobId, ok: true }));
+  const checked = await keepEarlierEntries(results, file, shards, locate);
+  sweep.deadLettered = checked.map((r) =>
+    r.deadLetterId === undefined ? { jobId: r.id } : { jobId: r.id, deadLetterId: r.deadLetterId },
+  );
 }

@@ -48,7 +48,7 @@ import type {
 } from '../job-store.js';
 import { earliestOfParts } from '../shared/earliest.js';
 import type { Store } from '../store.js';
-import { keepEarlierEntries } from './sharded-kept-entries.js';
+import { keepEarlierEntries, keepEarlierPoisonPillEntries } from './sharded-kept-entries.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
 /** Options of {@link ShardedSqliteStore}. */
@@ -265,10 +265,7 @@ export class ShardedSqliteStore implements Store {
     const results = await this.byShard(params.failures, (shard, failures) =>
       shard.failJobs({ failures, now: params.now }),
     );
-    return keepEarlierEntries(results, this.deadLetterFile, (id) => {
-      const where = this.locate(id);
-      return where && { shard: this.shards[where.shard]!, localId: where.localId };
-    });
+    return keepEarlierEntries(results, this.deadLetterFile, this.shards, (id) => this.locate(id));
   }
 
   async failJob(params: FailJobParams): Promise<FailJobResult> {
@@ -309,12 +306,12 @@ export class ShardedSqliteStore implements Store {
         deadLetterFor: (job) => params.deadLetterFor({ ...job, id: this.globalId(shard, job.id) }),
       });
       for (const id of result.recovered) total.recovered.push(this.globalId(shard, id));
-      for (const d of result.deadLettered) {
-        total.deadLettered.push({ jobId: this.globalId(shard, d.jobId), deadLetterId: d.deadLetterId });
-      }
+      for (const d of result.deadLettered)
+        total.deadLettered.push({ ...d, jobId: this.globalId(shard, d.jobId) });
       for (const [id, held] of Object.entries(result.orphanedWhile))
         total.orphanedWhile[this.globalId(shard, id)] = held;
     }
+    await keepEarlierPoisonPillEntries(total, this.deadLetterFile, this.shards, (id) => this.locate(id));
     return total;
   }
 

@@ -73,6 +73,7 @@ function prepareOrphanStatements(db: Database.Database) {
               finished_at = @now, lease_expires_at = NULL, dead_letter_id = @deadLetterId
         WHERE id = @id AND claim_token = @token AND state = 'active'`,
     ),
+    linkDeadLetter: p('UPDATE redrive_jobs SET dead_letter_id = ? WHERE id = ?'),
   };
 }
 
@@ -82,9 +83,14 @@ type OrphanStatements = ReturnType<typeof prepareOrphanStatements>;
 export class SqliteOrphans {
   private readonly stmt: OrphanStatements;
 
+  /**
+   * `insertDeadLetter` inserts a poison pill's dead letter and returns the id of the entry the job
+   * keeps: the one inserted, or, when the insert is refused, the job's earlier entry (null for none:
+   * the id was another job's entry).
+   */
   constructor(
     db: Database.Database,
-    private readonly insertDeadLetter: (input: JobDeadLetterInput, now: number) => void,
+    private readonly insertDeadLetter: (input: JobDeadLetterInput, now: number) => string | null,
   ) {
     this.stmt = prepareOrphanStatements(db);
   }
@@ -149,7 +155,7 @@ export class SqliteOrphans {
           deadLetterId: dl.id,
         }).changes;
         if (changed === 1) {
-          this.insertDeadLetter(
+          const entry = this.insertDeadLetter(
             {
               deadLetter: dl,
               jobId: id,
@@ -160,7 +166,9 @@ export class SqliteOrphans {
             },
             now,
           );
-          out.deadLettered.push({ jobId: id, deadLetterId: dl.id });
+          // A job with an entry already keeps it, as a failure's dead letter does (job-failures.ts).
+          if (entry !== dl.id) this.stmt.linkDeadLetter.run(entry, row.id);
+          out.deadLettered.push(entry === null ? { jobId: id } : { jobId: id, deadLetterId: entry });
           out.orphanedWhile[id] = held;
         }
         continue;

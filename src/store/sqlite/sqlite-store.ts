@@ -130,7 +130,11 @@ export class SqliteStore extends StoreParts implements Store {
         ...(options.scanBudget !== undefined ? { scanBudget: options.scanBudget } : {}),
       });
       this.failures = new JobFailureWriter(db, this.deadLetters);
-      this.orphans = new SqliteOrphans(db, (input, now) => this.deadLetters.insertFromJobs([input], now));
+      this.orphans = new SqliteOrphans(db, (input, now) =>
+        this.deadLetters.insertFromJobs([input], now)[0]
+          ? input.deadLetter.id
+          : this.deadLetters.entryIdOfJob(input.jobId),
+      );
       this.claims = new JobClaims(stmt, this.orphans);
       this.lostClaims = new LostClaims(db);
       this.leadership = new SqliteLeadership(db, this.tx);

@@ -122,7 +122,7 @@ SELECT queue, name, payload, state, claim_token, attempts -> -1 AS last_attempt,
 -- the dead letter the job replays. An entry stored for the job before (imported, recorded by hand)
 -- stays its one dead letter: the job links to it and no record is inserted. Returns a row when the
 -- job moved, with the id of its dead letter (null, the job linked to none, when the record's id was
--- another job's).
+-- another job's) and the one the job was linked to (`linked`; see relinkDeadLetters).
 WITH kept AS (
   SELECT id FROM :SCHEMA.dead_letters WHERE job_id = $1::text
 ), changed AS (
@@ -132,7 +132,7 @@ WITH kept AS (
          dead_letter_id = COALESCE((SELECT id FROM kept), (SELECT $6::jsonb ->> 'id' WHERE NOT EXISTS
            (SELECT 1 FROM :SCHEMA.dead_letters d WHERE d.id = $6::jsonb ->> 'id')))
    WHERE id = $1 AND claim_token = $2 AND state = 'active'
-  RETURNING attempts
+  RETURNING attempts, dead_letter_id
 ), inserted AS (
   INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
   SELECT DEAD_LETTER_INSERT_VALUES
@@ -143,7 +143,8 @@ WITH kept AS (
   ON CONFLICT DO NOTHING
   RETURNING id
 )
-SELECT COALESCE((SELECT id FROM kept), (SELECT id FROM inserted)) AS dead_letter_id FROM changed
+SELECT COALESCE((SELECT id FROM kept), (SELECT id FROM inserted)) AS dead_letter_id, dead_letter_id AS linked
+  FROM changed
 
 -- name: retryMany
 -- Retries and rate-limit pauses of a batch, each fenced; returns the ids it changed.
@@ -165,7 +166,8 @@ SELECT id::text, queue, name, payload, state, claim_token, replay_of FROM :SCHEM
 -- the replay ledger of the dead letter a job replays. A job with an entry stored before (imported,
 -- recorded by hand) keeps it as its one dead letter: it links to it and no record is inserted.
 -- Returns one row per job moved, with the id of its dead letter (null, the job linked to none, when
--- the record's id was another job's).
+-- the record's id was another job's) and the one the job was linked to (`linked`; see
+-- relinkDeadLetters).
 WITH input AS (
   SELECT c.*, k.id AS kept_id
     FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::jsonb[]) AS c(id, token, attempt, record)
@@ -178,7 +180,7 @@ WITH input AS (
            (SELECT 1 FROM :SCHEMA.dead_letters d WHERE d.id = c.record ->> 'id')))
     FROM input c
    WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
-  RETURNING j.id, j.attempts, c.record, c.kept_id
+  RETURNING j.id, j.attempts, c.record, c.kept_id, j.dead_letter_id AS linked
 ), inserted AS (
   INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
   SELECT DEAD_LETTER_INSERT_VALUES
@@ -189,8 +191,20 @@ WITH input AS (
   ON CONFLICT DO NOTHING
   RETURNING id, job_id
 )
-SELECT changed.id::text AS job_id, COALESCE(changed.kept_id, inserted.id) AS dead_letter_id
+SELECT changed.id::text AS job_id, COALESCE(changed.kept_id, inserted.id) AS dead_letter_id, changed.linked
   FROM changed LEFT JOIN inserted ON inserted.job_id = changed.id::text
+
+-- name: relinkDeadLetters
+-- Links each job ($1) to the entry stored for it now (null for none) and returns it. For a job
+-- whose dead letter was refused though deadLetterJob(s) linked it: that link was chosen from the
+-- statement's snapshot, which did not show an entry a concurrent transaction was inserting with
+-- the same id (or for the same job); ON CONFLICT waited for that transaction and skipped the
+-- record. This statement's snapshot shows that entry.
+UPDATE :SCHEMA.jobs j SET dead_letter_id = k.id
+  FROM unnest($1::bigint[]) AS c(id)
+       LEFT JOIN :SCHEMA.dead_letters k ON k.job_id = c.id::text
+ WHERE j.id = c.id
+RETURNING j.id::text, j.dead_letter_id
 
 -- name: expiredLeases
 SELECT id, queue, name, payload, claim_token, orphan_count, attempts_made, worker_id, started_at, replay_of,
@@ -213,12 +227,39 @@ UPDATE :SCHEMA.jobs j SET state = 'waiting', orphan_count = j.orphan_count + c.c
 RETURNING j.id::text
 
 -- name: orphansToDeadLetter
+-- Moves poison pills (each fenced) to dead_lettered. A job with an entry stored before (imported,
+-- recorded by hand, kept from an earlier dead-lettering) keeps it as its one dead letter: it links
+-- to it here (kept_id); the others are linked by linkPoisonPillDeadLetters to the entry inserted.
+WITH input AS (
+  SELECT c.*, k.id AS kept_id
+    FROM unnest($1::bigint[], $2::text[], $3::jsonb[]) AS c(id, token, attempt)
+         LEFT JOIN :SCHEMA.dead_letters k ON k.job_id = c.id::text
+)
 UPDATE :SCHEMA.jobs j SET state = 'dead_lettered', orphan_count = j.orphan_count + 1,
        attempts = COALESCE(j.attempts, '[]'::jsonb) || jsonb_build_array(c.attempt),
-       finished_at = $5, lease_expires_at = NULL, dead_letter_id = c.dead_letter_id
-  FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::text[]) AS c(id, token, attempt, dead_letter_id)
+       finished_at = $4, lease_expires_at = NULL, dead_letter_id = c.kept_id
+  FROM input c
  WHERE j.id = c.id AND j.claim_token = c.token AND j.state = 'active'
-RETURNING j.id::text, j.attempts
+RETURNING j.id::text, j.attempts, c.kept_id
+
+-- name: linkPoisonPillDeadLetters
+-- Inserts the dead letters of poison pills moved by orphansToDeadLetter ($1: a JSON array of
+-- records, as dead-letters.sql insertRecords, carrying the replay ledger) and links each job to
+-- the entry inserted for it: only to one inserted, so a record refused because its id is another
+-- job's entry (committed, or inserted by a transaction that commits while this one waits on it)
+-- leaves the job unlinked (relinkDeadLetters then says what it keeps). Returns the jobs linked.
+WITH inserted AS (
+  INSERT INTO :SCHEMA.dead_letters (DEAD_LETTER_INSERT_COLUMNS)
+  SELECT DEAD_LETTER_INSERT_VALUES
+    FROM jsonb_array_elements($1::jsonb) AS r
+         LEFT JOIN :SCHEMA.dead_letters p ON p.id = r ->> 'replay_of'
+  ON CONFLICT DO NOTHING
+  RETURNING id, job_id
+)
+UPDATE :SCHEMA.jobs j SET dead_letter_id = inserted.id
+  FROM inserted
+ WHERE j.id = inserted.job_id::bigint
+RETURNING j.id::text, j.dead_letter_id
 
 -- name: nextLeaseExpiry
 -- The first row of the lease index (migration 0005), of every queue or of queue $1.

@@ -4,14 +4,17 @@
 -- and returns it to waiting (token and worker cleared, no attempt spent): a 'prefetched' job as it
 -- was; a 'running' one as a suspect (also in the queue's suspects index); a 'quarantine' one with
 -- its orphan count raised — or, when that reaches maxOrphans and the caller sent a poison-pill
--- dead letter for it, moved to the dead-letter queue with that record.
+-- dead letter for it, moved to the dead-letter queue with that record. As a failure's dead letter
+-- (lib/fail.lua), one refused because the job has an entry already leaves that entry the job's:
+-- the job links to it and the answer names it (neither names one when the id was another job's).
 --
 -- KEYS[1]  {p}:queues (declared for routing; not written)
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] maxOrphans;  ARGV[5] N;
 -- ARGV[6..] N groups: id, token, dead-letter id ('' = none), redacted payload ('' = the job's),
 --          field count M, then M field/value pairs of the dead letter.
 -- Returns  { recoveredIds, deadLettered, orphanedWhile } with deadLettered a list of
---          { jobId, deadLetterId } and orphanedWhile a flat list of id, how-held pairs.
+--          { jobId, deadLetterId } (the entry the job links to, '' for none) and orphanedWhile a
+--          flat list of id, how-held pairs.
 --!include lib/common.lua
 --!include lib/jobs.lua
 --!include lib/dead-letters.lua
@@ -33,7 +36,7 @@ for _ = 1, tonumber(ARGV[5]) do
   a = a + 5 + m * 2
   local k = jkey(id)
   local f = redis.call('HMGET', k, 's', 'tk', 'le', 'oc', 'am', 'sa', 'w', 'q', 'at', 'd', 'p', 'pr', 'ra',
-    'qn', 'sq', 'sus', 'ws')
+    'qn', 'sq', 'sus', 'ws', 'dlo')
   if f[1] == 'active' and f[2] == token and num(f[3], now) < now then
     local queue = f[8]
     local started, seq, worker = holder(f[17], f[6], f[15], f[7])
@@ -47,8 +50,17 @@ for _ = 1, tonumber(ARGV[5]) do
     redis.call('ZREM', qkey(queue, 'active'), id)
     if held == 'quarantine' and orphans >= max_orphans then
       if dl_id ~= '' then
-        dl_insert_from_job(dl_id, fields, id, { queue = queue, name = fixed(f[10], 1), replay_of = fixed(f[10], 7) },
-          nz(payload) or f[11], attempts, now, dl_batch)
+        local stored_first = nz(f[18])
+        if stored_first and redis.call('EXISTS', dkey(stored_first)) == 1 then
+          -- An entry stored for this job before (see insert-dead-letters.lua) stays its one.
+          dl_id = stored_first
+        elseif not dl_insert_from_job(dl_id, fields, id,
+            { queue = queue, name = fixed(f[10], 1), replay_of = fixed(f[10], 7) },
+            nz(payload) or f[11], attempts, now, dl_batch) then
+          -- Refused: the job's link (below format 4) names the entry kept for it; an id that was
+          -- another job's leaves the job without one.
+          dl_id = redis.call('HGET', B .. 'dl:job', id) or ''
+        end
         redis.call('HSET', k, 's', 'dead_lettered', 'oc', orphans, 'at', attempts, 'la', 'orphaned',
           'fa', int(now), 'le', '', 'dl', dl_id)
         redis.call('ZADD', qkey(queue, 'dead'), now, id)
