@@ -83,6 +83,12 @@ export class LeaseRescuer implements MaintenanceService {
    * the sweep left for later) must not turn the rescuer into a busy loop.
    */
   private readonly minGapMs: number;
+  /**
+   * The wait after a sweep that took nothing while the store still reports an expired lease (one
+   * no sweep can take: a Redis index entry whose job is gone, say): doubled each time, up to the
+   * interval, so such a lease costs a few early sweeps and then none.
+   */
+  private stuckGapMs: number;
 
   constructor(private readonly options: LeaseRescuerOptions) {
     this.intervalMs = intervalOption('rescueIntervalMs', options.intervalMs, 5_000);
@@ -90,6 +96,7 @@ export class LeaseRescuer implements MaintenanceService {
     this.batchSize = intervalOption('batchSize', options.batchSize, 1000);
     if (options.clock) this.last = { wall: options.clock.now(), monotonic: intervalNow(options.clock) };
     this.minGapMs = Math.max(1, Math.ceil(this.intervalMs / 20));
+    this.stuckGapMs = this.minGapMs;
   }
 
   /**
@@ -136,18 +143,33 @@ export class LeaseRescuer implements MaintenanceService {
       }
     }
     const swept = result.recovered.length + result.deadLettered.length;
-    if (queue === undefined) this.nextDueInMs = await this.untilNextExpiry(now, swept >= this.batchSize);
+    if (queue === undefined) this.nextDueInMs = await this.untilNextExpiry(now, swept);
     return { recovered: result.recovered.length, deadLettered: result.deadLettered.length };
   }
 
-  /** See {@link nextRunInMs}; undefined when the store cannot tell or no job is running. */
-  private async untilNextExpiry(now: number, full: boolean): Promise<number | undefined> {
-    if (full) return this.minGapMs;
+  /**
+   * See {@link nextRunInMs}; undefined (the interval) when the store cannot tell, no job is
+   * running, or the question fails: the sweep itself is done by then, and is reported as such.
+   */
+  private async untilNextExpiry(now: number, swept: number): Promise<number | undefined> {
+    if (swept >= this.batchSize) return this.minGapMs;
     const { store } = this.options;
     if (!store.nextLeaseExpiry) return undefined;
-    const ms = await store.nextLeaseExpiry({ now });
-    // One past the expiry: a lease counts as expired once it is strictly earlier than the sweep's now.
-    return ms === null ? undefined : Math.max(this.minGapMs, ms + 1);
+    let ms: number | null;
+    try {
+      ms = await store.nextLeaseExpiry({ now });
+    } catch {
+      return undefined;
+    }
+    if (ms === null) return undefined;
+    if (ms > 0 || swept > 0) {
+      this.stuckGapMs = this.minGapMs;
+      // One past the expiry: a lease counts as expired once it is strictly earlier than the sweep's now.
+      return Math.max(this.minGapMs, ms + 1);
+    }
+    const gap = this.stuckGapMs;
+    this.stuckGapMs = Math.min(this.intervalMs, gap * 2);
+    return gap;
   }
 
   /** Whether this sweep falls in the grace after a forward step of the wall clock. */

@@ -87,9 +87,14 @@ export function cuttable(store: Store): { store: Store; cut(): void; restore(): 
 
 /** The store without its optional `nextLeaseExpiry`, as a store that cannot tell would be. */
 export function withoutLeaseExpiry(store: Store): Store {
+  return withLeaseExpiry(store, undefined);
+}
+
+/** The store with `nextLeaseExpiry` replaced by `answer` (or removed, given undefined). */
+export function withLeaseExpiry(store: Store, answer: Store['nextLeaseExpiry']): Store {
   return new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'nextLeaseExpiry') return undefined;
+      if (prop === 'nextLeaseExpiry') return answer;
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

@@ -9,7 +9,7 @@ import { createSeededRandom } from '../../src/core/clock.js';
 import type { RedriveEvents } from '../../src/events.js';
 import { CLOCK_STEP_GRACE_MS, LeaseRescuer } from '../../src/maintenance/lease-rescuer.js';
 import { claim, insert, newJob } from '../../src/store/conformance/fixtures.js';
-import { advance, useFixture, withoutLeaseExpiry } from './helpers.js';
+import { advance, useFixture, withLeaseExpiry, withoutLeaseExpiry } from './helpers.js';
 
 describe('LeaseRescuer', () => {
   const t = useFixture();
@@ -65,6 +65,33 @@ describe('LeaseRescuer', () => {
     expect((await store.getJob({ id: a! }))?.state).toBe('active');
     await advance(clock, 1);
     expect(await store.getJob({ id: a! })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+  });
+
+  it('a failed question about the next expiry leaves the sweep done and reported, and keeps the interval', async () => {
+    const fx = t.fx();
+    const { clock } = fx;
+    const store = withLeaseExpiry(fx.store, () => Promise.reject(new Error('connection reset')));
+    const [a] = await insert(store, [newJob({ queue: 'a' })], clock.now());
+    await claim(store, { queue: 'a', now: clock.now(), leaseMs: 500 });
+    const rescuer = new LeaseRescuer({ store, random: createSeededRandom(1), intervalMs: 1000 });
+    const m = await t.run([rescuer], undefined, store);
+    const errors: unknown[] = [];
+    m.on('error', (e) => errors.push(e));
+    await advance(clock, 1000);
+    expect((await store.getJob({ id: a! }))?.state).toBe('waiting');
+    expect(m.status().services[0]).toMatchObject({ runs: 2, lastReport: { recovered: 1 }, lastError: null });
+    expect(errors).toEqual([]);
+  });
+
+  it('an expired lease that no sweep can take costs a few early sweeps, backing off to the interval', async () => {
+    const fx = t.fx();
+    const store = withLeaseExpiry(fx.store, async () => 0);
+    const rescuer = new LeaseRescuer({ store, random: createSeededRandom(1), intervalMs: 2000 });
+    const m = await t.run([rescuer], undefined, store);
+    // Gaps of 100, 200, 400, 800, 1600 ms, then the interval: runs at 0, 100, 300, 700, 1500,
+    // 3100, 5100, 7100 and 9100 in ten seconds (a sweep every 100 ms would be a hundred).
+    await advance(fx.clock, 10_000, 50);
+    expect(m.status().services[0]?.runs).toBe(9);
   });
 
   it('a lease renewed before it expires is left alone, and the next sweep aims at its new expiry', async () => {
