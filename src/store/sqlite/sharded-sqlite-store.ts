@@ -311,6 +311,8 @@ export class ShardedSqliteStore implements Store {
       for (const [id, held] of Object.entries(result.orphanedWhile))
         total.orphanedWhile[this.globalId(shard, id)] = held;
     }
+    // Moved first: two shards' records of one id would pass the check, and the move keep only one.
+    if (total.deadLettered.length > 0) await this.gatherDeadLetters();
     await keepEarlierPoisonPillEntries(total, this.deadLetterFile, this.shards, (id) => this.locate(id));
     return total;
   }

@@ -25,21 +25,22 @@ import {
  * a batch, then claimed alone by its own worker), with leases that expire at T0 + 201.
  */
 async function quarantined(store: Store, n: number): Promise<string[]> {
-  const ids = await insert(
-    store,
-    Array.from({ length: n }, (_, i) => newJob({ name: 'crashy', payload: { i } })),
-  );
-  await claim(store, { now: T0, limit: n, leaseMs: 100, workerId: 'batch' });
-  await sweepPoison(store, T0 + 101, () => 'dl-unused');
-  for (const id of ids) {
-    const [alone] = await claim(store, {
-      now: T0 + 101,
-      leaseMs: 100,
-      workerId: `q-${id}`,
-      quarantine: true,
-    });
-    expect(alone?.id).toBe(id);
+  const ids: string[] = [];
+  // One insert each: a sharded store puts each on its next shard.
+  for (let i = 0; i < n; i++)
+    ids.push(...(await insert(store, [newJob({ name: 'crashy', payload: { i } })])));
+  let claimed = 0;
+  for (let i = 0; i < n && claimed < n; i++) {
+    claimed += (await claim(store, { now: T0, limit: n, leaseMs: 100, workerId: `batch-${i}` })).length;
   }
+  expect((await sweepPoison(store, T0 + 101, () => 'dl-unused')).recovered).toHaveLength(n);
+  const alone: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const got = await claim(store, { now: T0 + 101, leaseMs: 100, workerId: `q-${i}`, quarantine: true });
+    expect(got).toHaveLength(1);
+    alone.push(got[0]!.id);
+  }
+  expect(alone.sort()).toEqual([...ids].sort());
   return ids;
 }
 
@@ -92,6 +93,20 @@ export function poisonPillEntryCases(factory: StoreFactory): void {
       expect(await mustGet(store(), job!)).toMatchObject({ state: 'dead_lettered', deadLetterId: null });
       expect(await store().getDeadLetterByJob({ jobId: job! })).toBeNull();
       expect((await store().getDeadLetter({ id: 'dl-taken' }))?.jobId).toBe(owner);
+    });
+
+    it('two poison pills of one sweep given the same new id: one gets the entry, the other none', async () => {
+      const ids = await quarantined(store(), 2);
+      const result = await sweepPoison(store(), T0 + 202, () => 'dl-same');
+      const owner = (await store().getDeadLetter({ id: 'dl-same' }))?.jobId;
+      expect(ids).toContain(owner);
+      const other = ids.find((id) => id !== owner)!;
+      expect(result.deadLettered).toHaveLength(2);
+      expect(result.deadLettered).toContainEqual({ jobId: owner, deadLetterId: 'dl-same' });
+      expect(result.deadLettered).toContainEqual({ jobId: other });
+      expect((await mustGet(store(), owner!)).deadLetterId).toBe('dl-same');
+      expect(await mustGet(store(), other)).toMatchObject({ state: 'dead_lettered', deadLetterId: null });
+      expect(await store().getDeadLetterByJob({ jobId: other })).toBeNull();
     });
   });
 }
