@@ -5,6 +5,8 @@
  * the first and then skip its record, so no unique violation reaches the caller, and the entry is
  * the first job's. The second job then has no entry, and must neither answer one nor link to the
  * first job's (a link chosen from what its snapshot showed before the wait would name it).
+ * Likewise, a job whose own entry another transaction is inserting (imported by hand) keeps that
+ * entry once the wait ends, and the answer names it.
  *
  * The first transaction is the store's own, held just before its COMMIT (a pool whose clients wait
  * on a gate there); the second is released once the server shows it waiting on a lock.
@@ -91,7 +93,14 @@ describe.skipIf(!postgres.available)(
       const a = firstRun();
       await committing;
       const b = second();
-      await waitFor('the second transaction to wait on the first', async () => {
+      await waitingOnLock();
+      release();
+      return Promise.all([a, b]);
+    }
+
+    /** Resolves once a statement on the schema waits on a lock (the other transaction's insert). */
+    function waitingOnLock() {
+      return waitFor('the second transaction to wait on the first', async () => {
         const { rows } = await schema.pool.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
@@ -99,8 +108,49 @@ describe.skipIf(!postgres.available)(
         );
         return rows[0]!.n > 0;
       });
-      release();
-      return Promise.all([a, b]);
+    }
+
+    /**
+     * Inserts entry `id` for job `jobId` (imported by hand) in a transaction left open, and runs
+     * `second` until it waits on that insert; then commits.
+     */
+    async function importedDuring<T>(id: string, jobId: string, second: () => Promise<T>): Promise<T> {
+      const client = await schema.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO "${schema.schema}".dead_letters (id, job_id, queue, domain, failure_type, error_message,
+                  fingerprint, attempts, metadata, status, max_replays, first_failed_at, dead_lettered_at, updated_at)
+           VALUES ($1, $2, 'qb', 'billing', 'permanent', 'imported', 'fp-1', '[]', '{}', 'pending', 2, $3, $3, $3)`,
+          [id, jobId, T0],
+        );
+        const run = second();
+        await waitingOnLock();
+        await client.query('COMMIT');
+        return await run;
+      } finally {
+        client.release();
+      }
+    }
+
+    /** A job of `queue` that a sweep at T0 + 202 dead-letters as a poison pill (maxOrphans 1). */
+    async function poisonPill(queue: string): Promise<string> {
+      const [id] = await insert(store, [newJob({ queue })]);
+      // Orphaned in a batch (a suspect), then claimed alone in quarantine.
+      await claim(store, { queue, now: T0, leaseMs: 100 });
+      await sweep(store, queue, T0 + 101);
+      await claim(store, { queue, now: T0 + 101, leaseMs: 100, quarantine: true });
+      return id!;
+    }
+
+    /** The job links to the imported entry, and the record refused was not stored. */
+    async function expectImportedKept(jobId: string, refused: string): Promise<void> {
+      expect(await mustGet(store, jobId)).toMatchObject({
+        state: 'dead_lettered',
+        deadLetterId: 'dl-imported',
+      });
+      expect((await store.getDeadLetterByJob({ jobId }))?.id).toBe('dl-imported');
+      expect(await store.getDeadLetter({ id: refused })).toBeNull();
     }
 
     /** What a job and the entry `id` say after the race: the second job has none, the entry is the first's. */
@@ -138,15 +188,7 @@ describe.skipIf(!postgres.available)(
     });
 
     it('lease recovery: the second poison pill answers and links no entry', async () => {
-      const ids: string[] = [];
-      for (const queue of ['qa', 'qb']) {
-        const [id] = await insert(store, [newJob({ queue })]);
-        ids.push(id!);
-        // Orphaned in a batch (a suspect), then claimed alone in quarantine.
-        await claim(store, { queue, now: T0, leaseMs: 100 });
-        await sweep(store, queue, T0 + 101);
-        await claim(store, { queue, now: T0 + 101, leaseMs: 100, quarantine: true });
-      }
+      const ids = [await poisonPill('qa'), await poisonPill('qb')];
       const [won, lost] = await race(
         () => sweep(first, 'qa', T0 + 202),
         () => sweep(store, 'qb', T0 + 202),
@@ -154,6 +196,21 @@ describe.skipIf(!postgres.available)(
       expect(won.deadLettered).toEqual([{ jobId: ids[0], deadLetterId: 'dl-same' }]);
       expect(lost.deadLettered).toEqual([{ jobId: ids[1] }]);
       await expectOneEntry(ids[0]!, ids[1]!, 'dl-same');
+    });
+
+    // The same wait when the entry being inserted is one for the failing job itself.
+    it('failJobs: a job whose entry another transaction is inserting keeps that entry', async () => {
+      const b = await insertAndClaim(store, { job: { queue: 'qb' } });
+      const result = await importedDuring('dl-imported', b.id, () => failWith(store, b, 'dl-new'));
+      expect(result).toEqual([{ id: b.id, ok: true, deadLetterId: 'dl-imported' }]);
+      await expectImportedKept(b.id, 'dl-new');
+    });
+
+    it('lease recovery: a poison pill whose entry another transaction is inserting keeps that entry', async () => {
+      const id = await poisonPill('qb');
+      const result = await importedDuring('dl-imported', id, () => sweep(store, 'qb', T0 + 202));
+      expect(result.deadLettered).toEqual([{ jobId: id, deadLetterId: 'dl-imported' }]);
+      await expectImportedKept(id, 'dl-same');
     });
   },
 );
