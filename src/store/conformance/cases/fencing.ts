@@ -83,6 +83,22 @@ export function fencingCases(factory: StoreFactory): void {
       expect(after).toMatchObject({ attemptsMade: 1, finishedAt: T0 + 10, result: 1 });
     });
 
+    it('reports a completion sent again beside fresh ones of the same claim as a duplicate', async () => {
+      await insert(store(), [newJob(), newJob(), newJob()]);
+      const [a, b, c] = await claim(store(), { now: T0 });
+      const done = (job: typeof a) => ({ id: job!.id, token: job!.token, resultJson: null });
+      expect(await store().completeJobs({ completions: [done(b)], now: T0 + 1 })).toEqual([
+        { id: b!.id, ok: true },
+      ]);
+      // The same instant as the first: the resend must not pass for a completion of this batch.
+      expect(await store().completeJobs({ completions: [done(a), done(b), done(c)], now: T0 + 1 })).toEqual([
+        { id: a!.id, ok: true },
+        { id: b!.id, ok: true, duplicate: true },
+        { id: c!.id, ok: true },
+      ]);
+      expect(await store().countJobs({ queue: 'q' })).toMatchObject({ active: 0, completed: 3 });
+    });
+
     it('reports an unknown id as not_found', async () => {
       await insert(store(), [newJob()]);
       const results = await store().completeJobs({
