@@ -33,11 +33,32 @@ export class JobLeases {
         withResult += `${withResult ? ',' : ''}[${Number(c.id)},${JSON.stringify(c.token)},${c.resultJson === null ? 'null' : JSON.stringify(c.resultJson)}]`;
       }
     }
-    for (const [token, ids] of byToken) {
-      done.push(...(this.stmt.completeByToken.all({ now, token, ids: `[${ids.join(',')}]` }) as number[]));
-    }
+    for (const [token, ids] of byToken) done.push(...this.completeWithToken(token, ids, now));
     if (withResult) done.push(...(this.stmt.complete.all({ now, batch: `[${withResult}]` }) as number[]));
     return this.fenceResults(completions, done, 'completed', repeated);
+  }
+
+  /**
+   * Completes `ids` (distinct) that still hold `token`; returns those it completed. The statement
+   * counts its changes instead of returning each id (RETURNING costs ~3.7k of ~20.5k SQLite
+   * instructions per completed row, and the driver a value per row besides): all or none changed
+   * says which. The savepoint costs ~0.1k per row. Only a batch that completes some of its jobs (a stale or repeated
+   * completion beside fresh ones) is rolled back to a savepoint and run again, returning its ids:
+   * afterwards a job this batch completed could not be told from one completed before by the
+   * same token.
+   */
+  private completeWithToken(token: string, ids: readonly number[], now: number): readonly number[] {
+    const params = { now, token, ids: `[${ids.join(',')}]` };
+    const several = ids.length > 1;
+    if (several) this.stmt.savepoint.run();
+    const { changes } = this.stmt.completeByTokenCounted.run(params);
+    let done: readonly number[] = changes === 0 ? [] : ids;
+    if (changes > 0 && changes < ids.length) {
+      this.stmt.rollbackToSavepoint.run();
+      done = this.stmt.completeByToken.all(params) as number[];
+    }
+    if (several) this.stmt.releaseSavepoint.run();
+    return done;
   }
 
   /** Moves the leases' expiry to `leaseExpiresAt`. */

@@ -18,6 +18,12 @@ const PROMOTE_BATCH = 1000;
  */
 const CLAIM_LIMIT = 'LIMIT CAST(? AS INTEGER)';
 
+/** Completes a claim's jobs (`@ids`, a JSON array) that still hold `@token`, without results. */
+const COMPLETE_BY_TOKEN = `UPDATE redrive_jobs
+    SET state = 'completed', finished_at = @now, lease_expires_at = NULL,
+        attempts_made = attempts_made + 1, result = NULL
+  WHERE id IN (SELECT value FROM json_each(@ids)) AND claim_token = @token AND state = 'active'`;
+
 /** Prepares the job statements of `db`. */
 export function prepareJobStatements(db: Database.Database) {
   const p = (sql: string): SqliteStatement => db.prepare(sql);
@@ -49,13 +55,11 @@ export function prepareJobStatements(db: Database.Database) {
          FROM json_each(@ids) AS c
         WHERE redrive_jobs.id = c.value`,
     ),
-    completeByToken: p(
-      `UPDATE redrive_jobs
-          SET state = 'completed', finished_at = @now, lease_expires_at = NULL,
-              attempts_made = attempts_made + 1, result = NULL
-        WHERE id IN (SELECT value FROM json_each(@ids)) AND claim_token = @token AND state = 'active'
-        RETURNING id`,
-    ).pluck(),
+    completeByToken: p(`${COMPLETE_BY_TOKEN} RETURNING id`).pluck(),
+    completeByTokenCounted: p(COMPLETE_BY_TOKEN),
+    savepoint: p('SAVEPOINT redrive_complete'),
+    rollbackToSavepoint: p('ROLLBACK TO redrive_complete'),
+    releaseSavepoint: p('RELEASE redrive_complete'),
     complete: p(
       `UPDATE redrive_jobs
           SET state = 'completed', finished_at = @now, lease_expires_at = NULL,
