@@ -26,6 +26,8 @@ for _, id in ipairs(candidates) do
         'status', 'archived', 'generation', int(m.generation + 1), 'archivedAt', int(now), 'updatedAt', int(now),
       })
       moved[#moved + 1] = id
+    elseif not m then
+      dl_drop_vanished(KEYS[1], id)
     end
   end
 end

@@ -24,6 +24,8 @@ for _, id in ipairs(candidates) do
     if m and (m.status == 'pending' or m.status == 'requires_review') and m.expiresAt and m.expiresAt <= now then
       dl_update(m, { 'status', 'expired', 'generation', int(m.generation + 1), 'updatedAt', int(now) })
       moved[#moved + 1] = id
+    elseif not m then
+      dl_drop_vanished(KEYS[1], id)
     end
   end
 end

@@ -29,6 +29,8 @@ for _, id in ipairs(candidates) do
       dlx.remove(dkey(id), m.member)
       redis.call('DEL', dkey(id))
       deleted[#deleted + 1] = id
+    elseif not m then
+      dl_drop_vanished(KEYS[1], id)
     end
   end
 end

@@ -20,6 +20,8 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. int(befo
       'lastReplayError', MESSAGE,
     })
     moved[#moved + 1] = id
+  elseif not m then
+    dl_drop_vanished(KEYS[1], id)
   end
 end
 return moved

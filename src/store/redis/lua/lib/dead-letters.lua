@@ -46,6 +46,14 @@ local function dl_meta(id)
   }
 end
 
+-- Drops `id` from the sweep index `key` when its entry hash is gone (evicted under an allkeys-*
+-- maxmemory policy, or deleted by hand): no sweep can change such an entry, so left there it would
+-- be read by every sweep and, with `limit` of them first, hide every live entry behind them. An
+-- entry that exists, whatever its fields, stays indexed.
+local function dl_drop_vanished(key, id)
+  if redis.call('EXISTS', dkey(id)) == 0 then redis.call('ZREM', key, id) end
+end
+
 -- The entry's per-fingerprint counter cell in {p}:dl:g: fingerprint, status, domain, queue and
 -- failure type, NUL-separated (top failures sum these cells; no scan).
 local function group_cell(m)
