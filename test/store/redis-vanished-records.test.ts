@@ -105,7 +105,10 @@ describe.skipIf(!redis.available)('RedisStore with a vanished job hash', () => {
         await expire(store, 3);
         await archive(store, 3);
       });
-      await twice(() => store.purgeDeadLetters({ limit: 2, now: later + 20 }), `${store.keys.base}dl:archived`);
+      await twice(
+        () => store.purgeDeadLetters({ limit: 2, now: later + 20 }),
+        `${store.keys.base}dl:archived`,
+      );
     });
 
     it('releasing stuck replays', async () => {
