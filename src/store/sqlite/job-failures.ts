@@ -56,12 +56,12 @@ function prepareFailureStatements(db: Database.Database) {
                          attempts, replay_of, COALESCE(json_array_length(attempts), 0), attempt_stack_refs)
          FROM redrive_jobs WHERE id IN (SELECT value FROM json_each(@ids))`,
     ).pluck(),
-    retry: p(
-      `UPDATE redrive_jobs SET state = ?, run_at = ?, attempts_made = attempts_made + ?,
-              rate_limit_delays = rate_limit_delays + ?, attempts = ?, attempt_stack_refs = ?,
-              lease_expires_at = NULL, worker_id = NULL
-        WHERE id = ?`,
-    ),
+    // One statement per outcome, so that each failure binds only its own four values: the state
+    // and the counters as parameters cost ~1.7k instructions per failure in binding alone.
+    retryDue: p(retrySql('waiting', 'attempts_made')),
+    retryScheduled: p(retrySql('scheduled', 'attempts_made')),
+    rateLimitedDue: p(retrySql('waiting', 'rate_limit_delays')),
+    rateLimitedScheduled: p(retrySql('scheduled', 'rate_limit_delays')),
     deadLetter: p(
       `UPDATE redrive_jobs SET state = 'dead_lettered', finished_at = ?, attempts_made = attempts_made + 1,
               attempts = ?, lease_expires_at = NULL, dead_letter_id = ?
@@ -73,6 +73,16 @@ function prepareFailureStatements(db: Database.Database) {
 }
 
 type FailureStatements = ReturnType<typeof prepareFailureStatements>;
+
+/**
+ * A retried or rate-limited attempt (`run_at`, `attempts`, `attempt_stack_refs`, `id` bound): the
+ * job goes to `state` and `counter` (the attempts spent, or the rate-limit delays) goes up by one.
+ */
+function retrySql(state: 'waiting' | 'scheduled', counter: 'attempts_made' | 'rate_limit_delays'): string {
+  return `UPDATE redrive_jobs SET state = '${state}', run_at = ?, ${counter} = ${counter} + 1, attempts = ?,
+            attempt_stack_refs = ?, lease_expires_at = NULL, worker_id = NULL
+      WHERE id = ?`;
+}
 
 /** Applies failed attempts to `redrive_jobs`. */
 export class JobFailureWriter {
@@ -152,18 +162,16 @@ export class JobFailureWriter {
       row[ROW_ATTEMPTS] = attempts;
       row[ROW_ATTEMPT_COUNT]++;
       const due = outcome.runAt <= now;
-      const state = due ? 'waiting' : 'scheduled';
-      const rateLimited = outcome.kind === 'rate_limited' ? 1 : 0;
-      row[ROW_STATE] = state;
-      this.stmt.retry.run(
-        state,
-        outcome.runAt,
-        1 - rateLimited,
-        rateLimited,
-        attempts,
-        row[ROW_STACK_REFS],
-        row[0],
-      );
+      row[ROW_STATE] = due ? 'waiting' : 'scheduled';
+      const stmt =
+        outcome.kind === 'rate_limited'
+          ? due
+            ? this.stmt.rateLimitedDue
+            : this.stmt.rateLimitedScheduled
+          : due
+            ? this.stmt.retryDue
+            : this.stmt.retryScheduled;
+      stmt.run(outcome.runAt, attempts, row[ROW_STACK_REFS], row[0]);
       if (due) wokenQueues.add(row[ROW_QUEUE]);
       results[i] = { id, ok: true };
     }
