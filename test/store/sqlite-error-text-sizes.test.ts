@@ -18,7 +18,7 @@ import { REBUILD_LIMIT } from '../../src/store/sqlite/migrations/0016_error_text
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations/index.js';
 import { SqliteDeadLetters } from '../../src/store/sqlite/sqlite-dead-letters.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { checkTextIndex, searchIds } from '../support/sqlite-text-index.js';
+import { checkTextIndex, indexQueueAsBefore, searchIds } from '../support/sqlite-text-index.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SIZES = 'redrive_dead_letter_message_text_docsize';
@@ -71,13 +71,13 @@ it('a new store keeps no token counts for its error-text index', async () => {
   db.close();
 });
 
-it('rebuilds the index of a database of schema 15: indexed messages stay indexed, queued ones queued, searches and deletes unchanged', async () => {
+it('rebuilds the index of a database of schema 15: indexed messages stay indexed, queued ones are indexed once, searches and deletes unchanged', async () => {
   dir = mkdtempSync(join(tmpdir(), 'redrive-text-sizes-'));
   const path = join(dir, 'dlq.db');
   const db = new Database(path);
   migrateSqliteSchema(db, path, SQLITE_MIGRATIONS.slice(0, 15));
   expect(tables(db)).toContain(SIZES);
-  // Written by the insert code of schema 15 (the migration changes no stored row): a batch long
+  // Written as by the insert code of schema 15 (the migration changes no stored row): a batch long
   // enough to be indexed, then a few messages left in the queue, some sharing words with the first.
   const writer = new SqliteDeadLetters(db, { path });
   await writer.insertDeadLetters({
@@ -86,6 +86,7 @@ it('rebuilds the index of a database of schema 15: indexed messages stay indexed
     ),
     now: T0,
   });
+  indexQueueAsBefore(db);
   await writer.insertDeadLetters({
     deadLetters: [
       entry('new-1', 5000, 'upstream returned 502 for order 7'),
@@ -101,7 +102,8 @@ it('rebuilds the index of a database of schema 15: indexed messages stay indexed
     const raw = new Database(path, { readonly: true });
     expect(tables(raw)).not.toContain(SIZES);
     raw.close();
-    expect(queued(path)).toBe(2);
+    // Migration 21 indexed what was queued (once: FTS5's integrity check below passes).
+    expect(queued(path)).toBe(0);
     for (const text of ['for order 7', 'returned 50', 'RESET by', 'order 1999', 'no such text']) {
       expect(await searchIds(store, text)).toEqual(expected(path, text));
     }
@@ -131,6 +133,7 @@ it('leaves the index of a database of schema 15 holding more messages than a reb
       ),
       now: T0,
     });
+    if (first + 2000 <= count) indexQueueAsBefore(db);
   }
   db.close();
   const store = new SqliteStore({ path, pollIntervalMs: 0 });

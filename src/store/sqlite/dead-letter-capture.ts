@@ -57,6 +57,6 @@ export class CaptureBatch {
     for (const cell of this.counts.values()) stmt.addCount.run(cell.domain, cell.status, cell.n);
     this.tally.flush({ addGroupCount: stmt.addGroupCount, upsertFingerprint: stmt.upsertFingerprint });
     this.stacks.flush();
-    this.c.messages.indexQueue();
+    this.c.messages.indexNew();
   }
 }

@@ -6,6 +6,7 @@ import { DEAD_LETTER_STATUSES } from '../../core/dead-letter.js';
 import type { DeadLetterFilter, DeadLetterJsonField, JsonFieldFilter } from '../dead-letter-store.js';
 import { likeEscape, statusCondition } from '../shared/dead-letter-filter.js';
 import { checkJsonFilter, parseJsonPath } from '../shared/json-filter.js';
+import { TEXT_MARKER } from './migrations/0021_error_text_marker.js';
 
 /** A SQL condition and its parameters. */
 export interface SqlWhere {
@@ -133,15 +134,15 @@ export function buildWhere(filter: DeadLetterFilter, options: WhereOptions = {})
   if (filter.errorText !== undefined && filter.errorText !== '') {
     const exact = `error_message LIKE ? ESCAPE '\\'`;
     if (searchableByTrigrams(filter.errorText)) {
-      // The index of distinct messages, and the short queue of messages not indexed yet, are read
-      // with the raw text (a `%` or `_` in it only widens the candidates), their entries through
-      // `message_id`; the escaped LIKE then keeps exactly the entries containing the text.
+      // The index of distinct messages, and the few messages above its marker (not indexed yet,
+      // read by key range), are read with the raw text (a `%` or `_` in it only widens the
+      // candidates), their entries through `message_id`; the escaped LIKE then keeps exactly the
+      // entries containing the text.
       where.push(
-        // CROSS JOIN reads the short queue first (never every message, whatever the planner guesses).
         `message_id IN (SELECT rowid FROM redrive_dead_letter_message_text WHERE message LIKE ?
-           UNION ALL SELECT redrive_dead_letter_messages.id FROM redrive_dead_letter_text_queue
-             CROSS JOIN redrive_dead_letter_messages ON redrive_dead_letter_messages.id = redrive_dead_letter_text_queue.id
-            WHERE message LIKE ?)`,
+           UNION ALL SELECT id FROM redrive_dead_letter_messages
+            WHERE id > COALESCE((SELECT value FROM redrive_dead_letter_tally WHERE name = '${TEXT_MARKER}'), 0)
+              AND message LIKE ?)`,
         exact,
       );
       args.push(`%${filter.errorText}%`, `%${filter.errorText}%`, `%${likeEscape(filter.errorText)}%`);

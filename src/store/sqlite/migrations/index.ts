@@ -22,6 +22,7 @@ import { deadLetterQueueIndex } from './0017_dead_letter_queue_index.js';
 import { deadLetterFailureTypeIndex } from './0018_dead_letter_failure_type_index.js';
 import { jobStackFrames } from './0019_job_stack_frames.js';
 import { deadLetterFailureTypeIndexAgain } from './0020_dead_letter_failure_type_index_again.js';
+import { errorTextMarker } from './0021_error_text_marker.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -46,4 +47,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   deadLetterFailureTypeIndex,
   jobStackFrames,
   deadLetterFailureTypeIndexAgain,
+  errorTextMarker,
 ];
