@@ -142,16 +142,20 @@ export class LeaseRescuer implements MaintenanceService {
         onStalled({ queue: q, jobId, action: 'dead_lettered', deadLetterId, orphanedWhile });
       }
     }
-    const swept = result.recovered.length + result.deadLettered.length;
-    if (queue === undefined) this.nextDueInMs = await this.untilNextExpiry(now, swept);
-    return { recovered: result.recovered.length, deadLettered: result.deadLettered.length };
+    const recovered = result.recovered.length;
+    const deadLettered = result.deadLettered.length;
+    const report: ServiceReport = { recovered, deadLettered };
+    if (queue === undefined) {
+      const aim = await this.untilNextExpiry(now, recovered + deadLettered);
+      this.nextDueInMs = aim === 'failed' ? undefined : aim;
+      // The sweep is done and reported; a failed question only means the interval, said here.
+      if (aim === 'failed') report.nextLeaseExpiryFailed = 1;
+    }
+    return report;
   }
 
-  /**
-   * See {@link nextRunInMs}; undefined (the interval) when the store cannot tell, no job is
-   * running, or the question fails: the sweep itself is done by then, and is reported as such.
-   */
-  private async untilNextExpiry(now: number, swept: number): Promise<number | undefined> {
+  /** See {@link nextRunInMs}; undefined (the interval) when the store cannot tell or no job is running. */
+  private async untilNextExpiry(now: number, swept: number): Promise<number | undefined | 'failed'> {
     if (swept >= this.batchSize) return this.minGapMs;
     const { store } = this.options;
     if (!store.nextLeaseExpiry) return undefined;
@@ -159,7 +163,7 @@ export class LeaseRescuer implements MaintenanceService {
     try {
       ms = await store.nextLeaseExpiry({ now });
     } catch {
-      return undefined;
+      return 'failed';
     }
     if (ms === null) return undefined;
     if (ms > 0 || swept > 0) {

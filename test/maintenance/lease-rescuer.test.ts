@@ -67,7 +67,7 @@ describe('LeaseRescuer', () => {
     expect(await store.getJob({ id: a! })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
   });
 
-  it('a failed question about the next expiry leaves the sweep done and reported, and keeps the interval', async () => {
+  it('a failed question about the next expiry leaves the sweep done and reported (saying so), and keeps the interval', async () => {
     const fx = t.fx();
     const { clock } = fx;
     const store = withLeaseExpiry(fx.store, () => Promise.reject(new Error('connection reset')));
@@ -79,7 +79,11 @@ describe('LeaseRescuer', () => {
     m.on('error', (e) => errors.push(e));
     await advance(clock, 1000);
     expect((await store.getJob({ id: a! }))?.state).toBe('waiting');
-    expect(m.status().services[0]).toMatchObject({ runs: 2, lastReport: { recovered: 1 }, lastError: null });
+    expect(m.status().services[0]).toMatchObject({
+      runs: 2,
+      lastReport: { recovered: 1, nextLeaseExpiryFailed: 1 },
+      lastError: null,
+    });
     expect(errors).toEqual([]);
   });
 
