@@ -34,12 +34,15 @@ export class JobClaims {
       this.stmt.anySuspect.get(queue) === undefined
         ? this.stmt.claimCandidates
         : this.stmt.claimCandidatesNoSuspects;
-    const text = candidates.get(queue, params.limit) as string | null;
-    if (text === null) return [];
-    const rows = JSON.parse(text) as ClaimRow[];
-    if (!inClaimOrder(rows)) rows.sort(byClaimOrder);
+    const texts = candidates.all(queue, params.limit) as string[];
+    if (texts.length === 0) return [];
+    const rows: ClaimRow[] = new Array(texts.length);
     let ids = '[';
-    for (let i = 0; i < rows.length; i++) ids += (i > 0 ? ',' : '') + rows[i]![0];
+    for (let i = 0; i < texts.length; i++) {
+      const row = JSON.parse(texts[i]!) as ClaimRow;
+      rows[i] = row;
+      ids += (i > 0 ? ',' : '') + row[0];
+    }
     this.stmt.claimByIds.run({
       ids: `${ids}]`,
       claimId,
@@ -51,15 +54,4 @@ export class JobClaims {
     if (params.starts) this.orphans.raiseHorizon(workerId, params.starts.horizon, now);
     return rows.map((row) => claimedJobFromClaimRow(row, queue, claimId, workerId, leaseExpiresAt, now));
   }
-}
-
-/** The claim index's order: priority descending, then due time, then id. */
-function byClaimOrder(a: ClaimRow, b: ClaimRow): number {
-  return b[3] - a[3] || a[8] - b[8] || a[0] - b[0];
-}
-
-/** Whether `rows` are in {@link byClaimOrder} (as the aggregate of the claim's read leaves them). */
-function inClaimOrder(rows: readonly ClaimRow[]): boolean {
-  for (let i = 1; i < rows.length; i++) if (byClaimOrder(rows[i - 1]!, rows[i]!) > 0) return false;
-  return true;
 }
