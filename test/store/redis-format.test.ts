@@ -2,13 +2,16 @@
  * Redis store on a real server: the store's format version (`{p}:format`, absent = 1). Before the
  * store's first insert or failure write, a fresh prefix (no key, no data) gets the newest version,
  * a prefix an earlier release wrote to stays at 1, and the `formatVersion` option raises the key,
- * never lowering it.
+ * never lowering it. `redrive migrate` raises it to a store URL's `format=`, else to the newest.
  */
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { migrateStore } from '../../src/cli/commands/migrate.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { LATEST_FORMAT_VERSION, RedisKeys } from '../../src/store/redis/keys.js';
 import { QueueSlotRedisStore } from '../../src/store/redis/queue-slot-redis-store.js';
 import type { RedisStore } from '../../src/store/redis/redis-store.js';
+import { runInProcess } from '../cli/helpers.js';
 import {
   deleteKeysWithPrefix,
   redisService,
@@ -36,7 +39,15 @@ async function failSomething(store: RedisStore): Promise<void> {
 }
 
 describe.skipIf(!redis.available)('RedisStore format version', () => {
-  const { admin, open, openOlder } = redisStoreHarness(redis);
+  const { admin, open, openOlder, olderData } = redisStoreHarness(redis);
+
+  /** A store URL of a prefix holding an earlier release's data (no format key), with `query` added. */
+  async function olderUrl(query = ''): Promise<{ url: string; key: string }> {
+    const prefix = open().keys.prefix;
+    await olderData(prefix);
+    const url = `${redis.url}${redis.url.includes('?') ? '&' : '?'}prefix=${prefix}${query}`;
+    return { url, key: new RedisKeys(prefix).format };
+  }
 
   it('a fresh prefix gets the newest version before the first write', async () => {
     const store = open();
@@ -79,6 +90,31 @@ describe.skipIf(!redis.available)('RedisStore format version', () => {
       await store.close();
       await deleteKeysWithPrefix(admin as unknown as ScanningClient, `{${prefix}`);
     }
+  });
+
+  it('redrive migrate raises an older store to the newest version, then reports it up to date', async () => {
+    const { url, key } = await olderUrl();
+    const raised = Array.from({ length: LATEST_FORMAT_VERSION - 1 }, (_, i) => `format ${i + 2}`);
+    expect(await migrateStore(url)).toMatchObject({ from: 1, to: LATEST_FORMAT_VERSION, applied: raised });
+    expect(await admin!.get(key)).toBe(String(LATEST_FORMAT_VERSION));
+    const again = await runInProcess(tmpdir(), ['migrate', '--store', url]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`format version ${LATEST_FORMAT_VERSION}, up to date`);
+  });
+
+  it("redrive migrate raises to the URL's format= instead, and never lowers the key", async () => {
+    const { url, key } = await olderUrl('&format=3');
+    const first = await runInProcess(tmpdir(), ['migrate', '--store', url]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('migrated from format version 1 to 3 (format 2, format 3)');
+    expect(await admin!.get(key)).toBe('3');
+    expect(await migrateStore(url.replace('format=3', 'format=2'))).toEqual({
+      store: expect.any(String),
+      from: 3,
+      to: 3,
+      applied: [],
+    });
+    expect(await admin!.get(key)).toBe('3');
   });
 
   it('refuses a version this release does not know', () => {

@@ -1,4 +1,4 @@
-/** Redis store URLs: prefix, clock, durability and Redis Cluster nodes read from a URL. */
+/** Redis store URLs: prefix, clock, durability, format version and Redis Cluster nodes read from a URL. */
 import { describe, expect, it } from 'vitest';
 import { redisStoreOptionsFromUrl } from '../../src/store/redis/redis-url.js';
 
@@ -18,6 +18,21 @@ describe('URLs', () => {
     expect(() => redisStoreOptionsFromUrl('redis://cache?clock=wall')).toThrow(/clock/);
     expect(() => redisStoreOptionsFromUrl('redis://cache?prefix={x}')).toThrow(/prefix/);
     expect(() => redisStoreOptionsFromUrl('redis://cache?durability=sync')).toThrow(/durability/);
+  });
+
+  it('reads the format version to raise the store to from format=', () => {
+    expect(redisStoreOptionsFromUrl('redis://cache?prefix=app&format=3')).toEqual({
+      url: 'redis://cache',
+      prefix: 'app',
+      clock: 'server',
+      durability: 'async',
+      formatVersion: 3,
+    });
+    expect(redisStoreOptionsFromUrl('redis://cache').formatVersion).toBeUndefined();
+    for (const bad of ['9', '0', '2.0', 'latest', ''])
+      expect(() => redisStoreOptionsFromUrl(`redis://cache?format=${bad}`)).toThrow(
+        /format must be one of 1, 2/,
+      );
   });
 
   it('names a Redis Cluster by redis+cluster:// with several nodes, or by ?cluster=true', () => {

@@ -1,9 +1,11 @@
 /**
  * `redrive migrate`: applies the store's pending schema migrations and says what it did. The
  * PostgreSQL store has versioned migration files (applied under an advisory lock, so running this
- * while workers start is safe); a Redis store with one slot per queue (`?slots=queue`) moves the
- * jobs a single-slot store left on its prefix into queue slots (stop that prefix's workers first);
- * otherwise the SQLite and Redis stores set themselves up on open, so this only opens the store.
+ * while workers start is safe); a Redis store raises its format version (the `{p}:format` key) to
+ * the URL's `format=`, else to the newest this release writes, and one with a slot per queue
+ * (`?slots=queue`) first moves the jobs a single-slot store left on its prefix into queue slots
+ * (stop that prefix's workers first); the SQLite store sets itself up on open, so this only opens
+ * it.
  */
 import type { Command } from 'commander';
 import type { Store } from '../../store/store.js';
@@ -44,7 +46,7 @@ export function registerMigrate(program: Command): void {
   program
     .command('migrate')
     .description(
-      "apply the store's pending schema migrations (PostgreSQL; Redis ?slots=queue: move a single-slot store's jobs into queue slots)",
+      "apply the store's pending schema migrations (PostgreSQL; Redis: raise the format version, and with ?slots=queue move a single-slot store's jobs into queue slots)",
     )
     .option('--json', 'print JSON')
     .option('--store <url>', STORE_HELP)
@@ -54,21 +56,28 @@ export function registerMigrate(program: Command): void {
 Examples:
   redrive migrate --store postgres://app@db.internal/app
   redrive migrate --store 'postgresql://app@db.internal/app?schema=jobs' --json
+  redrive migrate --store 'redis://cache.internal:6379?prefix=app'
+  redrive migrate --store 'redis://cache.internal:6379?prefix=app&format=3'
   redrive migrate --store 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000?prefix=app&slots=queue'`,
     )
     .action(async (options: { json?: boolean; store?: string }) => {
-      const report = await migrateStore(resolveStoreUrl(options.store));
+      const url = resolveStoreUrl(options.store);
+      const report = await migrateStore(url);
       if (options.json) {
         printJson(report);
         return;
       }
+      // A Redis store's versions are its format's (keys.ts FORMAT_VERSIONS), not a schema's.
+      const version = parseStoreUrl(url).kind === 'redis' ? 'format version' : 'schema version';
       if (report.from === null) {
         process.stdout.write(`${report.store}: nothing to migrate (this store sets itself up on open)\n`);
       } else if (report.applied.length === 0) {
-        process.stdout.write(`${report.store}: schema version ${report.to}, up to date\n`);
+        process.stdout.write(`${report.store}: ${version} ${report.to}, up to date\n`);
+      } else if (report.from === report.to) {
+        process.stdout.write(`${report.store}: ${report.applied.join(', ')}; ${version} ${report.to}\n`);
       } else {
         process.stdout.write(
-          `${report.store}: migrated from version ${report.from} to ${report.to} (${report.applied.join(', ')})\n`,
+          `${report.store}: migrated from ${version} ${report.from} to ${report.to} (${report.applied.join(', ')})\n`,
         );
       }
     });

@@ -39,7 +39,7 @@ import {
   validateNewJobs,
 } from './job-codec.js';
 import { RedisJobQueries } from './job-queries.js';
-import { DEFAULT_PREFIX, LATEST_FORMAT_VERSION, RedisKeys } from './keys.js';
+import { DEFAULT_PREFIX, RedisKeys } from './keys.js';
 import { releaseLostClaims } from './lost-claims.js';
 import { QueueNotifier, subscriberFor } from './queue-notifier.js';
 import { RedisConnection } from './redis-connection.js';
@@ -51,7 +51,7 @@ import type { RedisStoreOptions } from './redis-store-options.js';
 import { Replication } from './replication.js';
 import { completionArgs, failResults, fenceResults, type KeptEntryOutcome } from './script-outcomes.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
-import { FormatRaise } from './store-format.js';
+import { type FormatMigration, FormatRaise } from './store-format.js';
 
 export type { RedisStoreOptions } from './redis-store-options.js';
 
@@ -105,13 +105,8 @@ export class RedisStore extends StoreParts implements Store {
     }
     this.clockMode = clock;
     this.insertChunk = Math.max(1, Math.floor(options.insertChunk ?? 1000));
-    const k = this.keys;
-    this.format = new FormatRaise(options.formatVersion, (wanted) =>
-      this.script(
-        'raise-format',
-        [k.format, k.queues, k.ids, k.deadLetterAll, `${k.base}dl:out`, k.auditAll, `${k.base}slots`],
-        [wanted, LATEST_FORMAT_VERSION],
-      ),
+    this.format = new FormatRaise(options.formatVersion, this.keys, (keys, args) =>
+      this.script('raise-format', keys, args),
     );
     this.conn = shared?.connection ?? new RedisConnection(options);
     this.client = this.conn.client;
@@ -146,6 +141,11 @@ export class RedisStore extends StoreParts implements Store {
   /** The ioredis client the store uses (for health checks; do not change its keys). */
   get redis(): RedisClient {
     return this.client;
+  }
+
+  /** `redrive migrate`: raises the format key to `formatVersion`, else the newest (store-format.ts). */
+  migrate(): Promise<FormatMigration> {
+    return this.format.migrate();
   }
 
   /** Runs a Redis call, translating connection failures into StoreUnavailableError. */

@@ -1,8 +1,9 @@
 /**
  * Redis store URLs: `redis://[user:password@]host[:port][/db][?prefix=<prefix>&clock=server|caller]`
- * (or `rediss://` for TLS). `prefix`, `clock`, `durability` (`async` | `replicated`), `cluster` and
- * `slots` (`store` | `queue`: one slot per queue, see QueueSlotRedisStore) are the store's
- * options; the rest is handed to ioredis as it is.
+ * (or `rediss://` for TLS). `prefix`, `clock`, `durability` (`async` | `replicated`), `cluster`,
+ * `slots` (`store` | `queue`: one slot per queue, see QueueSlotRedisStore) and `format` (the
+ * `formatVersion` option: the format version to raise the store to) are the store's options; the
+ * rest is handed to ioredis as it is.
  *
  * A Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port...][?...]` (every node
  * listed is a startup node; one reachable node is enough), or any `redis://host:port` URL with
@@ -10,10 +11,10 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { redactUrlPassword } from '../url-credentials.js';
-import { DEFAULT_PREFIX } from './keys.js';
+import { DEFAULT_PREFIX, FORMAT_VERSIONS } from './keys.js';
 import type { RedisStoreOptions } from './redis-store.js';
 
-const STORE_PARAMS = new Set(['prefix', 'clock', 'durability', 'cluster', 'slots']);
+const STORE_PARAMS = new Set(['prefix', 'clock', 'durability', 'cluster', 'slots', 'format']);
 
 const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//i;
 
@@ -94,12 +95,25 @@ export function redisStoreOptionsFromUrl(url: string): RedisStoreOptions {
   if (slots !== 'store' && slots !== 'queue') {
     throw new ValidationError('url', `slots must be 'store' or 'queue', got ${JSON.stringify(slots)}`);
   }
+  const format = parsed.searchParams.get('format');
+  if (format !== null && !(FORMAT_VERSIONS as readonly number[]).some((v) => String(v) === format)) {
+    throw new ValidationError(
+      'url',
+      `format must be one of ${FORMAT_VERSIONS.join(', ')}, got ${JSON.stringify(format)}`,
+    );
+  }
   const clusterParam = parsed.searchParams.get('cluster');
   if (clusterParam !== null && !['true', '1', 'false', '0'].includes(clusterParam)) {
     throw new ValidationError('url', `cluster must be true or false, got ${JSON.stringify(clusterParam)}`);
   }
   for (const name of STORE_PARAMS) parsed.searchParams.delete(name);
-  const options: RedisStoreOptions = { prefix, clock, durability, ...(slots === 'queue' ? { slots } : {}) };
+  const options: RedisStoreOptions = {
+    prefix,
+    clock,
+    durability,
+    ...(slots === 'queue' ? { slots } : {}),
+    ...(format !== null ? { formatVersion: Number(format) as RedisStoreOptions['formatVersion'] } : {}),
+  };
   if (nodes || clusterParam === 'true' || clusterParam === '1') {
     if (db !== '' && db !== '0')
       throw new ValidationError('url', `'${url}': a Redis Cluster has only database 0`);
