@@ -14,14 +14,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { systemRandom } from '../src/core/clock.js';
-import { PermanentError } from '../src/core/errors.js';
-import type { AttemptRecord, ClaimedJob } from '../src/core/job.js';
+import type { ClaimedJob } from '../src/core/job.js';
 import { FingerprintMemo } from '../src/dead-letter-record/fingerprint-memo.js';
-import { buildJobDeadLetter } from '../src/dead-letter-record/record.js';
 import { Queue } from '../src/index.js';
 import type { JobFailure } from '../src/store/job-store.js';
 import { RedisStore } from '../src/store/redis/redis-store.js';
 import type { BenchPayload } from './payload.js';
+import { permanentFailure } from './permanent-failure.js';
 import { prefill } from './scenarios/prefill.js';
 
 const [url, pid, ...args] = process.argv.slice(2);
@@ -34,18 +33,6 @@ if (!url || !pid)
 const jobs = option('jobs', 5000);
 const batch = option('batch', 500);
 const format = option('format', 0);
-
-function handler(): never {
-  throw new PermanentError('the order was rejected by the payment provider');
-}
-
-function thrown(): Error {
-  try {
-    handler();
-  } catch (err) {
-    return err as Error;
-  }
-}
 
 const store = new RedisStore({ url, prefix: `fail-instr-${process.pid}` });
 // An older format: the key set before the store's first command (a fresh prefix gets the newest).
@@ -71,37 +58,7 @@ function failuresOf(
   claimed: readonly Pick<ClaimedJob, 'id' | 'token' | 'attemptsMade'>[],
   now: number,
 ): JobFailure[] {
-  return claimed.map((job) => {
-    const error = thrown();
-    const attempt: AttemptRecord = {
-      attempt: job.attemptsMade + 1,
-      outcome: 'failed',
-      startedAt: now,
-      endedAt: now,
-      workerId: 'w1',
-      errorClass: error.name,
-      message: error.message,
-    };
-    return {
-      id: job.id,
-      token: job.token,
-      attempt,
-      outcome: {
-        kind: 'dead_letter',
-        deadLetter: buildJobDeadLetter({
-          queue: 'bench',
-          failureType: 'permanent',
-          error,
-          workerId: 'w1',
-          settings: {},
-          now,
-          firstFailedAt: now,
-          random: systemRandom,
-          fingerprints,
-        }),
-      },
-    };
-  });
+  return claimed.map((job) => permanentFailure(job, now, fingerprints));
 }
 
 // The failure script loaded (and its first call compiled) before the count starts: an unknown job.

@@ -12,6 +12,9 @@ import type { SqliteTransactions } from './transactions.js';
 
 /** Job reads and maintenance queries of one connection. */
 export class JobQueries {
+  /** The sharded store's dead-letter checks, on every dead-lettering batch: prepared once, on first use. */
+  private checks?: { deadLetterIdsOfJobs: Database.Statement; jobsOfDeadLetters: Database.Statement };
+
   constructor(
     private readonly db: Database.Database,
     private readonly stmt: JobStatements,
@@ -180,21 +183,29 @@ export class JobQueries {
   /** The id of the entry stored for each of `jobIds` that has one (a sharded store's dead-letter file). */
   deadLetterIdsOfJobs(jobIds: readonly string[]): Map<string, string> {
     if (jobIds.length === 0) return new Map();
-    const rows = this.db
-      .prepare('SELECT job_id, id FROM redrive_dead_letters WHERE job_id IN (SELECT value FROM json_each(?))')
-      .raw()
-      .all(JSON.stringify(jobIds)) as [string, string][];
+    const rows = this.shardedChecks().deadLetterIdsOfJobs.all(JSON.stringify(jobIds)) as [string, string][];
     return new Map(rows);
   }
 
   /** The job of each of these dead letters that exists (null for an entry of no job), by id. */
   jobsOfDeadLetters(ids: readonly string[]): Map<string, string | null> {
     if (ids.length === 0) return new Map();
-    const rows = this.db
-      .prepare('SELECT id, job_id FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))')
-      .raw()
-      .all(JSON.stringify(ids)) as [string, string | null][];
+    const rows = this.shardedChecks().jobsOfDeadLetters.all(JSON.stringify(ids)) as [string, string | null][];
     return new Map(rows);
+  }
+
+  private shardedChecks(): NonNullable<JobQueries['checks']> {
+    this.checks ??= {
+      deadLetterIdsOfJobs: this.db
+        .prepare(
+          'SELECT job_id, id FROM redrive_dead_letters WHERE job_id IN (SELECT value FROM json_each(?))',
+        )
+        .raw(),
+      jobsOfDeadLetters: this.db
+        .prepare('SELECT id, job_id FROM redrive_dead_letters WHERE id IN (SELECT value FROM json_each(?))')
+        .raw(),
+    };
+    return this.checks;
   }
 
   /**

@@ -3,8 +3,9 @@
  * One call applies every failure atomically, each fenced by its own token and answered on its own,
  * in input order: mixed outcomes, a stale token among them, an unknown id, retries of different
  * priorities due at one time, a resend of the whole batch and a failure named twice in one batch,
- * and a job whose dead letter was stored before it failed (imported, or recorded by hand): still one
- * entry per job.
+ * a job whose dead letter was stored before it failed (imported, or recorded by hand): still one
+ * entry per job, and two jobs failed one after the other with the same new dead-letter id: the
+ * first keeps the entry, the second gets none.
  */
 import { describe, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../../core/job.js';
@@ -15,6 +16,7 @@ import {
   deadLetterFromJob,
   failedAttempt,
   insert,
+  insertAndClaim,
   mustGet,
   newJob,
   type StoreFactory,
@@ -61,6 +63,25 @@ export function failureBatchCases(factory: StoreFactory): void {
       expect(await store().getDeadLetter({ id: 'dl-on-failure' })).toBeNull();
       expect((await store().getDeadLetterByJob({ jobId: job!.id }))?.id).toBe('dl-stored-first');
       expect((await store().getDeadLetterStats({ now })).total).toBe(1);
+    });
+
+    it('leaves a job failed with the id of another job’s new dead letter with no entry', async () => {
+      // One insert each: a sharded store puts them on two shards, where each failure writes its record.
+      const first = await insertAndClaim(store());
+      const second = await insertAndClaim(store());
+      const deadLetter = (job: ClaimedJob, now: number) =>
+        failure(job, now, { kind: 'dead_letter', deadLetter: deadLetterFromJob('dl-same', now) });
+      expect(await store().failJobs({ failures: [deadLetter(first, T0 + 5)], now: T0 + 5 })).toEqual([
+        { id: first.id, ok: true, deadLetterId: 'dl-same' },
+      ]);
+      expect(await store().failJobs({ failures: [deadLetter(second, T0 + 6)], now: T0 + 6 })).toEqual([
+        { id: second.id, ok: true },
+      ]);
+      expect(await mustGet(store(), second.id)).toMatchObject({ state: 'dead_lettered', deadLetterId: null });
+      expect((await mustGet(store(), first.id)).deadLetterId).toBe('dl-same');
+      expect((await store().getDeadLetter({ id: 'dl-same' }))?.jobId).toBe(first.id);
+      expect(await store().getDeadLetterByJob({ jobId: second.id })).toBeNull();
+      expect((await store().getDeadLetterByJob({ jobId: first.id }))?.id).toBe('dl-same');
     });
 
     it('applies mixed outcomes in one call and answers each failure in input order', async () => {
