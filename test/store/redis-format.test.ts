@@ -76,7 +76,7 @@ describe.skipIf(!redis.available)('RedisStore format version', () => {
     expect(await admin!.get(store.keys.format)).toBe('2');
   });
 
-  it("a queue-slot store settles each queue slot's key by the same rule", async () => {
+  it("a queue-slot store settles each queue slot's key by the same rule; redrive migrate raises them all", async () => {
     const prefix = uniqueKeyPrefix('redis-format-slots').slice(0, -1);
     // Queue b's slot (number 2) holds jobs an earlier release wrote: its id counter.
     await admin!.set(new RedisKeys(prefix, 2).ids, '5');
@@ -86,6 +86,11 @@ describe.skipIf(!redis.available)('RedisStore format version', () => {
       await store.insertJobs({ jobs: [job({ queue: 'b' })], now: T0 });
       expect(await admin!.get(new RedisKeys(prefix, 1).format)).toBe(String(LATEST_FORMAT_VERSION));
       expect(await admin!.get(new RedisKeys(prefix, 2).format)).toBeNull();
+      const report = await migrateStore(`${redis.url}?prefix=${prefix}&slots=queue`);
+      expect(report).toMatchObject({ from: 1, to: LATEST_FORMAT_VERSION });
+      const latest = String(LATEST_FORMAT_VERSION);
+      const keys = [undefined, 1, 2].map((n) => new RedisKeys(prefix, n).format);
+      expect(await admin!.mget(...keys)).toEqual([latest, latest, latest]);
     } finally {
       await store.close();
       await deleteKeysWithPrefix(admin as unknown as ScanningClient, `{${prefix}`);
@@ -115,6 +120,26 @@ describe.skipIf(!redis.available)('RedisStore format version', () => {
       applied: [],
     });
     expect(await admin!.get(key)).toBe('3');
+  });
+
+  it('redrive migrate to queue slots gives each slot it fills the format of a fresh queue-slot store', async () => {
+    const single = open();
+    const prefix = single.keys.prefix;
+    await single.insertJobs({ jobs: [job({ queue: 'a' }), job({ queue: 'b' })], now: T0 });
+    const slotFormats = () => admin!.mget(new RedisKeys(prefix, 1).format, new RedisKeys(prefix, 2).format);
+    // format=3 raises the store's own slot no further than 3 (it is at the newest already), and
+    // leaves the queue slots the migration fills where a fresh queue-slot store's slots start.
+    const url = `${redis.url}?prefix=${prefix}&slots=queue&format=3`;
+    try {
+      const report = await migrateStore(url);
+      expect(report).toMatchObject({ from: LATEST_FORMAT_VERSION, to: LATEST_FORMAT_VERSION });
+      expect(report.applied[0]).toMatch(/^queue-slots: 2 queues, 2 jobs/);
+      const latest = String(LATEST_FORMAT_VERSION);
+      expect(await slotFormats()).toEqual([latest, latest]);
+      expect(await admin!.get(single.keys.format)).toBe(latest);
+    } finally {
+      await deleteKeysWithPrefix(admin as unknown as ScanningClient, `{${prefix}#`);
+    }
   });
 
   it('refuses a version this release does not know', () => {

@@ -9,6 +9,12 @@
  * ids are rewritten to the store-wide form. The old keys go last, the id counter `{p}:ids` (which
  * marks a single-slot store) very last, so a migration that dies half-way is simply run again:
  * each step is idempotent (a copy whose source is gone already is skipped).
+ *
+ * Each queue slot has a format key of its own (`{p#n}.format`), settled before the queue's jobs
+ * are copied in: while the slot holds nothing yet it gets the newest version, as a fresh
+ * queue-slot store's slot does, and never less than the single-slot store's, whose layout the
+ * copied jobs have. Copied in first, the jobs would make it a slot with data and no key, left at
+ * version 1 (keys.ts FORMAT_VERSIONS), writing the oldest layout for good.
  */
 import type { RedisClient } from '../../redis/client-options.js';
 import type { RedisKeys } from './keys.js';
@@ -56,11 +62,14 @@ export async function migrateToQueueSlots(deps: QueueSlotMigrationDeps): Promise
   const counter = await call('migrate', () => client.get(keys.ids));
   if (counter === null) return null;
   const registry = await call('migrate', () => client.hgetall(keys.queues));
+  // The single-slot store's format (absent: 1, as it has data), which its jobs are written in.
+  const format = Number((await call('migrate', () => client.get(keys.format))) ?? 1);
   const out: QueueSlotMigration = { queues: 0, jobs: 0, deadLetters: 0 };
   const moved: { queue: string; slot: number }[] = [];
   for (const [queue, paused] of Object.entries(registry ?? {})) {
     const slot = (await slots.numberOf(queue, 'migrate'))!;
     const target = slots.store(slot).keys;
+    await slots.store(slot).migrate(format);
     out.jobs += await copyJobs(deps, queue, target);
     for (const kind of QUEUE_KINDS) await copyKey(deps, keys.queue(queue, kind), target.queue(queue, kind));
     await copyKey(deps, `${keys.base}horizons`, `${target.base}horizons`);

@@ -50,6 +50,7 @@ import { RedisConnection } from './redis-connection.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 import { bySlot } from './slot-groups.js';
 import { SlotHorizons } from './slot-horizons.js';
+import { type FormatMigration, formatSteps } from './store-format.js';
 
 type DeadLetterMethods = Omit<DL.DeadLetterStore, 'insertDeadLetters'>;
 
@@ -118,10 +119,11 @@ export class QueueSlotRedisStore implements Store {
 
   /**
    * `redrive migrate`: moves the jobs a single-slot RedisStore left on this prefix into queue slots
-   * (queue-slot-migration.ts; workers of the prefix stopped). Layout versions: 1 one slot for the
-   * store, 2 one slot per queue.
+   * (queue-slot-migration.ts; workers of the prefix stopped), then raises the format key of the
+   * store's slot and of every queue's slot as RedisStore's does (`formatVersion`, else the newest).
+   * From and to are format versions, the lowest of the slots' before and after.
    */
-  async migrate(): Promise<{ from: number; to: number; applied: string[] }> {
+  async migrate(): Promise<FormatMigration> {
     const call = <T>(what: string, fn: () => Promise<T>) => this.conn.call(what, fn);
     const done = await migrateToQueueSlots({
       client: this.conn.client,
@@ -129,14 +131,14 @@ export class QueueSlotRedisStore implements Store {
       slots: this.slots,
       call,
     });
-    if (!done) return { from: 2, to: 2, applied: [] };
-    return {
-      from: 1,
-      to: 2,
-      applied: [
-        `queue-slots: ${done.queues} queues, ${done.jobs} jobs, ${done.deadLetters} dead letters relinked`,
-      ],
-    };
+    const parts = [this.home, ...(await this.slots.all()).map(({ slot }) => this.slots.store(slot))];
+    const raised = await Promise.all(parts.map((part) => part.migrate()));
+    const from = Math.min(...raised.map((r) => r.from));
+    const to = Math.min(...raised.map((r) => r.to));
+    const moved = done
+      ? [`queue-slots: ${done.queues} queues, ${done.jobs} jobs, ${done.deadLetters} dead letters relinked`]
+      : [];
+    return { from, to, applied: [...moved, ...formatSteps(from, to)] };
   }
 
   private recoverOnce(): Promise<void> {

@@ -143,9 +143,9 @@ export class RedisStore extends StoreParts implements Store {
     return this.client;
   }
 
-  /** `redrive migrate`: raises the format key to `formatVersion`, else the newest (store-format.ts). */
-  migrate(): Promise<FormatMigration> {
-    return this.format.migrate();
+  /** `redrive migrate`: raises the format key to `version`, else `formatVersion`, else the newest. */
+  migrate(version?: number): Promise<FormatMigration> {
+    return this.format.migrate(version);
   }
 
   /** Runs a Redis call, translating connection failures into StoreUnavailableError. */

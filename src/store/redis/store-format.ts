@@ -17,6 +17,13 @@ export interface FormatMigration {
   applied: string[];
 }
 
+/** `format <n>` for each version after `from` up to `to` (what {@link FormatMigration.applied} lists). */
+export function formatSteps(from: number, to: number): string[] {
+  const steps: string[] = [];
+  for (let version = from + 1; version <= to; version++) steps.push(`format ${version}`);
+  return steps;
+}
+
 /** Runs raise-format.lua (keys, then the arguments after the key base); answers the version in force. */
 export type RaiseFormatScript = (keys: string[], args: (number | string)[]) => Promise<unknown>;
 
@@ -67,15 +74,14 @@ export class FormatRaise {
 
   /**
    * `redrive migrate`: settles the key as a first write would (so `from` is the version the
-   * store's data is at), then raises it to the option's version, else to the newest this release
-   * writes. Raise it only once every process that uses the store runs this release or a later one.
+   * store's data is at), then raises it to `version`, else to the option's version, else to the
+   * newest this release writes. Raise it only once every process that uses the store runs this
+   * release or a later one.
    */
-  async migrate(): Promise<FormatMigration> {
+  async migrate(version?: number): Promise<FormatMigration> {
     const from = Number(await this.run(''));
-    const to = Number(await this.run(this.wanted ?? LATEST_FORMAT_VERSION));
+    const to = Number(await this.run(version ?? this.wanted ?? LATEST_FORMAT_VERSION));
     this.done = true;
-    const applied: string[] = [];
-    for (let version = from + 1; version <= to; version++) applied.push(`format ${version}`);
-    return { from, to, applied };
+    return { from, to, applied: formatSteps(from, to) };
   }
 }
