@@ -153,12 +153,17 @@ export function cliSandbox() {
       exited,
       output: () => ({ stdout, stderr }),
       async firstLine(timeoutMs = 20_000): Promise<string> {
+        await this.outputContaining('\n', timeoutMs);
+        return stdout.split('\n')[0]!;
+      },
+      /** Waits until stdout contains `text`. */
+      async outputContaining(text: string, timeoutMs = 20_000): Promise<void> {
         const deadline = Date.now() + timeoutMs;
-        while (!stdout.includes('\n')) {
-          if (Date.now() > deadline) throw new Error(`no output; stderr: ${stderr}`);
+        while (!stdout.includes(text)) {
+          if (Date.now() > deadline)
+            throw new Error(`no ${JSON.stringify(text)} in output; stderr: ${stderr}`);
           await new Promise((r) => setTimeout(r, 20));
         }
-        return stdout.split('\n')[0]!;
       },
     };
   }

@@ -35,8 +35,10 @@ describe('redrive maintain', () => {
         claimId: 'claim-of-a-dead-worker',
       }),
     );
-    const first = sb.start(['maintain', '--json', '--duration', '3s']);
+    const first = sb.start(['maintain', '--json', '--duration', '4s']);
     expect(JSON.parse(await first.firstLine())).toMatchObject({ event: 'started', pid: first.child.pid });
+    // Started is not elected: on a busy machine the second could otherwise campaign first.
+    await first.outputContaining('"event":"leading"');
     const second = await sb.redrive(['maintain', '--json', '--duration', '1s']);
     expect(second.code, second.stderr).toBe(0);
     expect(await first.exited).toBe(0);
