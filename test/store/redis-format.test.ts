@@ -2,7 +2,8 @@
  * Redis store on a real server: the store's format version (`{p}:format`, absent = 1). Before the
  * store's first insert or failure write, a fresh prefix (no key, no data) gets the newest version,
  * a prefix an earlier release wrote to stays at 1, and the `formatVersion` option raises the key,
- * never lowering it. `redrive migrate` raises it to a store URL's `format=`, else to the newest.
+ * never lowering it. `redrive migrate` raises it to a store URL's `format=` and, without one (it
+ * may run before a rollout, beside processes of the older release), leaves it as it is.
  */
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -86,7 +87,9 @@ describe.skipIf(!redis.available)('RedisStore format version', () => {
       await store.insertJobs({ jobs: [job({ queue: 'b' })], now: T0 });
       expect(await admin!.get(new RedisKeys(prefix, 1).format)).toBe(String(LATEST_FORMAT_VERSION));
       expect(await admin!.get(new RedisKeys(prefix, 2).format)).toBeNull();
-      const report = await migrateStore(`${redis.url}?prefix=${prefix}&slots=queue`);
+      const report = await migrateStore(
+        `${redis.url}?prefix=${prefix}&slots=queue&format=${LATEST_FORMAT_VERSION}`,
+      );
       expect(report).toMatchObject({ from: 1, to: LATEST_FORMAT_VERSION });
       const latest = String(LATEST_FORMAT_VERSION);
       const keys = [undefined, 1, 2].map((n) => new RedisKeys(prefix, n).format);
@@ -97,13 +100,17 @@ describe.skipIf(!redis.available)('RedisStore format version', () => {
     }
   });
 
-  it('redrive migrate raises an older store to the newest version, then reports it up to date', async () => {
+  it('redrive migrate leaves an older store as it is unless its URL asks for format=N', async () => {
     const { url, key } = await olderUrl();
+    const kept = await runInProcess(tmpdir(), ['migrate', '--store', url]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain(`format version 1 (this release writes up to ${LATEST_FORMAT_VERSION}`);
+    expect(await admin!.get(key)).toBeNull();
+    const latest = `${url}&format=${LATEST_FORMAT_VERSION}`;
     const raised = Array.from({ length: LATEST_FORMAT_VERSION - 1 }, (_, i) => `format ${i + 2}`);
-    expect(await migrateStore(url)).toMatchObject({ from: 1, to: LATEST_FORMAT_VERSION, applied: raised });
+    expect(await migrateStore(latest)).toMatchObject({ from: 1, to: LATEST_FORMAT_VERSION, applied: raised });
     expect(await admin!.get(key)).toBe(String(LATEST_FORMAT_VERSION));
     const again = await runInProcess(tmpdir(), ['migrate', '--store', url]);
-    expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`format version ${LATEST_FORMAT_VERSION}, up to date`);
   });
 

@@ -2,12 +2,14 @@
  * `redrive migrate`: applies the store's pending schema migrations and says what it did. The
  * PostgreSQL store has versioned migration files (applied under an advisory lock, so running this
  * while workers start is safe); a Redis store raises its format version (the `{p}:format` key) to
- * the URL's `format=`, else to the newest this release writes, and one with a slot per queue
+ * the URL's `format=` only (a raise is for after every process runs this release, unlike a
+ * PostgreSQL migration: without it the version is only reported), and one with a slot per queue
  * (`?slots=queue`) first moves the jobs a single-slot store left on its prefix into queue slots
  * (stop that prefix's workers first); the SQLite store sets itself up on open, so this only opens
  * it.
  */
 import type { Command } from 'commander';
+import { LATEST_FORMAT_VERSION } from '../../store/redis/keys.js';
 import type { Store } from '../../store/store.js';
 import { STORE_HELP } from '../common.js';
 import { printJson } from '../format.js';
@@ -41,12 +43,22 @@ function hasMigrations(
   return typeof (store as { migrate?: unknown }).migrate === 'function';
 }
 
+/**
+ * After a Redis store's version that was not raised: how to raise it (a raise is the operator's
+ * step, after the rollout); nothing for other stores or one at the newest version.
+ */
+function formatHint(url: string, version: number | null): string {
+  if (parseStoreUrl(url).kind !== 'redis') return ', up to date';
+  if (version === null || version >= LATEST_FORMAT_VERSION) return ', up to date';
+  return ` (this release writes up to ${LATEST_FORMAT_VERSION}: once every process that uses the store runs it, add format=${LATEST_FORMAT_VERSION} to the URL to raise it; there is no way back)`;
+}
+
 /** Registers `migrate` on the program. */
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
     .description(
-      "apply the store's pending schema migrations (PostgreSQL; Redis: raise the format version, and with ?slots=queue move a single-slot store's jobs into queue slots)",
+      "apply the store's pending schema migrations (PostgreSQL; Redis: raise the format version to the URL's format=N, once every process runs this release, and with ?slots=queue move a single-slot store's jobs into queue slots)",
     )
     .option('--json', 'print JSON')
     .option('--store <url>', STORE_HELP)
@@ -56,8 +68,7 @@ export function registerMigrate(program: Command): void {
 Examples:
   redrive migrate --store postgres://app@db.internal/app
   redrive migrate --store 'postgresql://app@db.internal/app?schema=jobs' --json
-  redrive migrate --store 'redis://cache.internal:6379?prefix=app'
-  redrive migrate --store 'redis://cache.internal:6379?prefix=app&format=3'
+  redrive migrate --store 'redis://cache.internal:6379?prefix=app&format=5'
   redrive migrate --store 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000?prefix=app&slots=queue'`,
     )
     .action(async (options: { json?: boolean; store?: string }) => {
@@ -72,7 +83,7 @@ Examples:
       if (report.from === null) {
         process.stdout.write(`${report.store}: nothing to migrate (this store sets itself up on open)\n`);
       } else if (report.applied.length === 0) {
-        process.stdout.write(`${report.store}: ${version} ${report.to}, up to date\n`);
+        process.stdout.write(`${report.store}: ${version} ${report.to}${formatHint(url, report.to)}\n`);
       } else if (report.from === report.to) {
         process.stdout.write(`${report.store}: ${report.applied.join(', ')}; ${version} ${report.to}\n`);
       } else {

@@ -120,7 +120,7 @@ export class QueueSlotRedisStore implements Store {
   /**
    * `redrive migrate`: moves the jobs a single-slot RedisStore left on this prefix into queue slots
    * (queue-slot-migration.ts; workers of the prefix stopped), then raises the format key of the
-   * store's slot and of every queue's slot as RedisStore's does (`formatVersion`, else the newest).
+   * store's slot and of every queue's slot as RedisStore's does (to `formatVersion`, if given).
    * From and to are format versions, the lowest of the slots' before and after.
    */
   async migrate(): Promise<FormatMigration> {

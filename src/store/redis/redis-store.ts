@@ -143,7 +143,7 @@ export class RedisStore extends StoreParts implements Store {
     return this.client;
   }
 
-  /** `redrive migrate`: raises the format key to `version`, else `formatVersion`, else the newest. */
+  /** `redrive migrate`: raises the format key to `version`, else `formatVersion` (else leaves it). */
   migrate(version?: number): Promise<FormatMigration> {
     return this.format.migrate(version);
   }

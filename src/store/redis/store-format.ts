@@ -3,8 +3,8 @@
  * store is built, and the one call of raise-format.lua before the first write whose layout the
  * `{p}:format` key decides (see FORMAT_VERSIONS in keys.ts). That call gives a fresh prefix (no key,
  * none of the store's data) the newest version, leaves a prefix with data at its version (absent =
- * 1), then raises the key to the option's version. `redrive migrate` raises it to the option's
- * version, else to the newest.
+ * 1), then raises the key to the option's version. `redrive migrate` raises it only when asked
+ * (a store URL's `format=`): a raise is for after every process runs this release.
  */
 import { ValidationError } from '../../core/errors.js';
 import { FORMAT_VERSIONS, LATEST_FORMAT_VERSION, type RedisKeys } from './keys.js';
@@ -74,13 +74,14 @@ export class FormatRaise {
 
   /**
    * `redrive migrate`: settles the key as a first write would (so `from` is the version the
-   * store's data is at), then raises it to `version`, else to the option's version, else to the
-   * newest this release writes. Raise it only once every process that uses the store runs this
-   * release or a later one.
+   * store's data is at), then raises it to `version`, else to the option's version; with neither,
+   * leaves it there. Not to the newest by default: `redrive migrate` is run before a rollout, while
+   * processes of the older release (which would misread a newer layout) may still use the store.
    */
   async migrate(version?: number): Promise<FormatMigration> {
     const from = Number(await this.run(''));
-    const to = Number(await this.run(version ?? this.wanted ?? LATEST_FORMAT_VERSION));
+    const wanted = version ?? this.wanted;
+    const to = wanted === undefined ? from : Number(await this.run(wanted));
     this.done = true;
     return { from, to, applied: formatSteps(from, to) };
   }
