@@ -5,13 +5,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/clock.js';
+import { Queue } from '../../src/queue/queue.js';
 import { Worker } from '../../src/queue/worker.js';
 import type { Store } from '../../src/store/store.js';
 import { advance, cuttable, flush, sqliteFixture } from './helpers.js';
 
 const RECOVERY = 1000;
-/** The workers' job lease; the leadership lease is min(job lease, 3 × recovery interval). */
+/** The workers' job lease; the leadership lease is min(job lease, 3 × recovery interval, heartbeat / 2). */
 const LEASE = 3000;
+const HEARTBEAT = 1000;
 
 /** A store wrapper counting the sweeps made through it. */
 function counting(store: Store) {
@@ -47,7 +49,7 @@ describe('maintenance across workers', () => {
         random: createSeededRandom(i + 1),
         workerId: `w${i}`,
         leaseMs: LEASE,
-        heartbeatMs: 1000,
+        heartbeatMs: HEARTBEAT,
         recoveryIntervalMs: RECOVERY,
         pollIntervalMs: 50,
       });
@@ -90,6 +92,54 @@ describe('maintenance across workers', () => {
     const next = procs.filter((p) => p !== leader && p.counts.recover > before.get(p)!);
     expect(next).toHaveLength(1);
     expect(next[0]!.worker.maintainer?.leading).toBe(true);
+  });
+
+  it('a worker dies, then the leader just before its orphan expires: the orphan is back within lease + heartbeat', async () => {
+    const procs = start(3);
+    // The victim runs its job on a queue of its own and never leads, so the leader cannot be it.
+    const victim = cuttable(fx.store);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hung = new Worker('v', () => held, {
+      store: victim.store,
+      clock: fx.clock,
+      random: createSeededRandom(50),
+      workerId: 'victim',
+      leaseMs: LEASE,
+      heartbeatMs: HEARTBEAT,
+      maintenance: false,
+    });
+    workers.push(hung);
+    const job = await new Queue('v', { store: fx.store, clock: fx.clock }).add('v', {});
+    await advance(fx.clock, 2000, 50);
+    const running = await fx.store.getJob({ id: job.id });
+    expect(running?.state).toBe('active');
+
+    try {
+      victim.cut();
+      const diedAt = fx.clock.now();
+      const expiresAt = (await fx.store.getJob({ id: job.id }))!.leaseExpiresAt!;
+      expect(expiresAt).toBeLessThanOrEqual(diedAt + LEASE);
+      // The leader dies a moment before the orphan's lease runs out, having just swept and renewed.
+      await advance(fx.clock, expiresAt - 10 - fx.clock.now(), 10);
+      const leader = procs.find((p) => p.worker.maintainer?.leading)!;
+      leader.kill();
+
+      let backAt: number | null = null;
+      while (backAt === null && fx.clock.now() < diedAt + 3 * LEASE) {
+        await advance(fx.clock, 10, 10);
+        if ((await fx.store.getJob({ id: job.id }))?.state === 'waiting') backAt = fx.clock.now();
+      }
+      expect(backAt).not.toBeNull();
+      expect(backAt! - diedAt).toBeLessThanOrEqual(LEASE + HEARTBEAT);
+      expect(procs.filter((p) => p !== leader && p.worker.maintainer?.leading)).toHaveLength(1);
+    } finally {
+      // The victim comes back only to be closed: its handler ends, its stale settlement is refused.
+      victim.restore();
+      release();
+    }
   });
 
   it('a worker with maintenance: false never campaigns or sweeps', async () => {
