@@ -188,6 +188,15 @@ function attemptsMadeOf(state: JobState, h: Record<string, string>): number {
   return attempt ? Number(attempt[1]) : numberOr(h.am, 0);
 }
 
+/**
+ * Whether a job hash (HGETALL) is a job: one without its queue, fixed attributes or payload (q, d,
+ * p, which every insert writes) is gone or a remnant of one (see delete_job_remnant in
+ * lua/lib/jobs.lua), and reads as no job.
+ */
+export function isJobHash(h: Record<string, string>): boolean {
+  return h.q !== undefined && h.d !== undefined && h.p !== undefined;
+}
+
 /** A job hash (HGETALL) as a {@link Job}. */
 export function jobFromHash(id: string, h: Record<string, string>): Job {
   const state = h.s as JobState;

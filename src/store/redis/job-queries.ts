@@ -7,7 +7,7 @@ import type { Job, JobCounts, JobState } from '../../core/job.js';
 import { emptyJobCounts, isRemovableJobState } from '../../core/job.js';
 import type { RedisClient } from '../../redis/client-options.js';
 import type { ListJobsParams, RemoveJobsParams } from '../job-store.js';
-import { fieldsToRecord, jobFromHash } from './job-codec.js';
+import { fieldsToRecord, isJobHash, jobFromHash } from './job-codec.js';
 import type { RedisKeys } from './keys.js';
 import { translateRedisError } from './redis-errors.js';
 import type { ScriptName } from './scripts.js';
@@ -54,7 +54,7 @@ export class RedisJobQueries {
 
   async getJob(params: { id: string }): Promise<Job | null> {
     const hash = await this.call('getJob', () => this.client.hgetall(this.keys.job(String(params.id))));
-    return hash && Object.keys(hash).length > 0 ? jobFromHash(String(params.id), hash) : null;
+    return hash && isJobHash(hash) ? jobFromHash(String(params.id), hash) : null;
   }
 
   /** Every registered queue name. */
@@ -84,9 +84,10 @@ export class RedisJobQueries {
         )) as [(string | null)[][], string];
         for (const row of rows) {
           const h = fieldsToRecord(row);
+          if (!isJobHash(h)) continue;
           all.push(jobFromHash(h.id!, h));
+          found++;
         }
-        found += rows.length;
         if (found >= limit || next === 'end') break;
         from = next;
       }

@@ -4,7 +4,8 @@
 -- KEYS[1]  {p}:queues (declared for routing; not written)
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] lease ms;  ARGV[5] N;
 -- ARGV[6..] N pairs: id, token
--- Returns  { leaseExpiresAt, outcomes }: 'ok', 'stale_token', 'not_active' or 'not_found' per lease.
+-- Returns  { leaseExpiresAt, outcomes }: 'ok', 'stale_token', 'not_active' or 'not_found' per lease
+--          ('not_found' also for a hash without q, which is no job: see lib/jobs.lua).
 --!include lib/common.lua
 --!include lib/jobs.lua
 
@@ -16,7 +17,7 @@ for i = 1, tonumber(ARGV[5]) do
   local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
   local k = jkey(id)
   local f = redis.call('HMGET', k, 's', 'tk', 'q')
-  if not f[1] then out[i] = 'not_found'
+  if not f[1] or not f[3] then out[i] = 'not_found'
   elseif f[2] ~= token then out[i] = 'stale_token'
   elseif f[1] ~= 'active' then out[i] = 'not_active'
   else

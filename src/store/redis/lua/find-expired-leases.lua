@@ -2,10 +2,11 @@
 -- first, across the given queues: the first half of a recovery sweep. The caller builds
 -- poison-pill dead letters for those that will reach maxOrphans, then runs
 -- recover-expired-leases.lua, which changes only jobs still holding the lease and token read here.
--- It changes no job. It drops an active-index member whose job hash is gone (evicted under an
--- allkeys-* maxmemory policy, or deleted by hand): no sweep could take it, so left there it would
--- read as an expired lease for ever (next-lease-expiry.lua answering 0) and, with `limit` of them
--- earliest, hide every live expired lease behind them.
+-- It changes no job. It drops an active-index member without a job (its hash gone, evicted under
+-- an allkeys-* maxmemory policy or deleted by hand, or a remnant without q and d: see
+-- delete_job_remnant in lib/jobs.lua, which deletes it): no sweep could take it, so left there it
+-- would read as an expired lease for ever (next-lease-expiry.lua answering 0) and, with `limit`
+-- of them earliest, hide every live expired lease behind them.
 --
 -- KEYS[1]  {p}:queues
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] limit;
@@ -30,12 +31,12 @@ for i = 1, #found do
   if #out >= limit then break end
   local id = found[i][1]
   local f = redis.call('HMGET', jkey(id), 'tk', 'q', 'd', 'oc', 'qn', 'ws', 'sq', 'w')
-  if f[1] then
+  if not f[2] or not f[3] then
+    redis.call('ZREM', qkey(found[i][3], 'active'), id)
+    delete_job_remnant(jkey(id))
+  elseif f[1] then
     local _, seq, worker = holder(f[6], nil, f[7], f[8])
     out[#out + 1] = { id, f[1], f[2], fixed(f[3], 1), int(num(f[4], 0)), orphaned_while(f[5], seq, worker) }
-  elseif redis.call('EXISTS', jkey(id)) == 0 then
-    -- Only a member with no job hash at all: a job that exists, whatever its fields, stays indexed.
-    redis.call('ZREM', qkey(found[i][3], 'active'), id)
   end
 end
 -- A handful of horizons cost nothing; past that, drop those not raised for a day.

@@ -40,7 +40,9 @@ local touched = {}
 local function insert_one(queue, priority, run_at, head, payload, key, id)
   if key then
     local existing = redis.call('HGET', qkey(queue, 'ik'), key)
-    if existing then return existing, 'existing' end
+    -- A key whose job is gone (see delete_job_remnant in lib/jobs.lua) is free, as a removed job's.
+    if existing and redis.call('HEXISTS', jkey(existing), 'd') == 1 then return existing, 'existing' end
+    if existing then delete_job_remnant(jkey(existing)) end
   end
   local due = run_at + offset
   local state = 'scheduled'

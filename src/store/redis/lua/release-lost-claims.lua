@@ -9,7 +9,8 @@
 -- leaseMs, so a lost claim's jobs score at least `since + leaseMs`. With the server's clock, `since`
 -- (the caller's) is moved onto the server's by this call's offset, which is too large by this
 -- call's delay on the way (the wait for a connection, the network), hence the allowance below it.
--- A job found no more in that window (an allowance too small) waits for its lease to expire.
+-- A job found no more in that window (an allowance too small) waits for its lease to expire. An
+-- id read there without a job (see delete_job_remnant in lib/jobs.lua) is dropped from the set.
 --
 -- KEYS[1]  {p}:queues (declared for routing; not written)
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] queue;  ARGV[5] worker id;
@@ -38,13 +39,16 @@ local released = 0
 local batch = batch_new()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', qkey(queue, 'active'), from, '+inf')) do
   local k = jkey(id)
-  local f = redis.call('HMGET', k, 's', 'tk', 'am', 'ws', 'sa', 'sq', 'w', 'pr', 'ra', 'sus')
+  local f = redis.call('HMGET', k, 's', 'tk', 'am', 'ws', 'sa', 'sq', 'w', 'pr', 'ra', 'sus', 'd')
   local attempt, claim_id = string.match(f[2] or '', '^(%d+):(.*)$')
   local _, _, holder_id = holder(f[4], f[5], f[6], f[7])
-  if f[1] == 'active' and claim_id and lost[claim_id] and attempt == next_attempt(f[3] or '')
+  if not f[11] then
+    batch_add(batch, queue, 'zrem:active', id)
+    delete_job_remnant(k)
+  elseif f[1] == 'active' and claim_id and lost[claim_id] and attempt == next_attempt(f[3] or '')
     and holder_id == worker then
     -- No ra: due since it was created (lib/jobs.lua).
-    local run_at = math.min(tonumber(f[9]) or fixed(redis.call('HGET', k, 'd'), 8), now)
+    local run_at = math.min(tonumber(f[9]) or fixed(f[11], 8), now)
     redis.call('HSET', k, 's', 'waiting', 'le', '', 'w', '', 'tk', '', 'ra', int(run_at))
     batch_add(batch, queue, 'zrem:active', id)
     local score = wait_score(tonumber(f[8]), run_at)

@@ -4,13 +4,14 @@
 -- KEYS[1]  {p}:queues (declared for routing; not written)
 -- ARGV[1]  key base;  ARGV[2] clock mode;  ARGV[3] caller's now;  ARGV[4] job id;  ARGV[5] token;
 -- ARGV[6]  the progress as JSON
--- Returns  'ok', 'stale_token', 'not_active' or 'not_found'.
+-- Returns  'ok', 'stale_token', 'not_active' or 'not_found' (also for a hash without q, which is no
+--          job: see delete_job_remnant in lib/jobs.lua).
 --!include lib/common.lua
 --!include lib/jobs.lua
 
 local k = jkey(ARGV[4])
-local f = redis.call('HMGET', k, 's', 'tk')
-if not f[1] then return 'not_found' end
+local f = redis.call('HMGET', k, 's', 'tk', 'q')
+if not f[1] or not f[3] then return 'not_found' end
 if f[2] ~= ARGV[5] then return 'stale_token' end
 if f[1] ~= 'active' then return 'not_active' end
 redis.call('HSET', k, 'pg', ARGV[6])

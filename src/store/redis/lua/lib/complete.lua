@@ -2,7 +2,8 @@
 
 -- Completes each { id, token, result } (from ARGV starting at `first`, `n` triples) whose token
 -- is current. Returns one outcome per completion: 'ok'; 'duplicate' (this token already
--- completed it); 'stale_token'; 'not_active'; 'not_found' — or the single string 'all_ok' when
+-- completed it); 'stale_token'; 'not_active'; 'not_found' (also for a hash without q, which is no
+-- job: see delete_job_remnant in lib/jobs.lua) — or the single string 'all_ok' when
 -- every completion was applied (the common case, kept small). With `defer` (a table), the ids
 -- leaving each queue's active set are put in defer[queue] for the caller to remove later (see
 -- remove_from_active) instead of at once. Each queue's completions of the batch become one member
@@ -19,8 +20,8 @@ local function complete(first, n, now, defer)
     local id, token = ARGV[a], ARGV[a + 1]
     local k = jkey(id)
     local f = call('HMGET', k, 's', 'tk', 'q')
-    if f[1] ~= 'active' or f[2] ~= token then all_ok = false end
-    if not f[1] then
+    if f[1] ~= 'active' or f[2] ~= token or not f[3] then all_ok = false end
+    if not f[1] or not f[3] then
       out[i] = 'not_found'
     elseif f[2] ~= token then
       out[i] = 'stale_token'

@@ -81,7 +81,8 @@ local function fail_one(a, now, texts, offset, blocks, batch, woken, dl_batch)
     f = redis.call('HMGET', k, 's', 'tk', 'at', 'am', 'q', 'rl', 'pr', 'sus')
   end
   local state = f[1]
-  if not state then return 'not_found', next_a end
+  -- No q: no job (see delete_job_remnant in lib/jobs.lua).
+  if not state or not f[5] then return 'not_found', next_a end
   if f[2] ~= token then return 'stale_token', next_a end
   if state ~= 'active' then
     -- A resend of the failure this token recorded (still the job's last attempt) is a duplicate.

@@ -22,6 +22,18 @@ local function jkey(id)
   return B .. 'j:' .. id
 end
 
+-- A job hash without q, d or p is no job. Every insert writes the three together and no step
+-- removes one, so such a hash is gone (evicted under an allkeys-* maxmemory policy, deleted by
+-- hand) or a remnant: the state fields (s, tk, le, ws) that a claim or promotion of an earlier
+-- release wrote into a hash that was gone, before it stopped with a script error. A script checks
+-- whichever of the three it reads anyway. One that takes ids from an index (a claim, a promotion,
+-- a lease sweep) drops the id there and deletes the remnant with this, so nothing reads it again;
+-- a call naming a job (completion, failure, heartbeat, release, progress) answers 'not_found' and
+-- changes nothing; reads (getJob, listJobs) skip it.
+local function delete_job_remnant(k)
+  redis.call('DEL', k)
+end
+
 local function qkey(queue, kind)
   return B .. 'q:' .. queue .. ':' .. kind
 end
