@@ -23,6 +23,7 @@ import { deadLetterFailureTypeIndex } from './0018_dead_letter_failure_type_inde
 import { jobStackFrames } from './0019_job_stack_frames.js';
 import { deadLetterFailureTypeIndexAgain } from './0020_dead_letter_failure_type_index_again.js';
 import { errorTextMarker } from './0021_error_text_marker.js';
+import { errorTextMergePolicy } from './0022_error_text_merge_policy.js';
 import type { SqliteMigration } from './migration.js';
 
 /** Every migration, in version order (versions 1, 2, 3, ...). */
@@ -48,4 +49,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   jobStackFrames,
   deadLetterFailureTypeIndexAgain,
   errorTextMarker,
+  errorTextMergePolicy,
 ];
