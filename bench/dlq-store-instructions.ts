@@ -15,6 +15,14 @@
  * first statements then cancel out. Take multiples of 2,000 (the text-index batch), e.g. 2,000 and
  * 4,000, so that each run indexes all the messages it queues. `--indexed` declares
  * `payload.customerId` (an expression index).
+ *
+ * For the whole process, run `store` without the toggle and with `--separate-threads=yes`, and
+ * leave out the thread that runs `node::worker::Worker::Run` (tsx's module loader: its count does
+ * not follow the records stored but whether its cache was warm, tens of thousands of instructions
+ * per record in a window of 2,000). V8's background threads (`DefaultJobWorker::Run`: optimizing
+ * compiles, parallel scavenges) vary by thousands per record between runs, and the error-text
+ * index merges its segments in single steps of tens of millions of instructions, so take windows of
+ * 10,000 records or more and say whether a merge fell inside (`fts5IndexMerge`).
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
