@@ -15,25 +15,28 @@ import type { Maintainer } from '../maintenance/maintainer.js';
 import { createMaintainer } from '../maintenance/maintenance-options.js';
 import type { WorkerContext } from './worker-context.js';
 
-/** The least leadership lease: the leader renews every third of it, at least every millisecond. */
-const MIN_LEADERSHIP_LEASE_MS = 3;
+/**
+ * The least that half a heartbeat gives as a leadership lease. A lease of a few milliseconds, renewed
+ * every third of it, is one no process holds for long: leadership would change hands every few
+ * renewals, each change starting the services again. Below a heartbeat of twice this, a leader that
+ * dies may keep another worker's orphan past lease + heartbeat, by at most this much.
+ */
+export const MIN_HEARTBEAT_LEADERSHIP_LEASE_MS = 100;
 
 /**
  * A worker's leadership lease: three recovery intervals, but no longer than a job lease nor half a
- * heartbeat (2.5 s with the defaults), so that a leader that dies is replaced before an orphan of
- * another worker overstays its lease + heartbeat. The leader renews every third of it.
+ * heartbeat (2.5 s with the defaults; at least {@link MIN_HEARTBEAT_LEADERSHIP_LEASE_MS} from the
+ * heartbeat), so that a leader that dies is replaced before an orphan of another worker overstays
+ * its lease + heartbeat. The leader renews every third of it, so `renewIntervalMs`, when set alone,
+ * lengthens it to three renewals (and a dead leader's takeover with it).
  */
-export function workerLeadershipLeaseMs(options: {
-  leaseMs: number;
-  heartbeatMs: number;
-  recoveryIntervalMs: number;
-}): number {
-  const lease = Math.min(
-    options.leaseMs,
-    3 * options.recoveryIntervalMs,
-    Math.floor(options.heartbeatMs / 2),
-  );
-  return Math.max(MIN_LEADERSHIP_LEASE_MS, lease);
+export function workerLeadershipLeaseMs(
+  options: { leaseMs: number; heartbeatMs: number; recoveryIntervalMs: number },
+  renewIntervalMs?: number,
+): number {
+  const halfHeartbeat = Math.max(MIN_HEARTBEAT_LEADERSHIP_LEASE_MS, Math.floor(options.heartbeatMs / 2));
+  const lease = Math.min(options.leaseMs, 3 * options.recoveryIntervalMs, halfHeartbeat);
+  return renewIntervalMs === undefined ? lease : Math.max(lease, 3 * renewIntervalMs);
 }
 
 /** The worker's maintainer (not started), or undefined with `maintenance: false`. */
@@ -48,7 +51,7 @@ export function workerMaintainer<Payload>(
     ctx.store,
     {
       candidate: ctx.workerId,
-      leaseMs: workerLeadershipLeaseMs(options),
+      leaseMs: workerLeadershipLeaseMs(options, setting?.renewIntervalMs),
       rescueIntervalMs: options.recoveryIntervalMs,
       cleanIntervalMs: options.recoveryIntervalMs,
       maxOrphans: options.maxOrphans,

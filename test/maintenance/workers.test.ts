@@ -142,6 +142,41 @@ describe('maintenance across workers', () => {
     }
   });
 
+  it('a tiny heartbeat still gives a lease that one worker holds: no leadership changes hands', async () => {
+    const gains: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const worker = new Worker('q', async () => 'ok', {
+        store: fx.store,
+        clock: fx.clock,
+        random: createSeededRandom(70 + i),
+        workerId: `tiny${i}`,
+        heartbeatMs: 10,
+        recoveryIntervalMs: RECOVERY,
+      });
+      workers.push(worker);
+      worker.maintainer?.on('leadership.gained', ({ candidate }) => gains.push(candidate));
+    }
+    await flush();
+    await advance(fx.clock, 2000, 10);
+    expect(gains).toHaveLength(1);
+    expect(workers.filter((w) => w.maintainer?.leading)).toHaveLength(1);
+  });
+
+  it('renewIntervalMs set alone lengthens the leadership lease to three renewals instead of being refused', async () => {
+    const worker = new Worker('q', async () => 'ok', {
+      store: fx.store,
+      clock: fx.clock,
+      random: createSeededRandom(80),
+      heartbeatMs: HEARTBEAT,
+      maintenance: { renewIntervalMs: 5000 },
+    });
+    workers.push(worker);
+    await flush();
+    const leader = await fx.store.getLeader({ now: fx.clock.now() });
+    expect(leader?.holder).toBe(worker.maintainer?.candidate);
+    expect(leader!.expiresAt - leader!.acquiredAt).toBe(15_000);
+  });
+
   it('a worker with maintenance: false never campaigns or sweeps', async () => {
     const proc = counting(fx.store);
     const worker = new Worker('q', async () => 'ok', {

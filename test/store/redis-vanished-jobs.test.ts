@@ -120,6 +120,23 @@ describe.skipIf(!redis.available).each(variants)('%s with vanished job hashes', 
     expect(await s.store.countJobs({ queue: 'q' })).toMatchObject({ waiting: 0, active: 0 });
   });
 
+  it('one claim drops at most 1,000 gone ids; the next claims go on past the rest to the live jobs', async () => {
+    const s = open();
+    const ids = await insert(s.store, [...Array.from({ length: 2500 }, () => newJob()), newJob(), newJob()]);
+    const gone = ids.slice(0, 2500);
+    for (let i = 0; i < gone.length; i += 500)
+      await admin!.del(...gone.slice(i, i + 500).map((id) => jobKey(s, id!)));
+    const wait = indexOf(s, ids[0]!, 'q', 'wait');
+
+    expect(await claim(s.store, { now: T0, limit: 5000 })).toEqual([]);
+    expect(await admin!.zcard(wait)).toBe(1502);
+    expect(await claim(s.store, { now: T0, limit: 5000 })).toEqual([]);
+    expect(await admin!.zcard(wait)).toBe(502);
+    const claimed = await claim(s.store, { now: T0, limit: 5000 });
+    expect(claimed.map((j) => j.id)).toEqual(ids.slice(2500));
+    expect(await admin!.zcard(wait)).toBe(0);
+  });
+
   it('a promotion drops due scheduled ids without a job', async () => {
     const s = open();
     const [gone, live] = await insert(s.store, [newJob({ runAt: T0 + 100 }), newJob({ runAt: T0 + 100 })]);

@@ -120,7 +120,7 @@ local function claim(registry, queue, worker, limit, lease_ms, now, claim_id, fi
   while true do
     local dropped_before = #dropped
     for m = 1, #members do
-      if #picked >= limit then break end
+      if #picked >= limit or #dropped >= MAX_DROPPED then break end
       local member = members[m]
       local id = unpad(member)
       local k = jkey(id)
