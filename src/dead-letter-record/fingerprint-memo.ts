@@ -29,14 +29,26 @@ export class FingerprintMemo {
    */
   private readonly memo = new Map<string | null, Entry[]>();
   private size_ = 0;
+  /**
+   * The stack looked up last and its entries: a storm's failures come in runs of one stack, and
+   * comparing a stack with the last one costs less than hashing a new string of a kilobyte or
+   * more (each error's stack is a string of its own) for the map.
+   */
+  private lastStack: string | null | undefined;
+  private lastEntries: Entry[] | undefined;
 
   /** @param capacity distinct errors remembered; the oldest stack's are forgotten first */
   constructor(private readonly capacity = 512) {}
 
   /** The fingerprint of `record`, computed only when these inputs were not seen recently. */
   fingerprint(record: FingerprintInput): string {
-    const entries = this.memo.get(record.errorStack);
+    const entries =
+      this.lastEntries !== undefined && record.errorStack === this.lastStack
+        ? this.lastEntries
+        : this.memo.get(record.errorStack);
     if (entries !== undefined) {
+      this.lastStack = record.errorStack;
+      this.lastEntries = entries;
       for (const entry of entries) {
         if (
           entry.errorMessage === record.errorMessage &&
@@ -53,6 +65,7 @@ export class FingerprintMemo {
       const [oldest, forgotten] = this.memo.entries().next().value as [string | null, Entry[]];
       this.memo.delete(oldest);
       this.size_ -= forgotten.length;
+      if (forgotten === this.lastEntries) this.lastEntries = undefined;
     }
     const entry: Entry = {
       errorClass: record.errorClass,

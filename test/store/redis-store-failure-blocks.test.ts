@@ -9,6 +9,7 @@ import type { ClaimedJob } from '../../src/core/job.js';
 import { redactSecrets } from '../../src/dead-letter-record/redact.js';
 import { claim, deadLetterFromJob, failedAttempt } from '../../src/store/conformance/fixtures.js';
 import type { JobFailure } from '../../src/store/job-store.js';
+import { SHARED_PROPERTIES } from '../../src/store/redis/dead-letter-codec.js';
 import { failureArgs } from '../../src/store/redis/failure-args.js';
 import { redisService } from '../support/services.js';
 import { job, redisStoreHarness, T0 } from './redis-store-harness.js';
@@ -91,6 +92,30 @@ describe('failureArgs', () => {
     for (const [i, f] of sent.entries()) {
       expect(f.own).toEqual([String(T0 + i - 1000), String(T0 + i), String(T0 + i + 3_600_000)]);
     }
+  });
+
+  it('starts a new block when any shared property differs, and only then', () => {
+    const base = deadLetterFailure(claimed(1), 'dl-1', T0, 'card declined', 'fp-a');
+    const differing = (name: string, value: unknown): JobFailure => {
+      const failure = deadLetterFailure(claimed(2), 'dl-2', T0 + 1, 'card declined', 'fp-a');
+      if (failure.outcome.kind !== 'dead_letter') throw new Error('a dead letter');
+      (failure.outcome.deadLetter as unknown as Record<string, unknown>)[name] = value;
+      return failure;
+    };
+    const blockCount = (failures: JobFailure[]) =>
+      decode(
+        failureArgs(
+          failures,
+          failures.map(() => null),
+        ),
+      ).blocks.length;
+    expect(blockCount([base, differing('id', 'dl-other')])).toBe(1);
+    for (const name of SHARED_PROPERTIES) {
+      const value = name === 'maxReplays' || name === 'fingerprintVersion' ? 7 : `other ${name}`;
+      expect(blockCount([base, differing(name, value)]), name).toBe(2);
+    }
+    for (const name of ['snapshot', 'requestData', 'responseData', 'metadata'])
+      expect(blockCount([base, differing(name, { other: name })]), name).toBe(2);
   });
 });
 

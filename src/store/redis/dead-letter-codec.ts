@@ -267,13 +267,19 @@ export function sharedDeadLetterFields(
  * properties are checked with its block ({@link sharedDeadLetterFields}).
  */
 export function ownFieldValues(dl: DeadLetterFromJob, at: string): [string, string, string] {
-  const need = (ok: boolean, field: string, message: string) => {
-    if (!ok) throw new ValidationError(`${at}.${field}`, message);
-  };
-  need(typeof dl.id === 'string' && dl.id !== '', 'id', 'must be a non-empty string');
-  validateTimes(dl, need);
-  const expires = dl.expiresAt === null || dl.expiresAt === undefined ? '' : String(dl.expiresAt);
-  return [String(dl.firstFailedAt), String(dl.deadLetteredAt), expires];
+  // Checked inline: a storm validates every dead letter, and a closure per call costs more than
+  // the checks.
+  if (typeof dl.id !== 'string' || dl.id === '')
+    throw new ValidationError(`${at}.id`, 'must be a non-empty string');
+  const { firstFailedAt, deadLetteredAt, expiresAt } = dl;
+  if (!Number.isFinite(firstFailedAt))
+    throw new ValidationError(`${at}.firstFailedAt`, 'must be a finite number');
+  if (!Number.isFinite(deadLetteredAt))
+    throw new ValidationError(`${at}.deadLetteredAt`, 'must be a finite number');
+  const noExpiry = expiresAt === null || expiresAt === undefined;
+  if (!noExpiry && !Number.isFinite(expiresAt))
+    throw new ValidationError(`${at}.expiresAt`, 'must be a finite number or null');
+  return [String(firstFailedAt), String(deadLetteredAt), noExpiry ? '' : String(expiresAt)];
 }
 
 /** The field/value pairs of a standalone record (insert-dead-letters.lua). */

@@ -10,12 +10,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import type { DeadLetterFromJob, JobFailure } from '../job-store.js';
-import {
-  ownFieldValues,
-  redactedPayloadArg,
-  SHARED_PROPERTIES,
-  sharedDeadLetterFields,
-} from './dead-letter-codec.js';
+import { ownFieldValues, redactedPayloadArg, sharedDeadLetterFields } from './dead-letter-codec.js';
 import { attemptSignature } from './job-codec.js';
 
 /** A block: the dead letter it was built from (to compare later ones with) and its number. */
@@ -33,10 +28,33 @@ const jsonOf = (dl: DeadLetterFromJob): (string | null)[] => [
   JSON.stringify(dl.metadata ?? {}),
 ];
 
+/**
+ * Whether `dl` has the shared properties of `block` (`SHARED_PROPERTIES` in dead-letter-codec.ts,
+ * and the JSON-valued ones): each compared by
+ * name rather than looked up through the list, which made every comparison of a storm's dead
+ * letters a generic keyed load.
+ */
 function sameBlock(block: Block, dl: DeadLetterFromJob, json: readonly (string | null)[]): boolean {
-  const source = block.source as unknown as Record<string, unknown>;
-  const other = dl as unknown as Record<string, unknown>;
-  for (const name of SHARED_PROPERTIES) if (source[name] !== other[name]) return false;
+  const a = block.source;
+  if (
+    a.errorStack !== dl.errorStack ||
+    a.errorMessage !== dl.errorMessage ||
+    a.fingerprint !== dl.fingerprint ||
+    a.errorClass !== dl.errorClass ||
+    a.errorCode !== dl.errorCode ||
+    a.failureType !== dl.failureType ||
+    a.domain !== dl.domain ||
+    a.entityType !== dl.entityType ||
+    a.entityId !== dl.entityId ||
+    a.userId !== dl.userId ||
+    a.fingerprintVersion !== dl.fingerprintVersion ||
+    a.nextActionHint !== dl.nextActionHint ||
+    a.recommendedAction !== dl.recommendedAction ||
+    a.workerId !== dl.workerId ||
+    a.handlerVersion !== dl.handlerVersion ||
+    a.maxReplays !== dl.maxReplays
+  )
+    return false;
   for (let i = 0; i < json.length; i++) if (block.json[i] !== json[i]) return false;
   return true;
 }
@@ -51,7 +69,8 @@ export function failureArgs(
   payloads: readonly (string | null)[],
 ): (string | number)[] {
   const blocks: Block[] = [];
-  const blockArgs: (string | number)[] = [];
+  // The block count first, then the blocks (joined with the failures' own arguments at the end).
+  const blockArgs: (string | number)[] = [0];
   const args: (string | number)[] = [];
   failures.forEach((failure, i) => {
     const { id, token, outcome, attempt } = failure;
@@ -76,7 +95,8 @@ export function failureArgs(
         const shared = sharedDeadLetterFields(dl, json, 'deadLetter');
         block = { source: dl, json, number: blocks.length + 1 };
         blocks.push(block);
-        blockArgs.push(shared.length / 2, ...shared);
+        blockArgs.push(shared.length / 2);
+        for (const text of shared) blockArgs.push(text);
       }
       args.push(dl.id, redacted, block.number, own[0], own[1], own[2]);
     } else if (outcome.kind === 'retry' || outcome.kind === 'rate_limited') {
@@ -90,5 +110,6 @@ export function failureArgs(
       );
     }
   });
-  return [blocks.length, ...blockArgs, ...args];
+  blockArgs[0] = blocks.length;
+  return blockArgs.concat(args);
 }

@@ -317,13 +317,17 @@ export function claimedJobsFromJson(
   return jobs;
 }
 
-/** The signature fail-job.lua compares to tell a resent failure from a new one. */
+/** A value as `JSON.stringify` writes it inside an array (`undefined` as `null`). */
+function jsonItem(value: unknown): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The signature fail-job.lua compares to tell a resent failure from a new one: the JSON text of
+ * `[attempt, outcome, startedAt, endedAt, workerId]`, written item by item (one per failure of a
+ * storm; an array built for `JSON.stringify` cost more than the text).
+ */
 export function attemptSignature(attempt: AttemptRecord): string {
-  return JSON.stringify([
-    attempt.attempt,
-    attempt.outcome,
-    attempt.startedAt,
-    attempt.endedAt,
-    attempt.workerId,
-  ]);
+  return `[${jsonItem(attempt.attempt)},${jsonItem(attempt.outcome)},${jsonItem(attempt.startedAt)},${jsonItem(attempt.endedAt)},${jsonItem(attempt.workerId)}]`;
 }
