@@ -13,7 +13,7 @@ import type { AttemptOutcome, Tracing } from '../telemetry/tracing.js';
 import type { JobHandler, RunningJob } from './active-job.js';
 import type { Completer } from './completer.js';
 import type { FailureDecision } from './failure-outcome.js';
-import { StartHorizon } from './start-horizon.js';
+import type { StartHorizon } from './start-horizon.js';
 import type { WorkerContext } from './worker-context.js';
 
 /** A settled promise whose reactions start handlers in a microtask. */
@@ -63,7 +63,7 @@ export class Executor<Payload = unknown, Result = unknown> {
 
   /** How many jobs ahead of the next one to start the start horizon should reach. */
   lookahead(): number {
-    return StartHorizon.lookahead(this.ctx.options.concurrency, this.avgDurationMs_);
+    return this.starts.lookahead(this.ctx.options.concurrency, this.avgDurationMs_);
   }
 
   /**

@@ -11,7 +11,7 @@ import type { ClaimJobsParams } from '../store/job-store.js';
 import { RunningJob } from './active-job.js';
 import { LostClaims } from './lost-claims.js';
 import type { Settlements } from './settlements.js';
-import { StartHorizon } from './start-horizon.js';
+import type { StartHorizon } from './start-horizon.js';
 import type { WorkerContext } from './worker-context.js';
 
 /** Largest automatic prefetch. */
@@ -253,7 +253,7 @@ export class Fetcher<Payload = unknown> {
     if (!allowed || ctx.state !== 'running') return 0;
     const marks = this.starts.claimMarks(
       ctx.buffer.nextSeq(),
-      StartHorizon.lookahead(ctx.options.concurrency, this.hooks.avgDurationMs()),
+      this.starts.lookahead(ctx.options.concurrency, this.hooks.avgDurationMs()),
     );
     const params = {
       queue: ctx.queue,

@@ -3,9 +3,10 @@
  * write per job. Each job a worker claims in a batch gets a start sequence number (in claim order,
  * which is also the order the worker starts them); the worker starts a job only once the store
  * holds a start horizon above its number. The horizon is sent ahead, about `START_AHEAD_MS` of work
- * (at least `concurrency` jobs, at most `MAX_START_AHEAD`), on each claim, and by a small write
- * when the worker gets close to it. If the worker dies, the jobs at or beyond the stored horizon
- * are known never to have started (`prefetched`); the others may have (`running`).
+ * or of the time the store took to take a raised horizon lately, whichever is longer (at least
+ * `concurrency` jobs, at most `MAX_START_AHEAD`), on each claim, and by a small write when the worker gets close
+ * to it. If the worker dies, the jobs at or beyond the stored horizon are known never to have
+ * started (`prefetched`); the others may have (`running`).
  */
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
@@ -24,6 +25,12 @@ export class StartHorizon {
   private advancing: Promise<void> | undefined;
   /** The horizon a claim in flight carries (the store holds it once the claim lands). */
   private claiming = Number.NEGATIVE_INFINITY;
+  /**
+   * How long the store took to take a raised horizon lately (ms): the latest, or half the previous
+   * figure when that is more, so a slow write raises it at once and it falls back over a few
+   * faster ones. A store that answers in the same turn (SQLite) keeps it near zero.
+   */
+  private writeMs = 0;
 
   constructor(
     private readonly store: Store,
@@ -34,11 +41,22 @@ export class StartHorizon {
     this.nextSeq = clock.now() * 1000;
   }
 
-  /** How many jobs ahead of the next one to start the horizon should reach. */
-  static lookahead(concurrency: number, avgDurationMs: number): number {
+  /**
+   * How many jobs ahead of the next one to start the horizon should reach: the jobs of
+   * `START_AHEAD_MS` of work, or of the time the store took to take a raised horizon lately when
+   * that is longer. A server answers a write after the ones sent before it (a failure batch, a
+   * claim), and a horizon that runs out before its raise lands stops every slot until it does.
+   */
+  lookahead(concurrency: number, avgDurationMs: number): number {
     if (Number.isNaN(avgDurationMs)) return concurrency;
-    const perSlot = Math.ceil(START_AHEAD_MS / Math.max(avgDurationMs, 0.001));
+    const aheadMs = Math.max(START_AHEAD_MS, this.writeMs);
+    const perSlot = Math.ceil(aheadMs / Math.max(avgDurationMs, 0.001));
     return Math.min(MAX_START_AHEAD, Math.max(concurrency, perSlot * concurrency));
+  }
+
+  /** Notes how long a raise of the horizon sent at `sentAt` took to land. */
+  private landed(sentAt: number): void {
+    this.writeMs = Math.max(this.clock.now() - sentAt, this.writeMs / 2);
   }
 
   /** The start marks of a claim, given the number of the next job to start (if one is buffered). */
@@ -83,18 +101,18 @@ export class StartHorizon {
     if (this.advancing) return;
     const horizon = nextToStart + lookahead;
     if (horizon <= this.durable) return;
-    this.advancing = this.store
-      .advanceStartHorizon({ workerId: this.workerId, horizon, now: this.clock.now() })
-      .then(
-        () => {
-          this.durable = Math.max(this.durable, horizon);
-          this.advancing = undefined;
-          then();
-        },
-        (error: unknown) => {
-          this.advancing = undefined;
-          this.onError(error);
-        },
-      );
+    const sentAt = this.clock.now();
+    this.advancing = this.store.advanceStartHorizon({ workerId: this.workerId, horizon, now: sentAt }).then(
+      () => {
+        this.landed(sentAt);
+        this.durable = Math.max(this.durable, horizon);
+        this.advancing = undefined;
+        then();
+      },
+      (error: unknown) => {
+        this.advancing = undefined;
+        this.onError(error);
+      },
+    );
   }
 }
