@@ -17,10 +17,8 @@ for i = 1, tonumber(ARGV[5]) do
   local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
   local k = jkey(id)
   local f = redis.call('HMGET', k, 's', 'tk', 'q')
-  if not f[1] or not f[3] then out[i] = 'not_found'
-  elseif f[2] ~= token then out[i] = 'stale_token'
-  elseif f[1] ~= 'active' then out[i] = 'not_active'
-  else
+  out[i] = fence_outcome(f[1], f[2], f[3], token)
+  if not out[i] then
     redis.call('HSET', k, 'le', lease)
     batch_add(batch, f[3], 'zadd:active', lease, id)
     out[i] = 'ok'

@@ -17,10 +17,8 @@ for i = 1, tonumber(ARGV[4]) do
   local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
   local k = jkey(id)
   local f = redis.call('HMGET', k, 's', 'tk', 'q', 'pr', 'ra', 'sus')
-  if not f[1] or not f[3] then out[i] = 'not_found'
-  elseif f[2] ~= token then out[i] = 'stale_token'
-  elseif f[1] ~= 'active' then out[i] = 'not_active'
-  else
+  out[i] = fence_outcome(f[1], f[2], f[3], token)
+  if not out[i] then
     -- No ra: due since it was created (lib/jobs.lua).
     local run_at = math.min(tonumber(f[5]) or fixed(redis.call('HGET', k, 'd'), 8), now)
     redis.call('HSET', k, 's', 'waiting', 'le', '', 'w', '', 'tk', '', 'ra', int(run_at))

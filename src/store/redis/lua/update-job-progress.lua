@@ -11,8 +11,7 @@
 
 local k = jkey(ARGV[4])
 local f = redis.call('HMGET', k, 's', 'tk', 'q')
-if not f[1] or not f[3] then return 'not_found' end
-if f[2] ~= ARGV[5] then return 'stale_token' end
-if f[1] ~= 'active' then return 'not_active' end
+local refused = fence_outcome(f[1], f[2], f[3], ARGV[5])
+if refused then return refused end
 redis.call('HSET', k, 'pg', ARGV[6])
 return 'ok'

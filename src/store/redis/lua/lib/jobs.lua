@@ -34,6 +34,16 @@ local function delete_job_remnant(k)
   redis.call('DEL', k)
 end
 
+-- What a call naming a job by id and token makes of the job's s, tk and q fields: 'not_found'
+-- (no hash, or one without q: no job, see delete_job_remnant), 'stale_token', 'not_active', or
+-- nil when the job is active under `token`.
+local function fence_outcome(state, held_token, queue, token)
+  if not state or not queue then return 'not_found' end
+  if held_token ~= token then return 'stale_token' end
+  if state ~= 'active' then return 'not_active' end
+  return nil
+end
+
 local function qkey(queue, kind)
   return B .. 'q:' .. queue .. ':' .. kind
 end
